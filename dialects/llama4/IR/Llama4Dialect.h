@@ -1,0 +1,32 @@
+//===- Llama4Dialect.h - The llama4 dialect, its attributes and ops -*- C++ -*-===//
+//
+// The one header that brings in the generated declarations; other code
+// includes this file rather than the .inc files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H
+#define LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/llama4/IR/Llama4Dialect.h.inc"
+#include "dialects/llama4/IR/Llama4Enums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/llama4/IR/Llama4Attrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/llama4/IR/Llama4Ops.h.inc"
+
+#endif // LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H

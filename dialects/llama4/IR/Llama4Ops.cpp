@@ -1,0 +1,562 @@
+//===- Llama4Ops.cpp - Verifiers of the llama4 ops ------------------------===//
+//
+// Each verifier states the shape contract of its op (see the legend in
+// Llama4Ops.td) through ShapeVerifier, so every diagnostic quotes the
+// offending shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "dialects/llama4/IR/ShapeVerifier.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::llama4;
+
+static constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+static ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<ShapedType>(value.getType()).getShape();
+}
+
+/// `a * b`, dynamic when either is.
+static int64_t mulDims(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) ? kDynamic
+                                                              : a * b;
+}
+
+/// The shape of `input` with its last dimension replaced by `last`.
+static SmallVector<int64_t> withLastDim(Value input, int64_t last) {
+  SmallVector<int64_t> shape(shapeOf(input));
+  shape.back() = last;
+  return shape;
+}
+
+static LogicalResult verifyPositive(Operation *op, StringRef name,
+                                    double value) {
+  if (!(value > 0.0) || !std::isfinite(value))
+    return op->emitOpError() << name << " must be positive, got " << value;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  RankedTensorType type = getTensorType();
+  if (getSymName().empty())
+    return emitOpError() << "weight name must not be empty";
+  if (!type.hasStaticShape())
+    return emitOpError() << "weight '" << getSymName()
+                         << "' must have a static shape, got "
+                         << formatShape(type);
+  return success();
+}
+
+LogicalResult
+WeightRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto weight =
+      symbolTable.lookupNearestSymbolFrom<WeightOp>(*this, getNameAttr());
+  if (!weight)
+    return emitOpError() << "'" << getName()
+                         << "' does not name a llama4.weight";
+  if (weight.getTensorType() != getType())
+    return emitOpError() << "type " << getType()
+                         << " does not match the declared weight type "
+                         << weight.getTensorType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding and norms
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbedTokensOp::verify() {
+  SmallVector<int64_t> expected(shapeOf(getIds()));
+  if (shapeOf(getTable()).size() == 2)
+    expected.push_back(shapeOf(getTable())[1]);
+  return ShapeVerifier(*this)
+      .rank("table", getTable(), 2)
+      .sameElementType({{"table", getTable()}, {"result", getResult()}})
+      .resultShape(expected)
+      .verified();
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (failed(verifyPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  return ShapeVerifier(*this)
+      .minRank("input", getInput(), 1)
+      .rank("weight", getWeight(), 1)
+      .sameDim("weight", getWeight(), 0, "input", getInput(), -1)
+      .sameElementType({{"input", getInput()},
+                        {"weight", getWeight()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  return ShapeVerifier(*this)
+      .minRank("input", getInput(), 1)
+      .rank("weight", getWeight(), 1)
+      .rank("bias", getBias(), 1)
+      .sameDim("weight", getWeight(), 0, "input", getInput(), -1)
+      .sameDim("bias", getBias(), 0, "input", getInput(), -1)
+      .sameElementType({{"input", getInput()},
+                        {"weight", getWeight()},
+                        {"bias", getBias()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+/// The contract shared by linear and lm_head: input [..., in] times an
+/// nn.Linear weight [out, in] gives [..., out].
+static ShapeVerifier &verifyProjection(ShapeVerifier &verifier, Value input,
+                                       Value weight) {
+  verifier.minRank("input", input, 1)
+      .rank("weight", weight, 2)
+      .sameDim("weight", weight, 1, "input", input, -1)
+      .sameElementType({{"input", input}, {"weight", weight}});
+  if (shapeOf(weight).size() == 2 && !shapeOf(input).empty())
+    verifier.resultShape(withLastDim(input, shapeOf(weight)[0]));
+  return verifier;
+}
+
+LogicalResult LinearOp::verify() {
+  ShapeVerifier verifier(*this);
+  verifyProjection(verifier, getInput(), getWeight())
+      .sameElementType({{"input", getInput()}, {"result", getResult()}});
+  if (Value bias = getBias())
+    verifier.rank("bias", bias, 1)
+        .sameDim("bias", bias, 0, "weight", getWeight(), 0)
+        .sameElementType({{"input", getInput()}, {"bias", bias}});
+  return verifier.verified();
+}
+
+LogicalResult LmHeadOp::verify() {
+  ShapeVerifier verifier(*this);
+  return verifyProjection(verifier, getInput(), getWeight()).verified();
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// input [B, S, heads, d] whose first two dimensions match positions [B, S].
+static ShapeVerifier &verifyPerTokenHeads(ShapeVerifier &verifier,
+                                          StringRef what, Value input,
+                                          Value positions) {
+  return verifier.rank(what, input, 4)
+      .rank("positions", positions, 2)
+      .sameDim("positions", positions, 0, what, input, 0)
+      .sameDim("positions", positions, 1, what, input, 1);
+}
+
+LogicalResult RopeOp::verify() {
+  if (failed(verifyPositive(*this, "theta", getTheta().convertToDouble())))
+    return failure();
+  ShapeVerifier verifier(*this);
+  verifyPerTokenHeads(verifier, "input", getInput(), getPositions());
+  if (!verifier.hasFailed()) {
+    int64_t headDim = shapeOf(getInput())[3];
+    verifier.check(ShapedType::isDynamic(headDim) || headDim % 2 == 0,
+                   "head dim " + Twine(headDim) +
+                       " must be even to rotate pairs of elements");
+  }
+  return verifier
+      .sameElementType({{"input", getInput()}, {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+LogicalResult QkNormOp::verify() {
+  if (failed(verifyPositive(*this, "eps", getEps().convertToDouble())))
+    return failure();
+  return ShapeVerifier(*this).minRank("input", getInput(), 1).verified();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  if (getChunkSizeAttr().getInt() < 0)
+    return emitOpError() << "chunk_size must be 0 (global attention) or "
+                            "positive, got "
+                         << getChunkSizeAttr().getInt();
+  ShapeVerifier verifier(*this);
+  verifyPerTokenHeads(verifier, "query", getQuery(), getPositions())
+      .rank("key", getKey(), 4)
+      .rank("value", getValue(), 4)
+      .rank("key cache", getKeyCache(), 4)
+      .rank("value cache", getValueCache(), 4);
+  if (verifier.hasFailed())
+    return failure();
+  // key/value [B, S, Hkv, d]; caches [B, Hkv, L, d].
+  for (auto [name, value] : {std::pair<StringRef, Value>{"key", getKey()},
+                             {"value", getValue()}})
+    verifier.sameDim(name, value, 0, "query", getQuery(), 0)
+        .sameDim(name, value, 1, "query", getQuery(), 1)
+        .sameDim(name, value, 3, "query", getQuery(), 3);
+  verifier.sameDim("value", getValue(), 2, "key", getKey(), 2);
+  for (auto [name, cache] :
+       {std::pair<StringRef, Value>{"key cache", getKeyCache()},
+        {"value cache", getValueCache()}})
+    verifier.sameDim(name, cache, 0, "query", getQuery(), 0)
+        .sameDim(name, cache, 1, "key", getKey(), 2)
+        .sameDim(name, cache, 3, "query", getQuery(), 3);
+  verifier.sameDim("value cache", getValueCache(), 2, "key cache",
+                   getKeyCache(), 2);
+  int64_t numHeads = shapeOf(getQuery())[2];
+  int64_t numKvHeads = shapeOf(getKey())[2];
+  if (!ShapedType::isDynamic(numHeads) && !ShapedType::isDynamic(numKvHeads))
+    verifier.check(numKvHeads > 0 && numHeads % numKvHeads == 0,
+                   "query heads (" + Twine(numHeads) +
+                       ") must be a multiple of key/value heads (" +
+                       Twine(numKvHeads) + "): query is " +
+                       formatShape(getQuery().getType()) + ", key is " +
+                       formatShape(getKey().getType()));
+  if (getChunkSizeAttr().getInt() > 0)
+    verifier.dimIs("key cache", getKeyCache(), 2, getChunkSizeAttr().getInt(),
+                   "a chunked layer's cache holds one chunk");
+  return verifier
+      .sameElementType({{"query", getQuery()},
+                        {"key", getKey()},
+                        {"value", getValue()},
+                        {"key cache", getKeyCache()},
+                        {"value cache", getValueCache()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getQuery()))
+      .verified();
+}
+
+LogicalResult KvCacheUpdateOp::verify() {
+  if (getWindowAttr().getInt() < 0)
+    return emitOpError() << "window must be 0 (one slot per position) or "
+                            "positive, got "
+                         << getWindowAttr().getInt();
+  ShapeVerifier verifier(*this);
+  verifyPerTokenHeads(verifier, "update", getUpdate(), getPositions())
+      .rank("cache", getCache(), 4)
+      .sameDim("cache", getCache(), 0, "update", getUpdate(), 0)
+      .sameDim("cache", getCache(), 1, "update", getUpdate(), 2)
+      .sameDim("cache", getCache(), 3, "update", getUpdate(), 3);
+  if (getWindowAttr().getInt() > 0)
+    verifier.dimIs("cache", getCache(), 2, getWindowAttr().getInt(),
+                   "one slot per position of the window");
+  return verifier
+      .sameElementType({{"cache", getCache()},
+                        {"update", getUpdate()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getCache()))
+      .verified();
+}
+
+//===----------------------------------------------------------------------===//
+// MLP and mixture of experts
+//===----------------------------------------------------------------------===//
+
+/// gate, up [F, D] and down [D, F] applied to input [..., D].
+static ShapeVerifier &verifyGatedMlp(ShapeVerifier &verifier, Value input,
+                                     StringRef gateName, Value gate,
+                                     StringRef upName, Value up,
+                                     StringRef downName, Value down) {
+  return verifier.minRank("input", input, 1)
+      .rank(gateName, gate, 2)
+      .rank(upName, up, 2)
+      .rank(downName, down, 2)
+      .sameDim(gateName, gate, 1, "input", input, -1)
+      .sameDim(upName, up, 0, gateName, gate, 0)
+      .sameDim(upName, up, 1, "input", input, -1)
+      .sameDim(downName, down, 1, gateName, gate, 0)
+      .sameDim(downName, down, 0, "input", input, -1)
+      .sameElementType({{"input", input},
+                        {gateName, gate},
+                        {upName, up},
+                        {downName, down}});
+}
+
+LogicalResult SwigluMlpOp::verify() {
+  ShapeVerifier verifier(*this);
+  return verifyGatedMlp(verifier, getInput(), "gate", getGate(), "up",
+                        getUp(), "down", getDown())
+      .sameElementType({{"input", getInput()}, {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+LogicalResult MoeOp::verify() {
+  ShapeVerifier verifier(*this);
+  verifyGatedMlp(verifier, getInput(), "shared gate", getSharedGate(),
+                 "shared up", getSharedUp(), "shared down", getSharedDown())
+      .rank("router", getRouter(), 2)
+      .rank("gate_up", getGateUp(), 3)
+      .rank("down", getDown(), 3)
+      .sameDim("router", getRouter(), 1, "input", getInput(), -1)
+      .sameDim("gate_up", getGateUp(), 0, "router", getRouter(), 0)
+      .sameDim("down", getDown(), 0, "router", getRouter(), 0)
+      // Experts are stored [in, out]: gate_up [E, D, 2F], down [E, F, D].
+      .sameDim("gate_up", getGateUp(), 1, "input", getInput(), -1)
+      .sameDim("down", getDown(), 2, "input", getInput(), -1);
+  if (verifier.hasFailed())
+    return failure();
+  int64_t twiceWidth = shapeOf(getGateUp())[2];
+  int64_t width = shapeOf(getDown())[1];
+  if (!ShapedType::isDynamic(twiceWidth) && !ShapedType::isDynamic(width))
+    verifier.check(twiceWidth == 2 * width,
+                   "gate_up dim 2 (" + Twine(twiceWidth) +
+                       ") must be twice down dim 1 (" + Twine(width) +
+                       ": gate and up columns): gate_up is " +
+                       formatShape(getGateUp().getType()) + ", down is " +
+                       formatShape(getDown().getType()));
+  int64_t numExperts = shapeOf(getRouter())[0];
+  verifier.check(getTopKAttr().getInt() >= 1 && (ShapedType::isDynamic(numExperts) ||
+                                    getTopKAttr().getInt() <= numExperts),
+                 "top_k (" + Twine(getTopKAttr().getInt()) + ") must be in [1, " +
+                     Twine(numExperts) + "], the number of experts of router " +
+                     formatShape(getRouter().getType()));
+  return verifier
+      .sameElementType({{"input", getInput()},
+                        {"router", getRouter()},
+                        {"gate_up", getGateUp()},
+                        {"down", getDown()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+//===----------------------------------------------------------------------===//
+// Vision tower
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnfoldPatchEmbedOp::verify() {
+  int64_t patch = getPatchSizeAttr().getInt();
+  if (patch <= 0)
+    return emitOpError() << "patch_size must be positive, got " << patch;
+  ShapeVerifier verifier(*this);
+  verifier.rank("pixels", getPixels(), 4)
+      .rank("weight", getWeight(), 2)
+      .sameDim("pixels", getPixels(), 2, "pixels", getPixels(), 3);
+  if (verifier.hasFailed())
+    return failure();
+  ArrayRef<int64_t> pixels = shapeOf(getPixels());
+  int64_t channels = pixels[1], side = pixels[2];
+  verifier.check(!ShapedType::isDynamic(channels) &&
+                     !ShapedType::isDynamic(side),
+                 "pixels must have static channels and tile size, got " +
+                     formatShape(getPixels().getType()));
+  if (verifier.hasFailed())
+    return failure();
+  verifier
+      .check(side % patch == 0, "tile side " + Twine(side) +
+                                    " of pixels " +
+                                    formatShape(getPixels().getType()) +
+                                    " is not a multiple of patch_size " +
+                                    Twine(patch))
+      .dimIs("weight", getWeight(), 1, channels * patch * patch,
+             "channels * patch_size^2 values per patch")
+      .sameElementType({{"pixels", getPixels()},
+                        {"weight", getWeight()},
+                        {"result", getResult()}});
+  int64_t grid = side / patch;
+  return verifier
+      .resultShape({pixels[0], grid * grid, shapeOf(getWeight())[0]})
+      .verified();
+}
+
+LogicalResult ClassPosEmbedOp::verify() {
+  ShapeVerifier verifier(*this);
+  verifier.rank("patches", getPatches(), 3)
+      .rank("class_embedding", getClassEmbedding(), 1)
+      .rank("positional_embedding", getPositionalEmbedding(), 2)
+      .sameDim("class_embedding", getClassEmbedding(), 0, "patches",
+               getPatches(), 2)
+      .sameDim("positional_embedding", getPositionalEmbedding(), 1, "patches",
+               getPatches(), 2);
+  if (verifier.hasFailed())
+    return failure();
+  ArrayRef<int64_t> patches = shapeOf(getPatches());
+  int64_t tokens = ShapedType::isDynamic(patches[1]) ? kDynamic : patches[1] + 1;
+  if (!ShapedType::isDynamic(tokens))
+    verifier.dimIs("positional_embedding", getPositionalEmbedding(), 0, tokens,
+                   "one row per patch plus the class token");
+  return verifier
+      .sameElementType({{"patches", getPatches()},
+                        {"class_embedding", getClassEmbedding()},
+                        {"positional_embedding", getPositionalEmbedding()},
+                        {"result", getResult()}})
+      .resultShape({patches[0], tokens, patches[2]})
+      .verified();
+}
+
+LogicalResult VisionRopeOp::verify() {
+  if (failed(verifyPositive(*this, "theta", getTheta().convertToDouble())))
+    return failure();
+  int64_t side = getGridSideAttr().getInt();
+  if (side <= 0)
+    return emitOpError() << "grid_side must be positive, got " << side;
+  ShapeVerifier verifier(*this);
+  verifier.rank("input", getInput(), 4)
+      .dimIs("input", getInput(), 1, side * side + 1,
+             "grid_side^2 patches plus the class token");
+  if (verifier.hasFailed())
+    return failure();
+  int64_t headDim = shapeOf(getInput())[3];
+  return verifier
+      .check(ShapedType::isDynamic(headDim) || headDim % 4 == 0,
+             "head dim " + Twine(headDim) +
+                 " must be a multiple of 4: half of the pairs rotate by the "
+                 "column, half by the row")
+      .verified();
+}
+
+LogicalResult VisionAttentionOp::verify() {
+  if (failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  ShapeVerifier verifier(*this);
+  verifier.rank("query", getQuery(), 4);
+  for (auto [name, value] : {std::pair<StringRef, Value>{"key", getKey()},
+                             {"value", getValue()}}) {
+    verifier.rank(name, value, 4);
+    for (int64_t dim = 0; dim < 4 && !verifier.hasFailed(); ++dim)
+      verifier.sameDim(name, value, dim, "query", getQuery(), dim);
+  }
+  return verifier
+      .sameElementType({{"query", getQuery()},
+                        {"key", getKey()},
+                        {"value", getValue()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getQuery()))
+      .verified();
+}
+
+LogicalResult GeluMlpOp::verify() {
+  ShapeVerifier verifier(*this);
+  return verifier.minRank("input", getInput(), 1)
+      .rank("fc1 weight", getFc1Weight(), 2)
+      .rank("fc1 bias", getFc1Bias(), 1)
+      .rank("fc2 weight", getFc2Weight(), 2)
+      .rank("fc2 bias", getFc2Bias(), 1)
+      .sameDim("fc1 weight", getFc1Weight(), 1, "input", getInput(), -1)
+      .sameDim("fc1 bias", getFc1Bias(), 0, "fc1 weight", getFc1Weight(), 0)
+      .sameDim("fc2 weight", getFc2Weight(), 1, "fc1 weight", getFc1Weight(),
+               0)
+      .sameDim("fc2 weight", getFc2Weight(), 0, "input", getInput(), -1)
+      .sameDim("fc2 bias", getFc2Bias(), 0, "input", getInput(), -1)
+      .sameElementType({{"input", getInput()},
+                        {"fc1 weight", getFc1Weight()},
+                        {"fc1 bias", getFc1Bias()},
+                        {"fc2 weight", getFc2Weight()},
+                        {"fc2 bias", getFc2Bias()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getInput()))
+      .verified();
+}
+
+LogicalResult PixelShuffleOp::verify() {
+  double ratio = getRatio().convertToDouble();
+  if (!(ratio > 0.0 && ratio <= 1.0))
+    return emitOpError() << "ratio must be in (0, 1], got " << ratio;
+  ShapeVerifier verifier(*this);
+  verifier.rank("input", getInput(), 3);
+  if (verifier.hasFailed())
+    return failure();
+  ArrayRef<int64_t> input = shapeOf(getInput());
+  int64_t tokens = input[1], channels = input[2];
+  verifier.check(!ShapedType::isDynamic(tokens) &&
+                     !ShapedType::isDynamic(channels),
+                 "input must have static tokens and channels, got " +
+                     formatShape(getInput().getType()));
+  if (verifier.hasFailed())
+    return failure();
+  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(tokens))));
+  double shuffledSide = side * ratio;
+  double shuffledChannels = channels / (ratio * ratio);
+  bool integral = std::abs(shuffledSide - std::round(shuffledSide)) < 1e-9 &&
+                  std::abs(shuffledChannels - std::round(shuffledChannels)) <
+                      1e-6;
+  verifier
+      .check(side * side == tokens,
+             "input tokens " + Twine(tokens) + " of " +
+                 formatShape(getInput().getType()) +
+                 " do not form a square patch grid")
+      .check(integral, "ratio " + std::to_string(ratio) + " does not evenly shuffle " +
+                           formatShape(getInput().getType()) +
+                           " (grid side and channels must scale to integers)")
+      .sameElementType({{"input", getInput()}, {"result", getResult()}});
+  if (verifier.hasFailed())
+    return failure();
+  int64_t outSide = std::llround(shuffledSide);
+  return verifier
+      .resultShape({input[0], outSide * outSide, std::llround(shuffledChannels)})
+      .verified();
+}
+
+LogicalResult VisionAdapterOp::verify() {
+  ShapeVerifier verifier(*this);
+  verifier.minRank("input", getInput(), 1)
+      .rank("fc1 weight", getFc1Weight(), 2)
+      .rank("fc2 weight", getFc2Weight(), 2)
+      .sameDim("fc1 weight", getFc1Weight(), 1, "input", getInput(), -1)
+      .sameDim("fc2 weight", getFc2Weight(), 1, "fc1 weight", getFc1Weight(),
+               0)
+      .sameDim("fc2 weight", getFc2Weight(), 0, "fc2 weight", getFc2Weight(),
+               1)
+      .sameElementType({{"input", getInput()},
+                        {"fc1 weight", getFc1Weight()},
+                        {"fc2 weight", getFc2Weight()},
+                        {"result", getResult()}});
+  if (verifier.hasFailed())
+    return failure();
+  return verifier
+      .resultShape(withLastDim(getInput(), shapeOf(getFc2Weight())[0]))
+      .verified();
+}
+
+//===----------------------------------------------------------------------===//
+// Multimodal glue
+//===----------------------------------------------------------------------===//
+
+LogicalResult MultiModalProjectorOp::verify() {
+  ShapeVerifier verifier(*this);
+  verifier.rank("input", getInput(), 3)
+      .rank("weight", getWeight(), 2)
+      .sameDim("weight", getWeight(), 1, "input", getInput(), 2)
+      .sameElementType({{"input", getInput()},
+                        {"weight", getWeight()},
+                        {"result", getResult()}});
+  if (verifier.hasFailed())
+    return failure();
+  ArrayRef<int64_t> input = shapeOf(getInput());
+  return verifier
+      .resultShape({mulDims(input[0], input[1]), shapeOf(getWeight())[0]})
+      .verified();
+}
+
+LogicalResult ScatterImageFeaturesOp::verify() {
+  if (getImageTokenIndexAttr().getInt() < 0)
+    return emitOpError() << "image_token_index must be non-negative, got "
+                         << getImageTokenIndexAttr().getInt();
+  return ShapeVerifier(*this)
+      .rank("embeddings", getEmbeddings(), 3)
+      .rank("ids", getIds(), 2)
+      .rank("features", getFeatures(), 2)
+      .sameDim("ids", getIds(), 0, "embeddings", getEmbeddings(), 0)
+      .sameDim("ids", getIds(), 1, "embeddings", getEmbeddings(), 1)
+      .sameDim("features", getFeatures(), 1, "embeddings", getEmbeddings(), 2)
+      .sameElementType({{"embeddings", getEmbeddings()},
+                        {"features", getFeatures()},
+                        {"result", getResult()}})
+      .resultShape(shapeOf(getEmbeddings()))
+      .verified();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/llama4/IR/Llama4Ops.cpp.inc"
