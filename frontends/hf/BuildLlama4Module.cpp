@@ -1,0 +1,372 @@
+//===- BuildLlama4Module.cpp - config.json -> llama4 module ---------------===//
+//
+// Reads like Llama4ForCausalLM.forward: embed, (scatter image features),
+// decoder layers, final norm, lm_head. One function per block of the model;
+// each layer's choices (MoE or dense, RoPE or NoPE, chunked or global) come
+// resolved from the config. The vision tower lives in BuildVisionTower.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontends/hf/BuildLlama4Module.h"
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "frontends/hf/ModelBuilder.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace llama4c;
+
+static constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+//===----------------------------------------------------------------------===//
+// ModelBuilder
+//===----------------------------------------------------------------------===//
+
+ModelBuilder::ModelBuilder(ModuleOp module, const Llama4Config &config,
+                           Type elementType, StringRef configPath)
+    : b(module.getContext()), config(config), names(config), module(module),
+      elementType(elementType),
+      fileLoc(FileLineColLoc::get(module.getContext(), configPath, 1, 1)) {}
+
+Location ModelBuilder::loc(const Twine &modulePath) {
+  return NameLoc::get(b.getStringAttr(modulePath), fileLoc);
+}
+
+RankedTensorType ModelBuilder::tensor(ArrayRef<int64_t> shape) const {
+  return RankedTensorType::get(shape, elementType);
+}
+
+Value ModelBuilder::weight(StringRef name, ArrayRef<int64_t> shape) {
+  RankedTensorType type = tensor(shape);
+  auto [it, inserted] = declared.try_emplace(name, nullptr);
+  if (inserted) {
+    // Declarations stay together at the top of the module, in first-use
+    // order, which is the order of the model's forward pass.
+    OpBuilder declare(module.getContext());
+    if (lastDeclaration)
+      declare.setInsertionPointAfter(lastDeclaration);
+    else
+      declare.setInsertionPointToStart(module.getBody());
+    lastDeclaration = llama4::WeightOp::create(
+        declare, fileLoc, declare.getStringAttr(name), TypeAttr::get(type));
+    it->second = lastDeclaration;
+  }
+  auto declaration = cast<llama4::WeightOp>(it->second);
+  return llama4::WeightRefOp::create(b, b.getUnknownLoc(),
+                                     declaration.getTensorType(), name);
+}
+
+Value ModelBuilder::splitHeads(Value x, int64_t heads, int64_t headDim,
+                               Location loc) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  shape.append({heads, headDim});
+  SmallVector<OpFoldResult> outputShape = tensor::getMixedSizes(b, loc, x);
+  outputShape.back() = b.getIndexAttr(heads);
+  outputShape.push_back(b.getIndexAttr(headDim));
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0, e = type.getRank() - 1; i < e; ++i)
+    groups.push_back({i});
+  groups.push_back({type.getRank() - 1, type.getRank()});
+  return tensor::ExpandShapeOp::create(b, loc, tensor(shape), x, groups,
+                                       outputShape);
+}
+
+Value ModelBuilder::mergeHeads(Value x, Location loc) {
+  auto type = cast<RankedTensorType>(x.getType());
+  ArrayRef<int64_t> dims = type.getShape();
+  SmallVector<int64_t> shape(dims.drop_back(2));
+  shape.push_back(dims[dims.size() - 2] * dims.back());
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t i = 0, e = type.getRank() - 2; i < e; ++i)
+    groups.push_back({i});
+  groups.push_back({type.getRank() - 2, type.getRank() - 1});
+  return tensor::CollapseShapeOp::create(b, loc, tensor(shape), x, groups);
+}
+
+//===----------------------------------------------------------------------===//
+// Text decoder
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The key and value cache of one decoder layer, threaded through the entry
+/// function: arguments in, updated values out.
+struct LayerCache {
+  Value key, value;
+};
+
+class TextDecoderBuilder {
+public:
+  TextDecoderBuilder(ModelBuilder &mb) : mb(mb), text(mb.config.text) {}
+
+  /// h [B, S, D] -> h [B, S, D]; updates `cache`.
+  Value decoderLayer(int64_t layer, Value h, Value positions,
+                     LayerCache &cache);
+  /// h [B, S, D] -> logits [B, S, V] in f32.
+  Value head(Value h);
+  Value embed(Value tokens);
+
+  /// The shape of layer `layer`'s key (or value) cache [B, Hkv, L, d].
+  SmallVector<int64_t> cacheShape(int64_t layer) const {
+    int64_t slots = text.layers[layer].isChunked ? *text.attentionChunkSize
+                                                 : kDynamic;
+    return {kDynamic, text.numKeyValueHeads, slots, text.headDim};
+  }
+
+private:
+  Value projection(int64_t layer, StringRef proj, Value x, int64_t outDim,
+                   Location loc);
+  Value attention(int64_t layer, Value x, Value positions, LayerCache &cache);
+  Value feedForward(int64_t layer, Value x);
+  llama4::ActivationAttr activation() {
+    return llama4::ActivationAttr::get(
+        mb.b.getContext(), text.hiddenAct == Activation::Silu
+                               ? llama4::Activation::silu
+                               : llama4::Activation::gelu);
+  }
+  std::string path(int64_t layer, StringRef module) {
+    return (mb.config.textWeightPrefix() + "model.layers." + Twine(layer) +
+            "." + module)
+        .str();
+  }
+
+  ModelBuilder &mb;
+  const Llama4TextConfig &text;
+};
+
+} // namespace
+
+Value TextDecoderBuilder::embed(Value tokens) {
+  int64_t seq = cast<RankedTensorType>(tokens.getType()).getDimSize(1);
+  Value table =
+      mb.weight(mb.names.embedTokens(), {text.vocabSize, text.hiddenSize});
+  return llama4::EmbedTokensOp::create(
+      mb.b, mb.loc(mb.config.textWeightPrefix() + "model.embed_tokens"),
+      mb.tensor({kDynamic, seq, text.hiddenSize}), tokens, table);
+}
+
+Value TextDecoderBuilder::projection(int64_t layer, StringRef proj, Value x,
+                                     int64_t outDim, Location loc) {
+  int64_t inDim = cast<RankedTensorType>(x.getType()).getShape().back();
+  Value w = mb.weight(mb.names.textLayer(layer, ("self_attn." + proj + ".weight").str()),
+                      {outDim, inDim});
+  Value bias;
+  if (text.attentionBias)
+    bias = mb.weight(mb.names.textLayer(layer, ("self_attn." + proj + ".bias").str()),
+                     {outDim});
+  SmallVector<int64_t> shape(cast<RankedTensorType>(x.getType()).getShape());
+  shape.back() = outDim;
+  return llama4::LinearOp::create(mb.b, loc, mb.tensor(shape), x, w, bias);
+}
+
+Value TextDecoderBuilder::attention(int64_t layer, Value x, Value positions,
+                                    LayerCache &cache) {
+  const DecoderLayerKind &kind = text.layers[layer];
+  Location loc = mb.loc(path(layer, "self_attn"));
+  OpBuilder &b = mb.b;
+  int64_t d = text.headDim, heads = text.numAttentionHeads,
+          kvHeads = text.numKeyValueHeads;
+
+  Value q = mb.splitHeads(projection(layer, "q_proj", x, heads * d, loc), heads,
+                          d, loc);
+  Value k = mb.splitHeads(projection(layer, "k_proj", x, kvHeads * d, loc),
+                          kvHeads, d, loc);
+  Value v = mb.splitHeads(projection(layer, "v_proj", x, kvHeads * d, loc),
+                          kvHeads, d, loc);
+
+  // RoPE layers rotate q and k, then (if use_qk_norm) RMS-normalise them;
+  // NoPE layers do neither and instead scale queries by the temperature.
+  if (kind.usesRope) {
+    llama4::Llama3RopeScalingAttr scaling;
+    if (text.ropeScaling)
+      scaling = llama4::Llama3RopeScalingAttr::get(
+          b.getContext(), APFloat(text.ropeScaling->factor),
+          APFloat(text.ropeScaling->lowFreqFactor),
+          APFloat(text.ropeScaling->highFreqFactor),
+          text.ropeScaling->originalMaxPositionEmbeddings);
+    FloatAttr theta = b.getF64FloatAttr(text.ropeTheta);
+    q = llama4::RopeOp::create(b, loc, q.getType(), q, positions, theta,
+                               scaling);
+    k = llama4::RopeOp::create(b, loc, k.getType(), k, positions, theta,
+                               scaling);
+    if (text.useQkNorm) {
+      FloatAttr eps = b.getF64FloatAttr(text.rmsNormEps);
+      q = llama4::QkNormOp::create(b, loc, q, eps);
+      k = llama4::QkNormOp::create(b, loc, k, eps);
+    }
+  }
+  llama4::TemperatureTuningAttr temperature;
+  if (!kind.usesRope && text.attnTemperatureTuning)
+    temperature = llama4::TemperatureTuningAttr::get(
+        b.getContext(), text.floorScale, APFloat(text.attnScale));
+
+  int64_t chunk = kind.isChunked ? *text.attentionChunkSize : 0;
+  Value out = llama4::AttentionOp::create(
+      b, loc, q.getType(), q, k, v, cache.key, cache.value, positions,
+      b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
+      b.getI64IntegerAttr(chunk), temperature);
+  // The cache is written after attention read the previous tokens from it;
+  // keys are stored rotated and normalised.
+  cache.key = llama4::KvCacheUpdateOp::create(b, loc, cache.key.getType(),
+                                              cache.key, k, positions,
+                                              b.getI64IntegerAttr(chunk));
+  cache.value = llama4::KvCacheUpdateOp::create(
+      b, loc, cache.value.getType(), cache.value, v, positions,
+      b.getI64IntegerAttr(chunk));
+  return projection(layer, "o_proj", mb.mergeHeads(out, loc), text.hiddenSize,
+                    loc);
+}
+
+Value TextDecoderBuilder::feedForward(int64_t layer, Value x) {
+  Location loc = mb.loc(path(layer, "feed_forward"));
+  int64_t dim = text.hiddenSize;
+  auto tensorName = [&](StringRef name) {
+    return mb.names.textLayer(layer, ("feed_forward." + name).str());
+  };
+  if (!text.layers[layer].isMoe) {
+    int64_t width = text.intermediateSizeMlp;
+    return llama4::SwigluMlpOp::create(
+        mb.b, loc, x.getType(), x,
+        mb.weight(tensorName("gate_proj.weight"), {width, dim}),
+        mb.weight(tensorName("up_proj.weight"), {width, dim}),
+        mb.weight(tensorName("down_proj.weight"), {dim, width}), activation());
+  }
+  int64_t experts = text.numLocalExperts, width = text.intermediateSize;
+  return llama4::MoeOp::create(
+      mb.b, loc, x.getType(), x,
+      mb.weight(tensorName("router.weight"), {experts, dim}),
+      // Experts are stored [in, out] with no ".weight" suffix.
+      mb.weight(tensorName("experts.gate_up_proj"), {experts, dim, 2 * width}),
+      mb.weight(tensorName("experts.down_proj"), {experts, width, dim}),
+      mb.weight(tensorName("shared_expert.gate_proj.weight"), {width, dim}),
+      mb.weight(tensorName("shared_expert.up_proj.weight"), {width, dim}),
+      mb.weight(tensorName("shared_expert.down_proj.weight"), {dim, width}),
+      mb.b.getI64IntegerAttr(text.numExpertsPerTok), activation());
+}
+
+Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
+                                       LayerCache &cache) {
+  OpBuilder &b = mb.b;
+  FloatAttr eps = b.getF64FloatAttr(text.rmsNormEps);
+  Value inputNorm = mb.weight(
+      mb.names.textLayer(layer, "input_layernorm.weight"), {text.hiddenSize});
+  Value x = llama4::RmsNormOp::create(
+      b, mb.loc(path(layer, "input_layernorm")), h.getType(), h, inputNorm, eps);
+  h = arith::AddFOp::create(b, mb.loc(path(layer, "self_attn")), h,
+                            attention(layer, x, positions, cache));
+
+  Value postNorm =
+      mb.weight(mb.names.textLayer(layer, "post_attention_layernorm.weight"),
+                {text.hiddenSize});
+  x = llama4::RmsNormOp::create(b, mb.loc(path(layer, "post_attention_layernorm")),
+                                h.getType(), h, postNorm, eps);
+  return arith::AddFOp::create(b, mb.loc(path(layer, "feed_forward")), h,
+                               feedForward(layer, x));
+}
+
+Value TextDecoderBuilder::head(Value h) {
+  OpBuilder &b = mb.b;
+  Value normWeight = mb.weight(mb.names.finalNorm(), {text.hiddenSize});
+  h = llama4::RmsNormOp::create(
+      b, mb.loc(mb.config.textWeightPrefix() + "model.norm"), h.getType(), h,
+      normWeight, b.getF64FloatAttr(text.rmsNormEps));
+  Value lmHead = mb.weight(mb.names.lmHead(), {text.vocabSize, text.hiddenSize});
+  auto hType = cast<RankedTensorType>(h.getType());
+  // Logits leave the model in f32: sampling reads them in f32 (as
+  // transformers' generate() upcasts them) whatever the compute type.
+  auto logitsType = RankedTensorType::get(
+      {hType.getDimSize(0), hType.getDimSize(1), text.vocabSize},
+      b.getF32Type());
+  return llama4::LmHeadOp::create(
+      b, mb.loc(mb.config.textWeightPrefix() + "lm_head"), logitsType, h,
+      lmHead);
+}
+
+//===----------------------------------------------------------------------===//
+// Entry functions
+//===----------------------------------------------------------------------===//
+
+/// Builds `prefill` (seq = dynamic, with pixel values when multimodal) or
+/// `decode` (seq = 1).
+static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
+                       int64_t seq, bool withImages) {
+  MLIRContext *ctx = module.getContext();
+  const Llama4TextConfig &text = mb.config.text;
+  TextDecoderBuilder decoder(mb);
+  auto ids = RankedTensorType::get({kDynamic, seq}, IntegerType::get(ctx, 32));
+
+  SmallVector<Type> inputs = {ids, ids};
+  SmallVector<DictionaryAttr> inputAttrs;
+  Builder attrs(ctx);
+  auto named = [&](StringRef argName) {
+    return attrs.getDictionaryAttr(
+        attrs.getNamedAttr("llama4.name", attrs.getStringAttr(argName)));
+  };
+  inputAttrs.push_back(named("tokens"));
+  inputAttrs.push_back(named("positions"));
+  if (withImages) {
+    const Llama4VisionConfig &vision = *mb.config.vision;
+    inputs.push_back(mb.tensor(
+        {kDynamic, vision.numChannels, vision.imageSize, vision.imageSize}));
+    inputAttrs.push_back(named("pixel_values"));
+  }
+  SmallVector<Type> results = {RankedTensorType::get(
+      {kDynamic, seq, text.vocabSize}, Float32Type::get(ctx))};
+  for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
+    for (StringRef kind : {"key", "value"}) {
+      Type cache = mb.tensor(decoder.cacheShape(layer));
+      inputs.push_back(cache);
+      results.push_back(cache);
+      inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
+          "llama4.kv_cache",
+          attrs.getDictionaryAttr(
+              {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(layer)),
+               attrs.getNamedAttr("kind", attrs.getStringAttr(kind))}))));
+    }
+  }
+
+  OpBuilder &b = mb.b;
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, mb.loc(name), name,
+                                   b.getFunctionType(inputs, results));
+  func.setAllArgAttrs(inputAttrs);
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+
+  Value tokens = body->getArgument(0), positions = body->getArgument(1);
+  unsigned firstCache = withImages ? 3 : 2;
+  Value h = decoder.embed(tokens);
+  if (withImages) {
+    Value features = mb.visionFeatures(body->getArgument(2));
+    h = llama4::ScatterImageFeaturesOp::create(
+        b, mb.loc("multi_modal_projector"), h.getType(), h, tokens, features,
+        b.getI64IntegerAttr(mb.config.imageTokenIndex));
+  }
+  SmallVector<Value> outputs = {Value()};
+  for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
+    LayerCache cache{body->getArgument(firstCache + 2 * layer),
+                     body->getArgument(firstCache + 2 * layer + 1)};
+    h = decoder.decoderLayer(layer, h, positions, cache);
+    outputs.append({cache.key, cache.value});
+  }
+  outputs[0] = decoder.head(h);
+  func::ReturnOp::create(b, mb.loc(name), outputs);
+}
+
+OwningOpRef<ModuleOp> llama4c::buildLlama4Module(MLIRContext &context,
+                                                 const Llama4Config &config,
+                                                 const BuildOptions &options) {
+  context.loadDialect<llama4::Llama4Dialect, func::FuncDialect,
+                      arith::ArithDialect, tensor::TensorDialect>();
+  Location fileLoc = FileLineColLoc::get(&context, options.configPath, 1, 1);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  Type elementType = options.computeType == ComputeType::BF16
+                         ? Type(BFloat16Type::get(&context))
+                         : Type(Float32Type::get(&context));
+  ModelBuilder mb(*module, config, elementType, options.configPath);
+  buildEntry(mb, *module, "prefill", kDynamic, config.isMultimodal());
+  buildEntry(mb, *module, "decode", 1, /*withImages=*/false);
+  return module;
+}

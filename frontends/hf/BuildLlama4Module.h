@@ -1,0 +1,42 @@
+//===- BuildLlama4Module.h - config.json -> llama4 module -------*- C++ -*-===//
+//
+// Builds the llama4 dialect module of a parsed config: `llama4.weight`
+// declarations for every checkpoint tensor, and the entry functions
+//
+//   prefill(tokens [B, S], positions [B, S], [pixel_values [N, C, I, I]],
+//           key/value cache of every layer) -> (logits [B, S, V], caches)
+//   decode (tokens [B, 1], positions [B, 1], caches) -> (logits [B, 1, V], caches)
+//
+// with dynamic B, S and N. pixel_values is present for multimodal configs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_FRONTENDS_HF_BUILDLLAMA4MODULE_H
+#define LLAMA4C_FRONTENDS_HF_BUILDLLAMA4MODULE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace llama4c {
+
+struct Llama4Config;
+
+/// The element type of weights and activations in the compiled model.
+enum class ComputeType { BF16, F32 };
+
+struct BuildOptions {
+  ComputeType computeType = ComputeType::BF16;
+  /// The config.json the module comes from; op locations point at it.
+  llvm::StringRef configPath;
+};
+
+/// Builds the module; the result still has to pass mlir::verify, which the
+/// caller runs so that it can report the diagnostics its own way.
+mlir::OwningOpRef<mlir::ModuleOp> buildLlama4Module(mlir::MLIRContext &context,
+                                                    const Llama4Config &config,
+                                                    const BuildOptions &options);
+
+} // namespace llama4c
+
+#endif // LLAMA4C_FRONTENDS_HF_BUILDLLAMA4MODULE_H
