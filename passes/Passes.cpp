@@ -1,0 +1,7 @@
+//===- Passes.cpp - Registration of every llama4c pass --------------------===//
+
+#include "passes/Passes.h"
+
+#include "passes/verify/Passes.h"
+
+void llama4c::registerLlama4Passes() { registerVerifyPasses(); }
