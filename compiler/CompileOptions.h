@@ -1,0 +1,28 @@
+//===- CompileOptions.h - What one compile is asked to do -------*- C++ -*-===//
+
+#ifndef LLAMA4C_COMPILER_COMPILEOPTIONS_H
+#define LLAMA4C_COMPILER_COMPILEOPTIONS_H
+
+#include "compiler/Phases.h"
+#include "frontends/hf/BuildLlama4Module.h"
+
+#include <string>
+
+namespace llama4c {
+
+enum class Target { Cpu, Sm80, Sm90 };
+
+struct CompileOptions {
+  std::string configPath;
+  /// Where the emitted phase goes; "-" is standard output.
+  std::string outputPath = "-";
+  Target target = Target::Cpu;
+  Phase emit = Phase::So;
+  ComputeType computeType = ComputeType::BF16;
+  /// A YAML tile schedule overriding the target's defaults; empty for none.
+  std::string pipelinePath;
+};
+
+} // namespace llama4c
+
+#endif // LLAMA4C_COMPILER_COMPILEOPTIONS_H

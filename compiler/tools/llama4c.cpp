@@ -1,0 +1,107 @@
+//===- llama4c.cpp - The llama4c compiler driver --------------------------===//
+//
+//   llama4c compile CONFIG -o OUT [--target cpu|sm_80|sm_90]
+//           [--emit mlir|llvm|ptx|obj|so] [--dtype bf16|f32]
+//           [--pipeline FILE.yaml]
+//
+// argv -> CompileOptions -> compile() -> exit code: 0 success, 1 bad input
+// (one line naming the file and field), 2 a phase not available yet.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace llama4c;
+
+static cl::SubCommand compileCommand("compile",
+                                     "Compile a Hugging Face config.json");
+static cl::OptionCategory compileCategory("llama4c compile options");
+
+static cl::opt<std::string> configPath(cl::Positional, cl::Required,
+                                       cl::desc("<config.json>"),
+                                       cl::sub(compileCommand),
+                                       cl::cat(compileCategory));
+static cl::opt<std::string>
+    outputPath("o", cl::desc("Output file ('-' for standard output; the "
+                             "default for --emit mlir)"),
+               cl::value_desc("file"), cl::sub(compileCommand),
+               cl::cat(compileCategory));
+static cl::opt<Target> target(
+    "target", cl::desc("Code generation target"), cl::init(Target::Cpu),
+    cl::values(clEnumValN(Target::Cpu, "cpu", "the host CPU"),
+               clEnumValN(Target::Sm80, "sm_80", "NVIDIA Ampere (A100)"),
+               clEnumValN(Target::Sm90, "sm_90", "NVIDIA Hopper (H100)")),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<Phase> emit(
+    "emit", cl::desc("What to produce"), cl::init(Phase::So),
+    cl::values(clEnumValN(Phase::Llama4, "mlir",
+                          "the verified llama4 dialect module"),
+               clEnumValN(Phase::Llvm, "llvm", "host LLVM IR"),
+               clEnumValN(Phase::Ptx, "ptx", "PTX of the GPU kernels"),
+               clEnumValN(Phase::Obj, "obj", "host object file"),
+               clEnumValN(Phase::So, "so", "the model shared object")),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<ComputeType> dtype(
+    "dtype", cl::desc("Element type of weights and activations"),
+    cl::init(ComputeType::BF16),
+    cl::values(clEnumValN(ComputeType::BF16, "bf16", "bfloat16"),
+               clEnumValN(ComputeType::F32, "f32", "float32")),
+    cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<std::string>
+    pipelinePath("pipeline",
+                 cl::desc("YAML tile schedule overriding the target's"),
+                 cl::value_desc("file.yaml"), cl::sub(compileCommand),
+                 cl::cat(compileCategory));
+
+static void printVersion(raw_ostream &os) {
+  os << "llama4c " << LLAMA4C_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+     << ")\n";
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::SetVersionPrinter(printVersion);
+  cl::HideUnrelatedOptions({&compileCategory, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "llama4c: ahead-of-time compiler for Llama 4 models\n\n"
+      "  llama4c compile config.json -o model.so\n");
+  if (!compileCommand) {
+    WithColor::error(errs(), "llama4c")
+        << "expected a command; see 'llama4c --help'\n";
+    return 1;
+  }
+
+  CompileOptions options;
+  options.configPath = configPath;
+  options.target = target;
+  options.emit = emit;
+  options.computeType = dtype;
+  options.pipelinePath = pipelinePath;
+  if (!outputPath.empty())
+    options.outputPath = outputPath;
+  else if (emit != Phase::Llama4) {
+    WithColor::error(errs(), "llama4c")
+        << "-o is required for --emit " << phaseInfo(emit).emitName << "\n";
+    return 1;
+  }
+
+  int exitCode = 0;
+  handleAllErrors(
+      compile(options),
+      [&](const NotAvailableError &error) {
+        WithColor::error(errs(), "llama4c") << error.message() << "\n";
+        exitCode = 2;
+      },
+      [&](const ErrorInfoBase &error) {
+        WithColor::error(errs(), "llama4c") << error.message() << "\n";
+        exitCode = 1;
+      });
+  return exitCode;
+}
