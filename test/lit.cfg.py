@@ -1,0 +1,25 @@
+# lit configuration of llama4c's FileCheck tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "LLAMA4C"
+config.suffixes = [".mlir", ".test"]
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.llama4c_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "unit"]
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.add_tool_substitutions(
+    ["llama4c", "llama4-opt"], [config.llama4c_tools_dir])
+
+# The bundled copies of the released Scout and Maverick config.json.
+config.substitutions.append(("%configs", config.llama4c_shared_configs_dir))
+# The project's own copy of shared/configs, when the checkout has one beside it.
+shared = os.path.join(os.path.dirname(config.llama4c_src_root), "shared", "configs")
+if os.path.isdir(shared):
+    config.available_features.add("shared-configs")
+    config.substitutions.append(("%shared_configs", shared))
