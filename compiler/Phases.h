@@ -34,7 +34,8 @@ inline llvm::ArrayRef<PhaseInfo> allPhases() {
       {Phase::Llvm, "llvm", "host LLVM IR", false},
       {Phase::Ptx, "ptx", "PTX of the GPU kernels", false},
       {Phase::Obj, "obj", "host object file", false},
-      {Phase::So, "so", "model shared object (host code, PTX, manifest)", false},
+      {Phase::So, "so", "the model shared object: host code, PTX, weight manifest",
+       false},
   };
   return phases;
 }

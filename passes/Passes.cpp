@@ -2,6 +2,10 @@
 
 #include "passes/Passes.h"
 
+#include "passes/analysis/Passes.h"
 #include "passes/verify/Passes.h"
 
-void llama4c::registerLlama4Passes() { registerVerifyPasses(); }
+void llama4c::registerLlama4Passes() {
+  registerAnalysisPasses();
+  registerVerifyPasses();
+}

@@ -13,6 +13,8 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", 
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# `not`, `count` and `split-file` at the start of a RUN line come from PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["llama4c", "llama4-opt"], [config.llama4c_tools_dir])
 
@@ -23,3 +25,7 @@ shared = os.path.join(os.path.dirname(config.llama4c_src_root), "shared", "confi
 if os.path.isdir(shared):
     config.available_features.add("shared-configs")
     config.substitutions.append(("%shared_configs", shared))
+
+# `%expect_exit 1 llama4c ...` checks the exact exit code of a failing tool.
+config.substitutions.append(
+    ("%expect_exit", "sh " + os.path.join(config.test_source_root, "expect-exit.sh")))

@@ -67,7 +67,7 @@ static void printVersion(raw_ostream &os) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::SetVersionPrinter(printVersion);
-  cl::HideUnrelatedOptions({&compileCategory, &cl::getGeneralCategory()});
+  cl::HideUnrelatedOptions(compileCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "llama4c: ahead-of-time compiler for Llama 4 models\n\n"
