@@ -16,13 +16,18 @@ Llama3RopeScalingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   double lowFreqFactor = lowValue.convertToDouble();
   double highFreqFactor = highValue.convertToDouble();
   if (!(factor > 0.0) || !std::isfinite(factor))
-    return emitError() << "llama3 rope scaling factor must be positive, got "
-                       << factor;
+    return emitError()
+           << "llama3 rope scaling factor must be finite and positive, got "
+           << factor;
   if (!(lowFreqFactor > 0.0) || !std::isfinite(lowFreqFactor))
-    return emitError() << "llama3 low_freq_factor must be positive, got "
-                       << lowFreqFactor;
+    return emitError()
+           << "llama3 low_freq_factor must be finite and positive, got "
+           << lowFreqFactor;
+  if (!std::isfinite(highFreqFactor))
+    return emitError() << "llama3 high_freq_factor must be finite, got "
+                       << highFreqFactor;
   // low == high is Scout Instruct's setting: the blended band is then empty.
-  if (!(highFreqFactor >= lowFreqFactor) || !std::isfinite(highFreqFactor))
+  if (highFreqFactor < lowFreqFactor)
     return emitError() << "llama3 high_freq_factor (" << highFreqFactor
                        << ") must not be below low_freq_factor ("
                        << lowFreqFactor << ")";

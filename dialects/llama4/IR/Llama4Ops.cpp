@@ -13,6 +13,7 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
+#include <cstdio>
 
 using namespace mlir;
 using namespace mlir::llama4;
@@ -21,6 +22,13 @@ static constexpr int64_t kDynamic = ShapedType::kDynamic;
 
 static ArrayRef<int64_t> shapeOf(Value value) {
   return cast<ShapedType>(value.getType()).getShape();
+}
+
+/// 0.5 rather than 5.000000e-01.
+static std::string shortNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
 }
 
 /// `a * b`, dynamic when either is.
@@ -38,7 +46,9 @@ static SmallVector<int64_t> withLastDim(Value input, int64_t last) {
 
 static LogicalResult verifyPositive(Operation *op, StringRef name,
                                     double value) {
-  if (!(value > 0.0) || !std::isfinite(value))
+  if (!std::isfinite(value))
+    return op->emitOpError() << name << " must be finite, got " << value;
+  if (!(value > 0.0))
     return op->emitOpError() << name << " must be positive, got " << value;
   return success();
 }
@@ -81,6 +91,7 @@ LogicalResult EmbedTokensOp::verify() {
   if (shapeOf(getTable()).size() == 2)
     expected.push_back(shapeOf(getTable())[1]);
   return ShapeVerifier(*this)
+      .rank("ids", getIds(), 2)
       .rank("table", getTable(), 2)
       .sameElementType({{"table", getTable()}, {"result", getResult()}})
       .resultShape(expected)
@@ -144,7 +155,15 @@ LogicalResult LinearOp::verify() {
 
 LogicalResult LmHeadOp::verify() {
   ShapeVerifier verifier(*this);
-  return verifyProjection(verifier, getInput(), getWeight()).verified();
+  verifyProjection(verifier, getInput(), getWeight());
+  // Logits may be wider than the activations (f32 for sampling), never
+  // narrower.
+  Type input = getElementTypeOrSelf(getInput().getType());
+  Type result = getElementTypeOrSelf(getResult().getType());
+  return verifier
+      .check(result == input || result.isF32(),
+             "result element type must be the input's or f32")
+      .verified();
 }
 
 //===----------------------------------------------------------------------===//
@@ -169,7 +188,8 @@ LogicalResult RopeOp::verify() {
   if (!verifier.hasFailed()) {
     int64_t headDim = shapeOf(getInput())[3];
     verifier.check(ShapedType::isDynamic(headDim) || headDim % 2 == 0,
-                   "head dim " + Twine(headDim) +
+                   "head dim " + Twine(headDim) + " of input " +
+                       formatShape(getInput().getType()) +
                        " must be even to rotate pairs of elements");
   }
   return verifier
@@ -224,8 +244,11 @@ LogicalResult AttentionOp::verify() {
                        formatShape(getQuery().getType()) + ", key is " +
                        formatShape(getKey().getType()));
   if (getChunkSizeAttr().getInt() > 0)
-    verifier.dimIs("key cache", getKeyCache(), 2, getChunkSizeAttr().getInt(),
-                   "a chunked layer's cache holds one chunk");
+    for (auto [name, cache] :
+         {std::pair<StringRef, Value>{"key cache", getKeyCache()},
+          {"value cache", getValueCache()}})
+      verifier.dimIs(name, cache, 2, getChunkSizeAttr().getInt(),
+                     "a chunked layer's cache holds one chunk");
   return verifier
       .sameElementType({{"query", getQuery()},
                         {"key", getKey()},
@@ -313,15 +336,17 @@ LogicalResult MoeOp::verify() {
     verifier.check(twiceWidth == 2 * width,
                    "gate_up dim 2 (" + Twine(twiceWidth) +
                        ") must be twice down dim 1 (" + Twine(width) +
-                       ": gate and up columns): gate_up is " +
+                       "), the gate columns then the up columns: gate_up is " +
                        formatShape(getGateUp().getType()) + ", down is " +
                        formatShape(getDown().getType()));
   int64_t numExperts = shapeOf(getRouter())[0];
-  verifier.check(getTopKAttr().getInt() >= 1 && (ShapedType::isDynamic(numExperts) ||
-                                    getTopKAttr().getInt() <= numExperts),
-                 "top_k (" + Twine(getTopKAttr().getInt()) + ") must be in [1, " +
-                     Twine(numExperts) + "], the number of experts of router " +
-                     formatShape(getRouter().getType()));
+  int64_t topK = getTopKAttr().getInt();
+  verifier.check(topK >= 1, "top_k (" + Twine(topK) + ") must be at least 1");
+  if (!ShapedType::isDynamic(numExperts))
+    verifier.check(topK <= numExperts,
+                   "top_k (" + Twine(topK) + ") must not exceed the " +
+                       Twine(numExperts) + " experts of router " +
+                       formatShape(getRouter().getType()));
   return verifier
       .sameElementType({{"input", getInput()},
                         {"router", getRouter()},
@@ -349,7 +374,8 @@ LogicalResult UnfoldPatchEmbedOp::verify() {
   ArrayRef<int64_t> pixels = shapeOf(getPixels());
   int64_t channels = pixels[1], side = pixels[2];
   verifier.check(!ShapedType::isDynamic(channels) &&
-                     !ShapedType::isDynamic(side),
+                     !ShapedType::isDynamic(side) &&
+                     !ShapedType::isDynamic(pixels[3]),
                  "pixels must have static channels and tile size, got " +
                      formatShape(getPixels().getType()));
   if (verifier.hasFailed())
@@ -411,7 +437,8 @@ LogicalResult VisionRopeOp::verify() {
   int64_t headDim = shapeOf(getInput())[3];
   return verifier
       .check(ShapedType::isDynamic(headDim) || headDim % 4 == 0,
-             "head dim " + Twine(headDim) +
+             "head dim " + Twine(headDim) + " of input " +
+                 formatShape(getInput().getType()) +
                  " must be a multiple of 4: half of the pairs rotate by the "
                  "column, half by the row")
       .verified();
@@ -487,7 +514,8 @@ LogicalResult PixelShuffleOp::verify() {
              "input tokens " + Twine(tokens) + " of " +
                  formatShape(getInput().getType()) +
                  " do not form a square patch grid")
-      .check(integral, "ratio " + std::to_string(ratio) + " does not evenly shuffle " +
+      .check(integral, "ratio " + Twine(shortNumber(ratio)) +
+                           " does not evenly shuffle " +
                            formatShape(getInput().getType()) +
                            " (grid side and channels must scale to integers)")
       .sameElementType({{"input", getInput()}, {"result", getResult()}});

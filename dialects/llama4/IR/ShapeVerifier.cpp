@@ -70,6 +70,12 @@ ShapeVerifier &ShapeVerifier::sameDim(StringRef whatA, Value a, int64_t i,
   int64_t dimA = shapeA[ia], dimB = shapeB[jb];
   if (ShapedType::isDynamic(dimA) || ShapedType::isDynamic(dimB) || dimA == dimB)
     return *this;
+  if (a == b) {
+    fail(whatA + " dim " + Twine(ia) + " (" + formatDim(dimA) +
+         ") must equal dim " + Twine(jb) + " (" + formatDim(dimB) + "): " +
+         whatA + " is " + formatShape(a.getType()));
+    return *this;
+  }
   fail(whatA + " dim " + Twine(ia) + " (" + formatDim(dimA) + ") must equal " +
        whatB + " dim " + Twine(jb) + " (" + formatDim(dimB) + "): " + whatA +
        " is " + formatShape(a.getType()) + ", " + whatB + " is " +
