@@ -1,0 +1,66 @@
+/*===- abi.h - The C ABI of a model compiled by llama4c ------------------===*
+ *
+ * A `model.so` made by `llama4c compile` exports exactly these symbols. The
+ * runtime dlopens the file, checks llama4c_abi_version(), reads the
+ * manifest and calls the entry points. Shared by the compiler (which emits
+ * code that reads `llama4c_call` field by field, in this order) and the
+ * runtime; plain C so that any language can drive a model.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef LLAMA4C_ABI_H
+#define LLAMA4C_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever llama4c_call or the manifest's meaning changes. */
+#define LLAMA4C_ABI_VERSION 1
+
+/* One prefill or decode call. Arrays are dense, row-major. B = batch,
+ * S = new tokens (1 for decode). */
+typedef struct llama4c_call {
+  /* Every weight, in the order of the manifest's "weights" array, in the
+   * dtype the manifest gives (the model's compute type). */
+  const void *const *weights;
+  /* [B, S] token ids, each < vocab_size. */
+  const int32_t *tokens;
+  /* [B, S] absolute positions of those tokens; row b continues where its
+   * previous call ended (positions[b][0] = tokens already in the cache). */
+  const int32_t *positions;
+  int64_t batch;
+  int64_t seq;
+  /* Two buffers per decoder layer, key then value, in the order of the
+   * manifest's "kv_cache" array: [B, kv_heads, slots, head_dim] in the
+   * compute type, where slots is the layer's "slots" (its chunk window) or,
+   * for a global layer, cache_slots. Updated in place. */
+  void *const *kv_cache;
+  /* Slots of the global layers' caches: the longest context the caller
+   * allocated for. */
+  int64_t cache_slots;
+  /* [B, S, vocab_size] f32, written by the call. */
+  float *logits;
+  /* Multimodal prefill only: [tiles, channels, image_size, image_size] in
+   * the compute type; NULL with tiles = 0 otherwise. */
+  const void *pixel_values;
+  int64_t tiles;
+} llama4c_call;
+
+/* LLAMA4C_ABI_VERSION of the compiler that made the model. */
+uint32_t llama4c_abi_version(void);
+/* NUL-terminated JSON: llama4c version, abi version, config, dtype,
+ * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads, slots,
+ * head_dim}] (slots 0 = cache_slots), vocab_size, max_position_embeddings. */
+const char *llama4c_manifest(void);
+/* Both return 0 on success. */
+int32_t llama4c_prefill(const llama4c_call *call);
+int32_t llama4c_decode(const llama4c_call *call);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLAMA4C_ABI_H */
