@@ -1,34 +1,111 @@
 //===- Pipeline.cpp - The order of llama4c's passes -----------------------===//
+//
+// The only place pass order is written down. Each step says why it is
+// there; `llama4-opt --llama4-frontend-pipeline` and
+// `--llama4-cpu-pipeline` run the same lists for lit tests.
+//
+//===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
 
+#include "passes/lowering/Passes.h"
 #include "passes/verify/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace llama4c;
 
-void llama4c::buildLlama4Pipeline(OpPassManager &pm,
-                                  const CompileOptions &options) {
+/// The verified llama4 module, as --emit mlir prints it.
+static void buildFrontendPipeline(OpPassManager &pm) {
   // 1. Check what every later pass and the runtime assume of the module:
   //    each weight read, entry points present, caches threaded through.
   pm.addPass(createLlama4VerifyModelPass());
   // 2. One weight_ref per weight and one index constant per value in each
   //    entry function: the builder emits them at every use.
   pm.addPass(createCSEPass());
-  // Lowering to linalg, the CPU and NVPTX backends and packaging append
-  // their passes here, each up to the phase `options.emit` asks for.
+}
+
+/// The verified module -> LLVM dialect for the host CPU.
+static void buildCpuLoweringPipeline(OpPassManager &pm) {
+  // 1. Model blocks become linalg on tensors, computing in f32 and rounding
+  //    where transformers rounds.
+  pm.addPass(createLlama4ConvertToLinalgPass());
+  // 2. Weights become entry-function arguments (the manifest keeps their
+  //    names); residual adds become linalg maps.
+  pm.addPass(createLlama4OutlineWeightsPass());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // 3. Tensors become buffers; entry functions take identity-layout
+  //    memrefs so that the runtime can hand in plain pointers. The caches
+  //    are updated in place; canonicalisation exposes that, so that their
+  //    results fold to the arguments.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  // 4. The exported C ABI (abi.h) around the entry functions, then drop the
+  //    cache results that alias their arguments, and free every temporary.
+  pm.addPass(createLlama4EmitEntryPointsPass());
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // 5. Loops, then LLVM. Copies become loops too, so that the model needs
+  //    nothing beyond libc and libm.
+  pm.addPass(createLlama4CopiesToLinalgPass());
+  pm.addPass(createConvertLinalgToLoopsPass());
+  // Subviews and reshapes become explicit offset and stride arithmetic
+  // (affine.apply), lowered with the loops' own affine maps.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void llama4c::buildLlama4Pipeline(OpPassManager &pm,
+                                  const CompileOptions &options) {
+  buildFrontendPipeline(pm);
+  if (options.emit == Phase::Llama4)
+    return;
+  buildCpuLoweringPipeline(pm);
 }
 
 void llama4c::registerLlama4Pipelines() {
   PassPipelineRegistration<>(
       "llama4-frontend-pipeline",
       "The passes that run on a freshly built llama4 module (--emit mlir)",
+      buildFrontendPipeline);
+  PassPipelineRegistration<>(
+      "llama4-cpu-pipeline",
+      "The frontend pipeline, then the lowering to LLVM for the host CPU",
       [](OpPassManager &pm) {
-        CompileOptions options;
-        options.emit = Phase::Llama4;
-        buildLlama4Pipeline(pm, options);
+        buildFrontendPipeline(pm);
+        buildCpuLoweringPipeline(pm);
       });
 }

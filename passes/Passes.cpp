@@ -3,9 +3,11 @@
 #include "passes/Passes.h"
 
 #include "passes/analysis/Passes.h"
+#include "passes/lowering/Passes.h"
 #include "passes/verify/Passes.h"
 
 void llama4c::registerLlama4Passes() {
   registerAnalysisPasses();
+  registerLoweringPasses();
   registerVerifyPasses();
 }

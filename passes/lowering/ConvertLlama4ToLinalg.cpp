@@ -1,0 +1,40 @@
+//===- ConvertLlama4ToLinalg.cpp - llama4 ops -> linalg on tensors --------===//
+//
+// --llama4-convert-to-linalg: applies every op family's lowering patterns
+// (AttentionToLinalg, KvCacheToLinalg, MoeToLinalg,
+// NormsToLinalg,
+// ProjectionsToLinalg, RopeToLinalg). Runs after
+// --llama4-verify-model and before bufferization.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/lowering/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4CONVERTTOLINALGPASS
+#include "passes/lowering/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+
+namespace {
+
+struct ConvertLlama4ToLinalg
+    : llama4c::impl::Llama4ConvertToLinalgPassBase<ConvertLlama4ToLinalg> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    llama4c::populateAttentionToLinalgPatterns(patterns);
+    llama4c::populateKvCacheToLinalgPatterns(patterns);
+    llama4c::populateMoeToLinalgPatterns(patterns);
+    llama4c::populateNormsToLinalgPatterns(patterns);
+    llama4c::populateProjectionsToLinalgPatterns(patterns);
+    llama4c::populateRopeToLinalgPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
