@@ -2,13 +2,17 @@
 
 #include "compiler/Compiler.h"
 
+#include "compiler/Packaging.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Registration.h"
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -44,16 +48,36 @@ private:
 };
 } // namespace
 
+/// The host target, for code generation; once per process.
+static void initializeNativeTarget() {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+}
+
 llvm::Error llama4c::compile(const CompileOptions &options) {
   llvm::Expected<Llama4Config> config = loadLlama4Config(options.configPath);
   if (!config)
     return config.takeError();
 
   const PhaseInfo &phase = phaseInfo(options.emit);
+  if (options.emit != Phase::Llama4 && options.target != Target::Cpu)
+    return llvm::make_error<NotAvailableError>(
+        "--target sm_80/sm_90: the NVPTX backend is not available yet; "
+        "--target cpu and --emit mlir work");
+  if (options.emit != Phase::Llama4 && config->isMultimodal())
+    return llvm::make_error<NotAvailableError>(
+        options.configPath +
+        ": the vision tower has no CPU lowering yet; --emit mlir works for "
+        "multimodal configs, and text-only (llama4_text) configs compile to "
+        "every phase");
   if (!phase.available)
     return llvm::make_error<NotAvailableError>(
         (llvm::Twine("--emit ") + phase.emitName + " (" + phase.description +
-         ") is not available yet: this build of llama4c stops at --emit mlir")
+         ") is not available yet")
             .str());
   if (!options.pipelinePath.empty())
     return llvm::make_error<NotAvailableError>(
@@ -61,7 +85,9 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
         ": tile schedules are not available yet (they come with the "
         "lowering passes)");
 
-  MLIRContext context;
+  DialectRegistry registry;
+  registerLlama4cDialects(registry);
+  MLIRContext context(registry);
   FirstErrorCollector errors(context);
   BuildOptions buildOptions;
   buildOptions.computeType = options.computeType;
@@ -78,14 +104,27 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
   if (failed(pm.run(*module)))
     return llvm::createStringError(options.configPath + ": " + errors.message);
 
-  llvm::Error written =
-      llvm::writeToOutput(options.outputPath, [&](llvm::raw_ostream &os) {
-        module->print(os);
-        os << '\n';
-        return llvm::Error::success();
-      });
-  if (written)
-    return llvm::createStringError(options.outputPath + ": cannot write: " +
-                                   llvm::toString(std::move(written)));
-  return llvm::Error::success();
+  if (options.emit == Phase::Llama4) {
+    llvm::Error written =
+        llvm::writeToOutput(options.outputPath, [&](llvm::raw_ostream &os) {
+          module->print(os);
+          os << '\n';
+          return llvm::Error::success();
+        });
+    if (written)
+      return llvm::createStringError(options.outputPath + ": cannot write: " +
+                                     llvm::toString(std::move(written)));
+    return llvm::Error::success();
+  }
+
+  // The manifest carries config.json verbatim; the parser accepted it.
+  auto configText = llvm::MemoryBuffer::getFile(options.configPath);
+  if (!configText)
+    return llvm::createStringError(options.configPath + ": cannot read file: " +
+                                   configText.getError().message());
+  std::string manifest = buildManifest(*module, *config,
+                                       (*configText)->getBuffer(), options);
+  (*module)->removeAttr("llama4.weights");
+  initializeNativeTarget();
+  return writeHostArtifact(*module, manifest, options);
 }

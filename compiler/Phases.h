@@ -31,11 +31,11 @@ struct PhaseInfo {
 inline llvm::ArrayRef<PhaseInfo> allPhases() {
   static const PhaseInfo phases[] = {
       {Phase::Llama4, "mlir", "the verified llama4 dialect module", true},
-      {Phase::Llvm, "llvm", "host LLVM IR", false},
+      {Phase::Llvm, "llvm", "host LLVM IR", true},
       {Phase::Ptx, "ptx", "PTX of the GPU kernels", false},
-      {Phase::Obj, "obj", "host object file", false},
+      {Phase::Obj, "obj", "host object file", true},
       {Phase::So, "so", "the model shared object: host code, PTX, weight manifest",
-       false},
+       true},
   };
   return phases;
 }

@@ -10,6 +10,7 @@
 #include "frontends/hf/BuildLlama4Module.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "frontends/hf/KvCacheLayout.h"
 #include "frontends/hf/ModelBuilder.h"
 
 #include <cmath>
@@ -107,13 +108,6 @@ public:
   /// h [B, S, D] -> logits [B, S, V] in f32.
   Value head(Value h);
   Value embed(Value tokens);
-
-  /// The shape of layer `layer`'s key (or value) cache [B, Hkv, L, d].
-  SmallVector<int64_t> cacheShape(int64_t layer) const {
-    int64_t slots = text.layers[layer].isChunked ? *text.attentionChunkSize
-                                                 : kDynamic;
-    return {kDynamic, text.numKeyValueHeads, slots, text.headDim};
-  }
 
 private:
   Value projection(int64_t layer, StringRef proj, Value x, int64_t outDim,
@@ -314,17 +308,19 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   }
   SmallVector<Type> results = {RankedTensorType::get(
       {kDynamic, seq, text.vocabSize}, Float32Type::get(ctx))};
-  for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
-    for (StringRef kind : {"key", "value"}) {
-      Type cache = mb.tensor(decoder.cacheShape(layer));
-      inputs.push_back(cache);
-      results.push_back(cache);
-      inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
-          "llama4.kv_cache",
-          attrs.getDictionaryAttr(
-              {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(layer)),
-               attrs.getNamedAttr("kind", attrs.getStringAttr(kind))}))));
-    }
+  for (const KvCacheEntry &entry : kvCacheLayout(mb.config)) {
+    // [B, Hkv, L, d]; L is dynamic for a global layer.
+    Type cache = mb.tensor({kDynamic, entry.kvHeads,
+                            entry.slots > 0 ? entry.slots : kDynamic,
+                            entry.headDim});
+    inputs.push_back(cache);
+    results.push_back(cache);
+    inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
+        "llama4.kv_cache",
+        attrs.getDictionaryAttr(
+            {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(entry.layer)),
+             attrs.getNamedAttr("kind", attrs.getStringAttr(
+                                            entry.isKey ? "key" : "value"))}))));
   }
 
   OpBuilder &b = mb.b;

@@ -199,7 +199,11 @@ struct EmitEntryPoints
     func::ReturnOp::create(
         b, loc,
         ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))});
+    // Internal to the shared object: only the llama4c_* symbols are its
+    // interface.
     entry.setPrivate();
+    entry->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                       b.getContext(), LLVM::Linkage::Internal));
     return success();
   }
 };

@@ -1,0 +1,236 @@
+//===- Packaging.cpp - LLVM dialect module -> llvm, obj or so -------------===//
+
+#include "compiler/Packaging.h"
+
+#include "frontends/hf/KvCacheLayout.h"
+#include "frontends/hf/Llama4Config.h"
+#include "runtime/include/llama4c/abi.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace llama4c;
+
+//===----------------------------------------------------------------------===//
+// Manifest
+//===----------------------------------------------------------------------===//
+
+static std::string jsonString(llvm::StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << '"';
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\')
+      os << '\\' << c;
+    else if (c < 0x20)
+      os << llvm::format("\\u%04x", c);
+    else
+      os << c;
+  }
+  os << '"';
+  return out;
+}
+
+static llvm::StringRef dtypeName(Type type) {
+  return type.isF32() ? "f32" : type.isBF16() ? "bf16" : "f16";
+}
+
+std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
+                                   llvm::StringRef configText,
+                                   const CompileOptions &options) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "{\"llama4c_version\": " << jsonString(LLAMA4C_VERSION)
+     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION << ", \"dtype\": "
+     << jsonString(options.computeType == ComputeType::F32 ? "f32" : "bf16")
+     << ", \"vocab_size\": " << config.text.vocabSize
+     << ", \"max_position_embeddings\": " << config.text.maxPositionEmbeddings
+     << ", \"multimodal\": " << (config.isMultimodal() ? "true" : "false")
+     << ", \"image_token_index\": " << config.imageTokenIndex
+     << ",\n\"config\": " << configText.trim() << ",\n\"weights\": [";
+  auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
+  for (auto [index, entry] : llvm::enumerate(weights.getAsRange<DictionaryAttr>())) {
+    auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+    os << (index ? ",\n  " : "\n  ") << "{\"name\": "
+       << jsonString(entry.getAs<StringAttr>("name").getValue())
+       << ", \"dtype\": " << jsonString(dtypeName(type.getElementType()))
+       << ", \"shape\": [";
+    llvm::interleave(type.getShape(), os, ", ");
+    os << "]}";
+  }
+  os << "],\n\"kv_cache\": [";
+  for (auto [index, entry] : llvm::enumerate(kvCacheLayout(config)))
+    os << (index ? ",\n  " : "\n  ") << "{\"layer\": " << entry.layer
+       << ", \"kind\": " << (entry.isKey ? "\"key\"" : "\"value\"")
+       << ", \"kv_heads\": " << entry.kvHeads << ", \"slots\": " << entry.slots
+       << ", \"head_dim\": " << entry.headDim << "}";
+  os << "]}\n";
+  return text;
+}
+
+//===----------------------------------------------------------------------===//
+// LLVM IR, object, shared object
+//===----------------------------------------------------------------------===//
+
+/// Adds `llama4c_manifest()` and `llama4c_abi_version()` (abi.h).
+static void addAbiSymbols(llvm::Module &module, llvm::StringRef manifest) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *text = new llvm::GlobalVariable(
+      module, llvm::ArrayType::get(b.getInt8Ty(), manifest.size() + 1),
+      /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantDataArray::getString(ctx, manifest), "llama4c.manifest");
+  auto *manifestFn = llvm::Function::Create(
+      llvm::FunctionType::get(b.getPtrTy(), false),
+      llvm::GlobalValue::ExternalLinkage, "llama4c_manifest", module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", manifestFn));
+  b.CreateRet(text);
+  auto *versionFn = llvm::Function::Create(
+      llvm::FunctionType::get(b.getInt32Ty(), false),
+      llvm::GlobalValue::ExternalLinkage, "llama4c_abi_version", module);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", versionFn));
+  b.CreateRet(b.getInt32(LLAMA4C_ABI_VERSION));
+}
+
+/// A target machine for the CPU this compiler runs on.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> hostMachine() {
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no LLVM target for " + triple.str() +
+                                   ": " + error);
+  llvm::SubtargetFeatures features;
+  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature, enabled);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(), {},
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   triple.str());
+  return std::move(machine);
+}
+
+static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, modules);
+}
+
+/// Links `object` into the shared object `output` with the C compiler
+/// driver, which knows where libc and libm live.
+static llvm::Error linkSharedObject(llvm::StringRef object,
+                                    llvm::StringRef output) {
+  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
+  if (!driver)
+    driver = llvm::sys::findProgramByName("clang-22");
+  if (!driver)
+    return llvm::createStringError(
+        "cannot link " + output + ": no C compiler driver (cc) on PATH");
+  std::string errorMessage;
+  llvm::SmallVector<llvm::StringRef> args = {*driver, "-shared", "-o", output,
+                                             object, "-lm"};
+  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
+                                         &errorMessage);
+  if (status != 0)
+    return llvm::createStringError("linking " + output + " with " + *driver +
+                                   " failed" +
+                                   (errorMessage.empty() ? "" : ": ") +
+                                   errorMessage);
+  return llvm::Error::success();
+}
+
+llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest,
+                                       const CompileOptions &options) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "llama4c-model");
+  if (!llvmModule)
+    return llvm::createStringError(options.configPath +
+                                   ": internal error: LLVM IR translation failed");
+  addAbiSymbols(*llvmModule, manifest);
+
+  auto machine = hostMachine();
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  optimize(*llvmModule, **machine);
+
+  llvm::SmallVector<char, 0> objectBytes;
+  if (options.emit != Phase::Llvm) {
+    llvm::raw_svector_ostream os(objectBytes);
+    llvm::legacy::PassManager codegen;
+    if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
+                                        llvm::CodeGenFileType::ObjectFile))
+      return llvm::createStringError("the host target cannot emit objects");
+    codegen.run(*llvmModule);
+  }
+  auto cannotWrite = [&](llvm::Error error) {
+    return llvm::createStringError(options.outputPath + ": cannot write: " +
+                                   llvm::toString(std::move(error)));
+  };
+
+  if (options.emit == Phase::Llvm || options.emit == Phase::Obj) {
+    if (llvm::Error error = llvm::writeToOutput(
+            options.outputPath, [&](llvm::raw_ostream &os) {
+              if (options.emit == Phase::Llvm)
+                llvmModule->print(os, nullptr);
+              else
+                os.write(objectBytes.data(), objectBytes.size());
+              return llvm::Error::success();
+            }))
+      return cannotWrite(std::move(error));
+    return llvm::Error::success();
+  }
+
+  // A shared object: the object in a temporary file, linked into a
+  // temporary .so next to the output, renamed over it only when complete.
+  llvm::SmallString<128> object;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "llama4c-model", "o", fd, object))
+    return cannotWrite(llvm::errorCodeToError(ec));
+  llvm::FileRemover removeObject(object);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(objectBytes.data(), objectBytes.size());
+  }
+  llvm::SmallString<128> partial(options.outputPath);
+  partial += ".partial";
+  llvm::FileRemover removePartial(partial);
+  if (llvm::Error error = linkSharedObject(object, partial))
+    return error;
+  if (std::error_code ec = llvm::sys::fs::rename(partial, options.outputPath))
+    return cannotWrite(llvm::errorCodeToError(ec));
+  return llvm::Error::success();
+}

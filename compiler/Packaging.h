@@ -1,0 +1,35 @@
+//===- Packaging.h - LLVM dialect module -> llvm, obj or so -----*- C++ -*-===//
+//
+// The last phases of a CPU compile: the lowered module is translated to
+// LLVM IR, given the manifest and ABI-version symbols of abi.h, optimised
+// for the host CPU and written as LLVM IR, an object file, or a shared
+// object linked with the system C compiler driver (libc and libm only).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_COMPILER_PACKAGING_H
+#define LLAMA4C_COMPILER_PACKAGING_H
+
+#include "compiler/CompileOptions.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+namespace llama4c {
+
+struct Llama4Config;
+
+/// The manifest JSON of abi.h for `module` (after --llama4-outline-weights,
+/// which records the weights in its `llama4.weights` attribute).
+std::string buildManifest(mlir::ModuleOp module, const Llama4Config &config,
+                          llvm::StringRef configText,
+                          const CompileOptions &options);
+
+/// Writes the phase `options.emit` (Llvm, Obj or So) of the LLVM dialect
+/// `module` to `options.outputPath`, atomically.
+llvm::Error writeHostArtifact(mlir::ModuleOp module, llvm::StringRef manifest,
+                              const CompileOptions &options);
+
+} // namespace llama4c
+
+#endif // LLAMA4C_COMPILER_PACKAGING_H

@@ -1,0 +1,20 @@
+//===- KvCacheLayout.cpp - The KV cache a model's entry points take -------===//
+
+#include "frontends/hf/KvCacheLayout.h"
+
+#include "frontends/hf/Llama4Config.h"
+
+using namespace llama4c;
+
+std::vector<KvCacheEntry> llama4c::kvCacheLayout(const Llama4Config &config) {
+  const Llama4TextConfig &text = config.text;
+  std::vector<KvCacheEntry> layout;
+  for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
+    int64_t slots =
+        text.layers[layer].isChunked ? *text.attentionChunkSize : 0;
+    for (bool isKey : {true, false})
+      layout.push_back(
+          {layer, isKey, text.numKeyValueHeads, slots, text.headDim});
+  }
+  return layout;
+}
