@@ -14,6 +14,7 @@
 #include "frontends/hf/ModelBuilder.h"
 
 #include <cmath>
+#include <map>
 
 using namespace mlir;
 using namespace llama4c;
@@ -98,11 +99,40 @@ struct LayerCache {
   Value key, value;
 };
 
+/// The tensors of one decoder layer, named by their checkpoint suffix
+/// ("self_attn.q_proj.weight"). Inside a layer function each new tensor
+/// becomes the function's next argument; the list of suffixes and shapes is
+/// what every call site passes, reading layer i's weights.
+class LayerWeights {
+public:
+  explicit LayerWeights(Block *body) : body(body) {}
+
+  Value get(StringRef tensor, RankedTensorType type, Location loc) {
+    tensors.push_back({tensor.str(), type});
+    return body->addArgument(type, loc);
+  }
+
+  struct Tensor {
+    std::string suffix;
+    RankedTensorType type;
+  };
+  std::vector<Tensor> tensors;
+
+private:
+  Block *body;
+};
+
+/// Builds the text decoder. Layers of one kind (MoE or dense, RoPE or NoPE,
+/// chunked or global) share one function per entry point, called once per
+/// layer: compile time grows with the number of kinds (2 for Scout), not of
+/// layers.
 class TextDecoderBuilder {
 public:
-  TextDecoderBuilder(ModelBuilder &mb) : mb(mb), text(mb.config.text) {}
+  TextDecoderBuilder(ModelBuilder &mb, ModuleOp module, StringRef entry)
+      : mb(mb), text(mb.config.text), module(module), entry(entry.str()) {}
 
-  /// h [B, S, D] -> h [B, S, D]; updates `cache`.
+  /// Calls layer `layer`'s function: h [B, S, D] -> h [B, S, D]; updates
+  /// `cache`.
   Value decoderLayer(int64_t layer, Value h, Value positions,
                      LayerCache &cache);
   /// h [B, S, D] -> logits [B, S, V] in f32.
@@ -110,24 +140,48 @@ public:
   Value embed(Value tokens);
 
 private:
-  Value projection(int64_t layer, StringRef proj, Value x, int64_t outDim,
-                   Location loc);
-  Value attention(int64_t layer, Value x, Value positions, LayerCache &cache);
-  Value feedForward(int64_t layer, Value x);
+  struct LayerFunction {
+    func::FuncOp func;
+    std::vector<LayerWeights::Tensor> weights;
+  };
+  /// The function computing layers of `kind` for this entry point, built on
+  /// first use.
+  const LayerFunction &layerFunction(const DecoderLayerKind &kind,
+                                     Type hiddenType, Type positionsType,
+                                     Type keyCacheType, Type valueCacheType);
+  /// The body of a layer function: h -> h, updating `cache`.
+  Value layerBody(const DecoderLayerKind &kind, LayerWeights &weights, Value h,
+                  Value positions, LayerCache &cache);
+  Value projection(LayerWeights &weights, StringRef proj, Value x,
+                   int64_t outDim, Location loc);
+  Value attention(const DecoderLayerKind &kind, LayerWeights &weights, Value x,
+                  Value positions, LayerCache &cache);
+  Value feedForward(const DecoderLayerKind &kind, LayerWeights &weights,
+                    Value x);
+  Value weight(LayerWeights &weights, const Twine &suffix,
+               ArrayRef<int64_t> shape, Location loc) {
+    return weights.get(suffix.str(), mb.tensor(shape), loc);
+  }
   llama4::ActivationAttr activation() {
     return llama4::ActivationAttr::get(
         mb.b.getContext(), text.hiddenAct == Activation::Silu
                                ? llama4::Activation::silu
                                : llama4::Activation::gelu);
   }
-  std::string path(int64_t layer, StringRef module) {
-    return (mb.config.textWeightPrefix() + "model.layers." + Twine(layer) +
-            "." + module)
-        .str();
+  /// Layer functions serve many layers; their locations say "layers.*".
+  std::string path(StringRef module) {
+    return (mb.config.textWeightPrefix() + "model.layers.*." + module).str();
+  }
+  static std::string kindName(const DecoderLayerKind &kind) {
+    return std::string(kind.isChunked ? "chunked" : "global") +
+           (kind.usesRope ? "_rope" : "_nope") + (kind.isMoe ? "_moe" : "_mlp");
   }
 
   ModelBuilder &mb;
   const Llama4TextConfig &text;
+  ModuleOp module;
+  std::string entry;
+  std::map<std::string, LayerFunction> layerFunctions;
 };
 
 } // namespace
@@ -141,33 +195,32 @@ Value TextDecoderBuilder::embed(Value tokens) {
       mb.tensor({kDynamic, seq, text.hiddenSize}), tokens, table);
 }
 
-Value TextDecoderBuilder::projection(int64_t layer, StringRef proj, Value x,
-                                     int64_t outDim, Location loc) {
+Value TextDecoderBuilder::projection(LayerWeights &weights, StringRef proj,
+                                     Value x, int64_t outDim, Location loc) {
   int64_t inDim = cast<RankedTensorType>(x.getType()).getShape().back();
-  Value w = mb.weight(mb.names.textLayer(layer, ("self_attn." + proj + ".weight").str()),
-                      {outDim, inDim});
+  Value w = weight(weights, "self_attn." + proj + ".weight", {outDim, inDim},
+                   loc);
   Value bias;
   if (text.attentionBias)
-    bias = mb.weight(mb.names.textLayer(layer, ("self_attn." + proj + ".bias").str()),
-                     {outDim});
+    bias = weight(weights, "self_attn." + proj + ".bias", {outDim}, loc);
   SmallVector<int64_t> shape(cast<RankedTensorType>(x.getType()).getShape());
   shape.back() = outDim;
   return llama4::LinearOp::create(mb.b, loc, mb.tensor(shape), x, w, bias);
 }
 
-Value TextDecoderBuilder::attention(int64_t layer, Value x, Value positions,
-                                    LayerCache &cache) {
-  const DecoderLayerKind &kind = text.layers[layer];
-  Location loc = mb.loc(path(layer, "self_attn"));
+Value TextDecoderBuilder::attention(const DecoderLayerKind &kind,
+                                    LayerWeights &weights, Value x,
+                                    Value positions, LayerCache &cache) {
+  Location loc = mb.loc(path("self_attn"));
   OpBuilder &b = mb.b;
   int64_t d = text.headDim, heads = text.numAttentionHeads,
           kvHeads = text.numKeyValueHeads;
 
-  Value q = mb.splitHeads(projection(layer, "q_proj", x, heads * d, loc), heads,
-                          d, loc);
-  Value k = mb.splitHeads(projection(layer, "k_proj", x, kvHeads * d, loc),
+  Value q = mb.splitHeads(projection(weights, "q_proj", x, heads * d, loc),
+                          heads, d, loc);
+  Value k = mb.splitHeads(projection(weights, "k_proj", x, kvHeads * d, loc),
                           kvHeads, d, loc);
-  Value v = mb.splitHeads(projection(layer, "v_proj", x, kvHeads * d, loc),
+  Value v = mb.splitHeads(projection(weights, "v_proj", x, kvHeads * d, loc),
                           kvHeads, d, loc);
 
   // RoPE layers rotate q and k, then (if use_qk_norm) RMS-normalise them;
@@ -209,55 +262,108 @@ Value TextDecoderBuilder::attention(int64_t layer, Value x, Value positions,
   cache.value = llama4::KvCacheUpdateOp::create(
       b, loc, cache.value.getType(), cache.value, v, positions,
       b.getI64IntegerAttr(chunk));
-  return projection(layer, "o_proj", mb.mergeHeads(out, loc), text.hiddenSize,
-                    loc);
+  return projection(weights, "o_proj", mb.mergeHeads(out, loc),
+                    text.hiddenSize, loc);
 }
 
-Value TextDecoderBuilder::feedForward(int64_t layer, Value x) {
-  Location loc = mb.loc(path(layer, "feed_forward"));
+Value TextDecoderBuilder::feedForward(const DecoderLayerKind &kind,
+                                      LayerWeights &weights, Value x) {
+  Location loc = mb.loc(path("feed_forward"));
   int64_t dim = text.hiddenSize;
-  auto tensorName = [&](StringRef name) {
-    return mb.names.textLayer(layer, ("feed_forward." + name).str());
+  auto tensor = [&](StringRef name, ArrayRef<int64_t> shape) {
+    return weight(weights, "feed_forward." + name, shape, loc);
   };
-  if (!text.layers[layer].isMoe) {
+  if (!kind.isMoe) {
     int64_t width = text.intermediateSizeMlp;
-    return llama4::SwigluMlpOp::create(
-        mb.b, loc, x.getType(), x,
-        mb.weight(tensorName("gate_proj.weight"), {width, dim}),
-        mb.weight(tensorName("up_proj.weight"), {width, dim}),
-        mb.weight(tensorName("down_proj.weight"), {dim, width}), activation());
+    Value gate = tensor("gate_proj.weight", {width, dim});
+    Value up = tensor("up_proj.weight", {width, dim});
+    Value down = tensor("down_proj.weight", {dim, width});
+    return llama4::SwigluMlpOp::create(mb.b, loc, x.getType(), x, gate, up,
+                                       down, activation());
   }
   int64_t experts = text.numLocalExperts, width = text.intermediateSize;
-  return llama4::MoeOp::create(
-      mb.b, loc, x.getType(), x,
-      mb.weight(tensorName("router.weight"), {experts, dim}),
-      // Experts are stored [in, out] with no ".weight" suffix.
-      mb.weight(tensorName("experts.gate_up_proj"), {experts, dim, 2 * width}),
-      mb.weight(tensorName("experts.down_proj"), {experts, width, dim}),
-      mb.weight(tensorName("shared_expert.gate_proj.weight"), {width, dim}),
-      mb.weight(tensorName("shared_expert.up_proj.weight"), {width, dim}),
-      mb.weight(tensorName("shared_expert.down_proj.weight"), {dim, width}),
-      mb.b.getI64IntegerAttr(text.numExpertsPerTok), activation());
+  Value router = tensor("router.weight", {experts, dim});
+  // Experts are stored [in, out] with no ".weight" suffix.
+  Value gateUp = tensor("experts.gate_up_proj", {experts, dim, 2 * width});
+  Value down = tensor("experts.down_proj", {experts, width, dim});
+  Value sharedGate = tensor("shared_expert.gate_proj.weight", {width, dim});
+  Value sharedUp = tensor("shared_expert.up_proj.weight", {width, dim});
+  Value sharedDown = tensor("shared_expert.down_proj.weight", {dim, width});
+  return llama4::MoeOp::create(mb.b, loc, x.getType(), x, router, gateUp, down,
+                               sharedGate, sharedUp, sharedDown,
+                               mb.b.getI64IntegerAttr(text.numExpertsPerTok),
+                               activation());
+}
+
+Value TextDecoderBuilder::layerBody(const DecoderLayerKind &kind,
+                                    LayerWeights &weights, Value h,
+                                    Value positions, LayerCache &cache) {
+  OpBuilder &b = mb.b;
+  FloatAttr eps = b.getF64FloatAttr(text.rmsNormEps);
+  Location inputNormLoc = mb.loc(path("input_layernorm"));
+  Value inputNorm = weight(weights, "input_layernorm.weight",
+                           {text.hiddenSize}, inputNormLoc);
+  Value x = llama4::RmsNormOp::create(b, inputNormLoc, h.getType(), h,
+                                      inputNorm, eps);
+  h = arith::AddFOp::create(b, mb.loc(path("self_attn")), h,
+                            attention(kind, weights, x, positions, cache));
+
+  Location postNormLoc = mb.loc(path("post_attention_layernorm"));
+  Value postNorm = weight(weights, "post_attention_layernorm.weight",
+                          {text.hiddenSize}, postNormLoc);
+  x = llama4::RmsNormOp::create(b, postNormLoc, h.getType(), h, postNorm, eps);
+  return arith::AddFOp::create(b, mb.loc(path("feed_forward")), h,
+                               feedForward(kind, weights, x));
+}
+
+const TextDecoderBuilder::LayerFunction &TextDecoderBuilder::layerFunction(
+    const DecoderLayerKind &kind, Type hiddenType, Type positionsType,
+    Type keyCacheType, Type valueCacheType) {
+  std::string name = "decoder_layer_" + kindName(kind) + "_" + entry;
+  auto it = layerFunctions.find(name);
+  if (it != layerFunctions.end())
+    return it->second;
+
+  OpBuilder &b = mb.b;
+  OpBuilder::InsertionGuard guard(b);
+  // Callees go right before the entry function being built, so that module
+  // order is call order (passes such as drop-equivalent-buffer-results
+  // visit functions in that order).
+  b.setInsertionPoint(b.getInsertionBlock()->getParentOp());
+  Location loc = mb.loc(path(""));
+  auto func = func::FuncOp::create(
+      b, loc, name,
+      b.getFunctionType({hiddenType, positionsType, keyCacheType, valueCacheType},
+                        {hiddenType, keyCacheType, valueCacheType}));
+  func.setPrivate();
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  LayerWeights weights(body);
+  LayerCache cache{body->getArgument(2), body->getArgument(3)};
+  Value h = layerBody(kind, weights, body->getArgument(0), body->getArgument(1),
+                      cache);
+  func::ReturnOp::create(b, loc, ValueRange{h, cache.key, cache.value});
+  func.setFunctionType(
+      b.getFunctionType(body->getArgumentTypes(), func.getResultTypes()));
+  return layerFunctions[name] = {func, std::move(weights.tensors)};
 }
 
 Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
                                        LayerCache &cache) {
-  OpBuilder &b = mb.b;
-  FloatAttr eps = b.getF64FloatAttr(text.rmsNormEps);
-  Value inputNorm = mb.weight(
-      mb.names.textLayer(layer, "input_layernorm.weight"), {text.hiddenSize});
-  Value x = llama4::RmsNormOp::create(
-      b, mb.loc(path(layer, "input_layernorm")), h.getType(), h, inputNorm, eps);
-  h = arith::AddFOp::create(b, mb.loc(path(layer, "self_attn")), h,
-                            attention(layer, x, positions, cache));
-
-  Value postNorm =
-      mb.weight(mb.names.textLayer(layer, "post_attention_layernorm.weight"),
-                {text.hiddenSize});
-  x = llama4::RmsNormOp::create(b, mb.loc(path(layer, "post_attention_layernorm")),
-                                h.getType(), h, postNorm, eps);
-  return arith::AddFOp::create(b, mb.loc(path(layer, "feed_forward")), h,
-                               feedForward(layer, x));
+  const LayerFunction &function =
+      layerFunction(text.layers[layer], h.getType(), positions.getType(),
+                    cache.key.getType(), cache.value.getType());
+  SmallVector<Value> operands = {h, positions, cache.key, cache.value};
+  for (const LayerWeights::Tensor &tensor : function.weights)
+    operands.push_back(mb.weight(mb.names.textLayer(layer, tensor.suffix),
+                                 tensor.type.getShape()));
+  auto call = func::CallOp::create(
+      mb.b,
+      mb.loc(mb.config.textWeightPrefix() + "model.layers." + Twine(layer)),
+      function.func, operands);
+  cache.key = call.getResult(1);
+  cache.value = call.getResult(2);
+  return call.getResult(0);
 }
 
 Value TextDecoderBuilder::head(Value h) {
@@ -288,7 +394,7 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
                        int64_t seq, bool withImages) {
   MLIRContext *ctx = module.getContext();
   const Llama4TextConfig &text = mb.config.text;
-  TextDecoderBuilder decoder(mb);
+  TextDecoderBuilder decoder(mb, module, name);
   auto ids = RankedTensorType::get({kDynamic, seq}, IntegerType::get(ctx, 32));
 
   SmallVector<Type> inputs = {ids, ids};

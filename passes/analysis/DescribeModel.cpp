@@ -1,6 +1,7 @@
 //===- DescribeModel.cpp - What each layer of a model computes ------------===//
 //
-// --llama4-describe-model: walks `prefill` in program order. Each
+// --llama4-describe-model: walks `prefill` in program order, into the
+// functions it calls. Each
 // llama4.attention starts a decoder layer; how its query was produced
 // (rope, qk_norm, neither) tells RoPE from NoPE; the next moe or
 // swiglu_mlp is that layer's feed-forward.
@@ -67,10 +68,25 @@ void describeFeedForward(Operation *op, llvm::raw_ostream &os) {
   os << "dense mlp (width " << dimOf(mlp.getGate(), 0) << ")";
 }
 
+/// Visits the ops of `func` in program order, stepping into the functions
+/// it calls (the frontend builds one function per kind of decoder layer).
+void walkInCallOrder(func::FuncOp func, function_ref<void(Operation *)> visit) {
+  func.walk([&](Operation *op) {
+    auto call = dyn_cast<func::CallOp>(op);
+    if (!call) {
+      visit(op);
+      return;
+    }
+    if (auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+            call, call.getCalleeAttr()))
+      walkInCallOrder(callee, visit);
+  });
+}
+
 void describeTextDecoder(func::FuncOp prefill, llvm::raw_ostream &os) {
   SmallVector<llama4::AttentionOp> attentions;
   SmallVector<Operation *> feedForwards;
-  prefill.walk([&](Operation *op) {
+  walkInCallOrder(prefill, [&](Operation *op) {
     if (auto attention = dyn_cast<llama4::AttentionOp>(op))
       attentions.push_back(attention);
     else if (isa<llama4::MoeOp, llama4::SwigluMlpOp>(op))
