@@ -8,7 +8,7 @@
 
 #include "runtime/safetensors/Checkpoint.h"
 
-#include "test/runtime/SafetensorsWriter.h"
+#include "test/runtime/TestSupport.h"
 
 #include <cstdio>
 

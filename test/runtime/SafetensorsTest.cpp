@@ -9,7 +9,7 @@
 
 #include "runtime/safetensors/SafetensorsFile.h"
 
-#include "test/runtime/SafetensorsWriter.h"
+#include "test/runtime/TestSupport.h"
 
 #include <cstring>
 #include <iterator>

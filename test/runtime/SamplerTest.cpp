@@ -10,7 +10,7 @@
 
 #include "runtime/sampler/Sampler.h"
 
-#include "test/runtime/SafetensorsWriter.h"
+#include "test/runtime/TestSupport.h"
 
 #include <cmath>
 #include <limits>

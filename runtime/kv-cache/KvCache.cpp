@@ -1,0 +1,72 @@
+//===- KvCache.cpp - The key and value caches of one generation -----------===//
+//
+// Every size is computed with overflow checks before anything is
+// allocated, and the total is compared with the limit first, so a context
+// that cannot fit fails at once with its size instead of after allocating
+// (and lazily committing) most of it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/kv-cache/KvCache.h"
+
+#include "runtime/safetensors/DType.h"
+
+#include <unistd.h>
+
+namespace llama4c::runtime {
+
+uint64_t KvCache::defaultLimitBytes() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long pageSize = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return UINT64_MAX; // unknown: let the allocation decide
+  return uint64_t(pages) / 4 * 3 * uint64_t(pageSize);
+}
+
+Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
+                                    int64_t context, uint64_t limitBytes) {
+  std::string where = "kv cache: batch " + std::to_string(batch) +
+                      ", context " + std::to_string(context) + ": ";
+  if (batch < 1 || context < 1)
+    return Error(where + "batch and context must be at least 1");
+
+  KvCache cache;
+  cache.rows = batch;
+  cache.context = context;
+  uint64_t elementSize = dtypeSize(manifest.dtype);
+  for (const ManifestKvCache &entry : manifest.kvCache) {
+    uint64_t slots = entry.slots == 0 ? uint64_t(context) : entry.slots;
+    uint64_t row, bytes;
+    bool overflow =
+        __builtin_mul_overflow(uint64_t(entry.kvHeads), slots, &row) ||
+        __builtin_mul_overflow(row, uint64_t(entry.headDim), &row) ||
+        __builtin_mul_overflow(row, elementSize, &row) ||
+        __builtin_mul_overflow(row, uint64_t(batch), &bytes) ||
+        __builtin_add_overflow(cache.total, bytes, &cache.total);
+    if (overflow)
+      return Error(where + "size overflows 64 bits");
+    cache.rowBytes.push_back(row);
+  }
+  if (cache.total > limitBytes)
+    return Error(where + "needs " + formatSize(cache.total) +
+                 ", over the limit of " + formatSize(limitBytes));
+
+  for (uint64_t row : cache.rowBytes) {
+    HostBuffer buffer = HostBuffer::zeroed(row * uint64_t(batch));
+    if (!buffer)
+      return Error(where + "cannot allocate " + formatSize(cache.total));
+    cache.pointers.push_back(buffer.data());
+    cache.storage.push_back(std::move(buffer));
+  }
+  return cache;
+}
+
+std::vector<void *> KvCache::row(int64_t b) const {
+  std::vector<void *> views;
+  for (size_t i = 0; i < pointers.size(); ++i)
+    views.push_back(static_cast<unsigned char *>(pointers[i]) +
+                    uint64_t(b) * rowBytes[i]);
+  return views;
+}
+
+} // namespace llama4c::runtime

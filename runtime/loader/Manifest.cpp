@@ -1,0 +1,264 @@
+//===- Manifest.cpp - Parse and validate a model's manifest ---------------===//
+//
+// A FieldReader walks the JSON once. The first field that is missing or
+// mistyped becomes the error; reads after it return placeholders, so the
+// parse below reads like the manifest's own layout instead of a ladder of
+// early returns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/loader/Manifest.h"
+
+#include "llama4c/abi.h"
+
+#include <limits>
+#include <set>
+
+namespace llama4c::runtime {
+
+namespace {
+
+constexpr int64_t kInt32Limit = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInt64Limit = std::numeric_limits<int64_t>::max();
+
+std::string joinField(const std::string &parent, const std::string &key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+/// Typed reads of JSON fields, keeping the first failure.
+class FieldReader {
+public:
+  explicit FieldReader(const std::string &source)
+      : prefix(source + ": manifest: ") {}
+
+  /// `object[key]`, or null after recording "FIELD: missing".
+  const Json &member(const Json &object, const std::string &field,
+                     const char *key) {
+    static const Json kNull;
+    auto it = object.find(key);
+    if (it != object.end())
+      return *it;
+    fail(joinField(field, key), "missing");
+    return kNull;
+  }
+
+  /// An integer in [min, max].
+  int64_t integer(const Json &object, const std::string &field, const char *key,
+                  int64_t min, int64_t max = kInt64Limit) {
+    const Json &value = member(object, field, key);
+    if (!ok())
+      return 0;
+    std::optional<int64_t> number;
+    if (value.is_number_unsigned()) {
+      if (value.get<uint64_t>() <= uint64_t(kInt64Limit))
+        number = int64_t(value.get<uint64_t>());
+    } else if (value.is_number_integer()) {
+      number = value.get<int64_t>();
+    }
+    if (!number || *number < min || *number > max)
+      fail(joinField(field, key),
+           "expected an integer in [" + std::to_string(min) + ", " +
+               std::to_string(max) + "], got " + describeJson(value));
+    return number && ok() ? *number : 0;
+  }
+
+  std::string string(const Json &object, const std::string &field,
+                     const char *key) {
+    const Json &value = member(object, field, key);
+    if (ok() && !value.is_string())
+      fail(joinField(field, key),
+           "expected a string, got " + describeJson(value));
+    return ok() ? value.get<std::string>() : std::string();
+  }
+
+  bool boolean(const Json &object, const std::string &field, const char *key) {
+    const Json &value = member(object, field, key);
+    if (ok() && !value.is_boolean())
+      fail(joinField(field, key),
+           "expected true or false, got " + describeJson(value));
+    return ok() && value.get<bool>();
+  }
+
+  /// "f32" or "bf16", the compute types a model may have.
+  DType computeType(const Json &object, const std::string &field,
+                    const char *key) {
+    std::string name = string(object, field, key);
+    if (name == "f32")
+      return DType::F32;
+    if (name == "bf16")
+      return DType::BF16;
+    if (ok())
+      fail(joinField(field, key),
+           "expected \"f32\" or \"bf16\", got " + quoteJson(name));
+    return DType::F32;
+  }
+
+  /// `object[key]` if it is of the given kind, else an empty one.
+  const Json &array(const Json &object, const std::string &field,
+                    const char *key) {
+    static const Json kEmpty = Json::array();
+    const Json &value = member(object, field, key);
+    if (ok() && !value.is_array())
+      fail(joinField(field, key),
+           "expected an array, got " + describeJson(value));
+    return ok() ? value : kEmpty;
+  }
+  const Json &object(const Json &parent, const std::string &field,
+                     const char *key) {
+    static const Json kEmpty = Json::object();
+    const Json &value = member(parent, field, key);
+    if (ok() && !value.is_object())
+      fail(joinField(field, key),
+           "expected an object, got " + describeJson(value));
+    return ok() ? value : kEmpty;
+  }
+
+  /// Records "PREFIX FIELD: what" unless a failure is already recorded.
+  void fail(const std::string &field, const std::string &what) {
+    if (ok())
+      failure = Error(prefix + field + ": " + what);
+  }
+  bool ok() const { return !failure; }
+
+  std::optional<Error> failure;
+
+private:
+  std::string prefix;
+};
+
+/// Non-negative integers; transformers allows one id or a list.
+std::vector<int64_t> readEosTokenIds(FieldReader &reader, const Json &config) {
+  std::string field = "config.eos_token_id";
+  const Json *value = nullptr;
+  if (auto it = config.find("eos_token_id"); it != config.end()) {
+    value = &*it;
+  } else if (auto text = config.find("text_config");
+             text != config.end() && text->is_object()) {
+    if (auto it = text->find("eos_token_id"); it != text->end()) {
+      value = &*it;
+      field = "config.text_config.eos_token_id";
+    }
+  }
+  if (!value || value->is_null())
+    return {};
+  std::vector<int64_t> ids;
+  bool valid = true;
+  auto add = [&](const Json &id) {
+    std::optional<uint64_t> number = jsonUnsigned(id);
+    valid = valid && number && *number <= uint64_t(kInt64Limit);
+    if (valid)
+      ids.push_back(int64_t(*number));
+  };
+  if (value->is_array())
+    for (const Json &id : *value)
+      add(id);
+  else
+    add(*value);
+  if (!valid)
+    reader.fail(field,
+                "expected a token id, a list of token ids or null, got " +
+                    describeJson(*value));
+  return ids;
+}
+
+ManifestWeight readWeight(FieldReader &reader, const Json &entry,
+                          const std::string &field) {
+  ManifestWeight weight;
+  if (!entry.is_object()) {
+    reader.fail(field, "expected an object, got " + describeJson(entry));
+    return weight;
+  }
+  weight.name = reader.string(entry, field, "name");
+  if (reader.ok() && weight.name.empty())
+    reader.fail(field + ".name", "empty");
+  weight.dtype = reader.computeType(entry, field, "dtype");
+  const Json &shape = reader.array(entry, field, "shape");
+  for (const Json &dim : shape) {
+    std::optional<uint64_t> size = jsonUnsigned(dim);
+    if (!size || *size > uint64_t(kInt64Limit)) {
+      reader.fail(field + ".shape",
+                  "expected non-negative integers, got " + describeJson(dim));
+      break;
+    }
+    weight.shape.push_back(int64_t(*size));
+  }
+  return weight;
+}
+
+ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
+                            const std::string &field) {
+  ManifestKvCache cache{};
+  if (!entry.is_object()) {
+    reader.fail(field, "expected an object, got " + describeJson(entry));
+    return cache;
+  }
+  cache.layer = reader.integer(entry, field, "layer", 0);
+  std::string kind = reader.string(entry, field, "kind");
+  if (kind == "key" || kind == "value")
+    cache.kind = kind == "key" ? KvKind::Key : KvKind::Value;
+  else if (reader.ok())
+    reader.fail(field + ".kind",
+                "expected \"key\" or \"value\", got " + quoteJson(kind));
+  cache.kvHeads = reader.integer(entry, field, "kv_heads", 1, kInt32Limit);
+  cache.slots = reader.integer(entry, field, "slots", 0, kInt32Limit);
+  cache.headDim = reader.integer(entry, field, "head_dim", 1, kInt32Limit);
+  return cache;
+}
+
+} // namespace
+
+Expected<Manifest> parseManifest(std::string_view text,
+                                 const std::string &source) {
+  Expected<Json> parsed = parseStrictJson(text, source + ": manifest");
+  if (!parsed)
+    return parsed.error();
+  const Json &root = *parsed;
+  FieldReader reader(source);
+  if (!root.is_object())
+    return Error(source + ": manifest: expected a JSON object, got " +
+                 describeJson(root));
+
+  Manifest manifest;
+  manifest.llama4cVersion = reader.string(root, "", "llama4c_version");
+  manifest.abiVersion =
+      uint32_t(reader.integer(root, "", "abi_version", 0, UINT32_MAX));
+  if (reader.failure)
+    return *reader.failure;
+  if (manifest.llama4cVersion != LLAMA4C_VERSION ||
+      manifest.abiVersion != LLAMA4C_ABI_VERSION)
+    return Error(source + ": built by llama4c " + manifest.llama4cVersion +
+                 " (ABI " + std::to_string(manifest.abiVersion) +
+                 "), this runtime is " + LLAMA4C_VERSION + " (ABI " +
+                 std::to_string(LLAMA4C_ABI_VERSION) +
+                 "); recompile the model");
+
+  manifest.dtype = reader.computeType(root, "", "dtype");
+  manifest.vocabSize = reader.integer(root, "", "vocab_size", 1, kInt32Limit);
+  manifest.maxPositionEmbeddings =
+      reader.integer(root, "", "max_position_embeddings", 1, kInt32Limit);
+  manifest.multimodal = reader.boolean(root, "", "multimodal");
+  if (!reader.member(root, "", "image_token_index").is_null())
+    manifest.imageTokenIndex = reader.integer(root, "", "image_token_index", 0);
+  manifest.config = reader.object(root, "", "config");
+  manifest.eosTokenIds = readEosTokenIds(reader, manifest.config);
+
+  std::set<std::string> names;
+  const Json &weights = reader.array(root, "", "weights");
+  for (size_t i = 0; i < weights.size() && reader.ok(); ++i) {
+    std::string field = "weights[" + std::to_string(i) + "]";
+    manifest.weights.push_back(readWeight(reader, weights[i], field));
+    if (reader.ok() && !names.insert(manifest.weights.back().name).second)
+      reader.fail(field + ".name",
+                  manifest.weights.back().name + " appears twice");
+  }
+  const Json &caches = reader.array(root, "", "kv_cache");
+  for (size_t i = 0; i < caches.size() && reader.ok(); ++i)
+    manifest.kvCache.push_back(
+        readKvCache(reader, caches[i], "kv_cache[" + std::to_string(i) + "]"));
+
+  if (reader.failure)
+    return *reader.failure;
+  return manifest;
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,80 @@
+//===- Manifest.h - What a compiled model says about itself -----*- C++ -*-===//
+//
+// `llama4c_manifest()` returns JSON that the compiler writes and the runtime
+// trusts for every size it allocates:
+//   {"llama4c_version": "0.1.0", "abi_version": 1, "dtype": "f32",
+//    "vocab_size": 112, "max_position_embeddings": 512,
+//    "multimodal": false, "image_token_index": 200092,
+//    "config": {... config.json verbatim ...},
+//    "weights": [{"name": N, "dtype": "f32", "shape": [112, 64]}, ...],
+//    "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 2, "slots": 8,
+//                  "head_dim": 24}, ...]}
+// "weights" is the order of llama4c_call.weights and "kv_cache" the order of
+// llama4c_call.kv_cache; slots 0 marks a global layer, whose cache has
+// llama4c_call.cache_slots slots.
+//
+// parseManifest checks the versions first (a manifest from another llama4c
+// may not even have this shape), then every field's presence and type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_RUNTIME_LOADER_MANIFEST_H
+#define LLAMA4C_RUNTIME_LOADER_MANIFEST_H
+
+#include "llama4c/Status.h"
+#include "runtime/safetensors/DType.h"
+#include "runtime/safetensors/StrictJson.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace llama4c::runtime {
+
+/// One entry of "weights": a checkpoint tensor name and what the model
+/// reads it as.
+struct ManifestWeight {
+  std::string name;
+  DType dtype; // F32 or BF16
+  std::vector<int64_t> shape;
+};
+
+enum class KvKind { Key, Value };
+
+/// One entry of "kv_cache": a [B, kvHeads, slots, headDim] buffer.
+struct ManifestKvCache {
+  int64_t layer;
+  KvKind kind;
+  int64_t kvHeads;
+  int64_t slots; // 0: a global layer, sized by the caller's context
+  int64_t headDim;
+};
+
+struct Manifest {
+  std::string llama4cVersion;
+  uint32_t abiVersion;
+  /// Compute type of weights, caches and pixel values: F32 or BF16.
+  DType dtype;
+  int64_t vocabSize;             // < 2^31: tokens are int32
+  int64_t maxPositionEmbeddings; // < 2^31: positions are int32
+  bool multimodal;
+  std::optional<int64_t> imageTokenIndex; // null in the JSON: none
+  Json config;
+  /// config's eos_token_id (or text_config's), as a list; empty for null.
+  std::vector<int64_t> eosTokenIds;
+  std::vector<ManifestWeight> weights;
+  std::vector<ManifestKvCache> kvCache;
+};
+
+/// Parses the manifest `text` of the model at `source`. Errors read
+/// "SOURCE: manifest: FIELD: what is wrong", or, for a model built by
+/// another llama4c, "SOURCE: built by llama4c 0.0.9 (ABI 1), this runtime
+/// is 0.1.0 (ABI 1); recompile the model".
+Expected<Manifest> parseManifest(std::string_view text,
+                                 const std::string &source);
+
+} // namespace llama4c::runtime
+
+#endif // LLAMA4C_RUNTIME_LOADER_MANIFEST_H

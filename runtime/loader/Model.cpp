@@ -1,0 +1,117 @@
+//===- Model.cpp - A model.so made by llama4c, loaded ---------------------===//
+
+#include "runtime/loader/Model.h"
+
+#include "runtime/loader/ElfCheck.h"
+
+#include <utility>
+
+#include <dlfcn.h>
+
+namespace llama4c::runtime {
+
+namespace {
+
+/// dlerror()'s text without a leading "PATH: ", which our message already
+/// starts with.
+std::string dlerrorReason(const std::string &path) {
+  const char *text = ::dlerror();
+  std::string reason = text ? text : "unknown dynamic loader error";
+  if (reason.rfind(path + ": ", 0) == 0)
+    reason.erase(0, path.size() + 2);
+  return reason;
+}
+
+} // namespace
+
+Expected<Model> Model::open(const std::string &path) {
+  // Missing files, directories and truncated or foreign files are caught
+  // here, with clearer words than dlerror's and before dlopen could crash.
+  if (Expected<void> checked = checkSharedObjectFile(path); !checked)
+    return checked.error();
+
+  Model model;
+  model.filePath = path;
+  // Without a slash dlopen searches the library path, not the current
+  // directory.
+  std::string loadPath =
+      path.find('/') == std::string::npos ? "./" + path : path;
+  model.handle = ::dlopen(loadPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.handle)
+    return Error(path +
+                 ": not a loadable shared object: " + dlerrorReason(loadPath));
+
+  auto symbol = [&](const char *name) -> void * {
+    ::dlerror();
+    return ::dlsym(model.handle, name);
+  };
+  void *abiVersion = symbol("llama4c_abi_version");
+  void *manifest = symbol("llama4c_manifest");
+  model.prefillEntry = reinterpret_cast<EntryPoint>(symbol("llama4c_prefill"));
+  model.decodeEntry = reinterpret_cast<EntryPoint>(symbol("llama4c_decode"));
+  const char *missing = !abiVersion           ? "llama4c_abi_version"
+                        : !manifest           ? "llama4c_manifest"
+                        : !model.prefillEntry ? "llama4c_prefill"
+                        : !model.decodeEntry  ? "llama4c_decode"
+                                              : nullptr;
+  if (missing)
+    return Error(path + ": missing symbol " + missing +
+                 "; not a model made by llama4c compile");
+
+  uint32_t abi = reinterpret_cast<uint32_t (*)()>(abiVersion)();
+  if (abi != LLAMA4C_ABI_VERSION)
+    return Error(path + ": built for ABI " + std::to_string(abi) +
+                 ", this runtime is " + LLAMA4C_VERSION + " (ABI " +
+                 std::to_string(LLAMA4C_ABI_VERSION) +
+                 "); recompile the model");
+
+  const char *text = reinterpret_cast<const char *(*)()>(manifest)();
+  if (!text)
+    return Error(path + ": manifest: llama4c_manifest returned NULL");
+  Expected<Manifest> parsed = parseManifest(text, path);
+  if (!parsed)
+    return parsed.error();
+  model.info = std::move(*parsed);
+  return model;
+}
+
+Model::Model(Model &&other) noexcept { *this = std::move(other); }
+
+Model &Model::operator=(Model &&other) noexcept {
+  if (this != &other) {
+    close();
+    filePath = std::move(other.filePath);
+    handle = std::exchange(other.handle, nullptr);
+    prefillEntry = std::exchange(other.prefillEntry, nullptr);
+    decodeEntry = std::exchange(other.decodeEntry, nullptr);
+    info = std::move(other.info);
+  }
+  return *this;
+}
+
+Model::~Model() { close(); }
+
+void Model::close() {
+  if (handle)
+    ::dlclose(handle);
+  handle = nullptr;
+}
+
+Expected<void> Model::prefill(const llama4c_call &call) const {
+  return run(prefillEntry, "llama4c_prefill", call);
+}
+
+Expected<void> Model::decode(const llama4c_call &call) const {
+  return run(decodeEntry, "llama4c_decode", call);
+}
+
+Expected<void> Model::run(EntryPoint entry, const char *name,
+                          const llama4c_call &call) const {
+  int32_t status = entry(&call);
+  if (status != 0)
+    return Error(filePath + ": " + name + " failed with status " +
+                 std::to_string(status));
+  return {};
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,130 @@
+//===- GoldenFixture.cpp - A fixture's compiled model and reference -------===//
+
+#include "test/golden/GoldenFixture.h"
+
+#include "runtime/safetensors/SafetensorsFile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+namespace llama4c::golden {
+
+using namespace runtime;
+
+std::vector<std::string> fixtureNames() {
+  std::vector<std::string> names;
+  std::istringstream list(LLAMA4C_GOLDEN_FIXTURES); // "a,b,c"
+  for (std::string name; std::getline(list, name, ',');)
+    names.push_back(name);
+  return names;
+}
+
+std::string fixtureDir(const std::string &name) {
+  return std::string(LLAMA4C_GOLDEN_FIXTURES_DIR) + "/" + name;
+}
+
+Expected<std::unique_ptr<LoadedModel>> loadModel(const std::string &name) {
+  Expected<Model> model =
+      Model::open(std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so");
+  if (!model)
+    return model.error();
+  Expected<Checkpoint> checkpoint = Checkpoint::open(fixtureDir(name));
+  if (!checkpoint)
+    return checkpoint.error();
+  Expected<BoundWeights> weights =
+      BoundWeights::bind(model->manifest(), *checkpoint);
+  if (!weights)
+    return weights.error();
+  return std::unique_ptr<LoadedModel>(new LoadedModel{
+      std::move(*model), std::move(*checkpoint), std::move(*weights)});
+}
+
+namespace {
+
+/// The tensor `name` of `file` as a vector of T, if it is `dtype` `shape`.
+template <class T>
+Expected<std::vector<T>> readTensor(const SafetensorsFile &file,
+                                    const std::string &name, DType dtype,
+                                    const std::vector<int64_t> &shape) {
+  const TensorView *view = file.find(name);
+  if (!view)
+    return Error(file.path() + ": " + name + ": missing");
+  if (view->dtype != dtype || view->shape != shape)
+    return Error(file.path() + ": " + name + ": expected " +
+                 describeTensorType(dtype, shape) + ", got " +
+                 describeTensorType(view->dtype, view->shape));
+  std::vector<T> values(view->bytes / sizeof(T));
+  std::memcpy(values.data(), view->data, view->bytes);
+  return values;
+}
+
+/// [B * L] values as B rows of L.
+std::vector<std::vector<int64_t>> rowsOf(const std::vector<int64_t> &values,
+                                         int64_t batch) {
+  std::vector<std::vector<int64_t>> rows;
+  size_t length = values.size() / batch;
+  for (int64_t b = 0; b < batch; ++b)
+    rows.emplace_back(values.begin() + b * length,
+                      values.begin() + (b + 1) * length);
+  return rows;
+}
+
+} // namespace
+
+Expected<Reference> loadReference(const std::string &name) {
+  Expected<SafetensorsFile> file =
+      SafetensorsFile::open(fixtureDir(name) + "/reference.safetensors");
+  if (!file)
+    return file.error();
+  const TensorView *inputs = file->find("input_ids");
+  const TensorView *generated = file->find("generated_ids");
+  const TensorView *logits = file->find("prefill_logits");
+  if (!inputs || inputs->shape.size() != 2 || !generated ||
+      generated->shape.size() != 2 || !logits || logits->shape.size() != 3)
+    return Error(file->path() + ": expected input_ids [B, S], generated_ids "
+                                "[B, N] and prefill_logits [B, S, V]");
+  Reference reference;
+  reference.batch = inputs->shape[0];
+  reference.promptLength = inputs->shape[1];
+  reference.newTokens = generated->shape[1];
+  reference.vocab = logits->shape[2];
+  int64_t B = reference.batch, S = reference.promptLength,
+          N = reference.newTokens, V = reference.vocab;
+
+  Expected<std::vector<int64_t>> inputIds =
+      readTensor<int64_t>(*file, "input_ids", DType::I64, {B, S});
+  Expected<std::vector<float>> prefillLogits =
+      readTensor<float>(*file, "prefill_logits", DType::F32, {B, S, V});
+  Expected<std::vector<int64_t>> generatedIds =
+      readTensor<int64_t>(*file, "generated_ids", DType::I64, {B, N});
+  Expected<std::vector<float>> decodeLogits =
+      readTensor<float>(*file, "decode_logits", DType::F32, {B, N, V});
+  if (!inputIds)
+    return inputIds.error();
+  if (!prefillLogits)
+    return prefillLogits.error();
+  if (!generatedIds)
+    return generatedIds.error();
+  if (!decodeLogits)
+    return decodeLogits.error();
+  reference.inputIds = rowsOf(*inputIds, B);
+  reference.prefillLogits = std::move(*prefillLogits);
+  reference.generatedIds = rowsOf(*generatedIds, B);
+  reference.decodeLogits = std::move(*decodeLogits);
+  return reference;
+}
+
+double relativeError(const float *ours, const float *reference, size_t count) {
+  double maxDiff = 0, maxRef = 0;
+  for (size_t i = 0; i < count; ++i) {
+    // A NaN in ours must fail the comparison, not vanish in std::max.
+    double diff = std::fabs(double(ours[i]) - double(reference[i]));
+    maxDiff = std::isnan(diff) ? INFINITY : std::max(maxDiff, diff);
+    maxRef = std::max(maxRef, std::fabs(double(reference[i])));
+  }
+  return maxRef > 0 ? maxDiff / maxRef : maxDiff;
+}
+
+} // namespace llama4c::golden

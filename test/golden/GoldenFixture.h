@@ -1,0 +1,60 @@
+//===- GoldenFixture.h - A fixture's model and reference --------*- C++ -*-===//
+//
+// What the golden tests share: the fixture names CMake compiled, a fixture's
+// model.so (built by `llama4c compile --dtype f32`) loaded with its
+// checkpoint bound, the tensors of its reference.safetensors, and the
+// relative error the tests compare with. Shapes: B rows, S prompt length,
+// N new tokens, V vocab_size (see README.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_TEST_GOLDEN_GOLDENFIXTURE_H
+#define LLAMA4C_TEST_GOLDEN_GOLDENFIXTURE_H
+
+#include "llama4c/Status.h"
+#include "runtime/generate/Generator.h"
+#include "runtime/loader/Model.h"
+#include "runtime/loader/WeightBinding.h"
+#include "runtime/safetensors/Checkpoint.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llama4c::golden {
+
+/// Every fixture folder under test/golden/fixtures, as CMake found them.
+std::vector<std::string> fixtureNames();
+
+/// test/golden/fixtures/NAME.
+std::string fixtureDir(const std::string &name);
+
+/// A fixture's model.so, its checkpoint and the weights bound to it.
+struct LoadedModel {
+  runtime::Model model;
+  runtime::Checkpoint checkpoint; // the weights point into its mapping
+  runtime::BoundWeights weights;
+};
+
+/// Loads NAME's compiled model and binds the fixture's model.safetensors.
+runtime::Expected<std::unique_ptr<LoadedModel>>
+loadModel(const std::string &name);
+
+/// reference.safetensors, as plain vectors.
+struct Reference {
+  int64_t batch, promptLength, newTokens, vocab;
+  std::vector<std::vector<int64_t>> inputIds;     // [B][S]
+  std::vector<float> prefillLogits;               // [B, S, V]
+  std::vector<std::vector<int64_t>> generatedIds; // [B][N]
+  std::vector<float> decodeLogits;                // [B, N, V]
+};
+
+/// Reads NAME's reference, checking every tensor's dtype and shape.
+runtime::Expected<Reference> loadReference(const std::string &name);
+
+/// max |ours - reference| / max |reference| over `count` values.
+double relativeError(const float *ours, const float *reference, size_t count);
+
+} // namespace llama4c::golden
+
+#endif // LLAMA4C_TEST_GOLDEN_GOLDENFIXTURE_H

@@ -1,0 +1,120 @@
+//===- GoldenTest.cpp - Compiled models against Hugging Face --------------===//
+//
+// For every fixture: the model.so that `llama4c compile` made from its
+// config.json, driven by the runtime's generate() exactly as llama4-run
+// drives it (greedy, N = generated_ids.shape[1] new tokens), must give
+//   - prefill logits within 1e-4 of prefill_logits (max |ours - ref| /
+//     max |ref| over [B, S, V]);
+//   - the logits of every step within 1e-4 of decode_logits: step 0 is the
+//     prefill's last position, step t >= 1 our decode call t - 1 (which fed
+//     generated_ids[:, t-1] at position S + t - 1);
+//   - exactly generated_ids.
+// The errors are printed so CI logs carry them. Then llama4-run itself,
+// on the same model, must print the reference ids.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/golden/GoldenFixture.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+using namespace llama4c::golden;
+using namespace llama4c::runtime;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, MatchesHuggingFace) {
+  const std::string &name = GetParam();
+  Expected<std::unique_ptr<LoadedModel>> loaded = loadModel(name);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  Expected<Reference> reference = loadReference(name);
+  ASSERT_TRUE(reference) << reference.error().message();
+  const LoadedModel &model = **loaded;
+  int64_t B = reference->batch, S = reference->promptLength,
+          N = reference->newTokens, V = reference->vocab;
+  ASSERT_EQ(model.model.manifest().vocabSize, V);
+
+  GenerateOptions options;
+  options.maxNewTokens = N;
+  options.keepLogits = true;
+  Expected<Generation> generation =
+      generate(model.model, model.weights, reference->inputIds, options);
+  ASSERT_TRUE(generation) << generation.error().message();
+  ASSERT_EQ(generation->decodeSteps, N - 1);
+
+  double prefillError = 0, decodeError = 0;
+  for (int64_t b = 0; b < B; ++b) {
+    const std::vector<float> &prefill = generation->prefillLogits[b];
+    ASSERT_EQ(int64_t(prefill.size()), S * V);
+    prefillError =
+        std::max(prefillError,
+                 relativeError(prefill.data(),
+                               &reference->prefillLogits[b * S * V], S * V));
+  }
+  for (int64_t t = 0; t < N; ++t) {
+    // One step, all rows: scale by the step's largest reference logit.
+    std::vector<float> ours, ref;
+    for (int64_t b = 0; b < B; ++b) {
+      const float *step = t == 0 ? &generation->prefillLogits[b][(S - 1) * V]
+                                 : &generation->decodeLogits[b][(t - 1) * V];
+      ours.insert(ours.end(), step, step + V);
+      const float *expected = &reference->decodeLogits[(b * N + t) * V];
+      ref.insert(ref.end(), expected, expected + V);
+    }
+    double error = relativeError(ours.data(), ref.data(), ours.size());
+    EXPECT_LE(error, kTolerance) << "decode step " << t;
+    decodeError = std::max(decodeError, error);
+  }
+  std::printf("[ golden   ] %s: max relative error prefill %.3g, decode %.3g\n",
+              name.c_str(), prefillError, decodeError);
+  RecordProperty("prefill_max_relative_error", std::to_string(prefillError));
+  RecordProperty("decode_max_relative_error", std::to_string(decodeError));
+  EXPECT_LE(prefillError, kTolerance);
+  EXPECT_EQ(generation->tokens, reference->generatedIds);
+}
+
+TEST_P(GoldenTest, LlamaRunPrintsTheReferenceIds) {
+  const std::string &name = GetParam();
+  Expected<Reference> reference = loadReference(name);
+  ASSERT_TRUE(reference) << reference.error().message();
+  std::string command =
+      std::string(LLAMA4_RUN_PATH) + " " + LLAMA4C_GOLDEN_MODELS_DIR + "/" +
+      name + ".so" + " --weights " + fixtureDir(name) + " --max-new-tokens " +
+      std::to_string(reference->newTokens);
+  std::string expected;
+  for (size_t b = 0; b < reference->inputIds.size(); ++b) {
+    command += " --prompt-ids ";
+    for (size_t s = 0; s < reference->inputIds[b].size(); ++s)
+      command += (s ? "," : "") + std::to_string(reference->inputIds[b][s]);
+    expected += "row " + std::to_string(b) + ":";
+    for (int64_t id : reference->generatedIds[b])
+      expected += " " + std::to_string(id);
+    expected += "\n";
+  }
+  std::unique_ptr<FILE, int (*)(FILE *)> pipe(popen(command.c_str(), "r"),
+                                              pclose);
+  ASSERT_TRUE(pipe) << command;
+  std::string output;
+  char buffer[4096];
+  while (size_t read = fread(buffer, 1, sizeof(buffer), pipe.get()))
+    output.append(buffer, read);
+  EXPECT_EQ(pclose(pipe.release()), 0) << command;
+  EXPECT_EQ(output.substr(0, expected.size()), expected) << command;
+  EXPECT_NE(output.find("\nprefill: "), std::string::npos) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenTest,
+                         ::testing::ValuesIn(fixtureNames()),
+                         [](const ::testing::TestParamInfo<std::string> &info) {
+                           return info.param;
+                         });
+
+} // namespace

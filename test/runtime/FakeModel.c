@@ -1,0 +1,122 @@
+/*===- FakeModel.c - A model.so with abi.h's symbols, for runtime tests ----===*
+ *
+ * Stands in for `llama4c compile` output so the loader, KV cache and
+ * generator can be tested without the compiler. Its "model" is arithmetic
+ * that only comes out right when the runtime drives the ABI correctly:
+ * every token is stored in the caches at its position, and each position's
+ * logits depend on the whole history read back from the cache of its row.
+ *
+ * Manifest: vocab V = 16, max_position_embeddings 32, f32, eos_token_id 15;
+ * weights "bias" [16] and "table" [2, 3]; kv_cache: layer 0 key, global
+ * ([B, 1, cache_slots, 2]), and layer 0 value, a window of 4 slots
+ * ([B, 1, 4, 2]).
+ *
+ * For token t at position p of row b, a call
+ *   - writes key[b, 0, p] = (t, 1) and value[b, 0, p % 4] = (t, p + 1);
+ *   - fails with status 3 unless key[b, 0, q, 1] == 1 for every q <= p (the
+ *     row's history is where it should be), and with status 4 unless
+ *     value[b, 0, (p - 1) % 4, 1] == p for p > 0 (the window saw p - 1);
+ *   - sets logits[b, s, v] = bias[v] - |v - target|, where
+ *     target = (sum over q <= p of (q + 1) * key[b, 0, q, 0] + p
+ *               + table[0, 0]) mod V,
+ *     so greedy decoding with zero weights picks `target`.
+ * Status 2: a token or position out of range; 5: decode with seq != 1;
+ * 7: table[0, 1] != 0 (lets a test make a call fail on purpose).
+ *
+ * Variants, chosen by macros: FAKE_LLAMA4C_VERSION (the manifest's
+ * llama4c_version), FAKE_ABI_VERSION (what llama4c_abi_version returns),
+ * FAKE_NO_DECODE (no llama4c_decode symbol), FAKE_BROKEN_MANIFEST
+ * (vocab_size is a string).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "llama4c/abi.h"
+
+#include <stdlib.h>
+
+#ifndef FAKE_ABI_VERSION
+#define FAKE_ABI_VERSION LLAMA4C_ABI_VERSION
+#endif
+
+#define FAKE_VOCAB 16
+#define FAKE_WINDOW 4
+#define FAKE_HEAD_DIM 2
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+#ifdef FAKE_BROKEN_MANIFEST
+#define FAKE_VOCAB_JSON "\"16\""
+#else
+#define FAKE_VOCAB_JSON STRINGIFY(FAKE_VOCAB)
+#endif
+
+static const char kManifest[] =
+    "{\"llama4c_version\": \"" FAKE_LLAMA4C_VERSION "\","
+    " \"abi_version\": " STRINGIFY(
+        LLAMA4C_ABI_VERSION) ","
+                             " \"dtype\": \"f32\", "
+                             "\"vocab_size\": " FAKE_VOCAB_JSON ","
+                             " \"max_position_embeddings\": 32, "
+                             "\"multimodal\": false,"
+                             " \"image_token_index\": null,"
+                             " \"config\": {\"model_type\": \"fake\", "
+                             "\"eos_token_id\": 15},"
+                             " \"weights\": [{\"name\": \"bias\", \"dtype\": "
+                             "\"f32\", \"shape\": [16]},"
+                             "   {\"name\": \"table\", \"dtype\": \"f32\", "
+                             "\"shape\": [2, 3]}],"
+                             " \"kv_cache\": [{\"layer\": 0, \"kind\": "
+                             "\"key\", \"kv_heads\": 1,"
+                             "   \"slots\": 0, \"head_dim\": 2},"
+                             "  {\"layer\": 0, \"kind\": \"value\", "
+                             "\"kv_heads\": 1,"
+                             "   \"slots\": 4, \"head_dim\": 2}]}";
+
+uint32_t llama4c_abi_version(void) { return FAKE_ABI_VERSION; }
+
+const char *llama4c_manifest(void) { return kManifest; }
+
+static int32_t run(const llama4c_call *call) {
+  const float *bias = (const float *)call->weights[0];  /* [V] */
+  const float *table = (const float *)call->weights[1]; /* [2, 3] */
+  if (table[1] != 0)
+    return 7;
+  int64_t slots = call->cache_slots;
+  for (int64_t b = 0; b < call->batch; ++b) {
+    float *key = (float *)call->kv_cache[0] + b * slots * FAKE_HEAD_DIM;
+    float *value = (float *)call->kv_cache[1] + b * FAKE_WINDOW * FAKE_HEAD_DIM;
+    for (int64_t s = 0; s < call->seq; ++s) {
+      int64_t t = call->tokens[b * call->seq + s];
+      int64_t p = call->positions[b * call->seq + s];
+      if (t < 0 || t >= FAKE_VOCAB || p < 0 || p >= slots)
+        return 2;
+      if (p > 0 && value[((p - 1) % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != p)
+        return 4;
+      key[p * FAKE_HEAD_DIM] = (float)t;
+      key[p * FAKE_HEAD_DIM + 1] = 1;
+      value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM] = (float)t;
+      value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] = (float)(p + 1);
+
+      int64_t sum = p + (int64_t)table[0];
+      for (int64_t q = 0; q <= p; ++q) {
+        if (key[q * FAKE_HEAD_DIM + 1] != 1)
+          return 3;
+        sum += (q + 1) * (int64_t)key[q * FAKE_HEAD_DIM];
+      }
+      int64_t target = sum % FAKE_VOCAB;
+      float *logits = call->logits + (b * call->seq + s) * FAKE_VOCAB;
+      for (int64_t v = 0; v < FAKE_VOCAB; ++v)
+        logits[v] = bias[v] - (float)llabs(v - target);
+    }
+  }
+  return 0;
+}
+
+int32_t llama4c_prefill(const llama4c_call *call) { return run(call); }
+
+#ifndef FAKE_NO_DECODE
+int32_t llama4c_decode(const llama4c_call *call) {
+  return call->seq == 1 ? run(call) : 5;
+}
+#endif

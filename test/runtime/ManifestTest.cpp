@@ -1,0 +1,204 @@
+//===- ManifestTest.cpp - Tests for parseManifest -------------------------===//
+//
+// A complete manifest parses into the typed fields; then each check, from
+// the version gate to the last kv_cache field, fails with its one-line
+// message naming the model file and the field.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/loader/Manifest.h"
+
+#include "test/runtime/TestSupport.h"
+
+using namespace llama4c::runtime;
+using namespace llama4c::runtime::testing;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char *kSource = "m.so";
+
+json validManifest() {
+  return {
+      {"llama4c_version", LLAMA4C_VERSION},
+      {"abi_version", 1},
+      {"dtype", "bf16"},
+      {"vocab_size", 112},
+      {"max_position_embeddings", 512},
+      {"multimodal", false},
+      {"image_token_index", 200092},
+      {"config", {{"model_type", "llama4_text"}, {"eos_token_id", 7}}},
+      {"weights",
+       {{{"name", "model.embed_tokens.weight"},
+         {"dtype", "bf16"},
+         {"shape", {112, 64}}},
+        {{"name", "model.norm.weight"}, {"dtype", "bf16"}, {"shape", {64}}}}},
+      {"kv_cache",
+       {{{"layer", 0},
+         {"kind", "key"},
+         {"kv_heads", 2},
+         {"slots", 8},
+         {"head_dim", 24}},
+        {{"layer", 1},
+         {"kind", "value"},
+         {"kv_heads", 2},
+         {"slots", 0},
+         {"head_dim", 24}}}}};
+}
+
+/// The error of parsing the valid manifest after `patch` edits it.
+template <class Patch> std::string errorAfter(Patch patch) {
+  json manifest = validManifest();
+  patch(manifest);
+  return errorOf(parseManifest(manifest.dump(), kSource));
+}
+
+TEST(ManifestTest, ParsesEveryField) {
+  Expected<Manifest> manifest = parseManifest(validManifest().dump(), kSource);
+  ASSERT_TRUE(manifest) << manifest.error().message();
+  EXPECT_EQ(manifest->llama4cVersion, LLAMA4C_VERSION);
+  EXPECT_EQ(manifest->abiVersion, 1u);
+  EXPECT_EQ(manifest->dtype, DType::BF16);
+  EXPECT_EQ(manifest->vocabSize, 112);
+  EXPECT_EQ(manifest->maxPositionEmbeddings, 512);
+  EXPECT_FALSE(manifest->multimodal);
+  EXPECT_EQ(manifest->imageTokenIndex, 200092);
+  EXPECT_EQ(manifest->config["model_type"], "llama4_text");
+  EXPECT_EQ(manifest->eosTokenIds, (std::vector<int64_t>{7}));
+  ASSERT_EQ(manifest->weights.size(), 2u);
+  EXPECT_EQ(manifest->weights[0].name, "model.embed_tokens.weight");
+  EXPECT_EQ(manifest->weights[0].dtype, DType::BF16);
+  EXPECT_EQ(manifest->weights[0].shape, (std::vector<int64_t>{112, 64}));
+  EXPECT_EQ(manifest->weights[1].shape, (std::vector<int64_t>{64}));
+  ASSERT_EQ(manifest->kvCache.size(), 2u);
+  EXPECT_EQ(manifest->kvCache[0].layer, 0);
+  EXPECT_EQ(manifest->kvCache[0].kind, KvKind::Key);
+  EXPECT_EQ(manifest->kvCache[0].kvHeads, 2);
+  EXPECT_EQ(manifest->kvCache[0].slots, 8);
+  EXPECT_EQ(manifest->kvCache[0].headDim, 24);
+  EXPECT_EQ(manifest->kvCache[1].kind, KvKind::Value);
+  EXPECT_EQ(manifest->kvCache[1].slots, 0);
+}
+
+// transformers allows one id, a list, or null; a multimodal config keeps
+// it under text_config.
+TEST(ManifestTest, ReadsEosTokenIdInEveryForm) {
+  auto eosOf = [](const json &config) {
+    json manifest = validManifest();
+    manifest["config"] = config;
+    Expected<Manifest> parsed = parseManifest(manifest.dump(), kSource);
+    EXPECT_TRUE(parsed) << parsed.error().message();
+    return parsed ? parsed->eosTokenIds : std::vector<int64_t>{-1};
+  };
+  EXPECT_EQ(eosOf({{"eos_token_id", {1, 200001}}}),
+            (std::vector<int64_t>{1, 200001}));
+  EXPECT_EQ(eosOf({{"eos_token_id", nullptr}}), std::vector<int64_t>{});
+  EXPECT_EQ(eosOf(json::object()), std::vector<int64_t>{});
+  EXPECT_EQ(eosOf({{"text_config", {{"eos_token_id", {3, 4}}}}}),
+            (std::vector<int64_t>{3, 4}));
+}
+
+TEST(ManifestTest, AcceptsNullImageTokenIndex) {
+  json manifest = validManifest();
+  manifest["image_token_index"] = nullptr;
+  Expected<Manifest> parsed = parseManifest(manifest.dump(), kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_FALSE(parsed->imageTokenIndex.has_value());
+}
+
+TEST(ManifestTest, RejectsAnotherLlama4cVersion) {
+  EXPECT_EQ(
+      errorAfter([](json &m) { m["llama4c_version"] = "0.0.9"; }),
+      std::string("m.so: built by llama4c 0.0.9 (ABI 1), this runtime is ") +
+          LLAMA4C_VERSION + " (ABI 1); recompile the model");
+  // Checked before anything else: the rest may have another shape.
+  EXPECT_EQ(errorAfter([](json &m) {
+              m["abi_version"] = 2;
+              m.erase("weights");
+            }),
+            std::string("m.so: built by llama4c ") + LLAMA4C_VERSION +
+                " (ABI 2), this runtime is " + LLAMA4C_VERSION +
+                " (ABI 1); recompile the model");
+}
+
+TEST(ManifestTest, RejectsInvalidJson) {
+  EXPECT_EQ(errorOf(parseManifest("[1, 2]", kSource)),
+            "m.so: manifest: expected a JSON object, got an array");
+  std::string message = errorOf(parseManifest("{\"a\": ", kSource));
+  EXPECT_EQ(message.rfind("m.so: manifest: invalid JSON: ", 0), 0u) << message;
+  EXPECT_EQ(errorOf(parseManifest("{\"a\": 1, \"a\": 2}", kSource)),
+            "m.so: manifest: a: key appears twice");
+}
+
+TEST(ManifestTest, RejectsMissingOrMistypedTopLevelFields) {
+  EXPECT_EQ(errorAfter([](json &m) { m.erase("llama4c_version"); }),
+            "m.so: manifest: llama4c_version: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m["abi_version"] = "1"; }),
+            "m.so: manifest: abi_version: expected an integer in [0, "
+            "4294967295], got string \"1\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["dtype"] = "f16"; }),
+            "m.so: manifest: dtype: expected \"f32\" or \"bf16\", got \"f16\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["vocab_size"] = 0; }),
+            "m.so: manifest: vocab_size: expected an integer in [1, "
+            "2147483647], got 0");
+  EXPECT_EQ(errorAfter([](json &m) { m["vocab_size"] = 3000000000u; }),
+            "m.so: manifest: vocab_size: expected an integer in [1, "
+            "2147483647], got 3000000000");
+  EXPECT_EQ(errorAfter([](json &m) { m["max_position_embeddings"] = 4.5; }),
+            "m.so: manifest: max_position_embeddings: expected an integer in "
+            "[1, 2147483647], got 4.5");
+  EXPECT_EQ(errorAfter([](json &m) { m["multimodal"] = 0; }),
+            "m.so: manifest: multimodal: expected true or false, got 0");
+  EXPECT_EQ(errorAfter([](json &m) { m.erase("image_token_index"); }),
+            "m.so: manifest: image_token_index: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m["config"] = "{}"; }),
+            "m.so: manifest: config: expected an object, got string \"{}\"");
+  EXPECT_EQ(errorAfter([](json &m) {
+              m["config"]["eos_token_id"] = {1, -2};
+            }),
+            "m.so: manifest: config.eos_token_id: expected a token id, a list "
+            "of token ids or null, got an array");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"] = json::object(); }),
+            "m.so: manifest: weights: expected an array, got an object");
+}
+
+TEST(ManifestTest, RejectsBadWeights) {
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][1] = 3; }),
+            "m.so: manifest: weights[1]: expected an object, got 3");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][0].erase("name"); }),
+            "m.so: manifest: weights[0].name: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][0]["name"] = ""; }),
+            "m.so: manifest: weights[0].name: empty");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][1]["dtype"] = "i8"; }),
+            "m.so: manifest: weights[1].dtype: expected \"f32\" or \"bf16\", "
+            "got \"i8\"");
+  EXPECT_EQ(errorAfter([](json &m) {
+              m["weights"][1]["shape"] = {64, -1};
+            }),
+            "m.so: manifest: weights[1].shape: expected non-negative "
+            "integers, got -1");
+  EXPECT_EQ(errorAfter([](json &m) {
+              m["weights"][1]["name"] = "model.embed_tokens.weight";
+            }),
+            "m.so: manifest: weights[1].name: model.embed_tokens.weight "
+            "appears twice");
+}
+
+TEST(ManifestTest, RejectsBadKvCacheEntries) {
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["kind"] = "query"; }),
+            "m.so: manifest: kv_cache[0].kind: expected \"key\" or \"value\", "
+            "got \"query\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["kv_heads"] = 0; }),
+            "m.so: manifest: kv_cache[1].kv_heads: expected an integer in "
+            "[1, 2147483647], got 0");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["slots"] = -8; }),
+            "m.so: manifest: kv_cache[1].slots: expected an integer in [0, "
+            "2147483647], got -8");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0].erase("head_dim"); }),
+            "m.so: manifest: kv_cache[0].head_dim: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["layer"] = nullptr; }),
+            "m.so: manifest: kv_cache[0].layer: expected an integer in [0, "
+            "9223372036854775807], got null");
+}
+
+} // namespace

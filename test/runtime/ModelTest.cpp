@@ -1,0 +1,131 @@
+//===- ModelTest.cpp - Tests for Model::open ------------------------------===//
+//
+// Loads the builds of FakeModel.c: the good one, then one per way a model
+// can be refused (another llama4c version or ABI, a missing entry point, a
+// malformed manifest), plus files that are not models at all. Every refusal
+// is one line naming the file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/loader/Model.h"
+
+#include "test/runtime/FakeModels.h"
+#include "test/runtime/TestSupport.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <unistd.h>
+
+using namespace llama4c::runtime;
+using namespace llama4c::runtime::testing;
+
+namespace {
+
+using ModelTest = TempDirTest;
+
+TEST_F(ModelTest, OpensAModelAndReadsItsManifest) {
+  Expected<Model> model = Model::open(fakeModel());
+  ASSERT_TRUE(model) << model.error().message();
+  EXPECT_EQ(model->path(), fakeModel());
+  const Manifest &manifest = model->manifest();
+  EXPECT_EQ(manifest.llama4cVersion, LLAMA4C_VERSION);
+  EXPECT_EQ(manifest.vocabSize, 16);
+  EXPECT_EQ(manifest.eosTokenIds, std::vector<int64_t>{15});
+  ASSERT_EQ(manifest.weights.size(), 2u);
+  EXPECT_EQ(manifest.weights[1].name, "table");
+  ASSERT_EQ(manifest.kvCache.size(), 2u);
+
+  // A moved Model keeps the library open.
+  Model moved = std::move(*model);
+  EXPECT_EQ(moved.manifest().vocabSize, 16);
+}
+
+// dlopen("x.so") would search the library path; a bare file name must mean
+// the current directory.
+TEST_F(ModelTest, OpensABareFileNameInTheCurrentDirectory) {
+  std::filesystem::copy_file(fakeModel(), path("local.so"));
+  std::filesystem::path previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  Expected<Model> model = Model::open("local.so");
+  std::filesystem::current_path(previous);
+  ASSERT_TRUE(model) << model.error().message();
+  EXPECT_EQ(model->path(), "local.so");
+}
+
+TEST_F(ModelTest, RejectsAModelOfAnotherLlama4cVersion) {
+  std::string so = fakeModel("fake-model-0.0.9");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": built by llama4c 0.0.9 (ABI 1), this runtime is " +
+                LLAMA4C_VERSION + " (ABI 1); recompile the model");
+}
+
+TEST_F(ModelTest, RejectsAModelOfAnotherAbi) {
+  std::string so = fakeModel("fake-model-abi2");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": built for ABI 2, this runtime is " + LLAMA4C_VERSION +
+                " (ABI 1); recompile the model");
+}
+
+TEST_F(ModelTest, RejectsAMissingEntryPoint) {
+  std::string so = fakeModel("fake-model-no-decode");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": missing symbol llama4c_decode; not a model made by "
+                 "llama4c compile");
+}
+
+TEST_F(ModelTest, RejectsAMalformedManifest) {
+  std::string so = fakeModel("fake-model-broken-manifest");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": manifest: vocab_size: expected an integer in [1, "
+                 "2147483647], got string \"16\"");
+}
+
+TEST_F(ModelTest, RejectsMissingFilesAndDirectories) {
+  EXPECT_EQ(errorOf(Model::open(path("absent.so"))),
+            path("absent.so") + ": cannot open: No such file or directory");
+  EXPECT_EQ(errorOf(Model::open(dir)), dir + ": not a regular file");
+}
+
+TEST_F(ModelTest, RejectsFilesThatAreNotSharedObjects) {
+  writeFile(path("config.json"), "{\"vocab_size\": 16}\n");
+  EXPECT_EQ(errorOf(Model::open(path("config.json"))),
+            path("config.json") +
+                ": not a loadable shared object: no ELF header");
+  writeFile(path("empty.so"), "");
+  EXPECT_EQ(errorOf(Model::open(path("empty.so"))),
+            path("empty.so") + ": not a loadable shared object: no ELF header");
+}
+
+// glibc's dlopen raises SIGBUS on a shared object cut short; the loader
+// must refuse it first.
+TEST_F(ModelTest, RejectsATruncatedSharedObject) {
+  std::ifstream in(fakeModel(), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_GT(bytes.size(), 4096u);
+  writeFile(path("truncated.so"), bytes.substr(0, 4096));
+  std::string message = errorOf(Model::open(path("truncated.so")));
+  std::string prefix = path("truncated.so") +
+                       ": not a loadable shared object: truncated: segment ";
+  EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
+  EXPECT_NE(message.find(", the file has 4096"), std::string::npos) << message;
+
+  writeFile(path("header-only.so"), bytes.substr(0, 64));
+  EXPECT_EQ(errorOf(Model::open(path("header-only.so"))),
+            path("header-only.so") +
+                ": not a loadable shared object: program headers lie outside "
+                "the file");
+}
+
+// A PIE executable passes the ELF checks (it is ET_DYN); dlopen refuses it
+// and its reason (wording varies with the glibc version) is passed on.
+TEST_F(ModelTest, PassesOnWhatDlopenRefuses) {
+  std::string message = errorOf(Model::open(LLAMA4_RUN_PATH));
+  std::string prefix =
+      std::string(LLAMA4_RUN_PATH) + ": not a loadable shared object: ";
+  EXPECT_EQ(message.rfind(prefix, 0), 0u) << message;
+  EXPECT_GT(message.size(), prefix.size()) << message;
+}
+
+} // namespace

@@ -1,0 +1,33 @@
+//===- TestSupport.cpp - Shared helpers of the runtime tests --------------===//
+
+#include "test/runtime/TestSupport.h"
+
+#include <filesystem>
+
+#include <unistd.h>
+
+namespace llama4c::runtime::testing {
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  Expected<void> written = writeBinaryFile(path, bytes);
+  ASSERT_TRUE(written) << written.error().message();
+}
+
+void TempDirTest::SetUp() {
+  const ::testing::TestInfo *test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  // The pid keeps parallel ctest runs of the same test apart.
+  std::string name = std::string(test->test_suite_name()) + "." + test->name();
+  for (char &c : name)
+    if (c == '/') // parameterized tests are named "Prefix/Suite.Test/0"
+      c = '_';
+  dir = ::testing::TempDir() + "llama4c-runtime-" + name + "-" +
+        std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(std::filesystem::create_directories(dir))
+      << "cannot create " << dir;
+}
+
+void TempDirTest::TearDown() { std::filesystem::remove_all(dir); }
+
+} // namespace llama4c::runtime::testing

@@ -1,0 +1,54 @@
+//===- TestSupport.h - Shared helpers of the runtime tests ------*- C++ -*-===//
+//
+// A fresh temporary directory per test, a file writer that fails the test
+// instead of returning an error, and errorOf, which checks that a result
+// failed with a one-line message and returns it. Checkpoints themselves are
+// built with the runtime's own writer
+// (runtime/safetensors/SafetensorsWriter.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_TEST_RUNTIME_TESTSUPPORT_H
+#define LLAMA4C_TEST_RUNTIME_TESTSUPPORT_H
+
+#include "llama4c/Status.h"
+#include "runtime/safetensors/SafetensorsWriter.h"
+
+#include "gtest/gtest.h"
+
+#include <string>
+
+namespace llama4c::runtime::testing {
+
+/// Writes `bytes` to `path`, failing the test if it cannot.
+void writeFile(const std::string &path, const std::string &bytes);
+
+/// A fixture giving each test a fresh, empty directory under
+/// testing::TempDir(), removed afterwards.
+class TempDirTest : public ::testing::Test {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// `name` inside the test's directory.
+  std::string path(const std::string &name) const { return dir + "/" + name; }
+
+  std::string dir;
+};
+
+/// The message of a failed `result`. Fails the test if `result` succeeded
+/// or the message is not a single line.
+template <class T> std::string errorOf(const Expected<T> &result) {
+  if (result) {
+    ADD_FAILURE() << "expected an error, got success";
+    return "";
+  }
+  const std::string &message = result.error().message();
+  EXPECT_EQ(message.find_first_of("\r\n"), std::string::npos)
+      << "message is not one line: " << message;
+  return message;
+}
+
+} // namespace llama4c::runtime::testing
+
+#endif // LLAMA4C_TEST_RUNTIME_TESTSUPPORT_H
