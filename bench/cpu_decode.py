@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Benchmark: prefill and decode tokens/s of a ~100M-parameter Llama 4 text
+model on the CPU, llama4c against transformers (PyTorch eager) on the same
+config, the same random weights, the same prompt and the same thread count.
+
+    python3 bench/cpu_decode.py [--threads 2] [--prompt 128] [--new 32] [--out bench/cpu_decode.json]
+
+Needs build/bin/llama4c and build/bin/llama4-run (scripts/build.sh) and
+`pip install -r scripts/requirements-golden.txt`. Writes a JSON report and
+prints a short table. A benchmark, not a test: it asserts nothing but that
+both sides produced the same greedy tokens.
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# ~100M parameters: MoE (4 experts, top-1) every other layer, NoPE every 4th,
+# chunked attention, GQA.
+CONFIG = dict(
+    model_type="llama4_text", vocab_size=32000, hidden_size=640,
+    intermediate_size=1280, intermediate_size_mlp=2560, num_hidden_layers=12,
+    num_attention_heads=10, num_key_value_heads=2, head_dim=64,
+    num_local_experts=4, num_experts_per_tok=1, interleave_moe_layer_step=2,
+    attention_chunk_size=256, rope_theta=500000.0, max_position_embeddings=4096,
+    use_qk_norm=True, rms_norm_eps=1e-5, eos_token_id=None, bos_token_id=1,
+    pad_token_id=0,
+)
+
+
+def make_model(directory, threads):
+    import torch
+    from transformers import Llama4ForCausalLM, Llama4TextConfig
+    torch.manual_seed(0)
+    config = Llama4TextConfig(**CONFIG)
+    model = Llama4ForCausalLM(config).eval()
+    model.save_pretrained(directory, safe_serialization=True)
+    return model
+
+
+def run_transformers(model, prompt, new_tokens, threads):
+    import torch
+    torch.set_num_threads(threads)
+    ids = torch.tensor([prompt])
+    with torch.no_grad():
+        model.generate(ids, max_new_tokens=2, do_sample=False)  # warm-up
+        start = time.perf_counter()
+        out = model(ids, use_cache=True)
+        prefill_s = time.perf_counter() - start
+        start = time.perf_counter()
+        generated = model.generate(ids, max_new_tokens=new_tokens, do_sample=False)
+        total_s = time.perf_counter() - start
+    decode_s = max(total_s - prefill_s, 1e-9)
+    return {
+        "prefill_tok_s": len(prompt) / prefill_s,
+        "decode_tok_s": (new_tokens - 1) / decode_s,
+        "ids": generated[0, len(prompt):].tolist(),
+        "params": sum(p.numel() for p in model.parameters()),
+    }
+
+
+def run_llama4c(directory, prompt, new_tokens, threads):
+    so = pathlib.Path(directory) / "model.so"
+    start = time.perf_counter()
+    subprocess.run([str(ROOT / "build/bin/llama4c"), "compile",
+                    str(pathlib.Path(directory) / "config.json"), "--dtype", "f32",
+                    "-o", str(so)], check=True)
+    compile_s = time.perf_counter() - start
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([str(ROOT / "build/bin/llama4-run"), str(so), "--weights",
+                          str(directory), "--prompt-ids", ",".join(map(str, prompt)),
+                          "--max-new-tokens", str(new_tokens)],
+                         check=True, capture_output=True, text=True, env=env).stdout
+    ids = [int(t) for t in re.search(r"row 0: ([\d ]+)", out).group(1).split()]
+    rates = [float(r) for r in re.findall(r"\(([\d.]+) tok/s\)", out)]
+    return {"prefill_tok_s": rates[0], "decode_tok_s": rates[1], "ids": ids,
+            "compile_s": compile_s}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--prompt", type=int, default=128)
+    parser.add_argument("--new", type=int, default=32)
+    parser.add_argument("--out", default=str(ROOT / "bench/cpu_decode.json"))
+    args = parser.parse_args()
+    prompt = [(7 * i + 3) % CONFIG["vocab_size"] for i in range(args.prompt)]
+    with tempfile.TemporaryDirectory() as directory:
+        model = make_model(directory, args.threads)
+        ours = run_llama4c(directory, prompt, args.new, args.threads)
+        theirs = run_transformers(model, prompt, args.new, args.threads)
+    report = {
+        "config": CONFIG, "parameters": theirs["params"], "threads": args.threads,
+        "prompt_tokens": args.prompt, "new_tokens": args.new,
+        "llama4c": {k: v for k, v in ours.items() if k != "ids"},
+        "transformers": {k: v for k, v in theirs.items() if k not in ("ids", "params")},
+        "same_greedy_ids": ours["ids"] == theirs["ids"],
+        "ratio_prefill": ours["prefill_tok_s"] / theirs["prefill_tok_s"],
+        "ratio_decode": ours["decode_tok_s"] / theirs["decode_tok_s"],
+    }
+    pathlib.Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'':14}{'prefill tok/s':>15}{'decode tok/s':>15}")
+    for name in ("llama4c", "transformers"):
+        r = report[name]
+        print(f"{name:14}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}")
+    print(f"{'ratio':14}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
+    print(f"same greedy ids: {report['same_greedy_ids']}; {report['parameters'] / 1e6:.1f}M parameters;"
+          f" compile {ours['compile_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
