@@ -154,16 +154,16 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
               Value product = arith::MulFOp::create(
                   nb, nloc, precision.widen(nb, nloc, args[0]),
                   precision.widen(nb, nloc, args[1]));
-              linalg::YieldOp::create(
-                  nb, nloc,
-                  Value(arith::AddFOp::create(nb, nloc, args[2], product)));
+              linalg::YieldOp::create(nb, nloc,
+                                      accumulate(nb, nloc, args[2], product));
             })
             .getResult(0);
 
     Value masked = maskScores(b, loc, op, dot, precision, scoreSizes);
     Value probs = softmax(b, loc, masked, precision, scoreSizes);
 
-    // Loops (b, s, kvh, g, e, kk): out[b, s, kvh, g, e] = probs . v.
+    // Loops (b, s, kvh, g, kk, e): out[b, s, kvh, g, e] = probs . v, with
+    // the head dimension innermost so that it runs along rows of v.
     SmallVector<OpFoldResult> outSizes = {batch, seq, b.getIndexAttr(kvHeads),
                                           b.getIndexAttr(group),
                                           b.getIndexAttr(headDim)};
@@ -172,10 +172,12 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
         linalg::GenericOp::create(
             b, loc, TypeRange{outInit.getType()}, ValueRange{probs, values},
             ValueRange{outInit},
-            ArrayRef<AffineMap>{dims(ctx, 6, {0, 2, 3, 1, 5}),
-                                dims(ctx, 6, {0, 2, 5, 4}),
-                                dims(ctx, 6, {0, 1, 2, 3, 4})},
-            iterators(5, 1),
+            ArrayRef<AffineMap>{dims(ctx, 6, {0, 2, 3, 1, 4}),
+                                dims(ctx, 6, {0, 2, 4, 5}),
+                                dims(ctx, 6, {0, 1, 2, 3, 5})},
+            {utils::IteratorType::parallel, utils::IteratorType::parallel,
+             utils::IteratorType::parallel, utils::IteratorType::parallel,
+             utils::IteratorType::reduction, utils::IteratorType::parallel},
             [&](OpBuilder &nb, Location nloc, ValueRange args) {
               Value product = arith::MulFOp::create(
                   nb, nloc, args[0], precision.widen(nb, nloc, args[1]));
@@ -293,7 +295,7 @@ private:
     Value rowSum = buildLastDimReduction(
         b, loc, exps, zerosF32(b, loc, rowSizes),
         [](OpBuilder &nb, Location nloc, Value element, Value acc) {
-          return Value(arith::AddFOp::create(nb, nloc, element, acc));
+          return accumulate(nb, nloc, acc, element);
         });
     return buildMap(b, loc, {exps, rowSum}, {identity, rowMap},
                     emptyTensor(b, loc, sizes, b.getF32Type()),

@@ -128,9 +128,18 @@ struct EmitEntryPoints
       if (failed(emitWrapper(module, entry)))
         return signalPassFailure();
     }
+    // Only the llama4c_* functions are the shared object's interface;
+    // everything else (entry bodies, per-layer functions) stays internal.
+    auto internal =
+        LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal);
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func.isPrivate() && !func.isExternal())
+        func->setAttr("llvm.linkage", internal);
   }
 
   LogicalResult emitWrapper(ModuleOp module, func::FuncOp entry) {
+    if (entry.getNumResults() == 0)
+      return entry.emitOpError() << "must return the logits as its first buffer";
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
     Location loc = entry.getLoc();
@@ -199,11 +208,7 @@ struct EmitEntryPoints
     func::ReturnOp::create(
         b, loc,
         ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))});
-    // Internal to the shared object: only the llama4c_* symbols are its
-    // interface.
     entry.setPrivate();
-    entry->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
-                                       b.getContext(), LLVM::Linkage::Internal));
     return success();
   }
 };

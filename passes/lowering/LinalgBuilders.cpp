@@ -30,6 +30,13 @@ Value Precision::round(OpBuilder &b, Location loc, Value value) const {
   return widen(b, loc, narrow(b, loc, value));
 }
 
+Value llama4c::accumulate(OpBuilder &b, Location loc, Value acc, Value value) {
+  return arith::AddFOp::create(
+      b, loc, acc, value,
+      arith::FastMathFlagsAttr::get(b.getContext(),
+                                    arith::FastMathFlags::reassoc));
+}
+
 Type llama4c::elementTypeOf(Value value) {
   return getElementTypeOrSelf(value.getType());
 }
@@ -84,15 +91,17 @@ Value llama4c::castElements(OpBuilder &b, Location loc, Value value,
 
 Value llama4c::buildLinearF32(OpBuilder &b, Location loc, Value x,
                               Value weight, Value bias) {
-  // Loops (d0 .. d{r-2}, n, k) for x of rank r: x reads (lead..., k), the
-  // weight (n, k), the result (lead..., n).
+  // Loops (n, d0 .. d{r-2}, k) for x of rank r: x reads (lead..., k), the
+  // weight (n, k), the result (lead..., n). With n outermost each weight row
+  // is read once and reused for every token, so a prefill streams the
+  // weights once rather than once per token.
   auto xType = cast<RankedTensorType>(x.getType());
   unsigned rank = xType.getRank(), lead = rank - 1;
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineExpr> leadDims;
   for (unsigned i = 0; i < lead; ++i)
-    leadDims.push_back(getAffineDimExpr(i, ctx));
-  AffineExpr n = getAffineDimExpr(lead, ctx), k = getAffineDimExpr(lead + 1, ctx);
+    leadDims.push_back(getAffineDimExpr(i + 1, ctx));
+  AffineExpr n = getAffineDimExpr(0, ctx), k = getAffineDimExpr(rank, ctx);
   auto map = [&](ArrayRef<AffineExpr> tail) {
     SmallVector<AffineExpr> exprs(leadDims);
     exprs.append(tail.begin(), tail.end());
@@ -115,8 +124,8 @@ Value llama4c::buildLinearF32(OpBuilder &b, Location loc, Value x,
             Value mul = arith::MulFOp::create(
                 nb, nloc, xPrecision.widen(nb, nloc, args[0]),
                 wPrecision.widen(nb, nloc, args[1]));
-            linalg::YieldOp::create(
-                nb, nloc, Value(arith::AddFOp::create(nb, nloc, args[2], mul)));
+            linalg::YieldOp::create(nb, nloc,
+                                    accumulate(nb, nloc, args[2], mul));
           })
           .getResult(0);
   if (!bias)

@@ -39,6 +39,13 @@ private:
   mlir::Type storage;
 };
 
+/// `acc + value` for a reduction: marked reassociable so that LLVM may
+/// vectorise the loop with several partial sums. This reorders f32
+/// summation only (about 1e-7 relative), which transformers' own BLAS
+/// kernels do as well.
+mlir::Value accumulate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                       mlir::Value value);
+
 /// The element type of a shaped value.
 mlir::Type elementTypeOf(mlir::Value value);
 

@@ -30,11 +30,12 @@ using namespace llama4c;
 
 namespace {
 
-/// out[n] = sum_k vector[k] * matrix[k, n] in f32.
+/// out[n] = sum_k vector[k] * matrix[k, n] in f32. The loops are (k, n):
+/// the inner one runs along a row of the [in, out] expert matrix.
 Value vectorTimesMatrix(OpBuilder &b, Location loc, Value vector,
                         Value matrix) {
   MLIRContext *ctx = b.getContext();
-  AffineExpr n = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx);
+  AffineExpr k = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx);
   Value acc = zerosF32(b, loc, {tensor::getMixedSize(b, loc, matrix, 1)});
   Precision vPrecision(elementTypeOf(vector)), mPrecision(elementTypeOf(matrix));
   return linalg::GenericOp::create(
@@ -43,7 +44,7 @@ Value vectorTimesMatrix(OpBuilder &b, Location loc, Value vector,
              ArrayRef<AffineMap>{AffineMap::get(2, 0, {k}, ctx),
                                  AffineMap::get(2, 0, {k, n}, ctx),
                                  AffineMap::get(2, 0, {n}, ctx)},
-             iterators(1, 1),
+             {utils::IteratorType::reduction, utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                Value product = arith::MulFOp::create(
                    nb, nloc, vPrecision.widen(nb, nloc, args[0]),

@@ -44,9 +44,8 @@ Value buildRmsNorm(OpBuilder &b, Location loc, Value x, Value weight,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             Value v = precision.widen(nb, nloc, args[0]);
             Value square = arith::MulFOp::create(nb, nloc, v, v);
-            linalg::YieldOp::create(
-                nb, nloc,
-                Value(arith::AddFOp::create(nb, nloc, args[1], square)));
+            linalg::YieldOp::create(nb, nloc,
+                                    accumulate(nb, nloc, args[1], square));
           })
           .getResult(0);
 

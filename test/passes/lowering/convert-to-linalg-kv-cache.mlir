@@ -1,0 +1,46 @@
+// RUN: llama4-opt %s --split-input-file --llama4-convert-to-linalg | FileCheck %s
+
+// kv_cache_update is a scatter: two nested scf.for loops over batch and
+// tokens thread the cache through iter_args; each token's [Hkv, d] slice of
+// the update is inserted at slot `position mod window`.
+// CHECK-LABEL: func.func @kv_cache_update_wraps_at_window
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[K:[a-z0-9]+]]: tensor<?x?x2x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
+//   CHECK-DAG:   %[[WINDOW:.*]] = arith.constant 8 : index
+//       CHECK:   %[[R:.*]] = scf.for %[[B:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[C0:[a-z0-9]+]] = %[[KC]])
+//       CHECK:     %[[INNER:.*]] = scf.for %[[S:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[C1:[a-z0-9]+]] = %[[C0]])
+//       CHECK:       %[[P:.*]] = tensor.extract %[[POS]][%[[B]], %[[S]]]
+//       CHECK:       %[[PI:.*]] = arith.index_cast %[[P]] : i32 to index
+//       CHECK:       %[[SLOT:.*]] = arith.remui %[[PI]], %[[WINDOW]] : index
+//       CHECK:       %[[ROW:.*]] = tensor.extract_slice %[[K]][%[[B]], %[[S]], 0, 0] [1, 1, 2, 16] [1, 1, 1, 1] : tensor<?x?x2x16xbf16> to tensor<2x16xbf16>
+//       CHECK:       %[[NEW:.*]] = tensor.insert_slice %[[ROW]] into %[[C1]][%[[B]], 0, %[[SLOT]], 0] [1, 2, 1, 16] [1, 1, 1, 1]
+//       CHECK:       scf.yield %[[NEW]]
+//       CHECK:     scf.yield %[[INNER]]
+//       CHECK:   return %[[R]]
+//   CHECK-NOT:   llama4.kv_cache_update
+func.func @kv_cache_update_wraps_at_window(%kc: tensor<?x2x8x16xbf16>, %k: tensor<?x?x2x16xbf16>,
+    %pos: tensor<?x?xi32>) -> tensor<?x2x8x16xbf16> {
+  %kc2 = llama4.kv_cache_update %kc, %k positions(%pos) {window = 8 : i64}
+      : (tensor<?x2x8x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?xi32>) -> tensor<?x2x8x16xbf16>
+  return %kc2 : tensor<?x2x8x16xbf16>
+}
+
+// -----
+
+// window = 0 (a global layer's cache) stores position p in slot p: no remui.
+// CHECK-LABEL: func.func @kv_cache_update_global_uses_position_as_slot
+//  CHECK-SAME:   %[[VC:[a-z0-9]+]]: tensor<?x2x?x16xf32>, %[[V:[a-z0-9]+]]: tensor<?x?x2x16xf32>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
+//   CHECK-NOT:   arith.remui
+//       CHECK:   scf.for
+//       CHECK:     scf.for
+//       CHECK:       %[[P:.*]] = tensor.extract %[[POS]]
+//       CHECK:       %[[SLOT:.*]] = arith.index_cast %[[P]] : i32 to index
+//   CHECK-NOT:   arith.remui
+//       CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, 0, %[[SLOT]], 0] [1, 2, 1, 16] [1, 1, 1, 1] : tensor<2x16xf32> into tensor<?x2x?x16xf32>
+//   CHECK-NOT:   arith.remui
+//       CHECK:   return
+func.func @kv_cache_update_global_uses_position_as_slot(%vc: tensor<?x2x?x16xf32>,
+    %v: tensor<?x?x2x16xf32>, %pos: tensor<?x?xi32>) -> tensor<?x2x?x16xf32> {
+  %vc2 = llama4.kv_cache_update %vc, %v positions(%pos) {window = 0 : i64}
+      : (tensor<?x2x?x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?xi32>) -> tensor<?x2x?x16xf32>
+  return %vc2 : tensor<?x2x?x16xf32>
+}

@@ -1,0 +1,170 @@
+// RUN: llama4-opt %s --split-input-file --verify-diagnostics --llama4-emit-entry-points | FileCheck %s
+
+// Each entry function F gets an exported `llama4c_F(!llvm.ptr) -> i32` that
+// reads the fields of llama4c_call (abi.h: weights, tokens, positions, batch,
+// seq, kv_cache, cache_slots, logits, ...) through getelementptr + load, wraps
+// each pointer in a row-major descriptor cast to the memref F expects (sizes
+// from batch, seq and, for a global layer's cache, cache_slots), calls F,
+// copies its logits to call->logits and returns 0. Weights are read at their
+// `llama4.weight` index, caches in argument order. F becomes private with
+// internal linkage.
+// CHECK-LABEL: func.func private @prefill(
+//  CHECK-SAME:   attributes {llvm.linkage = #llvm.linkage<internal>}
+// CHECK-LABEL: func.func private @decode(
+//  CHECK-SAME:   attributes {llvm.linkage = #llvm.linkage<internal>}
+// CHECK-LABEL: func.func @llama4c_prefill(
+//  CHECK-SAME:   %[[CALL:[a-z0-9]+]]: !llvm.ptr) -> i32
+//       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, ptr, i64)>
+//       CHECK:   %[[BATCH:.*]] = llvm.load %[[BATCH_P]] : !llvm.ptr -> i64
+//       CHECK:   %[[SEQ_P:.*]] = llvm.getelementptr %[[CALL]][0, 4]
+//       CHECK:   %[[SEQ:.*]] = llvm.load %[[SEQ_P]] : !llvm.ptr -> i64
+//       CHECK:   %[[WEIGHTS_P:.*]] = llvm.getelementptr %[[CALL]][0, 0]
+//       CHECK:   %[[WEIGHTS:.*]] = llvm.load %[[WEIGHTS_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[CACHES_P:.*]] = llvm.getelementptr %[[CALL]][0, 5]
+//       CHECK:   %[[CACHES:.*]] = llvm.load %[[CACHES_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[SLOTS_P:.*]] = llvm.getelementptr %[[CALL]][0, 6]
+//       CHECK:   %[[SLOTS:.*]] = llvm.load %[[SLOTS_P]] : !llvm.ptr -> i64
+// Tokens and positions: [batch, seq].
+//       CHECK:   %[[TOKENS_P:.*]] = llvm.getelementptr %[[CALL]][0, 1]
+//       CHECK:   %[[TOKENS_DATA:.*]] = llvm.load %[[TOKENS_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   llvm.insertvalue %[[TOKENS_DATA]], %{{.*}}[1]
+//       CHECK:   llvm.insertvalue %[[SEQ]], %{{.*}}[3, 1]
+//       CHECK:   %[[TOKENS_D:.*]] = llvm.insertvalue %[[BATCH]], %{{.*}}[3, 0]
+//       CHECK:   %[[TOKENS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x?xi32>
+//       CHECK:   llvm.getelementptr %[[CALL]][0, 2]
+//       CHECK:   %[[POSITIONS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?xi32>
+// The caches: kv_cache[0] and kv_cache[1], the global one sized by cache_slots.
+//       CHECK:   %[[KC_P:.*]] = llvm.getelementptr %[[CACHES]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+//       CHECK:   llvm.load %[[KC_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[KC:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x2x8x16xf32>
+//       CHECK:   %[[VC_P:.*]] = llvm.getelementptr %[[CACHES]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+//       CHECK:   llvm.insertvalue %[[SLOTS]], %{{.*}}[3, 2]
+//       CHECK:   %[[VC:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x2x?x16xf32>
+// The weights: weights[0] and weights[1], with static shapes.
+//       CHECK:   llvm.getelementptr %[[WEIGHTS]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+//       CHECK:   %[[TABLE:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<128x64xf32>
+//       CHECK:   llvm.getelementptr %[[WEIGHTS]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+//       CHECK:   %[[NORM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<64xf32>
+//       CHECK:   %[[RESULTS:.*]]:3 = call @prefill(%[[TOKENS]], %[[POSITIONS]], %[[KC]], %[[VC]], %[[TABLE]], %[[NORM]])
+// The logits: call->logits as [batch, seq, vocab].
+//       CHECK:   %[[LOGITS_P:.*]] = llvm.getelementptr %[[CALL]][0, 7]
+//       CHECK:   llvm.load %[[LOGITS_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x128xf32>
+//       CHECK:   memref.copy %[[RESULTS]]#0, %[[LOGITS]] : memref<?x?x128xf32> to memref<?x?x128xf32>
+//       CHECK:   %[[OK:.*]] = arith.constant 0 : i32
+//       CHECK:   return %[[OK]] : i32
+// Decode reads only the weight it takes, at its index 1; its token count is
+// the static 1, so seq is never used.
+// CHECK-LABEL: func.func @llama4c_decode(
+//  CHECK-SAME:   %[[CALL:[a-z0-9]+]]: !llvm.ptr) -> i32
+//       CHECK:   %[[SEQ_P:.*]] = llvm.getelementptr %[[CALL]][0, 4]
+//       CHECK:   %[[SEQ:.*]] = llvm.load %[[SEQ_P]]
+//       CHECK:   %[[WEIGHTS_P:.*]] = llvm.getelementptr %[[CALL]][0, 0]
+//       CHECK:   %[[WEIGHTS:.*]] = llvm.load %[[WEIGHTS_P]]
+//   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
+//       CHECK:   builtin.unrealized_conversion_cast %{{.*}} to memref<?x1xi32>
+//   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
+//   CHECK-NOT:   llvm.getelementptr %[[WEIGHTS]][0]
+//       CHECK:   llvm.getelementptr %[[WEIGHTS]][1]
+//   CHECK-NOT:   llvm.getelementptr %[[WEIGHTS]]
+//   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
+//       CHECK:   %[[RESULTS:.*]]:3 = call @decode(
+//   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
+//       CHECK:   %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1x128xf32>
+//       CHECK:   memref.copy %[[RESULTS]]#0, %[[LOGITS]]
+//       CHECK:   return
+module {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
+      %positions: memref<?x?xi32> {llama4.name = "positions"},
+      %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}},
+      %vc: memref<?x2x?x16xf32> {llama4.kv_cache = {kind = "value", layer = 0 : i64}},
+      %table: memref<128x64xf32> {llama4.weight = 0 : i64},
+      %norm: memref<64xf32> {llama4.weight = 1 : i64})
+      -> (memref<?x?x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %b = memref.dim %tokens, %c0 : memref<?x?xi32>
+    %s = memref.dim %tokens, %c1 : memref<?x?xi32>
+    %logits = memref.alloc(%b, %s) : memref<?x?x128xf32>
+    return %logits, %kc, %vc : memref<?x?x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
+  }
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"},
+      %positions: memref<?x1xi32> {llama4.name = "positions"},
+      %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}},
+      %vc: memref<?x2x?x16xf32> {llama4.kv_cache = {kind = "value", layer = 0 : i64}},
+      %norm: memref<64xf32> {llama4.weight = 1 : i64})
+      -> (memref<?x1x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x1xi32>
+    %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    return %logits, %kc, %vc : memref<?x1x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
+  }
+}
+
+// -----
+
+// Both entry points are part of the ABI: a module without decode is refused.
+// expected-error @+1 {{no 'decode' function to export}}
+module {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> memref<?x?x128xf32> {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x?xi32>
+    %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
+    return %logits : memref<?x?x128xf32>
+  }
+}
+
+// -----
+
+// An argument without llama4.name, llama4.kv_cache or llama4.weight cannot be
+// filled from the call struct.
+module {
+  // expected-error @+1 {{'func.func' op argument 1 has no llama4 role to fill it from}}
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}, %scratch: memref<4xf32>)
+      -> memref<?x?x128xf32> {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x?xi32>
+    %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
+    return %logits : memref<?x?x128xf32>
+  }
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x1xi32>
+    %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    return %logits : memref<?x1x128xf32>
+  }
+}
+
+// -----
+
+// The pass runs after bufferization: a tensor argument is an error.
+module {
+  // expected-error @+1 {{'func.func' op argument 0 is not a buffer; run after bufferization}}
+  func.func @prefill(%tokens: tensor<?x?xi32> {llama4.name = "tokens"}) -> memref<1x1x128xf32> {
+    %logits = memref.alloc() : memref<1x1x128xf32>
+    return %logits : memref<1x1x128xf32>
+  }
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x1xi32>
+    %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    return %logits : memref<?x1x128xf32>
+  }
+}
+
+// -----
+
+// A llama4.name the ABI has no field for is reported with the name.
+module {
+  // expected-error @+1 {{'func.func' op argument 0 has unknown role "token_ids"}}
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "token_ids"}) -> memref<1x1x128xf32> {
+    %logits = memref.alloc() : memref<1x1x128xf32>
+    return %logits : memref<1x1x128xf32>
+  }
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x1xi32>
+    %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    return %logits : memref<?x1x128xf32>
+  }
+}
