@@ -56,6 +56,16 @@ inline void bf16ToF32(float *dst, const void *src, size_t count) {
   }
 }
 
+/// Rounds `count` f32 values read from `src` (unaligned) into `dst`.
+inline void f32ToBf16(uint16_t *dst, const void *src, size_t count) {
+  const unsigned char *bytes = static_cast<const unsigned char *>(src);
+  for (size_t i = 0; i < count; ++i) {
+    float value;
+    std::memcpy(&value, bytes + 4 * i, sizeof(value));
+    dst[i] = f32ToBf16(value);
+  }
+}
+
 } // namespace llama4c::runtime
 
 #endif // LLAMA4C_RUNTIME_SAFETENSORS_BF16_H

@@ -166,13 +166,30 @@ TEST_F(WeightBindingTest, RejectsAnotherDtype) {
   EXPECT_EQ(errorWithTable({"table", "I32", {2, 3}, std::string(24, '\0')}),
             path("model.safetensors") +
                 ": table: expected f32 [2, 3], got i32 [2, 3]");
-  // A bf16 model is not fed by narrowing f32.
+  // Only f32 <-> bf16 converts; an f16 tensor does not feed a bf16 model.
   Checkpoint checkpoint =
-      checkpointOf({{"bias", "F32", {4}, bytesOf(kBias)},
+      checkpointOf({{"bias", "F16", {4}, std::string(8, '\0')},
                     {"table", "F32", {2, 3}, bytesOf(kTable)}});
   EXPECT_EQ(errorOf(BoundWeights::bind(manifestOf("bf16"), checkpoint)),
             path("model.safetensors") +
-                ": bias: expected bf16 [4], got f32 [4]");
+                ": bias: expected bf16 [4], got f16 [4]");
+}
+
+TEST_F(WeightBindingTest, RoundsF32TensorsForABf16Model) {
+  // 1.0 and -2.0 are exact in bf16 (8 significant bits); 1 + 2^-8 lies
+  // halfway and rounds to even (1.0); 1 + 3 * 2^-9 rounds up to 1 + 2^-7.
+  Checkpoint checkpoint = checkpointOf(
+      {{"bias", "F32", {4},
+        bytesOf<float>({1.0f, -2.0f, 1.0f + 1.0f / 256, 1.0f + 3.0f / 512})},
+       {"table", "BF16", {2, 3}, std::string(12, '\2')}});
+  Expected<BoundWeights> bound =
+      BoundWeights::bind(manifestOf("bf16"), checkpoint);
+  ASSERT_TRUE(bound) << bound.error().message();
+  std::vector<uint16_t> bias(4);
+  std::memcpy(bias.data(), bound->pointers()[0], 8);
+  EXPECT_EQ(bias, (std::vector<uint16_t>{0x3F80, 0xC000, 0x3F80, 0x3F81}));
+  EXPECT_EQ(bound->pointers()[1], checkpoint.find("table")->data);
+  EXPECT_EQ(bound->copiedBytes(), 4 * sizeof(uint16_t));
 }
 
 TEST_F(WeightBindingTest, NamesTheShardAtFault) {
