@@ -15,9 +15,7 @@
 
 #include "runtime/generate/Generator.h"
 #include "runtime/generate/LogitsDump.h"
-#include "runtime/loader/Model.h"
-#include "runtime/loader/WeightBinding.h"
-#include "runtime/safetensors/Checkpoint.h"
+#include "runtime/loader/LoadedModel.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -204,27 +202,22 @@ void printThroughput(const char *what, int64_t tokens, double seconds) {
 
 /// Everything after argument parsing; returns the error to print, if any.
 Expected<void> run(RunArguments &args) {
-  Expected<Model> model = Model::open(args.model);
-  if (!model)
-    return model.error();
-  Expected<Checkpoint> checkpoint = Checkpoint::open(args.weights);
-  if (!checkpoint)
-    return checkpoint.error();
-  Expected<BoundWeights> weights =
-      BoundWeights::bind(model->manifest(), *checkpoint);
-  if (!weights)
-    return weights.error();
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(args.model, args.weights);
+  if (!loaded)
+    return loaded.error();
+  const Model &model = (*loaded)->model;
 
-  args.generate.stopTokenIds = model->manifest().eosTokenIds;
+  args.generate.stopTokenIds = model.manifest().eosTokenIds;
   args.generate.keepLogits = !args.dumpLogits.empty();
   Expected<Generation> generation =
-      generate(*model, *weights, args.prompts, args.generate);
+      generate(model, (*loaded)->weights, args.prompts, args.generate);
   if (!generation)
     return generation.error();
 
   if (!args.dumpLogits.empty())
     if (Expected<void> written = writeLogitsDump(args.dumpLogits, *generation,
-                                                 model->manifest().vocabSize);
+                                                 model.manifest().vocabSize);
         !written)
       return written;
 

@@ -26,19 +26,9 @@ std::string fixtureDir(const std::string &name) {
 }
 
 Expected<std::unique_ptr<LoadedModel>> loadModel(const std::string &name) {
-  Expected<Model> model =
-      Model::open(std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so");
-  if (!model)
-    return model.error();
-  Expected<Checkpoint> checkpoint = Checkpoint::open(fixtureDir(name));
-  if (!checkpoint)
-    return checkpoint.error();
-  Expected<BoundWeights> weights =
-      BoundWeights::bind(model->manifest(), *checkpoint);
-  if (!weights)
-    return weights.error();
-  return std::unique_ptr<LoadedModel>(new LoadedModel{
-      std::move(*model), std::move(*checkpoint), std::move(*weights)});
+  return LoadedModel::open(
+      std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so",
+      fixtureDir(name));
 }
 
 namespace {

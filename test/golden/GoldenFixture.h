@@ -13,9 +13,7 @@
 
 #include "llama4c/Status.h"
 #include "runtime/generate/Generator.h"
-#include "runtime/loader/Model.h"
-#include "runtime/loader/WeightBinding.h"
-#include "runtime/safetensors/Checkpoint.h"
+#include "runtime/loader/LoadedModel.h"
 
 #include <memory>
 #include <string>
@@ -29,12 +27,7 @@ std::vector<std::string> fixtureNames();
 /// test/golden/fixtures/NAME.
 std::string fixtureDir(const std::string &name);
 
-/// A fixture's model.so, its checkpoint and the weights bound to it.
-struct LoadedModel {
-  runtime::Model model;
-  runtime::Checkpoint checkpoint; // the weights point into its mapping
-  runtime::BoundWeights weights;
-};
+using runtime::LoadedModel;
 
 /// Loads NAME's compiled model and binds the fixture's model.safetensors.
 runtime::Expected<std::unique_ptr<LoadedModel>>

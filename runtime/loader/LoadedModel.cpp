@@ -1,0 +1,23 @@
+//===- LoadedModel.cpp - A compiled model with its weights bound ----------===//
+
+#include "runtime/loader/LoadedModel.h"
+
+namespace llama4c::runtime {
+
+Expected<std::unique_ptr<LoadedModel>>
+LoadedModel::open(const std::string &modelPath, const std::string &weightsDir) {
+  Expected<Model> model = Model::open(modelPath);
+  if (!model)
+    return model.error();
+  Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir);
+  if (!checkpoint)
+    return checkpoint.error();
+  Expected<BoundWeights> weights =
+      BoundWeights::bind(model->manifest(), *checkpoint);
+  if (!weights)
+    return weights.error();
+  return std::unique_ptr<LoadedModel>(new LoadedModel{
+      std::move(*model), std::move(*checkpoint), std::move(*weights)});
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,36 @@
+//===- LoadedModel.h - A compiled model with its weights bound --*- C++ -*-===//
+//
+// What a generation needs: the model.so (its code and manifest), the
+// checkpoint directory mapped, and every manifest weight bound to a pointer
+// the model can read. The bound weights point into the checkpoint's
+// mapping, so the three live and move together.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_RUNTIME_LOADER_LOADEDMODEL_H
+#define LLAMA4C_RUNTIME_LOADER_LOADEDMODEL_H
+
+#include "llama4c/Status.h"
+#include "runtime/loader/Model.h"
+#include "runtime/loader/WeightBinding.h"
+#include "runtime/safetensors/Checkpoint.h"
+
+#include <memory>
+#include <string>
+
+namespace llama4c::runtime {
+
+struct LoadedModel {
+  Model model;
+  Checkpoint checkpoint;
+  BoundWeights weights;
+
+  /// Opens `modelPath`, maps the checkpoint in `weightsDir` and binds it;
+  /// errors name the file and tensor at fault.
+  static Expected<std::unique_ptr<LoadedModel>>
+  open(const std::string &modelPath, const std::string &weightsDir);
+};
+
+} // namespace llama4c::runtime
+
+#endif // LLAMA4C_RUNTIME_LOADER_LOADEDMODEL_H
