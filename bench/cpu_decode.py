@@ -83,6 +83,17 @@ def run_llama4c(directory, prompt, new_tokens, threads):
             "compile_s": compile_s}
 
 
+def active_parameters(total):
+    """Weights one token multiplies by: all but the unselected experts and
+    the embedding table (a gather reads one row of it)."""
+    c = CONFIG
+    step = c["interleave_moe_layer_step"]
+    moe_layers = len(range(step - 1, c["num_hidden_layers"], step))
+    per_expert = 3 * c["hidden_size"] * c["intermediate_size"]
+    unselected = moe_layers * (c["num_local_experts"] - c["num_experts_per_tok"]) * per_expert
+    return total - unselected - c["vocab_size"] * c["hidden_size"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -104,11 +115,19 @@ def main():
         "ratio_prefill": ours["prefill_tok_s"] / theirs["prefill_tok_s"],
         "ratio_decode": ours["decode_tok_s"] / theirs["decode_tok_s"],
     }
+    # 2 FLOPs per active parameter and token (the matmuls; attention over a
+    # short prompt is small beside them); f32 weights read once per decode step.
+    active = active_parameters(theirs["params"])
+    for name in ("llama4c", "transformers"):
+        report[name]["prefill_gflop_s"] = 2 * active * report[name]["prefill_tok_s"] / 1e9
+        report[name]["decode_weight_gb_s"] = 4 * active * report[name]["decode_tok_s"] / 1e9
+    report["active_parameters"] = active
     pathlib.Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'':14}{'prefill tok/s':>15}{'decode tok/s':>15}")
+    print(f"{'':14}{'prefill tok/s':>15}{'decode tok/s':>15}{'prefill GFLOP/s':>17}{'decode GB/s':>13}")
     for name in ("llama4c", "transformers"):
         r = report[name]
-        print(f"{name:14}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}")
+        print(f"{name:14}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}"
+              f"{r['prefill_gflop_s']:17.1f}{r['decode_weight_gb_s']:13.1f}")
     print(f"{'ratio':14}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
     print(f"same greedy ids: {report['same_greedy_ids']}; {report['parameters'] / 1e6:.1f}M parameters;"
           f" compile {ours['compile_s']:.1f} s")
