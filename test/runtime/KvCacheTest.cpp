@@ -27,21 +27,9 @@ Manifest manifestOf(const char *dtype, int64_t kvHeads = 2) {
                 {"slots", slots},
                 {"head_dim", 24}};
   };
-  json text = {{"llama4c_version", LLAMA4C_VERSION},
-               {"abi_version", 1},
-               {"dtype", dtype},
-               {"vocab_size", 4},
-               {"max_position_embeddings", 8},
-               {"multimodal", false},
-               {"image_token_index", nullptr},
-               {"config", json::object()},
-               {"weights", json::array()},
-               {"kv_cache",
-                {entry(0, "key", 8), entry(0, "value", 8), entry(1, "key", 0),
-                 entry(1, "value", 0)}}};
-  Expected<Manifest> manifest = parseManifest(text.dump(), "test.so");
-  EXPECT_TRUE(manifest) << manifest.error().message();
-  return manifest ? *manifest : Manifest{};
+  return llama4c::runtime::testing::manifestOf(dtype, json::array(),
+                             {entry(0, "key", 8), entry(0, "value", 8),
+                              entry(1, "key", 0), entry(1, "value", 0)});
 }
 
 constexpr uint64_t kNoLimit = UINT64_MAX;

@@ -8,6 +8,23 @@
 
 namespace llama4c::runtime::testing {
 
+Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
+                    const nlohmann::json &kvCache) {
+  nlohmann::json text = {{"llama4c_version", LLAMA4C_VERSION},
+                         {"abi_version", 1},
+                         {"dtype", dtype},
+                         {"vocab_size", 4},
+                         {"max_position_embeddings", 8},
+                         {"multimodal", false},
+                         {"image_token_index", nullptr},
+                         {"config", nlohmann::json::object()},
+                         {"weights", weights},
+                         {"kv_cache", kvCache}};
+  Expected<Manifest> manifest = parseManifest(text.dump(), "test.so");
+  EXPECT_TRUE(manifest) << manifest.error().message();
+  return manifest ? *manifest : Manifest{};
+}
+
 void writeFile(const std::string &path, const std::string &bytes) {
   Expected<void> written = writeBinaryFile(path, bytes);
   ASSERT_TRUE(written) << written.error().message();

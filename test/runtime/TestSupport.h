@@ -1,6 +1,6 @@
 //===- TestSupport.h - Shared helpers of the runtime tests ------*- C++ -*-===//
 //
-// A fresh temporary directory per test, a file writer that fails the test
+// A fresh temporary directory per test, a small valid manifest, a file writer that fails the test
 // instead of returning an error, and errorOf, which checks that a result
 // failed with a one-line message and returns it. Checkpoints themselves are
 // built with the runtime's own writer
@@ -12,13 +12,22 @@
 #define LLAMA4C_TEST_RUNTIME_TESTSUPPORT_H
 
 #include "llama4c/Status.h"
+#include "runtime/loader/Manifest.h"
 #include "runtime/safetensors/SafetensorsWriter.h"
 
 #include "gtest/gtest.h"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace llama4c::runtime::testing {
+
+/// A valid manifest of compute type `dtype` (vocab 4, 8 positions, text
+/// only) with the given "weights" and "kv_cache" arrays; fails the test if
+/// the runtime rejects it.
+Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
+                    const nlohmann::json &kvCache);
 
 /// Writes `bytes` to `path`, failing the test if it cannot.
 void writeFile(const std::string &path, const std::string &bytes);

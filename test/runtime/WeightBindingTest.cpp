@@ -22,21 +22,11 @@ namespace {
 /// A manifest of compute type `dtype` with weights "bias" [4] and
 /// "table" [2, 3].
 Manifest manifestOf(const char *dtype) {
-  json text = {{"llama4c_version", LLAMA4C_VERSION},
-               {"abi_version", 1},
-               {"dtype", dtype},
-               {"vocab_size", 4},
-               {"max_position_embeddings", 8},
-               {"multimodal", false},
-               {"image_token_index", nullptr},
-               {"config", json::object()},
-               {"weights",
-                {{{"name", "bias"}, {"dtype", dtype}, {"shape", {4}}},
-                 {{"name", "table"}, {"dtype", dtype}, {"shape", {2, 3}}}}},
-               {"kv_cache", json::array()}};
-  Expected<Manifest> manifest = parseManifest(text.dump(), "test.so");
-  EXPECT_TRUE(manifest) << manifest.error().message();
-  return manifest ? *manifest : Manifest{};
+  return llama4c::runtime::testing::manifestOf(
+      dtype,
+      {{{"name", "bias"}, {"dtype", dtype}, {"shape", {4}}},
+       {{"name", "table"}, {"dtype", dtype}, {"shape", {2, 3}}}},
+      json::array());
 }
 
 const std::vector<float> kBias = {1, 2, 3, 4};
