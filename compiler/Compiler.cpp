@@ -59,7 +59,12 @@ static void initializeNativeTarget() {
 }
 
 llvm::Error llama4c::compile(const CompileOptions &options) {
-  llvm::Expected<Llama4Config> config = loadLlama4Config(options.configPath);
+  // Read once: parsed here, embedded verbatim in the manifest later.
+  auto configText = readConfigFile(options.configPath);
+  if (!configText)
+    return configText.takeError();
+  llvm::Expected<Llama4Config> config =
+      parseLlama4Config((*configText)->getBuffer(), options.configPath);
   if (!config)
     return config.takeError();
 
@@ -118,10 +123,6 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
   }
 
   // The manifest carries config.json verbatim; the parser accepted it.
-  auto configText = llvm::MemoryBuffer::getFile(options.configPath);
-  if (!configText)
-    return llvm::createStringError(options.configPath + ": cannot read file: " +
-                                   configText.getError().message());
   std::string manifest = buildManifest(*module, *config,
                                        (*configText)->getBuffer(), options);
   (*module)->removeAttr("llama4.weights");

@@ -638,10 +638,18 @@ llama4c::parseLlama4Config(llvm::StringRef jsonText, llvm::StringRef path) {
   return config;
 }
 
-llvm::Expected<Llama4Config> llama4c::loadLlama4Config(llvm::StringRef path) {
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+llama4c::readConfigFile(llvm::StringRef path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return makeError(path.str() +
                      ": cannot read file: " + buffer.getError().message());
+  return std::move(*buffer);
+}
+
+llvm::Expected<Llama4Config> llama4c::loadLlama4Config(llvm::StringRef path) {
+  auto buffer = readConfigFile(path);
+  if (!buffer)
+    return buffer.takeError();
   return parseLlama4Config((*buffer)->getBuffer(), path);
 }

@@ -17,8 +17,10 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +126,10 @@ struct Llama4Config {
 /// "config.json: text_config.num_experts_per_tok: 4 exceeds num_local_experts (3)".
 llvm::Expected<Llama4Config> parseLlama4Config(llvm::StringRef jsonText,
                                                llvm::StringRef path);
+
+/// The bytes of the config file at `path`, or "PATH: cannot read file: ...".
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readConfigFile(llvm::StringRef path);
 
 /// Reads and parses the file at `path`; unreadable files are reported the
 /// same way.
