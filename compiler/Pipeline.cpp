@@ -8,6 +8,7 @@
 
 #include "compiler/Pipeline.h"
 
+#include "passes/cpu/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/verify/Passes.h"
 
@@ -22,6 +23,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -69,8 +71,10 @@ static void buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createLlama4EmitEntryPointsPass());
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
-  // 5. Loops, then LLVM. Copies become loops too, so that the model needs
+  // 5. Loops, then LLVM. The nn.Linear products become register-tiled
+  //    vector loops; copies become loops too, so that the model needs
   //    nothing beyond libc and libm.
+  pm.addPass(createLlama4TileContractionsPass());
   pm.addPass(createLlama4CopiesToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   // Subviews and reshapes become explicit offset and stride arithmetic
@@ -89,6 +93,11 @@ static void buildCpuLoweringPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  // Reductions of the register tiles' partial sums may reassociate: the
+  // tiles already sum k in 8 interleaved parts.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());

@@ -1,0 +1,125 @@
+// RUN: llama4-opt %s --split-input-file --llama4-tile-contractions | FileCheck %s
+
+// The nn.Linear form, as buildLinearF32 writes it (loops n, m, k): blocks of
+// W rows, 4-row tiles of x then single rows, 2-column tiles then single
+// columns; 8 accumulators of 8 lanes in the 4 x 2 tile, each x vector
+// feeding two FMAs; partial sums reduced and added to the output.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @linear_f32
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xf32>, %[[W:[a-z0-9]+]]: memref<96x64xf32>, %[[OUT:[a-z0-9]+]]: memref<?x96xf32>
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   %[[M:.*]] = memref.dim %[[X]]
+//       CHECK:   %[[N:.*]] = memref.dim %[[W]]
+//       CHECK:   scf.for %[[COL0:.*]] = %{{.*}} to %[[N]] step %c2048
+//       CHECK:     scf.for %[[ROW:.*]] = %{{.*}} step %c4
+//       CHECK:       scf.for %[[COL:.*]] = %[[COL0]] to %{{.*}} step %c2
+//       CHECK:         scf.for %[[K:.*]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:           %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<96x64xf32>, vector<8xf32>
+//       CHECK:           %[[W1:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<96x64xf32>, vector<8xf32>
+//       CHECK:           %[[X0:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x64xf32>, vector<8xf32>
+//       CHECK:           vector.fma %[[X0]], %[[W0]]
+//       CHECK:           vector.fma %[[X0]], %[[W1]]
+// CHECK-COUNT-6:         vector.fma
+//       CHECK:           scf.yield
+// CHECK-COUNT-8:       vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf32> into f32
+//       CHECK:         %[[OLD:.*]] = memref.load %[[OUT]][%[[ROW]], %[[COL]]]
+//       CHECK:         arith.addf %[[OLD]]
+//       CHECK:         memref.store %{{.*}}, %[[OUT]][%[[ROW]], %[[COL]]]
+// The leftover column of a 4-row tile: 4 accumulators.
+//       CHECK:       scf.for %{{.*}} step %c1
+//       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// The leftover rows: 1 x 2 tiles, then 1 x 1.
+//       CHECK:     scf.for %{{.*}} to %[[M]] step %c1
+//       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
+//       CHECK:         scf.for {{.*}} -> (vector<8xf32>)
+func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<96x64xf32>, %out: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%out : memref<?x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p fastmath<reassoc> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// bf16 operands are loaded as bf16 vectors and widened; leading dimensions
+// (batch) become plain loops around the tiles; a depth that is not a
+// multiple of 8 (20 = 16 + 4) ends in a scalar loop per tile.
+#x3 = affine_map<(n, b, s, k) -> (b, s, k)>
+#w3 = affine_map<(n, b, s, k) -> (n, k)>
+#o3 = affine_map<(n, b, s, k) -> (b, s, n)>
+// CHECK-LABEL: func.func @linear_bf16_batched_ragged_depth
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x?x20xbf16>, %[[W:[a-z0-9]+]]: memref<6x20xbf16>
+//       CHECK:   %[[B:.*]] = memref.dim %[[X]], %c0
+//       CHECK:   scf.for %[[BATCH:.*]] = %{{.*}} to %[[B]] step %c1
+//       CHECK:     memref.dim %[[X]], %c1
+//       CHECK:         scf.for %[[K:.*]] = %{{.*}} to %c16{{.*}} step %c8
+//       CHECK:           %[[WV:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<6x20xbf16>, vector<8xbf16>
+//       CHECK:           arith.extf %[[WV]] : vector<8xbf16> to vector<8xf32>
+//       CHECK:           %[[XV:.*]] = vector.load %[[X]][%[[BATCH]], %{{.*}}, %[[K]]] : memref<?x?x20xbf16>, vector<8xbf16>
+//       CHECK:           arith.extf %[[XV]] : vector<8xbf16> to vector<8xf32>
+//       CHECK:         vector.reduction <add>
+//       CHECK:         scf.for %[[T:.*]] = %c16{{.*}} to %c20{{.*}} step %c1{{.*}} iter_args
+//       CHECK:           %[[XS:.*]] = memref.load %[[X]][%[[BATCH]], %{{.*}}, %[[T]]] : memref<?x?x20xbf16>
+//       CHECK:           arith.extf %[[XS]] : bf16 to f32
+//       CHECK:           arith.mulf
+//       CHECK:           arith.addf
+func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>,
+    %out: memref<?x?x6xf32>) {
+  linalg.generic {indexing_maps = [#x3, #w3, #o3],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %c: f32):
+    %a32 = arith.extf %a : bf16 to f32
+    %b32 = arith.extf %b : bf16 to f32
+    %p = arith.mulf %a32, %b32 : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left to the generic lowering: x * W (W read at (k, n), as the MoE experts
+// are), a body that is not a multiply-accumulate, and a weight whose rows
+// are strided.
+#xk = affine_map<(k, n) -> (k)>
+#wkn = affine_map<(k, n) -> (k, n)>
+#on = affine_map<(k, n) -> (n)>
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @other_forms_are_left_alone
+// CHECK-COUNT-3: linalg.generic
+//     CHECK-NOT: vector.
+func.func @other_forms_are_left_alone(%v: memref<64xf32>, %m: memref<64x32xf32>,
+    %out: memref<32xf32>, %x: memref<?x64xf32>, %w: memref<96x64xf32>,
+    %ws: memref<96x64xf32, strided<[1, 96]>>, %y: memref<?x96xf32>) {
+  linalg.generic {indexing_maps = [#xk, #wkn, #on], iterator_types = ["reduction", "parallel"]}
+      ins(%v, %m : memref<64xf32>, memref<64x32xf32>) outs(%out : memref<32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%y : memref<?x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %s = arith.maximumf %a, %b : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %ws : memref<?x64xf32>, memref<96x64xf32, strided<[1, 96]>>) outs(%y : memref<?x96xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
