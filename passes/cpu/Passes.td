@@ -6,22 +6,28 @@
 include "mlir/Pass/PassBase.td"
 
 def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
-  let summary = "Register-tiles the nn.Linear products x * W^T into vector loops.";
+  let summary = "Register-tiles the products x * W into vector loops.";
   let description = [{
     Runs on buffers. Each linalg.generic computing
-    `out[..., m, n] += widen(x[..., m, k]) * widen(w[n, k])` (the form the
-    llama4 lowerings give every nn.Linear: projections, dense and shared
-    MLPs, the router and the LM head) becomes loops over register tiles:
-    4 rows of x by 2 rows of W, 8 f32 lanes of k at a time, so that each
-    loaded vector feeds several FMAs. Rows of W are walked in blocks that
-    stay in L2 while every row of x passes over them; leftover rows and
-    columns use narrower tiles and a k that is not a multiple of 8 ends in
-    a scalar loop, so any shape is computed.
+    `out[..., m, n] += widen(x[..., m, k]) * widen(W(n, k))` becomes loops
+    over register tiles of 8 f32 accumulators, so that each loaded vector
+    feeds several FMAs. Two layouts of W:
 
-    The sum over k is reassociated (8 partial sums per output): the same
+    - [out, in], nn.Linear's (projections, dense and shared MLPs, router,
+      LM head): 4 rows of x by 2 rows of W, 8 lanes of k at a time,
+      reduced at the end. Rows of W are walked in blocks that stay in L2
+      while every row of x passes over them. A k that is not a multiple of
+      8 ends in a scalar loop.
+    - [in, out], the MoE experts': 4 rows of x (broadcast) by 16 columns of
+      W (two vectors of a W row), one k at a time. Column strips of W stay
+      in cache while every row of x passes over them; 8-wide and 1-wide
+      strips take the leftover columns.
+
+    Leftover rows use 1-row tiles, so any shape is computed. The [out, in]
+    form reassociates the sum over k (8 partial sums per output): the same
     freedom transformers' BLAS kernels take, about 1e-7 relative in f32.
-    Contractions of other forms, and operands whose rows are not
-    contiguous, are left to the generic lowering.
+    Other contractions, and operands whose rows are not contiguous, are
+    left to the generic lowering.
 
     ```mlir
     linalg.generic {indexing_maps = [(n, m, k) -> (m, k), (n, m, k) -> (n, k),

@@ -1,9 +1,10 @@
 //===- TileContractions.cpp - nn.Linear as register-tiled vector loops ----===//
 //
-// --llama4-tile-contractions: see Passes.td. The nn.Linear products are
-// nearly all of a prefill's arithmetic; lowered as plain loops each
-// multiply-add loads two operands, and the loop is load-bound at a fifth of
-// the FMA peak. A 4 x 2 register tile loads 6 vectors for 8 FMAs.
+// --llama4-tile-contractions: see Passes.td. The nn.Linear and expert
+// products are nearly all of a prefill's arithmetic; lowered as plain loops
+// each multiply-add loads two operands, and the loop is load-bound at a
+// fifth of the FMA peak. A register tile of 8 accumulators loads 6 vectors
+// for 8 FMAs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,16 +25,25 @@ namespace {
 /// f32 lanes of one 256-bit vector register (AVX2; AVX-512 and NEON split
 /// or fuse them).
 constexpr int64_t kLanes = 8;
-/// A register tile: rows of x by rows of W, 8 accumulators of 8 lanes.
+/// A register tile of an [out, in] product: rows of x by rows of W, 8
+/// accumulators of 8 lanes.
 constexpr int64_t kTileRows = 4;
 constexpr int64_t kTileCols = 2;
+/// A register tile of an [in, out] product: rows of x by 2 vectors of W
+/// columns, 8 accumulators again.
+constexpr int64_t kStripVectors = 2;
 /// Rows of W walked by every row of x before moving on: half an L2.
 constexpr int64_t kWeightBlockBytes = 512 * 1024;
 
-/// `out[lead..., m, n] += x[lead..., m, k] * w[n, k]` on buffers.
+/// How W is laid out: nn.Linear's [out, in] (rows of W run along k), or
+/// the MoE experts' [in, out] (rows run along n).
+enum class WeightLayout { OutIn, InOut };
+
+/// `out[lead..., m, n] += x[lead..., m, k] * W(n, k)` on buffers.
 struct Contraction {
   Value x, weight, out;
-  int64_t depth; // the static extent of k
+  WeightLayout layout;
+  int64_t depth; // the extent of k, static for the [out, in] layout
 };
 
 /// `value` is `arg`, or `arg` widened to f32 by arith.extf.
@@ -70,9 +80,9 @@ bool hasContiguousRows(Value value) {
   return type && type.isLastDimUnitStride();
 }
 
-/// Recognises x * W^T whatever the order of the loops: W is read at
-/// (n, k), x at (lead..., k) and the output at (lead..., n), k being the
-/// only reduction.
+/// Recognises x * W whatever the order of the loops: x is read at
+/// (lead..., k), the output at (lead..., n) and W at (n, k) or (k, n), k
+/// being the only reduction.
 FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
@@ -86,35 +96,41 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
       xMap.getNumResults() < 2)
     return failure();
   unsigned lead = outMap.getNumResults() - 1;
-  AffineExpr n = wMap.getResult(0), k = wMap.getResult(1);
-  if (xMap.getResult(lead) != k || outMap.getResult(lead) != n)
+  AffineExpr k = xMap.getResult(lead), n = outMap.getResult(lead);
+  WeightLayout layout;
+  if (wMap.getResult(0) == n && wMap.getResult(1) == k)
+    layout = WeightLayout::OutIn;
+  else if (wMap.getResult(0) == k && wMap.getResult(1) == n)
+    layout = WeightLayout::InOut;
+  else
     return failure();
   for (unsigned i = 0; i < lead; ++i)
     if (xMap.getResult(i) != outMap.getResult(i))
       return failure();
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  for (auto [loop, type] : llvm::enumerate(iterators))
+  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
     if ((type == utils::IteratorType::reduction) !=
         (loop == cast<AffineDimExpr>(k).getPosition()))
       return failure();
 
   Contraction c{op.getDpsInputs()[0], op.getDpsInputs()[1],
-                op.getDpsInits()[0], 0};
+                op.getDpsInits()[0], layout, 0};
   auto outType = cast<MemRefType>(c.out.getType());
   auto wType = cast<MemRefType>(c.weight.getType());
-  if (!outType.getElementType().isF32() || wType.isDynamicDim(1) ||
-      !hasContiguousRows(c.x) || !hasContiguousRows(c.weight))
+  if (!outType.getElementType().isF32() || !hasContiguousRows(c.x) ||
+      !hasContiguousRows(c.weight) || !hasContiguousRows(c.out))
     return failure();
-  c.depth = wType.getDimSize(1);
+  unsigned kDim = layout == WeightLayout::OutIn ? 1 : 0;
+  if (layout == WeightLayout::OutIn && wType.isDynamicDim(kDim))
+    return failure();
+  c.depth = wType.getDimSize(kDim);
   return c;
 }
 
-/// Emits the loops of one contraction in place of its linalg.generic.
+/// Builds the loops of one contraction in place of its linalg.generic.
 class TileEmitter {
 public:
   TileEmitter(OpBuilder &b, Location loc, const Contraction &c)
-      : b(b), loc(loc), c(c),
-        f32Vector(VectorType::get({kLanes}, b.getF32Type())) {}
+      : b(b), loc(loc), c(c) {}
 
   void emit() {
     auto xType = cast<MemRefType>(c.x.getType());
@@ -127,7 +143,11 @@ public:
                          OpBuilder::InsertionGuard guard(b);
                          b.restoreInsertionPoint(nested.saveInsertionPoint());
                          outerIndices.assign(outer.begin(), outer.end());
-                         emitMatrix();
+                         rows = memref::DimOp::create(b, loc, c.x, lead);
+                         if (c.layout == WeightLayout::OutIn)
+                           emitDotProducts();
+                         else
+                           emitOuterProducts();
                        });
   }
 
@@ -147,139 +167,194 @@ private:
     b.setInsertionPoint(forOp.getBody()->getTerminator());
     body(forOp.getInductionVar());
   }
+  /// An scf.for over [begin, end) carrying `init`: `body(i, carried)`
+  /// returns the next values. Returns the final ones.
+  SmallVector<Value>
+  loopCarrying(Value begin, Value end, int64_t step, ValueRange init,
+               function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    auto forOp = scf::ForOp::create(b, loc, begin, end, index(step), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(forOp.getBody());
+      scf::YieldOp::create(
+          b, loc, body(forOp.getInductionVar(), forOp.getRegionIterArgs()));
+    }
+    return SmallVector<Value>(forOp.getResults());
+  }
   /// `end - (end - begin) % multiple`: where the whole tiles stop.
   Value wholeTilesEnd(Value begin, Value end, int64_t multiple) {
     Value extent = arith::SubIOp::create(b, loc, end, begin);
     Value rest = arith::RemUIOp::create(b, loc, extent, index(multiple));
     return arith::SubIOp::create(b, loc, end, rest);
   }
-  Value widen(Value value) {
-    Type f32 = b.getF32Type();
-    if (getElementTypeOrSelf(value.getType()) == f32)
-      return value;
-    Type type = isa<VectorType>(value.getType()) ? Type(f32Vector) : f32;
-    return arith::ExtFOp::create(b, loc, type, value);
+  /// Each of [begin, end) in tiles of `size` then, for the rest, of 1.
+  void tiles(Value begin, Value end, int64_t size,
+             function_ref<void(Value, int64_t)> body) {
+    Value tilesEnd = wholeTilesEnd(begin, end, size);
+    loop(begin, tilesEnd, size, [&](Value i) { body(i, size); });
+    loop(tilesEnd, end, 1, [&](Value i) { body(i, 1); });
   }
-  SmallVector<Value> xIndices(Value row, Value k) {
+  /// `value` (a scalar or vector of the operand's type) widened to f32.
+  Value widen(Value value) {
+    Type type = value.getType();
+    if (getElementTypeOrSelf(type).isF32())
+      return value;
+    Type f32 = b.getF32Type();
+    if (auto vector = dyn_cast<VectorType>(type))
+      f32 = VectorType::get(vector.getShape(), f32);
+    return arith::ExtFOp::create(b, loc, f32, value);
+  }
+  Value load(Value memref, ValueRange indices, int64_t lanes = 0) {
+    if (lanes == 0)
+      return widen(memref::LoadOp::create(b, loc, memref, indices));
+    auto type = VectorType::get(
+        {lanes}, cast<MemRefType>(memref.getType()).getElementType());
+    return widen(vector::LoadOp::create(b, loc, type, memref, indices));
+  }
+  SmallVector<Value> rowIndices(Value row, Value column) {
     SmallVector<Value> indices(outerIndices);
-    indices.append({row, k});
+    indices.append({row, column});
     return indices;
   }
+  Value zeros(int64_t lanes) {
+    auto type = VectorType::get({lanes}, b.getF32Type());
+    return arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+  }
 
-  /// All of [M, N] for the current outer indices: blocks of W rows, then
-  /// tiles of x rows within a block.
-  void emitMatrix() {
-    int64_t lead = outerIndices.size();
-    Value rows = memref::DimOp::create(b, loc, c.x, lead);
+  //===--- [out, in] weights: dot products along k ----------------------===//
+
+  /// Blocks of W rows (L2-sized), and within a block every row tile of x.
+  void emitDotProducts() {
     Value cols = memref::DimOp::create(b, loc, c.weight, 0);
     int64_t bytesPerRow =
         c.depth *
         cast<MemRefType>(c.weight.getType()).getElementTypeBitWidth() / 8;
     int64_t block = std::max<int64_t>(
-        kTileCols,
-        kWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) / kTileCols *
-            kTileCols);
+        kTileCols, kWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) /
+                       kTileCols * kTileCols);
     loop(index(0), cols, block, [&](Value colBegin) {
-      Value colEnd = arith::MinUIOp::create(b, loc, plus(colBegin, block), cols);
-      Value rowTilesEnd = wholeTilesEnd(index(0), rows, kTileRows);
-      loop(index(0), rowTilesEnd, kTileRows, [&](Value row) {
-        emitRowTile(row, kTileRows, colBegin, colEnd);
+      Value colEnd =
+          arith::MinUIOp::create(b, loc, plus(colBegin, block), cols);
+      tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
+        tiles(colBegin, colEnd, kTileCols, [&](Value col, int64_t tileCols) {
+          emitDotTile(row, tileRows, col, tileCols);
+        });
       });
-      loop(rowTilesEnd, rows, 1,
-           [&](Value row) { emitRowTile(row, 1, colBegin, colEnd); });
     });
   }
 
-  /// Rows [row, row + tileRows) of the output, columns [colBegin, colEnd).
-  void emitRowTile(Value row, int64_t tileRows, Value colBegin, Value colEnd) {
-    Value colTilesEnd = wholeTilesEnd(colBegin, colEnd, kTileCols);
-    loop(colBegin, colTilesEnd, kTileCols,
-         [&](Value col) { emitTile(row, tileRows, col, kTileCols); });
-    loop(colTilesEnd, colEnd, 1,
-         [&](Value col) { emitTile(row, tileRows, col, 1); });
-  }
-
   /// out[row + i, col + j] += sum_k x[row + i, k] * w[col + j, k] for
-  /// i < tileRows, j < tileCols, in vector registers.
-  void emitTile(Value row, int64_t tileRows, Value col, int64_t tileCols) {
-    auto xType = cast<MemRefType>(c.x.getType());
-    auto wType = cast<MemRefType>(c.weight.getType());
-    auto xVector = VectorType::get({kLanes}, xType.getElementType());
-    auto wVector = VectorType::get({kLanes}, wType.getElementType());
+  /// i < tileRows, j < tileCols: 8 lanes of k per FMA, reduced at the end.
+  void emitDotTile(Value row, int64_t tileRows, Value col, int64_t tileCols) {
     int64_t vectorDepth = c.depth - c.depth % kLanes;
-
-    Value zeros =
-        arith::ConstantOp::create(b, loc, f32Vector, b.getZeroAttr(f32Vector));
-    SmallVector<Value> init(tileRows * tileCols, zeros);
-    auto kLoop = scf::ForOp::create(b, loc, index(0), index(vectorDepth),
-                                    index(kLanes), init);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(kLoop.getBody());
-      Value k = kLoop.getInductionVar();
-      SmallVector<Value> wRows, acc(kLoop.getRegionIterArgs());
-      for (int64_t j = 0; j < tileCols; ++j)
-        wRows.push_back(widen(vector::LoadOp::create(
-            b, loc, wVector, c.weight, ValueRange{plus(col, j), k})));
-      for (int64_t i = 0; i < tileRows; ++i) {
-        Value xRow = widen(vector::LoadOp::create(b, loc, xVector, c.x,
-                                                  xIndices(plus(row, i), k)));
-        for (int64_t j = 0; j < tileCols; ++j) {
-          Value &sum = acc[i * tileCols + j];
-          sum = vector::FMAOp::create(b, loc, xRow, wRows[j], sum);
-        }
-      }
-      scf::YieldOp::create(b, loc, acc);
-    }
-
+    SmallVector<Value> init(tileRows * tileCols, zeros(kLanes));
+    SmallVector<Value> partials = loopCarrying(
+        index(0), index(vectorDepth), kLanes, init,
+        [&](Value k, ValueRange carried) {
+          SmallVector<Value> acc(carried), wRows;
+          for (int64_t j = 0; j < tileCols; ++j)
+            wRows.push_back(load(c.weight, {plus(col, j), k}, kLanes));
+          for (int64_t i = 0; i < tileRows; ++i) {
+            Value xRow = load(c.x, rowIndices(plus(row, i), k), kLanes);
+            for (int64_t j = 0; j < tileCols; ++j) {
+              Value &sum = acc[i * tileCols + j];
+              sum = vector::FMAOp::create(b, loc, xRow, wRows[j], sum);
+            }
+          }
+          return acc;
+        });
     SmallVector<Value> sums;
-    for (Value partial : kLoop.getResults())
+    for (Value partial : partials)
       sums.push_back(vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD, partial,
           arith::FastMathFlags::reassoc));
+    // A depth that is not a multiple of the lanes ends one k at a time.
     if (vectorDepth < c.depth)
-      sums = emitScalarTail(row, tileRows, col, tileCols, vectorDepth, sums);
-
+      sums = loopCarrying(
+          index(vectorDepth), index(c.depth), 1, sums,
+          [&](Value k, ValueRange carried) {
+            SmallVector<Value> acc(carried);
+            for (int64_t i = 0; i < tileRows; ++i) {
+              Value xValue = load(c.x, rowIndices(plus(row, i), k));
+              for (int64_t j = 0; j < tileCols; ++j) {
+                Value product = arith::MulFOp::create(
+                    b, loc, xValue, load(c.weight, {plus(col, j), k}));
+                Value &sum = acc[i * tileCols + j];
+                sum = arith::AddFOp::create(b, loc, sum, product);
+              }
+            }
+            return acc;
+          });
     for (int64_t i = 0; i < tileRows; ++i)
       for (int64_t j = 0; j < tileCols; ++j) {
-        SmallVector<Value> at(outerIndices);
-        at.append({plus(row, i), plus(col, j)});
+        SmallVector<Value> at = rowIndices(plus(row, i), plus(col, j));
         Value old = memref::LoadOp::create(b, loc, c.out, at);
         Value sum = arith::AddFOp::create(b, loc, old, sums[i * tileCols + j]);
         memref::StoreOp::create(b, loc, sum, c.out, at);
       }
   }
 
-  /// Adds the products of k in [from, depth) to `sums`.
-  SmallVector<Value> emitScalarTail(Value row, int64_t tileRows, Value col,
-                                    int64_t tileCols, int64_t from,
-                                    ValueRange sums) {
-    auto tail = scf::ForOp::create(b, loc, index(from), index(c.depth),
-                                   index(1), sums);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(tail.getBody());
-    Value k = tail.getInductionVar();
-    SmallVector<Value> acc(tail.getRegionIterArgs());
-    for (int64_t i = 0; i < tileRows; ++i) {
-      Value xValue =
-          widen(memref::LoadOp::create(b, loc, c.x, xIndices(plus(row, i), k)));
-      for (int64_t j = 0; j < tileCols; ++j) {
-        Value wValue = widen(memref::LoadOp::create(
-            b, loc, c.weight, ValueRange{plus(col, j), k}));
-        Value &sum = acc[i * tileCols + j];
-        sum = arith::AddFOp::create(
-            b, loc, sum, arith::MulFOp::create(b, loc, xValue, wValue));
+  //===--- [in, out] weights: outer products along n --------------------===//
+
+  /// Strips of W columns, 16 then 8 then 1 wide; within a strip (which
+  /// stays in L1/L2) every row tile of x.
+  void emitOuterProducts() {
+    Value cols = memref::DimOp::create(b, loc, c.weight, 1);
+    int64_t stripWidth = kStripVectors * kLanes;
+    Value wideEnd = wholeTilesEnd(index(0), cols, stripWidth);
+    Value narrowEnd = wholeTilesEnd(wideEnd, cols, kLanes);
+    auto strips = [&](Value begin, Value end, int64_t vectors, int64_t lanes) {
+      loop(begin, end, vectors * lanes, [&](Value col) {
+        tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
+          emitOuterProductTile(row, tileRows, col, vectors, lanes);
+        });
+      });
+    };
+    strips(index(0), wideEnd, kStripVectors, kLanes);
+    strips(wideEnd, narrowEnd, 1, kLanes);
+    strips(narrowEnd, cols, 1, 1);
+  }
+
+  /// out[row + i, col + v * lanes + l] += sum_k x[row + i, k] *
+  /// w[k, col + v * lanes + l]: x broadcast, W rows loaded as vectors.
+  void emitOuterProductTile(Value row, int64_t tileRows, Value col,
+                            int64_t vectors, int64_t lanes) {
+    auto f32Vector = VectorType::get({lanes}, b.getF32Type());
+    SmallVector<Value> columns;
+    for (int64_t v = 0; v < vectors; ++v)
+      columns.push_back(plus(col, v * lanes));
+    SmallVector<Value> init(tileRows * vectors, zeros(lanes));
+    Value depth = memref::DimOp::create(b, loc, c.weight, 0);
+    SmallVector<Value> sums = loopCarrying(
+        index(0), depth, 1, init, [&](Value k, ValueRange carried) {
+          SmallVector<Value> acc(carried), wParts;
+          for (Value column : columns)
+            wParts.push_back(load(c.weight, {k, column}, lanes));
+          for (int64_t i = 0; i < tileRows; ++i) {
+            Value xValue = vector::BroadcastOp::create(
+                b, loc, f32Vector, load(c.x, rowIndices(plus(row, i), k)));
+            for (int64_t v = 0; v < vectors; ++v) {
+              Value &sum = acc[i * vectors + v];
+              sum = vector::FMAOp::create(b, loc, xValue, wParts[v], sum);
+            }
+          }
+          return acc;
+        });
+    for (int64_t i = 0; i < tileRows; ++i)
+      for (int64_t v = 0; v < vectors; ++v) {
+        SmallVector<Value> at = rowIndices(plus(row, i), columns[v]);
+        Value old = vector::LoadOp::create(b, loc, f32Vector, c.out, at);
+        Value sum =
+            arith::AddFOp::create(b, loc, old, sums[i * vectors + v]);
+        vector::StoreOp::create(b, loc, sum, c.out, at);
       }
-    }
-    scf::YieldOp::create(b, loc, acc);
-    return SmallVector<Value>(tail.getResults());
   }
 
   OpBuilder &b;
   Location loc;
   const Contraction &c;
-  VectorType f32Vector;
   SmallVector<Value> outerIndices;
+  Value rows;
 };
 
 struct TileContractions

@@ -12,10 +12,10 @@
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   %[[M:.*]] = memref.dim %[[X]]
 //       CHECK:   %[[N:.*]] = memref.dim %[[W]]
-//       CHECK:   scf.for %[[COL0:.*]] = %{{.*}} to %[[N]] step %c2048
-//       CHECK:     scf.for %[[ROW:.*]] = %{{.*}} step %c4
-//       CHECK:       scf.for %[[COL:.*]] = %[[COL0]] to %{{.*}} step %c2
-//       CHECK:         scf.for %[[K:.*]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:   scf.for %[[COL0:[a-z0-9_]+]] = %{{.*}} to %[[N]] step %c2048
+//       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
+//       CHECK:       scf.for %[[COL:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c2
+//       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 //       CHECK:           %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<96x64xf32>, vector<8xf32>
 //       CHECK:           %[[W1:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<96x64xf32>, vector<8xf32>
 //       CHECK:           %[[X0:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x64xf32>, vector<8xf32>
@@ -56,15 +56,15 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<96x64xf32>, %out: memref<
 // CHECK-LABEL: func.func @linear_bf16_batched_ragged_depth
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x?x20xbf16>, %[[W:[a-z0-9]+]]: memref<6x20xbf16>
 //       CHECK:   %[[B:.*]] = memref.dim %[[X]], %c0
-//       CHECK:   scf.for %[[BATCH:.*]] = %{{.*}} to %[[B]] step %c1
+//       CHECK:   scf.for %[[BATCH:[a-z0-9_]+]] = %{{.*}} to %[[B]] step %c1
 //       CHECK:     memref.dim %[[X]], %c1
-//       CHECK:         scf.for %[[K:.*]] = %{{.*}} to %c16{{.*}} step %c8
+//       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c16{{.*}} step %c8
 //       CHECK:           %[[WV:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<6x20xbf16>, vector<8xbf16>
 //       CHECK:           arith.extf %[[WV]] : vector<8xbf16> to vector<8xf32>
 //       CHECK:           %[[XV:.*]] = vector.load %[[X]][%[[BATCH]], %{{.*}}, %[[K]]] : memref<?x?x20xbf16>, vector<8xbf16>
 //       CHECK:           arith.extf %[[XV]] : vector<8xbf16> to vector<8xf32>
 //       CHECK:         vector.reduction <add>
-//       CHECK:         scf.for %[[T:.*]] = %c16{{.*}} to %c20{{.*}} step %c1{{.*}} iter_args
+//       CHECK:         scf.for %[[T:[a-z0-9_]+]] = %c16{{.*}} to %c20{{.*}} step %c1{{.*}} iter_args
 //       CHECK:           %[[XS:.*]] = memref.load %[[X]][%[[BATCH]], %{{.*}}, %[[T]]] : memref<?x?x20xbf16>
 //       CHECK:           arith.extf %[[XS]] : bf16 to f32
 //       CHECK:           arith.mulf
@@ -86,9 +86,53 @@ func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<
 
 // -----
 
-// Left to the generic lowering: x * W (W read at (k, n), as the MoE experts
-// are), a body that is not a multiply-accumulate, and a weight whose rows
-// are strided.
+// An expert's [in, out] matrix (loops m, k, n, as the MoE lowering writes
+// them): 43 columns are strips of 16 (two vectors), then 8, then 1; in each,
+// 4-row tiles then single rows; x broadcast, one W row per k, the
+// accumulators added to the output as vectors.
+#xe = affine_map<(m, k, n) -> (m, k)>
+#we = affine_map<(m, k, n) -> (k, n)>
+#oe = affine_map<(m, k, n) -> (m, n)>
+// CHECK-LABEL: func.func @expert_in_out
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xbf16>, %[[W:[a-z0-9]+]]: memref<64x43xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x43xf32>
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   scf.for %[[COL:[a-z0-9_]+]] = %{{.*}} step %c16
+//       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
+//       CHECK:       scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:         %[[W0:.*]] = vector.load %[[W]][%[[K]], %[[COL]]] : memref<64x43xbf16>, vector<8xbf16>
+//       CHECK:         %[[W0F:.*]] = arith.extf %[[W0]] : vector<8xbf16> to vector<8xf32>
+//       CHECK:         vector.load %[[W]][%[[K]], %{{.*}}] : memref<64x43xbf16>, vector<8xbf16>
+//       CHECK:         %[[XS:.*]] = memref.load %[[X]][%[[ROW]], %[[K]]] : memref<?x64xbf16>
+//       CHECK:         %[[XF:.*]] = arith.extf %[[XS]] : bf16 to f32
+//       CHECK:         %[[XV:.*]] = vector.broadcast %[[XF]] : f32 to vector<8xf32>
+//       CHECK:         vector.fma %[[XV]], %[[W0F]]
+// CHECK-COUNT-7:       vector.fma
+//       CHECK:       %[[OLD:.*]] = vector.load %[[OUT]][%[[ROW]], %[[COL]]] : memref<?x43xf32>, vector<8xf32>
+//       CHECK:       %[[NEW:.*]] = arith.addf %[[OLD]]
+//       CHECK:       vector.store %[[NEW]], %[[OUT]][%[[ROW]], %[[COL]]] : memref<?x43xf32>, vector<8xf32>
+//       CHECK:   scf.for %{{.*}} step %c8
+//       CHECK:       scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:   scf.for %{{.*}} step %c1
+//       CHECK:       scf.for {{.*}} -> (vector<1xf32>, vector<1xf32>, vector<1xf32>, vector<1xf32>)
+//       CHECK:         vector.load %[[W]]{{.*}} : memref<64x43xbf16>, vector<1xbf16>
+func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: memref<?x43xf32>) {
+  linalg.generic {indexing_maps = [#xe, #we, #oe], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>) {
+  ^bb0(%a: bf16, %b: bf16, %c: f32):
+    %a32 = arith.extf %a : bf16 to f32
+    %b32 = arith.extf %b : bf16 to f32
+    %p = arith.mulf %a32, %b32 : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left to the generic lowering: a vector times a matrix (no row dimension),
+// a body that is not a multiply-accumulate, and a weight whose rows are
+// strided.
 #xk = affine_map<(k, n) -> (k)>
 #wkn = affine_map<(k, n) -> (k, n)>
 #on = affine_map<(k, n) -> (n)>
