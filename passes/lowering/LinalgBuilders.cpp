@@ -198,6 +198,35 @@ Value llama4c::buildLastDimReduction(
       .getResult(0);
 }
 
+Value llama4c::sliceLeading(OpBuilder &b, Location loc, Value tensor,
+                            ValueRange index) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tensor);
+  for (auto [dim, value] : llvm::enumerate(index)) {
+    offsets[dim] = value;
+    sizes[dim] = b.getIndexAttr(1);
+  }
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  auto sliceType = RankedTensorType::get(
+      type.getShape().drop_front(index.size()), type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, tensor, offsets,
+                                        sizes, strides);
+}
+
+Value llama4c::insertLeading(OpBuilder &b, Location loc, Value value,
+                             Value into, ValueRange index) {
+  auto type = cast<RankedTensorType>(into.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes(index.size(), b.getIndexAttr(1));
+  llvm::append_range(sizes, tensor::getMixedSizes(b, loc, value));
+  for (auto [dim, position] : llvm::enumerate(index))
+    offsets[dim] = position;
+  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, value, into, offsets, sizes,
+                                       strides);
+}
+
 Value llama4c::buildLinear(OpBuilder &b, Location loc, Value x, Value weight,
                            Value bias) {
   return castElements(b, loc, buildLinearF32(b, loc, x, weight, bias),

@@ -68,6 +68,18 @@ mlir::Value zerosF32(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value castElements(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value value, mlir::Type elementType);
 
+/// The sub-tensor of `tensor` at the leading indices `index` (fewer than
+/// its rank), with those dimensions dropped: a token's row, a sequence of a
+/// batch, an expert's matrix, a KV head's keys.
+mlir::Value sliceLeading(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value tensor, mlir::ValueRange index);
+
+/// `into` with `value` written at the leading indices `index`: the inverse
+/// of sliceLeading.
+mlir::Value insertLeading(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::Value into,
+                          mlir::ValueRange index);
+
 /// `result[..., n] = sum_k x[..., k] * w[n, k] (+ bias[n])` in f32 whatever
 /// the operands' types, as one linalg.generic contraction: the nn.Linear
 /// product. `bias` may be null.

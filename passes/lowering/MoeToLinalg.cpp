@@ -9,10 +9,12 @@
 //   y_k    = round(round(act(gate)) * up) . W_down[e_k],
 //            gate|up = round(u_k . W_gate_up[e_k])  ([in, out] layout)
 //   out    = round(shared_expert(x) + round(sum_k y_k))
-// Tokens are visited by an scf.for nest over the leading dimensions (no
-// reshape: expanding one dynamic dimension into two trips
-// --expand-strided-metadata in MLIR 22); each selected expert is a
-// vector-matrix product on the expert's weight slice.
+// The sum runs over experts in index order, as transformers sums its
+// per-expert outputs. For each sequence (an scf.for nest over the leading
+// dimensions: no reshape, as expanding one dynamic dimension into two trips
+// --expand-strided-metadata in MLIR 22) every expert gathers the tokens
+// routed to it and multiplies them as one matrix, so that a prefill reads
+// each selected expert's weights once rather than once per token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,48 +32,34 @@ using namespace llama4c;
 
 namespace {
 
-/// out[n] = sum_k vector[k] * matrix[k, n] in f32. The loops are (k, n):
-/// the inner one runs along a row of the [in, out] expert matrix.
-Value vectorTimesMatrix(OpBuilder &b, Location loc, Value vector,
-                        Value matrix) {
+/// out[m, n] = sum_k x[m, k] * matrix[k, n] in f32, for an expert's
+/// [in, out] matrix. The loops are (m, k, n): the inner one runs along a
+/// row of the matrix.
+Value timesInOutMatrix(OpBuilder &b, Location loc, Value x, Value matrix) {
   MLIRContext *ctx = b.getContext();
-  AffineExpr k = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx);
-  Value acc = zerosF32(b, loc, {tensor::getMixedSize(b, loc, matrix, 1)});
-  Precision vPrecision(elementTypeOf(vector)), mPrecision(elementTypeOf(matrix));
+  AffineExpr m = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+             n = getAffineDimExpr(2, ctx);
+  Value acc = zerosF32(b, loc,
+                       {tensor::getMixedSize(b, loc, x, 0),
+                        tensor::getMixedSize(b, loc, matrix, 1)});
+  Precision xPrecision(elementTypeOf(x)), mPrecision(elementTypeOf(matrix));
   return linalg::GenericOp::create(
-             b, loc, TypeRange{acc.getType()}, ValueRange{vector, matrix},
+             b, loc, TypeRange{acc.getType()}, ValueRange{x, matrix},
              ValueRange{acc},
-             ArrayRef<AffineMap>{AffineMap::get(2, 0, {k}, ctx),
-                                 AffineMap::get(2, 0, {k, n}, ctx),
-                                 AffineMap::get(2, 0, {n}, ctx)},
-             {utils::IteratorType::reduction, utils::IteratorType::parallel},
+             ArrayRef<AffineMap>{AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {k, n}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)},
+             {utils::IteratorType::parallel, utils::IteratorType::reduction,
+              utils::IteratorType::parallel},
              [&](OpBuilder &nb, Location nloc, ValueRange args) {
                Value product = arith::MulFOp::create(
-                   nb, nloc, vPrecision.widen(nb, nloc, args[0]),
+                   nb, nloc, xPrecision.widen(nb, nloc, args[0]),
                    mPrecision.widen(nb, nloc, args[1]));
                linalg::YieldOp::create(
                    nb, nloc,
                    Value(arith::AddFOp::create(nb, nloc, args[2], product)));
              })
       .getResult(0);
-}
-
-/// The row of `tensor` at the leading indices `index` (one fewer than its
-/// rank), as a 1-D tensor; or, for a 3-D expert tensor and one index, that
-/// expert's matrix.
-Value sliceRow(OpBuilder &b, Location loc, Value tensor, ValueRange index) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tensor);
-  for (auto [dim, value] : llvm::enumerate(index)) {
-    offsets[dim] = value;
-    sizes[dim] = b.getIndexAttr(1);
-  }
-  SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-  auto rowType = RankedTensorType::get(type.getShape().drop_front(index.size()),
-                                       type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, rowType, tensor, offsets,
-                                        sizes, strides);
 }
 
 /// The index of the largest of `logits` [E] not in `excluded`, lowest on
@@ -123,75 +111,215 @@ Value argmaxExcluding(OpBuilder &b, Location loc, Value logits,
   return tensor::ExtractOp::create(b, loc, search.getResult(1), ValueRange{});
 }
 
-/// The routed output of one token: x [D] -> round(sum_k y_k) [D].
-Value routeToken(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
-                 Value logits) {
-  Precision precision(elementTypeOf(x));
+Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// The experts each token of a sequence chose, and their scores.
+struct Routing {
+  Value experts; // [S, top_k] index
+  Value scores;  // [S, top_k] f32, rounded as transformers stores them
+};
+
+/// The top_k experts of each token of `logits` [S, E] and their scores
+/// round(sigmoid(z)).
+Routing chooseExperts(OpBuilder &b, Location loc, llama4::MoeOp op,
+                      Value logits) {
+  Precision precision(elementTypeOf(logits));
+  int64_t topK = op.getTopKAttr().getInt();
+  OpFoldResult tokens = tensor::getMixedSize(b, loc, logits, 0);
+  Value expertsInit =
+      emptyTensor(b, loc, {tokens, b.getIndexAttr(topK)}, b.getIndexType());
+  Value scoresInit =
+      emptyTensor(b, loc, {tokens, b.getIndexAttr(topK)}, b.getF32Type());
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  auto loop = scf::ForOp::create(
+      b, loc, indexConstant(b, loc, 0),
+      getValueOrCreateConstantIndexOp(b, loc, tokens),
+      indexConstant(b, loc, 1), ValueRange{expertsInit, scoresInit},
+      [&](OpBuilder &lb, Location lloc, Value token, ValueRange acc) {
+        Value row = sliceLeading(lb, lloc, logits, token);
+        Value experts = acc[0], scores = acc[1];
+        SmallVector<Value> chosen;
+        for (int64_t k = 0; k < topK; ++k) {
+          Value expert = argmaxExcluding(lb, lloc, row, chosen);
+          chosen.push_back(expert);
+          Value logit = precision.widen(
+              lb, lloc, tensor::ExtractOp::create(lb, lloc, row, expert));
+          Value score = precision.round(
+              lb, lloc,
+              arith::DivFOp::create(
+                  lb, lloc, one,
+                  arith::AddFOp::create(
+                      lb, lloc, one,
+                      math::ExpOp::create(
+                          lb, lloc, arith::NegFOp::create(lb, lloc, logit)))));
+          Value at[] = {token, indexConstant(lb, lloc, k)};
+          experts = tensor::InsertOp::create(lb, lloc, expert, experts, at);
+          scores = tensor::InsertOp::create(lb, lloc, score, scores, at);
+        }
+        scf::YieldOp::create(lb, lloc, ValueRange{experts, scores});
+      });
+  return {loop.getResult(0), loop.getResult(1)};
+}
+
+/// The tokens routed to one expert, in order.
+struct Route {
+  Value tokens; // [S] index; the first `count` are meaningful
+  Value scores; // [S] f32, each token's score for this expert
+  Value count;
+};
+
+Route gatherRoute(OpBuilder &b, Location loc, const Routing &routing,
+                  Value expert) {
+  int64_t topK =
+      cast<RankedTensorType>(routing.experts.getType()).getDimSize(1);
+  OpFoldResult sequence = tensor::getMixedSize(b, loc, routing.experts, 0);
+  Value zero = indexConstant(b, loc, 0), one = indexConstant(b, loc, 1);
+  Value tokensInit = emptyTensor(b, loc, {sequence}, b.getIndexType());
+  Value scoresInit = emptyTensor(b, loc, {sequence}, b.getF32Type());
+  Value noScore = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  auto loop = scf::ForOp::create(
+      b, loc, zero, getValueOrCreateConstantIndexOp(b, loc, sequence), one,
+      ValueRange{tokensInit, scoresInit, zero},
+      [&](OpBuilder &lb, Location lloc, Value token, ValueRange acc) {
+        Value routed = arith::ConstantOp::create(lb, lloc, lb.getBoolAttr(false));
+        Value score = noScore;
+        for (int64_t k = 0; k < topK; ++k) {
+          Value at[] = {token, indexConstant(lb, lloc, k)};
+          Value chosen =
+              tensor::ExtractOp::create(lb, lloc, routing.experts, at);
+          Value hit = arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::eq,
+                                            chosen, expert);
+          routed = arith::OrIOp::create(lb, lloc, routed, hit);
+          score = arith::SelectOp::create(
+              lb, lloc, hit,
+              tensor::ExtractOp::create(lb, lloc, routing.scores, at), score);
+        }
+        // Written at `count` (<= token < S) whether routed or not: a token
+        // that is not routed is overwritten by the next one.
+        Value count = acc[2];
+        Value tokens = tensor::InsertOp::create(lb, lloc, token, acc[0], count);
+        Value scores = tensor::InsertOp::create(lb, lloc, score, acc[1], count);
+        Value next = arith::AddIOp::create(
+            lb, lloc, count,
+            arith::SelectOp::create(lb, lloc, routed, one, zero));
+        scf::YieldOp::create(lb, lloc, ValueRange{tokens, scores, next});
+      });
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+}
+
+/// Adds round(y) of the tokens routed to `expert` to `sum` [S, D] (f32),
+/// `x` [S, D] being the sequence.
+Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
+                Value expert, const Route &route, Value sum) {
+  Type storage = elementTypeOf(x);
+  Precision precision(storage);
   bool isSilu = op.getActivation() == llama4::Activation::silu;
   int64_t width = cast<RankedTensorType>(op.getDown().getType()).getDimSize(1);
+  int64_t hiddenSize = cast<RankedTensorType>(x.getType()).getDimSize(1);
+  OpFoldResult count = route.count;
+
+  // u = round(x[token] * score), one row per routed token.
+  Value scaled = buildMap(
+      b, loc, {}, {},
+      emptyTensor(b, loc, {count, b.getIndexAttr(hiddenSize)}, storage),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        Value row = linalg::IndexOp::create(nb, nloc, 0);
+        Value column = linalg::IndexOp::create(nb, nloc, 1);
+        Value token = tensor::ExtractOp::create(nb, nloc, route.tokens, row);
+        Value score = tensor::ExtractOp::create(nb, nloc, route.scores, row);
+        Value value = tensor::ExtractOp::create(nb, nloc, x,
+                                                ValueRange{token, column});
+        return precision.narrow(
+            nb, nloc,
+            arith::MulFOp::create(nb, nloc, precision.widen(nb, nloc, value),
+                                  score));
+      });
+  Value gateUp = castElements(
+      b, loc,
+      timesInOutMatrix(b, loc, scaled,
+                       sliceLeading(b, loc, op.getGateUp(), ValueRange{expert})),
+      storage);
+  // Columns [0, F) are the gate, [F, 2F) the up projection.
+  Value hidden = buildMap(
+      b, loc, {}, {},
+      emptyTensor(b, loc, {count, b.getIndexAttr(width)}, storage),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        Value row = linalg::IndexOp::create(nb, nloc, 0);
+        Value column = linalg::IndexOp::create(nb, nloc, 1);
+        Value upColumn = arith::AddIOp::create(
+            nb, nloc, column, indexConstant(nb, nloc, width));
+        Value gate = precision.widen(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{row, column}));
+        Value up = precision.widen(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, gateUp,
+                                      ValueRange{row, upColumn}));
+        Value activated =
+            precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
+        return precision.narrow(
+            nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
+      });
+  // Each expert's output is rounded before the sum, as transformers stores
+  // it in the activation type.
+  Value expertOut = castElements(
+      b, loc,
+      timesInOutMatrix(b, loc, hidden,
+                       sliceLeading(b, loc, op.getDown(), ValueRange{expert})),
+      storage);
+
   AffineMap identity = b.getMultiDimIdentityMap(1);
-  Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
-  SmallVector<Value> chosen;
-  for (int64_t k = 0, e = op.getTopKAttr().getInt(); k < e; ++k) {
-    Value expert = argmaxExcluding(b, loc, logits, chosen);
-    chosen.push_back(expert);
-    Value logit = precision.widen(
-        b, loc, tensor::ExtractOp::create(b, loc, logits, ValueRange{expert}));
-    Value score = precision.round(
-        b, loc,
-        arith::DivFOp::create(
-            b, loc, arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f)),
-            arith::AddFOp::create(
-                b, loc,
-                arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f)),
-                math::ExpOp::create(b, loc,
-                                    arith::NegFOp::create(b, loc, logit)))));
-    Value scaled = buildMap(
-        b, loc, {x}, {identity},
-        emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x), elementTypeOf(x)),
-        [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          return precision.narrow(
-              nb, nloc,
-              arith::MulFOp::create(nb, nloc, precision.widen(nb, nloc, args[0]),
-                                    score));
-        });
-    Value gateUp = castElements(
-        b, loc,
-        vectorTimesMatrix(b, loc, scaled,
-                          sliceRow(b, loc, op.getGateUp(), ValueRange{expert})),
-        elementTypeOf(x));
-    // Columns [0, F) are the gate, [F, 2F) the up projection.
-    Value hiddenInit = emptyTensor(b, loc, {b.getIndexAttr(width)},
-                                   elementTypeOf(x));
-    Value hidden = buildMap(
-        b, loc, {}, {}, hiddenInit,
-        [&](OpBuilder &nb, Location nloc, ValueRange) {
-          Value column = linalg::IndexOp::create(nb, nloc, 0);
-          Value upColumn = arith::AddIOp::create(
-              nb, nloc, column, arith::ConstantIndexOp::create(nb, nloc, width));
-          Value gate = precision.widen(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{column}));
-          Value up = precision.widen(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{upColumn}));
-          Value activated =
-              precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
-          return precision.narrow(
-              nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
-        });
-    Value expertOut = vectorTimesMatrix(b, loc, hidden,
-                                        sliceRow(b, loc, op.getDown(), ValueRange{expert}));
-    // Each expert's output is rounded before the sum, as transformers
-    // stores it in the activation type.
-    sum = buildMap(b, loc, {sum, expertOut}, {identity, identity},
-                   zerosF32(b, loc, tensor::getMixedSizes(b, loc, x)),
-                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                     return Value(arith::AddFOp::create(
-                         nb, nloc, args[0], precision.round(nb, nloc, args[1])));
-                   });
-  }
-  return castElements(b, loc, sum, elementTypeOf(x));
+  auto scatter = scf::ForOp::create(
+      b, loc, indexConstant(b, loc, 0), route.count, indexConstant(b, loc, 1),
+      ValueRange{sum},
+      [&](OpBuilder &lb, Location lloc, Value row, ValueRange acc) {
+        Value token = tensor::ExtractOp::create(lb, lloc, route.tokens, row);
+        Value added = buildMap(
+            lb, lloc,
+            {sliceLeading(lb, lloc, acc[0], token),
+             sliceLeading(lb, lloc, expertOut, row)},
+            {identity, identity},
+            zerosF32(lb, lloc, {lb.getIndexAttr(hiddenSize)}),
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              return Value(arith::AddFOp::create(
+                  nb, nloc, args[0], precision.widen(nb, nloc, args[1])));
+            });
+        scf::YieldOp::create(lb, lloc,
+                             insertLeading(lb, lloc, added, acc[0], token));
+      });
+  return scatter.getResult(0);
+}
+
+/// The routed output round(sum_k y_k) of one sequence `x` [S, D] with its
+/// router logits [S, E].
+Value routeSequence(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
+                    Value logits) {
+  Routing routing = chooseExperts(b, loc, op, logits);
+  int64_t experts =
+      cast<RankedTensorType>(op.getGateUp().getType()).getDimSize(0);
+  Value zero = indexConstant(b, loc, 0);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, indexConstant(b, loc, experts), indexConstant(b, loc, 1),
+      ValueRange{zerosF32(b, loc, tensor::getMixedSizes(b, loc, x))},
+      [&](OpBuilder &lb, Location lloc, Value expert, ValueRange acc) {
+        Route route = gatherRoute(lb, lloc, routing, expert);
+        // Most experts see no token of a decode step: skip them whole.
+        Value used = arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::ugt,
+                                           route.count, zero);
+        auto ifUsed = scf::IfOp::create(
+            lb, lloc, used,
+            [&](OpBuilder &tb, Location tloc) {
+              scf::YieldOp::create(
+                  tb, tloc, addExpert(tb, tloc, op, x, expert, route, acc[0]));
+            },
+            [&](OpBuilder &eb, Location eloc) {
+              scf::YieldOp::create(eb, eloc, acc[0]);
+            });
+        scf::YieldOp::create(lb, lloc, ifUsed.getResults());
+      });
+  return castElements(b, loc, loop.getResult(0), elementTypeOf(x));
 }
 
 struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
@@ -209,35 +337,31 @@ struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
     bool isSilu = op.getActivation() == llama4::Activation::silu;
 
     Value logits = buildLinear(b, loc, x, op.getRouter(), Value());
+    // One sequence [S, D] per index of the dimensions before the last two.
     SmallVector<Value> lower, upper, steps;
-    for (int64_t i = 0; i < rank - 1; ++i) {
-      lower.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+    for (int64_t i = 0; i < rank - 2; ++i) {
+      lower.push_back(indexConstant(b, loc, 0));
       upper.push_back(tensor::DimOp::create(b, loc, x, i));
-      steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+      steps.push_back(indexConstant(b, loc, 1));
     }
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     Value routedInit = emptyTensor(b, loc, sizes, type.getElementType());
-    scf::LoopNest tokens = scf::buildLoopNest(
+    scf::LoopNest sequences = scf::buildLoopNest(
         b, loc, lower, upper, steps, ValueRange{routedInit},
-        [&](OpBuilder &lb, Location lloc, ValueRange token,
+        [&](OpBuilder &lb, Location lloc, ValueRange outer,
             ValueRange args) -> scf::ValueVector {
-          Value routed = routeToken(lb, lloc, op, sliceRow(lb, lloc, x, token),
-                                    sliceRow(lb, lloc, logits, token));
-          SmallVector<OpFoldResult> offsets(token.begin(), token.end());
-          offsets.push_back(lb.getIndexAttr(0));
-          SmallVector<OpFoldResult> rowSizes(rank - 1, lb.getIndexAttr(1));
-          rowSizes.push_back(lb.getIndexAttr(dim));
-          SmallVector<OpFoldResult> strides(rank, lb.getIndexAttr(1));
-          return {tensor::InsertSliceOp::create(lb, lloc, routed, args[0],
-                                                offsets, rowSizes, strides)};
+          Value routed =
+              routeSequence(lb, lloc, op, sliceLeading(lb, lloc, x, outer),
+                            sliceLeading(lb, lloc, logits, outer));
+          return {insertLeading(lb, lloc, routed, args[0], outer)};
         });
+    Value routed = sequences.results.front();
 
     Value shared = buildGatedMlp(b, loc, x, op.getSharedGate(),
                                  op.getSharedUp(), op.getSharedDown(), isSilu);
     AffineMap identity = b.getMultiDimIdentityMap(rank);
     rewriter.replaceOp(
-        op, buildMap(b, loc, {shared, tokens.results.front()},
-                     {identity, identity},
+        op, buildMap(b, loc, {shared, routed}, {identity, identity},
                      emptyTensor(b, loc, sizes, type.getElementType()),
                      [&](OpBuilder &nb, Location nloc, ValueRange args) {
                        return precision.narrow(

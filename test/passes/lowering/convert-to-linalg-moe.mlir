@@ -1,22 +1,25 @@
 // RUN: llama4-opt %s --split-input-file --llama4-convert-to-linalg | FileCheck %s
 
 // MoE with top-2 routing over 3 experts: the router is a linear over all
-// tokens; an scf.for nest visits each token; each of the two choices is a
-// max-with-index reduction (one generic with an f32 and an index output), the
-// second excluding the first; the score is sigmoid(logit) through math.exp;
-// the chosen expert's gate_up [64, 64] and down [32, 64] matrices are
-// tensor.extract_slice'd out of the expert tensors; the token's row is
-// inserted into the routed result. The shared expert runs on all tokens
+// tokens; an scf.for visits each sequence of the batch. First each token
+// chooses its two experts (a max-with-index reduction, the second excluding
+// the first; the score is sigmoid(logit) through math.exp), stored in
+// [S, 2] tables. Then each expert gathers the tokens routed to it, skips
+// the rest when there is none, multiplies the gathered rows by its
+// gate_up [64, 64] and down [32, 64] slices as matrices ([in, out]: the
+// reduction loop is the middle one, the output loop runs along rows), and
+// adds each row to its token's f32 sum. The shared expert runs on all tokens
 // (gate, up, down linears) and is added to the routed result at the end.
 // CHECK-LABEL: func.func @moe_top2_routes_each_token
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: tensor<?x?x64xbf16>, %[[R:[a-z0-9]+]]: tensor<3x64xbf16>, %[[GU:[a-z0-9]+]]: tensor<3x64x64xbf16>, %[[DN:[a-z0-9]+]]: tensor<3x32x64xbf16>, %[[SG:[a-z0-9]+]]: tensor<48x64xbf16>, %[[SU:[a-z0-9]+]]: tensor<48x64xbf16>, %[[SD:[a-z0-9]+]]: tensor<64x48xbf16>
 //       CHECK:   %[[LOGITS_F32:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[R]] :
 //       CHECK:   %[[LOGITS:.*]] = linalg.generic {{.*}} ins(%[[LOGITS_F32]] : tensor<?x?x3xf32>) outs(%{{.*}} : tensor<?x?x3xbf16>)
-//       CHECK:   %[[ROUTED:.*]] = scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%{{.*}} = %{{.*}})
-//       CHECK:     scf.for %[[S:[a-z0-9]+]] = {{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}})
-//       CHECK:       %[[TOKEN:.*]] = tensor.extract_slice %[[X]][%[[B]], %[[S]], 0] [1, 1, 64] [1, 1, 1] : tensor<?x?x64xbf16> to tensor<64xbf16>
-//       CHECK:       %[[ROW:.*]] = tensor.extract_slice %[[LOGITS]][%[[B]], %[[S]], 0] [1, 1, 3] [1, 1, 1] : tensor<?x?x3xbf16> to tensor<3xbf16>
-// The first choice.
+//       CHECK:   %[[ROUTED:.*]] = scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}})
+//       CHECK:     %[[SEQ:.*]] = tensor.extract_slice %[[X]][%[[B]], 0, 0] [1, %{{.*}}, 64] [1, 1, 1] : tensor<?x?x64xbf16> to tensor<?x64xbf16>
+//       CHECK:     %[[SEQ_LOGITS:.*]] = tensor.extract_slice %[[LOGITS]][%[[B]], 0, 0] [1, %{{.*}}, 3] [1, 1, 1] : tensor<?x?x3xbf16> to tensor<?x3xbf16>
+// Each token's choice.
+//       CHECK:     %[[TABLES:.*]]:2 = scf.for %[[S:[a-z0-9]+]] = {{.*}} -> (tensor<?x2xindex>, tensor<?x2xf32>)
+//       CHECK:       %[[ROW:.*]] = tensor.extract_slice %[[SEQ_LOGITS]][%[[S]], 0] [1, 3] [1, 1] : tensor<?x3xbf16> to tensor<3xbf16>
 //       CHECK:       %[[FIRST:.*]]:2 = linalg.generic
 //  CHECK-SAME:           iterator_types = ["reduction"]
 //  CHECK-SAME:           ins(%[[ROW]] : tensor<3xbf16>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<index>)
@@ -27,29 +30,42 @@
 //       CHECK:       %[[L0F:.*]] = arith.extf %[[L0]]
 //       CHECK:       %[[NEG:.*]] = arith.negf %[[L0F]]
 //       CHECK:       math.exp %[[NEG]]
-//       CHECK:       %[[SCALED:.*]] = linalg.generic {{.*}} ins(%[[TOKEN]] : tensor<64xbf16>)
-//       CHECK:       %[[GU0:.*]] = tensor.extract_slice %[[GU]][%[[E0]], 0, 0] [1, 64, 64] [1, 1, 1] : tensor<3x64x64xbf16> to tensor<64x64xbf16>
-// The expert matrix is [in, out]: the reduction loop is outer, the output
-// loop runs along its rows.
-//       CHECK:       linalg.generic
-//  CHECK-SAME:           iterator_types = ["reduction", "parallel"]
-//  CHECK-SAME:           ins(%[[SCALED]], %[[GU0]] : tensor<64xbf16>, tensor<64x64xbf16>)
-//       CHECK:       %[[DN0:.*]] = tensor.extract_slice %[[DN]][%[[E0]], 0, 0] [1, 32, 64] [1, 1, 1] : tensor<3x32x64xbf16> to tensor<32x64xbf16>
-//       CHECK:       linalg.generic
-//  CHECK-SAME:           iterator_types = ["reduction", "parallel"]
-//  CHECK-SAME:           ins(%{{.*}}, %[[DN0]] : tensor<32xbf16>, tensor<32x64xbf16>)
-// The second choice skips the first.
+//       CHECK:       tensor.insert %[[E0]] into %{{.*}}[%[[S]], %{{.*}}] : tensor<?x2xindex>
 //       CHECK:       %[[SECOND:.*]]:2 = linalg.generic
 //  CHECK-SAME:           ins(%[[ROW]] : tensor<3xbf16>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<index>)
 //       CHECK:         arith.cmpi ne, %{{.*}}, %[[E0]] : index
 //       CHECK:       %[[E1:.*]] = tensor.extract %[[SECOND]]#1[] : tensor<index>
 //       CHECK:       math.exp
-//       CHECK:       tensor.extract_slice %[[GU]][%[[E1]], 0, 0]
-//       CHECK:       tensor.extract_slice %[[DN]][%[[E1]], 0, 0]
-//       CHECK:       %[[SUM:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64xf32>, tensor<64xf32>)
-//       CHECK:       %[[OUT_ROW:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<64xf32>) outs(%{{.*}} : tensor<64xbf16>)
-//       CHECK:       %[[NEXT:.*]] = tensor.insert_slice %[[OUT_ROW]] into %[[ACC]][%[[B]], %[[S]], 0] [1, 1, 64] [1, 1, 1]
-//       CHECK:       scf.yield %[[NEXT]]
+//       CHECK:       scf.yield
+// Each expert: the tokens routed to it, their count, their rows.
+//       CHECK:     %[[SUM:.*]] = scf.for %[[E:[a-z0-9]+]] = %{{.*}} to %c3{{.*}} step %{{.*}} iter_args(%[[SUM_ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<?x64xf32>)
+//       CHECK:       %[[ROUTE:.*]]:3 = scf.for {{.*}} -> (tensor<?xindex>, tensor<?xf32>, index)
+//       CHECK:         tensor.extract %[[TABLES]]#0
+//       CHECK:         arith.cmpi eq, %{{.*}}, %[[E]] : index
+//       CHECK:       %[[USED:.*]] = arith.cmpi ugt, %[[ROUTE]]#2
+//       CHECK:       scf.if %[[USED]] -> (tensor<?x64xf32>)
+//       CHECK:         %[[SCALED:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x64xbf16>)
+//       CHECK:           tensor.extract %[[ROUTE]]#0
+//       CHECK:           tensor.extract %[[SEQ]]
+//       CHECK:         %[[GU_E:.*]] = tensor.extract_slice %[[GU]][%[[E]], 0, 0] [1, 64, 64] [1, 1, 1] : tensor<3x64x64xbf16> to tensor<64x64xbf16>
+//       CHECK:         linalg.generic
+//  CHECK-SAME:             iterator_types = ["parallel", "reduction", "parallel"]
+//  CHECK-SAME:             ins(%[[SCALED]], %[[GU_E]] : tensor<?x64xbf16>, tensor<64x64xbf16>)
+//       CHECK:         %[[DN_E:.*]] = tensor.extract_slice %[[DN]][%[[E]], 0, 0] [1, 32, 64] [1, 1, 1] : tensor<3x32x64xbf16> to tensor<32x64xbf16>
+//       CHECK:         linalg.generic
+//  CHECK-SAME:             iterator_types = ["parallel", "reduction", "parallel"]
+//  CHECK-SAME:             ins(%{{.*}}, %[[DN_E]] : tensor<?x32xbf16>, tensor<32x64xbf16>)
+// Each routed row is added to its token's sum.
+//       CHECK:         scf.for {{.*}} iter_args(%[[ROWS:[a-z0-9_]+]] = %[[SUM_ACC]])
+//       CHECK:           %[[TOKEN:.*]] = tensor.extract %[[ROUTE]]#0
+//       CHECK:           tensor.extract_slice %[[ROWS]][%[[TOKEN]], 0] [1, 64] [1, 1]
+//       CHECK:           %[[ADDED:.*]] = linalg.generic
+//       CHECK:           tensor.insert_slice %[[ADDED]] into %[[ROWS]][%[[TOKEN]], 0] [1, 64] [1, 1]
+//       CHECK:       } else {
+//       CHECK:         scf.yield %[[SUM_ACC]]
+//       CHECK:     %[[SEQ_OUT:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x64xf32>) outs(%{{.*}} : tensor<?x64xbf16>)
+//       CHECK:     %[[NEXT:.*]] = tensor.insert_slice %[[SEQ_OUT]] into %[[ACC]][%[[B]], 0, 0] [1, %{{.*}}, 64] [1, 1, 1]
+//       CHECK:     scf.yield %[[NEXT]]
 // The shared expert, then the sum.
 //       CHECK:   linalg.generic {{.*}} ins(%[[X]], %[[SG]] :
 //       CHECK:   linalg.generic {{.*}} ins(%[[X]], %[[SU]] :
@@ -74,7 +90,7 @@ func.func @moe_top2_routes_each_token(%x: tensor<?x?x64xbf16>, %router: tensor<3
 // Top-1 routing searches once, with nothing to exclude.
 // CHECK-LABEL: func.func @moe_top1_searches_once
 //       CHECK:   scf.for
-//       CHECK:     scf.for
+//       CHECK:     scf.for {{.*}} -> (tensor<?x1xindex>, tensor<?x1xf32>)
 //       CHECK:       linalg.generic
 //  CHECK-SAME:           ins(%{{.*}} : tensor<3xf32>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<index>)
 //   CHECK-NOT:         arith.cmpi ne
