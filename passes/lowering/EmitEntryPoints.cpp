@@ -128,13 +128,6 @@ struct EmitEntryPoints
       if (failed(emitWrapper(module, entry)))
         return signalPassFailure();
     }
-    // Only the llama4c_* functions are the shared object's interface;
-    // everything else (entry bodies, per-layer functions) stays internal.
-    auto internal =
-        LLVM::LinkageAttr::get(&getContext(), LLVM::Linkage::Internal);
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func.isPrivate() && !func.isExternal())
-        func->setAttr("llvm.linkage", internal);
   }
 
   LogicalResult emitWrapper(ModuleOp module, func::FuncOp entry) {

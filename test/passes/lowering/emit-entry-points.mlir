@@ -6,12 +6,9 @@
 // each pointer in a row-major descriptor cast to the memref F expects (sizes
 // from batch, seq and, for a global layer's cache, cache_slots), calls F,
 // copies its logits to call->logits and returns 0. Weights are read at their
-// `llama4.weight` index, caches in argument order. F becomes private with
-// internal linkage.
+// `llama4.weight` index, caches in argument order. F becomes private.
 // CHECK-LABEL: func.func private @prefill(
-//  CHECK-SAME:   attributes {llvm.linkage = #llvm.linkage<internal>}
 // CHECK-LABEL: func.func private @decode(
-//  CHECK-SAME:   attributes {llvm.linkage = #llvm.linkage<internal>}
 // CHECK-LABEL: func.func @llama4c_prefill(
 //  CHECK-SAME:   %[[CALL:[a-z0-9]+]]: !llvm.ptr) -> i32
 //       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, ptr, i64)>
