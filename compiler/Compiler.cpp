@@ -5,6 +5,7 @@
 #include "compiler/Packaging.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
+#include "compiler/TileSchedule.h"
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 
@@ -84,11 +85,13 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
         (llvm::Twine("--emit ") + phase.emitName + " (" + phase.description +
          ") is not available yet")
             .str());
-  if (!options.pipelinePath.empty())
-    return llvm::make_error<NotAvailableError>(
-        "--pipeline " + options.pipelinePath +
-        ": tile schedules are not available yet (they come with the "
-        "lowering passes)");
+  TileSchedule schedule;
+  if (!options.pipelinePath.empty()) {
+    llvm::Expected<TileSchedule> read = readTileSchedule(options.pipelinePath);
+    if (!read)
+      return read.takeError();
+    schedule = *read;
+  }
 
   DialectRegistry registry;
   registerLlama4cDialects(registry);
@@ -105,7 +108,7 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
                              "verify: " + errors.message);
 
   PassManager pm(&context);
-  buildLlama4Pipeline(pm, options);
+  buildLlama4Pipeline(pm, options, schedule);
   if (failed(pm.run(*module)))
     return llvm::createStringError(options.configPath + ": " + errors.message);
 

@@ -46,10 +46,13 @@ static void buildFrontendPipeline(OpPassManager &pm) {
 }
 
 /// The verified module -> LLVM dialect for the host CPU.
-static void buildCpuLoweringPipeline(OpPassManager &pm) {
+static void buildCpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule) {
   // 1. Model blocks become linalg on tensors, computing in f32 and rounding
   //    where transformers rounds.
-  pm.addPass(createLlama4ConvertToLinalgPass());
+  Llama4ConvertToLinalgPassOptions toLinalg;
+  toLinalg.attentionKeyBlock = schedule.attentionKeyBlock;
+  pm.addPass(createLlama4ConvertToLinalgPass(toLinalg));
   // 2. Weights become entry-function arguments (the manifest keeps their
   //    names); residual adds become linalg maps.
   pm.addPass(createLlama4OutlineWeightsPass());
@@ -59,18 +62,22 @@ static void buildCpuLoweringPipeline(OpPassManager &pm) {
   // 3. Tensors become buffers; entry functions take identity-layout
   //    memrefs so that the runtime can hand in plain pointers. The caches
   //    are updated in place; canonicalisation exposes that, so that their
-  //    results fold to the arguments.
+  //    results fold to the arguments. The online softmax's key-block loops
+  //    carry fresh running maxima and sums from one block to the next.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
   // 4. The exported C ABI (abi.h) around the entry functions, then drop the
   //    cache results that alias their arguments, and free every temporary.
+  //    Nothing but the ABI is exported.
   pm.addPass(createLlama4EmitEntryPointsPass());
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createLlama4HideInternalFunctionsPass());
   // 5. Loops, then LLVM. The nn.Linear products become register-tiled
   //    vector loops; copies become loops too, so that the model needs
   //    nothing beyond libc and libm.
@@ -109,11 +116,12 @@ static void buildCpuLoweringPipeline(OpPassManager &pm) {
 }
 
 void llama4c::buildLlama4Pipeline(OpPassManager &pm,
-                                  const CompileOptions &options) {
+                                  const CompileOptions &options,
+                                  const TileSchedule &schedule) {
   buildFrontendPipeline(pm);
   if (options.emit == Phase::Llama4)
     return;
-  buildCpuLoweringPipeline(pm);
+  buildCpuLoweringPipeline(pm, schedule);
 }
 
 void llama4c::registerLlama4Pipelines() {
@@ -126,6 +134,6 @@ void llama4c::registerLlama4Pipelines() {
       "The frontend pipeline, then the lowering to LLVM for the host CPU",
       [](OpPassManager &pm) {
         buildFrontendPipeline(pm);
-        buildCpuLoweringPipeline(pm);
+        buildCpuLoweringPipeline(pm, TileSchedule());
       });
 }

@@ -4,14 +4,17 @@
 #define LLAMA4C_COMPILER_PIPELINE_H
 
 #include "compiler/CompileOptions.h"
+#include "compiler/TileSchedule.h"
 
 #include "mlir/Pass/PassManager.h"
 
 namespace llama4c {
 
 /// Appends the passes that take a freshly built llama4 module to the phase
-/// `options.emit`. This is the only place where pass order is written down.
-void buildLlama4Pipeline(mlir::OpPassManager &pm, const CompileOptions &options);
+/// `options.emit`, tiled as `schedule` says. This is the only place where
+/// pass order is written down.
+void buildLlama4Pipeline(mlir::OpPassManager &pm, const CompileOptions &options,
+                         const TileSchedule &schedule);
 
 /// Registers the pipelines above as named pipelines for llama4-opt
 /// (`--llama4-frontend-pipeline`).

@@ -26,9 +26,14 @@ namespace {
 
 struct ConvertLlama4ToLinalg
     : llama4c::impl::Llama4ConvertToLinalgPassBase<ConvertLlama4ToLinalg> {
+  using Llama4ConvertToLinalgPassBase::Llama4ConvertToLinalgPassBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    llama4c::populateAttentionToLinalgPatterns(patterns);
+    if (attentionKeyBlock < 1) {
+      getOperation()->emitError("attention-key-block must be at least 1");
+      return signalPassFailure();
+    }
+    llama4c::populateAttentionToLinalgPatterns(patterns, attentionKeyBlock);
     llama4c::populateKvCacheToLinalgPatterns(patterns);
     llama4c::populateMoeToLinalgPatterns(patterns);
     llama4c::populateNormsToLinalgPatterns(patterns);

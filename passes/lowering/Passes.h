@@ -25,7 +25,8 @@ namespace llama4c {
 #include "passes/lowering/Passes.h.inc"
 
 /// Patterns of each op family; ConvertLlama4ToLinalg uses them all.
-void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                       int64_t keyBlock);
 void populateKvCacheToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMoeToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateNormsToLinalgPatterns(mlir::RewritePatternSet &patterns);

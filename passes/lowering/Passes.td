@@ -6,6 +6,11 @@
 include "mlir/Pass/PassBase.td"
 
 def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
+  let options = [
+    Option<"attentionKeyBlock", "attention-key-block", "int64_t",
+           /*default=*/"128",
+           "Keys per block of attention's online softmax">,
+  ];
   let summary = "Rewrites llama4 ops into linalg, tensor, arith and math ops.";
   let description = [{
     Each llama4 op becomes linalg.generic ops on tensors that compute in f32
@@ -71,6 +76,19 @@ def Llama4EmitEntryPointsPass : Pass<"llama4-emit-entry-points", "::mlir::Module
     "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
   ];
+}
+
+def Llama4HideInternalFunctionsPass : Pass<"llama4-hide-internal-functions", "::mlir::ModuleOp"> {
+  let summary = "Gives every private function definition internal linkage.";
+  let description = [{
+    The exported `llama4c_*` functions are a model's whole interface. Every
+    other function defined in the module (entry bodies, layer functions,
+    helpers that bufferization and deallocation add) gets
+    `llvm.linkage = #llvm.linkage<internal>`, so that LLVM may inline or
+    drop it and the shared object exports nothing else. Runs after the last
+    pass that adds functions.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def Llama4CopiesToLinalgPass : Pass<"llama4-copies-to-linalg"> {

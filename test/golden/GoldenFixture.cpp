@@ -22,7 +22,8 @@ std::vector<std::string> fixtureNames() {
 }
 
 std::string fixtureDir(const std::string &name) {
-  return std::string(LLAMA4C_GOLDEN_FIXTURES_DIR) + "/" + name;
+  return std::string(LLAMA4C_GOLDEN_FIXTURES_DIR) + "/" +
+         name.substr(0, name.find("__"));
 }
 
 Expected<std::unique_ptr<LoadedModel>> loadModel(const std::string &name) {

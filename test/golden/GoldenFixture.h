@@ -21,10 +21,12 @@
 
 namespace llama4c::golden {
 
-/// Every fixture folder under test/golden/fixtures, as CMake found them.
+/// Every compiled model, as CMake named them: FIXTURE for each folder
+/// under test/golden/fixtures, FIXTURE__SCHEDULE for each tile schedule
+/// under test/golden/schedules.
 std::vector<std::string> fixtureNames();
 
-/// test/golden/fixtures/NAME.
+/// test/golden/fixtures/FIXTURE for the model NAME.
 std::string fixtureDir(const std::string &name);
 
 using runtime::LoadedModel;

@@ -1,0 +1,57 @@
+//===- TileSchedule.cpp - Reading a tile schedule -------------------------===//
+//
+// LLVM's YAML I/O: unknown keys and values of the wrong type are errors
+// with their position, and no exceptions are involved.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/TileSchedule.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llama4c;
+
+template <> struct llvm::yaml::MappingTraits<TileSchedule> {
+  static void mapping(IO &io, TileSchedule &schedule) {
+    io.mapOptional("attention_key_block", schedule.attentionKeyBlock);
+  }
+  static std::string validate(IO &, TileSchedule &schedule) {
+    if (schedule.attentionKeyBlock < 1)
+      return "attention_key_block must be at least 1";
+    return "";
+  }
+};
+
+namespace {
+/// The first diagnostic of the YAML reader, as "path:line:col: message".
+struct FirstDiagnostic {
+  std::string message;
+  static void handle(const llvm::SMDiagnostic &diagnostic, void *context) {
+    auto *self = static_cast<FirstDiagnostic *>(context);
+    if (!self->message.empty())
+      return;
+    llvm::raw_string_ostream os(self->message);
+    os << diagnostic.getFilename() << ":" << diagnostic.getLineNo() << ":"
+       << diagnostic.getColumnNo() + 1 << ": " << diagnostic.getMessage();
+  }
+};
+} // namespace
+
+llvm::Expected<TileSchedule> llama4c::readTileSchedule(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file)
+    return llvm::createStringError(file.getError(), path + ": cannot read: " +
+                                                        file.getError().message());
+  TileSchedule schedule;
+  FirstDiagnostic diagnostic;
+  llvm::yaml::Input input((*file)->getMemBufferRef(), nullptr,
+                          &FirstDiagnostic::handle, &diagnostic);
+  input >> schedule;
+  if (input.error())
+    return llvm::createStringError(input.error(), diagnostic.message);
+  return schedule;
+}
