@@ -40,7 +40,14 @@ Expected<MappedFile> MappedFile::open(const std::string &path) {
   size_t length = size_t(info.st_size);
   void *bytes = nullptr;
   if (length > 0) {
-    bytes = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
+    // Populated up front: a forward pass reads (nearly) every weight, and
+    // faulting them in one page at a time from inside the first prefill
+    // costs more than one sequential read here.
+    int flags = MAP_SHARED;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    bytes = ::mmap(nullptr, length, PROT_READ, flags, fd, 0);
     if (bytes == MAP_FAILED) {
       int error = errno;
       ::close(fd);
