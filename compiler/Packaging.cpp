@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -145,7 +146,8 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 }
 
 /// Links `object` into the shared object `output` with the C compiler
-/// driver, which knows where libc and libm live.
+/// driver, which knows where libc and libm live, and LLVM's OpenMP
+/// runtime, found at load time through the rpath.
 static llvm::Error linkSharedObject(llvm::StringRef object,
                                     llvm::StringRef output) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
@@ -155,8 +157,9 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
     return llvm::createStringError(
         "cannot link " + output + ": no C compiler driver (cc) on PATH");
   std::string errorMessage;
-  llvm::SmallVector<llvm::StringRef> args = {*driver, "-shared", "-o", output,
-                                             object, "-lm"};
+  llvm::SmallVector<llvm::StringRef> args = {
+      *driver, "-shared", "-o", output, object, "-lm",
+      "-L" LLAMA4C_LIBOMP_DIR, "-lomp", "-Wl,-rpath," LLAMA4C_LIBOMP_DIR};
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &errorMessage);
   if (status != 0)
@@ -171,6 +174,7 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
                                        const CompileOptions &options) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context, "llama4c-model");

@@ -20,7 +20,9 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
@@ -78,10 +80,19 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createLlama4HideInternalFunctionsPass());
-  // 5. Loops, then LLVM. The nn.Linear products become register-tiled
-  //    vector loops; copies become loops too, so that the model needs
-  //    nothing beyond libc and libm.
-  pm.addPass(createLlama4TileContractionsPass());
+  // 5. Loops, then LLVM. The matmuls become register-tiled vector loops,
+  //    their outer loop split between threads by OpenMP; copies become
+  //    loops too, so that the model needs nothing beyond libc, libm and
+  //    libomp.
+  Llama4TileContractionsPassOptions tiles;
+  tiles.weightBlockBytes = schedule.cpuWeightBlockBytes;
+  tiles.parallelWeightBytes = schedule.cpuParallelWeightBytes;
+  pm.addPass(createLlama4TileContractionsPass(tiles));
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // The OpenMP conversion wraps each loop body in a memref.alloca_scope,
+  // whose single-block region the lowering to control flow would break;
+  // the tiles allocate nothing, so canonicalisation inlines the scopes.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createLlama4CopiesToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   // Subviews and reshapes become explicit offset and stride arithmetic
@@ -110,6 +121,7 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -17,10 +17,17 @@ using namespace llama4c;
 template <> struct llvm::yaml::MappingTraits<TileSchedule> {
   static void mapping(IO &io, TileSchedule &schedule) {
     io.mapOptional("attention_key_block", schedule.attentionKeyBlock);
+    io.mapOptional("cpu_weight_block_bytes", schedule.cpuWeightBlockBytes);
+    io.mapOptional("cpu_parallel_weight_bytes",
+                   schedule.cpuParallelWeightBytes);
   }
   static std::string validate(IO &, TileSchedule &schedule) {
     if (schedule.attentionKeyBlock < 1)
       return "attention_key_block must be at least 1";
+    if (schedule.cpuWeightBlockBytes < 1)
+      return "cpu_weight_block_bytes must be at least 1";
+    if (schedule.cpuParallelWeightBytes < 0)
+      return "cpu_parallel_weight_bytes must not be negative";
     return "";
   }
 };

@@ -5,6 +5,7 @@
 // compile --pipeline FILE.yaml` overrides them, e.g.
 //
 //   attention_key_block: 64
+//   cpu_weight_block_bytes: 65536
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,11 @@ struct TileSchedule {
   /// Keys per block of attention's online softmax: the scores held at once
   /// are [query heads of a KV head, tokens, this].
   int64_t attentionKeyBlock = 128;
+  /// Bytes of weight rows that every row of activations passes over before
+  /// the next block (CPU matmuls).
+  int64_t cpuWeightBlockBytes = 128 * 1024;
+  /// Weights at least this large are split between threads (CPU).
+  int64_t cpuParallelWeightBytes = 64 * 1024;
 };
 
 /// The schedule in the YAML file at `path`: a mapping of the keys above,

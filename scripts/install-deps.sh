@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build ccache python3
-  clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   zlib1g-dev libzstd-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
 )

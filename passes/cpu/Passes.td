@@ -6,6 +6,18 @@
 include "mlir/Pass/PassBase.td"
 
 def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
+  let options = [
+    Option<"weightBlockBytes", "weight-block-bytes", "int64_t",
+           /*default=*/"131072",
+           "Bytes of W rows that every row of x passes over before the next "
+           "block: well inside an L2, and small enough that a layer's "
+           "weights make blocks for every thread">,
+    Option<"parallelWeightBytes", "parallel-weight-bytes", "int64_t",
+           /*default=*/"65536",
+           "Weights at least this large (and static) are split between "
+           "threads; smaller products, and attention's dynamic ones, are not "
+           "worth a fork">,
+  ];
   let summary = "Register-tiles the products x * W into vector loops.";
   let description = [{
     Runs on buffers. Each linalg.generic computing
@@ -23,6 +35,9 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
       in cache while every row of x passes over them; 8-wide and 1-wide
       strips take the leftover columns.
 
+    The outer loop (W blocks, or wide column strips) is an scf.parallel
+    when W is static and large enough, for the OpenMP lowering to split
+    between threads: each thread writes its own columns of the output.
     Leftover rows use 1-row tiles, so any shape is computed. The [out, in]
     form reassociates the sum over k (8 partial sums per output): the same
     freedom transformers' BLAS kernels take, about 1e-7 relative in f32.
@@ -32,9 +47,9 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
     ```mlir
     linalg.generic {indexing_maps = [(n, m, k) -> (m, k), (n, m, k) -> (n, k),
                                      (n, m, k) -> (m, n)], ...}
-        ins(%x, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%out : memref<?x96xf32>)
+        ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
     // becomes
-    scf.for %n0 = %c0 to %c96 step %c96 {          // L2 blocks of W
+    scf.parallel (%n0) = (%c0) to (%c1024) step (%c512) {  // blocks of W
       scf.for %m = %c0 to %rows4 step %c4 {        // 4 rows of x
         scf.for %n = %n0 to %pairs step %c2 {      // 2 rows of W
           %acc:8 = scf.for %k = %c0 to %c64 step %c8 iter_args(...) {

@@ -32,8 +32,6 @@ constexpr int64_t kTileCols = 2;
 /// A register tile of an [in, out] product: rows of x by 2 vectors of W
 /// columns, 8 accumulators again.
 constexpr int64_t kStripVectors = 2;
-/// Rows of W walked by every row of x before moving on: half an L2.
-constexpr int64_t kWeightBlockBytes = 512 * 1024;
 
 /// How W is laid out: nn.Linear's [out, in] (rows of W run along k), or
 /// the MoE experts' [in, out] (rows run along n).
@@ -129,8 +127,12 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
 /// Builds the loops of one contraction in place of its linalg.generic.
 class TileEmitter {
 public:
-  TileEmitter(OpBuilder &b, Location loc, const Contraction &c)
-      : b(b), loc(loc), c(c) {}
+  /// Rows of W are walked in blocks of `weightBlockBytes`; weights of at
+  /// least `parallelWeightBytes` are split between threads.
+  TileEmitter(OpBuilder &b, Location loc, const Contraction &c,
+              int64_t weightBlockBytes, int64_t parallelWeightBytes)
+      : b(b), loc(loc), c(c), weightBlockBytes(weightBlockBytes),
+        parallelWeightBytes(parallelWeightBytes) {}
 
   void emit() {
     auto xType = cast<MemRefType>(c.x.getType());
@@ -166,6 +168,22 @@ private:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(forOp.getBody()->getTerminator());
     body(forOp.getInductionVar());
+  }
+  /// loop(), as an scf.parallel when the weight is worth splitting between
+  /// threads.
+  void outerLoop(Value begin, Value end, int64_t step,
+                 function_ref<void(Value)> body) {
+    auto wType = cast<MemRefType>(c.weight.getType());
+    if (!wType.hasStaticShape() ||
+        wType.getNumElements() * wType.getElementTypeBitWidth() / 8 <
+            parallelWeightBytes)
+      return loop(begin, end, step, body);
+    auto parallel = scf::ParallelOp::create(b, loc, ValueRange{begin},
+                                            ValueRange{end},
+                                            ValueRange{index(step)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(parallel.getBody()->getTerminator());
+    body(parallel.getInductionVars().front());
   }
   /// An scf.for over [begin, end) carrying `init`: `body(i, carried)`
   /// returns the next values. Returns the final ones.
@@ -230,9 +248,9 @@ private:
         c.depth *
         cast<MemRefType>(c.weight.getType()).getElementTypeBitWidth() / 8;
     int64_t block = std::max<int64_t>(
-        kTileCols, kWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) /
+        kTileCols, weightBlockBytes / std::max<int64_t>(bytesPerRow, 1) /
                        kTileCols * kTileCols);
-    loop(index(0), cols, block, [&](Value colBegin) {
+    outerLoop(index(0), cols, block, [&](Value colBegin) {
       Value colEnd =
           arith::MinUIOp::create(b, loc, plus(colBegin, block), cols);
       tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
@@ -304,7 +322,7 @@ private:
     Value wideEnd = wholeTilesEnd(index(0), cols, stripWidth);
     Value narrowEnd = wholeTilesEnd(wideEnd, cols, kLanes);
     auto strips = [&](Value begin, Value end, int64_t vectors, int64_t lanes) {
-      loop(begin, end, vectors * lanes, [&](Value col) {
+      outerLoop(begin, end, vectors * lanes, [&](Value col) {
         tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
           emitOuterProductTile(row, tileRows, col, vectors, lanes);
         });
@@ -353,12 +371,14 @@ private:
   OpBuilder &b;
   Location loc;
   const Contraction &c;
+  int64_t weightBlockBytes, parallelWeightBytes;
   SmallVector<Value> outerIndices;
   Value rows;
 };
 
 struct TileContractions
     : llama4c::impl::Llama4TileContractionsPassBase<TileContractions> {
+  using Llama4TileContractionsPassBase::Llama4TileContractionsPassBase;
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, Contraction>> found;
     getOperation()->walk([&](linalg::GenericOp op) {
@@ -367,7 +387,9 @@ struct TileContractions
     });
     for (auto &[op, contraction] : found) {
       OpBuilder b(op);
-      TileEmitter(b, op.getLoc(), contraction).emit();
+      TileEmitter(b, op.getLoc(), contraction, weightBlockBytes,
+                  parallelWeightBytes)
+          .emit();
       op.erase();
     }
   }

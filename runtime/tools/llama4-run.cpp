@@ -3,7 +3,7 @@
 //   llama4-run MODEL.so --weights DIR --prompt-ids 1,2,3 [--prompt-ids 4,5]
 //              [--max-new-tokens N] [--temperature T] [--top-k K]
 //              [--top-p P] [--seed S] [--max-prompt-tokens N]
-//              [--dump-logits FILE]
+//              [--threads N] [--dump-logits FILE]
 //
 // argv -> RunArguments -> Model::open, Checkpoint::open, BoundWeights::bind
 // -> generate() -> the new ids of each row and the throughput on stdout.
@@ -47,6 +47,8 @@ checkpoint in DIR, and generates new tokens for each prompt.
                          (default 1)
   --seed S               sampling seed (default 0)
   --max-prompt-tokens N  refuse prompts longer than N tokens
+  --threads N            threads the model's matmuls use (default: every
+                         core, or OMP_NUM_THREADS)
   --dump-logits FILE     write the ids and every logit to FILE (safetensors)
   --help                 print this message
 )";
@@ -57,6 +59,8 @@ struct RunArguments {
   std::string weights;
   std::vector<std::vector<int64_t>> prompts;
   std::string dumpLogits;
+  /// OMP_NUM_THREADS for the model's OpenMP runtime; empty to leave it.
+  std::string threads;
   GenerateOptions generate;
 };
 
@@ -128,7 +132,8 @@ Expected<RunArguments> parseArguments(int argc, char **argv) {
     static const char *const kFlags[] = {
         "--weights",     "--prompt-ids",  "--max-new-tokens",
         "--temperature", "--top-k",       "--top-p",
-        "--seed",        "--dump-logits", "--max-prompt-tokens"};
+        "--seed",        "--dump-logits", "--max-prompt-tokens",
+        "--threads"};
     if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
         std::end(kFlags))
       return Error("unknown option " + flag + " (see --help)");
@@ -177,6 +182,11 @@ Expected<RunArguments> parseArguments(int argc, char **argv) {
       if (!count(seed))
         return bad("a non-negative integer");
       options.seed = uint64_t(seed);
+    } else if (flag == "--threads") {
+      int64_t threads = 0;
+      if (!count(threads) || threads == 0 || threads > 4096)
+        return bad("a thread count from 1 to 4096");
+      args.threads = value;
     } else if (flag == "--temperature") {
       if (!number(options.sampling.temperature))
         return bad("a number");
@@ -251,6 +261,9 @@ int main(int argc, char **argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  // Read by the OpenMP runtime when the model loads it, below.
+  if (!args->threads.empty())
+    ::setenv("OMP_NUM_THREADS", args->threads.c_str(), /*overwrite=*/1);
   try {
     if (Expected<void> done = run(*args); !done)
       return fail(done.error().message());

@@ -150,6 +150,10 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
       "'99999999999999999999'");
   expectError(withModel({"--prompt-ids", "1", "--max-prompt-tokens", "0"}),
               "--max-prompt-tokens: expected a positive integer, got '0'");
+  expectError(withModel({"--prompt-ids", "1", "--threads", "0"}),
+              "--threads: expected a thread count from 1 to 4096, got '0'");
+  expectError(withModel({"--prompt-ids", "1", "--threads=two"}),
+              "--threads: expected a thread count from 1 to 4096, got 'two'");
   expectError({fakeModel(), "--prompt-ids", "1"}, "--weights DIR is required");
   expectError(withModel({}), "at least one --prompt-ids is required");
   expectError(withModel({"other.so"}),

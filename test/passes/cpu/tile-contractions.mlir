@@ -1,23 +1,25 @@
 // RUN: llama4-opt %s --split-input-file --llama4-tile-contractions | FileCheck %s
+// RUN: llama4-opt %s --split-input-file --llama4-tile-contractions="weight-block-bytes=160 parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
 
 // The nn.Linear form, as buildLinearF32 writes it (loops n, m, k): blocks of
-// W rows, 4-row tiles of x then single rows, 2-column tiles then single
+// W rows (512 rows of 256 bytes: 128 KiB), split between threads as W is
+// 256 KiB; 4-row tiles of x then single rows, 2-column tiles then single
 // columns; 8 accumulators of 8 lanes in the 4 x 2 tile, each x vector
 // feeding two FMAs; partial sums reduced and added to the output.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 // CHECK-LABEL: func.func @linear_f32
-//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xf32>, %[[W:[a-z0-9]+]]: memref<96x64xf32>, %[[OUT:[a-z0-9]+]]: memref<?x96xf32>
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xf32>, %[[W:[a-z0-9]+]]: memref<1024x64xf32>, %[[OUT:[a-z0-9]+]]: memref<?x1024xf32>
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   %[[M:.*]] = memref.dim %[[X]]
 //       CHECK:   %[[N:.*]] = memref.dim %[[W]]
-//       CHECK:   scf.for %[[COL0:[a-z0-9_]+]] = %{{.*}} to %[[N]] step %c2048
+//       CHECK:   scf.parallel (%[[COL0:[a-z0-9_]+]]) = (%{{.*}}) to (%[[N]]) step (%c512
 //       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
 //       CHECK:       scf.for %[[COL:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c2
 //       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-//       CHECK:           %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<96x64xf32>, vector<8xf32>
-//       CHECK:           %[[W1:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<96x64xf32>, vector<8xf32>
+//       CHECK:           %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<1024x64xf32>, vector<8xf32>
+//       CHECK:           %[[W1:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<1024x64xf32>, vector<8xf32>
 //       CHECK:           %[[X0:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x64xf32>, vector<8xf32>
 //       CHECK:           vector.fma %[[X0]], %[[W0]]
 //       CHECK:           vector.fma %[[X0]], %[[W1]]
@@ -34,9 +36,9 @@
 //       CHECK:     scf.for %{{.*}} to %[[M]] step %c1
 //       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
 //       CHECK:         scf.for {{.*}} -> (vector<8xf32>)
-func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<96x64xf32>, %out: memref<?x96xf32>) {
+func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%out : memref<?x96xf32>) {
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p fastmath<reassoc> : f32
@@ -49,12 +51,16 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<96x64xf32>, %out: memref<
 
 // bf16 operands are loaded as bf16 vectors and widened; leading dimensions
 // (batch) become plain loops around the tiles; a depth that is not a
-// multiple of 8 (20 = 16 + 4) ends in a scalar loop per tile.
+// multiple of 8 (20 = 16 + 4) ends in a scalar loop per tile. The weight
+// (240 bytes) is one serial block by default; with 160-byte blocks and no
+// size threshold (SMALL) it is split between threads in blocks of 4 rows
+// (2 rows of 40 bytes per tile column pair, rounded down to whole pairs).
 #x3 = affine_map<(n, b, s, k) -> (b, s, k)>
 #w3 = affine_map<(n, b, s, k) -> (n, k)>
 #o3 = affine_map<(n, b, s, k) -> (b, s, n)>
 // CHECK-LABEL: func.func @linear_bf16_batched_ragged_depth
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x?x20xbf16>, %[[W:[a-z0-9]+]]: memref<6x20xbf16>
+//   CHECK-NOT:   scf.parallel
 //       CHECK:   %[[B:.*]] = memref.dim %[[X]], %c0
 //       CHECK:   scf.for %[[BATCH:[a-z0-9_]+]] = %{{.*}} to %[[B]] step %c1
 //       CHECK:     memref.dim %[[X]], %c1
@@ -69,6 +75,8 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<96x64xf32>, %out: memref<
 //       CHECK:           arith.extf %[[XS]] : bf16 to f32
 //       CHECK:           arith.mulf
 //       CHECK:           arith.addf
+// SMALL-LABEL: func.func @linear_bf16_batched_ragged_depth
+//       SMALL:   scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%c4
 func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>,
     %out: memref<?x?x6xf32>) {
   linalg.generic {indexing_maps = [#x3, #w3, #o3],
@@ -143,8 +151,8 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
 // CHECK-COUNT-3: linalg.generic
 //     CHECK-NOT: vector.
 func.func @other_forms_are_left_alone(%v: memref<64xf32>, %m: memref<64x32xf32>,
-    %out: memref<32xf32>, %x: memref<?x64xf32>, %w: memref<96x64xf32>,
-    %ws: memref<96x64xf32, strided<[1, 96]>>, %y: memref<?x96xf32>) {
+    %out: memref<32xf32>, %x: memref<?x64xf32>, %w: memref<1024x64xf32>,
+    %ws: memref<1024x64xf32, strided<[1, 1024]>>, %y: memref<?x1024xf32>) {
   linalg.generic {indexing_maps = [#xk, #wkn, #on], iterator_types = ["reduction", "parallel"]}
       ins(%v, %m : memref<64xf32>, memref<64x32xf32>) outs(%out : memref<32xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
@@ -153,13 +161,13 @@ func.func @other_forms_are_left_alone(%v: memref<64xf32>, %m: memref<64x32xf32>,
     linalg.yield %s : f32
   }
   linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x64xf32>, memref<96x64xf32>) outs(%y : memref<?x96xf32>) {
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%y : memref<?x1024xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %s = arith.maximumf %a, %b : f32
     linalg.yield %s : f32
   }
   linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %ws : memref<?x64xf32>, memref<96x64xf32, strided<[1, 96]>>) outs(%y : memref<?x96xf32>) {
+      ins(%x, %ws : memref<?x64xf32>, memref<1024x64xf32, strided<[1, 1024]>>) outs(%y : memref<?x1024xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %p = arith.mulf %a, %b : f32
     %s = arith.addf %c, %p : f32
