@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Benchmark: GFLOP/s of the matmuls llama4c generates for the CPU against
+PyTorch (torch.nn.functional.linear / torch.matmul) on the same number of
+threads, and against the cores' FMA peak.
+
+    python3 bench/cpu_matmul.py [--threads 1] [--rows 128] [--out bench/cpu_matmul.json]
+
+Each case is one linalg.generic in the form the llama4 lowerings write,
+lowered by llama4-opt with the same CPU passes as a model (the register
+tiling of --llama4-tile-contractions, its outer loop split between threads
+by OpenMP, then loops and LLVM), compiled with clang -O3 -march=native as
+llama4c compiles a model for its host. Shapes
+are those of bench/cpu_decode.py's model for a 128-token prefill; the LM
+head is its largest matmul. Needs build/bin/llama4-opt, mlir-translate-22,
+clang-22, numpy and torch. Asserts only that both sides agree to 1e-4.
+"""
+import argparse
+import ctypes
+import json
+import os
+import pathlib
+import re
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LLVM_BIN = pathlib.Path("/usr/lib/llvm-22/bin")
+LLVM_LIB = pathlib.Path("/usr/lib/llvm-22/lib")
+
+# (name, k, n, layout): layout "out_in" is nn.Linear's [N, K] weight,
+# "in_out" an MoE expert's [K, N].
+CASES = [
+    ("attention q/o projection", 640, 640, "out_in"),
+    ("mlp gate/up", 640, 2560, "out_in"),
+    ("mlp down", 2560, 640, "out_in"),
+    ("lm head (largest)", 640, 32000, "out_in"),
+    ("expert gate_up", 640, 2560, "in_out"),
+    ("expert down", 1280, 640, "in_out"),
+]
+
+# Step 5 of compiler/Pipeline.cpp, for a function on plain buffers.
+PASSES = ",".join([
+    "llama4-tile-contractions", "convert-scf-to-openmp", "canonicalize",
+    "convert-linalg-to-loops", "lower-affine",
+    "convert-scf-to-cf", "expand-strided-metadata", "finalize-memref-to-llvm",
+    "convert-vector-to-llvm{reassociate-fp-reductions=1}",
+    "convert-math-to-llvm", "convert-arith-to-llvm", "convert-index-to-llvm",
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}", "convert-openmp-to-llvm",
+    "convert-cf-to-llvm", "reconcile-unrealized-casts",
+])
+
+
+def kernel_mlir(m, k, n, layout):
+    weight = f"memref<{n}x{k}xf32>" if layout == "out_in" else f"memref<{k}x{n}xf32>"
+    w_map = "(m, n, k) -> (n, k)" if layout == "out_in" else "(m, n, k) -> (k, n)"
+    return f"""
+func.func @matmul(%x: memref<{m}x{k}xf32>, %w: {weight}, %out: memref<{m}x{n}xf32>)
+    attributes {{llvm.emit_c_interface}} {{
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%out : memref<{m}x{n}xf32>)
+  linalg.generic {{indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<{w_map}>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}}
+      ins(%x, %w : memref<{m}x{k}xf32>, {weight}) outs(%out : memref<{m}x{n}xf32>) {{
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p fastmath<reassoc> : f32
+    linalg.yield %s : f32
+  }}
+  return
+}}
+"""
+
+
+def compile_kernel(directory, m, k, n, layout):
+    base = pathlib.Path(directory) / f"{layout}_{m}x{k}x{n}"
+    base.with_suffix(".mlir").write_text(kernel_mlir(m, k, n, layout))
+    subprocess.run([str(ROOT / "build/bin/llama4-opt"), str(base.with_suffix(".mlir")),
+                    f"--pass-pipeline=builtin.module({PASSES})",
+                    "-o", str(base.with_suffix(".llvm.mlir"))], check=True)
+    subprocess.run([str(LLVM_BIN / "mlir-translate"), "--mlir-to-llvmir",
+                    str(base.with_suffix(".llvm.mlir")), "-o", str(base.with_suffix(".ll"))],
+                   check=True)
+    so = base.with_suffix(".so")
+    subprocess.run(["clang-22", "-O3", "-march=native", "-shared", "-fPIC",
+                    "-Wno-override-module", str(base.with_suffix(".ll")), "-o", str(so),
+                    f"-L{LLVM_LIB}", "-lomp", f"-Wl,-rpath,{LLVM_LIB}"], check=True)
+    function = ctypes.CDLL(str(so)).matmul
+    function.argtypes = [ctypes.c_void_p] * 3
+    return function
+
+
+def best_seconds(run, repeats):
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_gflop_s(threads):
+    """`threads` cores' f32 FMA peak: 2 FMA pipes x vector lanes x 2 FLOPs
+    at the nominal clock (Zen 3 and recent Intel cores issue 2 FMAs per
+    cycle)."""
+    info = pathlib.Path("/proc/cpuinfo").read_text()
+    mhz = float(re.search(r"cpu MHz\s*:\s*([\d.]+)", info).group(1))
+    lanes = 16 if "avx512f" in info else 8 if "avx2" in info else 4
+    return threads * 2 * lanes * 2 * mhz / 1e3
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rows", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", default=str(ROOT / "bench/cpu_matmul.json"))
+    args = parser.parse_args()
+    # Read by each kernel's OpenMP runtime when it loads.
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    import torch
+    torch.set_num_threads(args.threads)
+    peak = peak_gflop_s(args.threads)
+    rng = np.random.default_rng(0)
+    operands = []
+    for name, k, n, layout in CASES:
+        x = rng.standard_normal((args.rows, k), dtype=np.float32)
+        w = rng.standard_normal((n, k) if layout == "out_in" else (k, n), dtype=np.float32)
+        operands.append((x, w))
+
+    # PyTorch first, before any kernel loads LLVM's OpenMP runtime: the two
+    # runtimes' idle threads spin and would slow each other down.
+    torch_seconds, references = [], []
+    for (name, k, n, layout), (x, w) in zip(CASES, operands):
+        tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+        torch_op = ((lambda: torch.nn.functional.linear(tx, tw)) if layout == "out_in"
+                    else (lambda: torch.matmul(tx, tw)))
+        torch_seconds.append(best_seconds(torch_op, args.repeats))
+        references.append(torch_op().numpy())
+
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        for (name, k, n, layout), (x, w), torch_s, reference in zip(
+                CASES, operands, torch_seconds, references):
+            m = args.rows
+            out = np.empty((m, n), dtype=np.float32)
+            kernel = compile_kernel(directory, m, k, n, layout)
+            ours_s = best_seconds(lambda: kernel(x.ctypes.data, w.ctypes.data, out.ctypes.data),
+                                  args.repeats)
+            error = float(np.abs(out - reference).max() / np.abs(reference).max())
+            assert error < 1e-4, f"{name}: relative error {error}"
+            flops = 2 * m * k * n
+            results.append({
+                "name": name, "m": m, "k": k, "n": n, "weight_layout": layout,
+                "llama4c_gflop_s": flops / ours_s / 1e9,
+                "torch_gflop_s": flops / torch_s / 1e9,
+                "ratio_to_torch": torch_s / ours_s,
+                "fraction_of_peak": flops / ours_s / 1e9 / peak,
+                "max_relative_error": error,
+            })
+    report = {"threads": args.threads, "peak_gflop_s": peak, "cases": results}
+    pathlib.Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{args.threads} thread(s): f32 FMA peak {peak:.1f} GFLOP/s; {args.rows} rows")
+    print(f"{'':26}{'M x K x N':>18}{'llama4c':>9}{'torch':>8}{'ratio':>7}{'of peak':>9}")
+    for r in results:
+        shape = f"{r['m']}x{r['k']}x{r['n']}"
+        print(f"{r['name']:26}{shape:>18}{r['llama4c_gflop_s']:9.1f}{r['torch_gflop_s']:8.1f}"
+              f"{r['ratio_to_torch']:7.2f}{r['fraction_of_peak']:9.0%}")
+
+
+if __name__ == "__main__":
+    main()
