@@ -32,6 +32,10 @@ constexpr int64_t kTileCols = 2;
 /// A register tile of an [in, out] product: rows of x by 2 vectors of W
 /// columns, 8 accumulators again.
 constexpr int64_t kStripVectors = 2;
+/// Columns of W a thread takes when a single row of x streams over it.
+constexpr int64_t kStreamColumns = 512;
+/// Rows of W read together per load and store of the output.
+constexpr int64_t kStreamRows = 4;
 
 /// How W is laid out: nn.Linear's [out, in] (rows of W run along k), or
 /// the MoE experts' [in, out] (rows run along n).
@@ -314,23 +318,71 @@ private:
 
   //===--- [in, out] weights: outer products along n --------------------===//
 
-  /// Strips of W columns, 16 then 8 then 1 wide; within a strip (which
-  /// stays in L1/L2) every row tile of x.
+  /// Whole 4-row tiles of x: strips of W columns, 16 then 8 then 1 wide,
+  /// each (kept in L1/L2) passed over by every row tile. Leftover rows
+  /// (all of them in a decode step) stream W instead.
   void emitOuterProducts() {
     Value cols = memref::DimOp::create(b, loc, c.weight, 1);
-    int64_t stripWidth = kStripVectors * kLanes;
-    Value wideEnd = wholeTilesEnd(index(0), cols, stripWidth);
-    Value narrowEnd = wholeTilesEnd(wideEnd, cols, kLanes);
-    auto strips = [&](Value begin, Value end, int64_t vectors, int64_t lanes) {
-      outerLoop(begin, end, vectors * lanes, [&](Value col) {
-        tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
-          emitOuterProductTile(row, tileRows, col, vectors, lanes);
+    Value rowTilesEnd = wholeTilesEnd(index(0), rows, kTileRows);
+    Value anyTile = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                          rowTilesEnd, index(0));
+    auto ifTiles = scf::IfOp::create(b, loc, anyTile);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifTiles.thenBlock()->getTerminator());
+      int64_t stripWidth = kStripVectors * kLanes;
+      Value wideEnd = wholeTilesEnd(index(0), cols, stripWidth);
+      Value narrowEnd = wholeTilesEnd(wideEnd, cols, kLanes);
+      auto strips = [&](Value begin, Value end, int64_t vectors,
+                        int64_t lanes) {
+        outerLoop(begin, end, vectors * lanes, [&](Value col) {
+          loop(index(0), rowTilesEnd, kTileRows, [&](Value row) {
+            emitOuterProductTile(row, kTileRows, col, vectors, lanes);
+          });
         });
-      });
-    };
-    strips(index(0), wideEnd, kStripVectors, kLanes);
-    strips(wideEnd, narrowEnd, 1, kLanes);
-    strips(narrowEnd, cols, 1, 1);
+      };
+      strips(index(0), wideEnd, kStripVectors, kLanes);
+      strips(wideEnd, narrowEnd, 1, kLanes);
+      strips(narrowEnd, cols, 1, 1);
+    }
+    loop(rowTilesEnd, rows, 1, [&](Value row) { emitStreamedRow(row, cols); });
+  }
+
+  /// One row of x against all of W, k outermost: W is read 4 rows at a
+  /// time as it lies in memory (a decode step's expert matrices are read
+  /// once and must stream at memory speed), the output row accumulating in
+  /// L1. Threads take chunks of 512 columns.
+  void emitStreamedRow(Value row, Value cols) {
+    Value depth = memref::DimOp::create(b, loc, c.weight, 0);
+    auto f32Vector = VectorType::get({kLanes}, b.getF32Type());
+    Value vectorEnd = wholeTilesEnd(index(0), cols, kLanes);
+    outerLoop(index(0), vectorEnd, kStreamColumns, [&](Value chunk) {
+      Value chunkEnd = arith::MinUIOp::create(
+          b, loc, plus(chunk, kStreamColumns), vectorEnd);
+      // `rowsOfW` rows of W per pass over the output chunk.
+      auto pass = [&](Value k, int64_t rowsOfW) {
+        SmallVector<Value> xValues;
+        for (int64_t j = 0; j < rowsOfW; ++j)
+          xValues.push_back(vector::BroadcastOp::create(
+              b, loc, f32Vector, load(c.x, rowIndices(row, plus(k, j)))));
+        loop(chunk, chunkEnd, kLanes, [&](Value col) {
+          SmallVector<Value> at = rowIndices(row, col);
+          Value sum = vector::LoadOp::create(b, loc, f32Vector, c.out, at);
+          for (int64_t j = 0; j < rowsOfW; ++j)
+            sum = vector::FMAOp::create(
+                b, loc, xValues[j], load(c.weight, {plus(k, j), col}, kLanes),
+                sum);
+          vector::StoreOp::create(b, loc, sum, c.out, at);
+        });
+      };
+      Value depthEnd = wholeTilesEnd(index(0), depth, kStreamRows);
+      loop(index(0), depthEnd, kStreamRows,
+           [&](Value k) { pass(k, kStreamRows); });
+      loop(depthEnd, depth, 1, [&](Value k) { pass(k, 1); });
+    });
+    // Columns beyond the last whole vector, one at a time.
+    loop(vectorEnd, cols, 1,
+         [&](Value col) { emitOuterProductTile(row, 1, col, 1, 1); });
   }
 
   /// out[row + i, col + v * lanes + l] += sum_k x[row + i, k] *

@@ -95,15 +95,23 @@ func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<
 // -----
 
 // An expert's [in, out] matrix (loops m, k, n, as the MoE lowering writes
-// them): 43 columns are strips of 16 (two vectors), then 8, then 1; in each,
-// 4-row tiles then single rows; x broadcast, one W row per k, the
-// accumulators added to the output as vectors.
+// them). When there are whole 4-row tiles of x, 43 columns are strips of
+// 16 (two vectors), then 8, then 1, each passed over by every 4-row tile:
+// x broadcast, one W row per k, the accumulators added to the output as
+// vectors. Leftover rows stream W 4 rows at a time (k outermost), 512-column
+// chunks at a time, the output row accumulating in memory; the 3 columns
+// past the last whole vector go one at a time.
 #xe = affine_map<(m, k, n) -> (m, k)>
 #we = affine_map<(m, k, n) -> (k, n)>
 #oe = affine_map<(m, k, n) -> (m, n)>
 // CHECK-LABEL: func.func @expert_in_out
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xbf16>, %[[W:[a-z0-9]+]]: memref<64x43xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x43xf32>
 //   CHECK-NOT:   linalg.generic
+//       CHECK:   %[[ROWS:.*]] = memref.dim %[[X]], %c0
+//       CHECK:   arith.remui %{{.*}}, %c4
+//       CHECK:   %[[TILES_END:.*]] = arith.subi %[[ROWS]]
+//       CHECK:   %[[ANY:.*]] = arith.cmpi ugt, %[[TILES_END]]
+//       CHECK:   scf.if %[[ANY]] {
 //       CHECK:   scf.for %[[COL:[a-z0-9_]+]] = %{{.*}} step %c16
 //       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
 //       CHECK:       scf.for %[[K:[a-z0-9_]+]] = {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
@@ -123,6 +131,26 @@ func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<
 //       CHECK:   scf.for %{{.*}} step %c1
 //       CHECK:       scf.for {{.*}} -> (vector<1xf32>, vector<1xf32>, vector<1xf32>, vector<1xf32>)
 //       CHECK:         vector.load %[[W]]{{.*}} : memref<64x43xbf16>, vector<1xbf16>
+//       CHECK:   scf.for %[[ROW1:[a-z0-9_]+]] = %[[TILES_END]] to %[[ROWS]] step %c1
+//       CHECK:     scf.for %[[CHUNK:[a-z0-9_]+]] = %{{.*}} step %c512
+//       CHECK:       scf.for %[[K1:[a-z0-9_]+]] = %{{.*}} step %c4
+//       CHECK:         %[[XB:.*]] = vector.broadcast
+// CHECK-COUNT-3:       vector.broadcast
+//       CHECK:         scf.for %[[C:[a-z0-9_]+]] = %[[CHUNK]] to %{{.*}} step %c8
+//       CHECK:           %[[OV:.*]] = vector.load %[[OUT]][%[[ROW1]], %[[C]]] : memref<?x43xf32>, vector<8xf32>
+//       CHECK:           %[[WV:.*]] = vector.load %[[W]][%[[K1]], %[[C]]] : memref<64x43xbf16>, vector<8xbf16>
+//       CHECK:           %[[WF:.*]] = arith.extf %[[WV]]
+//       CHECK:           %[[ACC1:.*]] = vector.fma %[[XB]], %[[WF]], %[[OV]]
+//       CHECK:           vector.fma %{{.*}}, %{{.*}}, %[[ACC1]]
+// CHECK-COUNT-2:         vector.fma
+//       CHECK:           vector.store %{{.*}}, %[[OUT]][%[[ROW1]], %[[C]]]
+// k past the last multiple of 4, one row of W per pass.
+//       CHECK:       scf.for %{{.*}} step %c1
+//       CHECK:         vector.broadcast
+//   CHECK-NOT:         vector.broadcast
+//       CHECK:         scf.for %{{.*}} step %c8
+//       CHECK:     scf.for %{{.*}} step %c1
+//       CHECK:       scf.for {{.*}} -> (vector<1xf32>)
 func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: memref<?x43xf32>) {
   linalg.generic {indexing_maps = [#xe, #we, #oe], iterator_types = ["parallel", "reduction", "parallel"]}
       ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>) {
