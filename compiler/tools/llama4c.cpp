@@ -55,7 +55,8 @@ static cl::opt<ComputeType> dtype(
     cl::sub(compileCommand), cl::cat(compileCategory));
 static cl::opt<std::string>
     pipelinePath("pipeline",
-                 cl::desc("YAML tile schedule overriding the target's"),
+                 cl::desc("YAML tile schedule overriding the default tile "
+                          "sizes (docs/design.md)"),
                  cl::value_desc("file.yaml"), cl::sub(compileCommand),
                  cl::cat(compileCategory));
 
