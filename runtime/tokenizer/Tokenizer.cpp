@@ -1,0 +1,463 @@
+//===- Tokenizer.cpp - Hugging Face tokenizer.json, byte-level BPE --------===//
+
+#include "runtime/tokenizer/Tokenizer.h"
+
+#include "runtime/safetensors/MappedFile.h"
+#include "runtime/safetensors/StrictJson.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+namespace llama4c::runtime {
+
+/// A compiled PCRE2 pattern with its match data.
+struct Tokenizer::Regex {
+  pcre2_code *code = nullptr;
+  ~Regex() { pcre2_code_free(code); }
+};
+
+namespace {
+
+/// GPT-2's byte-level alphabet: printable bytes stand for themselves, the
+/// others (controls, space, 127-160, 173) for U+0100 onwards, in order.
+const std::array<std::string, 256> &byteToText() {
+  static const std::array<std::string, 256> table = [] {
+    std::array<std::string, 256> text;
+    auto printable = [](int byte) {
+      return (byte >= '!' && byte <= '~') || (byte >= 0xA1 && byte <= 0xAC) ||
+             (byte >= 0xAE && byte <= 0xFF);
+    };
+    int next = 256;
+    for (int byte = 0; byte < 256; ++byte) {
+      int codePoint = printable(byte) ? byte : next++;
+      // Code points below U+0800 take one or two UTF-8 bytes.
+      if (codePoint < 0x80)
+        text[byte] = std::string(1, char(codePoint));
+      else
+        text[byte] = {char(0xC0 | (codePoint >> 6)),
+                      char(0x80 | (codePoint & 0x3F))};
+    }
+    return text;
+  }();
+  return table;
+}
+
+/// The inverse of byteToText, keyed by the character's UTF-8.
+const std::unordered_map<std::string, unsigned char> &textToByte() {
+  static const std::unordered_map<std::string, unsigned char> table = [] {
+    std::unordered_map<std::string, unsigned char> bytes;
+    for (int byte = 0; byte < 256; ++byte)
+      bytes.emplace(byteToText()[byte], static_cast<unsigned char>(byte));
+    return bytes;
+  }();
+  return table;
+}
+
+/// Length of the UTF-8 sequence starting with `lead` (1 for a stray byte).
+size_t utf8Length(unsigned char lead) {
+  if (lead >= 0xF0)
+    return 4;
+  if (lead >= 0xE0)
+    return 3;
+  if (lead >= 0xC0)
+    return 2;
+  return 1;
+}
+
+/// `bytes` with every invalid UTF-8 sequence replaced by U+FFFD.
+std::string lossyUtf8(const std::string &bytes) {
+  std::string text;
+  for (size_t i = 0; i < bytes.size();) {
+    auto lead = static_cast<unsigned char>(bytes[i]);
+    size_t length = utf8Length(lead);
+    bool valid = lead < 0x80 || (lead >= 0xC2 && lead <= 0xF4 &&
+                                 i + length <= bytes.size());
+    for (size_t k = 1; valid && k < length; ++k)
+      valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
+    if (valid) {
+      text.append(bytes, i, length);
+      i += length;
+    } else {
+      text += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return text;
+}
+
+/// `node[key]` if it is a JSON string.
+const Json *stringField(const Json &node, const char *key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_string() ? &*it : nullptr;
+}
+
+} // namespace
+
+Tokenizer::Tokenizer() = default;
+Tokenizer::Tokenizer(Tokenizer &&) noexcept = default;
+Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
+Tokenizer::~Tokenizer() = default;
+
+Expected<Tokenizer> Tokenizer::open(const std::string &path) {
+  Expected<MappedFile> file = MappedFile::open(path);
+  if (!file)
+    return file.error();
+  Expected<Json> parsed = parseStrictJson(
+      std::string_view(reinterpret_cast<const char *>(file->data()),
+                       file->size()),
+      path);
+  if (!parsed)
+    return parsed.error();
+  const Json &root = *parsed;
+  auto fail = [&](const std::string &field, const std::string &what) {
+    return Error(path + ": " + field + ": " + what);
+  };
+  if (!root.is_object())
+    return fail("(top level)", "expected an object");
+
+  Tokenizer tokenizer;
+  tokenizer.path = path;
+
+  // model: BPE with a vocabulary and merges.
+  auto model = root.find("model");
+  if (model == root.end() || !model->is_object())
+    return fail("model", "expected an object");
+  const Json *type = stringField(*model, "type");
+  if (!type || *type != "BPE")
+    return fail("model.type", "only \"BPE\" is supported");
+  auto vocab = model->find("vocab");
+  if (vocab == model->end() || !vocab->is_object())
+    return fail("model.vocab", "expected an object of token -> id");
+  auto addToken = [&](const std::string &token, const Json &idValue,
+                      const std::string &field) -> Expected<void> {
+    std::optional<uint64_t> id = jsonUnsigned(idValue);
+    if (!id || *id > uint64_t(std::numeric_limits<int32_t>::max()))
+      return fail(field, "expected a token id, got " + describeJson(idValue));
+    if (*id >= tokenizer.tokens.size()) {
+      tokenizer.tokens.resize(*id + 1);
+      tokenizer.isSpecial.resize(*id + 1);
+    }
+    tokenizer.tokens[*id] = token;
+    tokenizer.vocab[token] = int64_t(*id);
+    return {};
+  };
+  for (auto it = vocab->begin(); it != vocab->end(); ++it)
+    if (Expected<void> added =
+            addToken(it.key(), it.value(), "model.vocab." + quoteJson(it.key()));
+        !added)
+      return added.error();
+  if (auto flag = model->find("ignore_merges");
+      flag != model->end() && flag->is_boolean())
+    tokenizer.ignoreMerges = flag->get<bool>();
+  auto merges = model->find("merges");
+  if (merges == model->end() || !merges->is_array())
+    return fail("model.merges", "expected an array");
+  for (size_t rank = 0; rank < merges->size(); ++rank) {
+    const Json &merge = (*merges)[rank];
+    std::string key;
+    if (merge.is_string())
+      key = merge.get<std::string>();
+    else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+             merge[1].is_string())
+      key = merge[0].get<std::string>() + " " + merge[1].get<std::string>();
+    if (std::count(key.begin(), key.end(), ' ') != 1)
+      return fail("model.merges[" + std::to_string(rank) + "]",
+                  "expected \"left right\" or [left, right], got " +
+                      describeJson(merge));
+    tokenizer.mergeRanks.emplace(std::move(key), int64_t(rank));
+  }
+
+  // added_tokens: cut out of the text before anything else.
+  if (auto added = root.find("added_tokens"); added != root.end()) {
+    if (!added->is_array())
+      return fail("added_tokens", "expected an array");
+    tokenizer.addedByFirstByte.resize(256);
+    for (size_t i = 0; i < added->size(); ++i) {
+      const Json &entry = (*added)[i];
+      std::string field = "added_tokens[" + std::to_string(i) + "]";
+      const Json *content = entry.is_object() ? stringField(entry, "content")
+                                              : nullptr;
+      if (!content || content->get_ref<const std::string &>().empty())
+        return fail(field + ".content", "expected a non-empty string");
+      auto id = entry.find("id");
+      if (id == entry.end())
+        return fail(field + ".id", "missing");
+      const std::string &text = content->get_ref<const std::string &>();
+      if (Expected<void> ok = addToken(text, *id, field + ".id"); !ok)
+        return ok.error();
+      auto special = entry.find("special");
+      bool isSpecial = special != entry.end() && special->is_boolean() &&
+                       special->get<bool>();
+      tokenizer.isSpecial[tokenizer.vocab[text]] = isSpecial;
+      tokenizer.addedByFirstByte[static_cast<unsigned char>(text[0])]
+          .push_back({text, tokenizer.vocab[text], isSpecial});
+    }
+    for (auto &bucket : tokenizer.addedByFirstByte)
+      std::sort(bucket.begin(), bucket.end(),
+                [](const AddedToken &a, const AddedToken &b) {
+                  return a.content.size() > b.content.size();
+                });
+  }
+
+  if (auto normalizer = root.find("normalizer");
+      normalizer != root.end() && !normalizer->is_null())
+    return fail("normalizer", "normalizers are not supported (Llama 4 has "
+                              "none)");
+
+  // pre_tokenizer: Sequence[Split(Regex, Isolated), ByteLevel(no regex)].
+  auto pre = root.find("pre_tokenizer");
+  if (pre == root.end() || !pre->is_object())
+    return fail("pre_tokenizer", "expected an object");
+  const Json *splitPattern = nullptr;
+  bool byteLevel = false;
+  auto visit = [&](const Json &step, const std::string &field) -> Expected<void> {
+    const Json *stepType = stringField(step, "type");
+    if (stepType && *stepType == "Split") {
+      auto pattern = step.find("pattern");
+      const Json *behavior = stringField(step, "behavior");
+      auto invert = step.find("invert");
+      if (pattern == step.end() || !pattern->is_object() ||
+          !stringField(*pattern, "Regex"))
+        return fail(field + ".pattern", "expected {\"Regex\": ...}");
+      if (!behavior || *behavior != "Isolated" ||
+          (invert != step.end() && invert->is_boolean() && invert->get<bool>()))
+        return fail(field, "only the Isolated, non-inverted split is supported");
+      splitPattern = &(*pattern)["Regex"];
+      return {};
+    }
+    if (stepType && *stepType == "ByteLevel") {
+      auto useRegex = step.find("use_regex");
+      auto prefixSpace = step.find("add_prefix_space");
+      if ((useRegex != step.end() && useRegex->is_boolean() &&
+           useRegex->get<bool>()) ||
+          (prefixSpace != step.end() && prefixSpace->is_boolean() &&
+           prefixSpace->get<bool>()))
+        return fail(field, "only ByteLevel with use_regex and add_prefix_space "
+                           "false is supported");
+      byteLevel = true;
+      return {};
+    }
+    return fail(field + ".type", "unsupported pre-tokenizer " +
+                                     describeJson(stepType ? *stepType : step));
+  };
+  const Json *preType = stringField(*pre, "type");
+  if (preType && *preType == "Sequence") {
+    auto steps = pre->find("pretokenizers");
+    if (steps == pre->end() || !steps->is_array())
+      return fail("pre_tokenizer.pretokenizers", "expected an array");
+    for (size_t i = 0; i < steps->size(); ++i)
+      if (Expected<void> ok = visit((*steps)[i], "pre_tokenizer.pretokenizers[" +
+                                                     std::to_string(i) + "]");
+          !ok)
+        return ok.error();
+  } else if (Expected<void> ok = visit(*pre, "pre_tokenizer"); !ok) {
+    return ok.error();
+  }
+  if (!splitPattern || !byteLevel)
+    return fail("pre_tokenizer",
+                "expected a regex Split followed by ByteLevel");
+  const std::string &pattern = splitPattern->get_ref<const std::string &>();
+  int errorCode = 0;
+  PCRE2_SIZE errorOffset = 0;
+  tokenizer.split = std::make_unique<Regex>();
+  tokenizer.split->code = pcre2_compile(
+      reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+      PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr);
+  if (!tokenizer.split->code) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(errorCode, message, sizeof(message));
+    return fail("pre_tokenizer: Split.pattern.Regex",
+                "does not compile at offset " + std::to_string(errorOffset) +
+                    ": " + reinterpret_cast<const char *>(message));
+  }
+  pcre2_jit_compile(tokenizer.split->code, PCRE2_JIT_COMPLETE);
+
+  // post_processor: the single-sequence template's special tokens.
+  if (auto post = root.find("post_processor");
+      post != root.end() && !post->is_null()) {
+    const Json *postType = stringField(*post, "type");
+    if (!postType || *postType != "TemplateProcessing")
+      return fail("post_processor.type",
+                  "only TemplateProcessing is supported");
+    auto single = post->find("single");
+    if (single == post->end() || !single->is_array())
+      return fail("post_processor.single", "expected an array");
+    bool afterSequence = false;
+    for (size_t i = 0; i < single->size(); ++i) {
+      const Json &piece = (*single)[i];
+      std::string field = "post_processor.single[" + std::to_string(i) + "]";
+      if (piece.contains("Sequence")) {
+        afterSequence = true;
+        continue;
+      }
+      const Json *name = piece.contains("SpecialToken")
+                             ? stringField(piece["SpecialToken"], "id")
+                             : nullptr;
+      if (!name)
+        return fail(field, "expected a Sequence or SpecialToken");
+      int64_t id = tokenizer.tokenId(name->get_ref<const std::string &>());
+      if (id < 0)
+        return fail(field, "unknown token " + describeJson(*name));
+      (afterSequence ? tokenizer.suffix : tokenizer.prefix).push_back(id);
+    }
+  }
+  return tokenizer;
+}
+
+int64_t Tokenizer::tokenId(std::string_view token) const {
+  auto it = vocab.find(std::string(token));
+  return it == vocab.end() ? -1 : it->second;
+}
+
+Expected<std::vector<int64_t>>
+Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
+  std::vector<int64_t> ids;
+  if (addSpecialTokens)
+    ids = prefix;
+  // Cut added tokens out (leftmost, longest first); encode what lies
+  // between them.
+  size_t start = 0;
+  for (size_t i = 0; i < text.size();) {
+    const AddedToken *match = nullptr;
+    if (!addedByFirstByte.empty())
+      for (const AddedToken &token :
+           addedByFirstByte[static_cast<unsigned char>(text[i])])
+        if (text.compare(i, token.content.size(), token.content) == 0) {
+          match = &token;
+          break;
+        }
+    if (!match) {
+      ++i;
+      continue;
+    }
+    if (Expected<void> ok =
+            encodeOrdinary(text.substr(start, i - start), start, ids);
+        !ok)
+      return ok.error();
+    ids.push_back(match->id);
+    i += match->content.size();
+    start = i;
+  }
+  if (Expected<void> ok = encodeOrdinary(text.substr(start), start, ids); !ok)
+    return ok.error();
+  if (addSpecialTokens)
+    ids.insert(ids.end(), suffix.begin(), suffix.end());
+  return ids;
+}
+
+Expected<void> Tokenizer::encodeOrdinary(std::string_view text, size_t base,
+                                         std::vector<int64_t> &ids) const {
+  if (text.empty())
+    return {};
+  pcre2_match_data *match =
+      pcre2_match_data_create_from_pattern(split->code, nullptr);
+  auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  size_t offset = 0;
+  Expected<void> result;
+  while (offset < text.size()) {
+    int found = pcre2_match(split->code, subject, text.size(), offset, 0,
+                            match, nullptr);
+    if (found == PCRE2_ERROR_NOMATCH) {
+      encodePiece(text.substr(offset), ids);
+      break;
+    }
+    if (found < 0) {
+      // For a UTF error the start character is the invalid one.
+      result = Error("text is not valid UTF-8 at byte " +
+                     std::to_string(base + pcre2_get_startchar(match)));
+      break;
+    }
+    PCRE2_SIZE *span = pcre2_get_ovector_pointer(match);
+    // Text the pattern skipped is a piece of its own (Isolated).
+    if (span[0] > offset)
+      encodePiece(text.substr(offset, span[0] - offset), ids);
+    size_t end = span[1] > span[0] ? span[1]
+                                   : span[0] + utf8Length(text[span[0]]);
+    encodePiece(text.substr(span[0], end - span[0]), ids);
+    offset = end;
+  }
+  pcre2_match_data_free(match);
+  return result;
+}
+
+void Tokenizer::encodePiece(std::string_view piece,
+                            std::vector<int64_t> &ids) const {
+  // Byte-level characters, one symbol each.
+  std::vector<std::string> symbols;
+  std::string whole;
+  for (char byte : piece) {
+    const std::string &text = byteToText()[static_cast<unsigned char>(byte)];
+    symbols.push_back(text);
+    whole += text;
+  }
+  if (ignoreMerges)
+    if (auto it = vocab.find(whole); it != vocab.end()) {
+      ids.push_back(it->second);
+      return;
+    }
+  // Merge the adjacent pair of lowest rank (leftmost on ties) until none
+  // is in the merge table.
+  while (symbols.size() > 1) {
+    int64_t bestRank = std::numeric_limits<int64_t>::max();
+    size_t best = 0;
+    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+      auto it = mergeRanks.find(symbols[i] + " " + symbols[i + 1]);
+      if (it != mergeRanks.end() && it->second < bestRank) {
+        bestRank = it->second;
+        best = i;
+      }
+    }
+    if (bestRank == std::numeric_limits<int64_t>::max())
+      break;
+    symbols[best] += symbols[best + 1];
+    symbols.erase(symbols.begin() + best + 1);
+  }
+  for (const std::string &symbol : symbols) {
+    auto it = vocab.find(symbol);
+    // Every byte is in a byte-level vocabulary; a symbol that is not (a
+    // vocabulary without the full alphabet) is spelled byte by byte.
+    if (it != vocab.end()) {
+      ids.push_back(it->second);
+      continue;
+    }
+    for (size_t i = 0; i < symbol.size();) {
+      size_t length = utf8Length(symbol[i]);
+      if (auto byte = vocab.find(symbol.substr(i, length)); byte != vocab.end())
+        ids.push_back(byte->second);
+      i += length;
+    }
+  }
+}
+
+Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids,
+                                        bool skipSpecialTokens) const {
+  std::string bytes;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    int64_t id = ids[i];
+    if (id < 0 || id >= vocabSize() || tokens[id].empty())
+      return Error(path + ": id " + std::to_string(id) + " (position " +
+                   std::to_string(i) + ") is not in the vocabulary");
+    if (isSpecial[id]) {
+      if (!skipSpecialTokens)
+        bytes += tokens[id];
+      continue;
+    }
+    const std::string &token = tokens[id];
+    for (size_t k = 0; k < token.size();) {
+      size_t length = utf8Length(token[k]);
+      auto byte = textToByte().find(token.substr(k, length));
+      if (byte != textToByte().end())
+        bytes += char(byte->second);
+      else
+        bytes.append(token, k, length); // an added, non-special token
+      k += length;
+    }
+  }
+  return lossyUtf8(bytes);
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,120 @@
+//===- TokenizerTest.cpp - tokenizer.json against Hugging Face tokenizers -===//
+//
+// test/tokenizer/fixtures (scripts/make_tokenizer_fixture.py): a small
+// byte-level BPE in Llama 4's form and, for a corpus of Unicode, emoji,
+// CJK, combining marks, whitespace runs, digit runs, contractions and
+// special tokens inside text, the ids and decoded text that `tokenizers`
+// gives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/tokenizer/Tokenizer.h"
+#include "test/runtime/TestSupport.h"
+
+#include <fstream>
+#include <sstream>
+
+using namespace llama4c::runtime;
+using namespace llama4c::runtime::testing;
+
+namespace {
+
+const std::string kFixtures = LLAMA4C_TOKENIZER_FIXTURES_DIR;
+
+Tokenizer openFixture() {
+  Expected<Tokenizer> tokenizer = Tokenizer::open(kFixtures + "/tokenizer.json");
+  if (!tokenizer) {
+    ADD_FAILURE() << tokenizer.error().message();
+    std::abort();
+  }
+  return std::move(*tokenizer);
+}
+
+nlohmann::json corpus() {
+  std::ifstream file(kFixtures + "/corpus.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  return nlohmann::json::parse(text.str());
+}
+
+TEST(TokenizerTest, EncodesTheCorpusAsHuggingFaceTokenizers) {
+  Tokenizer tokenizer = openFixture();
+  nlohmann::json cases = corpus()["cases"];
+  ASSERT_GE(cases.size(), 15u);
+  for (const nlohmann::json &entry : cases) {
+    std::string text = entry["text"];
+    Expected<std::vector<int64_t>> ids = tokenizer.encode(text);
+    ASSERT_TRUE(ids) << ids.error().message();
+    EXPECT_EQ(*ids, entry["ids"].get<std::vector<int64_t>>()) << text;
+    Expected<std::vector<int64_t>> bare = tokenizer.encode(text, false);
+    ASSERT_TRUE(bare);
+    EXPECT_EQ(*bare, entry["ids_without_bos"].get<std::vector<int64_t>>())
+        << text;
+  }
+}
+
+TEST(TokenizerTest, DecodesBackToTheText) {
+  Tokenizer tokenizer = openFixture();
+  for (const nlohmann::json &entry : corpus()["cases"]) {
+    Expected<std::string> text =
+        tokenizer.decode(entry["ids"].get<std::vector<int64_t>>());
+    ASSERT_TRUE(text) << text.error().message();
+    EXPECT_EQ(*text, entry["decoded"].get<std::string>());
+    Expected<std::string> plain = tokenizer.decode(
+        entry["ids_without_bos"].get<std::vector<int64_t>>(), true);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->find("<|begin_of_text|>"), std::string::npos);
+  }
+}
+
+TEST(TokenizerTest, FindsSpecialTokensByName) {
+  Tokenizer tokenizer = openFixture();
+  int64_t eot = tokenizer.tokenId("<|eot|>");
+  ASSERT_GE(eot, 0);
+  EXPECT_EQ(tokenizer.encode("<|eot|>", false)->front(), eot);
+  EXPECT_EQ(tokenizer.tokenId("<|no_such_token|>"), -1);
+  EXPECT_GT(tokenizer.vocabSize(), eot);
+}
+
+TEST(TokenizerTest, SplitCharactersDecodeToReplacementCharacters) {
+  Tokenizer tokenizer = openFixture();
+  // The first byte of "é" alone, as a streamed token boundary can leave it.
+  int64_t lead = tokenizer.tokenId("\xC3\x83"); // byte 0xC3 in GPT-2's alphabet
+  ASSERT_GE(lead, 0);
+  EXPECT_EQ(*tokenizer.decode({lead}), "\xEF\xBF\xBD");
+}
+
+class TokenizerErrorTest : public TempDirTest {};
+
+TEST_F(TokenizerErrorTest, RefusesBadFilesOnOneLine) {
+  EXPECT_EQ(errorOf(Tokenizer::open(path("absent.json"))),
+            path("absent.json") + ": cannot open: No such file or directory");
+  writeFile(path("bad.json"), R"({"model": {"type": "Unigram"}})");
+  EXPECT_EQ(errorOf(Tokenizer::open(path("bad.json"))),
+            path("bad.json") + ": model.type: only \"BPE\" is supported");
+  writeFile(path("merge.json"),
+            R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [7]}})");
+  EXPECT_EQ(errorOf(Tokenizer::open(path("merge.json"))),
+            path("merge.json") +
+                ": model.merges[0]: expected \"left right\" or [left, right], "
+                "got 7");
+  writeFile(path("regex.json"), R"({"model": {"type": "BPE", "vocab": {},
+    "merges": []}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "(unclosed"}, "behavior": "Isolated"},
+    {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]}})");
+  EXPECT_NE(errorOf(Tokenizer::open(path("regex.json")))
+                .find("Split.pattern.Regex: does not compile at offset 9"),
+            std::string::npos);
+}
+
+TEST(TokenizerTest, RefusesTextThatIsNotUtf8) {
+  Tokenizer tokenizer = openFixture();
+  EXPECT_EQ(errorOf(tokenizer.encode("ok \xFF bad")),
+            "text is not valid UTF-8 at byte 3");
+  EXPECT_EQ(errorOf(tokenizer.encode("<|eot|>ok \xC3")),
+            "text is not valid UTF-8 at byte 10");
+  EXPECT_NE(errorOf(tokenizer.decode({1 << 20})).find("is not in the vocabulary"),
+            std::string::npos);
+}
+
+} // namespace
