@@ -16,7 +16,7 @@ llvm_config.use_default_substitutions()
 # `not`, `count` and `split-file` at the start of a RUN line come from PATH.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["llama4c", "llama4-opt"], [config.llama4c_tools_dir])
+    ["llama4c", "llama4-opt", "llama4-tokenize"], [config.llama4c_tools_dir])
 
 # The bundled copies of the released Scout and Maverick config.json.
 config.substitutions.append(("%configs", config.llama4c_shared_configs_dir))

@@ -68,17 +68,42 @@ size_t utf8Length(unsigned char lead) {
   return 1;
 }
 
+/// The length of the well-formed UTF-8 character at `bytes[i]` (RFC 3629:
+/// no overlong forms, surrogates or code points past U+10FFFF), or 0.
+size_t validUtf8Length(std::string_view bytes, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(bytes[i + k]); };
+  unsigned char lead = at(0);
+  if (lead < 0x80)
+    return 1;
+  size_t length = utf8Length(lead);
+  if (lead < 0xC2 || lead > 0xF4 || i + length > bytes.size())
+    return 0;
+  for (size_t k = 1; k < length; ++k)
+    if ((at(k) & 0xC0) != 0x80)
+      return 0;
+  if ((lead == 0xE0 && at(1) < 0xA0) || (lead == 0xED && at(1) > 0x9F) ||
+      (lead == 0xF0 && at(1) < 0x90) || (lead == 0xF4 && at(1) > 0x8F))
+    return 0;
+  return length;
+}
+
+/// The offset of the first byte that does not start a well-formed UTF-8
+/// character, or npos.
+size_t firstInvalidUtf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    size_t length = validUtf8Length(bytes, i);
+    if (length == 0)
+      return i;
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 /// `bytes` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string lossyUtf8(const std::string &bytes) {
   std::string text;
   for (size_t i = 0; i < bytes.size();) {
-    auto lead = static_cast<unsigned char>(bytes[i]);
-    size_t length = utf8Length(lead);
-    bool valid = lead < 0x80 || (lead >= 0xC2 && lead <= 0xF4 &&
-                                 i + length <= bytes.size());
-    for (size_t k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(bytes[i + k]) & 0xC0) == 0x80;
-    if (valid) {
+    if (size_t length = validUtf8Length(bytes, i)) {
       text.append(bytes, i, length);
       i += length;
     } else {
@@ -315,6 +340,10 @@ int64_t Tokenizer::tokenId(std::string_view token) const {
 
 Expected<std::vector<int64_t>>
 Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
+  // Checked once here: PCRE2 would check the rest of the text again on
+  // every match, which is quadratic.
+  if (size_t bad = firstInvalidUtf8(text); bad != std::string_view::npos)
+    return Error("text is not valid UTF-8 at byte " + std::to_string(bad));
   std::vector<int64_t> ids;
   if (addSpecialTokens)
     ids = prefix;
@@ -334,41 +363,30 @@ Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
       ++i;
       continue;
     }
-    if (Expected<void> ok =
-            encodeOrdinary(text.substr(start, i - start), start, ids);
-        !ok)
-      return ok.error();
+    encodeOrdinary(text.substr(start, i - start), ids);
     ids.push_back(match->id);
     i += match->content.size();
     start = i;
   }
-  if (Expected<void> ok = encodeOrdinary(text.substr(start), start, ids); !ok)
-    return ok.error();
+  encodeOrdinary(text.substr(start), ids);
   if (addSpecialTokens)
     ids.insert(ids.end(), suffix.begin(), suffix.end());
   return ids;
 }
 
-Expected<void> Tokenizer::encodeOrdinary(std::string_view text, size_t base,
-                                         std::vector<int64_t> &ids) const {
+void Tokenizer::encodeOrdinary(std::string_view text,
+                               std::vector<int64_t> &ids) const {
   if (text.empty())
-    return {};
+    return;
   pcre2_match_data *match =
       pcre2_match_data_create_from_pattern(split->code, nullptr);
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t offset = 0;
-  Expected<void> result;
   while (offset < text.size()) {
-    int found = pcre2_match(split->code, subject, text.size(), offset, 0,
-                            match, nullptr);
-    if (found == PCRE2_ERROR_NOMATCH) {
+    int found = pcre2_match(split->code, subject, text.size(), offset,
+                            PCRE2_NO_UTF_CHECK, match, nullptr);
+    if (found < 0) { // no match (or a resource limit): the rest is a piece
       encodePiece(text.substr(offset), ids);
-      break;
-    }
-    if (found < 0) {
-      // For a UTF error the start character is the invalid one.
-      result = Error("text is not valid UTF-8 at byte " +
-                     std::to_string(base + pcre2_get_startchar(match)));
       break;
     }
     PCRE2_SIZE *span = pcre2_get_ovector_pointer(match);
@@ -381,7 +399,6 @@ Expected<void> Tokenizer::encodeOrdinary(std::string_view text, size_t base,
     offset = end;
   }
   pcre2_match_data_free(match);
-  return result;
 }
 
 void Tokenizer::encodePiece(std::string_view piece,

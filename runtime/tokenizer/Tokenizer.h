@@ -68,10 +68,8 @@ private:
     bool special;
   };
 
-  /// Appends the ids of `text`, which holds no added token and starts at
-  /// byte `base` of the caller's text.
-  Expected<void> encodeOrdinary(std::string_view text, size_t base,
-                                std::vector<int64_t> &ids) const;
+  /// Appends the ids of `text`: valid UTF-8 holding no added token.
+  void encodeOrdinary(std::string_view text, std::vector<int64_t> &ids) const;
   /// Appends the ids of one pre-tokenized piece.
   void encodePiece(std::string_view piece, std::vector<int64_t> &ids) const;
 

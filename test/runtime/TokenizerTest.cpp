@@ -113,6 +113,13 @@ TEST(TokenizerTest, RefusesTextThatIsNotUtf8) {
             "text is not valid UTF-8 at byte 3");
   EXPECT_EQ(errorOf(tokenizer.encode("<|eot|>ok \xC3")),
             "text is not valid UTF-8 at byte 10");
+  // Overlong, surrogate and past-U+10FFFF forms are not UTF-8 either.
+  EXPECT_EQ(errorOf(tokenizer.encode("\xC0\xAF")),
+            "text is not valid UTF-8 at byte 0");
+  EXPECT_EQ(errorOf(tokenizer.encode("a\xED\xA0\x80")),
+            "text is not valid UTF-8 at byte 1");
+  EXPECT_EQ(errorOf(tokenizer.encode("ab\xF4\x90\x80\x80")),
+            "text is not valid UTF-8 at byte 2");
   EXPECT_NE(errorOf(tokenizer.decode({1 << 20})).find("is not in the vocabulary"),
             std::string::npos);
 }
