@@ -219,6 +219,14 @@ Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
   int64_t width = cast<RankedTensorType>(op.getDown().getType()).getDimSize(1);
   int64_t hiddenSize = cast<RankedTensorType>(x.getType()).getDimSize(1);
   OpFoldResult count = route.count;
+  // rows . weights[expert], rounded to the activation type.
+  auto timesExpert = [&](Value rows, Value weights) {
+    return castElements(
+        b, loc,
+        timesInOutMatrix(b, loc, rows,
+                         sliceLeading(b, loc, weights, ValueRange{expert})),
+        storage);
+  };
 
   // u = round(x[token] * score), one row per routed token.
   Value scaled = buildMap(
@@ -236,11 +244,7 @@ Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
             arith::MulFOp::create(nb, nloc, precision.widen(nb, nloc, value),
                                   score));
       });
-  Value gateUp = castElements(
-      b, loc,
-      timesInOutMatrix(b, loc, scaled,
-                       sliceLeading(b, loc, op.getGateUp(), ValueRange{expert})),
-      storage);
+  Value gateUp = timesExpert(scaled, op.getGateUp());
   // Columns [0, F) are the gate, [F, 2F) the up projection.
   Value hidden = buildMap(
       b, loc, {}, {},
@@ -264,11 +268,7 @@ Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
       });
   // Each expert's output is rounded before the sum, as transformers stores
   // it in the activation type.
-  Value expertOut = castElements(
-      b, loc,
-      timesInOutMatrix(b, loc, hidden,
-                       sliceLeading(b, loc, op.getDown(), ValueRange{expert})),
-      storage);
+  Value expertOut = timesExpert(hidden, op.getDown());
 
   AffineMap identity = b.getMultiDimIdentityMap(1);
   auto scatter = scf::ForOp::create(
