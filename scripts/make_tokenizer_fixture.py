@@ -1,8 +1,6 @@
 #!/usr/bin/env python3
 """Builds test/tokenizer/fixtures/: a small byte-level BPE tokenizer.json in
-the form Llama 4's takes (the o200k pre-tokenizer split, byte-level mapping,
-merges by rank with ignore_merges, special tokens after the base
-vocabulary, a `<|begin_of_text|> $A` post-processor), and corpus.json: test
+the form Llama 4's takes (scripts/llama4_bpe.py), and corpus.json: test
 strings with the ids and decoded text Hugging Face `tokenizers` gives them.
 
     pip install -r scripts/requirements-golden.txt
@@ -16,22 +14,11 @@ import json
 import pathlib
 
 import tokenizers
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+from llama4_bpe import train_bpe
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "test/tokenizer/fixtures"
-
-# Llama 4's pre-tokenizer regex (the o200k pattern), as in transformers'
-# convert_llama4_weights_to_hf.py.
-O200K = "|".join([
-    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-    r"\p{N}{1,3}",
-    r" ?[^\s\p{L}\p{N}]+[\r\n/]*",
-    r"\s*[\r\n]+",
-    r"\s+(?!\S)",
-    r"\s+",
-])
 
 SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|header_start|>", "<|header_end|>",
             "<|eom|>", "<|eot|>", "<|image|>", "<|patch|>"]
@@ -64,27 +51,9 @@ def training_text():
     return texts + CORPUS * 20
 
 
-def build():
-    tokenizer = Tokenizer(models.BPE(ignore_merges=True))
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(O200K), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False),
-    ])
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=1500, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(training_text(), trainer)
-    tokenizer.add_special_tokens(SPECIALS)
-    bos = tokenizer.token_to_id("<|begin_of_text|>")
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<|begin_of_text|> $A", pair="<|begin_of_text|> $A $B:1",
-        special_tokens=[("<|begin_of_text|>", bos)])
-    return tokenizer
-
-
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    tokenizer = build()
+    tokenizer = train_bpe(training_text(), 1500, SPECIALS)
     tokenizer.save(str(OUT / "tokenizer.json"))
     cases = []
     for text in CORPUS:
