@@ -9,7 +9,6 @@
 
 #include "runtime/safetensors/Checkpoint.h"
 
-#include "runtime/safetensors/MappedFile.h"
 #include "runtime/safetensors/StrictJson.h"
 
 #include <cerrno>
@@ -43,16 +42,7 @@ bool isPlainFileName(const std::string &name) {
 /// Reads the index: tensor name -> shard file name, checked for form only.
 Expected<std::map<std::string, std::string>>
 readWeightMap(const std::string &indexPath, const SafetensorsOptions &options) {
-  Expected<MappedFile> mapped = MappedFile::open(indexPath);
-  if (!mapped)
-    return mapped.error();
-  if (mapped->size() > options.maxHeaderBytes)
-    return Error(indexPath + ": file is " + std::to_string(mapped->size()) +
-                 " bytes, over the limit of " +
-                 std::to_string(options.maxHeaderBytes));
-  std::string_view text(reinterpret_cast<const char *>(mapped->data()),
-                        mapped->size());
-  Expected<Json> index = parseStrictJson(text, indexPath);
+  Expected<Json> index = readJsonFile(indexPath, options.maxHeaderBytes);
   if (!index)
     return index.error();
   if (!index->is_object())

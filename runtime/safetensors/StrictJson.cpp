@@ -9,6 +9,8 @@
 
 #include "runtime/safetensors/StrictJson.h"
 
+#include "runtime/safetensors/MappedFile.h"
+
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -110,6 +112,19 @@ Expected<Json> parseStrictJson(std::string_view text, const std::string &file) {
     reason = reason.substr(prefixEnd + 2);
   return Error(file + ": invalid JSON: " +
                (reason.empty() ? "malformed input" : reason));
+}
+
+Expected<Json> readJsonFile(const std::string &path, uint64_t maxBytes) {
+  Expected<MappedFile> mapped = MappedFile::open(path);
+  if (!mapped)
+    return mapped.error();
+  if (mapped->size() > maxBytes)
+    return Error(path + ": file is " + std::to_string(mapped->size()) +
+                 " bytes, over the limit of " + std::to_string(maxBytes));
+  return parseStrictJson(
+      std::string_view(reinterpret_cast<const char *>(mapped->data()),
+                       mapped->size()),
+      path);
 }
 
 std::string quoteJson(const std::string &text) { return dumpJson(text); }

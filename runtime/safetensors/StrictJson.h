@@ -32,6 +32,10 @@ using Json = nlohmann::json;
 /// level and "outer.inner" below it.
 Expected<Json> parseStrictJson(std::string_view text, const std::string &file);
 
+/// The file at `path`, parsed as parseStrictJson does. Fails naming the
+/// file when it cannot be read or is larger than `maxBytes`.
+Expected<Json> readJsonFile(const std::string &path, uint64_t maxBytes);
+
 /// `text` as a JSON string literal, quotes and escapes included; for names
 /// from a file inside messages.
 std::string quoteJson(const std::string &text);

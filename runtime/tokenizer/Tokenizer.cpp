@@ -2,7 +2,6 @@
 
 #include "runtime/tokenizer/Tokenizer.h"
 
-#include "runtime/safetensors/MappedFile.h"
 #include "runtime/safetensors/StrictJson.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -128,13 +127,9 @@ Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Expected<Tokenizer> Tokenizer::open(const std::string &path) {
-  Expected<MappedFile> file = MappedFile::open(path);
-  if (!file)
-    return file.error();
-  Expected<Json> parsed = parseStrictJson(
-      std::string_view(reinterpret_cast<const char *>(file->data()),
-                       file->size()),
-      path);
+  // Llama 4's is 27 MB.
+  constexpr uint64_t kMaxTokenizerBytes = uint64_t(1) << 30;
+  Expected<Json> parsed = readJsonFile(path, kMaxTokenizerBytes);
   if (!parsed)
     return parsed.error();
   const Json &root = *parsed;

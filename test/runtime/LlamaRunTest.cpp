@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <regex>
 
@@ -37,11 +36,6 @@ std::string shellQuote(const std::string &text) {
   return quoted + "'";
 }
 
-std::string readText(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 class LlamaRunTest : public TempDirTest {
 protected:
   void SetUp() override {
@@ -60,8 +54,8 @@ protected:
       command += " " + shellQuote(arg);
     command += " >" + shellQuote(path("out")) + " 2>" + shellQuote(path("err"));
     int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readText(path("out")),
-            readText(path("err"))};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(path("out")),
+            readFile(path("err"))};
   }
 
   /// The model and weights, then `extra`.

@@ -3,6 +3,7 @@
 #include "test/runtime/TestSupport.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include <unistd.h>
 
@@ -28,6 +29,12 @@ Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
 void writeFile(const std::string &path, const std::string &bytes) {
   Expected<void> written = writeBinaryFile(path, bytes);
   ASSERT_TRUE(written) << written.error().message();
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 void TempDirTest::SetUp() {

@@ -32,6 +32,9 @@ Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
 /// Writes `bytes` to `path`, failing the test if it cannot.
 void writeFile(const std::string &path, const std::string &bytes);
 
+/// The bytes of the file at `path`, failing the test if it cannot be read.
+std::string readFile(const std::string &path);
+
 /// A fixture giving each test a fresh, empty directory under
 /// testing::TempDir(), removed afterwards.
 class TempDirTest : public ::testing::Test {

@@ -11,9 +11,6 @@
 #include "runtime/tokenizer/Tokenizer.h"
 #include "test/runtime/TestSupport.h"
 
-#include <fstream>
-#include <sstream>
-
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
 
@@ -31,10 +28,7 @@ Tokenizer openFixture() {
 }
 
 nlohmann::json corpus() {
-  std::ifstream file(kFixtures + "/corpus.json");
-  std::stringstream text;
-  text << file.rdbuf();
-  return nlohmann::json::parse(text.str());
+  return nlohmann::json::parse(readFile(kFixtures + "/corpus.json"));
 }
 
 TEST(TokenizerTest, EncodesTheCorpusAsHuggingFaceTokenizers) {
