@@ -4,6 +4,7 @@
 
 #include "runtime/safetensors/MappedFile.h"
 #include "runtime/safetensors/StrictJson.h"
+#include "runtime/support/Utf8.h"
 
 #include <ctime>
 #include <sys/stat.h>
@@ -144,6 +145,8 @@ ChatTemplate::fromSource(const std::string &source, const std::string &name,
 Expected<ChatTemplate> ChatTemplate::compile(const std::string &source,
                                              const std::string &name,
                                              Value::Dict specialTokens) {
+  if (size_t bad = firstInvalidUtf8(source); bad != std::string::npos)
+    return Error(name + ": not valid UTF-8 at byte " + std::to_string(bad));
   Expected<jinja::Template> compiled = jinja::Template::parse(source);
   if (!compiled)
     return Error(name + ":" + compiled.error().message());

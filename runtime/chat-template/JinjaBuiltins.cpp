@@ -2,6 +2,8 @@
 
 #include "runtime/chat-template/JinjaBuiltins.h"
 
+#include "runtime/support/Utf8.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -14,9 +16,8 @@ using Kind = Value::Kind;
 std::vector<std::string> codePoints(const std::string &text) {
   std::vector<std::string> out;
   for (size_t i = 0; i < text.size();) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    length = std::min(length, text.size() - i);
+    size_t length = std::min(utf8Length(static_cast<unsigned char>(text[i])),
+                             text.size() - i);
     out.push_back(text.substr(i, length));
     i += length;
   }

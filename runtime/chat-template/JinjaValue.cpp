@@ -2,6 +2,8 @@
 
 #include "runtime/chat-template/JinjaValue.h"
 
+#include "runtime/support/Utf8.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -198,17 +200,6 @@ std::string reprString(const std::string &text) {
   return out + quote;
 }
 
-/// Decodes the UTF-8 character at `text[i]`, advancing `i`; invalid bytes
-/// read as themselves.
-uint32_t nextCodePoint(const std::string &text, size_t &i) {
-  unsigned char lead = static_cast<unsigned char>(text[i++]);
-  int extra = lead < 0xC0 ? 0 : lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3;
-  uint32_t code = extra == 0 ? lead : lead & (0x3F >> extra);
-  for (; extra > 0 && i < text.size(); --extra)
-    code = (code << 6) | (static_cast<unsigned char>(text[i++]) & 0x3F);
-  return code;
-}
-
 void appendJsonString(std::string &out, const std::string &text,
                       bool ensureAscii) {
   auto escape = [&](uint32_t unit) {
@@ -221,7 +212,7 @@ void appendJsonString(std::string &out, const std::string &text,
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       size_t start = i;
-      uint32_t code = nextCodePoint(text, i);
+      uint32_t code = decodeUtf8(text, i);
       if (!ensureAscii) {
         out.append(text, start, i - start);
       } else if (code >= 0x10000) { // a UTF-16 surrogate pair

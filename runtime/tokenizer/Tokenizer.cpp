@@ -3,6 +3,7 @@
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include "runtime/safetensors/StrictJson.h"
+#include "runtime/support/Utf8.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -54,63 +55,6 @@ const std::unordered_map<std::string, unsigned char> &textToByte() {
     return bytes;
   }();
   return table;
-}
-
-/// Length of the UTF-8 sequence starting with `lead` (1 for a stray byte).
-size_t utf8Length(unsigned char lead) {
-  if (lead >= 0xF0)
-    return 4;
-  if (lead >= 0xE0)
-    return 3;
-  if (lead >= 0xC0)
-    return 2;
-  return 1;
-}
-
-/// The length of the well-formed UTF-8 character at `bytes[i]` (RFC 3629:
-/// no overlong forms, surrogates or code points past U+10FFFF), or 0.
-size_t validUtf8Length(std::string_view bytes, size_t i) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(bytes[i + k]); };
-  unsigned char lead = at(0);
-  if (lead < 0x80)
-    return 1;
-  size_t length = utf8Length(lead);
-  if (lead < 0xC2 || lead > 0xF4 || i + length > bytes.size())
-    return 0;
-  for (size_t k = 1; k < length; ++k)
-    if ((at(k) & 0xC0) != 0x80)
-      return 0;
-  if ((lead == 0xE0 && at(1) < 0xA0) || (lead == 0xED && at(1) > 0x9F) ||
-      (lead == 0xF0 && at(1) < 0x90) || (lead == 0xF4 && at(1) > 0x8F))
-    return 0;
-  return length;
-}
-
-/// The offset of the first byte that does not start a well-formed UTF-8
-/// character, or npos.
-size_t firstInvalidUtf8(std::string_view bytes) {
-  for (size_t i = 0; i < bytes.size();) {
-    size_t length = validUtf8Length(bytes, i);
-    if (length == 0)
-      return i;
-    i += length;
-  }
-  return std::string_view::npos;
-}
-
-/// `bytes` with every invalid UTF-8 sequence replaced by U+FFFD.
-std::string lossyUtf8(const std::string &bytes) {
-  std::string text;
-  for (size_t i = 0; i < bytes.size();) {
-    if (size_t length = validUtf8Length(bytes, i)) {
-      text.append(bytes, i, length);
-      i += length;
-    } else {
-      text += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return text;
 }
 
 /// `node[key]` if it is a JSON string.
@@ -447,6 +391,15 @@ void Tokenizer::encodePiece(std::string_view piece,
 
 Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids,
                                         bool skipSpecialTokens) const {
+  Expected<std::string> bytes = decodeBytes(ids, skipSpecialTokens);
+  if (!bytes)
+    return bytes;
+  return lossyUtf8(*bytes);
+}
+
+Expected<std::string>
+Tokenizer::decodeBytes(const std::vector<int64_t> &ids,
+                       bool skipSpecialTokens) const {
   std::string bytes;
   for (size_t i = 0; i < ids.size(); ++i) {
     int64_t id = ids[i];
@@ -469,7 +422,24 @@ Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids,
       k += length;
     }
   }
-  return lossyUtf8(bytes);
+  return bytes;
+}
+
+Expected<std::string> TextStream::push(int64_t id) {
+  Expected<std::string> bytes = tokenizer.decodeBytes({id}, skipSpecialTokens);
+  if (!bytes)
+    return bytes;
+  pending += *bytes;
+  size_t complete = pending.size() - incompleteUtf8Tail(pending);
+  std::string text = lossyUtf8(std::string_view(pending).substr(0, complete));
+  pending.erase(0, complete);
+  return text;
+}
+
+std::string TextStream::finish() {
+  std::string text = lossyUtf8(pending);
+  pending.clear();
+  return text;
 }
 
 } // namespace llama4c::runtime

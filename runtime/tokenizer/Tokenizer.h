@@ -48,6 +48,11 @@ public:
   Expected<std::string> decode(const std::vector<int64_t> &ids,
                                bool skipSpecialTokens = false) const;
 
+  /// decode without the U+FFFD replacement: the raw bytes, which need not
+  /// be UTF-8.
+  Expected<std::string> decodeBytes(const std::vector<int64_t> &ids,
+                                    bool skipSpecialTokens = false) const;
+
   /// The id of a vocabulary entry or added token written as in
   /// tokenizer.json ("<|eot|>"); -1 when there is none.
   int64_t tokenId(std::string_view token) const;
@@ -85,6 +90,26 @@ private:
   std::vector<std::vector<AddedToken>> addedByFirstByte;
   std::unique_ptr<Regex> split;
   std::vector<int64_t> prefix, suffix;
+};
+
+/// Text of tokens as they are generated: the bytes of a character split
+/// across tokens wait for the rest, so each piece printed is whole UTF-8
+/// and the pieces add up to Tokenizer::decode of all the ids.
+class TextStream {
+public:
+  TextStream(const Tokenizer &tokenizer, bool skipSpecialTokens)
+      : tokenizer(tokenizer), skipSpecialTokens(skipSpecialTokens) {}
+
+  /// The text that `id` completes (often empty or one word). Fails on an
+  /// id outside the vocabulary.
+  Expected<std::string> push(int64_t id);
+  /// What is left at the end: incomplete characters become U+FFFD.
+  std::string finish();
+
+private:
+  const Tokenizer &tokenizer;
+  bool skipSpecialTokens;
+  std::string pending;
 };
 
 } // namespace llama4c::runtime

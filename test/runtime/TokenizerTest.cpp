@@ -61,6 +61,26 @@ TEST(TokenizerTest, DecodesBackToTheText) {
   }
 }
 
+TEST(TokenizerTest, StreamsWholeCharactersThatAddUpToTheText) {
+  Tokenizer tokenizer = openFixture();
+  for (const nlohmann::json &entry : corpus()["cases"]) {
+    const std::string replacement = "\xEF\xBF\xBD";
+    std::string decoded = entry["decoded"];
+    ASSERT_EQ(decoded.find(replacement), std::string::npos);
+    TextStream stream(tokenizer, /*skipSpecialTokens=*/false);
+    std::string text;
+    for (int64_t id : entry["ids"].get<std::vector<int64_t>>()) {
+      Expected<std::string> piece = stream.push(id);
+      ASSERT_TRUE(piece) << piece.error().message();
+      // No U+FFFD from a character split between tokens.
+      EXPECT_EQ(piece->find(replacement), std::string::npos) << decoded;
+      text += *piece;
+    }
+    text += stream.finish();
+    EXPECT_EQ(text, decoded);
+  }
+}
+
 TEST(TokenizerTest, FindsSpecialTokensByName) {
   Tokenizer tokenizer = openFixture();
   int64_t eot = tokenizer.tokenId("<|eot|>");
