@@ -29,9 +29,14 @@
 #include "runtime/sampler/Sampler.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace llama4c::runtime {
+
+/// Called with each token as soon as it is sampled, stop ids included; an
+/// error it returns ends the generation with that error.
+using TokenCallback = std::function<Expected<void>(size_t row, int64_t token)>;
 
 struct GenerateOptions {
   GenerateOptions();
@@ -48,6 +53,8 @@ struct GenerateOptions {
   bool keepLogits = false;
   /// Largest KV cache allocated, in bytes; KvCache::defaultLimitBytes().
   uint64_t kvCacheLimitBytes;
+  /// For streaming; may be empty.
+  TokenCallback onToken;
 };
 
 /// Seconds spent inside the model's entry points, and the tokens they

@@ -1,247 +1,354 @@
 //===- llama4-run.cpp - Run a model.so made by llama4c --------------------===//
 //
+//   llama4-run MODEL.so --weights DIR --prompt "Once upon a time"
+//   llama4-run MODEL.so --weights DIR --chat [--system "..."]
 //   llama4-run MODEL.so --weights DIR --prompt-ids 1,2,3 [--prompt-ids 4,5]
-//              [--max-new-tokens N] [--temperature T] [--top-k K]
-//              [--top-p P] [--seed S] [--max-prompt-tokens N]
-//              [--threads N] [--dump-logits FILE]
 //
-// argv -> RunArguments -> Model::open, Checkpoint::open, BoundWeights::bind
-// -> generate() -> the new ids of each row and the throughput on stdout.
+// argv -> RunArguments -> LoadedModel (the .so, the checkpoint, bound
+// weights) and the checkpoint's generation defaults -> one of three modes:
+// text in and streamed text out, a chat over stdin, or token ids in and out.
 // Every failure, from a bad argument to a model call, is one line
-// "llama4-run: error: ..." on stderr and exit status 1. Argument parsing is
-// written by hand so the runner links neither LLVM nor anything else.
+// "llama4-run: error: ..." on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/chat-template/ChatTemplate.h"
+#include "runtime/generate/ChatSession.h"
+#include "runtime/generate/GenerationConfig.h"
 #include "runtime/generate/Generator.h"
 #include "runtime/generate/LogitsDump.h"
 #include "runtime/loader/LoadedModel.h"
+#include "runtime/tokenizer/Tokenizer.h"
+#include "runtime/tools/RunArguments.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
+#include <iostream>
 #include <new>
-#include <optional>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace llama4c::runtime;
+using OrderedJson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr const char *kUsage =
-    R"(usage: llama4-run MODEL.so --weights DIR --prompt-ids IDS [options]
+/// Without --max-new-tokens or generation_config's max_new_tokens.
+constexpr int64_t kDefaultMaxNewTokens = 256;
+/// The chat's KV cache, unless --context says otherwise.
+constexpr int64_t kDefaultChatContext = 8192;
 
-Loads a model compiled by `llama4c compile`, binds the safetensors
-checkpoint in DIR, and generates new tokens for each prompt.
-
-  --weights DIR          checkpoint: model.safetensors, or index + shards
-  --prompt-ids 1,2,3     a prompt as token ids; repeat for a batch
-  --max-new-tokens N     new tokens per prompt (default 16)
-  --temperature T        0 (the default) is greedy
-  --top-k K              keep the K most likely tokens (default 0: all)
-  --top-p P              keep the most likely tokens up to probability P
-                         (default 1)
-  --seed S               sampling seed (default 0)
-  --max-prompt-tokens N  refuse prompts longer than N tokens
-  --threads N            threads the model's matmuls use (default: every
-                         core, or OMP_NUM_THREADS)
-  --dump-logits FILE     write the ids and every logit to FILE (safetensors)
-  --help                 print this message
-)";
-
-struct RunArguments {
-  bool help = false;
-  std::string model;
-  std::string weights;
-  std::vector<std::vector<int64_t>> prompts;
-  std::string dumpLogits;
-  /// OMP_NUM_THREADS for the model's OpenMP runtime; empty to leave it.
-  std::string threads;
-  GenerateOptions generate;
-};
-
-/// The whole of `text` as a non-negative integer.
-std::optional<int64_t> parseCount(const std::string &text) {
-  if (text.empty() || text[0] < '0' || text[0] > '9')
-    return std::nullopt;
-  errno = 0;
-  char *end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0')
-    return std::nullopt;
-  return int64_t(value);
-}
-
-/// The whole of `text` as a finite number.
-std::optional<double> parseNumber(const std::string &text) {
-  if (text.empty())
-    return std::nullopt;
-  errno = 0;
-  char *end = nullptr;
-  double value = std::strtod(text.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(value))
-    return std::nullopt;
-  return value;
-}
-
-/// "1,2,3" as token ids; no empty items.
-std::optional<std::vector<int64_t>> parseIds(const std::string &text) {
-  std::vector<int64_t> ids;
-  size_t begin = 0;
-  while (true) {
-    size_t comma = text.find(',', begin);
-    std::optional<int64_t> id = parseCount(text.substr(begin, comma - begin));
-    if (!id)
-      return std::nullopt;
-    ids.push_back(*id);
-    if (comma == std::string::npos)
-      return ids;
-    begin = comma + 1;
+/// The generation settings: flags over generation_config.json over the
+/// model's config.
+Expected<GenerateOptions> resolveOptions(const RunArguments &args,
+                                         const Manifest &manifest) {
+  Expected<GenerationConfig> config = readGenerationConfig(args.weights);
+  if (!config)
+    return config.error();
+  GenerateOptions options;
+  options.sampling = config->sampling;
+  if (args.temperature) {
+    // Sampling asked of a greedy checkpoint: transformers' top_k default.
+    if (options.sampling.temperature == 0 && *args.temperature > 0)
+      options.sampling.topK = 50;
+    options.sampling.temperature = *args.temperature;
   }
+  if (args.topK)
+    options.sampling.topK = *args.topK;
+  if (args.topP)
+    options.sampling.topP = *args.topP;
+  options.seed = args.seed;
+  options.maxPromptTokens = args.maxPromptTokens;
+  options.stopTokenIds = config->eosTokenIds.empty() ? manifest.eosTokenIds
+                                                     : config->eosTokenIds;
+  options.maxNewTokens = args.maxNewTokens ? *args.maxNewTokens
+                         : config->maxNewTokens ? *config->maxNewTokens
+                                                : kDefaultMaxNewTokens;
+  return options;
 }
 
-/// The command line as RunArguments; stops at --help. Fails with a
-/// message naming the flag at fault.
-Expected<RunArguments> parseArguments(int argc, char **argv) {
-  RunArguments args;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      args.help = true;
-      return args;
-    }
-    if (arg.empty() || arg[0] != '-') {
-      if (!args.model.empty())
-        return Error("more than one model given: " + args.model + " and " +
-                     arg);
-      args.model = arg;
-      continue;
-    }
-    // --flag VALUE or --flag=VALUE.
-    std::string flag = arg, value;
-    bool hasValue = false;
-    if (size_t equals = arg.find('='); equals != std::string::npos) {
-      flag = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-      hasValue = true;
-    }
-    static const char *const kFlags[] = {
-        "--weights",     "--prompt-ids",  "--max-new-tokens",
-        "--temperature", "--top-k",       "--top-p",
-        "--seed",        "--dump-logits", "--max-prompt-tokens",
-        "--threads"};
-    if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
-        std::end(kFlags))
-      return Error("unknown option " + flag + " (see --help)");
-    if (!hasValue) {
-      if (i + 1 == argc)
-        return Error(flag + ": missing value");
-      value = argv[++i];
-    }
-
-    auto bad = [&](const char *expected) {
-      return Error(flag + ": expected " + expected + ", got '" + value + "'");
-    };
-    auto count = [&](int64_t &target) {
-      std::optional<int64_t> parsed = parseCount(value);
-      if (parsed)
-        target = *parsed;
-      return parsed.has_value();
-    };
-    auto number = [&](double &target) {
-      std::optional<double> parsed = parseNumber(value);
-      if (parsed)
-        target = *parsed;
-      return parsed.has_value();
-    };
-    GenerateOptions &options = args.generate;
-    int64_t seed = 0;
-    if (flag == "--weights") {
-      args.weights = value;
-    } else if (flag == "--dump-logits") {
-      args.dumpLogits = value;
-    } else if (flag == "--prompt-ids") {
-      std::optional<std::vector<int64_t>> ids = parseIds(value);
-      if (!ids)
-        return bad("comma-separated token ids");
-      args.prompts.push_back(std::move(*ids));
-    } else if (flag == "--max-new-tokens") {
-      if (!count(options.maxNewTokens))
-        return bad("a non-negative integer");
-    } else if (flag == "--max-prompt-tokens") {
-      if (!count(options.maxPromptTokens) || options.maxPromptTokens == 0)
-        return bad("a positive integer");
-    } else if (flag == "--top-k") {
-      if (!count(options.sampling.topK))
-        return bad("a non-negative integer");
-    } else if (flag == "--seed") {
-      if (!count(seed))
-        return bad("a non-negative integer");
-      options.seed = uint64_t(seed);
-    } else if (flag == "--threads") {
-      int64_t threads = 0;
-      if (!count(threads) || threads == 0 || threads > 4096)
-        return bad("a thread count from 1 to 4096");
-      args.threads = value;
-    } else if (flag == "--temperature") {
-      if (!number(options.sampling.temperature))
-        return bad("a number");
-    } else if (flag == "--top-p") {
-      if (!number(options.sampling.topP))
-        return bad("a number");
-    }
-  }
-  if (args.model.empty())
-    return Error("no model given (see --help)");
-  if (args.weights.empty())
-    return Error("--weights DIR is required");
-  if (args.prompts.empty())
-    return Error("at least one --prompt-ids is required");
-  return args;
+/// Unless the user chose a count, no more new tokens than fit after the
+/// longest prompt in `limit` positions.
+void fitNewTokens(GenerateOptions &options, const RunArguments &args,
+                  int64_t longestPrompt, int64_t limit) {
+  if (!args.maxNewTokens)
+    options.maxNewTokens = std::max<int64_t>(
+        0, std::min(options.maxNewTokens, limit - longestPrompt));
 }
 
-void printThroughput(const char *what, int64_t tokens, double seconds) {
-  std::printf("%s: %lld tokens in %.2f ms (%.1f tok/s)", what,
-              static_cast<long long>(tokens), seconds * 1e3,
-              seconds > 0 ? double(tokens) / seconds : 0.0);
+bool isStop(const GenerateOptions &options, int64_t token) {
+  return std::find(options.stopTokenIds.begin(), options.stopTokenIds.end(),
+                   token) != options.stopTokenIds.end();
 }
 
-/// Everything after argument parsing; returns the error to print, if any.
-Expected<void> run(RunArguments &args) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(args.model, args.weights);
-  if (!loaded)
-    return loaded.error();
-  const Model &model = (*loaded)->model;
+/// New tokens without the stop id that ended them, if one did.
+std::vector<int64_t> withoutStop(const GenerateOptions &options,
+                                 std::vector<int64_t> tokens) {
+  if (!tokens.empty() && isStop(options, tokens.back()))
+    tokens.pop_back();
+  return tokens;
+}
 
-  args.generate.stopTokenIds = model.manifest().eosTokenIds;
-  args.generate.keepLogits = !args.dumpLogits.empty();
+const char *finishReason(const GenerateOptions &options,
+                         const std::vector<int64_t> &tokens) {
+  return !tokens.empty() && isStop(options, tokens.back()) ? "stop" : "length";
+}
+
+void printText(const std::string &text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+double perSecond(int64_t tokens, double seconds) {
+  return seconds > 0 ? double(tokens) / seconds : 0.0;
+}
+
+void printThroughput(const GenerationTiming &timing) {
+  std::fprintf(stderr,
+               "prefill: %lld tokens in %.2f ms (%.1f tok/s); "
+               "decode: %lld tokens in %.2f ms (%.1f tok/s)\n",
+               static_cast<long long>(timing.prefillTokens),
+               timing.prefillSeconds * 1e3,
+               perSecond(timing.prefillTokens, timing.prefillSeconds),
+               static_cast<long long>(timing.decodeTokens),
+               timing.decodeSeconds * 1e3,
+               perSecond(timing.decodeTokens, timing.decodeSeconds));
+}
+
+OrderedJson timingJson(const GenerationTiming &timing) {
+  auto phase = [](int64_t tokens, double seconds) {
+    return OrderedJson{{"tokens", tokens},
+                       {"seconds", seconds},
+                       {"tokens_per_second", perSecond(tokens, seconds)}};
+  };
+  return {{"prefill", phase(timing.prefillTokens, timing.prefillSeconds)},
+          {"decode", phase(timing.decodeTokens, timing.decodeSeconds)}};
+}
+
+Expected<Tokenizer> openTokenizer(const RunArguments &args) {
+  return Tokenizer::open(args.weights + "/tokenizer.json");
+}
+
+// --- --prompt-ids ---------------------------------------------------------
+
+Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
+                      GenerateOptions options) {
+  const Manifest &manifest = loaded.model.manifest();
+  int64_t longest = 0;
+  for (const std::vector<int64_t> &prompt : args.promptIds)
+    longest = std::max(longest, int64_t(prompt.size()));
+  fitNewTokens(options, args, longest, manifest.maxPositionEmbeddings);
+  options.keepLogits = !args.dumpLogits.empty();
   Expected<Generation> generation =
-      generate(model, (*loaded)->weights, args.prompts, args.generate);
+      generate(loaded.model, loaded.weights, args.promptIds, options);
   if (!generation)
     return generation.error();
-
   if (!args.dumpLogits.empty())
-    if (Expected<void> written = writeLogitsDump(args.dumpLogits, *generation,
-                                                 model.manifest().vocabSize);
+    if (Expected<void> written = writeLogitsDump(
+            args.dumpLogits, *generation, manifest.vocabSize);
         !written)
       return written;
 
+  OrderedJson rows = OrderedJson::array();
   for (size_t row = 0; row < generation->tokens.size(); ++row) {
+    const std::vector<int64_t> &tokens = generation->tokens[row];
+    if (args.json) {
+      rows.push_back({{"tokens", tokens},
+                      {"finish_reason", finishReason(options, tokens)}});
+      continue;
+    }
     std::printf("row %zu:", row);
-    for (int64_t token : generation->tokens[row])
+    for (int64_t token : tokens)
       std::printf(" %lld", static_cast<long long>(token));
     std::printf("\n");
   }
-  const GenerationTiming &timing = generation->timing;
-  printThroughput("prefill", timing.prefillTokens, timing.prefillSeconds);
-  std::printf("; ");
-  printThroughput("decode", timing.decodeTokens, timing.decodeSeconds);
-  std::printf("\n");
+  if (args.json)
+    std::printf("%s\n",
+                OrderedJson{{"rows", rows}, {"timing", timingJson(generation->timing)}}
+                    .dump()
+                    .c_str());
+  printThroughput(generation->timing);
+  return {};
+}
+
+// --- --prompt -------------------------------------------------------------
+
+Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
+                       GenerateOptions options) {
+  Expected<Tokenizer> tokenizer = openTokenizer(args);
+  if (!tokenizer)
+    return tokenizer.error();
+  std::vector<std::vector<int64_t>> prompts;
+  int64_t longest = 0;
+  for (const std::string &text : args.promptTexts) {
+    Expected<std::vector<int64_t>> ids = tokenizer->encode(text);
+    if (!ids)
+      return Error("--prompt: " + ids.error().message());
+    longest = std::max(longest, int64_t(ids->size()));
+    prompts.push_back(std::move(*ids));
+  }
+  fitNewTokens(options, args, longest,
+               loaded.model.manifest().maxPositionEmbeddings);
+
+  // One prompt streams: the prompt, then each piece of text as it comes.
+  bool stream = prompts.size() == 1 && !args.json;
+  TextStream text(*tokenizer, /*skipSpecialTokens=*/false);
+  if (stream) {
+    printText(args.promptTexts[0]);
+    options.onToken = [&](size_t, int64_t token) -> Expected<void> {
+      if (isStop(options, token))
+        return {};
+      Expected<std::string> piece = text.push(token);
+      if (!piece)
+        return piece.error();
+      printText(*piece);
+      return {};
+    };
+  }
+  Expected<Generation> generation =
+      generate(loaded.model, loaded.weights, prompts, options);
+  if (stream)
+    printText(text.finish() + "\n");
+  if (!generation)
+    return generation.error();
+
+  OrderedJson rows = OrderedJson::array();
+  for (size_t row = 0; row < prompts.size() && !stream; ++row) {
+    const std::vector<int64_t> &tokens = generation->tokens[row];
+    Expected<std::string> completion =
+        tokenizer->decode(withoutStop(options, tokens));
+    if (!completion)
+      return completion.error();
+    if (args.json) {
+      rows.push_back({{"prompt", args.promptTexts[row]},
+                      {"prompt_tokens", prompts[row].size()},
+                      {"text", *completion},
+                      {"tokens", tokens},
+                      {"finish_reason", finishReason(options, tokens)}});
+    } else {
+      std::printf("[row %zu]\n%s%s\n", row, args.promptTexts[row].c_str(),
+                  completion->c_str());
+    }
+  }
+  if (args.json)
+    std::printf("%s\n",
+                OrderedJson{{"rows", rows}, {"timing", timingJson(generation->timing)}}
+                    .dump()
+                    .c_str());
+  printThroughput(generation->timing);
+  return {};
+}
+
+// --- --chat ---------------------------------------------------------------
+
+/// The conversation as the template renders it, tokenised.
+Expected<std::vector<int64_t>> conversationIds(const ChatTemplate &chat,
+                                               const Tokenizer &tokenizer,
+                                               const OrderedJson &messages) {
+  Expected<std::string> prompt = chat.render(messages, true);
+  if (!prompt)
+    return prompt.error();
+  // The template writes BOS and the other special tokens itself.
+  return tokenizer.encode(*prompt, /*addSpecialTokens=*/false);
+}
+
+Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
+                       GenerateOptions options) {
+  Expected<Tokenizer> tokenizer = openTokenizer(args);
+  if (!tokenizer)
+    return tokenizer.error();
+  Expected<ChatTemplate> chat = ChatTemplate::open(args.weights);
+  if (!chat)
+    return chat.error();
+
+  bool interactive = ::isatty(STDIN_FILENO);
+  std::unique_ptr<TextStream> text;
+  options.onToken = [&](size_t, int64_t token) -> Expected<void> {
+    if (args.json || isStop(options, token))
+      return {};
+    Expected<std::string> piece = text->push(token);
+    if (!piece)
+      return piece.error();
+    printText(*piece);
+    return {};
+  };
+  int64_t context = args.context ? *args.context
+                                 : std::min(kDefaultChatContext,
+                                            loaded.model.manifest()
+                                                .maxPositionEmbeddings);
+  Expected<std::unique_ptr<ChatSession>> session =
+      ChatSession::create(loaded.model, loaded.weights, context, options);
+  if (!session)
+    return session.error();
+
+  OrderedJson start = OrderedJson::array();
+  if (args.system)
+    start.push_back({{"role", "system"}, {"content", *args.system}});
+  OrderedJson messages = start;
+  int failedTurns = 0;
+  std::string line;
+  while (true) {
+    if (interactive)
+      printText("> ");
+    if (!std::getline(std::cin, line) || line == "/exit")
+      break;
+    if (line == "/reset") {
+      messages = start;
+      (*session)->reset();
+      std::fprintf(stderr, "(conversation cleared)\n");
+      continue;
+    }
+    if (line.empty())
+      continue;
+
+    messages.push_back({{"role", "user"}, {"content", line}});
+    Expected<std::vector<int64_t>> ids =
+        conversationIds(*chat, *tokenizer, messages);
+    Expected<std::vector<int64_t>> reply =
+        ids ? Expected<std::vector<int64_t>>(std::vector<int64_t>{})
+            : Expected<std::vector<int64_t>>(ids.error());
+    int64_t computedBefore = (*session)->timing().prefillTokens;
+    if (ids) {
+      int64_t maxNew = options.maxNewTokens;
+      if (!args.maxNewTokens) // as many as fit
+        maxNew = std::min(maxNew, context - int64_t(ids->size()));
+      text = std::make_unique<TextStream>(*tokenizer, false);
+      reply = (*session)->reply(*ids, maxNew);
+      if (!args.json)
+        printText(text->finish() + "\n");
+    }
+    Expected<std::string> content =
+        reply ? tokenizer->decode(withoutStop(options, *reply))
+              : Expected<std::string>(reply.error());
+    if (!content) {
+      // The turn is forgotten; /reset frees a full context.
+      messages.erase(messages.size() - 1);
+      ++failedTurns;
+      std::fprintf(stderr, "llama4-run: error: %s\n",
+                   content.error().message().c_str());
+      continue;
+    }
+    messages.push_back({{"role", "assistant"}, {"content", *content}});
+    if (args.json) {
+      int64_t computed = (*session)->timing().prefillTokens - computedBefore;
+      OrderedJson turn = {
+          {"role", "assistant"},
+          {"content", *content},
+          {"tokens", *reply},
+          {"finish_reason", finishReason(options, *reply)},
+          {"conversation_tokens", ids->size()},
+          {"cached_tokens", int64_t(ids->size()) - computed}};
+      printText(turn.dump() + "\n");
+    }
+  }
+  printThroughput((*session)->timing());
+  if (failedTurns)
+    return Error(std::to_string(failedTurns) + " chat turn" +
+                 (failedTurns == 1 ? "" : "s") + " failed");
   return {};
 }
 
@@ -254,18 +361,38 @@ int fail(const std::string &message) {
 } // namespace
 
 int main(int argc, char **argv) {
-  Expected<RunArguments> args = parseArguments(argc, argv);
+  Expected<RunArguments> args = parseRunArguments(argc, argv);
   if (!args)
     return fail(args.error().message());
   if (args->help) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kRunUsage, stdout);
     return 0;
   }
   // Read by the OpenMP runtime when the model loads it, below.
   if (!args->threads.empty())
     ::setenv("OMP_NUM_THREADS", args->threads.c_str(), /*overwrite=*/1);
   try {
-    if (Expected<void> done = run(*args); !done)
+    Expected<std::unique_ptr<LoadedModel>> loaded =
+        LoadedModel::open(args->model, args->weights);
+    if (!loaded)
+      return fail(loaded.error().message());
+    Expected<GenerateOptions> options =
+        resolveOptions(*args, (*loaded)->model.manifest());
+    if (!options)
+      return fail(options.error().message());
+    Expected<void> done = Error("unreachable");
+    switch (args->mode) {
+    case RunArguments::Mode::Ids:
+      done = runIds(*args, **loaded, *options);
+      break;
+    case RunArguments::Mode::Text:
+      done = runText(*args, **loaded, *options);
+      break;
+    case RunArguments::Mode::Chat:
+      done = runChat(*args, **loaded, *options);
+      break;
+    }
+    if (!done)
       return fail(done.error().message());
   } catch (const std::bad_alloc &) {
     return fail("out of memory");

@@ -15,7 +15,9 @@
  *   - writes key[b, 0, p] = (t, 1) and value[b, 0, p % 4] = (t, p + 1);
  *   - fails with status 3 unless key[b, 0, q, 1] == 1 for every q <= p (the
  *     row's history is where it should be), and with status 4 unless
- *     value[b, 0, (p - 1) % 4, 1] == p for p > 0 (the window saw p - 1);
+ *     value[b, 0, q % 4, 1] == q + 1 for every earlier q of p's 4-token
+ *     chunk (the window holds the chunk so far, as a chunked-attention
+ *     layer needs);
  *   - sets logits[b, s, v] = bias[v] - |v - target|, where
  *     target = (sum over q <= p of (q + 1) * key[b, 0, q, 0] + p
  *               + table[0, 0]) mod V,
@@ -91,8 +93,9 @@ static int32_t run(const llama4c_call *call) {
       int64_t p = call->positions[b * call->seq + s];
       if (t < 0 || t >= FAKE_VOCAB || p < 0 || p >= slots)
         return 2;
-      if (p > 0 && value[((p - 1) % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != p)
-        return 4;
+      for (int64_t q = p - p % FAKE_WINDOW; q < p; ++q)
+        if (value[(q % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != (float)(q + 1))
+          return 4;
       key[p * FAKE_HEAD_DIM] = (float)t;
       key[p * FAKE_HEAD_DIM + 1] = 1;
       value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM] = (float)t;

@@ -1,4 +1,4 @@
-//===- GeneratorTest.cpp - Tests for generate() on FakeModel.c ------------===//
+//===- GeneratorTest.cpp - generate() and ChatSession on FakeModel.c ------===//
 //
 // FakeModel.c derives every logit from the row's whole history as read back
 // from its KV cache, so matching its arithmetic (fakeContinuation below)
@@ -6,7 +6,8 @@
 // positions and keeps rows apart in the cache: batched, per row with
 // prompts of different lengths, with stop ids. Then the checks that refuse
 // bad prompts before any model call, and failures from the model, the
-// cache limit and the sampler.
+// cache limit and the sampler. ChatSession must give what a fresh run of
+// the whole conversation gives, whatever part of it the cache still holds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,8 @@
 #include "test/runtime/FakeModels.h"
 #include "test/runtime/TestSupport.h"
 
+#include "runtime/generate/ChatSession.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -22,29 +25,6 @@ using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
 
 namespace {
-
-constexpr int64_t kVocab = 16;
-
-/// The greedy tokens FakeModel.c gives `prompt` for `count` new tokens with
-/// zero bias and table[0, 0] = `offset`, ending after a stop id.
-std::vector<int64_t> fakeContinuation(std::vector<int64_t> sequence,
-                                      int64_t count, int64_t offset = 0,
-                                      const std::vector<int64_t> &stops = {}) {
-  auto target = [&](int64_t p) {
-    int64_t sum = p + offset;
-    for (int64_t q = 0; q <= p; ++q)
-      sum += (q + 1) * sequence[q];
-    return sum % kVocab;
-  };
-  std::vector<int64_t> tokens;
-  for (int64_t i = 0; i < count; ++i) {
-    tokens.push_back(target(int64_t(sequence.size()) - 1));
-    if (std::find(stops.begin(), stops.end(), tokens.back()) != stops.end())
-      break;
-    sequence.push_back(tokens.back());
-  }
-  return tokens;
-}
 
 class GeneratorTest : public TempDirTest {
 protected:
@@ -246,6 +226,113 @@ TEST_F(GeneratorTest, ReportsFailuresOfTheModelCacheAndSampler) {
   bindWeights(/*offset=*/0, /*poison=*/1);
   EXPECT_EQ(errorOf(run({kPromptA}, greedy(2))),
             fakeModel() + ": llama4c_prefill failed with status 7");
+}
+
+TEST_F(GeneratorTest, StreamsEachTokenAsItIsSampled) {
+  GenerateOptions options = greedy(6);
+  std::vector<std::vector<int64_t>> streamed(2);
+  options.onToken = [&](size_t row, int64_t token) -> Expected<void> {
+    streamed[row].push_back(token);
+    return {};
+  };
+  EXPECT_EQ(tokensOf({kPromptA, kShortPrompt}, options), streamed);
+
+  // A failing callback ends the run with its error.
+  options.onToken = [&](size_t, int64_t) -> Expected<void> {
+    return Error("stdout: closed");
+  };
+  EXPECT_EQ(errorOf(run({kPromptA}, options)), "stdout: closed");
+}
+
+class ChatSessionTest : public GeneratorTest {
+protected:
+  void open(const std::vector<int64_t> &stops, int64_t context = 32) {
+    GenerateOptions options;
+    options.stopTokenIds = stops;
+    stopIds = stops;
+    Expected<std::unique_ptr<ChatSession>> created =
+        ChatSession::create(*model, *weights, context, options);
+    ASSERT_TRUE(created) << created.error().message();
+    session = std::move(*created);
+  }
+
+  /// Replies to `conversation`, checks the reply against a fresh run of
+  /// the whole conversation, and returns how many tokens were computed.
+  int64_t expectReply(const std::vector<int64_t> &conversation,
+                      int64_t maxNewTokens) {
+    int64_t before = session->timing().prefillTokens;
+    Expected<std::vector<int64_t>> reply =
+        session->reply(conversation, maxNewTokens);
+    EXPECT_TRUE(reply) << reply.error().message();
+    lastReply = reply ? *reply : std::vector<int64_t>{};
+    EXPECT_EQ(lastReply,
+              fakeContinuation(conversation, maxNewTokens, 0, stopIds));
+    return session->timing().prefillTokens - before;
+  }
+
+  std::unique_ptr<ChatSession> session;
+  std::vector<int64_t> stopIds;
+  std::vector<int64_t> lastReply;
+};
+
+// FakeModel's value cache is a window of 4-token chunks and fails a call
+// (status 4) whose chunk is not all there; its logits depend on every
+// cached token. So replies equal to fresh runs, with few tokens computed,
+// show the cache reused exactly as far as it is valid.
+TEST_F(ChatSessionTest, ReusesTheCachedPrefixOfTheConversation) {
+  open({});
+  std::vector<int64_t> first = {3, 1, 4, 1, 5};
+  EXPECT_EQ(expectReply(first, 4), 5);
+  // The reply's last token was sampled but not fed.
+  EXPECT_EQ(session->cachedTokens().size(), 8u);
+
+  // The next turn: the first, its reply and two new tokens. Only the
+  // tokens after the cached 8 are computed.
+  std::vector<int64_t> second = first;
+  second.insert(second.end(), lastReply.begin(), lastReply.end());
+  second.insert(second.end(), {9, 2});
+  EXPECT_EQ(expectReply(second, 4), int64_t(second.size()) - 8);
+  ASSERT_EQ(session->cachedTokens().size(), 14u);
+
+  // Diverging inside the newest chunk (positions 12..15) rolls back to the
+  // divergence.
+  std::vector<int64_t> inChunk = session->cachedTokens();
+  inChunk.back() = (inChunk.back() + 1) % kVocab;
+  EXPECT_EQ(expectReply(inChunk, 2), 1);
+
+  // Diverging in an older chunk (at position 6, chunk 4..7) feeds that
+  // chunk again from its start.
+  std::vector<int64_t> early = {3, 1, 4, 1, 5, 2, 6};
+  ASSERT_EQ(session->cachedTokens()[5], 2);
+  ASSERT_NE(session->cachedTokens()[6], 6);
+  EXPECT_EQ(expectReply(early, 2), int64_t(early.size()) - 4);
+
+  // The same conversation again recomputes only its last token.
+  EXPECT_EQ(expectReply(early, 2), 1);
+  session->reset();
+  EXPECT_EQ(expectReply(early, 2), int64_t(early.size()));
+}
+
+TEST_F(ChatSessionTest, RepliesEndAtAStopId) {
+  open({15});
+  EXPECT_EQ(expectReply({3, 1, 4, 1, 5}, 8), 5);
+  EXPECT_EQ(lastReply, (std::vector<int64_t>{2, 15}));
+  EXPECT_EQ(session->cachedTokens(), (std::vector<int64_t>{3, 1, 4, 1, 5, 2}));
+}
+
+TEST_F(ChatSessionTest, RefusesConversationsThatDoNotFit) {
+  open({}, /*context=*/16);
+  EXPECT_EQ(errorOf(session->reply(std::vector<int64_t>(14, 1), 3)),
+            "chat: the conversation (14 tokens) and 3 new tokens do not fit in "
+            "the context of 16 tokens");
+  EXPECT_EQ(errorOf(session->reply({1, 16}, 3)),
+            "prompt row 0, position 1: token id 16 is out of range: "
+            "vocab_size is 16");
+  // The session goes on.
+  EXPECT_EQ(expectReply({2, 7}, 3), 2);
+  EXPECT_EQ(errorOf(ChatSession::create(*model, *weights, 33, {})),
+            "chat: context must be from 1 to max_position_embeddings 32, got "
+            "33");
 }
 
 } // namespace

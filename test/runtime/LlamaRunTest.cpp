@@ -1,8 +1,11 @@
 //===- LlamaRunTest.cpp - Tests for the llama4-run tool -------------------===//
 //
-// Runs the llama4-run binary on FakeModel.c: its output format, the
-// --dump-logits file, and every bad argument or runtime failure, each of
-// which must print one "llama4-run: error: ..." line and exit with 1.
+// Runs the llama4-run binary on FakeModel.c: its output format in each
+// mode (ids, streamed text, chat over stdin, JSON), the defaults taken from
+// generation_config.json, the --dump-logits file, and every bad argument or
+// runtime failure, each of which must print one "llama4-run: error: ..."
+// line and exit with 1. For text, the checkpoint gets a tokenizer whose
+// ids 0-13 are the letters a-n, 14 BOS and 15 <|eot|> (FakeModel's eos).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +14,9 @@
 #include "test/runtime/FakeModels.h"
 #include "test/runtime/TestSupport.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -48,14 +54,60 @@ protected:
                   .bytes());
   }
 
-  ToolResult run(const std::vector<std::string> &args) {
+  /// Runs llama4-run with `args` and `input` on stdin.
+  ToolResult run(const std::vector<std::string> &args,
+                 const std::string &input = "") {
+    writeFile(path("in"), input);
     std::string command = shellQuote(LLAMA4_RUN_PATH);
     for (const std::string &arg : args)
       command += " " + shellQuote(arg);
-    command += " >" + shellQuote(path("out")) + " 2>" + shellQuote(path("err"));
+    command += " <" + shellQuote(path("in")) + " >" + shellQuote(path("out")) +
+               " 2>" + shellQuote(path("err"));
     int status = std::system(command.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(path("out")),
             readFile(path("err"))};
+  }
+
+  /// tokenizer.json and a chat template for the letters a-n.
+  void writeTokenizer() {
+    nlohmann::json vocab;
+    for (int id = 0; id < 14; ++id)
+      vocab[std::string(1, char('a' + id))] = id;
+    nlohmann::json tokenizer = {
+        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}},
+        {"added_tokens",
+         {{{"id", 14}, {"content", "<|begin_of_text|>"}, {"special", true}},
+          {{"id", 15}, {"content", "<|eot|>"}, {"special", true}}}},
+        {"pre_tokenizer",
+         {{"type", "Sequence"},
+          {"pretokenizers",
+           {{{"type", "Split"},
+             {"pattern", {{"Regex", "\\p{L}+|[^\\p{L}]+"}}},
+             {"behavior", "Isolated"}},
+            {{"type", "ByteLevel"},
+             {"add_prefix_space", false},
+             {"use_regex", false}}}}}},
+        {"decoder", {{"type", "ByteLevel"}}},
+        {"post_processor",
+         {{"type", "TemplateProcessing"},
+          {"single",
+           {{{"SpecialToken", {{"id", "<|begin_of_text|>"}, {"type_id", 0}}}},
+            {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+          {"special_tokens",
+           {{"<|begin_of_text|>",
+             {{"id", "<|begin_of_text|>"}, {"ids", {14}}}}}}}}};
+    writeFile(path("weights/tokenizer.json"), tokenizer.dump());
+    writeFile(path("weights/tokenizer_config.json"),
+              R"({"bos_token": "<|begin_of_text|>", "chat_template":)"
+              R"( "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}"})");
+  }
+
+  /// The text of token ids of the fake tokenizer.
+  static std::string lettersOf(const std::vector<int64_t> &ids) {
+    std::string text;
+    for (int64_t id : ids)
+      text += id < 14 ? std::string(1, char('a' + id)) : "<|begin_of_text|>";
+    return text;
   }
 
   /// The model and weights, then `extra`.
@@ -77,17 +129,91 @@ protected:
 // FakeModel.c's greedy tokens for these prompts (see GeneratorTest's
 // fakeContinuation). Row 0 samples 15, the manifest's eos_token_id, and
 // ends there; row 1 goes on, so three decode steps still run for both.
+const char *const kThroughput =
+    "prefill: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
+    "decode: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n";
+
 TEST_F(LlamaRunTest, PrintsTheNewTokensOfEachRowAndTheThroughput) {
   ToolResult result =
       run(withModel({"--prompt-ids", "3,1,4,1,5", "--prompt-ids=2,7",
                      "--max-new-tokens", "4"}));
   ASSERT_EQ(result.exitCode, 0) << result.err;
-  EXPECT_EQ(result.err, "");
-  std::regex expected("row 0: 2 15\n"
-                      "row 1: 1 5 10 13\n"
-                      "prefill: 7 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
-                      "decode: 6 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n");
-  EXPECT_TRUE(std::regex_match(result.out, expected)) << result.out;
+  EXPECT_EQ(result.out, "row 0: 2 15\nrow 1: 1 5 10 13\n");
+  std::regex throughput("prefill: 7 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
+                        "decode: 6 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n");
+  EXPECT_TRUE(std::regex_match(result.err, throughput)) << result.err;
+}
+
+TEST_F(LlamaRunTest, StreamsTheContinuationOfATextPrompt) {
+  writeTokenizer();
+  ToolResult result =
+      run(withModel({"--prompt", "abc", "--max-new-tokens", "5"}));
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  std::vector<int64_t> expected =
+      fakeContinuation({14, 0, 1, 2}, 5, 0, /*stops=*/{15});
+  if (expected.back() == 15)
+    expected.pop_back();
+  EXPECT_EQ(result.out, "abc" + lettersOf(expected) + "\n");
+  EXPECT_TRUE(std::regex_match(result.err, std::regex(kThroughput)))
+      << result.err;
+
+  result = run(withModel({"--prompt", "abc", "--prompt", "d",
+                          "--max-new-tokens", "3", "--json"}));
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  nlohmann::json rows = nlohmann::json::parse(result.out)["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1]["prompt"], "d");
+  EXPECT_EQ(rows[1]["prompt_tokens"], 2);
+  EXPECT_EQ(rows[1]["tokens"].get<std::vector<int64_t>>(),
+            fakeContinuation({14, 3}, 3, 0, {15}));
+}
+
+// Each turn renders the whole conversation ("{{ bos_token }}" and every
+// message's content) and replies to it as a fresh run would.
+TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
+  writeTokenizer();
+  ToolResult result = run(
+      withModel({"--chat", "--json", "--max-new-tokens", "3"}), "ab\n\ncd\n");
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  std::vector<std::string> lines;
+  for (size_t begin = 0, end; (end = result.out.find('\n', begin)) !=
+                              std::string::npos;
+       begin = end + 1)
+    lines.push_back(result.out.substr(begin, end - begin));
+  ASSERT_EQ(lines.size(), 2u) << result.out;
+
+  std::vector<int64_t> conversation = {14, 0, 1};
+  for (int turn = 0; turn < 2; ++turn) {
+    nlohmann::json reply = nlohmann::json::parse(lines[turn]);
+    std::vector<int64_t> expected =
+        fakeContinuation(conversation, 3, 0, {15});
+    EXPECT_EQ(reply["tokens"].get<std::vector<int64_t>>(), expected);
+    EXPECT_EQ(reply["conversation_tokens"], conversation.size());
+    if (expected.back() == 15)
+      expected.pop_back();
+    EXPECT_EQ(reply["content"], lettersOf(expected));
+    conversation.insert(conversation.end(), expected.begin(), expected.end());
+    conversation.insert(conversation.end(), {2, 3}); // "cd"
+  }
+  EXPECT_GT(nlohmann::json::parse(lines[1])["cached_tokens"], 0);
+}
+
+TEST_F(LlamaRunTest, TakesDefaultsFromGenerationConfig) {
+  // eos 9 instead of the config's 15, and a token budget.
+  writeFile(path("weights/generation_config.json"),
+            R"({"do_sample": false, "eos_token_id": [9], "max_new_tokens": 8})");
+  ToolResult result = run(withModel({"--prompt-ids", "3,1,4,1,5"}));
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  std::string expected = "row 0:";
+  for (int64_t token : fakeContinuation({3, 1, 4, 1, 5}, 8, 0, {9}))
+    expected += " " + std::to_string(token);
+  EXPECT_EQ(result.out, expected + "\n");
+
+  writeFile(path("weights/generation_config.json"),
+            R"({"do_sample": true, "top_p": "high"})");
+  expectError(withModel({"--prompt-ids", "1"}),
+              path("weights/generation_config.json") +
+                  ": top_p: expected a number, got string \"high\"");
 }
 
 TEST_F(LlamaRunTest, DumpsIdsAndLogits) {
@@ -149,7 +275,18 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
   expectError(withModel({"--prompt-ids", "1", "--threads=two"}),
               "--threads: expected a thread count from 1 to 4096, got 'two'");
   expectError({fakeModel(), "--prompt-ids", "1"}, "--weights DIR is required");
-  expectError(withModel({}), "at least one --prompt-ids is required");
+  expectError(withModel({}),
+              "one of --prompt, --chat or --prompt-ids is required");
+  expectError(withModel({"--prompt", "a", "--chat"}),
+              "--prompt, --chat and --prompt-ids do not mix");
+  expectError(withModel({"--prompt", "a", "--system", "s"}),
+              "--system needs --chat");
+  expectError(withModel({"--prompt", "a", "--context", "8"}),
+              "--context needs --chat");
+  expectError(withModel({"--chat", "--context", "0"}),
+              "--context: expected a positive integer, got '0'");
+  expectError(withModel({"--prompt", "a", "--dump-logits", "x"}),
+              "--dump-logits needs --prompt-ids");
   expectError(withModel({"other.so"}),
               "more than one model given: " + fakeModel() + " and other.so");
 }
@@ -180,6 +317,17 @@ TEST_F(LlamaRunTest, ReportsRuntimeErrorsOnOneLine) {
   expectError(
       withModel({"--prompt-ids", "1", "--dump-logits", path("no/dir/x")}),
       path("no/dir/x") + ": cannot write: No such file or directory");
+  expectError(withModel({"--prompt", "abc"}),
+              path("weights/tokenizer.json") +
+                  ": cannot open: No such file or directory");
+  writeTokenizer();
+  expectError(withModel({"--prompt", "ok \xFF"}),
+              "--prompt: text is not valid UTF-8 at byte 3");
+  std::remove(path("weights/tokenizer_config.json").c_str());
+  expectError(withModel({"--chat"}),
+              path("weights") + ": no chat template: neither "
+                                "chat_template.jinja nor tokenizer_config.json "
+                                "is there");
 }
 
 } // namespace

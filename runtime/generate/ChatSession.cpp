@@ -1,0 +1,88 @@
+//===- ChatSession.cpp - Multi-turn generation over one KV cache ---------===//
+
+#include "runtime/generate/ChatSession.h"
+
+#include <algorithm>
+
+namespace llama4c::runtime {
+
+Expected<std::unique_ptr<ChatSession>>
+ChatSession::create(const Model &model, const BoundWeights &weights,
+                    int64_t context, const GenerateOptions &options) {
+  const Manifest &manifest = model.manifest();
+  if (context <= 0 || context > manifest.maxPositionEmbeddings)
+    return Error("chat: context must be from 1 to max_position_embeddings " +
+                 std::to_string(manifest.maxPositionEmbeddings) + ", got " +
+                 std::to_string(context));
+  Expected<Sampler> sampler = Sampler::create(options.sampling, options.seed);
+  if (!sampler)
+    return sampler.error();
+  Expected<KvCache> cache =
+      KvCache::allocate(manifest, 1, context, options.kvCacheLimitBytes);
+  if (!cache)
+    return cache.error();
+
+  std::unique_ptr<ChatSession> session(new ChatSession(model, options));
+  session->options.keepLogits = false;
+  session->run = std::make_unique<GenerationRun>(
+      model, weights, std::move(*cache), std::move(*sampler), session->options,
+      1);
+  for (const ManifestKvCache &entry : manifest.kvCache)
+    if (entry.slots > 0)
+      session->chunk =
+          session->chunk ? std::min(session->chunk, entry.slots) : entry.slots;
+  return session;
+}
+
+int64_t ChatSession::resumePosition(int64_t shared) const {
+  int64_t fed = int64_t(cached.size());
+  if (chunk == 0 || shared == 0 || shared % chunk == 0)
+    return shared;
+  // The window still holds the start of `shared`'s chunk only if nothing
+  // of a later chunk has been fed since.
+  int64_t chunkStart = shared - shared % chunk;
+  return (fed - 1) / chunk == shared / chunk ? shared : chunkStart;
+}
+
+Expected<std::vector<int64_t>>
+ChatSession::reply(const std::vector<int64_t> &conversation,
+                   int64_t maxNewTokens) {
+  options.maxNewTokens = maxNewTokens;
+  if (Expected<void> valid =
+          validatePrompts(model.manifest(), {conversation}, options);
+      !valid)
+    return valid.error();
+  int64_t length = int64_t(conversation.size());
+  if (options.maxNewTokens < 1 || options.maxNewTokens > context() - length)
+    return Error("chat: the conversation (" + std::to_string(length) +
+                 " tokens) and " + std::to_string(std::max<int64_t>(maxNewTokens, 1)) +
+                 " new tokens do not fit in the context of " +
+                 std::to_string(context()) + " tokens");
+
+  // At least the last token is fed again: its logits start the reply.
+  auto mismatch = std::mismatch(cached.begin(), cached.end(),
+                                conversation.begin(), conversation.end());
+  int64_t shared = std::min<int64_t>(mismatch.first - cached.begin(), length - 1);
+  int64_t start = resumePosition(shared);
+
+  run->startTurn();
+  std::vector<std::vector<int64_t>> rest = {
+      std::vector<int64_t>(conversation.begin() + start, conversation.end())};
+  Expected<void> done =
+      run->prefill(rest, 0, 1, run->kvCache().buffers(), start);
+  if (done)
+    done = run->decode({length});
+  if (!done) {
+    // A failed call may have left any slot of its chunk half written.
+    cached.clear();
+    return done.error();
+  }
+  // Decode fed every new token but the last.
+  const std::vector<int64_t> &tokens = run->generation().tokens[0];
+  cached = conversation;
+  cached.insert(cached.end(), tokens.begin(),
+                tokens.begin() + run->generation().decodeSteps);
+  return tokens;
+}
+
+} // namespace llama4c::runtime

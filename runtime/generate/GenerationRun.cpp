@@ -1,0 +1,210 @@
+//===- GenerationRun.cpp - One generation in progress --------------------===//
+//
+// Sizes used below: B rows, S prompt tokens (per call), V vocab_size.
+// Every buffer handed to the model is allocated for exactly one call shape
+// and laid out as abi.h says: tokens and positions [B, S] int32, logits
+// [B, S, V] f32.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/generate/GenerationRun.h"
+
+#include <algorithm>
+
+namespace llama4c::runtime {
+
+Expected<void> validatePrompts(const Manifest &manifest,
+                               const std::vector<std::vector<int64_t>> &prompts,
+                               const GenerateOptions &options) {
+  if (prompts.empty())
+    return Error("generate: no prompts");
+  if (options.maxNewTokens < 0)
+    return Error("generate: max_new_tokens must not be negative, got " +
+                 std::to_string(options.maxNewTokens));
+  if (options.maxPromptTokens < 0)
+    return Error("generate: max_prompt_tokens must not be negative, got " +
+                 std::to_string(options.maxPromptTokens));
+  int64_t maxPositions = manifest.maxPositionEmbeddings;
+  for (size_t row = 0; row < prompts.size(); ++row) {
+    std::string where = "prompt row " + std::to_string(row);
+    const std::vector<int64_t> &prompt = prompts[row];
+    if (prompt.empty())
+      return Error(where + ": empty");
+    for (size_t position = 0; position < prompt.size(); ++position)
+      if (prompt[position] < 0 || prompt[position] >= manifest.vocabSize)
+        return Error(where + ", position " + std::to_string(position) +
+                     ": token id " + std::to_string(prompt[position]) +
+                     " is out of range: vocab_size is " +
+                     std::to_string(manifest.vocabSize));
+    int64_t length = int64_t(prompt.size());
+    if (options.maxPromptTokens > 0 && length > options.maxPromptTokens)
+      return Error(where + ": " + std::to_string(length) +
+                   " tokens, over the limit of " +
+                   std::to_string(options.maxPromptTokens) + " prompt tokens");
+    if (length > maxPositions || options.maxNewTokens > maxPositions - length)
+      return Error(where + ": " + std::to_string(length) + " prompt tokens + " +
+                   std::to_string(options.maxNewTokens) +
+                   " new tokens exceed max_position_embeddings " +
+                   std::to_string(maxPositions));
+  }
+  return {};
+}
+
+namespace {
+
+/// A zeroed f32 [B, S, V] logits buffer.
+Expected<HostBuffer> allocateLogits(int64_t batch, int64_t seq, int64_t vocab) {
+  uint64_t bytes;
+  bool overflow =
+      __builtin_mul_overflow(uint64_t(batch), uint64_t(seq), &bytes) ||
+      __builtin_mul_overflow(bytes, uint64_t(vocab) * sizeof(float), &bytes);
+  HostBuffer logits = overflow ? HostBuffer() : HostBuffer::zeroed(bytes);
+  if (!logits)
+    return Error(
+        "logits: batch " + std::to_string(batch) + ", seq " +
+        std::to_string(seq) + ": cannot allocate " +
+        (overflow ? std::string("more than 2^64 bytes") : formatSize(bytes)));
+  return logits;
+}
+
+} // namespace
+
+GenerationRun::GenerationRun(const Model &model, const BoundWeights &weights,
+                             KvCache cache, Sampler sampler,
+                             const GenerateOptions &options, size_t batch)
+    : model(model), weights(weights), cache(std::move(cache)),
+      sampler(std::move(sampler)), options(options), stopped(batch) {
+  result.tokens.resize(batch);
+  if (options.keepLogits) {
+    result.prefillLogits.resize(batch);
+    result.decodeLogits.resize(batch);
+  }
+}
+
+Expected<void>
+GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
+                       size_t first, size_t count, void *const *kvCache,
+                       int64_t start) {
+  int64_t seq = int64_t(prompts[first].size());
+  int64_t vocab = model.manifest().vocabSize;
+  std::vector<int32_t> tokens, positions; // [count, S]
+  for (size_t row = first; row < first + count; ++row)
+    for (int64_t s = 0; s < seq; ++s) {
+      tokens.push_back(int32_t(prompts[row][s]));
+      positions.push_back(int32_t(start + s));
+    }
+  Expected<HostBuffer> logits = allocateLogits(int64_t(count), seq, vocab);
+  if (!logits)
+    return logits.error();
+  llama4c_call call =
+      makeCall(tokens, positions, int64_t(count), seq, kvCache, *logits);
+  Clock::time_point begin = Clock::now();
+  Expected<void> ran = model.prefill(call);
+  result.timing.prefillSeconds += secondsSince(begin);
+  if (!ran)
+    return ran;
+  result.timing.prefillTokens += int64_t(count) * seq;
+
+  const float *all = static_cast<const float *>(logits->data());
+  for (size_t row = first; row < first + count; ++row) {
+    const float *rowLogits = all + (row - first) * seq * vocab; // [S, V]
+    if (options.keepLogits)
+      result.prefillLogits[row].assign(rowLogits, rowLogits + seq * vocab);
+    if (options.maxNewTokens > 0)
+      if (Expected<void> sampled =
+              sampleNext(row, rowLogits + (seq - 1) * vocab);
+          !sampled)
+        return sampled;
+  }
+  return {};
+}
+
+Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
+  int64_t batch = int64_t(lengths.size());
+  int64_t vocab = model.manifest().vocabSize;
+  Expected<HostBuffer> logits = allocateLogits(batch, 1, vocab);
+  if (!logits)
+    return logits.error();
+  const float *all = static_cast<const float *>(logits->data()); // [B, 1, V]
+  std::vector<int32_t> tokens(batch), positions(batch);          // [B, 1]
+  for (int64_t step = 0; step + 1 < options.maxNewTokens && !allStopped();
+       ++step) {
+    // Row b feeds its newest token; a stopped row repeats its stop id.
+    for (int64_t b = 0; b < batch; ++b) {
+      tokens[b] = int32_t(result.tokens[b].back());
+      positions[b] = int32_t(lengths[b] + step);
+    }
+    llama4c_call call =
+        makeCall(tokens, positions, batch, 1, cache.buffers(), *logits);
+    Clock::time_point begin = Clock::now();
+    Expected<void> ran = model.decode(call);
+    result.timing.decodeSeconds += secondsSince(begin);
+    if (!ran)
+      return ran;
+    result.timing.decodeTokens += batch;
+    ++result.decodeSteps;
+
+    for (int64_t b = 0; b < batch; ++b) {
+      const float *rowLogits = all + b * vocab; // [V]
+      if (options.keepLogits)
+        result.decodeLogits[b].insert(result.decodeLogits[b].end(), rowLogits,
+                                      rowLogits + vocab);
+      if (!stopped[b])
+        if (Expected<void> sampled = sampleNext(size_t(b), rowLogits);
+            !sampled)
+          return sampled;
+    }
+  }
+  return {};
+}
+
+void GenerationRun::startTurn() {
+  for (std::vector<int64_t> &tokens : result.tokens)
+    tokens.clear();
+  std::fill(stopped.begin(), stopped.end(), false);
+  result.decodeSteps = 0;
+}
+
+llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
+                                     const std::vector<int32_t> &positions,
+                                     int64_t batch, int64_t seq,
+                                     void *const *kvCache,
+                                     const HostBuffer &logits) const {
+  llama4c_call call{};
+  call.weights = weights.pointers();
+  call.tokens = tokens.data();
+  call.positions = positions.data();
+  call.batch = batch;
+  call.seq = seq;
+  call.kv_cache = kvCache;
+  call.cache_slots = cache.cacheSlots();
+  call.logits = static_cast<float *>(logits.data());
+  call.pixel_values = nullptr;
+  call.tiles = 0;
+  return call;
+}
+
+Expected<void> GenerationRun::sampleNext(size_t row, const float *logits) {
+  Expected<int64_t> token = sampler.sample(logits, model.manifest().vocabSize);
+  if (!token)
+    return Error("row " + std::to_string(row) + ", new token " +
+                 std::to_string(result.tokens[row].size()) + ": " +
+                 token.error().message());
+  result.tokens[row].push_back(*token);
+  const std::vector<int64_t> &stops = options.stopTokenIds;
+  stopped[row] = std::find(stops.begin(), stops.end(), *token) != stops.end();
+  if (options.onToken)
+    return options.onToken(row, *token);
+  return {};
+}
+
+bool GenerationRun::allStopped() const {
+  return std::all_of(stopped.begin(), stopped.end(),
+                     [](bool stop) { return stop; });
+}
+
+double GenerationRun::secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,73 @@
+//===- GenerationRun.h - One generation in progress -------------*- C++ -*-===//
+//
+// The machinery behind generate() and ChatSession: the buffers that outlive
+// single model calls, the sampler, and what has been produced so far.
+// prefill() runs prompt tokens from any position (a chat turn continues
+// where the cache ends); decode() then feeds each row its newest token
+// until every row has max_new_tokens or has stopped.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_RUNTIME_GENERATE_GENERATIONRUN_H
+#define LLAMA4C_RUNTIME_GENERATE_GENERATIONRUN_H
+
+#include "runtime/generate/Generator.h"
+#include "runtime/kv-cache/KvCache.h"
+#include "runtime/support/HostBuffer.h"
+
+#include <chrono>
+
+namespace llama4c::runtime {
+
+/// Checks `prompts` against the model and options, naming the row and
+/// position at fault; see generate().
+Expected<void> validatePrompts(const Manifest &manifest,
+                               const std::vector<std::vector<int64_t>> &prompts,
+                               const GenerateOptions &options);
+
+class GenerationRun {
+public:
+  GenerationRun(const Model &model, const BoundWeights &weights, KvCache cache,
+                Sampler sampler, const GenerateOptions &options, size_t batch);
+
+  /// Prefills rows [first, first + count), all of one length S, in one
+  /// call whose kv_cache is `kvCache`, at positions start .. start + S - 1,
+  /// and samples their first new tokens.
+  Expected<void> prefill(const std::vector<std::vector<int64_t>> &prompts,
+                         size_t first, size_t count, void *const *kvCache,
+                         int64_t start = 0);
+
+  /// Decode calls until every row has max_new_tokens tokens or stopped.
+  /// `lengths` are the positions of each row's first new token.
+  Expected<void> decode(const std::vector<int64_t> &lengths);
+
+  /// Forgets the tokens of the last generation (timing adds up).
+  void startTurn();
+
+  const KvCache &kvCache() const { return cache; }
+  Generation &generation() { return result; }
+
+private:
+  using Clock = std::chrono::steady_clock;
+
+  llama4c_call makeCall(const std::vector<int32_t> &tokens,
+                        const std::vector<int32_t> &positions, int64_t batch,
+                        int64_t seq, void *const *kvCache,
+                        const HostBuffer &logits) const;
+  /// Samples row `row`'s next token from `logits` ([V]) and appends it.
+  Expected<void> sampleNext(size_t row, const float *logits);
+  bool allStopped() const;
+  static double secondsSince(Clock::time_point start);
+
+  const Model &model;
+  const BoundWeights &weights;
+  KvCache cache;
+  Sampler sampler;
+  const GenerateOptions &options;
+  std::vector<bool> stopped; // [B]
+  Generation result;
+};
+
+} // namespace llama4c::runtime
+
+#endif // LLAMA4C_RUNTIME_GENERATE_GENERATIONRUN_H

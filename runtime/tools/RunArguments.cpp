@@ -1,0 +1,217 @@
+//===- RunArguments.cpp - llama4-run's command line ----------------------===//
+
+#include "runtime/tools/RunArguments.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <iterator>
+
+namespace llama4c::runtime {
+
+const char *const kRunUsage =
+    R"(usage: llama4-run MODEL.so --weights DIR (--prompt TEXT | --chat |
+                  --prompt-ids IDS) [options]
+
+Loads a model compiled by `llama4c compile`, maps the Hugging Face
+checkpoint in DIR (safetensors, tokenizer.json, tokenizer_config.json,
+generation_config.json) and generates.
+
+Input, one kind:
+  --prompt TEXT          text to continue, tokenised with DIR/tokenizer.json;
+                         it and the new text stream to stdout. Repeat for a
+                         batch (printed when all rows are done)
+  --chat                 a conversation on stdin, one user message per line,
+                         in the checkpoint's chat template; the KV cache is
+                         kept between turns. /reset starts over, /exit or the
+                         end of input quits
+  --prompt-ids 1,2,3     a prompt as token ids; the new ids are printed.
+                         Repeat for a batch
+
+Options:
+  --system TEXT          (--chat) a system message
+  --max-new-tokens N     new tokens per reply (default: generation_config's
+                         max_new_tokens, else 256, at most what fits)
+  --temperature T        0 is greedy. Default, with --top-k and --top-p:
+  --top-k K              generation_config.json as transformers reads it
+  --top-p P              (greedy unless do_sample)
+  --seed S               sampling seed (default 0)
+  --max-prompt-tokens N  refuse prompts longer than N tokens
+  --context N            (--chat) KV cache positions (default: the smaller
+                         of max_position_embeddings and 8192)
+  --threads N            threads the model's matmuls use (default: every
+                         core, or OMP_NUM_THREADS)
+  --json                 print the result as JSON (one line per chat turn)
+  --dump-logits FILE     (--prompt-ids) write the ids and every logit to FILE
+                         (safetensors)
+  --help                 print this message
+
+Generation stops at the eos ids of generation_config.json (else config.json).
+Prefill and decode throughput go to stderr at the end.
+)";
+
+namespace {
+
+/// The whole of `text` as a non-negative integer.
+std::optional<int64_t> parseCount(const std::string &text) {
+  if (text.empty() || text[0] < '0' || text[0] > '9')
+    return std::nullopt;
+  errno = 0;
+  char *end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0')
+    return std::nullopt;
+  return int64_t(value);
+}
+
+/// The whole of `text` as a finite number.
+std::optional<double> parseNumber(const std::string &text) {
+  if (text.empty())
+    return std::nullopt;
+  errno = 0;
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(value))
+    return std::nullopt;
+  return value;
+}
+
+/// "1,2,3" as token ids; no empty items.
+std::optional<std::vector<int64_t>> parseIds(const std::string &text) {
+  std::vector<int64_t> ids;
+  size_t begin = 0;
+  while (true) {
+    size_t comma = text.find(',', begin);
+    std::optional<int64_t> id = parseCount(text.substr(begin, comma - begin));
+    if (!id)
+      return std::nullopt;
+    ids.push_back(*id);
+    if (comma == std::string::npos)
+      return ids;
+    begin = comma + 1;
+  }
+}
+
+} // namespace
+
+Expected<RunArguments> parseRunArguments(int argc, char **argv) {
+  RunArguments args;
+  bool chat = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      args.help = true;
+      return args;
+    }
+    if (arg.empty() || arg[0] != '-') {
+      if (!args.model.empty())
+        return Error("more than one model given: " + args.model + " and " +
+                     arg);
+      args.model = arg;
+      continue;
+    }
+    if (arg == "--chat") {
+      chat = true;
+      continue;
+    }
+    if (arg == "--json") {
+      args.json = true;
+      continue;
+    }
+    // --flag VALUE or --flag=VALUE.
+    std::string flag = arg, value;
+    bool hasValue = false;
+    if (size_t equals = arg.find('='); equals != std::string::npos) {
+      flag = arg.substr(0, equals);
+      value = arg.substr(equals + 1);
+      hasValue = true;
+    }
+    static const char *const kFlags[] = {
+        "--weights",     "--prompt-ids", "--prompt",         "--system",
+        "--temperature", "--top-k",      "--top-p",          "--seed",
+        "--dump-logits", "--threads",    "--max-new-tokens", "--context",
+        "--max-prompt-tokens"};
+    if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
+        std::end(kFlags))
+      return Error("unknown option " + flag + " (see --help)");
+    if (!hasValue) {
+      if (i + 1 == argc)
+        return Error(flag + ": missing value");
+      value = argv[++i];
+    }
+
+    auto bad = [&](const char *expected) {
+      return Error(flag + ": expected " + expected + ", got '" + value + "'");
+    };
+    std::optional<int64_t> count = parseCount(value);
+    std::optional<double> number = parseNumber(value);
+    if (flag == "--weights") {
+      args.weights = value;
+    } else if (flag == "--dump-logits") {
+      args.dumpLogits = value;
+    } else if (flag == "--prompt") {
+      args.promptTexts.push_back(value);
+    } else if (flag == "--system") {
+      args.system = value;
+    } else if (flag == "--prompt-ids") {
+      std::optional<std::vector<int64_t>> ids = parseIds(value);
+      if (!ids)
+        return bad("comma-separated token ids");
+      args.promptIds.push_back(std::move(*ids));
+    } else if (flag == "--max-new-tokens") {
+      if (!count)
+        return bad("a non-negative integer");
+      args.maxNewTokens = *count;
+    } else if (flag == "--max-prompt-tokens") {
+      if (!count || *count == 0)
+        return bad("a positive integer");
+      args.maxPromptTokens = *count;
+    } else if (flag == "--context") {
+      if (!count || *count == 0)
+        return bad("a positive integer");
+      args.context = *count;
+    } else if (flag == "--top-k") {
+      if (!count)
+        return bad("a non-negative integer");
+      args.topK = *count;
+    } else if (flag == "--seed") {
+      if (!count)
+        return bad("a non-negative integer");
+      args.seed = uint64_t(*count);
+    } else if (flag == "--threads") {
+      if (!count || *count == 0 || *count > 4096)
+        return bad("a thread count from 1 to 4096");
+      args.threads = value;
+    } else if (flag == "--temperature") {
+      if (!number)
+        return bad("a number");
+      args.temperature = *number;
+    } else if (flag == "--top-p") {
+      if (!number)
+        return bad("a number");
+      args.topP = *number;
+    }
+  }
+  if (args.model.empty())
+    return Error("no model given (see --help)");
+  if (args.weights.empty())
+    return Error("--weights DIR is required");
+  int inputs = !args.promptIds.empty() + !args.promptTexts.empty() + chat;
+  if (inputs == 0)
+    return Error("one of --prompt, --chat or --prompt-ids is required");
+  if (inputs > 1)
+    return Error("--prompt, --chat and --prompt-ids do not mix");
+  args.mode = chat                      ? RunArguments::Mode::Chat
+              : args.promptTexts.empty() ? RunArguments::Mode::Ids
+                                         : RunArguments::Mode::Text;
+  if (args.system && args.mode != RunArguments::Mode::Chat)
+    return Error("--system needs --chat");
+  if (args.context && args.mode != RunArguments::Mode::Chat)
+    return Error("--context needs --chat");
+  if (!args.dumpLogits.empty() && args.mode != RunArguments::Mode::Ids)
+    return Error("--dump-logits needs --prompt-ids");
+  return args;
+}
+
+} // namespace llama4c::runtime

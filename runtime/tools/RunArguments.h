@@ -1,0 +1,53 @@
+//===- RunArguments.h - llama4-run's command line ---------------*- C++ -*-===//
+//
+// Parsed by hand, so that the runner links nothing beyond the runtime.
+// Sampling flags are optional: what the user leaves out comes from the
+// checkpoint's generation_config.json (GenerationConfig.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_RUNTIME_TOOLS_RUNARGUMENTS_H
+#define LLAMA4C_RUNTIME_TOOLS_RUNARGUMENTS_H
+
+#include "llama4c/Status.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llama4c::runtime {
+
+extern const char *const kRunUsage;
+
+struct RunArguments {
+  enum class Mode { Ids, Text, Chat };
+
+  bool help = false;
+  Mode mode = Mode::Ids;
+  std::string model;
+  std::string weights;
+  /// --prompt-ids rows (Mode::Ids) or --prompt texts (Mode::Text).
+  std::vector<std::vector<int64_t>> promptIds;
+  std::vector<std::string> promptTexts;
+  std::optional<std::string> system;
+  bool json = false;
+  std::string dumpLogits;
+  /// OMP_NUM_THREADS for the model's OpenMP runtime; empty to leave it.
+  std::string threads;
+
+  std::optional<int64_t> maxNewTokens;
+  int64_t maxPromptTokens = 0;
+  std::optional<int64_t> context;
+  std::optional<double> temperature, topP;
+  std::optional<int64_t> topK;
+  uint64_t seed = 0;
+};
+
+/// The command line as RunArguments; stops at --help. Fails with a
+/// message naming the flag at fault.
+Expected<RunArguments> parseRunArguments(int argc, char **argv);
+
+} // namespace llama4c::runtime
+
+#endif // LLAMA4C_RUNTIME_TOOLS_RUNARGUMENTS_H
