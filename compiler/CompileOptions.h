@@ -6,6 +6,7 @@
 #include "compiler/Phases.h"
 #include "frontends/hf/BuildLlama4Module.h"
 
+#include <optional>
 #include <string>
 
 namespace llama4c {
@@ -18,7 +19,9 @@ struct CompileOptions {
   std::string outputPath = "-";
   Target target = Target::Cpu;
   Phase emit = Phase::So;
-  ComputeType computeType = ComputeType::BF16;
+  /// Unset: config.json's torch_dtype decides (float32 gives f32, bfloat16
+  /// and float16 give bf16).
+  std::optional<ComputeType> computeType;
   /// A YAML tile schedule overriding the target's defaults; empty for none.
   std::string pipelinePath;
 };

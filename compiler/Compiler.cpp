@@ -59,15 +59,19 @@ static void initializeNativeTarget() {
   (void)initialized;
 }
 
-llvm::Error llama4c::compile(const CompileOptions &options) {
+llvm::Error llama4c::compile(const CompileOptions &requested) {
   // Read once: parsed here, embedded verbatim in the manifest later.
-  auto configText = readConfigFile(options.configPath);
+  auto configText = readConfigFile(requested.configPath);
   if (!configText)
     return configText.takeError();
   llvm::Expected<Llama4Config> config =
-      parseLlama4Config((*configText)->getBuffer(), options.configPath);
+      parseLlama4Config((*configText)->getBuffer(), requested.configPath);
   if (!config)
     return config.takeError();
+  CompileOptions options = requested;
+  if (!options.computeType)
+    options.computeType = config->torchDtype == "float32" ? ComputeType::F32
+                                                          : ComputeType::BF16;
 
   const PhaseInfo &phase = phaseInfo(options.emit);
   if (options.emit != Phase::Llama4 && options.target != Target::Cpu)
@@ -98,7 +102,7 @@ llvm::Error llama4c::compile(const CompileOptions &options) {
   MLIRContext context(registry);
   FirstErrorCollector errors(context);
   BuildOptions buildOptions;
-  buildOptions.computeType = options.computeType;
+  buildOptions.computeType = *options.computeType;
   buildOptions.configPath = options.configPath;
   OwningOpRef<ModuleOp> module =
       buildLlama4Module(context, *config, buildOptions);

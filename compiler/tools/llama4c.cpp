@@ -48,7 +48,9 @@ static cl::opt<Phase> emit(
                clEnumValN(Phase::So, "so", "the model shared object")),
     cl::sub(compileCommand), cl::cat(compileCategory));
 static cl::opt<ComputeType> dtype(
-    "dtype", cl::desc("Element type of weights and activations"),
+    "dtype",
+    cl::desc("Element type of weights and activations (default: the "
+             "config's torch_dtype; float16 computes in bf16)"),
     cl::init(ComputeType::BF16),
     cl::values(clEnumValN(ComputeType::BF16, "bf16", "bfloat16"),
                clEnumValN(ComputeType::F32, "f32", "float32")),
@@ -83,7 +85,8 @@ int main(int argc, char **argv) {
   options.configPath = configPath;
   options.target = target;
   options.emit = emit;
-  options.computeType = dtype;
+  if (dtype.getNumOccurrences())
+    options.computeType = dtype;
   options.pipelinePath = pipelinePath;
   if (!outputPath.empty())
     options.outputPath = outputPath;
