@@ -23,24 +23,11 @@
 #include <iterator>
 #include <regex>
 
-#include <sys/wait.h>
 
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
 
 namespace {
-
-struct ToolResult {
-  int exitCode;
-  std::string out, err;
-};
-
-std::string shellQuote(const std::string &text) {
-  std::string quoted = "'";
-  for (char c : text)
-    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
 
 class LlamaRunTest : public TempDirTest {
 protected:
@@ -57,15 +44,7 @@ protected:
   /// Runs llama4-run with `args` and `input` on stdin.
   ToolResult run(const std::vector<std::string> &args,
                  const std::string &input = "") {
-    writeFile(path("in"), input);
-    std::string command = shellQuote(LLAMA4_RUN_PATH);
-    for (const std::string &arg : args)
-      command += " " + shellQuote(arg);
-    command += " <" + shellQuote(path("in")) + " >" + shellQuote(path("out")) +
-               " 2>" + shellQuote(path("err"));
-    int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(path("out")),
-            readFile(path("err"))};
+    return runTool(LLAMA4_RUN_PATH, args, input, dir);
   }
 
   /// tokenizer.json and a chat template for the letters a-n.

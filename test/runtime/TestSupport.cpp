@@ -2,9 +2,11 @@
 
 #include "test/runtime/TestSupport.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace llama4c::runtime::testing {
@@ -35,6 +37,33 @@ std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << "cannot read " << path;
   return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+namespace {
+
+std::string shellQuote(const std::string &text) {
+  std::string quoted = "'";
+  for (char c : text)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+} // namespace
+
+ToolResult runTool(const std::string &tool,
+                   const std::vector<std::string> &args,
+                   const std::string &input, const std::string &scratchDir) {
+  std::string in = scratchDir + "/tool.in", out = scratchDir + "/tool.out",
+              err = scratchDir + "/tool.err";
+  writeFile(in, input);
+  std::string command = shellQuote(tool);
+  for (const std::string &arg : args)
+    command += " " + shellQuote(arg);
+  command += " <" + shellQuote(in) + " >" + shellQuote(out) + " 2>" +
+             shellQuote(err);
+  int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out),
+          readFile(err)};
 }
 
 void TempDirTest::SetUp() {

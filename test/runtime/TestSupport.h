@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace llama4c::runtime::testing {
 
@@ -34,6 +35,18 @@ void writeFile(const std::string &path, const std::string &bytes);
 
 /// The bytes of the file at `path`, failing the test if it cannot be read.
 std::string readFile(const std::string &path);
+
+/// What a tool printed and its exit status (-1 if it did not exit).
+struct ToolResult {
+  int exitCode;
+  std::string out, err;
+};
+
+/// Runs `tool` with `args` and `input` on stdin; its output goes through
+/// files in `scratchDir`.
+ToolResult runTool(const std::string &tool,
+                   const std::vector<std::string> &args,
+                   const std::string &input, const std::string &scratchDir);
 
 /// A fixture giving each test a fresh, empty directory under
 /// testing::TempDir(), removed afterwards.
