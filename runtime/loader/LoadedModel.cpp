@@ -5,11 +5,14 @@
 namespace llama4c::runtime {
 
 Expected<std::unique_ptr<LoadedModel>>
-LoadedModel::open(const std::string &modelPath, const std::string &weightsDir) {
+LoadedModel::open(const std::string &modelPath, const std::string &weightsDir,
+                  const LoadProgress &progress) {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return model.error();
-  Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir);
+  SafetensorsOptions options;
+  options.progress = progress;
+  Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir, options);
   if (!checkpoint)
     return checkpoint.error();
   Expected<BoundWeights> weights =

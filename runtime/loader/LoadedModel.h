@@ -26,9 +26,11 @@ struct LoadedModel {
   BoundWeights weights;
 
   /// Opens `modelPath`, maps the checkpoint in `weightsDir` and binds it;
-  /// errors name the file and tensor at fault.
+  /// errors name the file and tensor at fault. `progress`, if set, follows
+  /// the checkpoint being read in.
   static Expected<std::unique_ptr<LoadedModel>>
-  open(const std::string &modelPath, const std::string &weightsDir);
+  open(const std::string &modelPath, const std::string &weightsDir,
+       const LoadProgress &progress = {});
 };
 
 } // namespace llama4c::runtime

@@ -114,14 +114,30 @@ Expected<Checkpoint> Checkpoint::open(const std::string &directory,
   for (const auto &[tensor, shard] : *shardOf)
     tensorsOf[shard].push_back(tensor);
 
+  // Sizes first, so that progress can be reported over all the shards.
+  uint64_t totalBytes = 0;
   for (const auto &[shard, tensors] : tensorsOf) {
     std::string shardPath = joinPath(directory, shard);
-    if (!exists(shardPath))
+    struct stat shardInfo;
+    if (::stat(shardPath.c_str(), &shardInfo) != 0)
       return Error(shardPath + ": shard named in " + kIndexFileName +
                    " does not exist (needed by " + tensors.front() + ")");
-    Expected<SafetensorsFile> file = SafetensorsFile::open(shardPath, options);
+    totalBytes += uint64_t(shardInfo.st_size);
+  }
+  uint64_t loadedBytes = 0;
+  SafetensorsOptions shardOptions = options;
+
+  for (const auto &[shard, tensors] : tensorsOf) {
+    std::string shardPath = joinPath(directory, shard);
+    if (options.progress)
+      shardOptions.progress = [&](uint64_t done, uint64_t) {
+        options.progress(loadedBytes + done, totalBytes);
+      };
+    Expected<SafetensorsFile> file =
+        SafetensorsFile::open(shardPath, shardOptions);
     if (!file)
       return file.error();
+    loadedBytes += file->fileBytes();
     size_t fileIndex = checkpoint.files.size();
     checkpoint.files.push_back(std::move(*file));
     const SafetensorsFile &opened = checkpoint.files.back();

@@ -2,6 +2,7 @@
 
 #include "runtime/safetensors/MappedFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -21,7 +22,24 @@ std::string errnoText(int error) {
 
 } // namespace
 
-Expected<MappedFile> MappedFile::open(const std::string &path) {
+/// Reads the pages of [bytes, bytes + length) into memory.
+void populate(const unsigned char *bytes, size_t length) {
+#ifdef MADV_POPULATE_READ
+  if (::madvise(const_cast<unsigned char *>(bytes), length,
+                MADV_POPULATE_READ) == 0)
+    return;
+#endif
+  // Older kernels: touch one byte per page.
+  size_t page = size_t(::sysconf(_SC_PAGESIZE));
+  unsigned char sum = 0;
+  for (size_t offset = 0; offset < length; offset += page)
+    sum ^= static_cast<const volatile unsigned char *>(bytes)[offset];
+  (void)sum;
+}
+
+Expected<MappedFile> MappedFile::open(const std::string &path,
+                                      const LoadProgress &progress,
+                                      uint64_t stepBytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return Error(path + ": cannot open: " + errnoText(errno));
@@ -45,7 +63,8 @@ Expected<MappedFile> MappedFile::open(const std::string &path) {
     // costs more than one sequential read here.
     int flags = MAP_SHARED;
 #ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;
+    if (!progress)
+      flags |= MAP_POPULATE;
 #endif
     bytes = ::mmap(nullptr, length, PROT_READ, flags, fd, 0);
     if (bytes == MAP_FAILED) {
@@ -56,7 +75,20 @@ Expected<MappedFile> MappedFile::open(const std::string &path) {
   }
   // The mapping keeps the file alive; the descriptor is no longer needed.
   ::close(fd);
-  return MappedFile(static_cast<const unsigned char *>(bytes), length);
+  MappedFile file(static_cast<const unsigned char *>(bytes), length);
+  if (progress) {
+    // Page-aligned steps, at least one page.
+    size_t page = size_t(::sysconf(_SC_PAGESIZE));
+    size_t step = std::max(page, size_t(stepBytes) / page * page);
+    progress(0, length);
+    for (size_t done = 0; done < length;) {
+      size_t next = std::min(length, done + step);
+      populate(file.bytes + done, next - done);
+      done = next;
+      progress(done, length);
+    }
+  }
+  return file;
 }
 
 MappedFile::MappedFile(MappedFile &&other) noexcept

@@ -15,15 +15,24 @@
 #include "llama4c/Status.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 namespace llama4c::runtime {
 
+/// Reports how much of a file has been read in: (done, total) bytes.
+using LoadProgress = std::function<void(uint64_t done, uint64_t total)>;
+
 class MappedFile {
 public:
-  /// Maps the regular file at `path`. Fails with "PATH: cannot open: ..."
-  /// or "PATH: not a regular file".
-  static Expected<MappedFile> open(const std::string &path);
+  /// Maps the regular file at `path` and reads it in (MAP_POPULATE), or,
+  /// when `progress` is given, reads it in `stepBytes` at a time and
+  /// reports after each step. Fails with "PATH: cannot open: ..." or "PATH:
+  /// not a regular file".
+  static Expected<MappedFile> open(const std::string &path,
+                                   const LoadProgress &progress = {},
+                                   uint64_t stepBytes = uint64_t(64) << 20);
 
   MappedFile(MappedFile &&other) noexcept;
   MappedFile &operator=(MappedFile &&other) noexcept;

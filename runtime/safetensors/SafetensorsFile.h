@@ -41,6 +41,10 @@ struct SafetensorsOptions {
   /// field can make us allocate. The reference reader's limit is 100 MB;
   /// real headers, about 150 bytes per tensor, are tens of kilobytes.
   uint64_t maxHeaderBytes = uint64_t(100) << 20;
+  /// When set, files are read in step by step and this is told how far
+  /// along they are (MappedFile::open); Checkpoint::open reports over all
+  /// its shards together.
+  LoadProgress progress;
 };
 
 /// One tensor of a safetensors file. `data` points into the file mapping and
@@ -64,6 +68,8 @@ public:
                                         const SafetensorsOptions &options = {});
 
   const std::string &path() const { return filePath; }
+  /// The size of the file in bytes.
+  uint64_t fileBytes() const { return mapping.size(); }
 
   /// The tensor called `name`, or nullptr.
   const TensorView *find(std::string_view name) const;

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -352,6 +353,42 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
   return {};
 }
 
+/// A progress bar on stderr while a checkpoint of at least 256 MiB is
+/// read in, drawn only when stderr is a terminal.
+class LoadingBar {
+public:
+  explicit LoadingBar(std::string directory) : directory(std::move(directory)) {}
+
+  void operator()(uint64_t done, uint64_t total) {
+    constexpr uint64_t kMinBytes = uint64_t(256) << 20;
+    constexpr int kWidth = 30;
+    if (total < kMinBytes)
+      return;
+    int percent = int(done * 100 / total);
+    if (percent == shown)
+      return;
+    shown = percent;
+    int filled = percent * kWidth / 100;
+    double gib = double(uint64_t(1) << 30);
+    std::fprintf(stderr, "\rloading %s [%s%s] %3d%% of %.1f GiB",
+                 directory.c_str(), std::string(size_t(filled), '#').c_str(),
+                 std::string(size_t(kWidth - filled), ' ').c_str(), percent,
+                 double(total) / gib);
+    if (done == total) {
+      double seconds =
+          std::chrono::duration<double>(Clock::now() - start).count();
+      std::fprintf(stderr, " in %.1f s (%.1f GiB/s)\n", seconds,
+                   double(total) / gib / std::max(seconds, 1e-9));
+    }
+  }
+
+private:
+  using Clock = std::chrono::steady_clock;
+  std::string directory;
+  Clock::time_point start = Clock::now();
+  int shown = -1;
+};
+
 int fail(const std::string &message) {
   std::fflush(stdout);
   std::fprintf(stderr, "llama4-run: error: %s\n", message.c_str());
@@ -372,8 +409,11 @@ int main(int argc, char **argv) {
   if (!args->threads.empty())
     ::setenv("OMP_NUM_THREADS", args->threads.c_str(), /*overwrite=*/1);
   try {
+    LoadProgress progress;
+    if (::isatty(STDERR_FILENO))
+      progress = LoadingBar(args->weights);
     Expected<std::unique_ptr<LoadedModel>> loaded =
-        LoadedModel::open(args->model, args->weights);
+        LoadedModel::open(args->model, args->weights, progress);
     if (!loaded)
       return fail(loaded.error().message());
     Expected<GenerateOptions> options =

@@ -11,6 +11,9 @@
 #include "test/runtime/TestSupport.h"
 
 #include <cstdio>
+#include <filesystem>
+
+#include <unistd.h>
 
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
@@ -90,6 +93,42 @@ TEST_F(CheckpointTest, FindsTensorsAcrossShards) {
   EXPECT_EQ(static_cast<const char *>(embed->data)[0], '\1');
   EXPECT_EQ(static_cast<const char *>(head->data)[0], '\2');
   EXPECT_EQ(checkpoint->find("norm")->shape, (std::vector<int64_t>{2}));
+}
+
+TEST_F(CheckpointTest, ReportsProgressOverAllShards) {
+  writeShardedCheckpoint();
+  std::vector<std::pair<uint64_t, uint64_t>> reports;
+  SafetensorsOptions options;
+  options.progress = [&](uint64_t done, uint64_t total) {
+    reports.emplace_back(done, total);
+  };
+  Expected<Checkpoint> checkpoint = Checkpoint::open(dir, options);
+  ASSERT_TRUE(checkpoint) << checkpoint.error().message();
+  uint64_t total = std::filesystem::file_size(path(kShard1)) +
+                   std::filesystem::file_size(path(kShard2));
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.front(), std::make_pair(uint64_t(0), total));
+  EXPECT_EQ(reports.back(), std::make_pair(total, total));
+  for (size_t i = 1; i < reports.size(); ++i) {
+    EXPECT_GE(reports[i].first, reports[i - 1].first);
+    EXPECT_EQ(reports[i].second, total);
+  }
+}
+
+TEST_F(CheckpointTest, ReadsLargeFilesInSteps) {
+  if (::sysconf(_SC_PAGESIZE) != 4096)
+    GTEST_SKIP() << "steps are whole pages; this test assumes 4 KiB ones";
+  std::string bytes(10000, 'x');
+  writeFile(path("blob"), bytes);
+  std::vector<uint64_t> done;
+  Expected<MappedFile> file = MappedFile::open(
+      path("blob"), [&](uint64_t bytes, uint64_t) { done.push_back(bytes); },
+      /*stepBytes=*/4096);
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_EQ(done, (std::vector<uint64_t>{0, 4096, 8192, 10000}));
+  EXPECT_EQ(std::string(reinterpret_cast<const char *>(file->data()),
+                        file->size()),
+            bytes);
 }
 
 // Views point into shard mappings, which a move must not disturb.
