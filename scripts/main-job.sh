@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, describe the
-# bundled Scout config, then compile the bundled tiny Llama 4 and generate.
+# bundled Scout config, then compile the bundled demo Llama 4 and let it
+# write.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,9 @@ scripts/build.sh llama4c llama4-opt llama4-run
 build/bin/llama4c compile examples/configs/scout/config.json --emit mlir -o build/scout.mlir
 build/bin/llama4-opt build/scout.mlir --llama4-verify-model --llama4-describe-model -o /dev/null
 
-# A tiny text Llama 4 (MoE, NoPE layers, chunked attention; random weights):
-# compiled for the CPU and run to generated token ids.
-time build/bin/llama4c compile examples/tiny/config.json -o build/tiny.so
-build/bin/llama4-run build/tiny.so --weights examples/tiny --prompt-ids 1,2,3 --max-new-tokens 16
+# A small Llama 4 trained on the King James Bible (MoE, NoPE layers, chunked
+# attention), compiled for the CPU and run on its checkpoint directory: the
+# text streams out, sampled as its generation_config.json says.
+time build/bin/llama4c compile examples/tiny-llama4/config.json -o build/tiny-llama4.so
+build/bin/llama4-run build/tiny-llama4.so --weights examples/tiny-llama4 \
+  --prompt "Once upon a time" --max-new-tokens 64
