@@ -2,8 +2,9 @@
 """Benchmark: prefill and decode tokens/s of a ~100M-parameter Llama 4 text
 model on the CPU, llama4c against transformers (PyTorch eager) on the same
 config, the same random weights, the same prompt and the same thread count.
+--model DIR benchmarks a checkpoint instead (the demo: examples/tiny-llama4).
 
-    python3 bench/cpu_decode.py [--threads 2] [--prompt 128] [--new 32] [--out bench/cpu_decode.json]
+    python3 bench/cpu_decode.py [--threads 2] [--prompt 128] [--new 32] [--model DIR] [--out bench/cpu_decode.json]
 
 Needs build/bin/llama4c and build/bin/llama4-run (scripts/build.sh) and
 `pip install -r scripts/requirements-golden.txt`. Writes a JSON report and
@@ -14,7 +15,6 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import subprocess
 import tempfile
 import time
@@ -34,7 +34,7 @@ CONFIG = dict(
 )
 
 
-def make_model(directory, threads):
+def make_model(directory):
     import torch
     from transformers import Llama4ForCausalLM, Llama4TextConfig
     torch.manual_seed(0)
@@ -42,6 +42,12 @@ def make_model(directory, threads):
     model = Llama4ForCausalLM(config).eval()
     model.save_pretrained(directory, safe_serialization=True)
     return model
+
+
+def load_model(directory):
+    import torch
+    from transformers import Llama4ForCausalLM
+    return Llama4ForCausalLM.from_pretrained(directory, dtype=torch.float32).eval()
 
 
 def run_transformers(model, prompt, new_tokens, threads):
@@ -57,41 +63,42 @@ def run_transformers(model, prompt, new_tokens, threads):
         generated = model.generate(ids, max_new_tokens=new_tokens, do_sample=False)
         total_s = time.perf_counter() - start
     decode_s = max(total_s - prefill_s, 1e-9)
+    ids = generated[0, len(prompt):].tolist()  # fewer if an eos id came
     return {
         "prefill_tok_s": len(prompt) / prefill_s,
-        "decode_tok_s": (new_tokens - 1) / decode_s,
-        "ids": generated[0, len(prompt):].tolist(),
+        "decode_tok_s": (len(ids) - 1) / decode_s,
+        "ids": ids,
         "params": sum(p.numel() for p in model.parameters()),
     }
 
 
-def run_llama4c(directory, prompt, new_tokens, threads):
-    so = pathlib.Path(directory) / "model.so"
+def run_llama4c(directory, scratch, prompt, new_tokens, threads):
+    so = pathlib.Path(scratch) / "model.so"
     start = time.perf_counter()
     subprocess.run([str(ROOT / "build/bin/llama4c"), "compile",
                     str(pathlib.Path(directory) / "config.json"), "--dtype", "f32",
                     "-o", str(so)], check=True)
     compile_s = time.perf_counter() - start
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    # Greedy and without stop ids, as transformers' side runs.
     out = subprocess.run([str(ROOT / "build/bin/llama4-run"), str(so), "--weights",
                           str(directory), "--prompt-ids", ",".join(map(str, prompt)),
-                          "--max-new-tokens", str(new_tokens)],
-                         check=True, capture_output=True, text=True, env=env).stdout
-    ids = [int(t) for t in re.search(r"row 0: ([\d ]+)", out).group(1).split()]
-    rates = [float(r) for r in re.findall(r"\(([\d.]+) tok/s\)", out)]
-    return {"prefill_tok_s": rates[0], "decode_tok_s": rates[1], "ids": ids,
-            "compile_s": compile_s}
+                          "--max-new-tokens", str(new_tokens), "--temperature", "0",
+                          "--threads", str(threads), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out)
+    timing = result["timing"]
+    return {"prefill_tok_s": timing["prefill"]["tokens_per_second"],
+            "decode_tok_s": timing["decode"]["tokens_per_second"],
+            "ids": result["rows"][0]["tokens"], "compile_s": compile_s}
 
 
-def active_parameters(total):
+def active_parameters(total, c):
     """Weights one token multiplies by: all but the unselected experts and
     the embedding table (a gather reads one row of it)."""
-    c = CONFIG
-    step = c["interleave_moe_layer_step"]
-    moe_layers = len(range(step - 1, c["num_hidden_layers"], step))
-    per_expert = 3 * c["hidden_size"] * c["intermediate_size"]
-    unselected = moe_layers * (c["num_local_experts"] - c["num_experts_per_tok"]) * per_expert
-    return total - unselected - c["vocab_size"] * c["hidden_size"]
+    moe_layers = len(c.moe_layers)
+    per_expert = 3 * c.hidden_size * c.intermediate_size
+    unselected = moe_layers * (c.num_local_experts - c.num_experts_per_tok) * per_expert
+    return total - unselected - c.vocab_size * c.hidden_size
 
 
 def main():
@@ -99,15 +106,19 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--new", type=int, default=32)
+    parser.add_argument("--model", help="a checkpoint directory (default: random weights)")
     parser.add_argument("--out", default=str(ROOT / "bench/cpu_decode.json"))
     args = parser.parse_args()
-    prompt = [(7 * i + 3) % CONFIG["vocab_size"] for i in range(args.prompt)]
-    with tempfile.TemporaryDirectory() as directory:
-        model = make_model(directory, args.threads)
-        ours = run_llama4c(directory, prompt, args.new, args.threads)
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = args.model or scratch
+        model = load_model(directory) if args.model else make_model(directory)
+        config = model.config
+        prompt = [(7 * i + 3) % config.vocab_size for i in range(args.prompt)]
+        ours = run_llama4c(directory, scratch, prompt, args.new, args.threads)
         theirs = run_transformers(model, prompt, args.new, args.threads)
     report = {
-        "config": CONFIG, "parameters": theirs["params"], "threads": args.threads,
+        "model": args.model or "random weights",
+        "config": config.to_diff_dict(), "parameters": theirs["params"], "threads": args.threads,
         "prompt_tokens": args.prompt, "new_tokens": args.new,
         "llama4c": {k: v for k, v in ours.items() if k != "ids"},
         "transformers": {k: v for k, v in theirs.items() if k not in ("ids", "params")},
@@ -117,7 +128,7 @@ def main():
     }
     # 2 FLOPs per active parameter and token (the matmuls; attention over a
     # short prompt is small beside them); f32 weights read once per decode step.
-    active = active_parameters(theirs["params"])
+    active = active_parameters(theirs["params"], config)
     for name in ("llama4c", "transformers"):
         report[name]["prefill_gflop_s"] = 2 * active * report[name]["prefill_tok_s"] / 1e9
         report[name]["decode_weight_gb_s"] = 4 * active * report[name]["decode_tok_s"] / 1e9
