@@ -32,9 +32,9 @@ Expected<Value> strftimeNow(const jinja::Arguments &arguments) {
   std::tm local{};
   localtime_r(&now, &local);
   char buffer[256];
-  size_t length = std::strftime(buffer, sizeof buffer,
-                                arguments.positional[0].asString().c_str(),
-                                &local);
+  size_t length =
+      std::strftime(buffer, sizeof buffer,
+                    arguments.positional[0].asString().c_str(), &local);
   return Value::string(std::string(buffer, length));
 }
 
@@ -87,8 +87,9 @@ Expected<std::string> templateFromConfig(const nlohmann::json &config,
       if (named.is_object() && named.value("name", "") == "default" &&
           named.contains("template") && named["template"].is_string())
         return named["template"].get<std::string>();
-  return Error(file + ": chat_template: expected a string or a list of "
-                      "{\"name\", \"template\"} with a \"default\", got " +
+  return Error(file +
+               ": chat_template: expected a string or a list of "
+               "{\"name\", \"template\"} with a \"default\", got " +
                describeJson(*entry));
 }
 
@@ -153,9 +154,10 @@ Expected<ChatTemplate> ChatTemplate::compile(const std::string &source,
   return ChatTemplate(std::move(*compiled), name, std::move(specialTokens));
 }
 
-Expected<std::string> ChatTemplate::render(const nlohmann::ordered_json &messages,
-                                           bool addGenerationPrompt,
-                                           const nlohmann::ordered_json &options) const {
+Expected<std::string>
+ChatTemplate::render(const nlohmann::ordered_json &messages,
+                     bool addGenerationPrompt,
+                     const nlohmann::ordered_json &options) const {
   if (!messages.is_array())
     return Error("messages: expected an array, got " + describeJson(messages));
   for (size_t i = 0; i < messages.size(); ++i)

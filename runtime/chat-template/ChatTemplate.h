@@ -42,9 +42,9 @@ public:
   /// template-specific switches); tools and documents default to none.
   /// Fails on messages that are not an array of objects, and on template
   /// errors, raise_exception() included.
-  Expected<std::string> render(const nlohmann::ordered_json &messages,
-                               bool addGenerationPrompt,
-                               const nlohmann::ordered_json &options = nullptr) const;
+  Expected<std::string>
+  render(const nlohmann::ordered_json &messages, bool addGenerationPrompt,
+         const nlohmann::ordered_json &options = nullptr) const;
 
 private:
   static Expected<ChatTemplate> compile(const std::string &source,

@@ -10,8 +10,8 @@
 // filter, `else`, `loop.*`, break and continue; {% set %} (names,
 // namespace attributes, blocks); {% generation %}; the operators, literals,
 // filters, tests, and str/dict methods templates use in practice, plus
-// range(), namespace() and dict(). Anything else is a parse error naming the line,
-// not a silent difference.
+// range(), namespace() and dict(). Anything else is a parse error naming the
+// line, not a silent difference.
 //
 //===----------------------------------------------------------------------===//
 

@@ -24,17 +24,17 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
   enum class Kind {
-    Literal,     // literal
-    Name,        // name
-    Attribute,   // children[0].name
-    Item,        // children[0][children[1]]
-    Slice,       // children[0][children[1]:children[2]:children[3]], null = absent
-    Call,        // children[0](children[1..], keywords)
-    Filter,      // children[0] | name(children[1..], keywords)
-    Test,        // children[0] is [not] name(children[1..], keywords)
-    Unary,       // name ("-", "+", "not") applied to children[0]
-    Binary,      // children[0] name children[1]; name is the operator,
-                 // "and", "or", "in" or "not in"
+    Literal,   // literal
+    Name,      // name
+    Attribute, // children[0].name
+    Item,      // children[0][children[1]]
+    Slice,  // children[0][children[1]:children[2]:children[3]], null = absent
+    Call,   // children[0](children[1..], keywords)
+    Filter, // children[0] | name(children[1..], keywords)
+    Test,   // children[0] is [not] name(children[1..], keywords)
+    Unary,  // name ("-", "+", "not") applied to children[0]
+    Binary, // children[0] name children[1]; name is the operator,
+            // "and", "or", "in" or "not in"
     Conditional, // children[0] if children[1] else children[2] (may be null)
     List,        // [children...]
     Dict,        // {children[0]: children[1], children[2]: children[3], ...}

@@ -83,10 +83,11 @@ Error typeError(const std::string &what, const char *expected,
 /// Python's str.isspace() for one character.
 bool isPythonSpace(const std::string &c) {
   static const char *const kSpaces[] = {
-      " ",  "\t", "\n", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e",
-      "\x1f", "\u0085", "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002",
-      "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009",
-      "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"};
+      " ",      "\t",     "\n",     "\v",     "\f",     "\r",
+      "\x1c",   "\x1d",   "\x1e",   "\x1f",   "\u0085", "\u00a0",
+      "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
+      "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a",
+      "\u2028", "\u2029", "\u202f", "\u205f", "\u3000"};
   for (const char *space : kSpaces)
     if (c == space)
       return true;
@@ -225,8 +226,7 @@ Expected<Value> affix(const std::string &text, const Value &affixes,
       affixes.is(Kind::List) ? affixes.asList() : Value::List{affixes};
   for (const Value &candidate : candidates) {
     if (!candidate.is(Kind::String))
-      return typeError(prefix ? "startswith" : "endswith", "a str",
-                       candidate);
+      return typeError(prefix ? "startswith" : "endswith", "a str", candidate);
     const std::string &a = candidate.asString();
     if (a.size() <= text.size() &&
         text.compare(prefix ? 0 : text.size() - a.size(), a.size(), a) == 0)
@@ -416,9 +416,9 @@ Expected<Value> applyFilter(const std::string &name, const Value &input,
                             const Arguments &arguments) {
   std::string what = "filter '" + name + "'";
   Signature signature(what.c_str(), arguments);
-  auto done = [&](Expected<Value> result,
-                  const std::vector<const char *> &keywords =
-                      {}) -> Expected<Value> {
+  auto done =
+      [&](Expected<Value> result,
+          const std::vector<const char *> &keywords = {}) -> Expected<Value> {
     if (Expected<void> checked = signature.check(keywords); !checked)
       return checked.error();
     return result;
@@ -468,8 +468,8 @@ Expected<Value> applyFilter(const std::string &name, const Value &input,
   if (name == "replace") {
     Value from = signature.get(0, "old", Value());
     Value to = signature.get(1, "new", Value());
-    Expected<std::string> out = replace(input.str(), from, to,
-                                        signature.get(2, "count", Value()));
+    Expected<std::string> out =
+        replace(input.str(), from, to, signature.get(2, "count", Value()));
     if (!out)
       return Error(what + ": " + out.error().message());
     return done(Value::string(*out), {"old", "new", "count"});
@@ -493,7 +493,8 @@ Expected<Value> applyFilter(const std::string &name, const Value &input,
   if (name == "default" || name == "d") {
     Value fallback = signature.get(0, "default_value", Value::string(""));
     bool boolean = signature.get(1, "boolean", Value::boolean(false)).truthy();
-    bool useFallback = input.is(Kind::Undefined) || (boolean && !input.truthy());
+    bool useFallback =
+        input.is(Kind::Undefined) || (boolean && !input.truthy());
     return done(useFallback ? fallback : input, {"default_value", "boolean"});
   }
   if (name == "first" || name == "last")
@@ -507,8 +508,9 @@ Expected<Value> applyFilter(const std::string &name, const Value &input,
   if (name == "string" || name == "safe")
     return done(input.is(Kind::String) ? input : Value::string(input.str()));
   if (name == "int")
-    return done(integerOf(input, signature.get(0, "default", Value::integer(0))),
-                {"default"});
+    return done(
+        integerOf(input, signature.get(0, "default", Value::integer(0))),
+        {"default"});
   if (name == "float")
     return done(floatOf(input, signature.get(0, "default", Value::number(0))),
                 {"default"});

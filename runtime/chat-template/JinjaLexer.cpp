@@ -66,9 +66,9 @@ public:
                            /*trimNewline=*/true);
       } else {
         bool block = type == '%';
-        tokens.push_back({block ? Token::Kind::BlockBegin
-                                : Token::Kind::VariableBegin,
-                          "", line});
+        tokens.push_back(
+            {block ? Token::Kind::BlockBegin : Token::Kind::VariableBegin, "",
+             line});
         Expected<size_t> end = lexExpression(block);
         if (!end)
           return end.error();
@@ -125,9 +125,9 @@ private:
           if (src.compare(pos + marker, 2, close) != 0 ||
               (marker && src[pos] != '-' && src[pos] != '+'))
             continue;
-          tokens.push_back({block ? Token::Kind::BlockEnd
-                                  : Token::Kind::VariableEnd,
-                            "", line});
+          tokens.push_back(
+              {block ? Token::Kind::BlockEnd : Token::Kind::VariableEnd, "",
+               line});
           pos += marker;
           return finishTag(pos + 2, marker ? src[pos - 1] : '\0',
                            /*trimNewline=*/block);
@@ -162,7 +162,8 @@ private:
     }
     if (pos < src.size() && (src[pos] == 'e' || src[pos] == 'E')) {
       size_t exponent = pos + 1;
-      if (exponent < src.size() && (src[exponent] == '+' || src[exponent] == '-'))
+      if (exponent < src.size() &&
+          (src[exponent] == '+' || src[exponent] == '-'))
         ++exponent;
       if (exponent < src.size() && isDigit(src[exponent])) {
         isFloat = true;
@@ -205,7 +206,7 @@ private:
         uint32_t code = 0;
         for (size_t i = 0; i < digits; ++i, ++pos) {
           char h = pos < src.size() ? src[pos] : '\0';
-          int v = isDigit(h)              ? h - '0'
+          int v = isDigit(h)               ? h - '0'
                   : (h >= 'a' && h <= 'f') ? h - 'a' + 10
                   : (h >= 'A' && h <= 'F') ? h - 'A' + 10
                                            : -1;

@@ -152,8 +152,8 @@ private:
     if (peek().kind != Kind::BlockBegin) {
       std::string expected;
       for (const char *end : ends)
-        expected += std::string(expected.empty() ? "" : " or ") + "'" + end +
-                    "'";
+        expected +=
+            std::string(expected.empty() ? "" : " or ") + "'" + end + "'";
       fail(std::string("'") + opener + "' is never closed: expected " +
                expected,
            line);
@@ -643,8 +643,7 @@ Expected<Template> Template::parse(std::string_view source) {
   Expected<std::vector<Node>> body = Parser(std::move(*tokens)).parseTemplate();
   if (!body)
     return body.error();
-  return Template(
-      std::make_shared<const std::vector<Node>>(std::move(*body)));
+  return Template(std::make_shared<const std::vector<Node>>(std::move(*body)));
 }
 
 } // namespace llama4c::runtime::jinja

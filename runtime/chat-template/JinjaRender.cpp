@@ -38,8 +38,8 @@ bool normaliseIndex(int64_t &index, size_t size) {
 
 /// Python's slice x[start:stop:step] over `size` items: the indices taken.
 Expected<std::vector<size_t>> sliceIndices(const Value &start,
-                                           const Value &stop,
-                                           const Value &step, size_t size) {
+                                           const Value &stop, const Value &step,
+                                           size_t size) {
   for (const Value *part : {&start, &stop, &step})
     if (!part->is(Kind::Undefined) && !part->is(Kind::None) &&
         !part->is(Kind::Int))
@@ -218,8 +218,8 @@ private:
           {"nextitem", i + 1 < items.size() ? items[i + 1] : Value()},
       });
       Expected<void> bound = bindTargets(node, items[i]);
-      Expected<Flow> flow = bound ? render(node.bodies[0])
-                                  : Expected<Flow>(bound.error());
+      Expected<Flow> flow =
+          bound ? render(node.bodies[0]) : Expected<Flow>(bound.error());
       scopes.pop_back();
       if (!flow)
         return flow;
@@ -478,8 +478,8 @@ private:
   static Expected<Value> binaryOperator(const std::string &op, const Value &a,
                                         const Value &b) {
     auto unsupported = [&]() {
-      return Error("unsupported operand types for " + op + ": " +
-                   a.typeName() + " and " + b.typeName());
+      return Error("unsupported operand types for " + op + ": " + a.typeName() +
+                   " and " + b.typeName());
     };
     if (op == "==" || op == "!=")
       return Value::boolean((a == b) == (op == "=="));
@@ -526,8 +526,8 @@ private:
     }
     if (op == "*" && a.is(Kind::String) && b.is(Kind::Int)) {
       std::string out;
-      if (b.asInt() > 0 && a.asString().size() * size_t(b.asInt()) >
-                               kMaxOutputBytes)
+      if (b.asInt() > 0 &&
+          a.asString().size() * size_t(b.asInt()) > kMaxOutputBytes)
         return Error("string repetition exceeds 64 MiB");
       for (int64_t i = 0; i < b.asInt(); ++i)
         out += a.asString();

@@ -158,7 +158,8 @@ std::string formatFloat(double value) {
       if (digits.size() < whole)
         digits.append(whole - digits.size(), '0');
       std::string fraction = digits.substr(whole);
-      out += digits.substr(0, whole) + "." + (fraction.empty() ? "0" : fraction);
+      out +=
+          digits.substr(0, whole) + "." + (fraction.empty() ? "0" : fraction);
     }
     return out;
   }
@@ -322,7 +323,7 @@ public:
       }
       if (style.sortKeys)
         std::sort(entries.begin(), entries.end(),
-                         [](auto *a, auto *b) { return a->first < b->first; });
+                  [](auto *a, auto *b) { return a->first < b->first; });
       out += '{';
       for (size_t i = 0; i < entries.size(); ++i) {
         if (i)

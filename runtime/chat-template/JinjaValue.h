@@ -41,7 +41,17 @@ using Function = std::function<Expected<Value>(const Arguments &)>;
 
 class Value {
 public:
-  enum class Kind { Undefined, None, Bool, Int, Float, String, List, Dict, Function };
+  enum class Kind {
+    Undefined,
+    None,
+    Bool,
+    Int,
+    Float,
+    String,
+    List,
+    Dict,
+    Function
+  };
   using List = std::vector<Value>;
   /// Keys in insertion order, as Python dicts keep them.
   using Dict = std::vector<std::pair<std::string, Value>>;
@@ -63,17 +73,25 @@ public:
 
   Kind kind() const { return Kind(storage.index()); }
   bool is(Kind k) const { return kind() == k; }
-  bool isNumber() const { return is(Kind::Int) || is(Kind::Float) || is(Kind::Bool); }
+  bool isNumber() const {
+    return is(Kind::Int) || is(Kind::Float) || is(Kind::Bool);
+  }
 
   bool asBool() const { return std::get<bool>(storage); }
   int64_t asInt() const;  // bool and int
   double asFloat() const; // bool, int and float
   const std::string &asString() const { return std::get<std::string>(storage); }
-  const List &asList() const { return *std::get<std::shared_ptr<List>>(storage); }
-  const Dict &asDict() const { return *std::get<std::shared_ptr<Dict>>(storage); }
+  const List &asList() const {
+    return *std::get<std::shared_ptr<List>>(storage);
+  }
+  const Dict &asDict() const {
+    return *std::get<std::shared_ptr<Dict>>(storage);
+  }
   /// For namespace() attribute assignment.
   Dict &mutableDict() { return *std::get<std::shared_ptr<Dict>>(storage); }
-  const Function &asFunction() const { return *std::get<std::shared_ptr<Function>>(storage); }
+  const Function &asFunction() const {
+    return *std::get<std::shared_ptr<Function>>(storage);
+  }
 
   /// The entry for `key` of a dict, or nullptr.
   const Value *find(const std::string &key) const;

@@ -24,9 +24,9 @@ ChatSession::create(const Model &model, const BoundWeights &weights,
 
   std::unique_ptr<ChatSession> session(new ChatSession(model, options));
   session->options.keepLogits = false;
-  session->run = std::make_unique<GenerationRun>(
-      model, weights, std::move(*cache), std::move(*sampler), session->options,
-      1);
+  session->run =
+      std::make_unique<GenerationRun>(model, weights, std::move(*cache),
+                                      std::move(*sampler), session->options, 1);
   for (const ManifestKvCache &entry : manifest.kvCache)
     if (entry.slots > 0)
       session->chunk =
@@ -55,14 +55,16 @@ ChatSession::reply(const std::vector<int64_t> &conversation,
   int64_t length = int64_t(conversation.size());
   if (options.maxNewTokens < 1 || options.maxNewTokens > context() - length)
     return Error("chat: the conversation (" + std::to_string(length) +
-                 " tokens) and " + std::to_string(std::max<int64_t>(maxNewTokens, 1)) +
+                 " tokens) and " +
+                 std::to_string(std::max<int64_t>(maxNewTokens, 1)) +
                  " new tokens do not fit in the context of " +
                  std::to_string(context()) + " tokens");
 
   // At least the last token is fed again: its logits start the reply.
   auto mismatch = std::mismatch(cached.begin(), cached.end(),
                                 conversation.begin(), conversation.end());
-  int64_t shared = std::min<int64_t>(mismatch.first - cached.begin(), length - 1);
+  int64_t shared =
+      std::min<int64_t>(mismatch.first - cached.begin(), length - 1);
   int64_t start = resumePosition(shared);
 
   run->startTurn();

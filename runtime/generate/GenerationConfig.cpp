@@ -63,8 +63,8 @@ Expected<GenerationConfig> readGenerationConfig(const std::string &dir) {
   }
 
   if (const Json *value = field("eos_token_id")) {
-    std::vector<Json> ids =
-        value->is_array() ? value->get<std::vector<Json>>() : std::vector{*value};
+    std::vector<Json> ids = value->is_array() ? value->get<std::vector<Json>>()
+                                              : std::vector{*value};
     for (const Json &id : ids) {
       std::optional<uint64_t> token = jsonUnsigned(id);
       if (!token || *token > uint64_t(INT64_MAX))

@@ -150,8 +150,7 @@ Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
         result.decodeLogits[b].insert(result.decodeLogits[b].end(), rowLogits,
                                       rowLogits + vocab);
       if (!stopped[b])
-        if (Expected<void> sampled = sampleNext(size_t(b), rowLogits);
-            !sampled)
+        if (Expected<void> sampled = sampleNext(size_t(b), rowLogits); !sampled)
           return sampled;
     }
   }

@@ -1,4 +1,5 @@
-//===- Utf8.h - UTF-8 as the tokenizer and chat templates need it -*- C++ -*-===//
+//===- Utf8.h - UTF-8 as the tokenizer and chat templates need it -*- C++
+//-*-===//
 //
 // Well-formedness is RFC 3629's: no overlong forms, surrogates or code
 // points past U+10FFFF. Text from users and files is checked once with

@@ -110,8 +110,8 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
     return {};
   };
   for (auto it = vocab->begin(); it != vocab->end(); ++it)
-    if (Expected<void> added =
-            addToken(it.key(), it.value(), "model.vocab." + quoteJson(it.key()));
+    if (Expected<void> added = addToken(it.key(), it.value(),
+                                        "model.vocab." + quoteJson(it.key()));
         !added)
       return added.error();
   if (auto flag = model->find("ignore_merges");
@@ -143,8 +143,8 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
     for (size_t i = 0; i < added->size(); ++i) {
       const Json &entry = (*added)[i];
       std::string field = "added_tokens[" + std::to_string(i) + "]";
-      const Json *content = entry.is_object() ? stringField(entry, "content")
-                                              : nullptr;
+      const Json *content =
+          entry.is_object() ? stringField(entry, "content") : nullptr;
       if (!content || content->get_ref<const std::string &>().empty())
         return fail(field + ".content", "expected a non-empty string");
       auto id = entry.find("id");
@@ -157,8 +157,8 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
       bool isSpecial = special != entry.end() && special->is_boolean() &&
                        special->get<bool>();
       tokenizer.isSpecial[tokenizer.vocab[text]] = isSpecial;
-      tokenizer.addedByFirstByte[static_cast<unsigned char>(text[0])]
-          .push_back({text, tokenizer.vocab[text], isSpecial});
+      tokenizer.addedByFirstByte[static_cast<unsigned char>(text[0])].push_back(
+          {text, tokenizer.vocab[text], isSpecial});
     }
     for (auto &bucket : tokenizer.addedByFirstByte)
       std::sort(bucket.begin(), bucket.end(),
@@ -178,7 +178,8 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
     return fail("pre_tokenizer", "expected an object");
   const Json *splitPattern = nullptr;
   bool byteLevel = false;
-  auto visit = [&](const Json &step, const std::string &field) -> Expected<void> {
+  auto visit = [&](const Json &step,
+                   const std::string &field) -> Expected<void> {
     const Json *stepType = stringField(step, "type");
     if (stepType && *stepType == "Split") {
       auto pattern = step.find("pattern");
@@ -189,7 +190,8 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
         return fail(field + ".pattern", "expected {\"Regex\": ...}");
       if (!behavior || *behavior != "Isolated" ||
           (invert != step.end() && invert->is_boolean() && invert->get<bool>()))
-        return fail(field, "only the Isolated, non-inverted split is supported");
+        return fail(field,
+                    "only the Isolated, non-inverted split is supported");
       splitPattern = &(*pattern)["Regex"];
       return {};
     }
@@ -214,8 +216,9 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
     if (steps == pre->end() || !steps->is_array())
       return fail("pre_tokenizer.pretokenizers", "expected an array");
     for (size_t i = 0; i < steps->size(); ++i)
-      if (Expected<void> ok = visit((*steps)[i], "pre_tokenizer.pretokenizers[" +
-                                                     std::to_string(i) + "]");
+      if (Expected<void> ok =
+              visit((*steps)[i],
+                    "pre_tokenizer.pretokenizers[" + std::to_string(i) + "]");
           !ok)
         return ok.error();
   } else if (Expected<void> ok = visit(*pre, "pre_tokenizer"); !ok) {
@@ -277,8 +280,8 @@ int64_t Tokenizer::tokenId(std::string_view token) const {
   return it == vocab.end() ? -1 : it->second;
 }
 
-Expected<std::vector<int64_t>>
-Tokenizer::encode(std::string_view text, bool addSpecialTokens) const {
+Expected<std::vector<int64_t>> Tokenizer::encode(std::string_view text,
+                                                 bool addSpecialTokens) const {
   // Checked once here: PCRE2 would check the rest of the text again on
   // every match, which is quadratic.
   if (size_t bad = firstInvalidUtf8(text); bad != std::string_view::npos)
@@ -332,8 +335,8 @@ void Tokenizer::encodeOrdinary(std::string_view text,
     // Text the pattern skipped is a piece of its own (Isolated).
     if (span[0] > offset)
       encodePiece(text.substr(offset, span[0] - offset), ids);
-    size_t end = span[1] > span[0] ? span[1]
-                                   : span[0] + utf8Length(text[span[0]]);
+    size_t end =
+        span[1] > span[0] ? span[1] : span[0] + utf8Length(text[span[0]]);
     encodePiece(text.substr(span[0], end - span[0]), ids);
     offset = end;
   }
@@ -397,9 +400,8 @@ Expected<std::string> Tokenizer::decode(const std::vector<int64_t> &ids,
   return lossyUtf8(*bytes);
 }
 
-Expected<std::string>
-Tokenizer::decodeBytes(const std::vector<int64_t> &ids,
-                       bool skipSpecialTokens) const {
+Expected<std::string> Tokenizer::decodeBytes(const std::vector<int64_t> &ids,
+                                             bool skipSpecialTokens) const {
   std::string bytes;
   for (size_t i = 0; i < ids.size(); ++i) {
     int64_t id = ids[i];

@@ -1,4 +1,5 @@
-//===- Tokenizer.h - Hugging Face tokenizer.json, byte-level BPE -*- C++ -*-===//
+//===- Tokenizer.h - Hugging Face tokenizer.json, byte-level BPE -*- C++
+//-*-===//
 //
 // The tokenizer of Llama 4 checkpoints as `tokenizers` runs it from
 // tokenizer.json: added tokens are cut out of the text first; the rest is

@@ -128,9 +128,9 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       hasValue = true;
     }
     static const char *const kFlags[] = {
-        "--weights",     "--prompt-ids", "--prompt",         "--system",
-        "--temperature", "--top-k",      "--top-p",          "--seed",
-        "--dump-logits", "--threads",    "--max-new-tokens", "--context",
+        "--weights",          "--prompt-ids", "--prompt",         "--system",
+        "--temperature",      "--top-k",      "--top-p",          "--seed",
+        "--dump-logits",      "--threads",    "--max-new-tokens", "--context",
         "--max-prompt-tokens"};
     if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
         std::end(kFlags))
@@ -202,7 +202,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     return Error("one of --prompt, --chat or --prompt-ids is required");
   if (inputs > 1)
     return Error("--prompt, --chat and --prompt-ids do not mix");
-  args.mode = chat                      ? RunArguments::Mode::Chat
+  args.mode = chat                       ? RunArguments::Mode::Chat
               : args.promptTexts.empty() ? RunArguments::Mode::Ids
                                          : RunArguments::Mode::Text;
   if (args.system && args.mode != RunArguments::Mode::Chat)

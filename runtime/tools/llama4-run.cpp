@@ -64,9 +64,9 @@ Expected<GenerateOptions> resolveOptions(const RunArguments &args,
     options.sampling.topP = *args.topP;
   options.seed = args.seed;
   options.maxPromptTokens = args.maxPromptTokens;
-  options.stopTokenIds = config->eosTokenIds.empty() ? manifest.eosTokenIds
-                                                     : config->eosTokenIds;
-  options.maxNewTokens = args.maxNewTokens ? *args.maxNewTokens
+  options.stopTokenIds =
+      config->eosTokenIds.empty() ? manifest.eosTokenIds : config->eosTokenIds;
+  options.maxNewTokens = args.maxNewTokens      ? *args.maxNewTokens
                          : config->maxNewTokens ? *config->maxNewTokens
                                                 : kDefaultMaxNewTokens;
   return options;
@@ -109,15 +109,14 @@ double perSecond(int64_t tokens, double seconds) {
 }
 
 void printThroughput(const GenerationTiming &timing) {
-  std::fprintf(stderr,
-               "prefill: %lld tokens in %.2f ms (%.1f tok/s); "
-               "decode: %lld tokens in %.2f ms (%.1f tok/s)\n",
-               static_cast<long long>(timing.prefillTokens),
-               timing.prefillSeconds * 1e3,
-               perSecond(timing.prefillTokens, timing.prefillSeconds),
-               static_cast<long long>(timing.decodeTokens),
-               timing.decodeSeconds * 1e3,
-               perSecond(timing.decodeTokens, timing.decodeSeconds));
+  std::fprintf(
+      stderr,
+      "prefill: %lld tokens in %.2f ms (%.1f tok/s); "
+      "decode: %lld tokens in %.2f ms (%.1f tok/s)\n",
+      static_cast<long long>(timing.prefillTokens), timing.prefillSeconds * 1e3,
+      perSecond(timing.prefillTokens, timing.prefillSeconds),
+      static_cast<long long>(timing.decodeTokens), timing.decodeSeconds * 1e3,
+      perSecond(timing.decodeTokens, timing.decodeSeconds));
 }
 
 OrderedJson timingJson(const GenerationTiming &timing) {
@@ -149,8 +148,8 @@ Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
   if (!generation)
     return generation.error();
   if (!args.dumpLogits.empty())
-    if (Expected<void> written = writeLogitsDump(
-            args.dumpLogits, *generation, manifest.vocabSize);
+    if (Expected<void> written =
+            writeLogitsDump(args.dumpLogits, *generation, manifest.vocabSize);
         !written)
       return written;
 
@@ -168,10 +167,10 @@ Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
     std::printf("\n");
   }
   if (args.json)
-    std::printf("%s\n",
-                OrderedJson{{"rows", rows}, {"timing", timingJson(generation->timing)}}
-                    .dump()
-                    .c_str());
+    std::printf("%s\n", OrderedJson{{"rows", rows},
+                                    {"timing", timingJson(generation->timing)}}
+                            .dump()
+                            .c_str());
   printThroughput(generation->timing);
   return {};
 }
@@ -236,10 +235,10 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
     }
   }
   if (args.json)
-    std::printf("%s\n",
-                OrderedJson{{"rows", rows}, {"timing", timingJson(generation->timing)}}
-                    .dump()
-                    .c_str());
+    std::printf("%s\n", OrderedJson{{"rows", rows},
+                                    {"timing", timingJson(generation->timing)}}
+                            .dump()
+                            .c_str());
   printThroughput(generation->timing);
   return {};
 }
@@ -277,10 +276,10 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     printText(*piece);
     return {};
   };
-  int64_t context = args.context ? *args.context
-                                 : std::min(kDefaultChatContext,
-                                            loaded.model.manifest()
-                                                .maxPositionEmbeddings);
+  int64_t context =
+      args.context ? *args.context
+                   : std::min(kDefaultChatContext,
+                              loaded.model.manifest().maxPositionEmbeddings);
   Expected<std::unique_ptr<ChatSession>> session =
       ChatSession::create(loaded.model, loaded.weights, context, options);
   if (!session)
@@ -336,13 +335,12 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     messages.push_back({{"role", "assistant"}, {"content", *content}});
     if (args.json) {
       int64_t computed = (*session)->timing().prefillTokens - computedBefore;
-      OrderedJson turn = {
-          {"role", "assistant"},
-          {"content", *content},
-          {"tokens", *reply},
-          {"finish_reason", finishReason(options, *reply)},
-          {"conversation_tokens", ids->size()},
-          {"cached_tokens", int64_t(ids->size()) - computed}};
+      OrderedJson turn = {{"role", "assistant"},
+                          {"content", *content},
+                          {"tokens", *reply},
+                          {"finish_reason", finishReason(options, *reply)},
+                          {"conversation_tokens", ids->size()},
+                          {"cached_tokens", int64_t(ids->size()) - computed}};
       printText(turn.dump() + "\n");
     }
   }
@@ -357,7 +355,8 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
 /// read in, drawn only when stderr is a terminal.
 class LoadingBar {
 public:
-  explicit LoadingBar(std::string directory) : directory(std::move(directory)) {}
+  explicit LoadingBar(std::string directory)
+      : directory(std::move(directory)) {}
 
   void operator()(uint64_t done, uint64_t total) {
     constexpr uint64_t kMinBytes = uint64_t(256) << 20;

@@ -87,7 +87,8 @@ int main(int argc, char **argv) {
   for (int64_t id : *ids)
     line += (line.empty() ? "" : " ") + std::to_string(id);
   std::puts(line.c_str());
-  std::fprintf(stderr, "encoded %zu bytes into %zu ids in %.2f ms (%.2f MB/s)\n",
+  std::fprintf(stderr,
+               "encoded %zu bytes into %zu ids in %.2f ms (%.2f MB/s)\n",
                input.size(), ids->size(), seconds * 1e3,
                seconds > 0 ? input.size() / seconds / 1e6 : 0.0);
   return 0;

@@ -31,11 +31,10 @@ class DemoTest : public TempDirTest {
 protected:
   /// llama4-run, greedy, as many new tokens as the reference has.
   json runJson(std::vector<std::string> args, const std::string &input = "") {
-    args.insert(args.begin(),
-                {kModel, "--weights", kDemo, "--temperature", "0",
-                 "--max-new-tokens",
-                 std::to_string(golden()["max_new_tokens"].get<int>()),
-                 "--json"});
+    args.insert(
+        args.begin(),
+        {kModel, "--weights", kDemo, "--temperature", "0", "--max-new-tokens",
+         std::to_string(golden()["max_new_tokens"].get<int>()), "--json"});
     ToolResult result = runTool(LLAMA4_RUN_PATH, args, input, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
     json lines = json::array();
@@ -69,7 +68,8 @@ TEST_F(DemoTest, ChatTurnsMatchTransformers) {
   json replies = runJson({"--chat"}, input);
   ASSERT_EQ(replies.size(), turns.size());
   for (size_t i = 0; i < turns.size(); ++i) {
-    EXPECT_EQ(replies[i]["conversation_tokens"], turns[i]["conversation_tokens"])
+    EXPECT_EQ(replies[i]["conversation_tokens"],
+              turns[i]["conversation_tokens"])
         << "turn " << i;
     EXPECT_EQ(replies[i]["tokens"], turns[i]["tokens"]) << "turn " << i;
     EXPECT_EQ(replies[i]["content"], turns[i]["content"]) << "turn " << i;

@@ -22,8 +22,8 @@ namespace {
 const std::string kDemo = LLAMA4C_DEMO_MODEL_DIR;
 
 json fixture() {
-  return json::parse(
-      readFile(std::string(LLAMA4C_CHAT_TEMPLATE_FIXTURES_DIR) + "/cases.json"));
+  return json::parse(readFile(std::string(LLAMA4C_CHAT_TEMPLATE_FIXTURES_DIR) +
+                              "/cases.json"));
 }
 
 /// The demo's tokenizer_config.json: its named special tokens.
@@ -98,9 +98,9 @@ TEST(ChatTemplateTest, ParseErrorsNameTheLine) {
   EXPECT_EQ(templateError("{% macro m() %}{% endmacro %}"),
             "1: unsupported tag 'macro'");
   EXPECT_EQ(templateError("{{ 'abc }}"), "1: unclosed string literal");
-  EXPECT_EQ(templateError("{{ a ! b }}"), "1: unexpected character '!' in a tag");
-  EXPECT_EQ(templateError("{{ (1 + }}"),
-            "1: unexpected '}' (expected ')')");
+  EXPECT_EQ(templateError("{{ a ! b }}"),
+            "1: unexpected character '!' in a tag");
+  EXPECT_EQ(templateError("{{ (1 + }}"), "1: unexpected '}' (expected ')')");
   // Deep nesting is refused, not a stack overflow.
   EXPECT_EQ(templateError("{{ " + std::string(5000, '(') + "1" +
                           std::string(5000, ')') + " }}"),
@@ -122,7 +122,8 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
   EXPECT_EQ(templateError("{{ 1 // 0 }}"), "1: division by zero");
   EXPECT_EQ(templateError("{{ 9223372036854775807 + 1 }}"),
             "1: integer overflow");
-  EXPECT_EQ(templateError("{{ none() }}"), "1: the value (a NoneType) is not callable");
+  EXPECT_EQ(templateError("{{ none() }}"),
+            "1: the value (a NoneType) is not callable");
   EXPECT_EQ(templateError("{% for a, b in [1] %}{% endfor %}"),
             "1: cannot unpack int into 2 loop variables");
   EXPECT_EQ(templateError("{{ range(200000) }}"),
@@ -155,10 +156,11 @@ TEST(ChatTemplateTest, RaiseExceptionAndBadMessagesFail) {
 class ChatTemplateFilesTest : public TempDirTest {};
 
 TEST_F(ChatTemplateFilesTest, ReadsTheTemplateFromTokenizerConfig) {
-  writeFile(path("tokenizer_config.json"),
-            R"({"bos_token": {"content": "<s>"}, "chat_template": [)"
-            R"({"name": "tool_use", "template": "tools"},)"
-            R"({"name": "default", "template": "{{ bos_token }}{{ messages[0].content }}"}]})");
+  writeFile(
+      path("tokenizer_config.json"),
+      R"({"bos_token": {"content": "<s>"}, "chat_template": [)"
+      R"({"name": "tool_use", "template": "tools"},)"
+      R"({"name": "default", "template": "{{ bos_token }}{{ messages[0].content }}"}]})");
   Expected<ChatTemplate> chat = ChatTemplate::open(dir);
   ASSERT_TRUE(chat) << chat.error().message();
   Expected<std::string> text =

@@ -126,9 +126,9 @@ TEST_F(CheckpointTest, ReadsLargeFilesInSteps) {
       /*stepBytes=*/4096);
   ASSERT_TRUE(file) << file.error().message();
   EXPECT_EQ(done, (std::vector<uint64_t>{0, 4096, 8192, 10000}));
-  EXPECT_EQ(std::string(reinterpret_cast<const char *>(file->data()),
-                        file->size()),
-            bytes);
+  EXPECT_EQ(
+      std::string(reinterpret_cast<const char *>(file->data()), file->size()),
+      bytes);
 }
 
 // Views point into shard mappings, which a move must not disturb.

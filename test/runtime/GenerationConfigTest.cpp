@@ -72,8 +72,10 @@ TEST_F(GenerationConfigTest, ErrorsNameTheField) {
             file + ": eos_token_id: expected a token id or a list of them, "
                    "got an array");
   EXPECT_EQ(errorOf(read(R"({"max_new_tokens": 1.5})")),
-            file + ": max_new_tokens: expected a non-negative integer, got 1.5");
-  EXPECT_EQ(errorOf(read("[]")), file + ": expected a JSON object, got an array");
+            file +
+                ": max_new_tokens: expected a non-negative integer, got 1.5");
+  EXPECT_EQ(errorOf(read("[]")),
+            file + ": expected a JSON object, got an array");
   EXPECT_NE(errorOf(read("{")).find(file + ": invalid JSON"),
             std::string::npos);
 }

@@ -23,7 +23,6 @@
 #include <iterator>
 #include <regex>
 
-
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
 
@@ -53,7 +52,10 @@ protected:
     for (int id = 0; id < 14; ++id)
       vocab[std::string(1, char('a' + id))] = id;
     nlohmann::json tokenizer = {
-        {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}}},
+        {"model",
+         {{"type", "BPE"},
+          {"vocab", vocab},
+          {"merges", nlohmann::json::array()}}},
         {"added_tokens",
          {{{"id", 14}, {"content", "<|begin_of_text|>"}, {"special", true}},
           {{"id", 15}, {"content", "<|eot|>"}, {"special", true}}}},
@@ -76,9 +78,10 @@ protected:
            {{"<|begin_of_text|>",
              {{"id", "<|begin_of_text|>"}, {"ids", {14}}}}}}}}};
     writeFile(path("weights/tokenizer.json"), tokenizer.dump());
-    writeFile(path("weights/tokenizer_config.json"),
-              R"({"bos_token": "<|begin_of_text|>", "chat_template":)"
-              R"( "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}"})");
+    writeFile(
+        path("weights/tokenizer_config.json"),
+        R"({"bos_token": "<|begin_of_text|>", "chat_template":)"
+        R"( "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}"})");
   }
 
   /// The text of token ids of the fake tokenizer.
@@ -136,8 +139,8 @@ TEST_F(LlamaRunTest, StreamsTheContinuationOfATextPrompt) {
   EXPECT_TRUE(std::regex_match(result.err, std::regex(kThroughput)))
       << result.err;
 
-  result = run(withModel({"--prompt", "abc", "--prompt", "d",
-                          "--max-new-tokens", "3", "--json"}));
+  result = run(withModel(
+      {"--prompt", "abc", "--prompt", "d", "--max-new-tokens", "3", "--json"}));
   ASSERT_EQ(result.exitCode, 0) << result.err;
   nlohmann::json rows = nlohmann::json::parse(result.out)["rows"];
   ASSERT_EQ(rows.size(), 2u);
@@ -155,8 +158,8 @@ TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
       withModel({"--chat", "--json", "--max-new-tokens", "3"}), "ab\n\ncd\n");
   ASSERT_EQ(result.exitCode, 0) << result.err;
   std::vector<std::string> lines;
-  for (size_t begin = 0, end; (end = result.out.find('\n', begin)) !=
-                              std::string::npos;
+  for (size_t begin = 0, end;
+       (end = result.out.find('\n', begin)) != std::string::npos;
        begin = end + 1)
     lines.push_back(result.out.substr(begin, end - begin));
   ASSERT_EQ(lines.size(), 2u) << result.out;
@@ -164,8 +167,7 @@ TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
   std::vector<int64_t> conversation = {14, 0, 1};
   for (int turn = 0; turn < 2; ++turn) {
     nlohmann::json reply = nlohmann::json::parse(lines[turn]);
-    std::vector<int64_t> expected =
-        fakeContinuation(conversation, 3, 0, {15});
+    std::vector<int64_t> expected = fakeContinuation(conversation, 3, 0, {15});
     EXPECT_EQ(reply["tokens"].get<std::vector<int64_t>>(), expected);
     EXPECT_EQ(reply["conversation_tokens"], conversation.size());
     if (expected.back() == 15)
@@ -179,8 +181,9 @@ TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
 
 TEST_F(LlamaRunTest, TakesDefaultsFromGenerationConfig) {
   // eos 9 instead of the config's 15, and a token budget.
-  writeFile(path("weights/generation_config.json"),
-            R"({"do_sample": false, "eos_token_id": [9], "max_new_tokens": 8})");
+  writeFile(
+      path("weights/generation_config.json"),
+      R"({"do_sample": false, "eos_token_id": [9], "max_new_tokens": 8})");
   ToolResult result = run(withModel({"--prompt-ids", "3,1,4,1,5"}));
   ASSERT_EQ(result.exitCode, 0) << result.err;
   std::string expected = "row 0:";

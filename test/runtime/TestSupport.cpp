@@ -59,8 +59,8 @@ ToolResult runTool(const std::string &tool,
   std::string command = shellQuote(tool);
   for (const std::string &arg : args)
     command += " " + shellQuote(arg);
-  command += " <" + shellQuote(in) + " >" + shellQuote(out) + " 2>" +
-             shellQuote(err);
+  command +=
+      " <" + shellQuote(in) + " >" + shellQuote(out) + " 2>" + shellQuote(err);
   int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out),
           readFile(err)};

@@ -1,9 +1,9 @@
 //===- TestSupport.h - Shared helpers of the runtime tests ------*- C++ -*-===//
 //
-// A fresh temporary directory per test, a small valid manifest, a file writer that fails the test
-// instead of returning an error, and errorOf, which checks that a result
-// failed with a one-line message and returns it. Checkpoints themselves are
-// built with the runtime's own writer
+// A fresh temporary directory per test, a small valid manifest, a file writer
+// that fails the test instead of returning an error, and errorOf, which checks
+// that a result failed with a one-line message and returns it. Checkpoints
+// themselves are built with the runtime's own writer
 // (runtime/safetensors/SafetensorsWriter.h).
 //
 //===----------------------------------------------------------------------===//
