@@ -15,15 +15,20 @@
 //===----------------------------------------------------------------------===//
 
 #include "test/golden/GoldenFixture.h"
+#include "test/runtime/TestSupport.h"
 
 #include "gtest/gtest.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+
+#include <unistd.h>
 
 using namespace llama4c::golden;
 using namespace llama4c::runtime;
+using namespace llama4c::runtime::testing;
 
 namespace {
 
@@ -85,30 +90,29 @@ TEST_P(GoldenTest, LlamaRunPrintsTheReferenceIds) {
   const std::string &name = GetParam();
   Expected<Reference> reference = loadReference(name);
   ASSERT_TRUE(reference) << reference.error().message();
-  std::string command =
-      std::string(LLAMA4_RUN_PATH) + " " + LLAMA4C_GOLDEN_MODELS_DIR + "/" +
-      name + ".so" + " --weights " + fixtureDir(name) + " --max-new-tokens " +
-      std::to_string(reference->newTokens);
+  std::vector<std::string> args = {
+      std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so", "--weights",
+      fixtureDir(name), "--max-new-tokens",
+      std::to_string(reference->newTokens)};
   std::string expected;
   for (size_t b = 0; b < reference->inputIds.size(); ++b) {
-    command += " --prompt-ids ";
+    std::string ids;
     for (size_t s = 0; s < reference->inputIds[b].size(); ++s)
-      command += (s ? "," : "") + std::to_string(reference->inputIds[b][s]);
+      ids += (s ? "," : "") + std::to_string(reference->inputIds[b][s]);
+    args.insert(args.end(), {"--prompt-ids", ids});
     expected += "row " + std::to_string(b) + ":";
     for (int64_t id : reference->generatedIds[b])
       expected += " " + std::to_string(id);
     expected += "\n";
   }
-  std::unique_ptr<FILE, int (*)(FILE *)> pipe(popen(command.c_str(), "r"),
-                                              pclose);
-  ASSERT_TRUE(pipe) << command;
-  std::string output;
-  char buffer[4096];
-  while (size_t read = fread(buffer, 1, sizeof(buffer), pipe.get()))
-    output.append(buffer, read);
-  EXPECT_EQ(pclose(pipe.release()), 0) << command;
-  EXPECT_EQ(output.substr(0, expected.size()), expected) << command;
-  EXPECT_NE(output.find("\nprefill: "), std::string::npos) << output;
+  std::string scratch = ::testing::TempDir() + "llama4c-golden-" + name + "-" +
+                        std::to_string(::getpid());
+  std::filesystem::create_directories(scratch);
+  ToolResult result = runTool(LLAMA4_RUN_PATH, args, "", scratch);
+  std::filesystem::remove_all(scratch);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, expected);
+  EXPECT_EQ(result.err.rfind("prefill: ", 0), 0u) << result.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenTest,
