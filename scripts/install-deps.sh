@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev libzstd-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
   libpcre2-dev pkg-config
+  libclang-rt-22-dev
 )
 
 missing=()

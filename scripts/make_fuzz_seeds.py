@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Writes test/fuzz/corpus/NAME/: seed inputs for the fuzz targets that
+have no seeds elsewhere in the tree (test/fuzz/CMakeLists.txt lists the
+other seed directories each target also reads).
+
+    python3 scripts/make_fuzz_seeds.py
+
+Deterministic: taken from the committed fixtures and small hand-made files.
+"""
+import hashlib
+import json
+import pathlib
+import struct
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "test/fuzz/corpus"
+
+
+def write(name, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    directory = OUT / name
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
+
+
+def safetensors(tensors, metadata=None):
+    """tensors: name -> (dtype, shape, bytes)."""
+    header, offset, body = {}, 0, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, (dtype, shape, data) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        body += data
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def main():
+    write("safetensors", safetensors({"w": ("F32", [2, 2], struct.pack("<4f", 1, 2, 3, 4)),
+                                      "b": ("BF16", [3], b"\x80\x3f" * 3)},
+                                     {"format": "pt"}))
+    write("safetensors", safetensors({"scalar": ("F32", [], struct.pack("<f", 1.5)),
+                                      "empty": ("F32", [0, 4], b"")}))
+    write("safetensors", safetensors({"ids": ("I64", [2], struct.pack("<2q", 7, 9))}))
+
+    shard = "model-00001-of-00001.safetensors"
+    write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
+    write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
+
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 1, "dtype": "f32", "vocab_size": 16,
+                "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
+                "config": {"model_type": "llama4_text", "eos_token_id": [15, 14]},
+                "weights": [{"name": "bias", "dtype": "f32", "shape": [16]},
+                            {"name": "table", "dtype": "f32", "shape": [2, 3]}],
+                "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 1, "slots": 0, "head_dim": 2},
+                             {"layer": 0, "kind": "value", "kv_heads": 1, "slots": 4, "head_dim": 2}]}
+    write("manifest", json.dumps(manifest))
+
+    for case in json.loads((ROOT / "test/tokenizer/fixtures/corpus.json").read_text())["cases"]:
+        write("tokenizer_encode", case["text"])
+
+    cases = json.loads((ROOT / "test/chat-template/fixtures/cases.json").read_text())
+    for source in cases["templates"].values():
+        write("chat_template", source)
+    for snippet in cases["snippets"]:
+        write("chat_template", snippet["template"])
+
+
+if __name__ == "__main__":
+    main()
