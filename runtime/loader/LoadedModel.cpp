@@ -6,12 +6,10 @@ namespace llama4c::runtime {
 
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::open(const std::string &modelPath, const std::string &weightsDir,
-                  const LoadProgress &progress) {
+                  const SafetensorsOptions &options) {
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return model.error();
-  SafetensorsOptions options;
-  options.progress = progress;
   Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir, options);
   if (!checkpoint)
     return checkpoint.error();

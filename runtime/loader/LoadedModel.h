@@ -25,12 +25,12 @@ struct LoadedModel {
   Checkpoint checkpoint;
   BoundWeights weights;
 
-  /// Opens `modelPath`, maps the checkpoint in `weightsDir` and binds it;
-  /// errors name the file and tensor at fault. `progress`, if set, follows
-  /// the checkpoint being read in.
+  /// Opens `modelPath`, maps the checkpoint in `weightsDir` (read with
+  /// `options`: size limits, progress) and binds it; errors name the file
+  /// and tensor at fault.
   static Expected<std::unique_ptr<LoadedModel>>
   open(const std::string &modelPath, const std::string &weightsDir,
-       const LoadProgress &progress = {});
+       const SafetensorsOptions &options = {});
 };
 
 } // namespace llama4c::runtime

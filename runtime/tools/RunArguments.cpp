@@ -38,6 +38,11 @@ Options:
   --top-p P              (greedy unless do_sample)
   --seed S               sampling seed (default 0)
   --max-prompt-tokens N  refuse prompts longer than N tokens
+  --max-header-bytes N   refuse safetensors headers and indexes larger than
+                         N bytes (default 100M; K, M and G suffixes count
+                         in 1024s)
+  --max-kv-cache-bytes N refuse KV caches larger than N bytes (default: 75%
+                         of physical memory)
   --context N            (--chat) KV cache positions (default: the smaller
                          of max_position_embeddings and 8192)
   --threads N            threads the model's matmuls use (default: every
@@ -75,6 +80,21 @@ std::optional<double> parseNumber(const std::string &text) {
   if (errno != 0 || *end != '\0' || !std::isfinite(value))
     return std::nullopt;
   return value;
+}
+
+/// A byte count: digits, then an optional K, M or G (powers of 1024).
+std::optional<uint64_t> parseBytes(const std::string &text) {
+  std::string digits = text;
+  int shift = 0;
+  if (!digits.empty() &&
+      (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
+    shift = digits.back() == 'K' ? 10 : digits.back() == 'M' ? 20 : 30;
+    digits.pop_back();
+  }
+  std::optional<int64_t> count = parseCount(digits);
+  if (!count || uint64_t(*count) > (UINT64_MAX >> shift))
+    return std::nullopt;
+  return uint64_t(*count) << shift;
 }
 
 /// "1,2,3" as token ids; no empty items.
@@ -127,11 +147,21 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       value = arg.substr(equals + 1);
       hasValue = true;
     }
-    static const char *const kFlags[] = {
-        "--weights",          "--prompt-ids", "--prompt",         "--system",
-        "--temperature",      "--top-k",      "--top-p",          "--seed",
-        "--dump-logits",      "--threads",    "--max-new-tokens", "--context",
-        "--max-prompt-tokens"};
+    static const char *const kFlags[] = {"--weights",
+                                         "--prompt-ids",
+                                         "--prompt",
+                                         "--system",
+                                         "--temperature",
+                                         "--top-k",
+                                         "--top-p",
+                                         "--seed",
+                                         "--dump-logits",
+                                         "--threads",
+                                         "--max-new-tokens",
+                                         "--context",
+                                         "--max-prompt-tokens",
+                                         "--max-header-bytes",
+                                         "--max-kv-cache-bytes"};
     if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
         std::end(kFlags))
       return Error("unknown option " + flag + " (see --help)");
@@ -167,6 +197,12 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       if (!count || *count == 0)
         return bad("a positive integer");
       args.maxPromptTokens = *count;
+    } else if (flag == "--max-header-bytes" || flag == "--max-kv-cache-bytes") {
+      std::optional<uint64_t> bytes = parseBytes(value);
+      if (!bytes || *bytes == 0)
+        return bad("a positive byte count such as 4096 or 512M");
+      (flag == "--max-header-bytes" ? args.maxHeaderBytes
+                                    : args.maxKvCacheBytes) = *bytes;
     } else if (flag == "--context") {
       if (!count || *count == 0)
         return bad("a positive integer");

@@ -38,6 +38,7 @@ struct RunArguments {
 
   std::optional<int64_t> maxNewTokens;
   int64_t maxPromptTokens = 0;
+  std::optional<uint64_t> maxHeaderBytes, maxKvCacheBytes;
   std::optional<int64_t> context;
   std::optional<double> temperature, topP;
   std::optional<int64_t> topK;

@@ -64,6 +64,8 @@ Expected<GenerateOptions> resolveOptions(const RunArguments &args,
     options.sampling.topP = *args.topP;
   options.seed = args.seed;
   options.maxPromptTokens = args.maxPromptTokens;
+  if (args.maxKvCacheBytes)
+    options.kvCacheLimitBytes = *args.maxKvCacheBytes;
   options.stopTokenIds =
       config->eosTokenIds.empty() ? manifest.eosTokenIds : config->eosTokenIds;
   options.maxNewTokens = args.maxNewTokens      ? *args.maxNewTokens
@@ -408,11 +410,13 @@ int main(int argc, char **argv) {
   if (!args->threads.empty())
     ::setenv("OMP_NUM_THREADS", args->threads.c_str(), /*overwrite=*/1);
   try {
-    LoadProgress progress;
+    SafetensorsOptions reading;
+    if (args->maxHeaderBytes)
+      reading.maxHeaderBytes = *args->maxHeaderBytes;
     if (::isatty(STDERR_FILENO))
-      progress = LoadingBar(args->weights);
+      reading.progress = LoadingBar(args->weights);
     Expected<std::unique_ptr<LoadedModel>> loaded =
-        LoadedModel::open(args->model, args->weights, progress);
+        LoadedModel::open(args->model, args->weights, reading);
     if (!loaded)
       return fail(loaded.error().message());
     Expected<GenerateOptions> options =

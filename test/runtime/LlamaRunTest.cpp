@@ -179,6 +179,28 @@ TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
   EXPECT_GT(nlohmann::json::parse(lines[1])["cached_tokens"], 0);
 }
 
+TEST_F(LlamaRunTest, AppliesItsLimits) {
+  // The header length is the file's first 8 bytes, little-endian.
+  uint64_t headerBytes = 0;
+  std::memcpy(&headerBytes, readFile(path("weights/model.safetensors")).data(),
+              sizeof headerBytes);
+  expectError(withModel({"--prompt-ids", "1", "--max-header-bytes", "8"}),
+              path("weights/model.safetensors") + ": header length " +
+                  std::to_string(headerBytes) +
+                  " exceeds the limit of 8 bytes");
+  expectError(withModel({"--prompt-ids", "1,2,3", "--max-new-tokens", "4",
+                         "--max-kv-cache-bytes", "64"}),
+              "kv cache: batch 1, context 7: needs 88 bytes, over the limit "
+              "of 64 bytes");
+  ToolResult result = run(
+      withModel({"--prompt-ids", "1,2,3", "--max-new-tokens", "4",
+                 "--max-kv-cache-bytes", "1K", "--max-header-bytes", "1M"}));
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  expectError(withModel({"--prompt-ids", "1", "--max-kv-cache-bytes", "2T"}),
+              "--max-kv-cache-bytes: expected a positive byte count such as "
+              "4096 or 512M, got '2T'");
+}
+
 TEST_F(LlamaRunTest, TakesDefaultsFromGenerationConfig) {
   // eos 9 instead of the config's 15, and a token budget.
   writeFile(
