@@ -49,7 +49,10 @@ TEST(TokenizerTest, EncodesTheCorpusAsHuggingFaceTokenizers) {
 
 TEST(TokenizerTest, DecodesBackToTheText) {
   Tokenizer tokenizer = openFixture();
-  for (const nlohmann::json &entry : corpus()["cases"]) {
+  // Kept in a variable: a range-for over corpus()["cases"] would outlive
+  // the temporary it points into.
+  nlohmann::json cases = corpus()["cases"];
+  for (const nlohmann::json &entry : cases) {
     Expected<std::string> text =
         tokenizer.decode(entry["ids"].get<std::vector<int64_t>>());
     ASSERT_TRUE(text) << text.error().message();
@@ -63,7 +66,10 @@ TEST(TokenizerTest, DecodesBackToTheText) {
 
 TEST(TokenizerTest, StreamsWholeCharactersThatAddUpToTheText) {
   Tokenizer tokenizer = openFixture();
-  for (const nlohmann::json &entry : corpus()["cases"]) {
+  // Kept in a variable: a range-for over corpus()["cases"] would outlive
+  // the temporary it points into.
+  nlohmann::json cases = corpus()["cases"];
+  for (const nlohmann::json &entry : cases) {
     const std::string replacement = "\xEF\xBF\xBD";
     std::string decoded = entry["decoded"];
     ASSERT_EQ(decoded.find(replacement), std::string::npos);
