@@ -23,10 +23,28 @@ namespace {
 using Kind = Value::Kind;
 
 constexpr size_t kMaxOutputBytes = size_t(64) << 20;
+/// Printing, comparing and freeing values recurse through them.
+constexpr uint32_t kMaxNesting = 256;
 constexpr int64_t kMaxLoopIterations = 10'000'000;
 
 Error at(int line, const std::string &message) {
   return Error(std::to_string(line) + ": " + message);
+}
+
+/// Whether `value` holds the dict `dict` anywhere inside it.
+bool holds(const Value &value, const Value::Dict *dict) {
+  if (value.is(Kind::List)) {
+    for (const Value &item : value.asList())
+      if (holds(item, dict))
+        return true;
+  } else if (value.is(Kind::Dict)) {
+    if (&value.asDict() == dict)
+      return true;
+    for (const auto &entry : value.asDict())
+      if (holds(entry.second, dict))
+        return true;
+  }
+  return false;
 }
 
 /// Python's index normalisation for x[i]: negative counts from the end.
@@ -133,6 +151,10 @@ private:
                                  "' of '" + node.targets[0] +
                                  "', which is not a namespace");
       Value::Dict &attributes = target.mutableDict();
+      // A namespace inside itself would make every walk over it endless.
+      if (holds(*value, &attributes))
+        return at(node.line, "cannot store namespace '" + node.targets[0] +
+                                 "' inside itself");
       for (auto &[key, old] : attributes)
         if (key == node.attribute) {
           old = *value;
@@ -263,6 +285,14 @@ private:
   // --- Expressions --------------------------------------------------------
 
   Expected<Value> eval(const Expr &expr) {
+    Expected<Value> value = evalUnchecked(expr);
+    if (value && value->nesting() > kMaxNesting)
+      return at(expr.line, "values nested deeper than " +
+                               std::to_string(kMaxNesting) + " levels");
+    return value;
+  }
+
+  Expected<Value> evalUnchecked(const Expr &expr) {
     switch (expr.kind) {
     case Expr::Kind::Literal:
       return expr.literal;

@@ -38,11 +38,17 @@ Value Value::string(std::string value) {
 }
 Value Value::list(List items) {
   Value v;
+  for (const Value &item : items)
+    v.depth = std::max(v.depth, item.depth);
+  ++v.depth;
   v.storage = std::make_shared<List>(std::move(items));
   return v;
 }
 Value Value::dict(Dict entries) {
   Value v;
+  for (const auto &entry : entries)
+    v.depth = std::max(v.depth, entry.second.depth);
+  ++v.depth;
   v.storage = std::make_shared<Dict>(std::move(entries));
   return v;
 }

@@ -93,6 +93,10 @@ public:
     return *std::get<std::shared_ptr<Function>>(storage);
   }
 
+  /// How deeply lists and dicts nest inside this value: 0 for a scalar, 1
+  /// for a list of scalars. (A namespace's is its depth when created.)
+  uint32_t nesting() const { return depth; }
+
   /// The entry for `key` of a dict, or nullptr.
   const Value *find(const std::string &key) const;
 
@@ -115,6 +119,7 @@ private:
                std::shared_ptr<List>, std::shared_ptr<Dict>,
                std::shared_ptr<Function>>
       storage;
+  uint32_t depth = 0;
 };
 
 /// The arguments of Python's json.dumps that templates pass.

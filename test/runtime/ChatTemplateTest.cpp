@@ -130,6 +130,12 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
             "1: range(): more than 100000 items");
   EXPECT_EQ(templateError("{{ 'x' * 100000000 }}"),
             "1: string repetition exceeds 64 MiB");
+  EXPECT_EQ(templateError("{% set ns = namespace(x=[]) %}"
+                          "{% for i in range(1000) %}{% set ns.x = [ns.x] %}"
+                          "{% endfor %}"),
+            "1: values nested deeper than 256 levels");
+  EXPECT_EQ(templateError("{% set ns = namespace(a=1) %}{% set ns.b = [ns] %}"),
+            "1: cannot store namespace 'ns' inside itself");
   EXPECT_EQ(templateError("{{ x | trim(1, 2) }}"),
             "1: filter 'trim': takes at most 1 argument, got 2");
 }
