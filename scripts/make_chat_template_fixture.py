@@ -154,6 +154,7 @@ SNIPPETS = [
     "{% for i in [] %}x{% else %}empty{% endfor %} {% for c in 'ab' %}{{ c }}{{ loop.index0 }}{% endfor %}",
     "{{ dict(a=1, b='two') }} {{ x.s.replace(' ', '_') }} {{ x.s.startswith(' H') }} {{ x.s.endswith(('x', '  ')) }}",
     "{{ 'line1\\nline2\\t\\u00e9\\x41' }}",
+    "{{ 2 ** 62 }} {{ (-3) ** 39 }} {{ 1 ** 9223372036854775807 }} {{ 0 ** 0 }}",
 ]
 
 SNIPPET_VALUE = {"a": [1, 2, 3], "s": " Hi  ", "n": None}

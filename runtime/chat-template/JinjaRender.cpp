@@ -578,10 +578,14 @@ private:
     if (real || op == "**") {
       double x = a.asFloat(), y = b.asFloat();
       if (op == "**" && !real && b.asInt() >= 0) {
-        int64_t result = 1;
-        for (int64_t i = 0; i < b.asInt(); ++i)
-          if (__builtin_mul_overflow(result, a.asInt(), &result))
+        // By squaring: 1 ** (2 ** 62) takes 62 steps, not 2 ** 62.
+        int64_t result = 1, base = a.asInt();
+        for (int64_t exponent = b.asInt(); exponent > 0; exponent >>= 1) {
+          if ((exponent & 1) && __builtin_mul_overflow(result, base, &result))
             return Error("integer overflow");
+          if (exponent > 1 && __builtin_mul_overflow(base, base, &base))
+            return Error("integer overflow");
+        }
         return Value::integer(result);
       }
       double r = op == "+"    ? x + y

@@ -9,6 +9,9 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <functional>
+#include <queue>
+#include <tuple>
 #include <array>
 #include <limits>
 
@@ -343,6 +346,53 @@ void Tokenizer::encodeOrdinary(std::string_view text,
   pcre2_match_data_free(match);
 }
 
+void Tokenizer::mergeSymbols(std::vector<std::string> &symbols) const {
+  // Merges the adjacent pair of lowest rank, leftmost on ties, until no
+  // pair is in the merge table. Candidates wait in a heap keyed (rank,
+  // position) and are checked when they come out, since a merge changes
+  // its neighbours: O(n log n), so a long piece (a 1 MB word) costs no more
+  // than its length says.
+  size_t n = symbols.size();
+  std::vector<size_t> next(n), previous(n);
+  std::vector<bool> alive(n, true);
+  for (size_t i = 0; i < n; ++i) {
+    next[i] = i + 1;
+    previous[i] = i - 1; // wraps for i = 0, which is never read
+  }
+  auto rankOf = [&](size_t left, size_t right) -> int64_t {
+    auto it = mergeRanks.find(symbols[left] + " " + symbols[right]);
+    return it == mergeRanks.end() ? -1 : it->second;
+  };
+  using Candidate = std::tuple<int64_t, size_t, size_t>; // rank, left, right
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  auto offer = [&](size_t left, size_t right) {
+    if (int64_t rank = rankOf(left, right); rank >= 0)
+      heap.emplace(rank, left, right);
+  };
+  for (size_t i = 0; i + 1 < n; ++i)
+    offer(i, i + 1);
+  while (!heap.empty()) {
+    auto [rank, left, right] = heap.top();
+    heap.pop();
+    if (!alive[left] || !alive[right] || next[left] != right ||
+        rankOf(left, right) != rank)
+      continue; // stale: a neighbour merged since
+    symbols[left] += symbols[right];
+    alive[right] = false;
+    next[left] = next[right];
+    if (next[left] < n)
+      previous[next[left]] = left;
+    if (left > 0) // node 0 is never absorbed, so only it has no previous
+      offer(previous[left], left);
+    if (next[left] < n)
+      offer(left, next[left]);
+  }
+  std::vector<std::string> merged;
+  for (size_t i = 0; i < n; i = next[i])
+    merged.push_back(std::move(symbols[i]));
+  symbols = std::move(merged);
+}
+
 void Tokenizer::encodePiece(std::string_view piece,
                             std::vector<int64_t> &ids) const {
   // Byte-level characters, one symbol each.
@@ -358,23 +408,7 @@ void Tokenizer::encodePiece(std::string_view piece,
       ids.push_back(it->second);
       return;
     }
-  // Merge the adjacent pair of lowest rank (leftmost on ties) until none
-  // is in the merge table.
-  while (symbols.size() > 1) {
-    int64_t bestRank = std::numeric_limits<int64_t>::max();
-    size_t best = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      auto it = mergeRanks.find(symbols[i] + " " + symbols[i + 1]);
-      if (it != mergeRanks.end() && it->second < bestRank) {
-        bestRank = it->second;
-        best = i;
-      }
-    }
-    if (bestRank == std::numeric_limits<int64_t>::max())
-      break;
-    symbols[best] += symbols[best + 1];
-    symbols.erase(symbols.begin() + best + 1);
-  }
+  mergeSymbols(symbols);
   for (const std::string &symbol : symbols) {
     auto it = vocab.find(symbol);
     // Every byte is in a byte-level vocabulary; a symbol that is not (a

@@ -76,6 +76,8 @@ private:
 
   /// Appends the ids of `text`: valid UTF-8 holding no added token.
   void encodeOrdinary(std::string_view text, std::vector<int64_t> &ids) const;
+  /// Merges byte-level `symbols` by rank, as BPE does.
+  void mergeSymbols(std::vector<std::string> &symbols) const;
   /// Appends the ids of one pre-tokenized piece.
   void encodePiece(std::string_view piece, std::vector<int64_t> &ids) const;
 

@@ -122,6 +122,7 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
   EXPECT_EQ(templateError("{{ 1 // 0 }}"), "1: division by zero");
   EXPECT_EQ(templateError("{{ 9223372036854775807 + 1 }}"),
             "1: integer overflow");
+  EXPECT_EQ(templateError("{{ 3 ** 40 }}"), "1: integer overflow");
   EXPECT_EQ(templateError("{{ none() }}"),
             "1: the value (a NoneType) is not callable");
   EXPECT_EQ(templateError("{% for a, b in [1] %}{% endfor %}"),
