@@ -36,7 +36,7 @@ public:
 
   /// Renders with `globals` as the top-level names (range, namespace and
   /// dict are always there). Errors read "LINE: message"; output over 64 MiB
-  /// and more than ten million loop iterations are errors too, so that a
+  /// and more than a million loop iterations are errors too, so that a
   /// hostile template cannot run away.
   Expected<std::string> render(const Value::Dict &globals) const;
 

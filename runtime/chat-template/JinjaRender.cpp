@@ -25,7 +25,7 @@ using Kind = Value::Kind;
 constexpr size_t kMaxOutputBytes = size_t(64) << 20;
 /// Printing, comparing and freeing values recurse through them.
 constexpr uint32_t kMaxNesting = 256;
-constexpr int64_t kMaxLoopIterations = 10'000'000;
+constexpr int64_t kMaxLoopIterations = 1'000'000;
 
 Error at(int line, const std::string &message) {
   return Error(std::to_string(line) + ": " + message);
@@ -225,7 +225,7 @@ private:
 
     for (size_t i = 0; i < items.size(); ++i) {
       if (++iterations > kMaxLoopIterations)
-        return at(node.line, "more than 10000000 loop iterations");
+        return at(node.line, "more than 1000000 loop iterations");
       scopes.emplace_back();
       int64_t n = int64_t(items.size()), index = int64_t(i);
       scopes.back()["loop"] = Value::dict({

@@ -9,11 +9,11 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <tuple>
-#include <array>
-#include <limits>
 
 namespace llama4c::runtime {
 

@@ -129,6 +129,10 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
             "1: cannot unpack int into 2 loop variables");
   EXPECT_EQ(templateError("{{ range(200000) }}"),
             "1: range(): more than 100000 items");
+  EXPECT_EQ(
+      templateError("{% for i in range(100000) %}"
+                    "{% for j in range(100000) %}{% endfor %}{% endfor %}"),
+      "1: more than 1000000 loop iterations");
   EXPECT_EQ(templateError("{{ 'x' * 100000000 }}"),
             "1: string repetition exceeds 64 MiB");
   EXPECT_EQ(templateError("{% set ns = namespace(x=[]) %}"
