@@ -4,8 +4,8 @@
 # llama4-run, on every test input, must not touch memory they do not own or
 # hit undefined behaviour (the first report aborts the test).
 #
-#   scripts/sanitize.sh            everything (the compiler's MLIR code makes
-#                                  this build long: about 45 min on 2 cores)
+#   scripts/sanitize.sh            everything (a long build: the compiler's
+#                                  MLIR code is heavy under ASan)
 #   scripts/sanitize.sh --runtime  what needs no compiler: the runtime and
 #                                  llama4-run (on FakeModel), the config
 #                                  parser and the fuzz replays (CI runs this)
