@@ -131,6 +131,16 @@ OrderedJson timingJson(const GenerationTiming &timing) {
           {"decode", phase(timing.decodeTokens, timing.decodeSeconds)}};
 }
 
+/// The end of a batch: the result document (--json) and the throughput.
+void finishBatch(const RunArguments &args, const OrderedJson &rows,
+                 const GenerationTiming &timing) {
+  if (args.json)
+    printText(
+        OrderedJson{{"rows", rows}, {"timing", timingJson(timing)}}.dump() +
+        "\n");
+  printThroughput(timing);
+}
+
 Expected<Tokenizer> openTokenizer(const RunArguments &args) {
   return Tokenizer::open(args.weights + "/tokenizer.json");
 }
@@ -168,12 +178,7 @@ Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
       std::printf(" %lld", static_cast<long long>(token));
     std::printf("\n");
   }
-  if (args.json)
-    std::printf("%s\n", OrderedJson{{"rows", rows},
-                                    {"timing", timingJson(generation->timing)}}
-                            .dump()
-                            .c_str());
-  printThroughput(generation->timing);
+  finishBatch(args, rows, generation->timing);
   return {};
 }
 
@@ -236,12 +241,7 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
                   completion->c_str());
     }
   }
-  if (args.json)
-    std::printf("%s\n", OrderedJson{{"rows", rows},
-                                    {"timing", timingJson(generation->timing)}}
-                            .dump()
-                            .c_str());
-  printThroughput(generation->timing);
+  finishBatch(args, rows, generation->timing);
   return {};
 }
 
@@ -310,9 +310,7 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     messages.push_back({{"role", "user"}, {"content", line}});
     Expected<std::vector<int64_t>> ids =
         conversationIds(*chat, *tokenizer, messages);
-    Expected<std::vector<int64_t>> reply =
-        ids ? Expected<std::vector<int64_t>>(std::vector<int64_t>{})
-            : Expected<std::vector<int64_t>>(ids.error());
+    Expected<std::vector<int64_t>> reply = ids; // or why there are none
     int64_t computedBefore = (*session)->timing().prefillTokens;
     if (ids) {
       int64_t maxNew = options.maxNewTokens;
