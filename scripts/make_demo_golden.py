@@ -16,17 +16,26 @@ Long enough to cross the model's 64-token attention chunks several times.
 "min_margin" is the smallest gap between the best and second-best logit
 over every greedy step: a comparison is only meaningful when it is well
 above the numerical differences between implementations.
+
+bf16_prefill.safetensors: the prefill logits of the model run in bf16
+("input_ids" [S], "logits" [S, V] bf16, as transformers computes them) for
+a prompt that crosses the 64-token chunk, for DemoTest's bf16 build. In
+bf16 the top logits of greedy steps tie exactly, so these are compared by
+relative L2, not by ids.
 """
 import json
 import pathlib
 
 import torch
 import transformers
+from safetensors.torch import save_file
 from transformers import AutoTokenizer, Llama4ForCausalLM
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples/tiny-llama4"
 OUT = ROOT / "test/golden/demo/generations.json"
+BF16_OUT = ROOT / "test/golden/demo/bf16_prefill.safetensors"
+BF16_PROMPT = " ".join(["And it came to pass, when the king of Israel heard these words,"] * 6)
 NEW_TOKENS = 40
 
 PROMPTS = [
@@ -86,6 +95,13 @@ def main():
         messages.append({"role": "assistant", "content": content})
         turns.append({"user": line, "conversation_tokens": len(ids), "tokens": new,
                       "content": content})
+
+    bf16 = Llama4ForCausalLM.from_pretrained(DEMO, dtype=torch.bfloat16).eval()
+    ids = tokenizer(BF16_PROMPT).input_ids
+    with torch.no_grad():
+        logits = bf16(torch.tensor([ids])).logits[0]
+    save_file({"input_ids": torch.tensor(ids), "logits": logits.to(torch.bfloat16).contiguous()},
+              str(BF16_OUT))
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({

@@ -5,16 +5,25 @@
 // reuse), must generate greedily exactly the tokens transformers'
 // generate() does: six text prompts and a three-turn chat whose
 // conversation crosses the model's 64-token attention chunks
-// (test/golden/demo/generations.json, scripts/make_demo_golden.py).
+// (test/golden/demo/generations.json, scripts/make_demo_golden.py). Its
+// bf16 build must give transformers' bf16 prefill logits within 1e-2
+// relative L2 on a prompt that crosses a chunk.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/safetensors/Bf16.h"
+#include "runtime/safetensors/SafetensorsFile.h"
 #include "test/runtime/TestSupport.h"
 
 #include "gtest/gtest.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
 using nlohmann::json;
 
@@ -76,6 +85,45 @@ TEST_F(DemoTest, ChatTurnsMatchTransformers) {
   }
   // Later turns reuse the cache: only their new part is computed.
   EXPECT_GT(replies[2]["cached_tokens"], 64);
+}
+
+TEST_F(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {
+  Expected<SafetensorsFile> reference =
+      SafetensorsFile::open(LLAMA4C_DEMO_BF16_REFERENCE);
+  ASSERT_TRUE(reference) << reference.error().message();
+  const TensorView *ids = reference->find("input_ids");
+  const TensorView *expected = reference->find("logits");
+  ASSERT_TRUE(ids && expected);
+  std::vector<int64_t> prompt(ids->bytes / sizeof(int64_t));
+  std::memcpy(prompt.data(), ids->data, ids->bytes);
+  std::string list;
+  for (int64_t id : prompt)
+    list += (list.empty() ? "" : ",") + std::to_string(id);
+
+  ToolResult result =
+      runTool(LLAMA4_RUN_PATH,
+              {LLAMA4C_DEMO_BF16_MODEL, "--weights", kDemo, "--prompt-ids",
+               list, "--max-new-tokens", "1", "--dump-logits", path("dump")},
+              "", dir);
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  Expected<SafetensorsFile> dump = SafetensorsFile::open(path("dump"));
+  ASSERT_TRUE(dump) << dump.error().message();
+  const TensorView *ours = dump->find("prefill_logits.0");
+  ASSERT_TRUE(ours);
+  size_t count = expected->bytes / sizeof(uint16_t);
+  ASSERT_EQ(ours->bytes, count * sizeof(float));
+  std::vector<float> theirs(count), mine(count);
+  bf16ToF32(theirs.data(), expected->data, count);
+  std::memcpy(mine.data(), ours->data, ours->bytes);
+  double difference = 0, norm = 0;
+  for (size_t i = 0; i < count; ++i) {
+    difference += (double(mine[i]) - theirs[i]) * (double(mine[i]) - theirs[i]);
+    norm += double(theirs[i]) * theirs[i];
+  }
+  double relativeL2 = std::sqrt(difference / norm);
+  std::printf("[ bf16     ] demo prefill, %zu tokens: relative L2 %.3g\n",
+              prompt.size(), relativeL2);
+  EXPECT_LE(relativeL2, 1e-2);
 }
 
 } // namespace
