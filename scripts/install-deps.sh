@@ -8,7 +8,7 @@ packages=(
   clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libomp-22-dev
   zlib1g-dev libzstd-dev
   nlohmann-json3-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev
-  libpcre2-dev pkg-config
+  libpcre2-dev libpng-dev libjpeg62-turbo-dev pkg-config
   libclang-rt-22-dev
 )
 
