@@ -78,12 +78,6 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
     return llvm::make_error<NotAvailableError>(
         "--target sm_80/sm_90: the NVPTX backend is not available yet; "
         "--target cpu and --emit mlir work");
-  if (options.emit != Phase::Llama4 && config->isMultimodal())
-    return llvm::make_error<NotAvailableError>(
-        options.configPath +
-        ": the vision tower has no CPU lowering yet; --emit mlir works for "
-        "multimodal configs, and text-only (llama4_text) configs compile to "
-        "every phase");
   if (!phase.available)
     return llvm::make_error<NotAvailableError>(
         (llvm::Twine("--emit ") + phase.emitName + " (" + phase.description +

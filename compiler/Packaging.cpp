@@ -64,7 +64,14 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
      << ", \"max_position_embeddings\": " << config.text.maxPositionEmbeddings
      << ", \"multimodal\": " << (config.isMultimodal() ? "true" : "false")
      << ", \"image_token_index\": " << config.imageTokenIndex
-     << ",\n\"config\": " << configText.trim() << ",\n\"weights\": [";
+     << ", \"vision\": ";
+  if (const std::optional<Llama4VisionConfig> &vision = config.vision)
+    os << "{\"image_size\": " << vision->imageSize
+       << ", \"num_channels\": " << vision->numChannels
+       << ", \"tokens_per_tile\": " << vision->tokensPerTile() << "}";
+  else
+    os << "null";
+  os << ",\n\"config\": " << configText.trim() << ",\n\"weights\": [";
   auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
   for (auto [index, entry] : llvm::enumerate(weights.getAsRange<DictionaryAttr>())) {
     auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());

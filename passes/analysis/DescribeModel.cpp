@@ -111,13 +111,23 @@ void describeTextDecoder(func::FuncOp prefill, llvm::raw_ostream &os) {
   }
 }
 
-void describeVisionTower(func::FuncOp prefill, llvm::raw_ostream &os) {
-  SmallVector<llama4::VisionAttentionOp> layers;
-  prefill.walk([&](llama4::VisionAttentionOp op) { layers.push_back(op); });
-  if (layers.empty())
+/// The encoder layer is one function, @vision_encoder_layer, which prefill
+/// calls once per layer.
+void describeVisionTower(ModuleOp module, func::FuncOp prefill,
+                         llvm::raw_ostream &os) {
+  auto layer = module.lookupSymbol<func::FuncOp>("vision_encoder_layer");
+  if (!layer)
     return;
-  Value query = layers.front().getQuery();
-  os << "vision tower: " << layers.size() << " layers, " << dimOf(query, 1)
+  int64_t layers = 0;
+  prefill.walk([&](func::CallOp call) {
+    layers += call.getCallee() == layer.getSymName();
+  });
+  llama4::VisionAttentionOp attention;
+  layer.walk([&](llama4::VisionAttentionOp op) { attention = op; });
+  if (!attention)
+    return;
+  Value query = attention.getQuery();
+  os << "vision tower: " << layers << " layers, " << dimOf(query, 1)
      << " tokens per tile, " << dimOf(query, 2) << " heads, head dim "
      << dimOf(query, 3);
   prefill.walk([&](llama4::MultiModalProjectorOp projector) {
@@ -146,7 +156,7 @@ struct DescribeModel
     llvm::raw_ostream &os = llvm::outs();
     if (auto prefill = module.lookupSymbol<func::FuncOp>("prefill")) {
       describeTextDecoder(prefill, os);
-      describeVisionTower(prefill, os);
+      describeVisionTower(module, prefill, os);
     }
     describeWeights(module, os);
     markAllAnalysesPreserved();

@@ -1,10 +1,9 @@
 //===- ConvertLlama4ToLinalg.cpp - llama4 ops -> linalg on tensors --------===//
 //
 // --llama4-convert-to-linalg: applies every op family's lowering patterns
-// (AttentionToLinalg, KvCacheToLinalg, MoeToLinalg,
-// NormsToLinalg,
-// ProjectionsToLinalg, RopeToLinalg). Runs after
-// --llama4-verify-model and before bufferization.
+// (AttentionToLinalg, KvCacheToLinalg, MoeToLinalg, MultimodalToLinalg,
+// NormsToLinalg, ProjectionsToLinalg, RopeToLinalg, VisionToLinalg). Runs
+// after --llama4-verify-model and before bufferization.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,17 +35,20 @@ struct ConvertLlama4ToLinalg
     llama4c::populateAttentionToLinalgPatterns(patterns, attentionKeyBlock);
     llama4c::populateKvCacheToLinalgPatterns(patterns);
     llama4c::populateMoeToLinalgPatterns(patterns);
+    llama4c::populateMultimodalToLinalgPatterns(patterns);
     llama4c::populateNormsToLinalgPatterns(patterns);
     llama4c::populateProjectionsToLinalgPatterns(patterns);
     llama4c::populateRopeToLinalgPatterns(patterns);
+    llama4c::populateVisionToLinalgPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Weights stay for --llama4-outline-weights; any other llama4 op left
-    // has no lowering yet.
+    // is one a pattern declined (a dynamic dimension it needs static).
     getOperation()->walk([&](Operation *op) {
       if (op->getDialect() && op->getDialect()->getNamespace() == "llama4" &&
           !isa<llama4::WeightOp, llama4::WeightRefOp>(op)) {
-        op->emitOpError() << "has no lowering to linalg yet";
+        op->emitOpError() << "was not lowered to linalg: a dimension its "
+                               "lowering needs static is dynamic";
         signalPassFailure();
       }
     });

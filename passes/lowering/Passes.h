@@ -29,9 +29,11 @@ void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t keyBlock);
 void populateKvCacheToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMoeToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateMultimodalToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateNormsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateProjectionsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateRopeToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateVisionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace llama4c
 

@@ -18,10 +18,10 @@ def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
     (see the comment of each lowering), so that bf16 models match bf16
     Hugging Face and f32 models match f32.
 
-    Lowered so far: `embed_tokens`, `rms_norm`, `qk_norm`, `linear`,
-    `lm_head`, `swiglu_mlp`, `rope`, `attention`, `kv_cache_update`, `moe`.
-    Other
-    llama4 ops are left in place for the lowerings that follow.
+    Every op of the dialect except `weight` and `weight_ref`, which
+    --llama4-outline-weights turns into arguments, is lowered: the text
+    decoder's and the vision tower's, the projector and the scatter of
+    image features.
 
     ```mlir
     %y = llama4.rms_norm %x, %w {eps = 1.0e-05 : f64}

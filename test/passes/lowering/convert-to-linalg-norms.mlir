@@ -82,3 +82,35 @@ func.func @qk_norm_reduces_head_dim_without_weight(%q: tensor<?x?x4x16xbf16>)
   %n = llama4.qk_norm %q {eps = 1.000000e-05 : f64} : tensor<?x?x4x16xbf16>
   return %n : tensor<?x?x4x16xbf16>
 }
+
+// -----
+
+// layer_norm (the vision tower's nn.LayerNorm): a row sum for the mean, a
+// second pass summing (x - mean)^2, then one map that normalises, applies
+// weight and bias in f32 and rounds once, at the very end.
+// CHECK-LABEL: func.func @layer_norm_rounds_once_after_the_affine
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: tensor<?x17x32xbf16>, %[[W:[a-z0-9]+]]: tensor<32xbf16>, %[[B:[a-z0-9]+]]: tensor<32xbf16>
+//       CHECK:   %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+//  CHECK-SAME:       ins(%[[X]] : tensor<?x17x32xbf16>)
+//       CHECK:   %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x17xf32>)
+//       CHECK:     arith.divf
+//       CHECK:   %[[SQ:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+//  CHECK-SAME:       ins(%[[X]], %[[MEAN]] : tensor<?x17x32xbf16>, tensor<?x17xf32>)
+//       CHECK:     arith.subf
+//       CHECK:     arith.mulf
+//       CHECK:   linalg.generic
+//  CHECK-SAME:       ins(%[[X]], %[[MEAN]], %[[SQ]], %[[W]], %[[B]] :
+//       CHECK:     math.rsqrt
+//   CHECK-NOT:     arith.truncf
+//       CHECK:     arith.mulf
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf
+//       CHECK:     %[[OUT:.*]] = arith.truncf %{{.*}} : f32 to bf16
+//  CHECK-NEXT:     linalg.yield %[[OUT]] : bf16
+//   CHECK-NOT:   llama4.layer_norm
+func.func @layer_norm_rounds_once_after_the_affine(%x: tensor<?x17x32xbf16>, %w: tensor<32xbf16>,
+    %b: tensor<32xbf16>) -> tensor<?x17x32xbf16> {
+  %y = llama4.layer_norm %x, %w, %b {eps = 1.000000e-05 : f64}
+      : (tensor<?x17x32xbf16>, tensor<32xbf16>, tensor<32xbf16>) -> tensor<?x17x32xbf16>
+  return %y : tensor<?x17x32xbf16>
+}
