@@ -50,6 +50,42 @@ Expected<void> validatePrompts(const Manifest &manifest,
   return {};
 }
 
+Expected<void> validateImages(const Manifest &manifest,
+                              const std::vector<std::vector<int64_t>> &prompts,
+                              const std::vector<RowImages> &images) {
+  if (images.empty())
+    return {};
+  if (images.size() != prompts.size())
+    return Error("generate: images for " + std::to_string(images.size()) +
+                 " rows, but " + std::to_string(prompts.size()) + " prompts");
+  for (size_t row = 0; row < prompts.size(); ++row) {
+    const RowImages &tiles = images[row];
+    if (tiles.tiles == 0 && tiles.pixels.empty())
+      continue;
+    std::string where = "prompt row " + std::to_string(row);
+    if (!manifest.vision)
+      return Error(where + ": images given, but the model is text-only");
+    const ManifestVision &vision = *manifest.vision;
+    uint64_t tileBytes = uint64_t(vision.numChannels) * vision.imageSize *
+                         vision.imageSize * dtypeSize(manifest.dtype);
+    if (tiles.tiles < 0 || tiles.pixels.size() / tileBytes != uint64_t(tiles.tiles) ||
+        tiles.pixels.size() % tileBytes != 0)
+      return Error(where + ": pixel values of " +
+                   std::to_string(tiles.pixels.size()) + " bytes are not " +
+                   std::to_string(tiles.tiles) + " tiles of " +
+                   std::to_string(tileBytes) + " bytes");
+    int64_t patches =
+        std::count(prompts[row].begin(), prompts[row].end(),
+                   manifest.imageTokenIndex.value_or(-1));
+    if (patches != tiles.tiles * vision.tokensPerTile)
+      return Error(where + ": " + std::to_string(patches) +
+                   " <|patch|> tokens, but " + std::to_string(tiles.tiles) +
+                   " image tiles fill " +
+                   std::to_string(tiles.tiles * vision.tokensPerTile));
+  }
+  return {};
+}
+
 namespace {
 
 /// A zeroed f32 [B, S, V] logits buffer.
@@ -84,7 +120,7 @@ GenerationRun::GenerationRun(const Model &model, const BoundWeights &weights,
 Expected<void>
 GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
                        size_t first, size_t count, void *const *kvCache,
-                       int64_t start) {
+                       int64_t start, const std::vector<RowImages> &images) {
   int64_t seq = int64_t(prompts[first].size());
   int64_t vocab = model.manifest().vocabSize;
   std::vector<int32_t> tokens, positions; // [count, S]
@@ -96,8 +132,17 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
   Expected<HostBuffer> logits = allocateLogits(int64_t(count), seq, vocab);
   if (!logits)
     return logits.error();
-  llama4c_call call =
-      makeCall(tokens, positions, int64_t(count), seq, kvCache, *logits);
+  // The tiles of these rows, in row order: the model fills `<|patch|>`
+  // tokens walking (row, position) in the same order.
+  std::vector<uint8_t> pixels;
+  int64_t tiles = 0;
+  for (size_t row = first; row < first + count && !images.empty(); ++row) {
+    pixels.insert(pixels.end(), images[row].pixels.begin(),
+                  images[row].pixels.end());
+    tiles += images[row].tiles;
+  }
+  llama4c_call call = makeCall(tokens, positions, int64_t(count), seq, kvCache,
+                               *logits, &pixels, tiles);
   Clock::time_point begin = Clock::now();
   Expected<void> ran = model.prefill(call);
   result.timing.prefillSeconds += secondsSince(begin);
@@ -168,7 +213,9 @@ llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
                                      const std::vector<int32_t> &positions,
                                      int64_t batch, int64_t seq,
                                      void *const *kvCache,
-                                     const HostBuffer &logits) const {
+                                     const HostBuffer &logits,
+                                     const std::vector<uint8_t> *pixels,
+                                     int64_t tiles) const {
   llama4c_call call{};
   call.weights = weights.pointers();
   call.tokens = tokens.data();
@@ -178,8 +225,8 @@ llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
   call.kv_cache = kvCache;
   call.cache_slots = cache.cacheSlots();
   call.logits = static_cast<float *>(logits.data());
-  call.pixel_values = nullptr;
-  call.tiles = 0;
+  call.pixel_values = tiles > 0 ? pixels->data() : nullptr;
+  call.tiles = tiles;
   return call;
 }
 

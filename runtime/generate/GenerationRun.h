@@ -25,6 +25,14 @@ Expected<void> validatePrompts(const Manifest &manifest,
                                const std::vector<std::vector<int64_t>> &prompts,
                                const GenerateOptions &options);
 
+/// Checks `images` (empty, or one entry per prompt row) against the model
+/// and the prompts: a row with tiles needs a multimodal model, pixel values
+/// of exactly [tiles, C, I, I] in the compute type, and one run of
+/// tokens_per_tile `<|patch|>` tokens per tile.
+Expected<void> validateImages(const Manifest &manifest,
+                              const std::vector<std::vector<int64_t>> &prompts,
+                              const std::vector<RowImages> &images);
+
 class GenerationRun {
 public:
   GenerationRun(const Model &model, const BoundWeights &weights, KvCache cache,
@@ -32,10 +40,12 @@ public:
 
   /// Prefills rows [first, first + count), all of one length S, in one
   /// call whose kv_cache is `kvCache`, at positions start .. start + S - 1,
-  /// and samples their first new tokens.
+  /// and samples their first new tokens. `images`, when not empty, holds
+  /// the tiles of every row (validated), and those of these rows go along.
   Expected<void> prefill(const std::vector<std::vector<int64_t>> &prompts,
                          size_t first, size_t count, void *const *kvCache,
-                         int64_t start = 0);
+                         int64_t start = 0,
+                         const std::vector<RowImages> &images = {});
 
   /// Decode calls until every row has max_new_tokens tokens or stopped.
   /// `lengths` are the positions of each row's first new token.
@@ -53,7 +63,9 @@ private:
   llama4c_call makeCall(const std::vector<int32_t> &tokens,
                         const std::vector<int32_t> &positions, int64_t batch,
                         int64_t seq, void *const *kvCache,
-                        const HostBuffer &logits) const;
+                        const HostBuffer &logits,
+                        const std::vector<uint8_t> *pixels = nullptr,
+                        int64_t tiles = 0) const;
   /// Samples row `row`'s next token from `logits` ([V]) and appends it.
   Expected<void> sampleNext(size_t row, const float *logits);
   bool allStopped() const;

@@ -15,10 +15,13 @@ GenerateOptions::GenerateOptions()
 
 Expected<Generation> generate(const Model &model, const BoundWeights &weights,
                               const std::vector<std::vector<int64_t>> &prompts,
-                              const GenerateOptions &options) {
+                              const GenerateOptions &options,
+                              const std::vector<RowImages> &images) {
   const Manifest &manifest = model.manifest();
   if (Expected<void> valid = validatePrompts(manifest, prompts, options);
       !valid)
+    return valid.error();
+  if (Expected<void> valid = validateImages(manifest, prompts, images); !valid)
     return valid.error();
   Expected<Sampler> sampler = Sampler::create(options.sampling, options.seed);
   if (!sampler)
@@ -40,13 +43,15 @@ Expected<Generation> generate(const Model &model, const BoundWeights &weights,
                                 [&](int64_t n) { return n == longest; });
   if (sameLength) {
     if (Expected<void> done =
-            run.prefill(prompts, 0, prompts.size(), run.kvCache().buffers());
+            run.prefill(prompts, 0, prompts.size(), run.kvCache().buffers(),
+                        /*start=*/0, images);
         !done)
       return done.error();
   } else {
     for (size_t row = 0; row < prompts.size(); ++row) {
       std::vector<void *> rowCache = run.kvCache().row(int64_t(row));
-      if (Expected<void> done = run.prefill(prompts, row, 1, rowCache.data());
+      if (Expected<void> done = run.prefill(prompts, row, 1, rowCache.data(),
+                                            /*start=*/0, images);
           !done)
         return done.error();
     }

@@ -34,6 +34,15 @@
 
 namespace llama4c::runtime {
 
+/// The image tiles of one prompt row: pixel values [tiles, C, I, I] in the
+/// model's compute type (Manifest::dtype), as the image processor makes
+/// them. Tile t fills the row's t-th run of tokens_per_tile `<|patch|>`
+/// tokens.
+struct RowImages {
+  std::vector<uint8_t> pixels;
+  int64_t tiles = 0;
+};
+
 /// Called with each token as soon as it is sampled, stop ids included; an
 /// error it returns ends the generation with that error.
 using TokenCallback = std::function<Expected<void>(size_t row, int64_t token)>;
@@ -89,9 +98,11 @@ struct Generation {
 /// vocab_size), a prompt over maxPromptTokens, or prompt length +
 /// max_new_tokens over max_position_embeddings; later on KV cache or logits
 /// allocation, a model call's non-zero status, or a sampler error.
+/// `images` is empty, or holds each row's image tiles (see validateImages).
 Expected<Generation> generate(const Model &model, const BoundWeights &weights,
                               const std::vector<std::vector<int64_t>> &prompts,
-                              const GenerateOptions &options);
+                              const GenerateOptions &options,
+                              const std::vector<RowImages> &images = {});
 
 } // namespace llama4c::runtime
 

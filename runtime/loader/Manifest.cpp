@@ -239,6 +239,14 @@ Expected<Manifest> parseManifest(std::string_view text,
   manifest.multimodal = reader.boolean(root, "", "multimodal");
   if (!reader.member(root, "", "image_token_index").is_null())
     manifest.imageTokenIndex = reader.integer(root, "", "image_token_index", 0);
+  if (manifest.multimodal) {
+    const Json &vision = reader.object(root, "", "vision");
+    if (reader.ok())
+      manifest.vision = ManifestVision{
+          reader.integer(vision, "vision", "image_size", 1, 1 << 16),
+          reader.integer(vision, "vision", "num_channels", 1, 16),
+          reader.integer(vision, "vision", "tokens_per_tile", 1, 1 << 20)};
+  }
   manifest.config = reader.object(root, "", "config");
   manifest.eosTokenIds = readEosTokenIds(reader, manifest.config);
 

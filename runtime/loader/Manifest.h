@@ -4,11 +4,14 @@
 // trusts for every size it allocates:
 //   {"llama4c_version": "0.1.0", "abi_version": 1, "dtype": "f32",
 //    "vocab_size": 112, "max_position_embeddings": 512,
-//    "multimodal": false, "image_token_index": 200092,
+//    "multimodal": false, "image_token_index": 200092, "vision": null,
 //    "config": {... config.json verbatim ...},
 //    "weights": [{"name": N, "dtype": "f32", "shape": [112, 64]}, ...],
 //    "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 2, "slots": 8,
 //                  "head_dim": 24}, ...]}
+// A multimodal model's "vision" is {"image_size": 336, "num_channels": 3,
+// "tokens_per_tile": 144}: the shape of a tile of pixel values and the
+// `<|patch|>` tokens its features fill.
 // "weights" is the order of llama4c_call.weights and "kv_cache" the order of
 // llama4c_call.kv_cache; slots 0 marks a global layer, whose cache has
 // llama4c_call.cache_slots slots.
@@ -52,6 +55,13 @@ struct ManifestKvCache {
   int64_t headDim;
 };
 
+/// "vision" of a multimodal model.
+struct ManifestVision {
+  int64_t imageSize;     // the side of a square tile, in pixels
+  int64_t numChannels;   // 3: RGB
+  int64_t tokensPerTile; // <|patch|> tokens per tile
+};
+
 struct Manifest {
   std::string llama4cVersion;
   uint32_t abiVersion;
@@ -61,6 +71,7 @@ struct Manifest {
   int64_t maxPositionEmbeddings; // < 2^31: positions are int32
   bool multimodal;
   std::optional<int64_t> imageTokenIndex; // null in the JSON: none
+  std::optional<ManifestVision> vision;   // present iff multimodal
   Json config;
   /// config's eos_token_id (or text_config's), as a list; empty for null.
   std::vector<int64_t> eosTokenIds;

@@ -65,8 +65,11 @@ std::vector<std::vector<int64_t>> rowsOf(const std::vector<int64_t> &values,
 } // namespace
 
 Expected<Reference> loadReference(const std::string &name) {
-  Expected<SafetensorsFile> file =
-      SafetensorsFile::open(fixtureDir(name) + "/reference.safetensors");
+  return loadReferenceFile(fixtureDir(name) + "/reference.safetensors");
+}
+
+Expected<Reference> loadReferenceFile(const std::string &path) {
+  Expected<SafetensorsFile> file = SafetensorsFile::open(path);
   if (!file)
     return file.error();
   const TensorView *inputs = file->find("input_ids");

@@ -46,6 +46,8 @@ struct Reference {
 
 /// Reads NAME's reference, checking every tensor's dtype and shape.
 runtime::Expected<Reference> loadReference(const std::string &name);
+/// The same for the reference.safetensors at `path`.
+runtime::Expected<Reference> loadReferenceFile(const std::string &path);
 
 /// max |ours - reference| / max |reference| over `count` values.
 double relativeError(const float *ours, const float *reference, size_t count);

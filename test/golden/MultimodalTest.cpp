@@ -1,0 +1,146 @@
+//===- MultimodalTest.cpp - A multimodal prefill against Hugging Face -----===//
+//
+// test/golden/multimodal (scripts/make_multimodal_golden.py): a tiny
+// Llama4ForConditionalGeneration reads a prompt with two images, a wide one
+// (3 tiles + the global tile) and a tall one (2 + global). Fed the ids and
+// the pixel values of Hugging Face's processor, the model that `llama4c
+// compile` made from the fixture's config.json (vision tower, projector,
+// scatter and text model in one prefill) must give HF's prefill logits and
+// greedy steps within 1e-4 (max |ours - ref| / max |ref|), and exactly its
+// greedy ids.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/golden/GoldenFixture.h"
+
+#include "runtime/safetensors/SafetensorsFile.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdio>
+#include <cstring>
+
+using namespace llama4c::golden;
+using namespace llama4c::runtime;
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+const std::string kFixture = LLAMA4C_MULTIMODAL_FIXTURE_DIR;
+
+/// HF's pixel_values [tiles, 3, I, I] (f32) as the model's input.
+Expected<RowImages> referencePixels(const std::string &path) {
+  Expected<SafetensorsFile> file = SafetensorsFile::open(path);
+  if (!file)
+    return file.error();
+  const TensorView *view = file->find("pixel_values");
+  if (!view || view->dtype != DType::F32 || view->shape.size() != 4)
+    return Error(path + ": pixel_values: expected f32 [tiles, C, I, I]");
+  RowImages images;
+  images.tiles = view->shape[0];
+  const auto *bytes = static_cast<const uint8_t *>(view->data);
+  images.pixels.assign(bytes, bytes + view->bytes);
+  return images;
+}
+
+TEST(MultimodalTest, PrefillWithTwoImagesMatchesHuggingFace) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  std::string referencePath = kFixture + "/reference.safetensors";
+  Expected<Reference> reference = loadReferenceFile(referencePath);
+  ASSERT_TRUE(reference) << reference.error().message();
+  Expected<RowImages> pixels = referencePixels(referencePath);
+  ASSERT_TRUE(pixels) << pixels.error().message();
+  const LoadedModel &model = **loaded;
+  int64_t S = reference->promptLength, N = reference->newTokens,
+          V = reference->vocab;
+  ASSERT_TRUE(model.model.manifest().vision);
+  EXPECT_EQ(pixels->tiles, 7);
+
+  GenerateOptions options;
+  options.maxNewTokens = N;
+  options.keepLogits = true;
+  Expected<Generation> generation = generate(
+      model.model, model.weights, reference->inputIds, options, {*pixels});
+  ASSERT_TRUE(generation) << generation.error().message();
+
+  double prefillError =
+      relativeError(generation->prefillLogits[0].data(),
+                    reference->prefillLogits.data(), size_t(S * V));
+  // Step 0 is the prefill's last position, step t our decode call t - 1.
+  const std::vector<float> &prefill = generation->prefillLogits[0];
+  std::vector<float> steps(prefill.end() - V, prefill.end());
+  const std::vector<float> &decode = generation->decodeLogits[0];
+  steps.insert(steps.end(), decode.begin(), decode.end());
+  ASSERT_EQ(int64_t(steps.size()), N * V);
+  double decodeError = relativeError(
+      steps.data(), reference->decodeLogits.data(), size_t(N * V));
+  std::printf("multimodal: prefill max rel error %.3g, decode %.3g\n",
+              prefillError, decodeError);
+  EXPECT_LE(prefillError, kTolerance);
+  EXPECT_LE(decodeError, kTolerance);
+  EXPECT_EQ(generation->tokens[0], reference->generatedIds[0]);
+}
+
+// The images reach the logits: blank tiles (all pixels -1, HF's padding)
+// move them far past the tolerance.
+TEST(MultimodalTest, BlankTilesChangeTheLogits) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  std::string referencePath = kFixture + "/reference.safetensors";
+  Expected<Reference> reference = loadReferenceFile(referencePath);
+  ASSERT_TRUE(reference) << reference.error().message();
+  Expected<RowImages> pixels = referencePixels(referencePath);
+  ASSERT_TRUE(pixels) << pixels.error().message();
+  std::vector<float> blank(pixels->pixels.size() / sizeof(float), -1.0f);
+  std::memcpy(pixels->pixels.data(), blank.data(), pixels->pixels.size());
+
+  GenerateOptions options;
+  options.maxNewTokens = 1;
+  options.keepLogits = true;
+  Expected<Generation> generation = generate(
+      (*loaded)->model, (*loaded)->weights, reference->inputIds, options,
+      {*pixels});
+  ASSERT_TRUE(generation) << generation.error().message();
+  EXPECT_GT(relativeError(generation->prefillLogits[0].data(),
+                          reference->prefillLogits.data(),
+                          reference->prefillLogits.size()),
+            1e-2);
+}
+
+TEST(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  GenerateOptions options;
+  options.maxNewTokens = 3;
+  Expected<Generation> generation = generate(
+      (*loaded)->model, (*loaded)->weights, {{2034, 100, 200, 300}}, options);
+  ASSERT_TRUE(generation) << generation.error().message();
+  EXPECT_EQ(generation->tokens[0].size(), 3u);
+}
+
+TEST(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  std::string referencePath = kFixture + "/reference.safetensors";
+  Expected<Reference> reference = loadReferenceFile(referencePath);
+  ASSERT_TRUE(reference) << reference.error().message();
+  Expected<RowImages> pixels = referencePixels(referencePath);
+  ASSERT_TRUE(pixels) << pixels.error().message();
+  // One tile fewer than the prompt's <|patch|> runs.
+  size_t tileBytes = pixels->pixels.size() / pixels->tiles;
+  pixels->tiles -= 1;
+  pixels->pixels.resize(pixels->pixels.size() - tileBytes);
+  Expected<Generation> generation =
+      generate((*loaded)->model, (*loaded)->weights, reference->inputIds,
+               GenerateOptions(), {*pixels});
+  ASSERT_FALSE(generation);
+  EXPECT_EQ(generation.error().message(),
+            "prompt row 0: 28 <|patch|> tokens, but 6 image tiles fill 24");
+}
+
+} // namespace
