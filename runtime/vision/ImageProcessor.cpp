@@ -331,24 +331,28 @@ ImagePlan planImage(int height, int width, const ImageProcessorConfig &config) {
 }
 
 RgbImage resizeImage(const RgbImage &image, int height, int width) {
-  RgbImage current = image;
+  if (width == image.width && height == image.height)
+    return image;
+  // Width first, then height, each pass rounding to bytes, as torch does;
+  // `source` is whichever image the next pass reads.
+  const RgbImage *source = &image;
+  RgbImage across;
   if (width != image.width) {
     AxisWeights axis = axisWeights(image.width, width);
-    RgbImage next{width, current.height, {}};
-    next.pixels.resize(size_t(width) * current.height * 3);
-    resizeRows(current.pixels.data(), current.width, current.height, axis,
-               next.pixels.data());
-    current = std::move(next);
+    across = {width, image.height, {}};
+    across.pixels.resize(size_t(width) * image.height * 3);
+    resizeRows(image.pixels.data(), image.width, image.height, axis,
+               across.pixels.data());
+    if (height == image.height)
+      return across;
+    source = &across;
   }
-  if (height != image.height) {
-    AxisWeights axis = axisWeights(image.height, height);
-    RgbImage next{current.width, height, {}};
-    next.pixels.resize(size_t(current.width) * height * 3);
-    resizeColumns(current.pixels.data(), size_t(current.width) * 3, axis,
-                  next.pixels.data());
-    current = std::move(next);
-  }
-  return current;
+  AxisWeights axis = axisWeights(image.height, height);
+  RgbImage down{source->width, height, {}};
+  down.pixels.resize(size_t(source->width) * height * 3);
+  resizeColumns(source->pixels.data(), size_t(source->width) * 3, axis,
+                down.pixels.data());
+  return down;
 }
 
 std::vector<float> ProcessedImage::pixelValuesF32() const {
@@ -411,10 +415,15 @@ Expected<ProcessedImage> processImage(const RgbImage &image,
                                config.tileSize);
 
   ChannelTables tables = normalisationTables(config);
-  RgbImage resized = resizeImage(image, plan.resizedHeight, plan.resizedWidth);
-  uint16_t *out =
-      writeTiles(resized, processed.tilesHigh, processed.tilesWide,
-                 config.tileSize, tables, processed.pixelValues.data());
+  // Images that fit their canvas as they are (most photos) are not copied.
+  RgbImage resized;
+  bool resize =
+      plan.resizedHeight != image.height || plan.resizedWidth != image.width;
+  if (resize)
+    resized = resizeImage(image, plan.resizedHeight, plan.resizedWidth);
+  uint16_t *out = writeTiles(resize ? resized : image, processed.tilesHigh,
+                             processed.tilesWide, config.tileSize, tables,
+                             processed.pixelValues.data());
   if (local > 1) {
     RgbImage global = resizeImage(image, config.tileSize, config.tileSize);
     writeTiles(global, 1, 1, config.tileSize, tables, out);
