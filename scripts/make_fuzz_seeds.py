@@ -68,6 +68,12 @@ def main():
     for snippet in cases["snippets"]:
         write("chat_template", snippet["template"])
 
+    # The image fixtures' small files: each PNG colour type and JPEG kind,
+    # and the CMYK JPEG the decoder refuses.
+    for path in sorted((ROOT / "test/vision/fixtures/images").iterdir()):
+        if path.stat().st_size <= 4200:
+            write("image", path.read_bytes())
+
 
 if __name__ == "__main__":
     main()

@@ -19,7 +19,8 @@ labels=()
 if [ "${1:-}" = --runtime ]; then
   scripts/build.sh llama4c-runtime-tests llama4c-unittests \
     config-replay manifest-replay safetensors-replay checkpoint_index-replay \
-    tokenizer_json-replay tokenizer_encode-replay chat_template-replay
+    tokenizer_json-replay tokenizer_encode-replay chat_template-replay \
+    image-replay
   labels=(-L runtime)
 else
   scripts/build.sh
