@@ -30,6 +30,10 @@ Input, one kind:
                          Repeat for a batch
 
 Options:
+  --image FILE           a PNG or JPEG for the next <|image|> of the prompts
+                         (--prompt or --prompt-ids; multimodal models).
+                         Repeat for several images, in placeholder order
+  --max-image-pixels N   refuse images of more than N pixels (default 64M)
   --system TEXT          (--chat) a system message
   --max-new-tokens N     new tokens per reply (default: generation_config's
                          max_new_tokens, else 256, at most what fits)
@@ -150,6 +154,8 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     static const char *const kFlags[] = {"--weights",
                                          "--prompt-ids",
                                          "--prompt",
+                                         "--image",
+                                         "--max-image-pixels",
                                          "--system",
                                          "--temperature",
                                          "--top-k",
@@ -182,6 +188,13 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       args.dumpLogits = value;
     } else if (flag == "--prompt") {
       args.promptTexts.push_back(value);
+    } else if (flag == "--image") {
+      args.images.push_back(value);
+    } else if (flag == "--max-image-pixels") {
+      std::optional<uint64_t> pixels = parseBytes(value);
+      if (!pixels || *pixels == 0)
+        return bad("a positive pixel count such as 1000000 or 64M");
+      args.maxImagePixels = *pixels;
     } else if (flag == "--system") {
       args.system = value;
     } else if (flag == "--prompt-ids") {
@@ -245,6 +258,8 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     return Error("--system needs --chat");
   if (args.context && args.mode != RunArguments::Mode::Chat)
     return Error("--context needs --chat");
+  if (!args.images.empty() && args.mode == RunArguments::Mode::Chat)
+    return Error("--image needs --prompt or --prompt-ids");
   if (!args.dumpLogits.empty() && args.mode != RunArguments::Mode::Ids)
     return Error("--dump-logits needs --prompt-ids");
   return args;

@@ -30,6 +30,9 @@ struct RunArguments {
   /// --prompt-ids rows (Mode::Ids) or --prompt texts (Mode::Text).
   std::vector<std::vector<int64_t>> promptIds;
   std::vector<std::string> promptTexts;
+  /// --image files, for the prompts' <|image|> placeholders in order.
+  std::vector<std::string> images;
+  std::optional<uint64_t> maxImagePixels;
   std::optional<std::string> system;
   bool json = false;
   std::string dumpLogits;

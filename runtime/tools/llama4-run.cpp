@@ -3,6 +3,7 @@
 //   llama4-run MODEL.so --weights DIR --prompt "Once upon a time"
 //   llama4-run MODEL.so --weights DIR --chat [--system "..."]
 //   llama4-run MODEL.so --weights DIR --prompt-ids 1,2,3 [--prompt-ids 4,5]
+//   llama4-run MODEL.so --weights DIR --image a.png --prompt "<|image|> ..."
 //
 // argv -> RunArguments -> LoadedModel (the .so, the checkpoint, bound
 // weights) and the checkpoint's generation defaults -> one of three modes:
@@ -20,6 +21,7 @@
 #include "runtime/loader/LoadedModel.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/tools/RunArguments.h"
+#include "runtime/vision/PromptImages.h"
 
 #include <nlohmann/json.hpp>
 
@@ -145,18 +147,55 @@ Expected<Tokenizer> openTokenizer(const RunArguments &args) {
   return Tokenizer::open(args.weights + "/tokenizer.json");
 }
 
+/// The prompts with the --image files attached (unchanged, with no images,
+/// when there are none).
+Expected<PromptsWithImages>
+withImages(const RunArguments &args, const LoadedModel &loaded,
+           const Tokenizer &tokenizer,
+           const std::vector<std::vector<int64_t>> &prompts) {
+  if (args.images.empty())
+    return PromptsWithImages{prompts, {}, 0, 0};
+  ImageLimits limits;
+  if (args.maxImagePixels)
+    limits.maxPixels = *args.maxImagePixels;
+  Expected<PromptsWithImages> attached = attachImages(
+      loaded.model.manifest(), args.model, args.weights, tokenizer,
+      args.weights + "/tokenizer.json", prompts, args.images, limits);
+  if (attached)
+    std::fprintf(stderr, "images: %zu (%lld tiles) decoded and processed in "
+                         "%.2f ms\n",
+                 args.images.size(), static_cast<long long>(attached->tiles),
+                 attached->seconds * 1e3);
+  return attached;
+}
+
+int64_t longestOf(const std::vector<std::vector<int64_t>> &prompts) {
+  int64_t longest = 0;
+  for (const std::vector<int64_t> &prompt : prompts)
+    longest = std::max(longest, int64_t(prompt.size()));
+  return longest;
+}
+
 // --- --prompt-ids ---------------------------------------------------------
 
 Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
                       GenerateOptions options) {
   const Manifest &manifest = loaded.model.manifest();
-  int64_t longest = 0;
-  for (const std::vector<int64_t> &prompt : args.promptIds)
-    longest = std::max(longest, int64_t(prompt.size()));
-  fitNewTokens(options, args, longest, manifest.maxPositionEmbeddings);
+  Expected<PromptsWithImages> input =
+      PromptsWithImages{args.promptIds, {}, 0, 0};
+  if (!args.images.empty()) {
+    Expected<Tokenizer> tokenizer = openTokenizer(args);
+    if (!tokenizer)
+      return tokenizer.error();
+    input = withImages(args, loaded, *tokenizer, args.promptIds);
+    if (!input)
+      return input.error();
+  }
+  fitNewTokens(options, args, longestOf(input->prompts),
+               manifest.maxPositionEmbeddings);
   options.keepLogits = !args.dumpLogits.empty();
-  Expected<Generation> generation =
-      generate(loaded.model, loaded.weights, args.promptIds, options);
+  Expected<Generation> generation = generate(
+      loaded.model, loaded.weights, input->prompts, options, input->images);
   if (!generation)
     return generation.error();
   if (!args.dumpLogits.empty())
@@ -189,16 +228,19 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
   Expected<Tokenizer> tokenizer = openTokenizer(args);
   if (!tokenizer)
     return tokenizer.error();
-  std::vector<std::vector<int64_t>> prompts;
-  int64_t longest = 0;
+  std::vector<std::vector<int64_t>> texts;
   for (const std::string &text : args.promptTexts) {
     Expected<std::vector<int64_t>> ids = tokenizer->encode(text);
     if (!ids)
       return Error("--prompt: " + ids.error().message());
-    longest = std::max(longest, int64_t(ids->size()));
-    prompts.push_back(std::move(*ids));
+    texts.push_back(std::move(*ids));
   }
-  fitNewTokens(options, args, longest,
+  Expected<PromptsWithImages> input =
+      withImages(args, loaded, *tokenizer, texts);
+  if (!input)
+    return input.error();
+  const std::vector<std::vector<int64_t>> &prompts = input->prompts;
+  fitNewTokens(options, args, longestOf(prompts),
                loaded.model.manifest().maxPositionEmbeddings);
 
   // One prompt streams: the prompt, then each piece of text as it comes.
@@ -216,8 +258,8 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
       return {};
     };
   }
-  Expected<Generation> generation =
-      generate(loaded.model, loaded.weights, prompts, options);
+  Expected<Generation> generation = generate(
+      loaded.model, loaded.weights, prompts, options, input->images);
   if (stream)
     printText(text.finish() + "\n");
   if (!generation)

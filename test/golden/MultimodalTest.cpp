@@ -7,26 +7,54 @@
 // compile` made from the fixture's config.json (vision tower, projector,
 // scatter and text model in one prefill) must give HF's prefill logits and
 // greedy steps within 1e-4 (max |ours - ref| / max |ref|), and exactly its
-// greedy ids.
+// greedy ids. From the image files, the runtime's own processor and
+// tokenizer must rebuild HF's ids and pixel values exactly, and llama4-run
+// must answer with HF's greedy ids.
 //
 //===----------------------------------------------------------------------===//
 
 #include "test/golden/GoldenFixture.h"
 
 #include "runtime/safetensors/SafetensorsFile.h"
+#include "runtime/vision/PromptImages.h"
+#include "test/runtime/TestSupport.h"
 
 #include "gtest/gtest.h"
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+
+#include <unistd.h>
 
 using namespace llama4c::golden;
 using namespace llama4c::runtime;
+using namespace llama4c::runtime::testing;
 
 namespace {
 
 constexpr double kTolerance = 1e-4;
 const std::string kFixture = LLAMA4C_MULTIMODAL_FIXTURE_DIR;
+const std::string kPrompt =
+    "Look at <|image|> and then at <|image|>: which is wider?";
+const std::vector<std::string> kImages = {kFixture + "/images/wide.png",
+                                          kFixture + "/images/tall.png"};
+
+/// kPrompt tokenised, with `images` attached as llama4-run attaches them.
+Expected<PromptsWithImages> attach(const LoadedModel &model,
+                                   const std::vector<std::string> &images,
+                                   const std::string &prompt = kPrompt) {
+  std::string tokenizerPath = kFixture + "/tokenizer.json";
+  Expected<Tokenizer> tokenizer = Tokenizer::open(tokenizerPath);
+  if (!tokenizer)
+    return tokenizer.error();
+  Expected<std::vector<int64_t>> ids = tokenizer->encode(prompt);
+  if (!ids)
+    return ids.error();
+  return attachImages(model.model.manifest(), LLAMA4C_MULTIMODAL_MODEL,
+                      kFixture, *tokenizer, tokenizerPath, {*ids}, images,
+                      ImageLimits());
+}
 
 /// HF's pixel_values [tiles, 3, I, I] (f32) as the model's input.
 Expected<RowImages> referencePixels(const std::string &path) {
@@ -141,6 +169,74 @@ TEST(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
   ASSERT_FALSE(generation);
   EXPECT_EQ(generation.error().message(),
             "prompt row 0: 28 <|patch|> tokens, but 6 image tiles fill 24");
+}
+
+TEST(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  std::string referencePath = kFixture + "/reference.safetensors";
+  Expected<Reference> reference = loadReferenceFile(referencePath);
+  ASSERT_TRUE(reference) << reference.error().message();
+  Expected<RowImages> pixels = referencePixels(referencePath);
+  ASSERT_TRUE(pixels) << pixels.error().message();
+
+  Expected<PromptsWithImages> ours = attach(**loaded, kImages);
+  ASSERT_TRUE(ours) << ours.error().message();
+  EXPECT_EQ(ours->prompts[0], reference->inputIds[0]);
+  ASSERT_EQ(ours->images.size(), 1u);
+  EXPECT_EQ(ours->images[0].tiles, pixels->tiles);
+  // Bit for bit: HF's bf16 pixel values, widened to the model's f32.
+  EXPECT_TRUE(ours->images[0].pixels == pixels->pixels);
+}
+
+TEST(MultimodalTest, PlaceholdersMustNumberTheImages) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  Expected<PromptsWithImages> attached = attach(**loaded, {kImages[0]});
+  ASSERT_FALSE(attached);
+  EXPECT_EQ(attached.error().message(),
+            "the prompt has 2 <|image|> placeholders but 1 --image file was "
+            "given; write <|image|> where each image goes");
+}
+
+TEST(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
+  Expected<std::unique_ptr<LoadedModel>> loaded =
+      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  std::string config = kFixture + "/config.json";
+  Expected<PromptsWithImages> attached =
+      attach(**loaded, {kImages[0], config});
+  ASSERT_FALSE(attached);
+  EXPECT_EQ(attached.error().message().rfind(config + ": ", 0), 0u)
+      << attached.error().message();
+}
+
+TEST(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
+  Expected<Reference> reference =
+      loadReferenceFile(kFixture + "/reference.safetensors");
+  ASSERT_TRUE(reference) << reference.error().message();
+  std::string expected;
+  for (int64_t id : reference->generatedIds[0])
+    expected += (expected.empty() ? "" : ",") + std::to_string(id);
+  std::string scratch = ::testing::TempDir() + "llama4c-multimodal-" +
+                        std::to_string(::getpid());
+  std::filesystem::create_directories(scratch);
+  ToolResult result = runTool(
+      LLAMA4_RUN_PATH,
+      {LLAMA4C_MULTIMODAL_MODEL, "--weights", kFixture, "--image", kImages[0],
+       "--image", kImages[1], "--prompt", kPrompt, "--max-new-tokens",
+       std::to_string(reference->newTokens), "--json"},
+      "", scratch);
+  std::filesystem::remove_all(scratch);
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.out.find("\"tokens\":[" + expected + "]"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.err.find("images: 2 (7 tiles) decoded and processed in"),
+            std::string::npos)
+      << result.err;
 }
 
 } // namespace

@@ -291,6 +291,11 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
               "--context: expected a positive integer, got '0'");
   expectError(withModel({"--prompt", "a", "--dump-logits", "x"}),
               "--dump-logits needs --prompt-ids");
+  expectError(withModel({"--chat", "--image", "a.png"}),
+              "--image needs --prompt or --prompt-ids");
+  expectError(withModel({"--prompt", "a", "--max-image-pixels", "0"}),
+              "--max-image-pixels: expected a positive pixel count such as "
+              "1000000 or 64M, got '0'");
   expectError(withModel({"other.so"}),
               "more than one model given: " + fakeModel() + " and other.so");
 }
@@ -325,6 +330,9 @@ TEST_F(LlamaRunTest, ReportsRuntimeErrorsOnOneLine) {
               path("weights/tokenizer.json") +
                   ": cannot open: No such file or directory");
   writeTokenizer();
+  expectError(withModel({"--prompt-ids", "1", "--image", path("a.png")}),
+              fakeModel() + ": --image: the model is text-only (compiled "
+                            "from a config without vision_config)");
   expectError(withModel({"--prompt", "ok \xFF"}),
               "--prompt: text is not valid UTF-8 at byte 3");
   std::remove(path("weights/tokenizer_config.json").c_str());
