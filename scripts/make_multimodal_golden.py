@@ -22,7 +22,11 @@ Writes test/golden/multimodal/:
                          prefill_logits [1, S, V], generated_ids [1, G] and
                          decode_logits [1, G, V] (greedy; step 0 is the
                          prefill's last position), as test/golden/fixtures
-                         lay them out
+                         lay them out, and bf16_prefill_logits [1, S, V]
+                         (bf16: the same checkpoint loaded in bfloat16) and
+                         bf16_f32_probs_prefill_logits (the same, with the
+                         text attention's probabilities kept in f32 until
+                         p.v, as llama4c's online softmax keeps them)
 
     pip install -r scripts/requirements-golden.txt
     python3 scripts/make_multimodal_golden.py
@@ -151,6 +155,22 @@ def multimodal_forward(model, input_ids, pixel_values):
     return model.language_model(inputs_embeds=embeds, use_cache=False).logits
 
 
+def text_attention_with_f32_probabilities(module, query, key, value, attention_mask, scaling,
+                                          dropout=0.0, **kwargs):
+    """transformers' eager text attention, except that the softmax and p.v
+    stay in f32 and only the output is rounded: what llama4c computes."""
+    from transformers.models.llama4.modeling_llama4 import repeat_kv
+
+    key = repeat_kv(key, module.num_key_value_groups)
+    value = repeat_kv(value, module.num_key_value_groups)
+    scores = torch.matmul(query, key.transpose(2, 3)) * scaling
+    if attention_mask is not None:
+        scores = scores + attention_mask
+    probabilities = torch.softmax(scores.float(), dim=-1)
+    out = torch.matmul(probabilities, value.float()).to(query.dtype)
+    return out.transpose(1, 2).contiguous(), probabilities
+
+
 def main():
     check_versions()
     from safetensors.torch import save_file
@@ -202,6 +222,18 @@ def main():
         json.dump(tokenizer_json, f, ensure_ascii=False)
     os.remove(os.path.join(OUT, "generation_config.json"))
     processor.save_pretrained(OUT)
+    from transformers import Llama4ForConditionalGeneration
+
+    bf16_model = Llama4ForConditionalGeneration.from_pretrained(
+        OUT, dtype=torch.bfloat16, attn_implementation="eager").eval()
+    import transformers.models.llama4.modeling_llama4 as modeling
+
+    with torch.no_grad():
+        bf16_logits = multimodal_forward(bf16_model, input_ids, pixel_values.to(torch.bfloat16))
+        eager = modeling.eager_attention_forward
+        modeling.eager_attention_forward = text_attention_with_f32_probabilities
+        f32_probs_logits = multimodal_forward(bf16_model, input_ids, pixel_values.to(torch.bfloat16))
+        modeling.eager_attention_forward = eager
     reference = {
         "input_ids": input_ids,
         "pixel_values": pixel_values.contiguous(),
@@ -211,6 +243,8 @@ def main():
         "prefill_logits": prefill.contiguous(),
         "generated_ids": new_ids.contiguous(),
         "decode_logits": step_logits.contiguous(),
+        "bf16_prefill_logits": bf16_logits.contiguous(),
+        "bf16_f32_probs_prefill_logits": f32_probs_logits.contiguous(),
     }
     meta = dict(versions())
     meta.update({"generator": "scripts/make_multimodal_golden.py", "seed": str(SEED), "prompt": PROMPT,
