@@ -47,8 +47,11 @@ Expected<void> checkSize(const std::string &name, uint64_t width,
   std::string size = std::to_string(width) + " x " + std::to_string(height);
   if (width == 0 || height == 0)
     return Error(name + ": image of " + size + " pixels is empty");
-  if (width > uint64_t(INT_MAX) || height > uint64_t(INT_MAX) ||
-      width * height > limits.maxPixels)
+  if (std::max(width, height) > std::min<uint64_t>(limits.maxSide, INT_MAX))
+    return Error(name + ": image of " + size +
+                 " pixels has a side over the limit of " +
+                 std::to_string(limits.maxSide) + " pixels");
+  if (width * height > limits.maxPixels)
     return Error(name + ": image of " + size + " pixels is over the limit of " +
                  std::to_string(limits.maxPixels) + " pixels");
   return {};
@@ -261,6 +264,9 @@ Expected<RgbImage> decodePng(const uint8_t *data, size_t size,
   if (!info)
     return Error(name + ": out of memory starting the PNG decoder");
   png_set_read_fn(png, &input, readPngBytes);
+  // libpng's own limit (a million pixels a side) would report a large image
+  // as corrupt; ours, after the header, says what is wrong.
+  png_set_user_limits(png, 0x7FFFFFFF, 0x7FFFFFFF);
 
   PngLayout layout;
   if (!readPngHeader(png, info, &layout))

@@ -42,6 +42,10 @@ struct ImageLimits {
   /// memory is allocated. 2^26 (about 67 megapixels) is a 9600 x 7000
   /// photo; the decoded image takes 3 bytes per pixel.
   uint64_t maxPixels = uint64_t(1) << 26;
+  /// The longer side: 65536 is past JPEG's own limit. The processor's
+  /// work grows with the longer side times the tile size, so this bounds
+  /// the time a thin strip of allowed pixel count can take.
+  uint64_t maxSide = uint64_t(1) << 16;
   /// The file itself is read into memory whole.
   uint64_t maxFileBytes = uint64_t(256) << 20;
 };

@@ -32,6 +32,10 @@ constexpr int kMaxTileSize = 1024;
 constexpr int kMaxPatches = 256;
 /// (max_patches + 1) tiles of T x T pixels, the most one image can produce.
 constexpr uint64_t kMaxTilePixels = uint64_t(1) << 26;
+/// The decoder's default side limit (ImageLimits::maxSide): resizing costs
+/// about the longer side times the tile size, even for a strip one pixel
+/// across.
+constexpr int kMaxImageSide = 1 << 16;
 
 //===----------------------------------------------------------------------===//
 // Canvas and resize target
@@ -136,10 +140,12 @@ std::array<int, 2> fitWithoutDistortion(int height, int width,
 /// factor, normalised, then scaled to the most fraction bits that keep
 /// twice the largest weight below 2^15).
 struct AxisWeights {
-  int taps = 0;      // weights stored per output index
   int precision = 0; // fraction bits
+  /// Output i reads count[i] inputs from first[i], with the weights from
+  /// weights[offset[i]].
   std::vector<int> first, count;
-  std::vector<int32_t> weights; // taps per output index
+  std::vector<size_t> offset;
+  std::vector<int16_t> weights;
 };
 
 AxisWeights axisWeights(int inSize, int outSize) {
@@ -147,35 +153,57 @@ AxisWeights axisWeights(int inSize, int outSize) {
   double support = scale >= 1.0 ? scale : 1.0;
   double invScale = scale >= 1.0 ? 1.0 / scale : 1.0;
   AxisWeights axis;
-  axis.taps = int(std::ceil(support)) * 2 + 1;
   axis.first.resize(outSize);
   axis.count.resize(outSize);
-  std::vector<double> real(size_t(outSize) * axis.taps, 0.0);
+  axis.offset.resize(outSize);
+  size_t total = 0;
   for (int i = 0; i < outSize; ++i) {
     double center = scale * (i + 0.5);
     int64_t first = std::max<int64_t>(int64_t(center - support + 0.5), 0);
     int64_t count =
         std::min<int64_t>(int64_t(center + support + 0.5), inSize) - first;
-    double *w = &real[size_t(i) * axis.taps];
-    double total = 0.0;
-    for (int64_t j = 0; j < count; ++j) {
-      double x = std::fabs((double(j + first) - center + 0.5) * invScale);
-      w[j] = x < 1.0 ? 1.0 - x : 0.0;
-      total += w[j];
-    }
-    if (total != 0.0)
-      for (int64_t j = 0; j < count; ++j)
-        w[j] /= total;
     axis.first[i] = int(first);
     axis.count[i] = int(count);
+    axis.offset[i] = total;
+    total += size_t(count);
   }
-  double largest = *std::max_element(real.begin(), real.end());
+  // Output i's float64 weights, normalised, into `w`.
+  std::vector<double> w;
+  auto kernel = [&](int i) {
+    double center = scale * (i + 0.5);
+    w.assign(size_t(axis.count[i]), 0.0);
+    double sum = 0.0;
+    for (int j = 0; j < axis.count[i]; ++j) {
+      double x =
+          std::fabs((double(j + axis.first[i]) - center + 0.5) * invScale);
+      w[j] = x < 1.0 ? 1.0 - x : 0.0;
+      sum += w[j];
+    }
+    if (sum != 0.0)
+      for (double &weight : w)
+        weight /= sum;
+  };
+  // The fixed point's fraction bits depend on the largest weight of all;
+  // the kernels are computed twice rather than kept in float64, which for
+  // a long strip of an image would take gigabytes. (torch's largest also
+  // counts the zeros padding short kernels; weights are never negative,
+  // so those do not change it.)
+  double largest = 0.0;
+  for (int i = 0; i < outSize; ++i) {
+    kernel(i);
+    for (double weight : w)
+      largest = std::max(largest, weight);
+  }
   while (axis.precision < 22 &&
          int(0.5 + largest * (1 << (axis.precision + 1))) < (1 << 15))
     ++axis.precision;
-  axis.weights.resize(real.size());
-  for (size_t k = 0; k < real.size(); ++k)
-    axis.weights[k] = int16_t(int(0.5 + real[k] * (1 << axis.precision)));
+  axis.weights.resize(total);
+  for (int i = 0; i < outSize; ++i) {
+    kernel(i);
+    for (size_t j = 0; j < w.size(); ++j)
+      axis.weights[axis.offset[i] + j] =
+          int16_t(int(0.5 + w[j] * (1 << axis.precision)));
+  }
   return axis;
 }
 
@@ -183,48 +211,40 @@ inline uint8_t roundToByte(int32_t sum, int precision) {
   return uint8_t(std::clamp(sum >> precision, 0, 255));
 }
 
-/// Resamples each row of `in` (width inWidth) to axis.first.size() pixels.
-void resizeRows(const uint8_t *in, int inWidth, int rows,
-                const AxisWeights &axis, uint8_t *out) {
-  int outWidth = int(axis.first.size());
+/// Resamples one row of RGB pixels to axis.first.size() pixels.
+void resizeRow(const uint8_t *row, const AxisWeights &axis, uint8_t *out) {
   int32_t half = 1 << (axis.precision - 1);
-  for (int y = 0; y < rows; ++y) {
-    const uint8_t *row = in + size_t(y) * inWidth * 3;
-    uint8_t *dst = out + size_t(y) * outWidth * 3;
-    for (int x = 0; x < outWidth; ++x) {
-      const int32_t *w = &axis.weights[size_t(x) * axis.taps];
-      const uint8_t *src = row + size_t(axis.first[x]) * 3;
-      int32_t r = half, g = half, b = half;
-      for (int k = 0; k < axis.count[x]; ++k) {
-        r += w[k] * src[3 * k];
-        g += w[k] * src[3 * k + 1];
-        b += w[k] * src[3 * k + 2];
-      }
-      dst[3 * x] = roundToByte(r, axis.precision);
-      dst[3 * x + 1] = roundToByte(g, axis.precision);
-      dst[3 * x + 2] = roundToByte(b, axis.precision);
+  for (size_t x = 0; x < axis.first.size(); ++x) {
+    const int16_t *w = &axis.weights[axis.offset[x]];
+    const uint8_t *src = row + size_t(axis.first[x]) * 3;
+    int32_t r = half, g = half, b = half;
+    for (int k = 0; k < axis.count[x]; ++k) {
+      r += w[k] * src[3 * k];
+      g += w[k] * src[3 * k + 1];
+      b += w[k] * src[3 * k + 2];
     }
+    out[3 * x] = roundToByte(r, axis.precision);
+    out[3 * x + 1] = roundToByte(g, axis.precision);
+    out[3 * x + 2] = roundToByte(b, axis.precision);
   }
 }
 
-/// Resamples the columns of `in` (rows of `rowValues` bytes) to
-/// axis.first.size() rows; a whole row is accumulated at once.
-void resizeColumns(const uint8_t *in, size_t rowValues, const AxisWeights &axis,
-                   uint8_t *out) {
-  std::vector<int32_t> sums(rowValues);
-  for (size_t y = 0; y < axis.first.size(); ++y) {
-    const int32_t *w = &axis.weights[y * axis.taps];
-    std::fill(sums.begin(), sums.end(), 1 << (axis.precision - 1));
-    for (int k = 0; k < axis.count[y]; ++k) {
-      const uint8_t *src = in + size_t(axis.first[y] + k) * rowValues;
-      int32_t weight = w[k];
-      for (size_t v = 0; v < rowValues; ++v)
-        sums[v] += weight * src[v];
-    }
-    uint8_t *dst = out + y * rowValues;
+/// Output row `y` of a pass down the columns: the weighted sum of the
+/// input rows row(first[y]) ... row(first[y] + count[y] - 1), each of
+/// `rowValues` bytes, accumulated a whole row at a time.
+template <class RowAt>
+void resizeColumn(const AxisWeights &axis, size_t y, size_t rowValues,
+                  RowAt rowAt, std::vector<int32_t> &sums, uint8_t *out) {
+  const int16_t *w = &axis.weights[axis.offset[y]];
+  std::fill(sums.begin(), sums.end(), 1 << (axis.precision - 1));
+  for (int k = 0; k < axis.count[y]; ++k) {
+    const uint8_t *src = rowAt(axis.first[y] + k);
+    int32_t weight = w[k];
     for (size_t v = 0; v < rowValues; ++v)
-      dst[v] = roundToByte(sums[v], axis.precision);
+      sums[v] += weight * src[v];
   }
+  for (size_t v = 0; v < rowValues; ++v)
+    out[v] = roundToByte(sums[v], axis.precision);
 }
 
 //===----------------------------------------------------------------------===//
@@ -333,26 +353,43 @@ ImagePlan planImage(int height, int width, const ImageProcessorConfig &config) {
 RgbImage resizeImage(const RgbImage &image, int height, int width) {
   if (width == image.width && height == image.height)
     return image;
-  // Width first, then height, each pass rounding to bytes, as torch does;
-  // `source` is whichever image the next pass reads.
-  const RgbImage *source = &image;
-  RgbImage across;
-  if (width != image.width) {
-    AxisWeights axis = axisWeights(image.width, width);
-    across = {width, image.height, {}};
-    across.pixels.resize(size_t(width) * image.height * 3);
-    resizeRows(image.pixels.data(), image.width, image.height, axis,
-               across.pixels.data());
-    if (height == image.height)
-      return across;
-    source = &across;
+  RgbImage out{width, height, {}};
+  out.pixels.resize(size_t(width) * height * 3);
+  size_t inValues = size_t(image.width) * 3, outValues = size_t(width) * 3;
+  if (height == image.height) {
+    AxisWeights across = axisWeights(image.width, width);
+    for (int y = 0; y < height; ++y)
+      resizeRow(&image.pixels[y * inValues], across,
+                &out.pixels[y * outValues]);
+    return out;
   }
-  AxisWeights axis = axisWeights(image.height, height);
-  RgbImage down{source->width, height, {}};
-  down.pixels.resize(size_t(source->width) * height * 3);
-  resizeColumns(source->pixels.data(), size_t(source->width) * 3, axis,
-                down.pixels.data());
-  return down;
+  AxisWeights down = axisWeights(image.height, height);
+  std::vector<int32_t> sums(outValues);
+  if (width == image.width) {
+    auto rowAt = [&](int row) { return &image.pixels[row * inValues]; };
+    for (int y = 0; y < height; ++y)
+      resizeColumn(down, y, outValues, rowAt, sums, &out.pixels[y * outValues]);
+    return out;
+  }
+  // Both passes, width first as torch does; the rows of the intermediate
+  // image are made as the column pass reaches them and kept in a ring as
+  // long as one output row needs them. (Kept whole, a tall strip resized
+  // to a wide tile would need height x tile bytes.)
+  AxisWeights across = axisWeights(image.width, width);
+  int window =
+      std::max(1, *std::max_element(down.count.begin(), down.count.end()));
+  std::vector<uint8_t> ring(size_t(window) * outValues);
+  int made = 0;
+  auto rowAt = [&](int row) { return &ring[size_t(row % window) * outValues]; };
+  for (int y = 0; y < height; ++y) {
+    // Windows only move forward: first[y] and first[y] + count[y] never
+    // decrease.
+    for (int end = down.first[y] + down.count[y]; made < end; ++made)
+      resizeRow(&image.pixels[made * inValues], across,
+                &ring[size_t(made % window) * outValues]);
+    resizeColumn(down, y, outValues, rowAt, sums, &out.pixels[y * outValues]);
+  }
+  return out;
 }
 
 std::vector<float> ProcessedImage::pixelValuesF32() const {
@@ -399,6 +436,9 @@ Expected<ProcessedImage> processImage(const RgbImage &image,
       std::to_string(image.width) + " x " + std::to_string(image.height);
   if (image.width < 1 || image.height < 1)
     return Error("image: width and height must be positive, got " + size);
+  if (std::max(image.width, image.height) > kMaxImageSide)
+    return Error("image: " + size + " pixels has a side over the limit of " +
+                 std::to_string(kMaxImageSide) + " pixels");
   if (image.pixels.size() != size_t(image.width) * image.height * 3)
     return Error("image: " + size + " RGB pixels need " +
                  std::to_string(size_t(image.width) * image.height * 3) +

@@ -214,6 +214,27 @@ TEST(ImageProcessorTest, ListsCanvasesInTransformersOrder) {
   EXPECT_EQ(supportedCanvases(28, 6), expected);
 }
 
+// Strips as long as the side limit allows, one pixel across: one tile row
+// or column, resized to one pixel across, in well under a second.
+TEST(ImageProcessorTest, ProcessesStripsUpToTheSideLimit) {
+  for (auto [height, width] : {std::pair{1, 1 << 16}, std::pair{1 << 16, 1}}) {
+    RgbImage image{width, height,
+                   std::vector<uint8_t>(size_t(width) * height * 3, 200)};
+    Expected<ProcessedImage> processed = processImage(image, {});
+    ASSERT_TRUE(processed) << processed.error().message();
+    EXPECT_EQ(processed->tilesHigh * processed->tilesWide, 16);
+    EXPECT_EQ(std::min(processed->tilesHigh, processed->tilesWide), 1);
+    EXPECT_EQ(processed->tiles, 17);
+    ImagePlan plan = planImage(height, width, {});
+    EXPECT_EQ(std::min(plan.resizedHeight, plan.resizedWidth), 1);
+    EXPECT_EQ(std::max(plan.resizedHeight, plan.resizedWidth), 16 * 336);
+  }
+  RgbImage longer{1, (1 << 16) + 1, std::vector<uint8_t>(3 << 16 | 3, 0)};
+  EXPECT_EQ(errorOf(processImage(longer, {})),
+            "image: 1 x 65537 pixels has a side over the limit of 65536 "
+            "pixels");
+}
+
 TEST(ImagePromptTest, MatchesLlama4Processor) {
   const nlohmann::json &prompt = manifest()["prompt"];
   std::string tokenizerPath = kFixtures + "/tokenizer.json";
@@ -274,6 +295,27 @@ TEST(ImagePromptTest, LaysOutTilesAsTheSpecSays) {
 
 class ImageErrorTest : public TempDirTest {
 protected:
+  /// tiny.png with its header (and the header's CRC) changed to claim
+  /// width x height pixels.
+  static std::string pngClaiming(uint32_t width, uint32_t height) {
+    std::string png = readFile(imagePath("tiny"));
+    std::string ihdr = png.substr(12, 17); // "IHDR" and its 13 bytes
+    for (int i = 0; i < 4; ++i) {
+      ihdr[4 + i] = char(width >> (24 - 8 * i));
+      ihdr[8 + i] = char(height >> (24 - 8 * i));
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char byte : ihdr) {
+      crc ^= byte;
+      for (int bit = 0; bit < 8; ++bit)
+        crc = crc & 1 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+    }
+    crc ^= 0xFFFFFFFFu;
+    std::string crcBytes = {char(crc >> 24), char(crc >> 16), char(crc >> 8),
+                            char(crc)};
+    return png.replace(12, 21, ihdr + crcBytes);
+  }
+
   /// Writes `bytes` as `name` and returns decodeImage's one-line error,
   /// which must name the file.
   std::string decodeError(const std::string &name, const std::string &bytes,
@@ -354,24 +396,14 @@ TEST_F(ImageErrorTest, RefusesImagesOverThePixelLimit) {
   EXPECT_EQ(decodeError("big.jpg", readFile(imagePath("photo")), limits),
             path("big.jpg") +
                 ": image of 96 x 72 pixels is over the limit of 6911 pixels");
-  // A header claiming 2^31 - 1 square pixels is refused before any pixel
-  // memory is touched (a crafted IHDR with a valid CRC).
-  std::string png = readFile(imagePath("tiny"));
-  std::string ihdr = png.substr(12, 17); // "IHDR" and its 13 bytes
-  ihdr.replace(4, 8, "\x00\x00\xFF\xFF\x00\x00\xFF\xFF", 8);
-  uint32_t crc = 0xFFFFFFFFu;
-  for (unsigned char byte : ihdr) {
-    crc ^= byte;
-    for (int bit = 0; bit < 8; ++bit)
-      crc = crc & 1 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-  }
-  crc ^= 0xFFFFFFFFu;
-  std::string crcBytes = {char(crc >> 24), char(crc >> 16), char(crc >> 8),
-                          char(crc)};
-  png.replace(12, 21, ihdr + crcBytes);
-  EXPECT_EQ(decodeError("huge.png", png),
+  // Headers claiming 65535^2 pixels, or a side of 2^31 - 1, are refused
+  // before any pixel memory is touched.
+  EXPECT_EQ(decodeError("huge.png", pngClaiming(65535, 65535)),
             path("huge.png") + ": image of 65535 x 65535 pixels is over the "
                                "limit of 67108864 pixels");
+  EXPECT_EQ(decodeError("strip.png", pngClaiming(0x7FFFFFFF, 1)),
+            path("strip.png") + ": image of 2147483647 x 1 pixels has a side "
+                                "over the limit of 65536 pixels");
 }
 
 TEST_F(ImageErrorTest, RefusesBadImagesAndConfigsInTheProcessor) {
