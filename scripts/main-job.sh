@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, describe the
 # bundled Scout config, then compile the bundled demo Llama 4 and let it
-# write.
+# write, and its multimodal twin read two images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +18,12 @@ build/bin/llama4-opt build/scout.mlir --llama4-verify-model --llama4-describe-mo
 time build/bin/llama4c compile examples/tiny-llama4/config.json -o build/tiny-llama4.so
 build/bin/llama4-run build/tiny-llama4.so --weights examples/tiny-llama4 \
   --prompt "Once upon a time" --max-new-tokens 64
+
+# The same text model with a (randomly initialised) Llama 4 vision tower in
+# one model.so: a PNG and a JPEG of different aspect ratios become tiles,
+# <|patch|> tokens and image features in the prompt.
+time build/bin/llama4c compile examples/tiny-llama4-vision/config.json -o build/tiny-llama4-vision.so
+build/bin/llama4-run build/tiny-llama4-vision.so --weights examples/tiny-llama4-vision \
+  --image examples/tiny-llama4-vision/images/sunset.png \
+  --image examples/tiny-llama4-vision/images/tree.jpg \
+  --prompt "<|image|><|image|>And God saw the light, that it was good" --max-new-tokens 48

@@ -11,7 +11,8 @@
 // within 1e-2 relative L2 where both keep the text attention's
 // probabilities in f32 (see Bf16Prefill...). From the image files, the runtime's own processor and
 // tokenizer must rebuild HF's ids and pixel values exactly, and llama4-run
-// must answer with HF's greedy ids.
+// must answer with HF's greedy ids, here and on the bundled demo
+// examples/tiny-llama4-vision (a PNG and a JPEG, bf16).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +24,7 @@
 #include "test/runtime/TestSupport.h"
 
 #include "gtest/gtest.h"
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -298,6 +300,28 @@ TEST(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
   EXPECT_NE(result.err.find("images: 2 (7 tiles) decoded and processed in"),
             std::string::npos)
       << result.err;
+}
+
+TEST(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
+  nlohmann::json golden =
+      nlohmann::json::parse(readFile(LLAMA4C_VISION_DEMO_GOLDEN));
+  std::string demo = LLAMA4C_VISION_DEMO_DIR;
+  std::vector<std::string> args = {LLAMA4C_VISION_DEMO_MODEL, "--weights", demo};
+  for (const std::string &image : golden["images"])
+    args.insert(args.end(), {"--image", demo + "/" + image});
+  std::vector<int64_t> expected = golden["generated_ids"];
+  args.insert(args.end(), {"--prompt", golden["prompt"], "--temperature", "0",
+                           "--max-new-tokens", std::to_string(expected.size()),
+                           "--json"});
+  std::string scratch = ::testing::TempDir() + "llama4c-vision-demo-" +
+                        std::to_string(::getpid());
+  std::filesystem::create_directories(scratch);
+  ToolResult result = runTool(LLAMA4_RUN_PATH, args, "", scratch);
+  std::filesystem::remove_all(scratch);
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  nlohmann::json row = nlohmann::json::parse(result.out)["rows"][0];
+  EXPECT_EQ(row["prompt_tokens"], golden["prompt_tokens"]);
+  EXPECT_EQ(row["tokens"].get<std::vector<int64_t>>(), expected);
 }
 
 } // namespace
