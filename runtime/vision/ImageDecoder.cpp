@@ -134,14 +134,14 @@ void convertPngRow(const PngLayout &layout, const uint8_t *in, uint8_t *out) {
   auto sample8 = [&](size_t index) -> uint32_t {
     return wide ? in[2 * index] : in[index];
   };
-  bool keyed = layout.hasTransparency;
+  bool transparency = layout.hasTransparency; // a tRNS chunk
   for (size_t x = 0; x < layout.width; ++x, out += 3) {
     switch (layout.colorType) {
     case PNG_COLOR_TYPE_GRAY: {
       // PIL's mode I;16 clips to 255 when converted to RGB.
       uint32_t grey = wide ? std::min<uint32_t>(sample16(in, x), 255)
                            : scaleGrey(in[x], layout.bitDepth);
-      if (keyed && grey == layout.key[0])
+      if (transparency && grey == layout.key[0])
         grey = 255;
       out[0] = out[1] = out[2] = uint8_t(grey);
       break;
@@ -152,8 +152,8 @@ void convertPngRow(const PngLayout &layout, const uint8_t *in, uint8_t *out) {
     case PNG_COLOR_TYPE_RGB: {
       uint32_t r = sample8(3 * x), g = sample8(3 * x + 1),
                b = sample8(3 * x + 2);
-      bool transparent = keyed && r == layout.key[0] && g == layout.key[1] &&
-                         b == layout.key[2];
+      bool transparent = transparency && r == layout.key[0] &&
+                         g == layout.key[1] && b == layout.key[2];
       out[0] = transparent ? 255 : uint8_t(r);
       out[1] = transparent ? 255 : uint8_t(g);
       out[2] = transparent ? 255 : uint8_t(b);
@@ -168,27 +168,23 @@ void convertPngRow(const PngLayout &layout, const uint8_t *in, uint8_t *out) {
     case PNG_COLOR_TYPE_PALETTE: {
       uint8_t index = in[x];
       for (int c = 0; c < 3; ++c)
-        out[c] = keyed ? overWhite(layout.palette[index][c],
-                                   layout.paletteAlpha[index])
-                       : layout.palette[index][c];
+        out[c] = transparency ? overWhite(layout.palette[index][c],
+                                          layout.paletteAlpha[index])
+                              : layout.palette[index][c];
       break;
     }
     }
   }
 }
 
-/// Reads the header into `layout`. False on a libpng error.
+/// Reads the chunks before the image data into `layout`. False on a libpng
+/// error.
 bool readPngHeader(png_structp png, png_infop info, PngLayout *layout) {
   if (setjmp(png_jmpbuf(png)))
     return false;
   png_read_info(png, info);
-  int interlace;
   png_get_IHDR(png, info, &layout->width, &layout->height, &layout->bitDepth,
-               &layout->colorType, &interlace, nullptr, nullptr);
-  png_set_packing(png); // 1, 2 and 4-bit samples to one byte each
-  layout->passes = png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  layout->rowBytes = png_get_rowbytes(png, info);
+               &layout->colorType, nullptr, nullptr, nullptr);
 
   std::memset(layout->palette, 0, sizeof(layout->palette));
   std::memset(layout->paletteAlpha, 255, sizeof(layout->paletteAlpha));
@@ -217,6 +213,18 @@ bool readPngHeader(png_structp png, png_infop info, PngLayout *layout) {
       layout->key[2] = uint8_t(key->blue);
     }
   }
+  return true;
+}
+
+/// Sets up the row transformations; libpng allocates its row buffers here,
+/// so only after the size has been checked. False on a libpng error.
+bool startPngRows(png_structp png, png_infop info, PngLayout *layout) {
+  if (setjmp(png_jmpbuf(png)))
+    return false;
+  png_set_packing(png); // 1, 2 and 4-bit samples to one byte each
+  layout->passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  layout->rowBytes = png_get_rowbytes(png, info);
   return true;
 }
 
@@ -275,6 +283,8 @@ Expected<RgbImage> decodePng(const uint8_t *data, size_t size,
           checkSize(name, layout.width, layout.height, limits);
       !fits)
     return fits.error();
+  if (!startPngRows(png, info, &layout))
+    return pngFailure(name, input);
 
   RgbImage image;
   image.width = int(layout.width);
