@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_golden import check_versions  # noqa: E402
+from make_multimodal_golden import make_tokenizer, multimodal_forward  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO = os.path.join(REPO_ROOT, "examples", "tiny-llama4")
@@ -33,20 +34,9 @@ OUT = os.path.join(REPO_ROOT, "examples", "tiny-llama4-vision")
 SEED = 4
 TILE = 56
 MAX_PATCHES = 4
-TILE_SEPARATORS = ["<|tile_x_separator|>", "<|tile_y_separator|>"]
 GOLDEN = os.path.join(REPO_ROOT, "test", "golden", "demo", "vision_generation.json")
 PROMPT = "<|image|><|image|>And God saw the light, that it was good"
 NEW_TOKENS = 12
-
-
-def tokenizer_with_separators():
-    with open(os.path.join(DEMO, "tokenizer.json")) as f:
-        tokenizer = json.load(f)
-    added = tokenizer["added_tokens"]
-    next_id = max(t["id"] for t in added) + 1
-    for offset, content in enumerate(TILE_SEPARATORS):
-        added.append(dict(added[-1], id=next_id + offset, content=content))
-    return tokenizer
 
 
 def sample_images():
@@ -77,7 +67,7 @@ def main():
     from safetensors.torch import load_file
     from transformers import Llama4Config, Llama4ForConditionalGeneration, Llama4ImageProcessor
 
-    tokenizer = tokenizer_with_separators()
+    tokenizer = make_tokenizer()
     vocab = max(t["id"] for t in tokenizer["added_tokens"]) + 1
     ids = {t["content"]: t["id"] for t in tokenizer["added_tokens"]}
     with open(os.path.join(DEMO, "config.json")) as f:
@@ -141,8 +131,6 @@ def record_generation():
     from tokenizers import Tokenizer
     from transformers import Llama4ForConditionalGeneration, Llama4ImageProcessor
     from transformers.models.llama4.processing_llama4 import Llama4Processor
-
-    from make_multimodal_golden import multimodal_forward
 
     model = Llama4ForConditionalGeneration.from_pretrained(
         OUT, dtype=torch.bfloat16, attn_implementation="eager").eval()

@@ -40,14 +40,6 @@ using namespace llama4c;
 
 namespace {
 
-/// Affine map from `rank` loops to the listed loop dimensions.
-AffineMap dims(MLIRContext *ctx, unsigned rank, ArrayRef<unsigned> which) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned d : which)
-    exprs.push_back(getAffineDimExpr(d, ctx));
-  return AffineMap::get(rank, 0, exprs, ctx);
-}
-
 Value constantF32(OpBuilder &b, Location loc, float value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
 }

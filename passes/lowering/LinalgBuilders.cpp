@@ -147,6 +147,37 @@ Value llama4c::buildLinearF32(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
+AffineMap llama4c::dims(MLIRContext *ctx, unsigned rank,
+                         ArrayRef<unsigned> which) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned dim : which)
+    exprs.push_back(getAffineDimExpr(dim, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value llama4c::rotateInterleavedPair(OpBuilder &b, Location loc, Value x,
+                                     ValueRange index, Value self, Value angle,
+                                     const Precision &precision) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value two = arith::ConstantIndexOp::create(b, loc, 2);
+  Value lane = index.back();
+  Value isOdd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                      arith::RemUIOp::create(b, loc, lane, two),
+                                      one);
+  SmallVector<Value> partnerIndex(index);
+  partnerIndex.back() = arith::XOrIOp::create(b, loc, lane, one);
+  Value partner = precision.widen(
+      b, loc, tensor::ExtractOp::create(b, loc, x, partnerIndex));
+  Value cos = math::CosOp::create(b, loc, angle);
+  Value sin = math::SinOp::create(b, loc, angle);
+  Value selfCos = arith::MulFOp::create(b, loc, self, cos);
+  Value partnerSin = arith::MulFOp::create(b, loc, partner, sin);
+  Value even = arith::SubFOp::create(b, loc, selfCos, partnerSin);
+  Value odd = arith::AddFOp::create(b, loc, partnerSin, selfCos);
+  return precision.narrow(b, loc,
+                          arith::SelectOp::create(b, loc, isOdd, odd, even));
+}
+
 Value llama4c::buildActivation(OpBuilder &b, Location loc, bool isSilu,
                                Value x) {
   auto constant = [&](float value) {

@@ -49,6 +49,11 @@ mlir::Value accumulate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
 /// The element type of a shaped value.
 mlir::Type elementTypeOf(mlir::Value value);
 
+/// The affine map from `rank` loops to the loop dimensions `which`, in
+/// that order: how an operand of a linalg.generic is indexed.
+mlir::AffineMap dims(mlir::MLIRContext *ctx, unsigned rank,
+                     llvm::ArrayRef<unsigned> which);
+
 /// The iterator types of a loop nest: `parallel` parallel loops, then
 /// `reductions` reduction loops.
 llvm::SmallVector<mlir::utils::IteratorType>
@@ -114,6 +119,16 @@ mlir::Value buildLastDimReduction(
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                    mlir::Value, mlir::Value)>
         body);
+
+/// Inside a linalg.generic over `x` [..., d] at `index`: element `self`
+/// (the element at `index`, widened to f32) rotated with its partner in the
+/// interleaved pair (lanes 2i, 2i+1 form one complex number) by `angle`,
+/// in f32, and narrowed to `precision`'s storage type:
+///   even lane: self cos - partner sin;  odd lane: partner sin + self cos.
+mlir::Value rotateInterleavedPair(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value x, mlir::ValueRange index,
+                                  mlir::Value self, mlir::Value angle,
+                                  const Precision &precision);
 
 /// The activation of a gated MLP applied to an f32 scalar: silu
 /// `x * sigmoid(x)`, or the exact-erf gelu `x * (1 + erf(x / sqrt 2)) / 2`.

@@ -28,6 +28,15 @@ using namespace llama4c;
 
 namespace {
 
+/// The length of the rows being normalised (the last of `sizes`) as f32,
+/// for means.
+Value rowWidthF32(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  Value width = arith::IndexCastOp::create(
+      b, loc, b.getI64Type(),
+      getValueOrCreateConstantIndexOp(b, loc, sizes.back()));
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), width);
+}
+
 /// RMS-normalises `x` over its last dimension; multiplies by `weight` when
 /// it is non-null.
 Value buildRmsNorm(OpBuilder &b, Location loc, Value x, Value weight,
@@ -55,12 +64,8 @@ Value buildRmsNorm(OpBuilder &b, Location loc, Value x, Value weight,
           })
           .getResult(0);
 
-  // The row length as f32, for the mean; eps is added in f32 as PyTorch
-  // adds a Python float to a float32 tensor.
-  Value width = arith::IndexCastOp::create(
-      b, loc, b.getI64Type(),
-      getValueOrCreateConstantIndexOp(b, loc, sizes.back()));
-  Value widthF32 = arith::SIToFPOp::create(b, loc, b.getF32Type(), width);
+  // eps is added in f32 as PyTorch adds a Python float to a float32 tensor.
+  Value widthF32 = rowWidthF32(b, loc, sizes);
   Value epsF32 = arith::ConstantOp::create(
       b, loc, b.getF32FloatAttr(static_cast<float>(eps)));
 
@@ -120,11 +125,7 @@ Value buildLayerNorm(OpBuilder &b, Location loc, Value x, Value weight,
       bPrecision(elementTypeOf(bias));
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
   SmallVector<OpFoldResult> rowSizes(sizes.begin(), sizes.end() - 1);
-  Value width = arith::SIToFPOp::create(
-      b, loc, b.getF32Type(),
-      arith::IndexCastOp::create(
-          b, loc, b.getI64Type(),
-          getValueOrCreateConstantIndexOp(b, loc, sizes.back())));
+  Value width = rowWidthF32(b, loc, sizes);
 
   Value sum = buildRowSum(b, loc, x, [](OpBuilder &, Location, Value v) {
     return v;

@@ -15,7 +15,6 @@
 #include "passes/lowering/Passes.h"
 #include "passes/lowering/RopeFrequencies.h"
 
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -60,39 +59,21 @@ struct RopeToLinalg : OpRewritePattern<llama4::RopeOp> {
             ValueRange{init}, ArrayRef<AffineMap>{identity, positionMap, identity},
             iterators(4),
             [&](OpBuilder &b, Location nloc, ValueRange args) {
-              Value one = arith::ConstantIndexOp::create(b, nloc, 1);
-              Value two = arith::ConstantIndexOp::create(b, nloc, 2);
               SmallVector<Value> index;
               for (unsigned dim = 0; dim < 4; ++dim)
                 index.push_back(linalg::IndexOp::create(b, nloc, dim));
-              Value lane = index[3];
-              Value pair = arith::DivUIOp::create(b, nloc, lane, two);
-              Value isOdd = arith::CmpIOp::create(
-                  b, nloc, arith::CmpIPredicate::eq,
-                  arith::RemUIOp::create(b, nloc, lane, two), one);
-              // The other half of this element's complex number.
-              SmallVector<Value> partnerIndex(index);
-              partnerIndex[3] = arith::XOrIOp::create(b, nloc, lane, one);
-              Value self = precision.widen(b, nloc, args[0]);
-              Value partner = precision.widen(
-                  b, nloc, tensor::ExtractOp::create(b, nloc, x, partnerIndex));
-
+              Value pair = arith::DivUIOp::create(
+                  b, nloc, index[3], arith::ConstantIndexOp::create(b, nloc, 2));
               Value position =
                   arith::SIToFPOp::create(b, nloc, b.getF32Type(), args[1]);
               Value angle = arith::MulFOp::create(
                   b, nloc, position,
                   tensor::ExtractOp::create(b, nloc, freqs, ValueRange{pair}));
-              Value cos = math::CosOp::create(b, nloc, angle);
-              Value sin = math::SinOp::create(b, nloc, angle);
-              // even lane: self * cos - partner * sin
-              // odd lane:  partner * sin + self * cos
-              Value selfCos = arith::MulFOp::create(b, nloc, self, cos);
-              Value partnerSin = arith::MulFOp::create(b, nloc, partner, sin);
-              Value even = arith::SubFOp::create(b, nloc, selfCos, partnerSin);
-              Value odd = arith::AddFOp::create(b, nloc, partnerSin, selfCos);
-              Value result = arith::SelectOp::create(b, nloc, isOdd, odd, even);
-              linalg::YieldOp::create(b, nloc,
-                                      precision.narrow(b, nloc, result));
+              linalg::YieldOp::create(
+                  b, nloc,
+                  rotateInterleavedPair(b, nloc, x, index,
+                                        precision.widen(b, nloc, args[0]),
+                                        angle, precision));
             })
             .getResult(0);
     rewriter.replaceOp(op, rotated);

@@ -34,14 +34,6 @@ using namespace llama4c;
 
 namespace {
 
-/// Affine map from `rank` loops to the listed loop dimensions.
-AffineMap dims(MLIRContext *ctx, unsigned rank, ArrayRef<unsigned> which) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned dim : which)
-    exprs.push_back(getAffineDimExpr(dim, ctx));
-  return AffineMap::get(rank, 0, exprs, ctx);
-}
-
 Value constantIndex(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
@@ -196,18 +188,10 @@ struct VisionRopeToLinalg : OpRewritePattern<llama4::VisionRopeOp> {
           SmallVector<Value> index;
           for (unsigned dim = 0; dim < 4; ++dim)
             index.push_back(linalg::IndexOp::create(b, nloc, dim));
-          Value token = index[1], lane = index[3];
-          Value one = constantIndex(b, nloc, 1), two = constantIndex(b, nloc, 2);
-          Value pair = arith::DivUIOp::create(b, nloc, lane, two);
-          Value isOdd = arith::CmpIOp::create(
-              b, nloc, arith::CmpIPredicate::eq,
-              arith::RemUIOp::create(b, nloc, lane, two), one);
-          SmallVector<Value> partnerIndex(index);
-          partnerIndex[3] = arith::XOrIOp::create(b, nloc, lane, one);
-          Value self = precision.widen(b, nloc, args[0]);
-          Value partner = precision.widen(
-              b, nloc, tensor::ExtractOp::create(b, nloc, x, partnerIndex));
-
+          Value token = index[1];
+          Value one = constantIndex(b, nloc, 1);
+          Value pair =
+              arith::DivUIOp::create(b, nloc, index[3], constantIndex(b, nloc, 2));
           // Pairs below d/4 turn with the column, the rest with the row;
           // the class token (t = g*g) is not turned.
           Value gridSide = constantIndex(b, nloc, grid);
@@ -232,14 +216,9 @@ struct VisionRopeToLinalg : OpRewritePattern<llama4::VisionRopeOp> {
               b, nloc, isClass,
               arith::ConstantOp::create(b, nloc, b.getF32FloatAttr(0.0f)),
               arith::MulFOp::create(b, nloc, step, frequency));
-          Value cos = math::CosOp::create(b, nloc, angle);
-          Value sin = math::SinOp::create(b, nloc, angle);
-          Value selfCos = arith::MulFOp::create(b, nloc, self, cos);
-          Value partnerSin = arith::MulFOp::create(b, nloc, partner, sin);
-          Value even = arith::SubFOp::create(b, nloc, selfCos, partnerSin);
-          Value odd = arith::AddFOp::create(b, nloc, partnerSin, selfCos);
-          return precision.narrow(
-              b, nloc, arith::SelectOp::create(b, nloc, isOdd, odd, even));
+          return rotateInterleavedPair(b, nloc, x, index,
+                                       precision.widen(b, nloc, args[0]), angle,
+                                       precision);
         });
     rewriter.replaceOp(op, rotated);
     return success();

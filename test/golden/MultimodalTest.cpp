@@ -79,31 +79,46 @@ Expected<RowImages> referencePixels(const std::string &path) {
   return images;
 }
 
-TEST(MultimodalTest, PrefillWithTwoImagesMatchesHuggingFace) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  std::string referencePath = kFixture + "/reference.safetensors";
-  Expected<Reference> reference = loadReferenceFile(referencePath);
-  ASSERT_TRUE(reference) << reference.error().message();
-  Expected<RowImages> pixels = referencePixels(referencePath);
-  ASSERT_TRUE(pixels) << pixels.error().message();
-  const LoadedModel &model = **loaded;
-  int64_t S = reference->promptLength, N = reference->newTokens,
-          V = reference->vocab;
+/// The f32 model with the fixture's checkpoint, its reference, and HF's
+/// pixel values.
+class MultimodalTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    Expected<std::unique_ptr<LoadedModel>> opened =
+        LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+    ASSERT_TRUE(opened) << opened.error().message();
+    loaded = std::move(*opened);
+    std::string path = kFixture + "/reference.safetensors";
+    Expected<Reference> read = loadReferenceFile(path);
+    ASSERT_TRUE(read) << read.error().message();
+    reference = std::move(*read);
+    Expected<RowImages> tiles = referencePixels(path);
+    ASSERT_TRUE(tiles) << tiles.error().message();
+    pixels = std::move(*tiles);
+  }
+
+  std::unique_ptr<LoadedModel> loaded;
+  Reference reference;
+  RowImages pixels;
+};
+
+TEST_F(MultimodalTest, PrefillWithTwoImagesMatchesHuggingFace) {
+  const LoadedModel &model = *loaded;
+  int64_t S = reference.promptLength, N = reference.newTokens,
+          V = reference.vocab;
   ASSERT_TRUE(model.model.manifest().vision);
-  EXPECT_EQ(pixels->tiles, 7);
+  EXPECT_EQ(pixels.tiles, 7);
 
   GenerateOptions options;
   options.maxNewTokens = N;
   options.keepLogits = true;
   Expected<Generation> generation = generate(
-      model.model, model.weights, reference->inputIds, options, {*pixels});
+      model.model, model.weights, reference.inputIds, options, {pixels});
   ASSERT_TRUE(generation) << generation.error().message();
 
   double prefillError =
       relativeError(generation->prefillLogits[0].data(),
-                    reference->prefillLogits.data(), size_t(S * V));
+                    reference.prefillLogits.data(), size_t(S * V));
   // Step 0 is the prefill's last position, step t our decode call t - 1.
   const std::vector<float> &prefill = generation->prefillLogits[0];
   std::vector<float> steps(prefill.end() - V, prefill.end());
@@ -111,69 +126,50 @@ TEST(MultimodalTest, PrefillWithTwoImagesMatchesHuggingFace) {
   steps.insert(steps.end(), decode.begin(), decode.end());
   ASSERT_EQ(int64_t(steps.size()), N * V);
   double decodeError = relativeError(
-      steps.data(), reference->decodeLogits.data(), size_t(N * V));
+      steps.data(), reference.decodeLogits.data(), size_t(N * V));
   std::printf("multimodal: prefill max rel error %.3g, decode %.3g\n",
               prefillError, decodeError);
   EXPECT_LE(prefillError, kTolerance);
   EXPECT_LE(decodeError, kTolerance);
-  EXPECT_EQ(generation->tokens[0], reference->generatedIds[0]);
+  EXPECT_EQ(generation->tokens[0], reference.generatedIds[0]);
 }
 
 // The images reach the logits: blank tiles (all pixels -1, HF's padding)
 // move them far past the tolerance.
-TEST(MultimodalTest, BlankTilesChangeTheLogits) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  std::string referencePath = kFixture + "/reference.safetensors";
-  Expected<Reference> reference = loadReferenceFile(referencePath);
-  ASSERT_TRUE(reference) << reference.error().message();
-  Expected<RowImages> pixels = referencePixels(referencePath);
-  ASSERT_TRUE(pixels) << pixels.error().message();
-  std::vector<float> blank(pixels->pixels.size() / sizeof(float), -1.0f);
-  std::memcpy(pixels->pixels.data(), blank.data(), pixels->pixels.size());
+TEST_F(MultimodalTest, BlankTilesChangeTheLogits) {
+  std::vector<float> blank(pixels.pixels.size() / sizeof(float), -1.0f);
+  std::memcpy(pixels.pixels.data(), blank.data(), pixels.pixels.size());
 
   GenerateOptions options;
   options.maxNewTokens = 1;
   options.keepLogits = true;
   Expected<Generation> generation = generate(
-      (*loaded)->model, (*loaded)->weights, reference->inputIds, options,
-      {*pixels});
+      loaded->model, loaded->weights, reference.inputIds, options,
+      {pixels});
   ASSERT_TRUE(generation) << generation.error().message();
   EXPECT_GT(relativeError(generation->prefillLogits[0].data(),
-                          reference->prefillLogits.data(),
-                          reference->prefillLogits.size()),
+                          reference.prefillLogits.data(),
+                          reference.prefillLogits.size()),
             1e-2);
 }
 
-TEST(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
+TEST_F(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
   GenerateOptions options;
   options.maxNewTokens = 3;
   Expected<Generation> generation = generate(
-      (*loaded)->model, (*loaded)->weights, {{2034, 100, 200, 300}}, options);
+      loaded->model, loaded->weights, {{2034, 100, 200, 300}}, options);
   ASSERT_TRUE(generation) << generation.error().message();
   EXPECT_EQ(generation->tokens[0].size(), 3u);
 }
 
-TEST(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  std::string referencePath = kFixture + "/reference.safetensors";
-  Expected<Reference> reference = loadReferenceFile(referencePath);
-  ASSERT_TRUE(reference) << reference.error().message();
-  Expected<RowImages> pixels = referencePixels(referencePath);
-  ASSERT_TRUE(pixels) << pixels.error().message();
+TEST_F(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
   // One tile fewer than the prompt's <|patch|> runs.
-  size_t tileBytes = pixels->pixels.size() / pixels->tiles;
-  pixels->tiles -= 1;
-  pixels->pixels.resize(pixels->pixels.size() - tileBytes);
+  size_t tileBytes = pixels.pixels.size() / pixels.tiles;
+  pixels.tiles -= 1;
+  pixels.pixels.resize(pixels.pixels.size() - tileBytes);
   Expected<Generation> generation =
-      generate((*loaded)->model, (*loaded)->weights, reference->inputIds,
-               GenerateOptions(), {*pixels});
+      generate(loaded->model, loaded->weights, reference.inputIds,
+               GenerateOptions(), {pixels});
   ASSERT_FALSE(generation);
   EXPECT_EQ(generation.error().message(),
             "prompt row 0: 28 <|patch|> tokens, but 6 image tiles fill 24");
@@ -205,28 +201,28 @@ double relativeL2(const SafetensorsFile &reference, const std::string &name,
 // logits are 2.0% from its f32 ones; with transformers' text attention
 // keeping f32 probabilities too (bf16_f32_probs_prefill_logits) the
 // vision tower, projector, scatter and everything else agree within 0.2%.
-TEST(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
+TEST_F(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
+  Expected<std::unique_ptr<LoadedModel>> bf16 =
       LoadedModel::open(LLAMA4C_MULTIMODAL_BF16_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  Expected<SafetensorsFile> reference =
+  ASSERT_TRUE(bf16) << bf16.error().message();
+  Expected<SafetensorsFile> file =
       SafetensorsFile::open(kFixture + "/reference.safetensors");
-  ASSERT_TRUE(reference) << reference.error().message();
+  ASSERT_TRUE(file) << file.error().message();
   Expected<PromptsWithImages> input = attach(
-      **loaded, kImages, kPrompt, LLAMA4C_MULTIMODAL_BF16_MODEL);
+      **bf16, kImages, kPrompt, LLAMA4C_MULTIMODAL_BF16_MODEL);
   ASSERT_TRUE(input) << input.error().message();
 
   GenerateOptions options;
   options.maxNewTokens = 1;
   options.keepLogits = true;
   Expected<Generation> generation =
-      generate((*loaded)->model, (*loaded)->weights, input->prompts, options,
+      generate((*bf16)->model, (*bf16)->weights, input->prompts, options,
                input->images);
   ASSERT_TRUE(generation) << generation.error().message();
   const std::vector<float> &ours = generation->prefillLogits[0];
   double sameAttention =
-      relativeL2(*reference, "bf16_f32_probs_prefill_logits", ours);
-  double plain = relativeL2(*reference, "bf16_prefill_logits", ours);
+      relativeL2(*file, "bf16_f32_probs_prefill_logits", ours);
+  double plain = relativeL2(*file, "bf16_prefill_logits", ours);
   std::printf("multimodal bf16 prefill: relative L2 %.3g (f32 attention "
               "probabilities in both), %.3g (plain transformers)\n",
               sameAttention, plain);
@@ -234,54 +230,37 @@ TEST(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
   EXPECT_LE(plain, 2e-2);
 }
 
-TEST(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  std::string referencePath = kFixture + "/reference.safetensors";
-  Expected<Reference> reference = loadReferenceFile(referencePath);
-  ASSERT_TRUE(reference) << reference.error().message();
-  Expected<RowImages> pixels = referencePixels(referencePath);
-  ASSERT_TRUE(pixels) << pixels.error().message();
+TEST_F(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
 
-  Expected<PromptsWithImages> ours = attach(**loaded, kImages);
+  Expected<PromptsWithImages> ours = attach(*loaded, kImages);
   ASSERT_TRUE(ours) << ours.error().message();
-  EXPECT_EQ(ours->prompts[0], reference->inputIds[0]);
+  EXPECT_EQ(ours->prompts[0], reference.inputIds[0]);
   ASSERT_EQ(ours->images.size(), 1u);
-  EXPECT_EQ(ours->images[0].tiles, pixels->tiles);
+  EXPECT_EQ(ours->images[0].tiles, pixels.tiles);
   // Bit for bit: HF's bf16 pixel values, widened to the model's f32.
-  EXPECT_TRUE(ours->images[0].pixels == pixels->pixels);
+  EXPECT_TRUE(ours->images[0].pixels == pixels.pixels);
 }
 
-TEST(MultimodalTest, PlaceholdersMustNumberTheImages) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
-  Expected<PromptsWithImages> attached = attach(**loaded, {kImages[0]});
+TEST_F(MultimodalTest, PlaceholdersMustNumberTheImages) {
+  Expected<PromptsWithImages> attached = attach(*loaded, {kImages[0]});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message(),
             "the prompt has 2 <|image|> placeholders but 1 --image file was "
             "given; write <|image|> where each image goes");
 }
 
-TEST(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
-  ASSERT_TRUE(loaded) << loaded.error().message();
+TEST_F(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
   std::string config = kFixture + "/config.json";
   Expected<PromptsWithImages> attached =
-      attach(**loaded, {kImages[0], config});
+      attach(*loaded, {kImages[0], config});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message().rfind(config + ": ", 0), 0u)
       << attached.error().message();
 }
 
-TEST(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
-  Expected<Reference> reference =
-      loadReferenceFile(kFixture + "/reference.safetensors");
-  ASSERT_TRUE(reference) << reference.error().message();
+TEST_F(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
   std::string expected;
-  for (int64_t id : reference->generatedIds[0])
+  for (int64_t id : reference.generatedIds[0])
     expected += (expected.empty() ? "" : ",") + std::to_string(id);
   std::string scratch = ::testing::TempDir() + "llama4c-multimodal-" +
                         std::to_string(::getpid());
@@ -290,7 +269,7 @@ TEST(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
       LLAMA4_RUN_PATH,
       {LLAMA4C_MULTIMODAL_MODEL, "--weights", kFixture, "--image", kImages[0],
        "--image", kImages[1], "--prompt", kPrompt, "--max-new-tokens",
-       std::to_string(reference->newTokens), "--json"},
+       std::to_string(reference.newTokens), "--json"},
       "", scratch);
   std::filesystem::remove_all(scratch);
   ASSERT_EQ(result.exitCode, 0) << result.err;
@@ -302,7 +281,7 @@ TEST(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
       << result.err;
 }
 
-TEST(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
+TEST_F(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
   nlohmann::json golden =
       nlohmann::json::parse(readFile(LLAMA4C_VISION_DEMO_GOLDEN));
   std::string demo = LLAMA4C_VISION_DEMO_DIR;

@@ -15,11 +15,11 @@
 //       CHECK:     %[[H:.*]] = linalg.index 2
 //       CHECK:     %[[LANE:.*]] = linalg.index 3
 //       CHECK:     %[[PAIR:.*]] = arith.divui %[[LANE]]
+//       CHECK:     %[[FREQ:.*]] = tensor.extract %[[FREQS]][%[[PAIR]]] : tensor<8xf32>
+//       CHECK:     %[[ANGLE:.*]] = arith.mulf %{{.*}}, %[[FREQ]]
 //       CHECK:     %[[OTHER:.*]] = arith.xori %[[LANE]]
 //       CHECK:     %[[PARTNER:.*]] = tensor.extract %[[Q]][%[[B]], %[[S]], %[[H]], %[[OTHER]]]
 //       CHECK:     arith.extf %[[PARTNER]] : bf16 to f32
-//       CHECK:     %[[FREQ:.*]] = tensor.extract %[[FREQS]][%[[PAIR]]] : tensor<8xf32>
-//       CHECK:     %[[ANGLE:.*]] = arith.mulf %{{.*}}, %[[FREQ]]
 //       CHECK:     math.cos %[[ANGLE]]
 //       CHECK:     math.sin %[[ANGLE]]
 //       CHECK:     %[[OUT:.*]] = arith.select
