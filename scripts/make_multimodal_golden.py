@@ -4,8 +4,8 @@
 A tiny Llama4ForConditionalGeneration (random weights, f32, eager attention:
 a 2-layer vision tower at 28x28 tiles of 7x7 patches, 4 `<|patch|>` tokens
 per tile, and a 4-layer text model with a chunked RoPE layer and a global
-NoPE one) reads a prompt with two images of different aspect ratios. Its
-vocabulary is the demo tokenizer's (examples/tiny-llama4/tokenizer.json),
+NoPE one) reads a prompt with three images: wide, tall and square, each of
+several tiles, 12 tiles in all. Its vocabulary is the demo tokenizer's (examples/tiny-llama4/tokenizer.json),
 with the two tile separators it lacks appended as ids 2048 and 2049, so
 that every image token is a real special token and the runtime's processor
 and tokenizer can rebuild the prompt themselves.
@@ -13,9 +13,9 @@ and tokenizer can rebuild the prompt themselves.
 Writes test/golden/multimodal/:
   config.json, model.safetensors, preprocessor_config.json,
   tokenizer.json                                           the checkpoint
-  images/{wide,tall}.png                                   the two images
+  images/{wide,tall,square}.png                            the three images
   reference.safetensors  input_ids [1, S] (i64), pixel_values [N, 3, 28, 28]
-                         (f32, HF's processor output), aspect_ratios [2, 2]
+                         (f32, HF's processor output), aspect_ratios [3, 2]
                          (i64), vision_before_shuffle [N, 16, 32] and
                          vision_features [N, 4, 48] (the tower's output before
                          pixel shuffle and after the adapter, for diagnosis),
@@ -51,7 +51,7 @@ SEED = 20261128
 TILE = 28
 MAX_PATCHES = 4
 NEW_TOKENS = 6
-PROMPT = "Look at <|image|> and then at <|image|>: which is wider?"
+PROMPT = "Look at <|image|>, at <|image|> and at <|image|>: which is wider?"
 
 
 def make_tokenizer():
@@ -70,8 +70,8 @@ def special_ids(tokenizer):
 
 
 def make_images():
-    """A wide image (one row of 3 tiles + the global tile) and a tall one
-    (2 tiles + global): gradients with seeded noise, so that every tile
+    """A wide image (one row of 3 tiles + the global tile), a tall one
+    (2 tiles + global) and a square one (2 x 2 tiles + global): gradients with seeded noise, so that every tile
     differs."""
     from PIL import Image
 
@@ -83,7 +83,7 @@ def make_images():
         rgb = rgb + rng.normal(0, 20, rgb.shape)
         return Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
 
-    return {"wide": image(70, 30), "tall": image(20, 50)}
+    return {"wide": image(70, 30), "tall": image(20, 50), "square": image(60, 60)}
 
 
 def build_model(ids):
@@ -180,10 +180,10 @@ def main():
     ids = special_ids(tokenizer_json)
     images = make_images()
     processor = Llama4ImageProcessor(size={"height": TILE, "width": TILE}, max_patches=MAX_PATCHES)
-    batch = processor([images["wide"], images["tall"]], return_tensors="pt")
+    batch = processor(list(images.values()), return_tensors="pt")
     pixel_values = batch["pixel_values"].to(torch.float32)
     aspect_ratios = [tuple(int(v) for v in a) for a in batch["aspect_ratios"]]
-    assert aspect_ratios == [(1, 3), (2, 1)], aspect_ratios
+    assert aspect_ratios == [(1, 3), (2, 1), (2, 2)], aspect_ratios
 
     model = build_model(ids)
     input_ids = torch.tensor([prompt_ids(aspect_ratios, ids, tokenizer_json)], dtype=torch.int64)

@@ -44,12 +44,36 @@ int64_t ChatSession::resumePosition(int64_t shared) const {
   return (fed - 1) / chunk == shared / chunk ? shared : chunkStart;
 }
 
+int64_t ChatSession::wholeTileStart(const std::vector<int64_t> &conversation,
+                                    int64_t start) const {
+  const Manifest &manifest = model.manifest();
+  if (!manifest.vision || !manifest.imageTokenIndex)
+    return start;
+  int64_t patch = *manifest.imageTokenIndex;
+  int64_t perTile = manifest.vision->tokensPerTile;
+  while (true) {
+    int64_t into = std::count(conversation.begin(),
+                              conversation.begin() + start, patch) %
+                   perTile;
+    if (into == 0)
+      return start;
+    // A tile's patches are one run: step back over those already passed.
+    for (int64_t seen = 0; seen < into;)
+      seen += conversation[--start] == patch;
+    start = resumePosition(start);
+  }
+}
+
 Expected<std::vector<int64_t>>
 ChatSession::reply(const std::vector<int64_t> &conversation,
-                   int64_t maxNewTokens) {
+                   int64_t maxNewTokens, const RowImages &images) {
   options.maxNewTokens = maxNewTokens;
+  const Manifest &manifest = model.manifest();
   if (Expected<void> valid =
-          validatePrompts(model.manifest(), {conversation}, options);
+          validatePrompts(manifest, {conversation}, options);
+      !valid)
+    return valid.error();
+  if (Expected<void> valid = validateImages(manifest, {conversation}, {images});
       !valid)
     return valid.error();
   int64_t length = int64_t(conversation.size());
@@ -65,13 +89,29 @@ ChatSession::reply(const std::vector<int64_t> &conversation,
                                 conversation.begin(), conversation.end());
   int64_t shared =
       std::min<int64_t>(mismatch.first - cached.begin(), length - 1);
-  int64_t start = resumePosition(shared);
+  int64_t start = wholeTileStart(conversation, resumePosition(shared));
 
   run->startTurn();
   std::vector<std::vector<int64_t>> rest = {
       std::vector<int64_t>(conversation.begin() + start, conversation.end())};
-  Expected<void> done =
-      run->prefill(rest, 0, 1, run->kvCache().buffers(), start);
+  // The tiles of the images whose patches are fed again.
+  std::vector<RowImages> fedImages;
+  if (images.tiles > 0) {
+    int64_t patch = manifest.imageTokenIndex.value_or(-1);
+    int64_t perTile = manifest.vision->tokensPerTile;
+    int64_t skipped = std::count(conversation.begin(),
+                                 conversation.begin() + start, patch) /
+                      perTile;
+    int64_t fed = std::count(rest[0].begin(), rest[0].end(), patch) / perTile;
+    size_t tileBytes = images.pixels.size() / size_t(images.tiles);
+    fedImages.push_back(RowImages{
+        std::vector<uint8_t>(images.pixels.begin() + skipped * tileBytes,
+                             images.pixels.begin() +
+                                 (skipped + fed) * tileBytes),
+        fed});
+  }
+  Expected<void> done = run->prefill(rest, 0, 1, run->kvCache().buffers(),
+                                     start, fedImages);
   if (done)
     done = run->decode({length});
   if (!done) {

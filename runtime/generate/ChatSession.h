@@ -11,6 +11,10 @@
 // chunk are fed again. The result is the same as a fresh generate() of the
 // whole conversation.
 //
+// Images of a multimodal conversation come as the tiles of all of them, in
+// order; a turn hands the model the tiles whose <|patch|> tokens it
+// computes, restarting before an image's tile rather than inside it.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LLAMA4C_RUNTIME_GENERATE_CHATSESSION_H
@@ -34,9 +38,11 @@ public:
   /// The new tokens that follow `conversation` (ending with a stop id or
   /// after `maxNewTokens`), streamed through options.onToken. Fails like
   /// generate(), and when the conversation plus maxNewTokens does not fit
-  /// in the context; the session stays usable either way.
+  /// in the context; the session stays usable either way. `images` holds
+  /// the tiles of every image in `conversation` (see validateImages).
   Expected<std::vector<int64_t>> reply(const std::vector<int64_t> &conversation,
-                                       int64_t maxNewTokens);
+                                       int64_t maxNewTokens,
+                                       const RowImages &images = {});
 
   /// Forgets the cached tokens.
   void reset() { cached.clear(); }
@@ -56,6 +62,10 @@ private:
   /// Where feeding must restart to extend the cache with tokens after the
   /// first `shared` cached ones.
   int64_t resumePosition(int64_t shared) const;
+  /// `start` moved back to where feeding may restart without cutting a
+  /// tile's run of <|patch|> tokens in `conversation`.
+  int64_t wholeTileStart(const std::vector<int64_t> &conversation,
+                         int64_t start) const;
 
   const Model &model;
   GenerateOptions options;

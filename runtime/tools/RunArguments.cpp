@@ -24,15 +24,17 @@ Input, one kind:
                          batch (printed when all rows are done)
   --chat                 a conversation on stdin, one user message per line,
                          in the checkpoint's chat template; the KV cache is
-                         kept between turns. /reset starts over, /exit or the
+                         kept between turns. /image PATH shows an image with
+                         the next message, /reset starts over, /exit or the
                          end of input quits
   --prompt-ids 1,2,3     a prompt as token ids; the new ids are printed.
                          Repeat for a batch
 
 Options:
   --image FILE           a PNG or JPEG for the next <|image|> of the prompts
-                         (--prompt or --prompt-ids; multimodal models).
-                         Repeat for several images, in placeholder order
+                         (--prompt, --prompt-ids) or, with --chat, for the
+                         first message; multimodal models. Repeat for
+                         several images, in placeholder order
   --max-image-pixels N   refuse images of more than N pixels (default 64M)
   --system TEXT          (--chat) a system message
   --max-new-tokens N     new tokens per reply (default: generation_config's
@@ -258,8 +260,6 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     return Error("--system needs --chat");
   if (args.context && args.mode != RunArguments::Mode::Chat)
     return Error("--context needs --chat");
-  if (!args.images.empty() && args.mode == RunArguments::Mode::Chat)
-    return Error("--image needs --prompt or --prompt-ids");
   if (!args.dumpLogits.empty() && args.mode != RunArguments::Mode::Ids)
     return Error("--dump-logits needs --prompt-ids");
   return args;

@@ -4,6 +4,7 @@
 //   llama4-run MODEL.so --weights DIR --chat [--system "..."]
 //   llama4-run MODEL.so --weights DIR --prompt-ids 1,2,3 [--prompt-ids 4,5]
 //   llama4-run MODEL.so --weights DIR --image a.png --prompt "<|image|> ..."
+//   llama4-run MODEL.so --weights DIR --image a.png --chat    (or /image PATH)
 //
 // argv -> RunArguments -> LoadedModel (the .so, the checkpoint, bound
 // weights) and the checkpoint's generation defaults -> one of three modes:
@@ -31,6 +32,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -147,6 +149,17 @@ Expected<Tokenizer> openTokenizer(const RunArguments &args) {
   return Tokenizer::open(args.weights + "/tokenizer.json");
 }
 
+/// The image reader of the model and checkpoint, for --image files.
+Expected<ImageReader> openImageReader(const RunArguments &args,
+                                      const LoadedModel &loaded,
+                                      const Tokenizer &tokenizer) {
+  ImageLimits limits;
+  if (args.maxImagePixels)
+    limits.maxPixels = *args.maxImagePixels;
+  return ImageReader::open(loaded.model.manifest(), args.model, args.weights,
+                           tokenizer, args.weights + "/tokenizer.json", limits);
+}
+
 /// The prompts with the --image files attached (unchanged, with no images,
 /// when there are none).
 Expected<PromptsWithImages>
@@ -155,12 +168,11 @@ withImages(const RunArguments &args, const LoadedModel &loaded,
            const std::vector<std::vector<int64_t>> &prompts) {
   if (args.images.empty())
     return PromptsWithImages{prompts, {}, 0, 0};
-  ImageLimits limits;
-  if (args.maxImagePixels)
-    limits.maxPixels = *args.maxImagePixels;
-  Expected<PromptsWithImages> attached = attachImages(
-      loaded.model.manifest(), args.model, args.weights, tokenizer,
-      args.weights + "/tokenizer.json", prompts, args.images, limits);
+  Expected<ImageReader> reader = openImageReader(args, loaded, tokenizer);
+  if (!reader)
+    return reader.error();
+  Expected<PromptsWithImages> attached =
+      attachImages(*reader, prompts, args.images);
   if (attached)
     std::fprintf(stderr, "images: %zu (%lld tiles) decoded and processed in "
                          "%.2f ms\n",
@@ -333,7 +345,17 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
   if (args.system)
     start.push_back({{"role", "system"}, {"content", *args.system}});
   OrderedJson messages = start;
+  // Images go with the next user message: the --image files, then those of
+  // each /image line. The conversation's images, in order, fill its
+  // <|image|> placeholders.
+  std::optional<ImageReader> images;
+  std::vector<std::string> pending = args.images;
+  std::vector<ProcessedImage> shown;
   int failedTurns = 0;
+  auto failTurn = [&](const Error &error) {
+    ++failedTurns;
+    std::fprintf(stderr, "llama4-run: error: %s\n", error.message().c_str());
+  };
   std::string line;
   while (true) {
     if (interactive)
@@ -342,16 +364,55 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
       break;
     if (line == "/reset") {
       messages = start;
+      shown.clear();
+      pending.clear();
       (*session)->reset();
       std::fprintf(stderr, "(conversation cleared)\n");
+      continue;
+    }
+    if (line.rfind("/image ", 0) == 0) {
+      pending.push_back(line.substr(7));
+      std::fprintf(stderr, "(%s goes with your next message)\n",
+                   pending.back().c_str());
       continue;
     }
     if (line.empty())
       continue;
 
-    messages.push_back({{"role", "user"}, {"content", line}});
+    size_t shownBefore = shown.size();
+    OrderedJson content = line;
+    if (!pending.empty()) {
+      if (!images) {
+        Expected<ImageReader> reader =
+            openImageReader(args, loaded, *tokenizer);
+        if (!reader)
+          return reader.error();
+        images.emplace(std::move(*reader));
+      }
+      content = OrderedJson::array();
+      Expected<void> read;
+      for (const std::string &path : pending) {
+        Expected<ProcessedImage> image = images->read(path);
+        if (!image) {
+          read = image.error();
+          break;
+        }
+        shown.push_back(std::move(*image));
+        content.push_back({{"type", "image"}});
+      }
+      pending.clear();
+      if (!read) {
+        shown.resize(shownBefore);
+        failTurn(read.error());
+        continue;
+      }
+      content.push_back({{"type", "text"}, {"text", line}});
+    }
+    messages.push_back({{"role", "user"}, {"content", content}});
     Expected<std::vector<int64_t>> ids =
         conversationIds(*chat, *tokenizer, messages);
+    if (ids && !shown.empty())
+      ids = images->expand(*ids, shown);
     Expected<std::vector<int64_t>> reply = ids; // or why there are none
     int64_t computedBefore = (*session)->timing().prefillTokens;
     if (ids) {
@@ -359,26 +420,26 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
       if (!args.maxNewTokens) // as many as fit
         maxNew = std::min(maxNew, context - int64_t(ids->size()));
       text = std::make_unique<TextStream>(*tokenizer, false);
-      reply = (*session)->reply(*ids, maxNew);
+      reply = (*session)->reply(*ids, maxNew,
+                                shown.empty() ? RowImages() : images->tiles(shown));
       if (!args.json)
         printText(text->finish() + "\n");
     }
-    Expected<std::string> content =
+    Expected<std::string> answer =
         reply ? tokenizer->decode(withoutStop(options, *reply))
               : Expected<std::string>(reply.error());
-    if (!content) {
-      // The turn is forgotten; /reset frees a full context.
+    if (!answer) {
+      // The turn is forgotten, its images too; /reset frees a full context.
       messages.erase(messages.size() - 1);
-      ++failedTurns;
-      std::fprintf(stderr, "llama4-run: error: %s\n",
-                   content.error().message().c_str());
+      shown.resize(shownBefore);
+      failTurn(answer.error());
       continue;
     }
-    messages.push_back({{"role", "assistant"}, {"content", *content}});
+    messages.push_back({{"role", "assistant"}, {"content", *answer}});
     if (args.json) {
       int64_t computed = (*session)->timing().prefillTokens - computedBefore;
       OrderedJson turn = {{"role", "assistant"},
-                          {"content", *content},
+                          {"content", *answer},
                           {"tokens", *reply},
                           {"finish_reason", finishReason(options, *reply)},
                           {"conversation_tokens", ids->size()},

@@ -1,23 +1,24 @@
 //===- MultimodalTest.cpp - A multimodal prefill against Hugging Face -----===//
 //
 // test/golden/multimodal (scripts/make_multimodal_golden.py): a tiny
-// Llama4ForConditionalGeneration reads a prompt with two images, a wide one
-// (3 tiles + the global tile) and a tall one (2 + global). Fed the ids and
-// the pixel values of Hugging Face's processor, the model that `llama4c
-// compile` made from the fixture's config.json (vision tower, projector,
-// scatter and text model in one prefill) must give HF's prefill logits and
-// greedy steps within 1e-4 (max |ours - ref| / max |ref|), and exactly its
-// greedy ids; its bf16 build must give transformers' bf16 prefill logits
-// within 1e-2 relative L2 where both keep the text attention's
-// probabilities in f32 (see Bf16Prefill...). From the image files, the runtime's own processor and
-// tokenizer must rebuild HF's ids and pixel values exactly, and llama4-run
-// must answer with HF's greedy ids, here and on the bundled demo
-// examples/tiny-llama4-vision (a PNG and a JPEG, bf16).
+// Llama4ForConditionalGeneration reads a prompt with three images, a wide
+// one (3 tiles + the global tile), a tall one (2 + global) and a square one
+// (2 x 2 + global). Fed the ids and the pixel values of Hugging Face's
+// processor, the model that `llama4c compile` made from the fixture's
+// config.json (vision tower, projector, scatter and text model in one
+// prefill) must give HF's prefill logits and greedy steps within 1e-4 (max
+// |ours - ref| / max |ref|), and exactly its greedy ids; its bf16 build must
+// give transformers' bf16 prefill logits within 1e-2 relative L2 where both
+// keep the text attention's probabilities in f32. From the image files, the
+// runtime's own processor and tokenizer must rebuild HF's ids and pixel
+// values exactly, and llama4-run must answer with HF's greedy ids, here and
+// on the bundled demo examples/tiny-llama4-vision (a PNG and a JPEG, bf16).
 //
 //===----------------------------------------------------------------------===//
 
 #include "test/golden/GoldenFixture.h"
 
+#include "runtime/generate/ChatSession.h"
 #include "runtime/safetensors/Bf16.h"
 #include "runtime/safetensors/SafetensorsFile.h"
 #include "runtime/vision/PromptImages.h"
@@ -29,7 +30,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -42,9 +45,10 @@ namespace {
 constexpr double kTolerance = 1e-4;
 const std::string kFixture = LLAMA4C_MULTIMODAL_FIXTURE_DIR;
 const std::string kPrompt =
-    "Look at <|image|> and then at <|image|>: which is wider?";
+    "Look at <|image|>, at <|image|> and at <|image|>: which is wider?";
 const std::vector<std::string> kImages = {kFixture + "/images/wide.png",
-                                          kFixture + "/images/tall.png"};
+                                          kFixture + "/images/tall.png",
+                                          kFixture + "/images/square.png"};
 
 /// kPrompt tokenised, with `images` attached as llama4-run attaches them.
 Expected<PromptsWithImages> attach(const LoadedModel &model,
@@ -59,9 +63,12 @@ Expected<PromptsWithImages> attach(const LoadedModel &model,
   Expected<std::vector<int64_t>> ids = tokenizer->encode(prompt);
   if (!ids)
     return ids.error();
-  return attachImages(model.model.manifest(), modelPath,
-                      kFixture, *tokenizer, tokenizerPath, {*ids}, images,
-                      ImageLimits());
+  Expected<ImageReader> reader =
+      ImageReader::open(model.model.manifest(), modelPath, kFixture,
+                        *tokenizer, tokenizerPath, ImageLimits());
+  if (!reader)
+    return reader.error();
+  return attachImages(*reader, {*ids}, images);
 }
 
 /// HF's pixel_values [tiles, 3, I, I] (f32) as the model's input.
@@ -102,12 +109,12 @@ protected:
   RowImages pixels;
 };
 
-TEST_F(MultimodalTest, PrefillWithTwoImagesMatchesHuggingFace) {
+TEST_F(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
   const LoadedModel &model = *loaded;
   int64_t S = reference.promptLength, N = reference.newTokens,
           V = reference.vocab;
   ASSERT_TRUE(model.model.manifest().vision);
-  EXPECT_EQ(pixels.tiles, 7);
+  EXPECT_EQ(pixels.tiles, 12);
 
   GenerateOptions options;
   options.maxNewTokens = N;
@@ -172,7 +179,7 @@ TEST_F(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
                GenerateOptions(), {pixels});
   ASSERT_FALSE(generation);
   EXPECT_EQ(generation.error().message(),
-            "prompt row 0: 28 <|patch|> tokens, but 6 image tiles fill 24");
+            "prompt row 0: 48 <|patch|> tokens, but 11 image tiles fill 44");
 }
 
 /// The relative L2 distance of `ours` from the
@@ -245,20 +252,20 @@ TEST_F(MultimodalTest, PlaceholdersMustNumberTheImages) {
   Expected<PromptsWithImages> attached = attach(*loaded, {kImages[0]});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message(),
-            "the prompt has 2 <|image|> placeholders but 1 --image file was "
+            "the prompt has 3 <|image|> placeholders but 1 --image file was "
             "given; write <|image|> where each image goes");
 }
 
 TEST_F(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
   std::string config = kFixture + "/config.json";
   Expected<PromptsWithImages> attached =
-      attach(*loaded, {kImages[0], config});
+      attach(*loaded, {kImages[0], config, kImages[2]});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message().rfind(config + ": ", 0), 0u)
       << attached.error().message();
 }
 
-TEST_F(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
+TEST_F(MultimodalTest, LlamaRunAnswersAboutThreeImages) {
   std::string expected;
   for (int64_t id : reference.generatedIds[0])
     expected += (expected.empty() ? "" : ",") + std::to_string(id);
@@ -268,7 +275,8 @@ TEST_F(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
   ToolResult result = runTool(
       LLAMA4_RUN_PATH,
       {LLAMA4C_MULTIMODAL_MODEL, "--weights", kFixture, "--image", kImages[0],
-       "--image", kImages[1], "--prompt", kPrompt, "--max-new-tokens",
+       "--image", kImages[1], "--image", kImages[2], "--prompt", kPrompt,
+       "--max-new-tokens",
        std::to_string(reference.newTokens), "--json"},
       "", scratch);
   std::filesystem::remove_all(scratch);
@@ -276,9 +284,72 @@ TEST_F(MultimodalTest, LlamaRunAnswersAboutTwoImages) {
   EXPECT_NE(result.out.find("\"tokens\":[" + expected + "]"),
             std::string::npos)
       << result.out;
-  EXPECT_NE(result.err.find("images: 2 (7 tiles) decoded and processed in"),
+  EXPECT_NE(result.err.find("images: 3 (12 tiles) decoded and processed in"),
             std::string::npos)
       << result.err;
+}
+
+// A chat turn recomputes the conversation from the chunk where it departs
+// from the cache; here that chunk starts inside the square image's tiles,
+// so the turn restarts at a tile and hands the model the tiles whose
+// patches it feeds. It must answer as a fresh session does.
+TEST_F(MultimodalTest, ChatTurnsReuseTheCacheAcrossImages) {
+  GenerateOptions options;
+  const std::vector<int64_t> &first = reference.inputIds[0];
+  // The second turn keeps the first up to its last image and goes on with
+  // other text: the cache is shared up to there.
+  int64_t imageEnd = 2045;
+  auto lastImageEnd = std::find(first.rbegin(), first.rend(), imageEnd);
+  std::vector<int64_t> second(first.begin(), lastImageEnd.base());
+  second.insert(second.end(), {43, 78, 486, 527, 220});
+
+  Expected<std::unique_ptr<ChatSession>> chat =
+      ChatSession::create(loaded->model, loaded->weights, 128, options);
+  ASSERT_TRUE(chat) << chat.error().message();
+  Expected<std::vector<int64_t>> reply = (*chat)->reply(first, 6, pixels);
+  ASSERT_TRUE(reply) << reply.error().message();
+  EXPECT_EQ(*reply, reference.generatedIds[0]);
+  int64_t computedBefore = (*chat)->timing().prefillTokens;
+  Expected<std::vector<int64_t>> again = (*chat)->reply(second, 6, pixels);
+  ASSERT_TRUE(again) << again.error().message();
+  int64_t computed = (*chat)->timing().prefillTokens - computedBefore;
+  EXPECT_LT(computed, int64_t(second.size()) - 16);
+
+  Expected<std::unique_ptr<ChatSession>> fresh =
+      ChatSession::create(loaded->model, loaded->weights, 128, options);
+  ASSERT_TRUE(fresh) << fresh.error().message();
+  Expected<std::vector<int64_t>> expected = (*fresh)->reply(second, 6, pixels);
+  ASSERT_TRUE(expected) << expected.error().message();
+  EXPECT_EQ(*again, *expected);
+}
+
+TEST_F(MultimodalTest, VisionDemoAnswersAPngAndAJpegInAChat) {
+  std::string demo = LLAMA4C_VISION_DEMO_DIR;
+  std::string scratch = ::testing::TempDir() + "llama4c-vision-chat-" +
+                        std::to_string(::getpid());
+  std::filesystem::create_directories(scratch);
+  ToolResult result = runTool(
+      LLAMA4_RUN_PATH,
+      {LLAMA4C_VISION_DEMO_MODEL, "--weights", demo, "--chat", "--image",
+       demo + "/images/sunset.png", "--temperature", "0", "--max-new-tokens",
+       "8", "--json"},
+      "What is this?\n/image " + demo +
+          "/images/tree.jpg\nAnd this one?\n/image " + demo +
+          "/nothing.png\nAnd this?\n",
+      scratch);
+  std::filesystem::remove_all(scratch);
+  // The third turn's image does not exist: that turn fails alone.
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_NE(result.err.find(demo + "/nothing.png: "), std::string::npos)
+      << result.err;
+  std::istringstream lines(result.out);
+  std::vector<nlohmann::json> turns;
+  for (std::string line; std::getline(lines, line);)
+    turns.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(turns.size(), 2u) << result.out;
+  EXPECT_EQ(turns[0]["tokens"].size(), 8u);
+  // The second turn reuses the first, its image included.
+  EXPECT_GT(turns[1]["cached_tokens"].get<int64_t>(), 20);
 }
 
 TEST_F(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {

@@ -291,8 +291,6 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
               "--context: expected a positive integer, got '0'");
   expectError(withModel({"--prompt", "a", "--dump-logits", "x"}),
               "--dump-logits needs --prompt-ids");
-  expectError(withModel({"--chat", "--image", "a.png"}),
-              "--image needs --prompt or --prompt-ids");
   expectError(withModel({"--prompt", "a", "--max-image-pixels", "0"}),
               "--max-image-pixels: expected a positive pixel count such as "
               "1000000 or 64M, got '0'");
