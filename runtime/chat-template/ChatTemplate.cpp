@@ -100,12 +100,10 @@ Expected<ChatTemplate> ChatTemplate::open(const std::string &dir) {
   std::string jinjaPath = dir + "/chat_template.jinja";
   nlohmann::json config = nlohmann::json::object();
   if (fileExists(configPath)) {
-    Expected<nlohmann::json> parsed = readJsonFile(configPath, kMaxConfigBytes);
+    Expected<nlohmann::json> parsed =
+        readJsonObjectFile(configPath, kMaxConfigBytes);
     if (!parsed)
       return parsed.error();
-    if (!parsed->is_object())
-      return Error(configPath + ": expected a JSON object, got " +
-                   describeJson(*parsed));
     config = std::move(*parsed);
   }
 

@@ -16,12 +16,10 @@ Expected<GenerationConfig> readGenerationConfig(const std::string &dir) {
   if (::stat(path.c_str(), &info) != 0)
     return config;
   constexpr uint64_t kMaxBytes = uint64_t(1) << 20;
-  Expected<Json> parsed = readJsonFile(path, kMaxBytes);
+  Expected<Json> parsed = readJsonObjectFile(path, kMaxBytes);
   if (!parsed)
     return parsed.error();
   const Json &root = *parsed;
-  if (!root.is_object())
-    return Error(path + ": expected a JSON object, got " + describeJson(root));
 
   auto bad = [&](const char *field, const char *expected, const Json &got) {
     return Error(path + ": " + field + ": expected " + expected + ", got " +

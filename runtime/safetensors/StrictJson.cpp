@@ -127,6 +127,14 @@ Expected<Json> readJsonFile(const std::string &path, uint64_t maxBytes) {
       path);
 }
 
+Expected<Json> readJsonObjectFile(const std::string &path, uint64_t maxBytes) {
+  Expected<Json> parsed = readJsonFile(path, maxBytes);
+  if (parsed && !parsed->is_object())
+    return Error(path + ": expected a JSON object, got " +
+                 describeJson(*parsed));
+  return parsed;
+}
+
 std::string quoteJson(const std::string &text) { return dumpJson(text); }
 
 std::string describeJson(const Json &value) {

@@ -35,6 +35,8 @@ Expected<Json> parseStrictJson(std::string_view text, const std::string &file);
 /// The file at `path`, parsed as parseStrictJson does. Fails naming the
 /// file when it cannot be read or is larger than `maxBytes`.
 Expected<Json> readJsonFile(const std::string &path, uint64_t maxBytes);
+/// readJsonFile for a file whose top level must be an object (a config).
+Expected<Json> readJsonObjectFile(const std::string &path, uint64_t maxBytes);
 
 /// `text` as a JSON string literal, quotes and escapes included; for names
 /// from a file inside messages.

@@ -488,12 +488,10 @@ loadImageProcessorConfig(const std::string &checkpointDir, int tileSize) {
     return config;
   }
   constexpr uint64_t kMaxBytes = uint64_t(1) << 20;
-  Expected<Json> parsed = readJsonFile(path, kMaxBytes);
+  Expected<Json> parsed = readJsonObjectFile(path, kMaxBytes);
   if (!parsed)
     return parsed.error();
   const Json &root = *parsed;
-  if (!root.is_object())
-    return Error(path + ": expected a JSON object, got " + describeJson(root));
 
   auto bad = [&](const std::string &field, const std::string &what) {
     return Error(path + ": " + field + ": " + what);
