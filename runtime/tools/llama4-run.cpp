@@ -351,6 +351,11 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
   std::optional<ImageReader> images;
   std::vector<std::string> pending = args.images;
   std::vector<ProcessedImage> shown;
+  RowImages shownTiles; // theirs, laid out for the model
+  auto forgetImagesFrom = [&](size_t count) {
+    shown.resize(count);
+    shownTiles = shown.empty() ? RowImages() : images->tiles(shown);
+  };
   int failedTurns = 0;
   auto failTurn = [&](const Error &error) {
     ++failedTurns;
@@ -365,6 +370,7 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     if (line == "/reset") {
       messages = start;
       shown.clear();
+      shownTiles = RowImages();
       pending.clear();
       (*session)->reset();
       std::fprintf(stderr, "(conversation cleared)\n");
@@ -397,12 +403,13 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
           read = image.error();
           break;
         }
+        images->appendTiles(*image, shownTiles);
         shown.push_back(std::move(*image));
         content.push_back({{"type", "image"}});
       }
       pending.clear();
       if (!read) {
-        shown.resize(shownBefore);
+        forgetImagesFrom(shownBefore);
         failTurn(read.error());
         continue;
       }
@@ -420,8 +427,7 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
       if (!args.maxNewTokens) // as many as fit
         maxNew = std::min(maxNew, context - int64_t(ids->size()));
       text = std::make_unique<TextStream>(*tokenizer, false);
-      reply = (*session)->reply(*ids, maxNew,
-                                shown.empty() ? RowImages() : images->tiles(shown));
+      reply = (*session)->reply(*ids, maxNew, shownTiles);
       if (!args.json)
         printText(text->finish() + "\n");
     }
@@ -431,7 +437,7 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     if (!answer) {
       // The turn is forgotten, its images too; /reset frees a full context.
       messages.erase(messages.size() - 1);
-      shown.resize(shownBefore);
+      forgetImagesFrom(shownBefore);
       failTurn(answer.error());
       continue;
     }

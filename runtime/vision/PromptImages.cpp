@@ -48,25 +48,29 @@ ImageReader::expand(const std::vector<int64_t> &ids,
   return expandImagePlaceholders(ids, images, tokensPerTile, tokens);
 }
 
-RowImages ImageReader::tiles(const std::vector<ProcessedImage> &images) const {
+void ImageReader::appendTiles(const ProcessedImage &image,
+                              RowImages &tiles) const {
   // bf16 as the processor made the pixel values, or widened to f32
   // (exactly).
-  RowImages out;
-  for (const ProcessedImage &image : images) {
-    const uint8_t *bytes;
-    size_t size;
-    std::vector<float> widened;
-    if (dtype == DType::F32) {
-      widened = image.pixelValuesF32();
-      bytes = reinterpret_cast<const uint8_t *>(widened.data());
-      size = widened.size() * sizeof(float);
-    } else {
-      bytes = reinterpret_cast<const uint8_t *>(image.pixelValues.data());
-      size = image.pixelValues.size() * sizeof(uint16_t);
-    }
-    out.pixels.insert(out.pixels.end(), bytes, bytes + size);
-    out.tiles += image.tiles;
+  const uint8_t *bytes;
+  size_t size;
+  std::vector<float> widened;
+  if (dtype == DType::F32) {
+    widened = image.pixelValuesF32();
+    bytes = reinterpret_cast<const uint8_t *>(widened.data());
+    size = widened.size() * sizeof(float);
+  } else {
+    bytes = reinterpret_cast<const uint8_t *>(image.pixelValues.data());
+    size = image.pixelValues.size() * sizeof(uint16_t);
   }
+  tiles.pixels.insert(tiles.pixels.end(), bytes, bytes + size);
+  tiles.tiles += image.tiles;
+}
+
+RowImages ImageReader::tiles(const std::vector<ProcessedImage> &images) const {
+  RowImages out;
+  for (const ProcessedImage &image : images)
+    appendTiles(image, out);
   return out;
 }
 

@@ -49,6 +49,8 @@ public:
          const std::vector<ProcessedImage> &images) const;
   /// The tiles of `images`, in order, in the model's compute type.
   RowImages tiles(const std::vector<ProcessedImage> &images) const;
+  /// `image`'s tiles appended to `tiles`.
+  void appendTiles(const ProcessedImage &image, RowImages &tiles) const;
   /// The <|image|> placeholder's id.
   int64_t placeholder() const { return tokens.image; }
 
