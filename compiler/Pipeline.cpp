@@ -54,6 +54,8 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   //    where transformers rounds.
   Llama4ConvertToLinalgPassOptions toLinalg;
   toLinalg.attentionKeyBlock = schedule.attentionKeyBlock;
+  toLinalg.moeDispatch =
+      schedule.moeDispatch.empty() ? "grouped" : schedule.moeDispatch;
   pm.addPass(createLlama4ConvertToLinalgPass(toLinalg));
   // 2. Weights become entry-function arguments (the manifest keeps their
   //    names); residual adds become linalg maps.

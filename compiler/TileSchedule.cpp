@@ -20,6 +20,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     io.mapOptional("cpu_weight_block_bytes", schedule.cpuWeightBlockBytes);
     io.mapOptional("cpu_parallel_weight_bytes",
                    schedule.cpuParallelWeightBytes);
+    io.mapOptional("gpu_block_threads", schedule.gpuBlockThreads);
+    io.mapOptional("moe_dispatch", schedule.moeDispatch);
   }
   static std::string validate(IO &, TileSchedule &schedule) {
     if (schedule.attentionKeyBlock < 1)
@@ -28,6 +30,12 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "cpu_weight_block_bytes must be at least 1";
     if (schedule.cpuParallelWeightBytes < 0)
       return "cpu_parallel_weight_bytes must not be negative";
+    if (schedule.gpuBlockThreads < 32 || schedule.gpuBlockThreads > 1024 ||
+        schedule.gpuBlockThreads % 32)
+      return "gpu_block_threads must be a multiple of 32 from 32 to 1024";
+    if (!schedule.moeDispatch.empty() && schedule.moeDispatch != "grouped" &&
+        schedule.moeDispatch != "per-token")
+      return "moe_dispatch must be grouped or per-token";
     return "";
   }
 };

@@ -6,6 +6,8 @@
 //
 //   attention_key_block: 64
 //   cpu_weight_block_bytes: 65536
+//   gpu_block_threads: 128
+//   moe_dispatch: per-token
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <string>
 
 namespace llama4c {
 
@@ -28,6 +31,13 @@ struct TileSchedule {
   int64_t cpuWeightBlockBytes = 128 * 1024;
   /// Weights at least this large are split between threads (CPU).
   int64_t cpuParallelWeightBytes = 64 * 1024;
+  /// Threads per block of every GPU kernel (a multiple of the 32-thread
+  /// warp, at most 1024).
+  int64_t gpuBlockThreads = 256;
+  /// How MoE tokens reach their experts: "grouped" or "per-token"
+  /// (MoeToLinalg.cpp); empty for the target's own (CPU grouped, GPU
+  /// per-token, the only one a GPU can run).
+  std::string moeDispatch;
 };
 
 /// The schedule in the YAML file at `path`: a mapping of the keys above,

@@ -13,6 +13,7 @@
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4CONVERTTOLINALGPASS
@@ -32,9 +33,20 @@ struct ConvertLlama4ToLinalg
       getOperation()->emitError("attention-key-block must be at least 1");
       return signalPassFailure();
     }
+    std::optional<llama4c::MoeDispatch> dispatch =
+        llvm::StringSwitch<std::optional<llama4c::MoeDispatch>>(moeDispatch)
+            .Case("grouped", llama4c::MoeDispatch::Grouped)
+            .Case("per-token", llama4c::MoeDispatch::PerToken)
+            .Default(std::nullopt);
+    if (!dispatch) {
+      getOperation()->emitError("moe-dispatch must be grouped or per-token, "
+                                "not '")
+          << moeDispatch << "'";
+      return signalPassFailure();
+    }
     llama4c::populateAttentionToLinalgPatterns(patterns, attentionKeyBlock);
     llama4c::populateKvCacheToLinalgPatterns(patterns);
-    llama4c::populateMoeToLinalgPatterns(patterns);
+    llama4c::populateMoeToLinalgPatterns(patterns, *dispatch);
     llama4c::populateMultimodalToLinalgPatterns(patterns);
     llama4c::populateNormsToLinalgPatterns(patterns);
     llama4c::populateProjectionsToLinalgPatterns(patterns);

@@ -9,12 +9,18 @@
 //   y_k    = round(round(act(gate)) * up) . W_down[e_k],
 //            gate|up = round(u_k . W_gate_up[e_k])  ([in, out] layout)
 //   out    = round(shared_expert(x) + round(sum_k y_k))
-// The sum runs over experts in index order, as transformers sums its
-// per-expert outputs. For each sequence (an scf.for nest over the leading
-// dimensions: no reshape, as expanding one dynamic dimension into two trips
-// --expand-strided-metadata in MLIR 22) every expert gathers the tokens
-// routed to it and multiplies them as one matrix, so that a prefill reads
-// each selected expert's weights once rather than once per token.
+// Two dispatches compute it:
+//  - grouped (CPU): for each sequence (an scf.for nest over the leading
+//    dimensions: no reshape, as expanding one dynamic dimension into two
+//    trips --expand-strided-metadata in MLIR 22) every expert gathers the
+//    tokens routed to it and multiplies them as one matrix, so that a
+//    prefill reads each selected expert's weights once rather than once
+//    per token. The sum runs over experts in index order, as transformers
+//    sums its per-expert outputs.
+//  - per-token (GPU): every token multiplies its k-th expert's matrices,
+//    read at the expert index inside the contraction. No loop runs on the
+//    host or depends on routed data, so the whole MoE is a few kernels.
+//    The sum runs over k; for top_k <= 2 that is the same f32 sum.
 //
 //===----------------------------------------------------------------------===//
 
@@ -322,8 +328,181 @@ Value routeSequence(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
   return castElements(b, loc, loop.getResult(0), elementTypeOf(x));
 }
 
+/// The experts and scores of every token at once, one [tokens] tensor per
+/// k: the k-th choice is a reduction over the experts that skips the
+/// earlier choices.
+struct TokenRouting {
+  SmallVector<Value> experts; // [S] index
+  SmallVector<Value> scores;  // [S] f32, rounded as transformers stores them
+};
+
+TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
+                                   llama4::MoeOp op, Value logits) {
+  MLIRContext *ctx = b.getContext();
+  Precision precision(elementTypeOf(logits));
+  OpFoldResult tokens = tensor::getMixedSize(b, loc, logits, 0);
+  Value minusInf = arith::ConstantOp::create(
+      b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  Value zero = indexConstant(b, loc, 0);
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap token = dims(ctx, 2, {0});
+  TokenRouting routing;
+  for (int64_t k = 0; k < op.getTopKAttr().getInt(); ++k) {
+    Value bestInit = linalg::FillOp::create(
+                         b, loc, ValueRange{minusInf},
+                         ValueRange{emptyTensor(b, loc, {tokens}, b.getF32Type())})
+                         .getResult(0);
+    Value expertInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{zero},
+            ValueRange{emptyTensor(b, loc, {tokens}, b.getIndexType())})
+            .getResult(0);
+    SmallVector<Value> inputs = {logits};
+    inputs.append(routing.experts);
+    SmallVector<AffineMap> maps = {tokenExpert};
+    maps.append(routing.experts.size(), token);
+    maps.append({token, token});
+    auto search = linalg::GenericOp::create(
+        b, loc, TypeRange{bestInit.getType(), expertInit.getType()}, inputs,
+        ValueRange{bestInit, expertInit}, maps, iterators(1, 1),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value expert = linalg::IndexOp::create(nb, nloc, 1);
+          Value value = precision.widen(nb, nloc, args[0]);
+          Value better = arith::CmpFOp::create(
+              nb, nloc, arith::CmpFPredicate::OGT, value, args[args.size() - 2]);
+          for (Value taken : args.slice(1, routing.experts.size()))
+            better = arith::AndIOp::create(
+                nb, nloc, better,
+                arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ne,
+                                      expert, taken));
+          linalg::YieldOp::create(
+              nb, nloc,
+              ValueRange{arith::SelectOp::create(nb, nloc, better, value,
+                                                 args[args.size() - 2]),
+                         arith::SelectOp::create(nb, nloc, better, expert,
+                                                 args.back())});
+        });
+    Value experts = search.getResult(1);
+    Value scores = buildMap(
+        b, loc, {experts}, {dims(ctx, 1, {0})},
+        emptyTensor(b, loc, {tokens}, b.getF32Type()),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value row = linalg::IndexOp::create(nb, nloc, 0);
+          Value logit = precision.widen(
+              nb, nloc,
+              tensor::ExtractOp::create(nb, nloc, logits,
+                                        ValueRange{row, args[0]}));
+          return precision.round(
+              nb, nloc,
+              arith::DivFOp::create(
+                  nb, nloc, one,
+                  arith::AddFOp::create(
+                      nb, nloc, one,
+                      math::ExpOp::create(
+                          nb, nloc, arith::NegFOp::create(nb, nloc, logit)))));
+        });
+    routing.experts.push_back(experts);
+    routing.scores.push_back(scores);
+  }
+  return routing;
+}
+
+/// out[s, n] = sum_k x[s, k] * weights[expert[s], k, n] in f32, rounded to
+/// `storage`: each token's rows times its own expert's [in, out] matrix.
+Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
+                       Value weights, Type storage) {
+  MLIRContext *ctx = b.getContext();
+  Value acc = zerosF32(
+      b, loc,
+      {tensor::getMixedSize(b, loc, x, 0),
+       b.getIndexAttr(cast<RankedTensorType>(weights.getType()).getDimSize(2))});
+  Precision xPrecision(elementTypeOf(x)), wPrecision(elementTypeOf(weights));
+  // Loops (s, n, k): the output's loops first, the reduction last.
+  Value product =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{acc.getType()}, ValueRange{x, experts},
+          ValueRange{acc},
+          ArrayRef<AffineMap>{dims(ctx, 3, {0, 2}), dims(ctx, 3, {0}),
+                              dims(ctx, 3, {0, 1})},
+          iterators(2, 1),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value n = linalg::IndexOp::create(nb, nloc, 1);
+            Value k = linalg::IndexOp::create(nb, nloc, 2);
+            Value weight = tensor::ExtractOp::create(
+                nb, nloc, weights, ValueRange{args[1], k, n});
+            Value term = arith::MulFOp::create(
+                nb, nloc, xPrecision.widen(nb, nloc, args[0]),
+                wPrecision.widen(nb, nloc, weight));
+            linalg::YieldOp::create(
+                nb, nloc, Value(arith::AddFOp::create(nb, nloc, args[2], term)));
+          })
+          .getResult(0);
+  return castElements(b, loc, product, storage);
+}
+
+/// The routed output round(sum_k y_k) of one sequence, every token
+/// multiplying its own experts (the per-token dispatch).
+Value routeSequencePerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
+                            Value x, Value logits) {
+  MLIRContext *ctx = b.getContext();
+  Type storage = elementTypeOf(x);
+  Precision precision(storage);
+  bool isSilu = op.getActivation() == llama4::Activation::silu;
+  int64_t width = cast<RankedTensorType>(op.getDown().getType()).getDimSize(1);
+  OpFoldResult tokens = tensor::getMixedSize(b, loc, x, 0);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = dims(ctx, 2, {0});
+  TokenRouting routing = chooseExpertsPerToken(b, loc, op, logits);
+  Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
+  for (auto [experts, scores] : llvm::zip(routing.experts, routing.scores)) {
+    Value scaled = buildMap(
+        b, loc, {x, scores}, {identity, row}, emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x), storage),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          return precision.narrow(
+              nb, nloc,
+              arith::MulFOp::create(nb, nloc, precision.widen(nb, nloc, args[0]),
+                                    args[1]));
+        });
+    Value gateUp =
+        timesTokenExpert(b, loc, scaled, experts, op.getGateUp(), storage);
+    Value hidden = buildMap(
+        b, loc, {}, {},
+        emptyTensor(b, loc, {tokens, b.getIndexAttr(width)}, storage),
+        [&](OpBuilder &nb, Location nloc, ValueRange) {
+          Value token = linalg::IndexOp::create(nb, nloc, 0);
+          Value column = linalg::IndexOp::create(nb, nloc, 1);
+          Value upColumn = arith::AddIOp::create(
+              nb, nloc, column, indexConstant(nb, nloc, width));
+          Value gate = precision.widen(
+              nb, nloc,
+              tensor::ExtractOp::create(nb, nloc, gateUp,
+                                        ValueRange{token, column}));
+          Value up = precision.widen(
+              nb, nloc,
+              tensor::ExtractOp::create(nb, nloc, gateUp,
+                                        ValueRange{token, upColumn}));
+          Value activated =
+              precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
+          return precision.narrow(
+              nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
+        });
+    Value expertOut =
+        timesTokenExpert(b, loc, hidden, experts, op.getDown(), storage);
+    sum = buildMap(b, loc, {sum, expertOut}, {identity, identity},
+                   zerosF32(b, loc, tensor::getMixedSizes(b, loc, x)),
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     return Value(arith::AddFOp::create(
+                         nb, nloc, args[0], precision.widen(nb, nloc, args[1])));
+                   });
+  }
+  return castElements(b, loc, sum, storage);
+}
+
 struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
-  using OpRewritePattern::OpRewritePattern;
+  MoeToLinalg(MLIRContext *ctx, MoeDispatch dispatch)
+      : OpRewritePattern(ctx), dispatch(dispatch) {}
+  MoeDispatch dispatch;
   LogicalResult matchAndRewrite(llama4::MoeOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
@@ -350,9 +529,13 @@ struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
         b, loc, lower, upper, steps, ValueRange{routedInit},
         [&](OpBuilder &lb, Location lloc, ValueRange outer,
             ValueRange args) -> scf::ValueVector {
+          Value sequence = sliceLeading(lb, lloc, x, outer);
+          Value sequenceLogits = sliceLeading(lb, lloc, logits, outer);
           Value routed =
-              routeSequence(lb, lloc, op, sliceLeading(lb, lloc, x, outer),
-                            sliceLeading(lb, lloc, logits, outer));
+              dispatch == MoeDispatch::Grouped
+                  ? routeSequence(lb, lloc, op, sequence, sequenceLogits)
+                  : routeSequencePerToken(lb, lloc, op, sequence,
+                                          sequenceLogits);
           return {insertLeading(lb, lloc, routed, args[0], outer)};
         });
     Value routed = sequences.results.front();
@@ -376,6 +559,7 @@ struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
 
 } // namespace
 
-void llama4c::populateMoeToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<MoeToLinalg>(patterns.getContext());
+void llama4c::populateMoeToLinalgPatterns(RewritePatternSet &patterns,
+                                          MoeDispatch dispatch) {
+  patterns.add<MoeToLinalg>(patterns.getContext(), dispatch);
 }

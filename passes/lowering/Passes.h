@@ -28,7 +28,10 @@ namespace llama4c {
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t keyBlock);
 void populateKvCacheToLinalgPatterns(mlir::RewritePatternSet &patterns);
-void populateMoeToLinalgPatterns(mlir::RewritePatternSet &patterns);
+/// How llama4.moe reaches its experts (MoeToLinalg.cpp).
+enum class MoeDispatch { Grouped, PerToken };
+void populateMoeToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                 MoeDispatch dispatch);
 void populateMultimodalToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateNormsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateProjectionsToLinalgPatterns(mlir::RewritePatternSet &patterns);

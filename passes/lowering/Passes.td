@@ -10,6 +10,11 @@ def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
     Option<"attentionKeyBlock", "attention-key-block", "int64_t",
            /*default=*/"128",
            "Keys per block of attention's online softmax">,
+    Option<"moeDispatch", "moe-dispatch", "std::string",
+           /*default=*/"\"grouped\"",
+           "How MoE tokens reach their experts: grouped (each expert "
+           "multiplies its tokens as one matrix; CPU) or per-token (each "
+           "token reads its experts' weights; GPU, no host loop)">,
   ];
   let summary = "Rewrites llama4 ops into linalg, tensor, arith and math ops.";
   let description = [{
