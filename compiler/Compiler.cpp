@@ -19,14 +19,6 @@
 using namespace mlir;
 using namespace llama4c;
 
-char NotAvailableError::ID;
-
-void NotAvailableError::log(llvm::raw_ostream &os) const { os << what; }
-
-std::error_code NotAvailableError::convertToErrorCode() const {
-  return llvm::inconvertibleErrorCode();
-}
-
 /// Collects MLIR diagnostics into one line: the first error, prefixed by its
 /// location. A built module that fails to verify is a compiler bug, so the
 /// message says so.
@@ -73,16 +65,10 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
     options.computeType = config->torchDtype == "float32" ? ComputeType::F32
                                                           : ComputeType::BF16;
 
-  const PhaseInfo &phase = phaseInfo(options.emit);
-  if (options.emit != Phase::Llama4 && options.target != Target::Cpu)
-    return llvm::make_error<NotAvailableError>(
-        "--target sm_80/sm_90: the NVPTX backend is not available yet; "
-        "--target cpu and --emit mlir work");
-  if (!phase.available)
-    return llvm::make_error<NotAvailableError>(
-        (llvm::Twine("--emit ") + phase.emitName + " (" + phase.description +
-         ") is not available yet")
-            .str());
+  bool gpu = options.target != Target::Cpu;
+  if (options.emit == Phase::Ptx && !gpu)
+    return llvm::createStringError(
+        "--emit ptx needs a GPU target: --target sm_80 or sm_90");
   TileSchedule schedule;
   if (!options.pipelinePath.empty()) {
     llvm::Expected<TileSchedule> read = readTileSchedule(options.pipelinePath);
@@ -90,6 +76,11 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
       return read.takeError();
     schedule = *read;
   }
+  if (gpu && schedule.moeDispatch == "grouped")
+    return llvm::createStringError(
+        options.pipelinePath +
+        ": moe_dispatch: grouped runs MoE routing on the host; a GPU target "
+        "needs per-token");
 
   DialectRegistry registry;
   registerLlama4cDialects(registry);
@@ -123,6 +114,8 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
     return llvm::Error::success();
   }
 
+  if (options.emit == Phase::Ptx)
+    return writePtx(*module, options);
   // The manifest carries config.json verbatim; the parser accepted it.
   std::string manifest = buildManifest(*module, *config,
                                        (*configText)->getBuffer(), options);

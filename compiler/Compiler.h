@@ -14,19 +14,6 @@
 
 namespace llama4c {
 
-/// The error of a phase or option this build does not implement yet; the
-/// driver exits with 2 for it, and 1 for every other error.
-class NotAvailableError : public llvm::ErrorInfo<NotAvailableError> {
-public:
-  static char ID;
-  explicit NotAvailableError(std::string what) : what(std::move(what)) {}
-  void log(llvm::raw_ostream &os) const override;
-  std::error_code convertToErrorCode() const override;
-
-private:
-  std::string what;
-};
-
 /// Parses the config, builds and verifies the llama4 module, runs the
 /// pipeline and writes the phase `options.emit` to `options.outputPath`
 /// (atomically: a failed compile leaves no partial file). Errors are one

@@ -2,10 +2,13 @@
 
 #include "compiler/Packaging.h"
 
+#include "compiler/GpuDriverBinding.h"
+
 #include "frontends/hf/KvCacheLayout.h"
 #include "frontends/hf/Llama4Config.h"
 #include "runtime/include/llama4c/abi.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -48,6 +51,18 @@ static std::string jsonString(llvm::StringRef text) {
   return out;
 }
 
+static llvm::StringRef targetName(Target target) {
+  switch (target) {
+  case Target::Cpu:
+    return "cpu";
+  case Target::Sm80:
+    return "sm_80";
+  case Target::Sm90:
+    return "sm_90";
+  }
+  llvm_unreachable("a target of CompileOptions");
+}
+
 static llvm::StringRef dtypeName(Type type) {
   return type.isF32() ? "f32" : type.isBF16() ? "bf16" : "f16";
 }
@@ -58,7 +73,8 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "{\"llama4c_version\": " << jsonString(LLAMA4C_VERSION)
-     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION << ", \"dtype\": "
+     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION << ", \"target\": "
+     << jsonString(targetName(options.target)) << ", \"dtype\": "
      << jsonString(options.computeType == ComputeType::F32 ? "f32" : "bf16")
      << ", \"vocab_size\": " << config.text.vocabSize
      << ", \"max_position_embeddings\": " << config.text.maxPositionEmbeddings
@@ -156,10 +172,11 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 }
 
 /// Links `object` into the shared object `output` with the C compiler
-/// driver, which knows where libc and libm live, and LLVM's OpenMP
-/// runtime, found at load time through the rpath.
+/// driver, which knows where libc and libm live, and for CPU models LLVM's
+/// OpenMP runtime, found at load time through the rpath. (GPU models call
+/// the CUDA driver through the runtime: llama4c_bind_gpu.)
 static llvm::Error linkSharedObject(llvm::StringRef object,
-                                    llvm::StringRef output) {
+                                    llvm::StringRef output, bool openMP) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
   if (!driver)
     driver = llvm::sys::findProgramByName("clang-22");
@@ -167,9 +184,11 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
     return llvm::createStringError(
         "cannot link " + output + ": no C compiler driver (cc) on PATH");
   std::string errorMessage;
-  llvm::SmallVector<llvm::StringRef> args = {
-      *driver, "-shared", "-o", output, object, "-lm",
-      "-L" LLAMA4C_LIBOMP_DIR, "-lomp", "-Wl,-rpath," LLAMA4C_LIBOMP_DIR};
+  llvm::SmallVector<llvm::StringRef> args = {*driver, "-shared", "-o", output,
+                                             object, "-lm"};
+  if (openMP)
+    args.append({"-L" LLAMA4C_LIBOMP_DIR, "-lomp",
+                 "-Wl,-rpath," LLAMA4C_LIBOMP_DIR});
   int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                          &errorMessage);
   if (status != 0)
@@ -177,6 +196,32 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
                                    " failed" +
                                    (errorMessage.empty() ? "" : ": ") +
                                    errorMessage);
+  return llvm::Error::success();
+}
+
+/// The PTX of the kernels: the one gpu.binary's assembly.
+static llvm::Expected<llvm::StringRef> kernelsPtx(ModuleOp module) {
+  llvm::SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
+  if (binaries.size() != 1)
+    return llvm::createStringError(
+        "internal error: expected one gpu.binary of kernels, found " +
+        llvm::Twine(binaries.size()));
+  auto object = cast<gpu::ObjectAttr>(binaries.front().getObjects()[0]);
+  return object.getObject().getValue();
+}
+
+llvm::Error llama4c::writePtx(ModuleOp module, const CompileOptions &options) {
+  llvm::Expected<llvm::StringRef> ptx = kernelsPtx(module);
+  if (!ptx)
+    return ptx.takeError();
+  if (llvm::Error error = llvm::writeToOutput(
+          options.outputPath, [&](llvm::raw_ostream &os) {
+            // The object keeps the NUL that cuModuleLoadData needs.
+            os << ptx->rtrim('\0');
+            return llvm::Error::success();
+          }))
+    return llvm::createStringError(options.outputPath + ": cannot write: " +
+                                   llvm::toString(std::move(error)));
   return llvm::Error::success();
 }
 
@@ -192,6 +237,10 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
     return llvm::createStringError(options.configPath +
                                    ": internal error: LLVM IR translation failed");
   addAbiSymbols(*llvmModule, manifest);
+  if (options.target != Target::Cpu)
+    if (llvm::Error error = bindGpuDriver(*llvmModule))
+      return llvm::createStringError(options.configPath + ": " +
+                                     llvm::toString(std::move(error)));
 
   auto machine = hostMachine();
   if (!machine)
@@ -242,7 +291,8 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   llvm::SmallString<128> partial(options.outputPath);
   partial += ".partial";
   llvm::FileRemover removePartial(partial);
-  if (llvm::Error error = linkSharedObject(object, partial))
+  if (llvm::Error error =
+          linkSharedObject(object, partial, options.target == Target::Cpu))
     return error;
   if (std::error_code ec = llvm::sys::fs::rename(partial, options.outputPath))
     return cannotWrite(llvm::errorCodeToError(ec));

@@ -1,9 +1,11 @@
 //===- Packaging.h - LLVM dialect module -> llvm, obj or so -----*- C++ -*-===//
 //
-// The last phases of a CPU compile: the lowered module is translated to
-// LLVM IR, given the manifest and ABI-version symbols of abi.h, optimised
+// The last phases of a compile: the lowered module is translated to LLVM
+// IR, given the manifest and ABI-version symbols of abi.h (and for a GPU
+// target the driver binding, with the kernels' PTX embedded), optimised
 // for the host CPU and written as LLVM IR, an object file, or a shared
-// object linked with the system C compiler driver (libc and libm only).
+// object linked with the system C compiler driver. --emit ptx writes the
+// kernels' PTX alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +26,10 @@ struct Llama4Config;
 std::string buildManifest(mlir::ModuleOp module, const Llama4Config &config,
                           llvm::StringRef configText,
                           const CompileOptions &options);
+
+/// Writes the PTX of the kernels of the lowered GPU `module` to
+/// `options.outputPath`, atomically.
+llvm::Error writePtx(mlir::ModuleOp module, const CompileOptions &options);
 
 /// Writes the phase `options.emit` (Llvm, Obj or So) of the LLVM dialect
 /// `module` to `options.outputPath`, atomically.

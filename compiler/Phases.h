@@ -1,7 +1,6 @@
 //===- Phases.h - The phases a compile can stop after -----------*- C++ -*-===//
 //
-// Each phase has its --emit name and a one-line description; `available`
-// says whether this build of llama4c implements it yet.
+// Each phase has its --emit name and a one-line description.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,17 +24,15 @@ struct PhaseInfo {
   Phase phase;
   llvm::StringLiteral emitName;
   llvm::StringLiteral description;
-  bool available;
 };
 
 inline llvm::ArrayRef<PhaseInfo> allPhases() {
   static const PhaseInfo phases[] = {
-      {Phase::Llama4, "mlir", "the verified llama4 dialect module", true},
-      {Phase::Llvm, "llvm", "host LLVM IR", true},
-      {Phase::Ptx, "ptx", "PTX of the GPU kernels", false},
-      {Phase::Obj, "obj", "host object file", true},
-      {Phase::So, "so", "the model shared object: host code, PTX, weight manifest",
-       true},
+      {Phase::Llama4, "mlir", "the verified llama4 dialect module"},
+      {Phase::Llvm, "llvm", "host LLVM IR"},
+      {Phase::Ptx, "ptx", "PTX of the GPU kernels"},
+      {Phase::Obj, "obj", "host object file"},
+      {Phase::So, "so", "the model shared object: host code, PTX, weight manifest"},
   };
   return phases;
 }

@@ -9,6 +9,7 @@
 #include "compiler/Pipeline.h"
 
 #include "passes/cpu/Passes.h"
+#include "passes/gpu/Passes.h"
 #include "passes/lowering/Passes.h"
 #include "passes/verify/Passes.h"
 
@@ -16,12 +17,15 @@
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
@@ -29,6 +33,7 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -47,15 +52,16 @@ static void buildFrontendPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-/// The verified module -> LLVM dialect for the host CPU.
-static void buildCpuLoweringPipeline(OpPassManager &pm,
-                                     const TileSchedule &schedule) {
+/// The verified module -> buffers, with the exported entry points: what
+/// both targets generate code from. `moeDispatch` is the target's own.
+static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
+                                llvm::StringRef moeDispatch) {
   // 1. Model blocks become linalg on tensors, computing in f32 and rounding
   //    where transformers rounds.
   Llama4ConvertToLinalgPassOptions toLinalg;
   toLinalg.attentionKeyBlock = schedule.attentionKeyBlock;
   toLinalg.moeDispatch =
-      schedule.moeDispatch.empty() ? "grouped" : schedule.moeDispatch;
+      schedule.moeDispatch.empty() ? moeDispatch.str() : schedule.moeDispatch;
   pm.addPass(createLlama4ConvertToLinalgPass(toLinalg));
   // 2. Weights become entry-function arguments (the manifest keeps their
   //    names); residual adds become linalg maps.
@@ -82,6 +88,12 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createLlama4HideInternalFunctionsPass());
+}
+
+/// The verified module -> LLVM dialect for the host CPU.
+static void buildCpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule) {
+  buildBufferPipeline(pm, schedule, "grouped");
   // 5. Loops, then LLVM. The matmuls become register-tiled vector loops,
   //    their outer loop split between threads by OpenMP; copies become
   //    loops too, so that the model needs nothing beyond libc, libm and
@@ -129,13 +141,89 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+/// The verified module -> LLVM dialect for the host, which launches
+/// kernels that LLVM's NVPTX backend compiled to PTX for `chip` (embedded
+/// as a gpu.binary).
+static void buildGpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule,
+                                     llvm::StringRef chip) {
+  buildBufferPipeline(pm, schedule, "per-token");
+  // 5. Every linalg op (copies too) becomes one scf.parallel over its
+  //    parallel loops, reductions running inside each thread, collapsed
+  //    and split into blocks of threads: one kernel launch per op. Host
+  //    code keeps only sizes, allocations, loops of launches and the
+  //    deallocation bookkeeping (on its stack); the KV-cache scatter's
+  //    token loops move into its kernel.
+  pm.addPass(createLlama4CopiesToLinalgPass());
+  pm.addPass(createLlama4GpuParallelDimsFirstPass());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createLlama4GpuHostMetadataToStackPass());
+  pm.addPass(createLlama4GpuSinkScatterLoopsPass());
+  Llama4GpuMapLoopsToBlocksPassOptions mapping;
+  mapping.blockThreads = schedule.gpuBlockThreads;
+  pm.addPass(createLlama4GpuMapLoopsToBlocksPass(mapping));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLlama4GpuMergeKernelModulesPass());
+  // 6. bf16 arithmetic runs in f32; conversions stay bf16, which sm_80 and
+  //    later round to nearest even in one instruction.
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  // 7. Kernels to NVVM, then PTX (libdevice supplies exp, erf, ...). PTX
+  //    8.0 is the first to know sm_90 and is read by every CUDA 12+ driver.
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  GpuNVVMAttachTargetOptions nvvm;
+  nvvm.chip = chip.str();
+  nvvm.features = "+ptx80";
+  nvvm.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(nvvm));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // 8. Host allocations call _mlir_memref_to_llvm_alloc/free, which the
+  //    runtime binds to device memory, as it binds the launches (mgpu*).
+  FinalizeMemRefToLLVMConversionPassOptions memrefs;
+  memrefs.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefs));
+  pm.addPass(createGpuToLLVMConversionPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa";
+  binary.toolkitPath = LLAMA4C_CUDA_TOOLKIT;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+/// The NVPTX chip of a GPU target.
+static llvm::StringRef chipOf(Target target) {
+  return target == Target::Sm80 ? "sm_80" : "sm_90";
+}
+
 void llama4c::buildLlama4Pipeline(OpPassManager &pm,
                                   const CompileOptions &options,
                                   const TileSchedule &schedule) {
   buildFrontendPipeline(pm);
   if (options.emit == Phase::Llama4)
     return;
-  buildCpuLoweringPipeline(pm, schedule);
+  if (options.target == Target::Cpu)
+    buildCpuLoweringPipeline(pm, schedule);
+  else
+    buildGpuLoweringPipeline(pm, schedule, chipOf(options.target));
 }
 
 void llama4c::registerLlama4Pipelines() {
@@ -149,5 +237,13 @@ void llama4c::registerLlama4Pipelines() {
       [](OpPassManager &pm) {
         buildFrontendPipeline(pm);
         buildCpuLoweringPipeline(pm, TileSchedule());
+      });
+  PassPipelineRegistration<>(
+      "llama4-gpu-pipeline",
+      "The frontend pipeline, then the lowering to host LLVM launching "
+      "sm_90 kernels",
+      [](OpPassManager &pm) {
+        buildFrontendPipeline(pm);
+        buildGpuLoweringPipeline(pm, TileSchedule(), "sm_90");
       });
 }

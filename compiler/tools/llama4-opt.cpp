@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
-#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "compiler/Registration.h"
 #include "passes/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -20,7 +20,7 @@ int main(int argc, char **argv) {
   llama4c::registerLlama4Pipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::llama4::Llama4Dialect>();
+  llama4c::registerLlama4cDialects(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(

@@ -4,8 +4,8 @@
 //           [--emit mlir|llvm|ptx|obj|so] [--dtype bf16|f32]
 //           [--pipeline FILE.yaml]
 //
-// argv -> CompileOptions -> compile() -> exit code: 0 success, 1 bad input
-// (one line naming the file and field), 2 a phase not available yet.
+// argv -> CompileOptions -> compile() -> exit code: 0 success, 1 an error
+// (one line naming the file and field).
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,16 +96,9 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  int exitCode = 0;
-  handleAllErrors(
-      compile(options),
-      [&](const NotAvailableError &error) {
-        WithColor::error(errs(), "llama4c") << error.message() << "\n";
-        exitCode = 2;
-      },
-      [&](const ErrorInfoBase &error) {
-        WithColor::error(errs(), "llama4c") << error.message() << "\n";
-        exitCode = 1;
-      });
-  return exitCode;
+  if (Error error = compile(options)) {
+    WithColor::error(errs(), "llama4c") << toString(std::move(error)) << "\n";
+    return 1;
+  }
+  return 0;
 }

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 1
+#define LLAMA4C_ABI_VERSION 2
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode). */
@@ -49,15 +49,43 @@ typedef struct llama4c_call {
   int64_t tiles;
 } llama4c_call;
 
+/* A GPU model (manifest "target" "sm_80" or "sm_90") reaches the CUDA
+ * driver only through these functions, which the runtime hands to
+ * llama4c_bind_gpu() once, before the first call. Every pointer of
+ * llama4c_call but `weights` and `kv_cache` themselves (host arrays) is
+ * then a device pointer. The functions are those MLIR's GPU lowering
+ * calls (mgpuModuleLoadJIT, ..., and the allocator of memrefs); each
+ * reports its failures through the runtime, not to the model. */
+typedef struct llama4c_gpu_driver {
+  /* Loads NUL-terminated PTX, JIT-compiled at `opt_level`. */
+  void *(*module_load)(const void *ptx, int32_t opt_level);
+  void (*module_unload)(void *module);
+  void *(*module_get_function)(void *module, const char *name);
+  void *(*stream_create)(void);
+  void (*stream_synchronize)(void *stream);
+  void (*stream_destroy)(void *stream);
+  void (*launch_kernel)(void *function, int64_t grid_x, int64_t grid_y,
+                        int64_t grid_z, int64_t block_x, int64_t block_y,
+                        int64_t block_z, int32_t shared_bytes, void *stream,
+                        void **params, void **extra, int64_t param_count);
+  /* Device memory for the model's temporaries. */
+  void *(*alloc)(int64_t bytes);
+  void (*free)(void *device_pointer);
+} llama4c_gpu_driver;
+
 /* LLAMA4C_ABI_VERSION of the compiler that made the model. */
 uint32_t llama4c_abi_version(void);
-/* NUL-terminated JSON: llama4c version, abi version, config, dtype,
+/* NUL-terminated JSON: llama4c version, abi version, target (cpu, sm_80,
+ * sm_90), config, dtype,
  * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads, slots,
  * head_dim}] (slots 0 = cache_slots), vocab_size, max_position_embeddings. */
 const char *llama4c_manifest(void);
 /* Both return 0 on success. */
 int32_t llama4c_prefill(const llama4c_call *call);
 int32_t llama4c_decode(const llama4c_call *call);
+/* GPU models only: keeps `driver` (which must outlive the model) and loads
+ * the kernels. Returns 0. */
+int32_t llama4c_bind_gpu(const llama4c_gpu_driver *driver);
 
 #ifdef __cplusplus
 }

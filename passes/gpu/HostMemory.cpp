@@ -1,0 +1,50 @@
+//===- HostMemory.cpp - Which buffers live in host memory -----------------===//
+
+#include "passes/gpu/HostMemory.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+
+bool llama4c::isHostMemory(Value memref) {
+  while (auto cast = memref.getDefiningOp<memref::CastOp>())
+    memref = cast.getSource();
+  if (memref.getDefiningOp<memref::AllocaOp>())
+    return true;
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg)
+    return false;
+  auto function = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!function || !function.isPrivate() ||
+      arg.getOwner() != &function.getBody().front())
+    return false;
+  std::optional<SymbolTable::UseRange> uses =
+      SymbolTable::getSymbolUses(function, function->getParentOp());
+  if (!uses || uses->empty())
+    return false;
+  for (const SymbolTable::SymbolUse &use : *uses) {
+    auto call = dyn_cast<func::CallOp>(use.getUser());
+    if (!call || !isHostMemory(call.getOperand(arg.getArgNumber())))
+      return false;
+  }
+  return true;
+}
+
+bool llama4c::readsDeviceMemoryOnHost(Operation *op) {
+  WalkResult result = op->walk<WalkOrder::PreOrder>([](Operation *inner) {
+    if (isa<scf::ParallelOp>(inner))
+      return WalkResult::skip();
+    Value memref;
+    if (auto load = dyn_cast<memref::LoadOp>(inner))
+      memref = load.getMemRef();
+    else if (auto store = dyn_cast<memref::StoreOp>(inner))
+      memref = store.getMemRef();
+    if (memref && !isHostMemory(memref))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}

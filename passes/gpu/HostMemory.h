@@ -1,0 +1,27 @@
+//===- HostMemory.h - Which buffers live in host memory ---------*- C++ -*-===//
+//
+// In a GPU model every memref.alloc is device memory; only the stack
+// arrays of the deallocation bookkeeping (--llama4-gpu-host-metadata-to-
+// stack) live on the host, with the helpers they are passed to.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_PASSES_GPU_HOSTMEMORY_H
+#define LLAMA4C_PASSES_GPU_HOSTMEMORY_H
+
+#include "mlir/IR/Value.h"
+
+namespace llama4c {
+
+/// Whether `memref` is a host stack array: a memref.alloca (through casts),
+/// or an argument of a function that every caller passes one.
+bool isHostMemory(mlir::Value memref);
+
+/// Whether `op` is a memref load or store of device memory outside every
+/// scf.parallel nested in `op` (or `op` itself, for a load or store): an
+/// access the host would make.
+bool readsDeviceMemoryOnHost(mlir::Operation *op);
+
+} // namespace llama4c
+
+#endif // LLAMA4C_PASSES_GPU_HOSTMEMORY_H

@@ -1,0 +1,112 @@
+//===- MapLoopsToBlocks.cpp - scf.parallel -> blocks x threads ------------===//
+
+#include "passes/gpu/Passes.h"
+
+#include "passes/gpu/HostMemory.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <numeric>
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4GPUMAPLOOPSTOBLOCKSPASS
+#include "passes/gpu/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+
+namespace {
+
+gpu::ParallelLoopDimMappingAttr mapTo(MLIRContext *ctx,
+                                      gpu::Processor processor) {
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, ctx);
+  return gpu::ParallelLoopDimMappingAttr::get(ctx, processor, identity,
+                                              identity);
+}
+
+/// One loop over all of `loop`'s iterations, normalised to start at 0 with
+/// step 1; the innermost dimension varies fastest.
+scf::ParallelOp collapse(RewriterBase &rewriter, scf::ParallelOp loop) {
+  if (loop.getNumLoops() == 1)
+    return loop;
+  std::vector<unsigned> all(loop.getNumLoops());
+  std::iota(all.begin(), all.end(), 0);
+  Operation *before = loop->getPrevNode();
+  Block *block = loop->getBlock();
+  collapseParallelLoops(rewriter, loop, {all});
+  // The collapsed loop follows the trip-count arithmetic inserted where
+  // the old loop was.
+  for (Operation *op = before ? before->getNextNode() : &block->front(); op;
+       op = op->getNextNode())
+    if (auto collapsed = dyn_cast<scf::ParallelOp>(op))
+      return collapsed;
+  return nullptr;
+}
+
+struct MapLoopsToBlocks
+    : llama4c::impl::Llama4GpuMapLoopsToBlocksPassBase<MapLoopsToBlocks> {
+  using Llama4GpuMapLoopsToBlocksPassBase::Llama4GpuMapLoopsToBlocksPassBase;
+
+  void runOnOperation() override {
+    if (blockThreads < 32 || blockThreads > 1024 || blockThreads % 32) {
+      getOperation()->emitError(
+          "block-threads must be a multiple of 32 from 32 to 1024");
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    SmallVector<scf::ParallelOp> outermost;
+    getOperation()->walk<WalkOrder::PreOrder>([&](scf::ParallelOp loop) {
+      outermost.push_back(loop);
+      return WalkResult::skip();
+    });
+    IRRewriter rewriter(ctx);
+    for (scf::ParallelOp loop : outermost) {
+      rewriter.setInsertionPoint(loop);
+      scf::ParallelOp flat = collapse(rewriter, loop);
+      if (!flat) {
+        loop.emitOpError("could not be collapsed into one loop");
+        return signalPassFailure();
+      }
+      // Constant thread loop, the body guarded against the last block's
+      // extra threads.
+      auto [blocks, threads] = scf::tileParallelLoop(
+          flat, {blockThreads}, /*noMinMaxBounds=*/true);
+      if (failed(gpu::setMappingAttr(
+              blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
+          failed(gpu::setMappingAttr(
+              threads, {mapTo(ctx, gpu::Processor::ThreadX)}))) {
+        blocks.emitOpError("cannot be mapped to blocks and threads");
+        return signalPassFailure();
+      }
+      threads.getBody()->walk([&](scf::ParallelOp nested) {
+        SmallVector<gpu::ParallelLoopDimMappingAttr> sequential(
+            nested.getNumLoops(), mapTo(ctx, gpu::Processor::Sequential));
+        (void)gpu::setMappingAttr(nested, sequential);
+      });
+    }
+    checkHostCodeTouchesNoMemory();
+  }
+
+  /// Every access to device memory must be inside a kernel-to-be.
+  void checkHostCodeTouchesNoMemory() {
+    getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (isa<scf::ParallelOp>(op))
+        return WalkResult::skip();
+      if (isa<memref::LoadOp, memref::StoreOp>(op)
+              ? llama4c::readsDeviceMemoryOnHost(op)
+              : isa<memref::CopyOp, memref::AtomicRMWOp,
+                    memref::GenericAtomicRMWOp, linalg::LinalgOp>(op)) {
+        op->emitOpError("would run on the host and touch device memory: "
+                        "only code inside an scf.parallel becomes a kernel");
+        signalPassFailure();
+      }
+      return WalkResult::advance();
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,115 @@
+//===- Passes.td - Code generation for NVIDIA GPUs ------------------------===//
+
+#ifndef LLAMA4C_PASSES_GPU_PASSES_TD
+#define LLAMA4C_PASSES_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Llama4GpuParallelDimsFirstPass : Pass<"llama4-gpu-parallel-dims-first"> {
+  let summary = "Puts every linalg.generic's parallel loops before its "
+                "reductions.";
+  let description = [{
+    --convert-linalg-to-parallel-loops makes an scf.parallel of the leading
+    parallel loops only; a parallel loop after a reduction stays sequential
+    inside it. A contraction written (m, k, n), the [in, out] layout of the
+    experts, would give one GPU thread per row m computing every n. This
+    pass interchanges the loops to (m, n, k), so that each thread computes
+    one output element and threads next to each other write next to each
+    other.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction", "parallel"]}
+    // becomes, with the indexing maps and linalg.index ops permuted:
+    linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]}
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def Llama4GpuHostMetadataToStackPass
+    : Pass<"llama4-gpu-host-metadata-to-stack", "::mlir::ModuleOp"> {
+  let summary = "Puts the deallocation bookkeeping arrays on the host stack.";
+  let description = [{
+    In a GPU model every memref.alloc becomes device memory. The lowered
+    bufferization.dealloc ops keep small static arrays (the pointers to
+    check, their ownership) that only the host reads and writes, through
+    the `dealloc_helper` function: those allocations become memref.alloca
+    at their function's entry, their memref.dealloc ops go, and the host
+    code using them is left on the host.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
+  let summary = "Moves the host loops of a scatter inside its copy loop.";
+  let description = [{
+    The KV-cache update is a loop over tokens that reads each token's
+    position, picks the cache slot and copies the token's keys into it (an
+    scf.parallel): the position is in device memory, and a later token may
+    overwrite the slot of an earlier one (a chunked layer's window). Such a
+    perfect scf.for nest around a parallel copy into a slice becomes one
+    scf.parallel over the copy's elements whose threads each run the token
+    loops in order: one kernel, every slot written in token order, nothing
+    read on the host.
+
+    ```mlir
+    scf.for %b ... { scf.for %s ... {
+      %slot = ... memref.load %positions[%b, %s] ...
+      scf.parallel (%h, %d) ... { copy one element into the slot } } }
+    // becomes
+    scf.parallel (%h, %d) ... { scf.for %b ... { scf.for %s ... {
+      %slot = ...; copy one element } } }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
+def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
+  let options = [
+    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"256",
+           "Threads per block (a multiple of 32, at most 1024)">,
+  ];
+  let summary = "Maps each outermost scf.parallel onto GPU blocks and "
+                "threads.";
+  let description = [{
+    Runs on buffers after --convert-linalg-to-parallel-loops. Every
+    outermost scf.parallel, each of which --convert-parallel-loops-to-gpu
+    then turns into one kernel launch, has its loops collapsed into one
+    (the innermost dimension varying fastest, so that a warp touches
+    consecutive elements), split into blocks of `block-threads` and mapped
+    to block x and thread x; a thread past the end does nothing. Nested
+    scf.parallel loops run sequentially inside their thread.
+
+    Host code may only compute sizes and launch: a memref.load or
+    memref.store outside an outermost scf.parallel would read device memory
+    from the CPU, and is reported as an error at its location.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def Llama4GpuMergeKernelModulesPass
+    : Pass<"llama4-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let options = [
+    Option<"moduleName", "module-name", "std::string",
+           /*default=*/"\"llama4c_kernels\"",
+           "Name of the one gpu.module">,
+  ];
+  let summary = "Moves every kernel into one gpu.module.";
+  let description = [{
+    --gpu-kernel-outlining makes one gpu.module per kernel. Merged, the
+    model's kernels are compiled by one NVPTX run (libdevice is linked
+    once), give one PTX text to embed, validate and load, and the runtime
+    loads one CUDA module. Symbols defined by several modules (a constant
+    table that several kernels read) are kept once when identical and
+    renamed otherwise; every gpu.launch_func is pointed at the merged
+    module.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // LLAMA4C_PASSES_GPU_PASSES_TD
