@@ -5,12 +5,14 @@
 // `<|patch|>` token, in tile order.
 //
 // llama4.scatter_image_features is transformers' masked_scatter: walking
-// (b, s) row-major, the i-th `<|patch|>` position takes feature row i. It is
-// a running count, so it lowers to a sequential scf.for over the B*S tokens
-// that copies a row where the token is a patch; a prompt has far fewer
-// tokens than a row has elements, so the walk costs nothing next to the
-// copies. Positions past the last feature row keep their embedding, which
-// keeps a miscounted call in bounds; the runtime rejects such calls first.
+// (b, s) row-major, the i-th `<|patch|>` position takes feature row i. Each
+// token's i is counted, not carried from token to token: a reduction over
+// the tokens before it (quadratic in the prompt, but a compare per pair
+// against the hidden size's multiply-adds per element that follow), then a
+// map over [B, S, D] picks the feature row or the embedding. No loop runs
+// over the tokens, so the GPU target runs it as two kernels. Positions past
+// the last feature row keep their embedding, which keeps a miscounted call
+// in bounds; the runtime rejects such calls first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,49 +51,86 @@ struct ScatterImageFeaturesToLinalg
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
+    MLIRContext *ctx = b.getContext();
     Value ids = op.getIds(), embeddings = op.getEmbeddings();
     Value features =
         castElements(b, loc, op.getFeatures(), elementTypeOf(embeddings));
-    auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
     Value seq = tensor::DimOp::create(b, loc, ids, 1);
-    Value tokens = arith::MulIOp::create(
-        b, loc, tensor::DimOp::create(b, loc, ids, 0), seq);
     Value rowsAvailable = tensor::DimOp::create(b, loc, features, 0);
     Value patchId = arith::ConstantOp::create(
         b, loc, b.getI32IntegerAttr(op.getImageTokenIndex()));
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto isPatch = [&](OpBuilder &nb, Location nloc, Value id) {
+      return arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, id,
+                                   patchId);
+    };
 
-    auto walk = scf::ForOp::create(
-        b, loc, c(0), tokens, c(1), ValueRange{c(0), embeddings},
-        [&](OpBuilder &lb, Location lloc, Value flat, ValueRange carried) {
-          Value used = carried[0], hidden = carried[1];
-          Value batch = arith::DivUIOp::create(lb, lloc, flat, seq);
-          Value token = arith::RemUIOp::create(lb, lloc, flat, seq);
-          Value id = tensor::ExtractOp::create(lb, lloc, ids,
-                                               ValueRange{batch, token});
-          Value isPatch = arith::AndIOp::create(
-              lb, lloc,
-              arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::eq, id,
-                                    patchId),
-              arith::CmpIOp::create(lb, lloc, arith::CmpIPredicate::ult, used,
-                                    rowsAvailable));
-          auto copy = scf::IfOp::create(
-              lb, lloc, isPatch,
+    // rank[b, s] = patches before (b, s), row-major: loops (b, s, b', s').
+    Value rankInit =
+        linalg::FillOp::create(
+            b, loc, ValueRange{zero},
+            ValueRange{emptyTensor(b, loc, tensor::getMixedSizes(b, loc, ids),
+                                   b.getIndexType())})
+            .getResult(0);
+    Value rank =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{rankInit.getType()}, ValueRange{ids},
+            ValueRange{rankInit},
+            ArrayRef<AffineMap>{dims(ctx, 4, {2, 3}), dims(ctx, 4, {0, 1})},
+            iterators(2, 2),
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              auto flat = [&](int64_t row, int64_t column) {
+                return arith::AddIOp::create(
+                    nb, nloc,
+                    arith::MulIOp::create(nb, nloc,
+                                          linalg::IndexOp::create(nb, nloc, row),
+                                          seq),
+                    linalg::IndexOp::create(nb, nloc, column));
+              };
+              Value before = arith::AndIOp::create(
+                  nb, nloc,
+                  arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult,
+                                        flat(2, 3), flat(0, 1)),
+                  isPatch(nb, nloc, args[0]));
+              linalg::YieldOp::create(
+                  nb, nloc,
+                  Value(arith::AddIOp::create(
+                      nb, nloc, args[1],
+                      arith::SelectOp::create(nb, nloc, before, one, zero))));
+            })
+            .getResult(0);
+
+    AffineMap element = AffineMap::getMultiDimIdentityMap(3, ctx);
+    AffineMap token = dims(ctx, 3, {0, 1});
+    Value scattered = buildMap(
+        b, loc, {embeddings, ids, rank}, {element, token, token},
+        emptyTensor(b, loc, tensor::getMixedSizes(b, loc, embeddings),
+                    elementTypeOf(embeddings)),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value row = args[2];
+          Value inRange = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::ult, row, rowsAvailable);
+          Value takesFeature = arith::AndIOp::create(
+              nb, nloc, isPatch(nb, nloc, args[1]), inRange);
+          // An in-bounds row to read even where the embedding is kept.
+          Value safeRow = arith::SelectOp::create(nb, nloc, takesFeature, row,
+                                                  zero);
+          Value column = linalg::IndexOp::create(nb, nloc, 2);
+          auto pick = scf::IfOp::create(
+              nb, nloc, takesFeature,
               [&](OpBuilder &tb, Location tloc) {
-                Value row = sliceLeading(tb, tloc, features, ValueRange{used});
-                Value next = arith::AddIOp::create(
-                    tb, tloc, used,
-                    arith::ConstantIndexOp::create(tb, tloc, 1));
-                scf::YieldOp::create(
-                    tb, tloc,
-                    ValueRange{next, insertLeading(tb, tloc, row, hidden,
-                                                   ValueRange{batch, token})});
+                Value feature = tensor::ExtractOp::create(
+                    tb, tloc, features,
+                    ValueRange{safeRow, column});
+                scf::YieldOp::create(tb, tloc, feature);
               },
               [&](OpBuilder &eb, Location eloc) {
-                scf::YieldOp::create(eb, eloc, ValueRange{used, hidden});
+                scf::YieldOp::create(eb, eloc, args[0]);
               });
-          scf::YieldOp::create(lb, lloc, copy.getResults());
+          return pick.getResult(0);
         });
-    rewriter.replaceOp(op, walk.getResult(1));
+    rewriter.replaceOp(op, scattered);
     return success();
   }
 };

@@ -18,28 +18,31 @@ func.func @projector_flattens_tiles_into_rows(%a: tensor<?x4x48xbf16>, %w: tenso
 
 // -----
 
-// scatter_image_features walks the B*S tokens in order with a running count
-// of feature rows used; a <|patch|> token (id 2047) while rows remain takes
-// row `count` and bumps it, any other token keeps its embedding.
-// CHECK-LABEL: func.func @scatter_walks_tokens_with_a_running_count
+// scatter_image_features counts, for every token, the <|patch|> tokens
+// (id 2047) before it in row-major order: a reduction over (b', s') whose
+// flat index is below (b, s). A patch token whose count is below the number
+// of feature rows takes that row, any other token keeps its embedding. No
+// loop over tokens: the GPU target runs both as kernels.
+// CHECK-LABEL: func.func @scatter_counts_the_patches_before_each_token
 //  CHECK-SAME:   %[[H:[a-z0-9]+]]: tensor<?x?x64xf32>, %[[IDS:[a-z0-9]+]]: tensor<?x?xi32>, %[[F:[a-z0-9]+]]: tensor<?x64xf32>
 //       CHECK:   %[[PATCH:.*]] = arith.constant 2047 : i32
 //       CHECK:   %[[ROWS:.*]] = tensor.dim %[[F]], %c0
-//       CHECK:   %[[WALK:.*]]:2 = scf.for %[[I:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[USED:.*]] = %c0, %[[ACC:.*]] = %[[H]])
-//       CHECK:     %[[ID:.*]] = tensor.extract %[[IDS]]
-//       CHECK:     %[[IS_ID:.*]] = arith.cmpi eq, %[[ID]], %[[PATCH]]
-//       CHECK:     %[[LEFT:.*]] = arith.cmpi ult, %[[USED]], %[[ROWS]]
-//       CHECK:     %[[TAKE:.*]] = arith.andi %[[IS_ID]], %[[LEFT]]
+//   CHECK-NOT:   scf.for
+//       CHECK:   %[[RANK:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[IDS]] : tensor<?x?xi32>) outs(%{{.*}} : tensor<?x?xindex>)
+//       CHECK:     %[[BEFORE:.*]] = arith.cmpi ult
+//       CHECK:     %[[IS:.*]] = arith.cmpi eq, %{{.*}}, %[[PATCH]]
+//       CHECK:     arith.andi %[[BEFORE]], %[[IS]]
+//       CHECK:   %[[OUT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[H]], %[[IDS]], %[[RANK]] : {{.*}})
+//       CHECK:     ^bb0(%[[EMB:.*]]: f32, %{{.*}}: i32, %[[ROW:.*]]: index, %{{.*}}: f32):
+//       CHECK:     %[[LEFT:.*]] = arith.cmpi ult, %[[ROW]], %[[ROWS]]
+//       CHECK:     %[[TAKE:.*]] = arith.andi %{{.*}}, %[[LEFT]]
 //       CHECK:     scf.if %[[TAKE]]
-//       CHECK:       %[[ROW:.*]] = tensor.extract_slice %[[F]][%[[USED]], 0] [1, 64]
-//       CHECK:       %[[NEXT:.*]] = arith.addi %[[USED]], %c1
-//       CHECK:       %[[INS:.*]] = tensor.insert_slice %[[ROW]] into %[[ACC]]
-//       CHECK:       scf.yield %[[NEXT]], %[[INS]]
+//       CHECK:       tensor.extract %[[F]]
 //       CHECK:     } else {
-//       CHECK:       scf.yield %[[USED]], %[[ACC]]
-//       CHECK:   return %[[WALK]]#1
+//       CHECK:       scf.yield %[[EMB]]
+//       CHECK:   return %[[OUT]]
 //   CHECK-NOT:   llama4.scatter_image_features
-func.func @scatter_walks_tokens_with_a_running_count(%h: tensor<?x?x64xf32>, %ids: tensor<?x?xi32>,
+func.func @scatter_counts_the_patches_before_each_token(%h: tensor<?x?x64xf32>, %ids: tensor<?x?xi32>,
     %f: tensor<?x64xf32>) -> tensor<?x?x64xf32> {
   %r = llama4.scatter_image_features %h, %ids, %f {image_token_index = 2047 : i64}
       : (tensor<?x?x64xf32>, tensor<?x?xi32>, tensor<?x64xf32>) -> tensor<?x?x64xf32>
