@@ -29,3 +29,10 @@ if os.path.isdir(shared):
 # `%expect_exit 1 llama4c ...` checks the exact exit code of a failing tool.
 config.substitutions.append(
     ("%expect_exit", "sh " + os.path.join(config.test_source_root, "expect-exit.sh")))
+
+# ptxas of the CUDA toolkit llama4c links libdevice from: GPU tests that
+# assemble PTX say `REQUIRES: ptxas`.
+ptxas = os.path.join(config.llama4c_cuda_toolkit, "bin", "ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

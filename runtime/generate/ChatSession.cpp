@@ -18,7 +18,8 @@ ChatSession::create(const Model &model, const BoundWeights &weights,
   if (!sampler)
     return sampler.error();
   Expected<KvCache> cache =
-      KvCache::allocate(manifest, 1, context, options.kvCacheLimitBytes);
+      KvCache::allocate(manifest, 1, context, options.kvCacheLimitBytes,
+                        model.gpu());
   if (!cache)
     return cache.error();
 

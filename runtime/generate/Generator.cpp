@@ -33,7 +33,8 @@ Expected<Generation> generate(const Model &model, const BoundWeights &weights,
   int64_t longest = *std::max_element(lengths.begin(), lengths.end());
   Expected<KvCache> cache = KvCache::allocate(manifest, int64_t(prompts.size()),
                                               longest + options.maxNewTokens,
-                                              options.kvCacheLimitBytes);
+                                              options.kvCacheLimitBytes,
+                                              model.gpu());
   if (!cache)
     return cache.error();
 

@@ -24,7 +24,8 @@ uint64_t KvCache::defaultLimitBytes() {
 }
 
 Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
-                                    int64_t context, uint64_t limitBytes) {
+                                    int64_t context, uint64_t limitBytes,
+                                    GpuDevice *gpu) {
   std::string where = "kv cache: batch " + std::to_string(batch) +
                       ", context " + std::to_string(context) + ": ";
   if (batch < 1 || context < 1)
@@ -52,6 +53,15 @@ Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
                  ", over the limit of " + formatSize(limitBytes));
 
   for (uint64_t row : cache.rowBytes) {
+    if (gpu) {
+      Expected<DeviceBuffer> buffer =
+          gpu->allocateZeroed(row * uint64_t(batch), where.substr(0, where.size() - 2));
+      if (!buffer)
+        return buffer.error();
+      cache.pointers.push_back(buffer->data());
+      cache.deviceStorage.push_back(std::move(*buffer));
+      continue;
+    }
     HostBuffer buffer = HostBuffer::zeroed(row * uint64_t(batch));
     if (!buffer)
       return Error(where + "cannot allocate " + formatSize(cache.total));

@@ -7,6 +7,8 @@
 // writes them in place; the runtime only allocates them and hands out
 // pointers.
 //
+// For a GPU model the buffers are device memory of its GPU.
+//
 // B is the outermost dimension, so row b of every buffer is one contiguous
 // [1, kv_heads, slots, head_dim] slice: row(b) gives the pointer array of a
 // batch-1 call that sees only that row, as a per-row prefill needs.
@@ -17,6 +19,7 @@
 #define LLAMA4C_RUNTIME_KV_CACHE_KVCACHE_H
 
 #include "llama4c/Status.h"
+#include "runtime/gpu/GpuDevice.h"
 #include "runtime/loader/Manifest.h"
 #include "runtime/support/HostBuffer.h"
 
@@ -36,7 +39,8 @@ public:
   /// "kv cache: batch 4, context 1000: needs 12.5 MiB, over the limit of
   /// 10.0 MiB".
   static Expected<KvCache> allocate(const Manifest &manifest, int64_t batch,
-                                    int64_t context, uint64_t limitBytes);
+                                    int64_t context, uint64_t limitBytes,
+                                    GpuDevice *gpu = nullptr);
 
   /// For llama4c_call.kv_cache: every buffer, all rows.
   void *const *buffers() const { return pointers.data(); }
@@ -50,6 +54,7 @@ public:
 
 private:
   std::vector<HostBuffer> storage;
+  std::vector<DeviceBuffer> deviceStorage;
   std::vector<void *> pointers;
   std::vector<uint64_t> rowBytes; // per buffer
   int64_t rows = 0;

@@ -232,6 +232,11 @@ Expected<Manifest> parseManifest(std::string_view text,
                  std::to_string(LLAMA4C_ABI_VERSION) +
                  "); recompile the model");
 
+  manifest.target = reader.string(root, "", "target");
+  if (reader.ok() && manifest.target != "cpu" && manifest.target != "sm_80" &&
+      manifest.target != "sm_90")
+    reader.fail("target", "expected \"cpu\", \"sm_80\" or \"sm_90\", got " +
+                              quoteJson(manifest.target));
   manifest.dtype = reader.computeType(root, "", "dtype");
   manifest.vocabSize = reader.integer(root, "", "vocab_size", 1, kInt32Limit);
   manifest.maxPositionEmbeddings =

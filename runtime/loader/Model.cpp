@@ -72,6 +72,21 @@ Expected<Model> Model::open(const std::string &path) {
   if (!parsed)
     return parsed.error();
   model.info = std::move(*parsed);
+  if (model.info.target == "cpu")
+    return model;
+
+  auto bindGpu = reinterpret_cast<int32_t (*)(const llama4c_gpu_driver *)>(
+      symbol("llama4c_bind_gpu"));
+  if (!bindGpu)
+    return Error(path + ": missing symbol llama4c_bind_gpu, which a model "
+                        "for " + model.info.target + " exports");
+  Expected<std::unique_ptr<GpuDevice>> gpu =
+      GpuDevice::open(path, model.info.target);
+  if (!gpu)
+    return gpu.error();
+  model.device = std::move(*gpu);
+  if (Expected<void> bound = model.device->bind(bindGpu); !bound)
+    return Error(path + ": " + bound.error().message());
   return model;
 }
 
@@ -85,6 +100,7 @@ Model &Model::operator=(Model &&other) noexcept {
     prefillEntry = std::exchange(other.prefillEntry, nullptr);
     decodeEntry = std::exchange(other.decodeEntry, nullptr);
     info = std::move(other.info);
+    device = std::move(other.device);
   }
   return *this;
 }
@@ -92,6 +108,7 @@ Model &Model::operator=(Model &&other) noexcept {
 Model::~Model() { close(); }
 
 void Model::close() {
+  device.reset(); // before the code its kernels came from
   if (handle)
     ::dlclose(handle);
   handle = nullptr;
@@ -107,6 +124,11 @@ Expected<void> Model::decode(const llama4c_call &call) const {
 
 Expected<void> Model::run(EntryPoint entry, const char *name,
                           const llama4c_call &call) const {
+  if (device) {
+    if (Expected<void> ran = device->run(entry, name, call, info); !ran)
+      return Error(filePath + ": " + ran.error().message());
+    return {};
+  }
   int32_t status = entry(&call);
   if (status != 0)
     return Error(filePath + ": " + name + " failed with status " +

@@ -5,6 +5,11 @@
 // versions against this runtime, and parses the manifest. After open()
 // succeeds, prefill() and decode() call straight into the model.
 //
+// A GPU model (manifest "target" sm_80/sm_90) gets the first CUDA GPU:
+// open() binds it (llama4c_bind_gpu loads the kernels) and fails with one
+// line when there is no driver or GPU, or the GPU is too old; prefill() and
+// decode() then take host pointers and run on the device.
+//
 // The library is opened RTLD_NOW (a missing symbol fails here, not in the
 // middle of a decode) and RTLD_LOCAL (two models never see each other's
 // symbols), and closed when the Model is destroyed: pointers the model
@@ -17,8 +22,10 @@
 
 #include "llama4c/Status.h"
 #include "llama4c/abi.h"
+#include "runtime/gpu/GpuDevice.h"
 #include "runtime/loader/Manifest.h"
 
+#include <memory>
 #include <string>
 
 namespace llama4c::runtime {
@@ -39,6 +46,8 @@ public:
 
   const std::string &path() const { return filePath; }
   const Manifest &manifest() const { return info; }
+  /// The GPU of a GPU model; null for a CPU model.
+  GpuDevice *gpu() const { return device.get(); }
 
   /// Run one call; a non-zero status from the model becomes
   /// "PATH: llama4c_prefill failed with status N".
@@ -58,6 +67,7 @@ private:
   EntryPoint prefillEntry = nullptr;
   EntryPoint decodeEntry = nullptr;
   Manifest info;
+  std::unique_ptr<GpuDevice> device;
 };
 
 } // namespace llama4c::runtime

@@ -28,13 +28,18 @@
  * Variants, chosen by macros: FAKE_LLAMA4C_VERSION (the manifest's
  * llama4c_version), FAKE_ABI_VERSION (what llama4c_abi_version returns),
  * FAKE_NO_DECODE (no llama4c_decode symbol), FAKE_BROKEN_MANIFEST
- * (vocab_size is a string).
+ * (vocab_size is a string), FAKE_TARGET (the manifest's target, "cpu" by
+ * default), FAKE_BIND_GPU (exports a llama4c_bind_gpu that does nothing).
  *
  *===----------------------------------------------------------------------===*/
 
 #include "llama4c/abi.h"
 
 #include <stdlib.h>
+
+#ifndef FAKE_TARGET
+#define FAKE_TARGET "cpu"
+#endif
 
 #ifndef FAKE_ABI_VERSION
 #define FAKE_ABI_VERSION LLAMA4C_ABI_VERSION
@@ -57,6 +62,7 @@ static const char kManifest[] =
     "{\"llama4c_version\": \"" FAKE_LLAMA4C_VERSION "\","
     " \"abi_version\": " STRINGIFY(
         LLAMA4C_ABI_VERSION) ","
+                             " \"target\": \"" FAKE_TARGET "\","
                              " \"dtype\": \"f32\", "
                              "\"vocab_size\": " FAKE_VOCAB_JSON ","
                              " \"max_position_embeddings\": 32, "
@@ -76,6 +82,13 @@ static const char kManifest[] =
                              "   \"slots\": 4, \"head_dim\": 2}]}";
 
 uint32_t llama4c_abi_version(void) { return FAKE_ABI_VERSION; }
+
+#ifdef FAKE_BIND_GPU
+int32_t llama4c_bind_gpu(const llama4c_gpu_driver *driver) {
+  (void)driver;
+  return 0;
+}
+#endif
 
 const char *llama4c_manifest(void) { return kManifest; }
 

@@ -17,8 +17,8 @@
 namespace llama4c::runtime::testing {
 
 /// The build of FakeModel.c called `variant` ("fake-model",
-/// "fake-model-0.0.9", "fake-model-abi2", "fake-model-no-decode",
-/// "fake-model-broken-manifest").
+/// "fake-model-0.0.9", "fake-model-abi1", "fake-model-no-decode",
+/// "fake-model-broken-manifest", "fake-model-gpu", "fake-model-gpu-no-bind").
 inline std::string fakeModel(const std::string &variant = "fake-model") {
   return std::string(LLAMA4C_FAKE_MODELS_DIR) + "/" + variant + ".so";
 }

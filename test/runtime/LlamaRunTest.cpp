@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "llama4c/abi.h"
 #include "runtime/safetensors/SafetensorsFile.h"
 
 #include "test/runtime/FakeModels.h"
@@ -317,8 +318,11 @@ TEST_F(LlamaRunTest, ReportsRuntimeErrorsOnOneLine) {
   expectError({fakeModel("fake-model-0.0.9"), "--weights", path("weights"),
                "--prompt-ids", "1"},
               fakeModel("fake-model-0.0.9") +
-                  ": built by llama4c 0.0.9 (ABI 1), this runtime is " +
-                  LLAMA4C_VERSION + " (ABI 1); recompile the model");
+                  ": built by llama4c 0.0.9 (ABI " +
+                  std::to_string(LLAMA4C_ABI_VERSION) + "), this runtime is " +
+                  LLAMA4C_VERSION + " (ABI " +
+                  std::to_string(LLAMA4C_ABI_VERSION) +
+                  "); recompile the model");
   expectError(withModel({"--prompt-ids", "1", "--temperature", "-1"}),
               "sampler: temperature: must be a finite number >= 0, got -1");
   expectError(

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "llama4c/abi.h"
 #include "runtime/loader/Manifest.h"
 
 #include "test/runtime/TestSupport.h"
@@ -21,7 +22,8 @@ constexpr const char *kSource = "m.so";
 json validManifest() {
   return {
       {"llama4c_version", LLAMA4C_VERSION},
-      {"abi_version", 1},
+      {"abi_version", LLAMA4C_ABI_VERSION},
+      {"target", "cpu"},
       {"dtype", "bf16"},
       {"vocab_size", 112},
       {"max_position_embeddings", 512},
@@ -57,7 +59,8 @@ TEST(ManifestTest, ParsesEveryField) {
   Expected<Manifest> manifest = parseManifest(validManifest().dump(), kSource);
   ASSERT_TRUE(manifest) << manifest.error().message();
   EXPECT_EQ(manifest->llama4cVersion, LLAMA4C_VERSION);
-  EXPECT_EQ(manifest->abiVersion, 1u);
+  EXPECT_EQ(manifest->abiVersion, uint32_t(LLAMA4C_ABI_VERSION));
+  EXPECT_EQ(manifest->target, "cpu");
   EXPECT_EQ(manifest->dtype, DType::BF16);
   EXPECT_EQ(manifest->vocabSize, 112);
   EXPECT_EQ(manifest->maxPositionEmbeddings, 512);
@@ -109,16 +112,32 @@ TEST(ManifestTest, AcceptsNullImageTokenIndex) {
 TEST(ManifestTest, RejectsAnotherLlama4cVersion) {
   EXPECT_EQ(
       errorAfter([](json &m) { m["llama4c_version"] = "0.0.9"; }),
-      std::string("m.so: built by llama4c 0.0.9 (ABI 1), this runtime is ") +
-          LLAMA4C_VERSION + " (ABI 1); recompile the model");
+      std::string("m.so: built by llama4c 0.0.9 (ABI ") +
+          std::to_string(LLAMA4C_ABI_VERSION) + "), this runtime is " +
+          LLAMA4C_VERSION + " (ABI " + std::to_string(LLAMA4C_ABI_VERSION) +
+          "); recompile the model");
   // Checked before anything else: the rest may have another shape.
   EXPECT_EQ(errorAfter([](json &m) {
-              m["abi_version"] = 2;
+              m["abi_version"] = LLAMA4C_ABI_VERSION + 1;
               m.erase("weights");
             }),
             std::string("m.so: built by llama4c ") + LLAMA4C_VERSION +
-                " (ABI 2), this runtime is " + LLAMA4C_VERSION +
-                " (ABI 1); recompile the model");
+                " (ABI " + std::to_string(LLAMA4C_ABI_VERSION + 1) +
+                "), this runtime is " + LLAMA4C_VERSION + " (ABI " +
+                std::to_string(LLAMA4C_ABI_VERSION) + "); recompile the model");
+}
+
+TEST(ManifestTest, ReadsTheTarget) {
+  json manifest = validManifest();
+  manifest["target"] = "sm_90";
+  Expected<Manifest> parsed = parseManifest(manifest.dump(), kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->target, "sm_90");
+  EXPECT_EQ(errorAfter([](json &m) { m["target"] = "sm_75"; }),
+            "m.so: manifest: target: expected \"cpu\", \"sm_80\" or "
+            "\"sm_90\", got \"sm_75\"");
+  EXPECT_EQ(errorAfter([](json &m) { m.erase("target"); }),
+            "m.so: manifest: target: missing");
 }
 
 TEST(ManifestTest, RejectsInvalidJson) {

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 using namespace llama4c::runtime;
@@ -57,15 +58,43 @@ TEST_F(ModelTest, OpensABareFileNameInTheCurrentDirectory) {
 TEST_F(ModelTest, RejectsAModelOfAnotherLlama4cVersion) {
   std::string so = fakeModel("fake-model-0.0.9");
   EXPECT_EQ(errorOf(Model::open(so)),
-            so + ": built by llama4c 0.0.9 (ABI 1), this runtime is " +
-                LLAMA4C_VERSION + " (ABI 1); recompile the model");
+            so + ": built by llama4c 0.0.9 (ABI " +
+                std::to_string(LLAMA4C_ABI_VERSION) + "), this runtime is " +
+                LLAMA4C_VERSION + " (ABI " +
+                std::to_string(LLAMA4C_ABI_VERSION) + "); recompile the model");
 }
 
 TEST_F(ModelTest, RejectsAModelOfAnotherAbi) {
-  std::string so = fakeModel("fake-model-abi2");
+  std::string so = fakeModel("fake-model-abi1");
   EXPECT_EQ(errorOf(Model::open(so)),
-            so + ": built for ABI 2, this runtime is " + LLAMA4C_VERSION +
-                " (ABI 1); recompile the model");
+            so + ": built for ABI 1, this runtime is " + LLAMA4C_VERSION +
+                " (ABI " + std::to_string(LLAMA4C_ABI_VERSION) +
+                "); recompile the model");
+}
+
+TEST_F(ModelTest, RejectsAGpuModelWithoutItsBindSymbol) {
+  std::string so = fakeModel("fake-model-gpu-no-bind");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": missing symbol llama4c_bind_gpu, which a model for "
+                 "sm_90 exports");
+}
+
+// Without the NVIDIA driver a GPU model is one line naming it and the
+// loader's reason; CPU models never load the driver.
+TEST_F(ModelTest, ExplainsAGpuModelOnAMachineWithoutTheDriver) {
+  if (void *driver = ::dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    ::dlclose(driver);
+    GTEST_SKIP() << "this machine has the CUDA driver";
+  }
+  std::string so = fakeModel("fake-model-gpu");
+  std::string error = errorOf(Model::open(so));
+  EXPECT_EQ(error.rfind(so + ": targets sm_90, but the CUDA driver cannot be "
+                             "loaded: libcuda.so.1: cannot open shared object "
+                             "file",
+                        0),
+            0u)
+      << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos);
 }
 
 TEST_F(ModelTest, RejectsAMissingEntryPoint) {

@@ -2,6 +2,8 @@
 
 #include "test/runtime/TestSupport.h"
 
+#include "llama4c/abi.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +16,8 @@ namespace llama4c::runtime::testing {
 Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
                     const nlohmann::json &kvCache) {
   nlohmann::json text = {{"llama4c_version", LLAMA4C_VERSION},
-                         {"abi_version", 1},
+                         {"abi_version", LLAMA4C_ABI_VERSION},
+                         {"target", "cpu"},
                          {"dtype", dtype},
                          {"vocab_size", 4},
                          {"max_position_embeddings", 8},

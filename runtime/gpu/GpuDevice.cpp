@@ -1,0 +1,289 @@
+//===- GpuDevice.cpp - The GPU a GPU model runs on ------------------------===//
+
+#include "runtime/gpu/GpuDevice.h"
+
+#include "runtime/safetensors/DType.h"
+
+#include <cstring>
+
+namespace llama4c::runtime {
+
+namespace {
+/// The device whose model is running: the driver callbacks of abi.h carry
+/// no context argument. One GPU model runs at a time in a process.
+GpuDevice *current = nullptr;
+} // namespace
+
+/// The llama4c_gpu_driver functions, over the current device. Failures are
+/// recorded, never thrown at the model: the call reports them after.
+struct DriverCallbacks {
+  static void *moduleLoad(const void *ptx, int32_t optLevel) {
+    GpuDevice &gpu = *current;
+    char log[8192] = {};
+    int options[] = {CudaDriver::kJitErrorLogBuffer,
+                     CudaDriver::kJitErrorLogBufferBytes,
+                     CudaDriver::kJitOptimizationLevel};
+    void *values[] = {log, reinterpret_cast<void *>(uintptr_t(sizeof(log))),
+                      reinterpret_cast<void *>(uintptr_t(optLevel))};
+    void *module = nullptr;
+    CudaDriver::Result result =
+        gpu.cuda->moduleLoadDataEx(&module, ptx, 3, options, values);
+    if (result != 0 && gpu.failure.empty())
+      gpu.failure = gpu.cuda->describe("cuModuleLoadDataEx", result) +
+                    (log[0] ? std::string(": ") + log : "");
+    if (module)
+      gpu.modules.push_back(module);
+    return module;
+  }
+  static void moduleUnload(void *) {} // with the context
+  static void *moduleGetFunction(void *module, const char *name) {
+    GpuDevice &gpu = *current;
+    void *&function = gpu.functions[{module, name}];
+    if (!function && module)
+      gpu.check("cuModuleGetFunction",
+                gpu.cuda->moduleGetFunction(&function, module, name));
+    return function;
+  }
+  // Every launch, copy and allocation is ordered on the one stream; the
+  // runtime synchronises once, before reading the logits.
+  static void *streamCreate() { return current->stream; }
+  static void streamSynchronize(void *) {}
+  static void streamDestroy(void *) {}
+  static void launchKernel(void *function, int64_t gridX, int64_t gridY,
+                           int64_t gridZ, int64_t blockX, int64_t blockY,
+                           int64_t blockZ, int32_t sharedBytes, void *,
+                           void **params, void **extra, int64_t) {
+    GpuDevice &gpu = *current;
+    if (!function || !gpu.failure.empty())
+      return;
+    if (gridX == 0 || gridY == 0 || gridZ == 0)
+      return; // an empty loop: nothing to launch
+    gpu.check("cuLaunchKernel",
+              gpu.cuda->launchKernel(function, unsigned(gridX), unsigned(gridY),
+                                     unsigned(gridZ), unsigned(blockX),
+                                     unsigned(blockY), unsigned(blockZ),
+                                     unsigned(sharedBytes), gpu.stream, params,
+                                     extra));
+  }
+  static void *alloc(int64_t bytes) {
+    GpuDevice &gpu = *current;
+    CudaDriver::DevicePointer pointer = 0;
+    if (!gpu.check("cuMemAllocAsync",
+                   gpu.cuda->memAllocAsync(&pointer, size_t(bytes ? bytes : 1),
+                                           gpu.stream)))
+      return nullptr;
+    return reinterpret_cast<void *>(pointer);
+  }
+  static void free(void *pointer) {
+    GpuDevice &gpu = *current;
+    if (pointer)
+      gpu.check("cuMemFreeAsync",
+                gpu.cuda->memFreeAsync(
+                    CudaDriver::DevicePointer(uintptr_t(pointer)), gpu.stream));
+  }
+
+  static const llama4c_gpu_driver table;
+};
+
+const llama4c_gpu_driver DriverCallbacks::table = {
+    DriverCallbacks::moduleLoad,        DriverCallbacks::moduleUnload,
+    DriverCallbacks::moduleGetFunction, DriverCallbacks::streamCreate,
+    DriverCallbacks::streamSynchronize, DriverCallbacks::streamDestroy,
+    DriverCallbacks::launchKernel,      DriverCallbacks::alloc,
+    DriverCallbacks::free,
+};
+
+DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&other) noexcept {
+  if (this != &other) {
+    this->~DeviceBuffer();
+    device = std::exchange(other.device, nullptr);
+    pointer = std::exchange(other.pointer, 0);
+    length = std::exchange(other.length, 0);
+  }
+  return *this;
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (device && pointer)
+    device->check("cuMemFreeAsync",
+                  device->cuda->memFreeAsync(pointer, device->stream));
+  device = nullptr;
+  pointer = 0;
+}
+
+Expected<std::unique_ptr<GpuDevice>>
+GpuDevice::open(const std::string &modelPath, const std::string &target) {
+  Expected<const CudaDriver *> cuda = CudaDriver::load();
+  if (!cuda)
+    return Error(modelPath + ": targets " + target + ", but " +
+                 cuda.error().message());
+  std::unique_ptr<GpuDevice> gpu(new GpuDevice);
+  gpu->cuda = *cuda;
+  auto fail = [&](const char *call, CudaDriver::Result result) {
+    return Error(modelPath + ": targets " + target + ": " +
+                 gpu->cuda->describe(call, result));
+  };
+  int count = 0;
+  if (CudaDriver::Result r = gpu->cuda->deviceGetCount(&count))
+    return fail("cuDeviceGetCount", r);
+  if (count == 0)
+    return Error(modelPath + ": targets " + target + ", but no CUDA GPU is "
+                                                     "visible");
+  if (CudaDriver::Result r = gpu->cuda->deviceGet(&gpu->device, 0))
+    return fail("cuDeviceGet", r);
+  int major = 0, minor = 0;
+  char deviceName[256] = {};
+  if (CudaDriver::Result r = gpu->cuda->deviceGetAttribute(
+          &major, CudaDriver::kComputeCapabilityMajor, gpu->device))
+    return fail("cuDeviceGetAttribute", r);
+  if (CudaDriver::Result r = gpu->cuda->deviceGetAttribute(
+          &minor, CudaDriver::kComputeCapabilityMinor, gpu->device))
+    return fail("cuDeviceGetAttribute", r);
+  gpu->cuda->deviceGetName(deviceName, sizeof(deviceName) - 1, gpu->device);
+  std::string arch = "sm_" + std::to_string(major * 10 + minor);
+  gpu->name = std::string(deviceName) + " (" + arch + ")";
+  int wanted = std::atoi(target.c_str() + 3);
+  if (major * 10 + minor < wanted)
+    return Error(modelPath + ": built for " + target + ", but GPU 0 is " +
+                 gpu->name + "; recompile with --target " + arch);
+  if (CudaDriver::Result r =
+          gpu->cuda->primaryCtxRetain(&gpu->context, gpu->device))
+    return fail("cuDevicePrimaryCtxRetain", r);
+  if (CudaDriver::Result r = gpu->cuda->ctxSetCurrent(gpu->context))
+    return fail("cuCtxSetCurrent", r);
+  if (CudaDriver::Result r = gpu->cuda->streamCreate(
+          &gpu->stream, CudaDriver::kStreamNonBlocking))
+    return fail("cuStreamCreate", r);
+  return gpu;
+}
+
+GpuDevice::~GpuDevice() {
+  if (!context)
+    return;
+  weights.clear();
+  cuda->streamSynchronize(stream);
+  for (void *module : modules)
+    cuda->moduleUnload(module);
+  cuda->streamDestroy(stream);
+  cuda->primaryCtxRelease(device);
+  if (current == this)
+    current = nullptr;
+}
+
+bool GpuDevice::check(const char *call, CudaDriver::Result result) {
+  if (result != 0 && failure.empty())
+    failure = cuda->describe(call, result);
+  return result == 0;
+}
+
+Expected<void> GpuDevice::takeFailure(const std::string &context) {
+  if (failure.empty())
+    return {};
+  Error error(context + ": " + failure);
+  failure.clear();
+  return error;
+}
+
+Expected<void>
+GpuDevice::bind(int32_t (*bindGpu)(const llama4c_gpu_driver *)) {
+  current = this;
+  bindGpu(&DriverCallbacks::table);
+  check("cuStreamSynchronize", cuda->streamSynchronize(stream));
+  return takeFailure("loading the kernels on " + name);
+}
+
+Expected<DeviceBuffer> GpuDevice::allocateZeroed(size_t bytes,
+                                                 const std::string &what) {
+  CudaDriver::DevicePointer pointer = 0;
+  if (CudaDriver::Result r =
+          cuda->memAllocAsync(&pointer, bytes ? bytes : 1, stream))
+    return Error(what + ": cannot allocate " + std::to_string(bytes) +
+                 " bytes on " + name + ": " +
+                 cuda->describe("cuMemAllocAsync", r));
+  DeviceBuffer buffer(this, pointer, bytes);
+  if (CudaDriver::Result r = cuda->memsetD8Async(pointer, 0, bytes, stream))
+    return Error(what + ": " + cuda->describe("cuMemsetD8Async", r));
+  return buffer;
+}
+
+Expected<DeviceBuffer> GpuDevice::upload(const void *host, size_t bytes,
+                                         const std::string &what) {
+  Expected<DeviceBuffer> buffer = allocateZeroed(bytes, what);
+  if (!buffer)
+    return buffer;
+  if (bytes && host)
+    if (CudaDriver::Result r = cuda->memcpyHtoDAsync(
+            CudaDriver::DevicePointer(uintptr_t(buffer->data())), host, bytes,
+            stream))
+      return Error(what + ": " + cuda->describe("cuMemcpyHtoDAsync", r));
+  return buffer;
+}
+
+Expected<void> GpuDevice::uploadWeights(const llama4c_call &call,
+                                        const Manifest &manifest) {
+  if (weightsSource == call.weights)
+    return {};
+  weights.clear();
+  weightPointers.clear();
+  for (size_t i = 0; i < manifest.weights.size(); ++i) {
+    const ManifestWeight &weight = manifest.weights[i];
+    size_t bytes = dtypeSize(weight.dtype);
+    for (int64_t extent : weight.shape)
+      bytes *= size_t(extent);
+    Expected<DeviceBuffer> buffer =
+        upload(call.weights[i], bytes, "weight " + weight.name);
+    if (!buffer)
+      return buffer.error();
+    weightPointers.push_back(buffer->data());
+    weights.push_back(std::move(*buffer));
+  }
+  weightsSource = call.weights;
+  return {};
+}
+
+Expected<void> GpuDevice::run(int32_t (*entry)(const llama4c_call *),
+                              const char *entryName, const llama4c_call &call,
+                              const Manifest &manifest) {
+  current = this;
+  if (Expected<void> uploaded = uploadWeights(call, manifest); !uploaded)
+    return uploaded;
+  size_t tokens = size_t(call.batch) * size_t(call.seq);
+  Expected<DeviceBuffer> ids =
+      upload(call.tokens, tokens * sizeof(int32_t), "tokens");
+  Expected<DeviceBuffer> positions =
+      upload(call.positions, tokens * sizeof(int32_t), "positions");
+  size_t pixelBytes = 0;
+  if (call.tiles && manifest.vision)
+    pixelBytes = size_t(call.tiles) * size_t(manifest.vision->numChannels) *
+                 size_t(manifest.vision->imageSize) *
+                 size_t(manifest.vision->imageSize) * dtypeSize(manifest.dtype);
+  Expected<DeviceBuffer> pixels =
+      upload(call.pixel_values, pixelBytes, "pixel values");
+  size_t logitBytes = tokens * size_t(manifest.vocabSize) * sizeof(float);
+  Expected<DeviceBuffer> logits = allocateZeroed(logitBytes, "logits");
+  for (const Expected<DeviceBuffer> *buffer : {&ids, &positions, &pixels, &logits})
+    if (!*buffer)
+      return buffer->error();
+
+  llama4c_call onDevice = call;
+  onDevice.weights = weightPointers.data();
+  onDevice.tokens = static_cast<const int32_t *>(ids->data());
+  onDevice.positions = static_cast<const int32_t *>(positions->data());
+  onDevice.pixel_values = call.tiles ? pixels->data() : nullptr;
+  onDevice.logits = static_cast<float *>(logits->data());
+  int32_t status = entry(&onDevice);
+  check("cuMemcpyDtoHAsync",
+        cuda->memcpyDtoHAsync(call.logits,
+                              CudaDriver::DevicePointer(uintptr_t(logits->data())),
+                              logitBytes, stream));
+  check("cuStreamSynchronize", cuda->streamSynchronize(stream));
+  if (Expected<void> ok = takeFailure(std::string(entryName) + " on " + name);
+      !ok)
+    return ok;
+  if (status != 0)
+    return Error(std::string(entryName) + " failed with status " +
+                 std::to_string(status));
+  return {};
+}
+
+} // namespace llama4c::runtime

@@ -1,0 +1,66 @@
+// RUN: llama4-opt %s --split-input-file --verify-diagnostics --llama4-gpu-map-loops-to-blocks=block-threads=128 | FileCheck %s
+// RUN: not llama4-opt %s --split-input-file --llama4-gpu-map-loops-to-blocks=block-threads=100 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: block-threads must be a multiple of 32 from 32 to 1024
+
+// A [rows, 64] loop nest becomes one loop over rows * 64 elements (the
+// column varying fastest), split into blocks of 128 threads mapped to block
+// x and thread x; the last block's extra threads are guarded off. The
+// sequential reduction inside stays in its thread.
+// CHECK-LABEL: func.func @rows_times_columns
+//       CHECK:   %[[ROWS:.*]] = memref.dim
+//       CHECK:   %[[COUNT:.*]] = arith.muli %{{.*}}, %c64
+//       CHECK:   %[[BLOCK:.*]] = arith.muli %{{.*}}, %c128
+//       CHECK:   scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[COUNT]]) step (%[[BLOCK]])
+//       CHECK:     scf.parallel (%[[T:.*]]) = (%{{.*}}) to (%[[BLOCK]])
+//       CHECK:       %[[I:.*]] = arith.addi %[[T]], %[[B]]
+//       CHECK:       %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %[[COUNT]]
+//       CHECK:       %[[GUARD:.*]] = arith.andi %{{.*}}, %[[IN]]
+//       CHECK:       scf.if %[[GUARD]]
+//       CHECK:         %[[COLUMN:.*]] = arith.remsi %[[I]], %c64
+//       CHECK:         %[[ROW:.*]] = arith.divsi %[[I]], %c64
+//       CHECK:         scf.for
+//       CHECK:         memref.store %{{.*}}, %{{.*}}[%[[ROW]], %[[COLUMN]]]
+//       CHECK:     } {mapping = [#gpu.loop_dim_map<processor = thread_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+//       CHECK:   } {mapping = [#gpu.loop_dim_map<processor = block_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+func.func @rows_times_columns(%x: memref<?x16xf32>, %out: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %rows = memref.dim %out, %c0 : memref<?x64xf32>
+  scf.parallel (%r, %c) = (%c0, %c0) to (%rows, %c64) step (%c1, %c1) {
+    %zero = arith.constant 0.0 : f32
+    %sum = scf.for %k = %c0 to %c16 step %c1 iter_args(%acc = %zero) -> f32 {
+      %v = memref.load %x[%r, %k] : memref<?x16xf32>
+      %a = arith.addf %acc, %v : f32
+      scf.yield %a : f32
+    }
+    memref.store %sum, %out[%r, %c] : memref<?x64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// The host may not read device memory: the load outside every scf.parallel
+// is an error at its location.
+func.func @host_reads_a_position(%positions: memref<?xi32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{'memref.load' op would run on the host and touch device memory}}
+  %p = memref.load %positions[%c0] : memref<?xi32>
+  return
+}
+
+// -----
+
+// A host stack array (deallocation bookkeeping) may be read on the host.
+// CHECK-LABEL: func.func @stack_array_on_the_host
+//       CHECK:   memref.load
+func.func @stack_array_on_the_host() -> i1 {
+  %c0 = arith.constant 0 : index
+  %flags = memref.alloca() : memref<2xi1>
+  %f = memref.load %flags[%c0] : memref<2xi1>
+  return %f : i1
+}
+
