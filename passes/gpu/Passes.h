@@ -3,6 +3,7 @@
 #ifndef LLAMA4C_PASSES_GPU_PASSES_H
 #define LLAMA4C_PASSES_GPU_PASSES_H
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

@@ -23,7 +23,10 @@ def Llama4GpuParallelDimsFirstPass : Pass<"llama4-gpu-parallel-dims-first"> {
     linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]}
     ```
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+  ];
 }
 
 def Llama4GpuHostMetadataToStackPass
