@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Benchmark: prefill and decode tokens/s of a few-layer slice of Llama 4
+Scout (its real shapes: hidden 5120, 40 heads, 16 experts top-1, vocab
+202048; the first --layers layers, with their RoPE/NoPE pattern) with random
+bf16 weights on one NVIDIA GPU: llama4c (--target sm_90) next to transformers
+on the same GPU, config, weights and prompt, and next to the HBM roofline
+(the weight bytes a decode token reads over the copy bandwidth measured in
+the same run).
+
+    python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config + model.so
+    python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
+
+--prepare needs $LLAMA4C_BUILD_DIR/bin/llama4c (default build/; no GPU); --run needs a GPU, PyTorch and
+transformers (the device machine has them) and build-gpu/bin/llama4-run (or
+--runner). A benchmark, not a test: it asserts nothing; it reports whether
+both sides chose the same greedy tokens.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def scout_slice(layers):
+    config = json.loads((ROOT / "examples/configs/scout/config.json").read_text())
+    text = config["text_config"]
+    text["no_rope_layers"] = text["no_rope_layers"][:layers]
+    text["num_hidden_layers"] = layers
+    text["eos_token_id"] = None  # run every requested token
+    text["torch_dtype"] = "bfloat16"
+    text["architectures"] = ["Llama4ForCausalLM"]
+    return text
+
+
+def prepare(directory, layers):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.json").write_text(json.dumps(scout_slice(layers), indent=2))
+    start = time.perf_counter()
+    compiler = ROOT / os.environ.get("LLAMA4C_BUILD_DIR", "build") / "bin/llama4c"
+    subprocess.run([str(compiler), "compile", str(directory / "config.json"),
+                    "--target", "sm_90", "-o", str(directory / "model.so")], check=True)
+    (directory / "compile.json").write_text(json.dumps({"compile_s": time.perf_counter() - start}))
+
+
+def make_weights(directory):
+    import torch
+    from transformers import Llama4ForCausalLM, Llama4TextConfig
+    torch.manual_seed(0)
+    config = Llama4TextConfig(**json.loads((directory / "config.json").read_text()))
+    with torch.device("cuda"):
+        model = Llama4ForCausalLM(config).to(torch.bfloat16).eval()
+    model.save_pretrained(directory / "weights", safe_serialization=True)
+    return model
+
+
+def copy_bandwidth():
+    """Bytes read plus written per second by a 4 GiB device-to-device copy,
+    the median of 20 after 3 warm-ups."""
+    import torch
+    source = torch.empty(4 << 30, dtype=torch.uint8, device="cuda")
+    target = torch.empty_like(source)
+    times = []
+    for i in range(23):
+        begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        begin.record()
+        target.copy_(source)
+        end.record()
+        torch.cuda.synchronize()
+        if i >= 3:
+            times.append(begin.elapsed_time(end) / 1e3)
+    return 2 * source.numel() / statistics.median(times)
+
+
+def run_transformers(model, prompt, new_tokens):
+    import torch
+    ids = torch.tensor([prompt], device="cuda")
+    with torch.no_grad():
+        model.generate(ids, max_new_tokens=2, do_sample=False)  # warm-up
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        model(ids, use_cache=True)
+        torch.cuda.synchronize()
+        prefill_s = time.perf_counter() - start
+        start = time.perf_counter()
+        generated = model.generate(ids, max_new_tokens=new_tokens, do_sample=False)
+        torch.cuda.synchronize()
+        total_s = time.perf_counter() - start
+    ids = generated[0, len(prompt):].tolist()
+    return {"prefill_tok_s": len(prompt) / prefill_s,
+            "decode_tok_s": (len(ids) - 1) / max(total_s - prefill_s, 1e-9), "ids": ids}
+
+
+def run_llama4c(directory, runner, prompt, new_tokens):
+    out = subprocess.run([runner, str(directory / "model.so"), "--weights", str(directory / "weights"),
+                          "--prompt-ids", ",".join(map(str, prompt)), "--max-new-tokens", str(new_tokens),
+                          "--temperature", "0", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out)
+    timing = result["timing"]
+    return {"prefill_tok_s": timing["prefill"]["tokens_per_second"],
+            "decode_tok_s": timing["decode"]["tokens_per_second"], "ids": result["rows"][0]["tokens"]}
+
+
+def decode_weight_bytes(model):
+    """bf16 bytes one decode token reads: every weight but the unselected
+    experts and the embedding table (a gather reads one row of it)."""
+    c = model.config
+    total = sum(p.numel() for p in model.parameters())
+    per_expert = 3 * c.hidden_size * c.intermediate_size
+    moe_layers = len(getattr(c, "moe_layers", None) or range(c.num_hidden_layers))
+    unselected = moe_layers * (c.num_local_experts - c.num_experts_per_tok) * per_expert
+    return 2 * (total - unselected - c.vocab_size * c.hidden_size), total
+
+
+def run(directory, runner, prompt_tokens, new_tokens, out):
+    import torch
+    model = make_weights(directory)
+    prompt = [(7 * i + 3) % model.config.vocab_size for i in range(prompt_tokens)]
+    bandwidth = copy_bandwidth()
+    ours = run_llama4c(directory, runner, prompt, new_tokens)
+    theirs = run_transformers(model, prompt, new_tokens)
+    weight_bytes, parameters = decode_weight_bytes(model)
+    roofline = bandwidth / weight_bytes
+    report = {
+        "gpu": torch.cuda.get_device_name(), "layers": model.config.num_hidden_layers,
+        "parameters": parameters, "decode_weight_bytes": weight_bytes,
+        "copy_bandwidth_gb_s": bandwidth / 1e9, "roofline_decode_tok_s": roofline,
+        "prompt_tokens": prompt_tokens, "new_tokens": new_tokens,
+        "llama4c": {k: v for k, v in ours.items() if k != "ids"},
+        "transformers": {k: v for k, v in theirs.items() if k != "ids"},
+        "same_greedy_ids": ours["ids"] == theirs["ids"],
+        "compile_s": json.loads((directory / "compile.json").read_text())["compile_s"],
+    }
+    for name in ("llama4c", "transformers"):
+        report[name]["decode_of_roofline"] = report[name]["decode_tok_s"] / roofline
+    report["ratio_prefill"] = ours["prefill_tok_s"] / theirs["prefill_tok_s"]
+    report["ratio_decode"] = ours["decode_tok_s"] / theirs["decode_tok_s"]
+    pathlib.Path(out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{report['gpu']}, Scout slice of {report['layers']} layers "
+          f"({parameters / 1e9:.2f}B parameters), copy {bandwidth / 1e9:.0f} GB/s, "
+          f"decode roofline {roofline:.1f} tok/s")
+    print(f"{'':14}{'prefill tok/s':>15}{'decode tok/s':>15}{'of roofline':>13}")
+    for name in ("llama4c", "transformers"):
+        r = report[name]
+        print(f"{name:14}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}{r['decode_of_roofline']:13.1%}")
+    print(f"{'ratio':14}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
+    print(f"same greedy ids: {report['same_greedy_ids']}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prepare", type=pathlib.Path)
+    parser.add_argument("--run", type=pathlib.Path)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--prompt", type=int, default=128)
+    parser.add_argument("--new", type=int, default=32)
+    parser.add_argument("--runner", default=str(ROOT / "build-gpu/bin/llama4-run"))
+    parser.add_argument("--out", default="gpu_decode.json")
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(args.prepare, args.layers)
+    if args.run:
+        run(args.run, args.runner, args.prompt, args.new, args.out)
+
+
+if __name__ == "__main__":
+    main()
