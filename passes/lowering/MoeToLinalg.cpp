@@ -169,6 +169,34 @@ Routing chooseExperts(OpBuilder &b, Location loc, llama4::MoeOp op,
   return {loop.getResult(0), loop.getResult(1)};
 }
 
+/// round(round(act(gate)) * up) of `gateUp` [rows, 2F] (columns [0, F) are
+/// the gate, [F, 2F) the up projection), in the activation type.
+Value gatedActivation(OpBuilder &b, Location loc, Value gateUp,
+                      OpFoldResult rows, int64_t width, bool isSilu,
+                      Type storage) {
+  Precision precision(storage);
+  return buildMap(
+      b, loc, {}, {},
+      emptyTensor(b, loc, {rows, b.getIndexAttr(width)}, storage),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        Value row = linalg::IndexOp::create(nb, nloc, 0);
+        Value column = linalg::IndexOp::create(nb, nloc, 1);
+        Value upColumn = arith::AddIOp::create(
+            nb, nloc, column, indexConstant(nb, nloc, width));
+        Value gate = precision.widen(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{row, column}));
+        Value up = precision.widen(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, gateUp,
+                                      ValueRange{row, upColumn}));
+        Value activated =
+            precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
+        return precision.narrow(
+            nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
+      });
+}
+
 /// The tokens routed to one expert, in order.
 struct Route {
   Value tokens; // [S] index; the first `count` are meaningful
@@ -251,27 +279,8 @@ Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
                                   score));
       });
   Value gateUp = timesExpert(scaled, op.getGateUp());
-  // Columns [0, F) are the gate, [F, 2F) the up projection.
-  Value hidden = buildMap(
-      b, loc, {}, {},
-      emptyTensor(b, loc, {count, b.getIndexAttr(width)}, storage),
-      [&](OpBuilder &nb, Location nloc, ValueRange) {
-        Value row = linalg::IndexOp::create(nb, nloc, 0);
-        Value column = linalg::IndexOp::create(nb, nloc, 1);
-        Value upColumn = arith::AddIOp::create(
-            nb, nloc, column, indexConstant(nb, nloc, width));
-        Value gate = precision.widen(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{row, column}));
-        Value up = precision.widen(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, gateUp,
-                                      ValueRange{row, upColumn}));
-        Value activated =
-            precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
-        return precision.narrow(
-            nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
-      });
+  Value hidden =
+      gatedActivation(b, loc, gateUp, count, width, isSilu, storage);
   // Each expert's output is rounded before the sum, as transformers stores
   // it in the activation type.
   Value expertOut = timesExpert(hidden, op.getDown());
@@ -457,7 +466,8 @@ Value routeSequencePerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
   Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
   for (auto [experts, scores] : llvm::zip(routing.experts, routing.scores)) {
     Value scaled = buildMap(
-        b, loc, {x, scores}, {identity, row}, emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x), storage),
+        b, loc, {x, scores}, {identity, row},
+        emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x), storage),
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
           return precision.narrow(
               nb, nloc,
@@ -466,27 +476,8 @@ Value routeSequencePerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
         });
     Value gateUp =
         timesTokenExpert(b, loc, scaled, experts, op.getGateUp(), storage);
-    Value hidden = buildMap(
-        b, loc, {}, {},
-        emptyTensor(b, loc, {tokens, b.getIndexAttr(width)}, storage),
-        [&](OpBuilder &nb, Location nloc, ValueRange) {
-          Value token = linalg::IndexOp::create(nb, nloc, 0);
-          Value column = linalg::IndexOp::create(nb, nloc, 1);
-          Value upColumn = arith::AddIOp::create(
-              nb, nloc, column, indexConstant(nb, nloc, width));
-          Value gate = precision.widen(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, gateUp,
-                                        ValueRange{token, column}));
-          Value up = precision.widen(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, gateUp,
-                                        ValueRange{token, upColumn}));
-          Value activated =
-              precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
-          return precision.narrow(
-              nb, nloc, arith::MulFOp::create(nb, nloc, activated, up));
-        });
+    Value hidden =
+        gatedActivation(b, loc, gateUp, tokens, width, isSilu, storage);
     Value expertOut =
         timesTokenExpert(b, loc, hidden, experts, op.getDown(), storage);
     sum = buildMap(b, loc, {sum, expertOut}, {identity, identity},
