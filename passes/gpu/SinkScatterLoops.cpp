@@ -86,7 +86,7 @@ struct SinkScatterLoops
         b, copy.getLoc(), copy.getLowerBound(), copy.getUpperBound(),
         copy.getStep(), [&](OpBuilder &pb, Location, ValueRange ivs) {
           IRMapping mapping;
-          Operation *nest = pb.clone(*outer, mapping);
+          pb.clone(*outer, mapping);
           auto inner = cast<scf::ParallelOp>(mapping.lookup(copy.getOperation()));
           for (auto [old, replacement] :
                llvm::zip(inner.getInductionVars(), ivs))
@@ -96,7 +96,6 @@ struct SinkScatterLoops
           inner->getBlock()->getOperations().splice(
               Block::iterator(inner), body->getOperations());
           inner.erase();
-          (void)nest;
         });
     outer.erase();
   }

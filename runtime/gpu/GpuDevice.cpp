@@ -4,7 +4,7 @@
 
 #include "runtime/safetensors/DType.h"
 
-#include <cstring>
+#include <cstdlib>
 
 namespace llama4c::runtime {
 
