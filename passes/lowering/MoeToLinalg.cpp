@@ -121,6 +121,19 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }
 
+/// A chosen expert's score round(sigmoid(z)) from its router logit z (f32).
+Value routerScore(OpBuilder &b, Location loc, const Precision &precision,
+                  Value logit) {
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+  return precision.round(
+      b, loc,
+      arith::DivFOp::create(
+          b, loc, one,
+          arith::AddFOp::create(
+              b, loc, one,
+              math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, logit)))));
+}
+
 /// The experts each token of a sequence chose, and their scores.
 struct Routing {
   Value experts; // [S, top_k] index
@@ -138,7 +151,6 @@ Routing chooseExperts(OpBuilder &b, Location loc, llama4::MoeOp op,
       emptyTensor(b, loc, {tokens, b.getIndexAttr(topK)}, b.getIndexType());
   Value scoresInit =
       emptyTensor(b, loc, {tokens, b.getIndexAttr(topK)}, b.getF32Type());
-  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
   auto loop = scf::ForOp::create(
       b, loc, indexConstant(b, loc, 0),
       getValueOrCreateConstantIndexOp(b, loc, tokens),
@@ -152,14 +164,7 @@ Routing chooseExperts(OpBuilder &b, Location loc, llama4::MoeOp op,
           chosen.push_back(expert);
           Value logit = precision.widen(
               lb, lloc, tensor::ExtractOp::create(lb, lloc, row, expert));
-          Value score = precision.round(
-              lb, lloc,
-              arith::DivFOp::create(
-                  lb, lloc, one,
-                  arith::AddFOp::create(
-                      lb, lloc, one,
-                      math::ExpOp::create(
-                          lb, lloc, arith::NegFOp::create(lb, lloc, logit)))));
+          Value score = routerScore(lb, lloc, precision, logit);
           Value at[] = {token, indexConstant(lb, lloc, k)};
           experts = tensor::InsertOp::create(lb, lloc, expert, experts, at);
           scores = tensor::InsertOp::create(lb, lloc, score, scores, at);
@@ -353,7 +358,6 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
   Value minusInf = arith::ConstantOp::create(
       b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value zero = indexConstant(b, loc, 0);
-  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
   AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(2, ctx);
   AffineMap token = dims(ctx, 2, {0});
   TokenRouting routing;
@@ -402,14 +406,7 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
               nb, nloc,
               tensor::ExtractOp::create(nb, nloc, logits,
                                         ValueRange{row, args[0]}));
-          return precision.round(
-              nb, nloc,
-              arith::DivFOp::create(
-                  nb, nloc, one,
-                  arith::AddFOp::create(
-                      nb, nloc, one,
-                      math::ExpOp::create(
-                          nb, nloc, arith::NegFOp::create(nb, nloc, logit)))));
+          return routerScore(nb, nloc, precision, logit);
         });
     routing.experts.push_back(experts);
     routing.scores.push_back(scores);
