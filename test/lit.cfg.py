@@ -18,6 +18,13 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["llama4c", "llama4-opt", "llama4-tokenize"], [config.llama4c_tools_dir])
 
+# MLIR's runner libraries (printMemrefF32), for tests that execute lowered
+# kernels with mlir-runner.
+config.substitutions.append(
+    ("%mlir_runner_utils",
+     ",".join(os.path.join(config.llvm_libs_dir, name) for name in
+              ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so"])))
+
 # The bundled copies of the released Scout and Maverick config.json.
 config.substitutions.append(("%configs", config.llama4c_shared_configs_dir))
 # The project's own copy of shared/configs, when the checkout has one beside it.

@@ -115,4 +115,46 @@ def Llama4GpuMergeKernelModulesPass
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def Llama4GpuEmulateOnHostPass
+    : Pass<"llama4-gpu-emulate-on-host", "::mlir::ModuleOp"> {
+  let summary = "Turns the GPU kernels into host code that runs them.";
+  let description = [{
+    Runs after kernel outlining, on the kernels NVVM would compile. Each
+    gpu.func kernel becomes a private func.func taking the launch's grid
+    and block sizes, its dynamic shared memory bytes and the kernel's
+    arguments; each gpu.launch_func becomes a call, and the gpu.modules go.
+    Inside, the blocks are an scf.parallel (OpenMP splits it between host
+    threads) and each block's threads are sequential scf.for loops, split
+    at every gpu.barrier so that all threads finish one part before any
+    starts the next:
+
+    ```mlir
+    %v = ...; gpu.barrier; use %v
+    // becomes, in the block loop:
+    %buf = memref.alloc(%threads)
+    scf.for %t = 0 to %threads { %v = ...; memref.store %v, %buf[%t] }
+    scf.for %t = 0 to %threads { %w = memref.load %buf[%t]; use %w }
+    ```
+
+    A value crossing a barrier is recomputed where it is pure and
+    thread-uniform, else kept per thread; scf.for and scf.if containing a
+    barrier run once per block (CUDA needs them uniform), their carried
+    values and results kept per thread. Warp shuffles (and subgroup
+    reductions, lowered to shuffles first) become a store, a barrier and a
+    load from the source lane that shfl.sync would pick, with its clamp and
+    validity. Shared memory is a buffer per block; every memref loses its
+    GPU address space.
+
+    Not emulated, and reported at the op: barriers inside other region ops,
+    thread-dependent control flow around a barrier, private attributions,
+    asynchronous launches, device functions.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // LLAMA4C_PASSES_GPU_PASSES_TD

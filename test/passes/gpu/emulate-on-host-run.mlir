@@ -1,0 +1,159 @@
+// RUN: llama4-opt %s --llama4-gpu-emulate-on-host --convert-scf-to-cf \
+// RUN:   --expand-strided-metadata --lower-affine --finalize-memref-to-llvm \
+// RUN:   --convert-arith-to-llvm --convert-index-to-llvm --convert-func-to-llvm \
+// RUN:   --convert-cf-to-llvm --reconcile-unrealized-casts \
+// RUN: | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_utils \
+// RUN: | FileCheck %s
+
+// Kernels that only compute the right thing if every thread of a block
+// finishes its part before any starts the next (barriers), if a shuffle
+// reads the partner lane's value of the same step, and if per-thread values
+// survive both: run on the host and printed.
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // A block sums its 64 values as a tree in shared memory: log2(64)
+    // steps, a barrier after each, the stride halving per step.
+    gpu.func @block_sum(%x: memref<128xf32>, %out: memref<2xf32>)
+        workgroup(%partial : memref<64xf32, #gpu.address_space<workgroup>>)
+        kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c6 = arith.constant 6 : index
+      %c32 = arith.constant 32 : index
+      %c64 = arith.constant 64 : index
+      %block = gpu.block_id x
+      %thread = gpu.thread_id x
+      %offset = arith.muli %block, %c64 : index
+      %i = arith.addi %offset, %thread : index
+      %value = memref.load %x[%i] : memref<128xf32>
+      memref.store %value, %partial[%thread] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      scf.for %step = %c0 to %c6 step %c1 {
+        %stride = arith.shrui %c32, %step : index
+        %active = arith.cmpi ult, %thread, %stride : index
+        scf.if %active {
+          %other = arith.addi %thread, %stride : index
+          %a = memref.load %partial[%thread] : memref<64xf32, #gpu.address_space<workgroup>>
+          %b = memref.load %partial[%other] : memref<64xf32, #gpu.address_space<workgroup>>
+          %sum = arith.addf %a, %b : f32
+          memref.store %sum, %partial[%thread] : memref<64xf32, #gpu.address_space<workgroup>>
+        }
+        gpu.barrier
+      }
+      %first = arith.cmpi eq, %thread, %c0 : index
+      scf.if %first {
+        %total = memref.load %partial[%c0] : memref<64xf32, #gpu.address_space<workgroup>>
+        memref.store %total, %out[%block] : memref<2xf32>
+      }
+      gpu.return
+    }
+
+    // Each warp sums its 32 values by butterfly shuffles, the running sum
+    // carried by a loop around them.
+    gpu.func @warp_sum(%x: memref<128xf32>, %out: memref<4xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c5 = arith.constant 5 : index
+      %c32 = arith.constant 32 : index
+      %c64 = arith.constant 64 : index
+      %width = arith.constant 32 : i32
+      %sixteen = arith.constant 16 : i32
+      %block = gpu.block_id x
+      %thread = gpu.thread_id x
+      %offset = arith.muli %block, %c64 : index
+      %i = arith.addi %offset, %thread : index
+      %value = memref.load %x[%i] : memref<128xf32>
+      %sum = scf.for %step = %c0 to %c5 step %c1 iter_args(%acc = %value) -> f32 {
+        %s = arith.index_cast %step : index to i32
+        %mask = arith.shrui %sixteen, %s : i32
+        %other, %valid = gpu.shuffle xor %acc, %mask, %width : f32
+        %next = arith.addf %acc, %other : f32
+        scf.yield %next : f32
+      }
+      %lane = gpu.lane_id
+      %leader = arith.cmpi eq, %lane, %c0 : index
+      scf.if %leader {
+        %warp = arith.divui %i, %c32 : index
+        memref.store %sum, %out[%warp] : memref<4xf32>
+      }
+      gpu.return
+    }
+
+    // shfl.sync.down by one: lane 31 has no source and keeps its value.
+    gpu.func @shift_down(%out: memref<32xf32>, %valid: memref<32xf32>) kernel {
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %yes = arith.constant 1.0 : f32
+      %no = arith.constant 0.0 : f32
+      %lane = gpu.thread_id x
+      %i = arith.index_cast %lane : index to i32
+      %value = arith.sitofp %i : i32 to f32
+      %shifted, %ok = gpu.shuffle down %value, %one, %width : f32
+      memref.store %shifted, %out[%lane] : memref<32xf32>
+      %flag = arith.select %ok, %yes, %no : f32
+      memref.store %flag, %valid[%lane] : memref<32xf32>
+      gpu.return
+    }
+
+    // A subgroup reduction, lowered to shuffles before emulation.
+    gpu.func @subgroup_max(%x: memref<128xf32>, %out: memref<4xf32>) kernel {
+      %c32 = arith.constant 32 : index
+      %thread = gpu.thread_id x
+      %value = memref.load %x[%thread] : memref<128xf32>
+      %max = gpu.subgroup_reduce maximumf %value : (f32) -> f32
+      %warp = arith.divui %thread, %c32 : index
+      memref.store %max, %out[%warp] : memref<4xf32>
+      gpu.return
+    }
+  }
+
+  func.func private @printMemrefF32(memref<*xf32>)
+
+  func.func @main() {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %c128 = arith.constant 128 : index
+    %x = memref.alloc() : memref<128xf32>
+    scf.for %i = %c0 to %c128 step %c1 {
+      %n = arith.index_cast %i : index to i32
+      %v = arith.sitofp %n : i32 to f32
+      memref.store %v, %x[%i] : memref<128xf32>
+    }
+    %blocks = memref.alloc() : memref<2xf32>
+    gpu.launch_func @kernels::@block_sum blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<128xf32>, %blocks : memref<2xf32>)
+    %warps = memref.alloc() : memref<4xf32>
+    gpu.launch_func @kernels::@warp_sum blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<128xf32>, %warps : memref<4xf32>)
+    %shifted = memref.alloc() : memref<32xf32>
+    %valid = memref.alloc() : memref<32xf32>
+    gpu.launch_func @kernels::@shift_down blocks in (%c1, %c1, %c1)
+        threads in (%c32, %c1, %c1) args(%shifted : memref<32xf32>, %valid : memref<32xf32>)
+    %maxima = memref.alloc() : memref<4xf32>
+    gpu.launch_func @kernels::@subgroup_max blocks in (%c1, %c1, %c1)
+        threads in (%c128, %c1, %c1) args(%x : memref<128xf32>, %maxima : memref<4xf32>)
+
+    // 0 + ... + 63 and 64 + ... + 127.
+    // CHECK: [2016,  6112]
+    %b = memref.cast %blocks : memref<2xf32> to memref<*xf32>
+    call @printMemrefF32(%b) : (memref<*xf32>) -> ()
+    // The four warps' sums of 32 values.
+    // CHECK: [496,  1520,  2544,  3568]
+    %w = memref.cast %warps : memref<4xf32> to memref<*xf32>
+    call @printMemrefF32(%w) : (memref<*xf32>) -> ()
+    // CHECK: [1,  2,  3,  4,  5,  6,  7,  8,  9,  10,  11,  12,  13,  14,  15,  16,  17,  18,  19,  20,  21,  22,  23,  24,  25,  26,  27,  28,  29,  30,  31,  31]
+    %s = memref.cast %shifted : memref<32xf32> to memref<*xf32>
+    call @printMemrefF32(%s) : (memref<*xf32>) -> ()
+    // CHECK: [1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  1,  0]
+    %v = memref.cast %valid : memref<32xf32> to memref<*xf32>
+    call @printMemrefF32(%v) : (memref<*xf32>) -> ()
+    // CHECK: [31,  63,  95,  127]
+    %m = memref.cast %maxima : memref<4xf32> to memref<*xf32>
+    call @printMemrefF32(%m) : (memref<*xf32>) -> ()
+    return
+  }
+}
