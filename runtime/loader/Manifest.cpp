@@ -237,6 +237,10 @@ Expected<Manifest> parseManifest(std::string_view text,
       manifest.target != "sm_90")
     reader.fail("target", "expected \"cpu\", \"sm_80\" or \"sm_90\", got " +
                               quoteJson(manifest.target));
+  manifest.emulated = reader.boolean(root, "", "emulated");
+  if (reader.ok() && manifest.emulated && manifest.target == "cpu")
+    reader.fail("emulated", "true needs a GPU target to emulate, got "
+                            "target \"cpu\"");
   manifest.dtype = reader.computeType(root, "", "dtype");
   manifest.vocabSize = reader.integer(root, "", "vocab_size", 1, kInt32Limit);
   manifest.maxPositionEmbeddings =

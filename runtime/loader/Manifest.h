@@ -3,7 +3,7 @@
 // `llama4c_manifest()` returns JSON that the compiler writes and the runtime
 // trusts for every size it allocates:
 //   {"llama4c_version": "0.1.0", "abi_version": 2, "target": "cpu",
-//    "dtype": "f32",
+//    "emulated": false, "dtype": "f32",
 //    "vocab_size": 112, "max_position_embeddings": 512,
 //    "multimodal": false, "image_token_index": 200092, "vision": null,
 //    "config": {... config.json verbatim ...},
@@ -68,6 +68,10 @@ struct Manifest {
   uint32_t abiVersion;
   /// What the code runs on: "cpu", or a GPU ("sm_80", "sm_90").
   std::string target;
+  /// A GPU target's kernels compiled for the host (llama4c --emulate): the
+  /// model runs on the CPU like a "cpu" one.
+  bool emulated;
+  bool runsOnHost() const { return target == "cpu" || emulated; }
   /// Compute type of weights, caches and pixel values: F32 or BF16.
   DType dtype;
   int64_t vocabSize;             // < 2^31: tokens are int32

@@ -72,7 +72,7 @@ Expected<Model> Model::open(const std::string &path) {
   if (!parsed)
     return parsed.error();
   model.info = std::move(*parsed);
-  if (model.info.target == "cpu")
+  if (model.info.runsOnHost())
     return model;
 
   auto bindGpu = reinterpret_cast<int32_t (*)(const llama4c_gpu_driver *)>(

@@ -63,6 +63,7 @@ static const char kManifest[] =
     " \"abi_version\": " STRINGIFY(
         LLAMA4C_ABI_VERSION) ","
                              " \"target\": \"" FAKE_TARGET "\","
+                             " \"emulated\": false,"
                              " \"dtype\": \"f32\", "
                              "\"vocab_size\": " FAKE_VOCAB_JSON ","
                              " \"max_position_embeddings\": 32, "

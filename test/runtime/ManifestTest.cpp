@@ -24,6 +24,7 @@ json validManifest() {
       {"llama4c_version", LLAMA4C_VERSION},
       {"abi_version", LLAMA4C_ABI_VERSION},
       {"target", "cpu"},
+      {"emulated", false},
       {"dtype", "bf16"},
       {"vocab_size", 112},
       {"max_position_embeddings", 512},
@@ -138,6 +139,27 @@ TEST(ManifestTest, ReadsTheTarget) {
             "\"sm_90\", got \"sm_75\"");
   EXPECT_EQ(errorAfter([](json &m) { m.erase("target"); }),
             "m.so: manifest: target: missing");
+}
+
+TEST(ManifestTest, ReadsWhetherTheKernelsAreEmulated) {
+  json manifest = validManifest();
+  manifest["target"] = "sm_90";
+  manifest["emulated"] = true;
+  Expected<Manifest> parsed = parseManifest(manifest.dump(), kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_TRUE(parsed->emulated);
+  EXPECT_TRUE(parsed->runsOnHost());
+  manifest["emulated"] = false;
+  parsed = parseManifest(manifest.dump(), kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_FALSE(parsed->runsOnHost());
+  EXPECT_EQ(errorAfter([](json &m) { m["emulated"] = true; }),
+            "m.so: manifest: emulated: true needs a GPU target to emulate, "
+            "got target \"cpu\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["emulated"] = 1; }),
+            "m.so: manifest: emulated: expected true or false, got 1");
+  EXPECT_EQ(errorAfter([](json &m) { m.erase("emulated"); }),
+            "m.so: manifest: emulated: missing");
 }
 
 TEST(ManifestTest, RejectsInvalidJson) {
