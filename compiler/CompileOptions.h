@@ -18,12 +18,20 @@ struct CompileOptions {
   /// Where the emitted phase goes; "-" is standard output.
   std::string outputPath = "-";
   Target target = Target::Cpu;
+  /// A GPU target's kernels compiled for the host CPU (blocks on OpenMP
+  /// threads, threads as loops), so that they run, and are tested, without
+  /// a GPU.
+  bool emulate = false;
   Phase emit = Phase::So;
   /// Unset: config.json's torch_dtype decides (float32 gives f32, bfloat16
   /// and float16 give bf16).
   std::optional<ComputeType> computeType;
   /// A YAML tile schedule overriding the target's defaults; empty for none.
   std::string pipelinePath;
+  /// --emit report: the prompt length S of its prefill (and the context of
+  /// its decode steps) and the batch of its second decode step.
+  int64_t reportTokens = 2048;
+  int64_t reportBatch = 8;
 };
 
 } // namespace llama4c

@@ -6,6 +6,7 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
 #include "compiler/TileSchedule.h"
+#include "compiler/Report.h"
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 
@@ -18,6 +19,11 @@
 
 using namespace mlir;
 using namespace llama4c;
+
+/// --emit report traces the host code call by call: prompts and batches
+/// beyond these take it minutes.
+constexpr int64_t kMaxReportTokens = 1 << 20;
+constexpr int64_t kMaxReportBatch = 1024;
 
 /// Collects MLIR diagnostics into one line: the first error, prefixed by its
 /// location. A built module that fails to verify is a compiler bug, so the
@@ -69,6 +75,31 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   if (options.emit == Phase::Ptx && !gpu)
     return llvm::createStringError(
         "--emit ptx needs a GPU target: --target sm_80 or sm_90");
+  if (options.emulate && !gpu)
+    return llvm::createStringError(
+        "--emulate needs a GPU target to emulate: --target sm_80 or sm_90");
+  if (options.emulate && options.emit == Phase::Ptx)
+    return llvm::createStringError(
+        "--emulate compiles the kernels for the host: no PTX to emit");
+  if (options.emit == Phase::Report) {
+    if (!gpu || options.emulate)
+      return llvm::createStringError(
+          "--emit report predicts GPU kernels: --target sm_80 or sm_90, "
+          "without --emulate");
+    if (options.reportTokens < 1 ||
+        options.reportTokens > config->text.maxPositionEmbeddings ||
+        options.reportTokens > kMaxReportTokens)
+      return llvm::createStringError(
+          "--report-tokens must be from 1 to " +
+          llvm::Twine(std::min(config->text.maxPositionEmbeddings,
+                               kMaxReportTokens)) +
+          " (max_position_embeddings, and what the report traces), got " +
+          llvm::Twine(options.reportTokens));
+    if (options.reportBatch < 1 || options.reportBatch > kMaxReportBatch)
+      return llvm::createStringError(
+          "--report-batch must be from 1 to " + llvm::Twine(kMaxReportBatch) +
+          ", got " + llvm::Twine(options.reportBatch));
+  }
   TileSchedule schedule;
   if (!options.pipelinePath.empty()) {
     llvm::Expected<TileSchedule> read = readTileSchedule(options.pipelinePath);
@@ -114,6 +145,22 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
     return llvm::Error::success();
   }
 
+  if (options.emit == Phase::Report) {
+    // Traced before NVVM, on the kernels as the GPU pipeline left them;
+    // the rest compiles on to PTX for ptxas's resource counts.
+    OwningOpRef<ModuleOp> kernels = module->clone();
+    PassManager binary(&context);
+    buildGpuBinaryPipeline(binary, options.target);
+    if (failed(binary.run(*module)))
+      return llvm::createStringError(options.configPath + ": " +
+                                     errors.message);
+    llvm::Expected<llvm::StringRef> ptx = kernelsPtx(*module);
+    if (!ptx)
+      return ptx.takeError();
+    return writeReport(*kernels, *ptx, *config, options,
+                       options.outputPath == "-" ? llvm::errs()
+                                                 : llvm::outs());
+  }
   if (options.emit == Phase::Ptx)
     return writePtx(*module, options);
   // The manifest carries config.json verbatim; the parser accepted it.

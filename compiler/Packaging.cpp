@@ -74,7 +74,9 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
   llvm::raw_string_ostream os(text);
   os << "{\"llama4c_version\": " << jsonString(LLAMA4C_VERSION)
      << ", \"abi_version\": " << LLAMA4C_ABI_VERSION << ", \"target\": "
-     << jsonString(targetName(options.target)) << ", \"dtype\": "
+     << jsonString(targetName(options.target))
+     << ", \"emulated\": " << (options.emulate ? "true" : "false")
+     << ", \"dtype\": "
      << jsonString(options.computeType == ComputeType::F32 ? "f32" : "bf16")
      << ", \"vocab_size\": " << config.text.vocabSize
      << ", \"max_position_embeddings\": " << config.text.maxPositionEmbeddings
@@ -199,8 +201,7 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
   return llvm::Error::success();
 }
 
-/// The PTX of the kernels: the one gpu.binary's assembly.
-static llvm::Expected<llvm::StringRef> kernelsPtx(ModuleOp module) {
+llvm::Expected<llvm::StringRef> llama4c::kernelsPtx(ModuleOp module) {
   llvm::SmallVector<gpu::BinaryOp> binaries(module.getOps<gpu::BinaryOp>());
   if (binaries.size() != 1)
     return llvm::createStringError(
@@ -237,7 +238,8 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
     return llvm::createStringError(options.configPath +
                                    ": internal error: LLVM IR translation failed");
   addAbiSymbols(*llvmModule, manifest);
-  if (options.target != Target::Cpu)
+  bool onHost = options.target == Target::Cpu || options.emulate;
+  if (!onHost)
     if (llvm::Error error = bindGpuDriver(*llvmModule))
       return llvm::createStringError(options.configPath + ": " +
                                      llvm::toString(std::move(error)));
@@ -292,7 +294,7 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   partial += ".partial";
   llvm::FileRemover removePartial(partial);
   if (llvm::Error error =
-          linkSharedObject(object, partial, options.target == Target::Cpu))
+          linkSharedObject(object, partial, onHost))
     return error;
   if (std::error_code ec = llvm::sys::fs::rename(partial, options.outputPath))
     return cannotWrite(llvm::errorCodeToError(ec));

@@ -27,6 +27,10 @@ std::string buildManifest(mlir::ModuleOp module, const Llama4Config &config,
                           llvm::StringRef configText,
                           const CompileOptions &options);
 
+/// The PTX of the kernels of the lowered GPU `module`: its one gpu.binary's
+/// assembly.
+llvm::Expected<llvm::StringRef> kernelsPtx(mlir::ModuleOp module);
+
 /// Writes the PTX of the kernels of the lowered GPU `module` to
 /// `options.outputPath`, atomically.
 llvm::Error writePtx(mlir::ModuleOp module, const CompileOptions &options);

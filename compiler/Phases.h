@@ -18,6 +18,7 @@ enum class Phase {
   Ptx,    ///< PTX of the GPU kernels
   Obj,    ///< host object file
   So,     ///< the model shared object
+  Report, ///< predicted launches, traffic, FLOPs and time per GPU kernel
 };
 
 struct PhaseInfo {
@@ -33,6 +34,9 @@ inline llvm::ArrayRef<PhaseInfo> allPhases() {
       {Phase::Ptx, "ptx", "PTX of the GPU kernels"},
       {Phase::Obj, "obj", "host object file"},
       {Phase::So, "so", "the model shared object: host code, PTX, weight manifest"},
+      {Phase::Report, "report",
+       "predicted launches, global traffic, FLOPs and time per GPU kernel "
+       "(JSON)"},
   };
   return phases;
 }

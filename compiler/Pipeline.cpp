@@ -90,22 +90,14 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   pm.addPass(createLlama4HideInternalFunctionsPass());
 }
 
-/// The verified module -> LLVM dialect for the host CPU.
-static void buildCpuLoweringPipeline(OpPassManager &pm,
-                                     const TileSchedule &schedule) {
-  buildBufferPipeline(pm, schedule, "grouped");
-  // 5. Loops, then LLVM. The matmuls become register-tiled vector loops,
-  //    their outer loop split between threads by OpenMP; copies become
-  //    loops too, so that the model needs nothing beyond libc, libm and
-  //    libomp.
-  Llama4TileContractionsPassOptions tiles;
-  tiles.weightBlockBytes = schedule.cpuWeightBlockBytes;
-  tiles.parallelWeightBytes = schedule.cpuParallelWeightBytes;
-  pm.addPass(createLlama4TileContractionsPass(tiles));
+/// Loops on buffers -> LLVM dialect for the host, loops marked parallel
+/// split between threads by OpenMP.
+static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToOpenMPPass());
   // The OpenMP conversion wraps each loop body in a memref.alloca_scope,
   // whose single-block region the lowering to control flow would break;
-  // the tiles allocate nothing, so canonicalisation inlines the scopes.
+  // the loop bodies allocate on the stack nothing that outlives an
+  // iteration, so canonicalisation inlines the scopes.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLlama4CopiesToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
@@ -141,12 +133,26 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-/// The verified module -> LLVM dialect for the host, which launches
-/// kernels that LLVM's NVPTX backend compiled to PTX for `chip` (embedded
-/// as a gpu.binary).
-static void buildGpuLoweringPipeline(OpPassManager &pm,
-                                     const TileSchedule &schedule,
-                                     llvm::StringRef chip) {
+/// The verified module -> LLVM dialect for the host CPU.
+static void buildCpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule) {
+  buildBufferPipeline(pm, schedule, "grouped");
+  // 5. Loops, then LLVM. The matmuls become register-tiled vector loops,
+  //    their outer loop split between threads by OpenMP; copies become
+  //    loops too, so that the model needs nothing beyond libc, libm and
+  //    libomp.
+  Llama4TileContractionsPassOptions tiles;
+  tiles.weightBlockBytes = schedule.cpuWeightBlockBytes;
+  tiles.parallelWeightBytes = schedule.cpuParallelWeightBytes;
+  pm.addPass(createLlama4TileContractionsPass(tiles));
+  buildHostCodePipeline(pm);
+}
+
+/// The verified module -> host code launching GPU kernels (gpu.launch_func
+/// of the kernels in one gpu.module): what the GPU build and its host
+/// emulation share.
+static void buildGpuKernelsPipeline(OpPassManager &pm,
+                                    const TileSchedule &schedule) {
   buildBufferPipeline(pm, schedule, "per-token");
   // 5. Every linalg op (copies too) becomes one scf.parallel over its
   //    parallel loops, reductions running inside each thread, collapsed
@@ -165,6 +171,15 @@ static void buildGpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
+}
+
+/// The NVPTX chip of a GPU target.
+static llvm::StringRef chipOf(Target target) {
+  return target == Target::Sm80 ? "sm_80" : "sm_90";
+}
+
+void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {
+  llvm::StringRef chip = chipOf(target);
   // 6. bf16 arithmetic runs in f32; conversions stay bf16, which sm_80 and
   //    later round to nearest even in one instruction.
   arith::ArithEmulateUnsupportedFloatsOptions emulate;
@@ -209,9 +224,24 @@ static void buildGpuLoweringPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-/// The NVPTX chip of a GPU target.
-static llvm::StringRef chipOf(Target target) {
-  return target == Target::Sm80 ? "sm_80" : "sm_90";
+/// The GPU build's kernels, compiled for the host CPU instead of NVPTX:
+/// each runs its blocks on OpenMP threads and its threads as loops split
+/// at barriers (--llama4-gpu-emulate-on-host), behind the same C ABI.
+static void buildGpuEmulationPipeline(OpPassManager &pm,
+                                      const TileSchedule &schedule) {
+  buildGpuKernelsPipeline(pm, schedule);
+  pm.addPass(createLlama4GpuEmulateOnHostPass());
+  buildHostCodePipeline(pm);
+}
+
+/// The verified module -> LLVM dialect for the host, which launches
+/// kernels that LLVM's NVPTX backend compiled to PTX for `target`
+/// (embedded as a gpu.binary).
+static void buildGpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule,
+                                     Target target) {
+  buildGpuKernelsPipeline(pm, schedule);
+  buildGpuBinaryPipeline(pm, target);
 }
 
 void llama4c::buildLlama4Pipeline(OpPassManager &pm,
@@ -220,10 +250,14 @@ void llama4c::buildLlama4Pipeline(OpPassManager &pm,
   buildFrontendPipeline(pm);
   if (options.emit == Phase::Llama4)
     return;
-  if (options.target == Target::Cpu)
+  if (options.emit == Phase::Report)
+    buildGpuKernelsPipeline(pm, schedule);
+  else if (options.target == Target::Cpu)
     buildCpuLoweringPipeline(pm, schedule);
+  else if (options.emulate)
+    buildGpuEmulationPipeline(pm, schedule);
   else
-    buildGpuLoweringPipeline(pm, schedule, chipOf(options.target));
+    buildGpuLoweringPipeline(pm, schedule, options.target);
 }
 
 void llama4c::registerLlama4Pipelines() {
@@ -244,6 +278,14 @@ void llama4c::registerLlama4Pipelines() {
       "sm_90 kernels",
       [](OpPassManager &pm) {
         buildFrontendPipeline(pm);
-        buildGpuLoweringPipeline(pm, TileSchedule(), "sm_90");
+        buildGpuLoweringPipeline(pm, TileSchedule(), Target::Sm90);
+      });
+  PassPipelineRegistration<>(
+      "llama4-gpu-emulation-pipeline",
+      "The frontend pipeline, then the GPU kernels lowered to host loops "
+      "(--emulate)",
+      [](OpPassManager &pm) {
+        buildFrontendPipeline(pm);
+        buildGpuEmulationPipeline(pm, TileSchedule());
       });
 }

@@ -16,6 +16,11 @@ namespace llama4c {
 void buildLlama4Pipeline(mlir::OpPassManager &pm, const CompileOptions &options,
                          const TileSchedule &schedule);
 
+/// Compiles the kernels of a module that the GPU kernel pipeline produced
+/// (what `--emit report` stops at) to PTX for `target`, and the host code
+/// launching them to the LLVM dialect.
+void buildGpuBinaryPipeline(mlir::OpPassManager &pm, Target target);
+
 /// Registers the pipelines above as named pipelines for llama4-opt
 /// (`--llama4-frontend-pipeline`).
 void registerLlama4Pipelines();

@@ -1,8 +1,8 @@
 //===- llama4c.cpp - The llama4c compiler driver --------------------------===//
 //
-//   llama4c compile CONFIG -o OUT [--target cpu|sm_80|sm_90]
-//           [--emit mlir|llvm|ptx|obj|so] [--dtype bf16|f32]
-//           [--pipeline FILE.yaml]
+//   llama4c compile CONFIG -o OUT [--target cpu|sm_80|sm_90 [--emulate]]
+//           [--emit mlir|llvm|ptx|obj|so|report] [--dtype bf16|f32]
+//           [--pipeline FILE.yaml] [--report-tokens S] [--report-batch B]
 //
 // argv -> CompileOptions -> compile() -> exit code: 0 success, 1 an error
 // (one line naming the file and field).
@@ -38,6 +38,11 @@ static cl::opt<Target> target(
                clEnumValN(Target::Sm80, "sm_80", "NVIDIA Ampere (A100)"),
                clEnumValN(Target::Sm90, "sm_90", "NVIDIA Hopper (H100)")),
     cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<bool> emulate(
+    "emulate",
+    cl::desc("Compile the GPU target's kernels for the host CPU, to run "
+             "them without a GPU"),
+    cl::sub(compileCommand), cl::cat(compileCategory));
 static cl::opt<Phase> emit(
     "emit", cl::desc("What to produce"), cl::init(Phase::So),
     cl::values(clEnumValN(Phase::Llama4, "mlir",
@@ -45,7 +50,9 @@ static cl::opt<Phase> emit(
                clEnumValN(Phase::Llvm, "llvm", "host LLVM IR"),
                clEnumValN(Phase::Ptx, "ptx", "PTX of the GPU kernels"),
                clEnumValN(Phase::Obj, "obj", "host object file"),
-               clEnumValN(Phase::So, "so", "the model shared object")),
+               clEnumValN(Phase::So, "so", "the model shared object"),
+               clEnumValN(Phase::Report, "report",
+                          "predicted cost of each GPU kernel (JSON)")),
     cl::sub(compileCommand), cl::cat(compileCategory));
 static cl::opt<ComputeType> dtype(
     "dtype",
@@ -61,6 +68,16 @@ static cl::opt<std::string>
                           "sizes (docs/design.md)"),
                  cl::value_desc("file.yaml"), cl::sub(compileCommand),
                  cl::cat(compileCategory));
+
+static cl::opt<int64_t> reportTokens(
+    "report-tokens",
+    cl::desc("--emit report: prompt length of the prefill, and context of "
+             "the decode steps"),
+    cl::init(2048), cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<int64_t> reportBatch(
+    "report-batch",
+    cl::desc("--emit report: batch of the second decode step"), cl::init(8),
+    cl::sub(compileCommand), cl::cat(compileCategory));
 
 static void printVersion(raw_ostream &os) {
   os << "llama4c " << LLAMA4C_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
@@ -84,10 +101,13 @@ int main(int argc, char **argv) {
   CompileOptions options;
   options.configPath = configPath;
   options.target = target;
+  options.emulate = emulate;
   options.emit = emit;
   if (dtype.getNumOccurrences())
     options.computeType = dtype;
   options.pipelinePath = pipelinePath;
+  options.reportTokens = reportTokens;
+  options.reportBatch = reportBatch;
   if (!outputPath.empty())
     options.outputPath = outputPath;
   else if (emit != Phase::Llama4) {

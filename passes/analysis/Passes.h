@@ -3,6 +3,7 @@
 #ifndef LLAMA4C_PASSES_ANALYSIS_PASSES_H
 #define LLAMA4C_PASSES_ANALYSIS_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace llama4c {

@@ -27,4 +27,32 @@ def Llama4DescribeModelPass : Pass<"llama4-describe-model", "::mlir::ModuleOp"> 
   }];
 }
 
+def Llama4PrintLaunchTracePass
+    : Pass<"llama4-print-launch-trace", "::mlir::ModuleOp"> {
+  let summary = "Prints the kernel launches of a host function and what "
+                "each kernel's warps read and write.";
+  let description = [{
+    Runs after kernel outlining (gpu.launch_func of gpu.func kernels). The
+    function `entry` is interpreted on sizes alone, every dynamic dimension
+    of its memref arguments being `size` (LaunchTrace.h), and one line per
+    kernel goes to standard output:
+
+    ```
+    kernels_scale: 2 launches, 512 threads, 2048 bytes read, 2048 written, 4096 L1, 512 flops
+    ```
+
+    Bytes read and written are the 32-byte sectors of global memory a warp
+    touches, once per run of an innermost loop; L1 bytes count them per
+    warp instruction. It is what `llama4c --emit report` predicts from, and
+    how lit tests pin that model. The IR is left unchanged.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"prefill\"",
+           "The host function to interpret">,
+    Option<"size", "size", "int64_t", /*default=*/"1",
+           "The size of every dynamic dimension of its arguments">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // LLAMA4C_PASSES_ANALYSIS_PASSES_TD

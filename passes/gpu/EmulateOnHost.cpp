@@ -68,7 +68,7 @@ public:
   ArrayRef<Value> perThreadBuffers() const { return buffers; }
 
 private:
-  LogicalResult lowerShuffles();
+  void lowerShuffles();
   void findSplitOps();
   LogicalResult demoteRegionResults();
   /// Replaces `yield`'s values by stores into `buffers` at the thread.
@@ -80,8 +80,8 @@ private:
   LogicalResult fixCrossSegmentUses();
   LogicalResult wrapThreadLoops(Block &block);
 
-  /// A buffer of one `type` per thread, allocated at the start of the
-  /// block's body and freed at its end.
+  /// A buffer of one `type` per thread, allocated in front of the kernel's
+  /// region (once per GPU block); perThreadBuffers() lists them.
   Value perThreadBuffer(Type type, Location loc);
   /// `value` made available right before `user`, in `user`'s segment
   /// (null: outside any thread loop, where only uniform values exist).
@@ -102,8 +102,10 @@ private:
   /// Barriers and the ops containing one.
   llvm::SmallPtrSet<Operation *, 16> splitOps;
   DenseMap<Operation *, int64_t> segmentIds;
-  DenseMap<std::pair<Value, int64_t>, Value> demoted;
-  DenseMap<Value, Value> storage;
+  /// Pure values recomputed in another segment, by (value, segment).
+  DenseMap<std::pair<Value, int64_t>, Value> recomputed;
+  /// The per-thread buffer of each value kept across a barrier.
+  DenseMap<Value, Value> keptPerThread;
   /// Ops computing a uniform value in front of a split op: they run once,
   /// outside the thread loops.
   llvm::SmallPtrSet<Operation *, 16> uniformOps;
@@ -124,7 +126,7 @@ Value KernelEmulation::perThreadBuffer(Type type, Location loc) {
 /// gpu.shuffle: clamp width - 1, or 32 - width for `up`); an invalid lane
 /// reads the thread's own value. A second barrier keeps the next shuffle's
 /// stores from overwriting values not yet read.
-LogicalResult KernelEmulation::lowerShuffles() {
+void KernelEmulation::lowerShuffles() {
   SmallVector<gpu::ShuffleOp> shuffles;
   body.walk([&](gpu::ShuffleOp op) { shuffles.push_back(op); });
   DenseMap<Type, Value> scratch;
@@ -185,7 +187,6 @@ LogicalResult KernelEmulation::lowerShuffles() {
     op.getValid().replaceAllUsesWith(valid);
     op.erase();
   }
-  return success();
 }
 
 void KernelEmulation::findSplitOps() {
@@ -314,7 +315,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
     return value;
   if (isPure(def) && def->getNumRegions() == 0 &&
       !isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def)) {
-    if (auto it = demoted.find(key); it != demoted.end())
+    if (auto it = recomputed.find(key); it != recomputed.end())
       return it->second;
     IRMapping mapping;
     for (Value operand : def->getOperands()) {
@@ -328,7 +329,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
     if (segment < 0)
       uniformOps.insert(copy);
     Value result = copy->getResult(cast<OpResult>(value).getResultNumber());
-    demoted[key] = result;
+    recomputed[key] = result;
     return result;
   }
   if (segment < 0 && isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def))
@@ -345,7 +346,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
   if (!type.isIntOrIndexOrFloat() && !isa<VectorType>(type))
     return def->emitOpError("has a value of type ")
            << type << " that lives across a gpu.barrier";
-  Value &buffer = storage[value];
+  Value &buffer = keptPerThread[value];
   if (!buffer) {
     buffer = perThreadBuffer(type, def->getLoc());
     OpBuilder b = OpBuilder::atBlockBegin(def->getBlock());
@@ -471,8 +472,7 @@ LogicalResult KernelEmulation::wrapThreadLoops(Block &block) {
 }
 
 LogicalResult KernelEmulation::run() {
-  if (failed(lowerShuffles()))
-    return failure();
+  lowerShuffles();
   findSplitOps();
   if (failed(demoteRegionResults()) || failed(fixCrossSegmentUses()))
     return failure();

@@ -1,0 +1,370 @@
+//===- Report.cpp - Predicted GPU cost of a compiled model ----------------===//
+
+#include "compiler/Report.h"
+
+#include "passes/analysis/LaunchTrace.h"
+#include "frontends/hf/Llama4Config.h"
+#include "frontends/hf/WeightNames.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace llama4c;
+using namespace llama4c::report;
+
+namespace {
+
+/// A GPU's limits as its vendor states them (dense, no sparsity).
+struct Device {
+  const char *name;
+  double hbmBytesPerSecond;
+  /// L1 bandwidth of all SMs: 128 bytes a clock each, at the boost clock.
+  double l1BytesPerSecond;
+  double tensorBf16FlopsPerSecond;
+  double fmaF32FlopsPerSecond;
+};
+
+/// The GPUs a target runs on: sm_90 code on H200 and H100 SXM (132 SMs,
+/// 1.98 GHz), sm_80 on A100 SXM 80 GB (108 SMs, 1.41 GHz). The first is
+/// the one the summary names.
+std::vector<Device> devicesOf(Target target) {
+  if (target == Target::Sm80)
+    return {{"A100-SXM-80GB", 2.039e12, 108 * 128 * 1.41e9, 312e12, 19.5e12}};
+  return {{"H200", 4.8e12, 132 * 128 * 1.98e9, 989e12, 67e12},
+          {"H100-SXM", 3.35e12, 132 * 128 * 1.98e9, 989e12, 67e12}};
+}
+
+/// Seconds one launch costs at least, without CUDA graphs: the rate at
+/// which a stream accepts back-to-back launches.
+constexpr double kLaunchSeconds = 3e-6;
+
+/// One call the report predicts.
+struct Scenario {
+  std::string name; // "prefill", "decode"
+  int64_t batch;
+  int64_t tokens;   // new tokens per row
+  int64_t context;  // tokens in the cache after the call
+};
+
+/// ptxas -v's resources of one kernel.
+struct Resources {
+  int64_t registers = 0, sharedBytes = 0, spillBytes = 0;
+};
+
+/// Runs ptxas -v on `ptx` for `chip`; kernel name -> resources. Empty when
+/// the toolkit has no ptxas.
+llvm::Expected<llvm::StringMap<Resources>> ptxasResources(llvm::StringRef ptx,
+                                                         llvm::StringRef chip) {
+  llvm::StringMap<Resources> resources;
+  std::string ptxas = std::string(LLAMA4C_CUDA_TOOLKIT) + "/bin/ptxas";
+  if (!llvm::sys::fs::can_execute(ptxas))
+    return resources;
+  llvm::SmallString<128> input, log;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("llama4c-report", "ptx", fd, input))
+    return llvm::errorCodeToError(ec);
+  llvm::FileRemover removeInput(input);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << ptx.rtrim('\0');
+  }
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("llama4c-report", "log", log))
+    return llvm::errorCodeToError(ec);
+  llvm::FileRemover removeLog(log);
+  std::string arch = ("-arch=" + chip).str();
+  llvm::StringRef args[] = {ptxas, arch, "-v", input, "-o", "/dev/null"};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log, log};
+  std::string error;
+  if (llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                &error) != 0)
+    return llvm::createStringError("ptxas failed on the kernels" +
+                                   (error.empty() ? "" : ": " + error));
+  auto text = llvm::MemoryBuffer::getFile(log);
+  if (!text)
+    return llvm::errorCodeToError(text.getError());
+  llvm::Regex entry("Compiling entry function '([^']+)'");
+  llvm::Regex used("Used ([0-9]+) registers");
+  llvm::Regex smem("([0-9]+) bytes smem");
+  llvm::Regex spills("([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads");
+  std::string kernel;
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*text)->getBuffer().split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    llvm::SmallVector<llvm::StringRef> match;
+    if (entry.match(line, &match))
+      kernel = match[1].str();
+    else if (kernel.empty())
+      continue;
+    else if (spills.match(line, &match))
+      resources[kernel].spillBytes =
+          std::stoll(match[1].str()) + std::stoll(match[2].str());
+    else if (used.match(line, &match)) {
+      resources[kernel].registers = std::stoll(match[1].str());
+      if (smem.match(line, &match))
+        resources[kernel].sharedBytes = std::stoll(match[1].str());
+    }
+  }
+  return resources;
+}
+
+/// The bytes of weights one decode step at `batch` must read, and the
+/// multiply-add parameters each token uses (for the prefill's FLOPs):
+/// every text weight once, the embedding one row a token (unless it is
+/// tied to the LM head), the routed experts only those the tokens choose
+/// (E (1 - (1 - k/E)^batch) of E, routing taken as uniform).
+struct WeightUse {
+  double decodeBytes = 0;
+  double paramsPerToken = 0;
+};
+
+WeightUse weightUse(ModuleOp module, const Llama4Config &config,
+                    int64_t batch) {
+  WeightUse use;
+  WeightNames names(config);
+  std::string embedding = names.embedTokens();
+  bool tied = names.lmHead() == embedding;
+  std::string vision = WeightNames::visionModel("");
+  std::string projector = WeightNames::multiModalProjector();
+  double experts = double(config.text.numLocalExperts);
+  double chosen = double(config.text.numExpertsPerTok);
+  double touched = experts * (1 - std::pow(1 - chosen / experts, batch));
+  auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
+  for (auto entry : weights.getAsRange<DictionaryAttr>()) {
+    llvm::StringRef name = entry.getAs<StringAttr>("name").getValue();
+    auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+    if (name.starts_with(vision) || name == projector)
+      continue;
+    double params = double(type.getNumElements());
+    double bytes = params * type.getElementTypeBitWidth() / 8;
+    if (name == embedding && !tied) {
+      use.decodeBytes += bytes / type.getDimSize(0) * batch;
+      continue;
+    }
+    // The routed experts are the text model's only [E, in, out] tensors.
+    if (type.getRank() == 3 && type.getDimSize(0) == experts) {
+      use.decodeBytes += bytes * touched / experts;
+      use.paramsPerToken += params * chosen / experts;
+      continue;
+    }
+    use.decodeBytes += bytes;
+    use.paramsPerToken += params;
+  }
+  return use;
+}
+
+/// Attention's multiply-adds for a prefill of S tokens: each query of a
+/// chunked layer meets the keys of its chunk so far, of a global layer
+/// every earlier key; q.k and p.v, per query head.
+double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
+  double perPair = 4.0 * text.headDim * text.numAttentionHeads;
+  double total = 0;
+  int64_t chunk = text.attentionChunkSize.value_or(0);
+  for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
+    bool chunked = text.layers[layer].isChunked && chunk > 0;
+    for (int64_t p = 0; p < tokens; ++p)
+      total += perPair * double(chunked ? p % chunk + 1 : p + 1);
+  }
+  return total;
+}
+
+/// The sizes of scenario `s` for `entry`'s arguments: tokens and
+/// positions [B, S], caches [B, heads, slots, d] with a global layer's
+/// slots the context, pixel values no tiles.
+CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
+  CallSizes sizes;
+  sizes.dim = [entry, s](unsigned argument, unsigned dimension) mutable -> int64_t {
+    if (entry.getArgAttr(argument, "llama4.kv_cache"))
+      return dimension == 0 ? s.batch : s.context;
+    auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
+    if (name && name.getValue() == "pixel_values")
+      return 0;
+    return dimension == 0 ? s.batch : s.tokens;
+  };
+  return sizes;
+}
+
+bool usesTensorCores(gpu::GPUFuncOp kernel) {
+  bool found = false;
+  kernel.walk([&](Operation *op) {
+    found |= op->getName().getStringRef().contains("mma");
+  });
+  return found;
+}
+
+} // namespace
+
+llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
+                                 const Llama4Config &config,
+                                 const CompileOptions &options,
+                                 llvm::raw_ostream &summary) {
+  llvm::StringRef chip = options.target == Target::Sm80 ? "sm_80" : "sm_90";
+  llvm::Expected<llvm::StringMap<Resources>> resources =
+      ptxasResources(ptx, chip);
+  if (!resources)
+    return resources.takeError();
+  llvm::StringMap<bool> tensorCores;
+  kernels.walk([&](gpu::GPUFuncOp kernel) {
+    tensorCores[kernel.getName()] = usesTensorCores(kernel);
+  });
+
+  int64_t tokens = options.reportTokens, batch = options.reportBatch;
+  std::vector<Scenario> scenarios = {{"prefill", 1, tokens, tokens},
+                                     {"decode", 1, 1, tokens + 1}};
+  if (batch > 1)
+    scenarios.push_back({"decode", batch, 1, tokens + 1});
+  std::vector<Device> devices = devicesOf(options.target);
+
+  llvm::json::Array scenarioReports;
+  std::string summaryText;
+  llvm::raw_string_ostream lines(summaryText);
+  for (const Scenario &s : scenarios) {
+    auto entry = kernels.lookupSymbol<func::FuncOp>(s.name);
+    if (!entry)
+      return llvm::createStringError("internal error: no @" + s.name +
+                                     " function to trace");
+    llvm::Expected<LaunchTrace> trace =
+        traceLaunches(kernels, entry, sizesOf(entry, s));
+    if (!trace)
+      return llvm::createStringError(options.configPath + ": " + s.name +
+                                     ": " + llvm::toString(trace.takeError()));
+    double newTokens = double(s.batch * s.tokens);
+    WeightUse weights = weightUse(kernels, config, s.batch);
+    double minimalFlops = 2 * weights.paramsPerToken * newTokens +
+                          (s.name == "prefill"
+                               ? s.batch * attentionFlops(config.text, s.tokens)
+                               : 0);
+
+    llvm::json::Array kernelReports;
+    KernelCost total;
+    std::vector<double> totalSeconds(devices.size(), 0);
+    for (const auto &[name, cost] : *trace) {
+      total.launches += cost.launches;
+      total.bytesRead += cost.bytesRead;
+      total.bytesWritten += cost.bytesWritten;
+      total.l1Bytes += cost.l1Bytes;
+      total.flops += cost.flops;
+      bool tensor = tensorCores.lookup(name);
+      llvm::json::Object predicted;
+      for (auto [d, device] : llvm::enumerate(devices)) {
+        double memory = (cost.bytesRead + cost.bytesWritten) /
+                        device.hbmBytesPerSecond;
+        double l1 = cost.l1Bytes / device.l1BytesPerSecond;
+        double compute =
+            cost.flops / (tensor ? device.tensorBf16FlopsPerSecond
+                                 : device.fmaF32FlopsPerSecond);
+        double seconds = std::max({memory, l1, compute,
+                                   cost.launches * kLaunchSeconds});
+        totalSeconds[d] += seconds;
+        predicted[device.name] = seconds;
+      }
+      llvm::json::Object kernel{{"name", name},
+                                {"launches", cost.launches},
+                                {"threads", cost.threads},
+                                {"bytes_read", cost.bytesRead},
+                                {"bytes_written", cost.bytesWritten},
+                                {"l1_bytes", cost.l1Bytes},
+                                {"flops", cost.flops},
+                                {"tensor_cores", tensor},
+                                {"predicted_seconds", std::move(predicted)}};
+      auto found = resources->find(name);
+      if (found != resources->end())
+        kernel["ptxas"] = llvm::json::Object{
+            {"registers", found->second.registers},
+            {"shared_bytes", found->second.sharedBytes},
+            {"spill_bytes", found->second.spillBytes}};
+      kernelReports.push_back(std::move(kernel));
+    }
+
+    llvm::json::Object perDevice;
+    for (auto [d, device] : llvm::enumerate(devices)) {
+      double predicted = totalSeconds[d];
+      // Decode is bound by reading the weights, prefill by the tensor
+      // cores' bf16 peak on its minimal FLOPs.
+      double roofline = s.name == "decode"
+                            ? weights.decodeBytes / device.hbmBytesPerSecond
+                            : minimalFlops / device.tensorBf16FlopsPerSecond;
+      perDevice[device.name] = llvm::json::Object{
+          {"predicted_seconds", predicted},
+          {"predicted_tokens_per_second", newTokens / predicted},
+          {"roofline_seconds", roofline},
+          {"roofline_tokens_per_second", newTokens / roofline},
+          {"fraction_of_roofline", roofline / predicted}};
+      if (d == 0) {
+        if (s.name == "decode")
+          lines << llvm::format(
+              "decode (batch %lld, context %lld, %s): %lld launches/step, "
+              "predicted %.3g tok/s, roofline %.4g tok/s (%.2g%%)\n",
+              (long long)s.batch, (long long)s.context, device.name,
+              (long long)total.launches, newTokens / predicted,
+              newTokens / roofline, 100 * roofline / predicted);
+        else
+          lines << llvm::format(
+              "prefill (%lld tokens, %s): %lld launches, predicted %.3g "
+              "tok/s, %.2g%% of the bf16 tensor-core peak\n",
+              (long long)s.tokens, device.name, (long long)total.launches,
+              newTokens / predicted, 100 * roofline / predicted);
+      }
+    }
+    scenarioReports.push_back(llvm::json::Object{
+        {"call", s.name},
+        {"batch", s.batch},
+        {"new_tokens_per_row", s.tokens},
+        {"context", s.context},
+        {"launches", total.launches},
+        {"bytes_read", total.bytesRead},
+        {"bytes_written", total.bytesWritten},
+        {"l1_bytes", total.l1Bytes},
+        {"flops", total.flops},
+        {"weight_bytes_read_at_least", weights.decodeBytes},
+        {"minimal_flops", minimalFlops},
+        {"devices", std::move(perDevice)},
+        {"kernels", std::move(kernelReports)}});
+  }
+
+  llvm::json::Array deviceList;
+  for (const Device &device : devices)
+    deviceList.push_back(llvm::json::Object{
+        {"name", device.name},
+        {"hbm_bytes_per_second", device.hbmBytesPerSecond},
+        {"l1_bytes_per_second", device.l1BytesPerSecond},
+        {"tensor_bf16_flops_per_second", device.tensorBf16FlopsPerSecond},
+        {"fma_f32_flops_per_second", device.fmaF32FlopsPerSecond}});
+  llvm::json::Object report{
+      {"config", options.configPath},
+      {"target", chip},
+      {"what",
+       "predicted, not measured: from each kernel's indexing, its global "
+       "traffic (32-byte sectors a warp touches, once per run of its "
+       "innermost loop) and L1 traffic (sectors per warp instruction); its "
+       "time the largest of traffic / HBM bandwidth, L1 traffic / L1 "
+       "bandwidth, FLOPs / peak (FMA, or tensor cores where it uses them) "
+       "and its launches at 3 us each. Latency, occupancy and caches across "
+       "warps are not modelled: for untiled kernels the prediction is "
+       "optimistic"},
+      {"launch_seconds", kLaunchSeconds},
+      {"devices", std::move(deviceList)},
+      {"calls", std::move(scenarioReports)}};
+  if (llvm::Error error = llvm::writeToOutput(
+          options.outputPath, [&](llvm::raw_ostream &os) {
+            os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
+               << '\n';
+            return llvm::Error::success();
+          }))
+    return llvm::createStringError(options.outputPath + ": cannot write: " +
+                                   llvm::toString(std::move(error)));
+  summary << summaryText;
+  return llvm::Error::success();
+}

@@ -1,0 +1,945 @@
+//===- LaunchTrace.cpp - Launches and sectors from the IR, on sizes alone -===//
+//
+// A small interpreter over what the GPU pipeline leaves before NVVM: host
+// functions (arith, affine, memref views, scf, calls, gpu.launch_func) run
+// with one lane, kernels (gpu.func) with the 32 lanes of a warp. Values are
+// integers per lane or unknown; memrefs are views (buffer, per-lane offset,
+// sizes, strides). Inside a kernel a loop's body runs once, for its first
+// iteration, weighted by its trip count: the sectors and FLOPs of that
+// iteration stand for every one; an innermost loop runs a window of its
+// first iterations, so that a sector that consecutive iterations share
+// (a lane walking along a row) is fetched once. A launch costs its first
+// warp times the
+// number of warps, less one, plus its last warp (where bounds guards
+// switch lanes off).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/analysis/LaunchTrace.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <array>
+#include <variant>
+
+using namespace mlir;
+using namespace llama4c::report;
+
+namespace {
+
+constexpr int kWarp = 32;
+constexpr int64_t kSectorBytes = 32;
+/// Host operations one trace may interpret before it gives up.
+constexpr int64_t kMaxHostSteps = 200'000'000;
+/// Iterations of an innermost kernel loop run to see its sector reuse: a
+/// lane walking 2-byte elements reaches a new sector every 16.
+constexpr int64_t kWindowIterations = 32;
+
+using Lanes = std::array<int64_t, kWarp>;
+using Mask = std::array<bool, kWarp>;
+
+struct Scalar {
+  Lanes lanes{};
+  bool known = true;
+  static Scalar uniform(int64_t value) {
+    Scalar s;
+    s.lanes.fill(value);
+    return s;
+  }
+  static Scalar unknown() {
+    Scalar s;
+    s.known = false;
+    return s;
+  }
+};
+
+/// A memref: where its elements are (buffer, offset per lane, strides) and
+/// its sizes. Only global views are device memory that the report counts.
+struct View {
+  int64_t buffer = 0;
+  bool global = true;
+  int64_t elementBytes = 4;
+  Lanes offset{};
+  SmallVector<int64_t> sizes, strides;
+};
+
+using Slot = std::variant<Scalar, View>;
+using Env = DenseMap<Value, Slot>;
+
+int64_t elementBytesOf(MemRefType type) {
+  Type element = type.getElementType();
+  if (element.isIndex())
+    return 8;
+  return std::max<int64_t>(1, (element.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+/// A fresh row-major view of `sizes`.
+View contiguous(int64_t buffer, bool global, MemRefType type,
+                ArrayRef<int64_t> sizes) {
+  View view;
+  view.buffer = buffer;
+  view.global = global;
+  view.elementBytes = elementBytesOf(type);
+  view.sizes.assign(sizes.begin(), sizes.end());
+  view.strides.assign(sizes.size(), 1);
+  for (int64_t i = int64_t(sizes.size()) - 2; i >= 0; --i)
+    view.strides[i] = view.strides[i + 1] * sizes[i + 1];
+  return view;
+}
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  if (b == 0)
+    return 0;
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+int64_t evalAffine(AffineExpr expr, ArrayRef<int64_t> dims,
+                   ArrayRef<int64_t> symbols) {
+  switch (expr.getKind()) {
+  case AffineExprKind::Constant:
+    return cast<AffineConstantExpr>(expr).getValue();
+  case AffineExprKind::DimId:
+    return dims[cast<AffineDimExpr>(expr).getPosition()];
+  case AffineExprKind::SymbolId:
+    return symbols[cast<AffineSymbolExpr>(expr).getPosition()];
+  default:
+    break;
+  }
+  auto binary = cast<AffineBinaryOpExpr>(expr);
+  int64_t l = evalAffine(binary.getLHS(), dims, symbols);
+  int64_t r = evalAffine(binary.getRHS(), dims, symbols);
+  switch (expr.getKind()) {
+  case AffineExprKind::Add:
+    return l + r;
+  case AffineExprKind::Mul:
+    return l * r;
+  case AffineExprKind::FloorDiv:
+    return floorDiv(l, r);
+  case AffineExprKind::CeilDiv:
+    return r == 0 ? 0 : -floorDiv(-l, r);
+  case AffineExprKind::Mod:
+    return r == 0 ? 0 : l - floorDiv(l, r) * r;
+  default:
+    return 0;
+  }
+}
+
+/// Floating-point operations of one op per lane (an FMA is two); 0 for the
+/// rest.
+int64_t flopsOf(Operation *op) {
+  if (isa<math::FmaOp>(op))
+    return 2;
+  if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+          arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+          arith::MinNumFOp>(op))
+    return 1;
+  if (op->getDialect() && op->getDialect()->getNamespace() == "math")
+    return 1;
+  return 0;
+}
+
+class Machine {
+public:
+  Machine(ModuleOp module, LaunchTrace &trace)
+      : module(module), trace(trace) {
+    // Host functions that launch nothing (the deallocation helper) are not
+    // entered.
+    module.walk([&](func::FuncOp function) {
+      bool launches = false;
+      function.walk([&](Operation *op) {
+        if (isa<gpu::LaunchFuncOp, func::CallOp>(op))
+          launches = true;
+      });
+      if (launches)
+        launching.insert(function);
+    });
+  }
+
+  FailureOr<std::vector<Slot>> call(func::FuncOp function,
+                                    ArrayRef<Slot> args);
+  /// The sectors each access of a windowed loop touched, and whether it
+  /// writes.
+  struct WindowAccess {
+    llvm::DenseSet<std::pair<int64_t, int64_t>> sectors; // (buffer, sector)
+    bool write = false;
+  };
+
+  llvm::Error takeError() {
+    return llvm::createStringError(failure.empty() ? "internal error"
+                                                   : failure);
+  }
+
+private:
+  LogicalResult fail(Operation *op, const Twine &message) {
+    if (failure.empty()) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << op->getLoc() << ": " << op->getName() << ": " << message;
+      failure = text;
+    }
+    return mlir::failure();
+  }
+
+  Scalar &scalar(Env &env, Value value) { return std::get<Scalar>(env[value]); }
+  View &view(Env &env, Value value) { return std::get<View>(env[value]); }
+  bool isScalar(Env &env, Value value) {
+    auto it = env.find(value);
+    return it != env.end() && std::holds_alternative<Scalar>(it->second);
+  }
+  /// `value` in lane 0: sizes, bounds, grid.
+  int64_t uniform(Env &env, Value value) {
+    if (!isScalar(env, value))
+      return 0;
+    return scalar(env, value).lanes[0];
+  }
+  int64_t mixed(Env &env, OpFoldResult size) {
+    if (auto attr = dyn_cast<Attribute>(size))
+      return cast<IntegerAttr>(attr).getInt();
+    return uniform(env, cast<Value>(size));
+  }
+
+  LogicalResult run(Block &block, Env &env, std::vector<Slot> *results);
+  LogicalResult step(Operation *op, Env &env, std::vector<Slot> *results);
+  LogicalResult runFor(scf::ForOp loop, Env &env);
+  LogicalResult runIf(scf::IfOp branch, Env &env);
+  LogicalResult runParallel(scf::ParallelOp loop, Env &env);
+  LogicalResult memoryAccess(Operation *op, Value memref, ValueRange indices,
+                             Env &env, bool write);
+  LogicalResult launch(gpu::LaunchFuncOp launch, Env &env);
+  KernelCost sampleWarp(gpu::GPUFuncOp kernel, ArrayRef<Slot> args,
+                        const int64_t grid[3], const int64_t block[3],
+                        int64_t blockIndex, int64_t warp, bool &ok);
+
+  ModuleOp module;
+  SymbolTableCollection symbols;
+  LaunchTrace &trace;
+  llvm::DenseSet<Operation *> launching;
+  std::string failure;
+  int64_t nextBuffer = 1;
+  int64_t hostSteps = 0;
+  /// Inside a kernel: the warp's lanes, which are active, and the weight
+  /// (product of the trip counts of the loops around) of what runs now.
+  KernelCost *kernel = nullptr;
+  Mask active{};
+  double weight = 1;
+  Lanes threadId[3];
+  int64_t blockId[3] = {0, 0, 0}, blockDim[3] = {1, 1, 1},
+          gridDim[3] = {1, 1, 1};
+  /// Inside a windowed innermost loop: its accesses' sectors so far.
+  llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
+  /// Kernel costs per launch signature.
+  llvm::StringMap<std::pair<KernelCost, int64_t>> launchCache;
+};
+
+FailureOr<std::vector<Slot>> Machine::call(func::FuncOp function,
+                                           ArrayRef<Slot> args) {
+  Env env;
+  Block &entry = function.getBody().front();
+  for (auto [arg, slot] : llvm::zip(entry.getArguments(), args))
+    env[arg] = slot;
+  std::vector<Slot> results;
+  if (failed(run(entry, env, &results)))
+    return mlir::failure();
+  return results;
+}
+
+LogicalResult Machine::run(Block &block, Env &env, std::vector<Slot> *results) {
+  for (Operation &op : block)
+    if (failed(step(&op, env, results)))
+      return mlir::failure();
+  return success();
+}
+
+LogicalResult Machine::memoryAccess(Operation *op, Value memref,
+                                    ValueRange indices, Env &env, bool write) {
+  if (!kernel)
+    return success();
+  const View &v = view(env, memref);
+  if (!v.global)
+    return success();
+  SmallVector<int64_t, kWarp> sectors;
+  for (int lane = 0; lane < kWarp; ++lane) {
+    if (!active[lane])
+      continue;
+    int64_t element = v.offset[lane];
+    for (auto [index, stride] : llvm::zip(indices, v.strides))
+      element += scalar(env, index).lanes[lane] * stride;
+    sectors.push_back(floorDiv(element * v.elementBytes, kSectorBytes));
+  }
+  llvm::sort(sectors);
+  sectors.erase(std::unique(sectors.begin(), sectors.end()), sectors.end());
+  double bytes = double(sectors.size()) * kSectorBytes * weight;
+  kernel->l1Bytes += bytes;
+  if (window) {
+    WindowAccess &access = (*window)[op];
+    access.write = write;
+    for (int64_t sector : sectors)
+      access.sectors.insert({v.buffer, sector});
+    return success();
+  }
+  (write ? kernel->bytesWritten : kernel->bytesRead) += bytes;
+  return success();
+}
+
+LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
+  Scalar lb = scalar(env, loop.getLowerBound());
+  Scalar ub = scalar(env, loop.getUpperBound());
+  Scalar stepSize = scalar(env, loop.getStep());
+  std::vector<Slot> carried;
+  for (Value init : loop.getInitArgs())
+    carried.push_back(env[init]);
+  Block *body = loop.getBody();
+  auto tripsOf = [&](int lane) {
+    int64_t s = std::max<int64_t>(1, stepSize.lanes[lane]);
+    return std::max<int64_t>(0, (ub.lanes[lane] - lb.lanes[lane] + s - 1) / s);
+  };
+  if (!kernel) {
+    int64_t s = std::max<int64_t>(1, stepSize.lanes[0]);
+    for (int64_t i = lb.lanes[0]; i < ub.lanes[0]; i += s) {
+      env[body->getArgument(0)] = Scalar::uniform(i);
+      for (auto [arg, slot] : llvm::zip(body->getArguments().drop_front(), carried))
+        env[arg] = slot;
+      std::vector<Slot> yielded;
+      if (failed(run(*body, env, &yielded)))
+        return mlir::failure();
+      carried = yielded;
+    }
+  } else {
+    // The first iterations (a window of an innermost loop, else one),
+    // weighted by the most trips any active lane makes.
+    Mask outer = active;
+    int64_t trips = 0;
+    for (int lane = 0; lane < kWarp; ++lane)
+      if (active[lane])
+        trips = std::max(trips, tripsOf(lane));
+    bool innermost = !window && !body->walk([](Operation *op) {
+                                    return isa<scf::ForOp, scf::ParallelOp,
+                                               scf::WhileOp>(op)
+                                               ? WalkResult::interrupt()
+                                               : WalkResult::advance();
+                                  }).wasInterrupted();
+    int64_t sampled = innermost ? std::min(trips, kWindowIterations)
+                                : std::min<int64_t>(trips, 1);
+    llvm::MapVector<Operation *, WindowAccess> accesses;
+    if (innermost)
+      window = &accesses;
+    double outerWeight = weight;
+    if (sampled > 0)
+      weight *= double(trips) / double(sampled);
+    LogicalResult ran = success();
+    for (int64_t i = 0; i < sampled && succeeded(ran); ++i) {
+      Scalar iv = lb;
+      for (int lane = 0; lane < kWarp; ++lane) {
+        iv.lanes[lane] += i * stepSize.lanes[lane];
+        active[lane] = outer[lane] && i < tripsOf(lane);
+      }
+      env[body->getArgument(0)] = iv;
+      for (auto [arg, slot] : llvm::zip(body->getArguments().drop_front(), carried))
+        env[arg] = slot;
+      std::vector<Slot> yielded;
+      ran = run(*body, env, &yielded);
+      carried = yielded;
+    }
+    if (innermost) {
+      window = nullptr;
+      for (auto &[op, access] : accesses)
+        (access.write ? kernel->bytesWritten : kernel->bytesRead) +=
+            double(access.sectors.size()) * kSectorBytes * weight;
+    }
+    weight = outerWeight;
+    active = outer;
+    if (failed(ran))
+      return mlir::failure();
+  }
+  for (auto [result, slot] : llvm::zip(loop.getResults(), carried))
+    env[result] = slot;
+  return success();
+}
+
+LogicalResult Machine::runIf(scf::IfOp branch, Env &env) {
+  Scalar cond = scalar(env, branch.getCondition());
+  auto runRegion = [&](Region &region, std::vector<Slot> &out) {
+    if (region.empty())
+      return success();
+    return run(region.front(), env, &out);
+  };
+  std::vector<Slot> thenResults, elseResults;
+  if (!kernel) {
+    bool taken = !cond.known || cond.lanes[0];
+    if (failed(runRegion(taken ? branch.getThenRegion()
+                               : branch.getElseRegion(),
+                         taken ? thenResults : elseResults)))
+      return mlir::failure();
+    for (auto [result, slot] :
+         llvm::zip(branch.getResults(), taken ? thenResults : elseResults))
+      env[result] = slot;
+    return success();
+  }
+  // Lanes split by the condition (an unknown one is taken); each side runs
+  // for its lanes, and results merge lane by lane.
+  Mask outer = active, thenMask{}, elseMask{};
+  bool anyThen = false, anyElse = false;
+  for (int lane = 0; lane < kWarp; ++lane) {
+    bool take = !cond.known || cond.lanes[lane];
+    thenMask[lane] = outer[lane] && take;
+    elseMask[lane] = outer[lane] && !take;
+    anyThen |= thenMask[lane];
+    anyElse |= elseMask[lane];
+  }
+  if (anyThen) {
+    active = thenMask;
+    if (failed(runRegion(branch.getThenRegion(), thenResults)))
+      return mlir::failure();
+  }
+  if (anyElse) {
+    active = elseMask;
+    if (failed(runRegion(branch.getElseRegion(), elseResults)))
+      return mlir::failure();
+  }
+  active = outer;
+  for (auto [i, result] : llvm::enumerate(branch.getResults())) {
+    if (!anyElse || elseResults.size() <= i) {
+      env[result] = anyThen ? thenResults[i] : Slot(Scalar::unknown());
+      continue;
+    }
+    if (!anyThen || thenResults.size() <= i) {
+      env[result] = elseResults[i];
+      continue;
+    }
+    if (std::holds_alternative<View>(thenResults[i])) {
+      env[result] = thenResults[i];
+      continue;
+    }
+    Scalar merged = std::get<Scalar>(thenResults[i]);
+    const Scalar &other = std::get<Scalar>(elseResults[i]);
+    merged.known = merged.known && other.known;
+    for (int lane = 0; lane < kWarp; ++lane)
+      if (elseMask[lane])
+        merged.lanes[lane] = other.lanes[lane];
+    env[result] = merged;
+  }
+  return success();
+}
+
+/// A sequential scf.parallel inside a kernel: its first iteration, weighted
+/// by the iteration count.
+LogicalResult Machine::runParallel(scf::ParallelOp loop, Env &env) {
+  if (!kernel)
+    return fail(loop, "host parallel loops are not traced");
+  if (!loop.getInitVals().empty())
+    return fail(loop, "reductions are not traced");
+  double outerWeight = weight;
+  for (auto [lb, ub, stepSize, iv] :
+       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep(),
+                 loop.getInductionVars())) {
+    int64_t s = std::max<int64_t>(1, uniform(env, stepSize));
+    int64_t trips =
+        std::max<int64_t>(0, (uniform(env, ub) - uniform(env, lb) + s - 1) / s);
+    weight *= double(trips);
+    env[iv] = env[lb];
+  }
+  LogicalResult ran = success();
+  if (weight > 0)
+    ran = run(*loop.getBody(), env, nullptr);
+  weight = outerWeight;
+  return ran;
+}
+
+LogicalResult Machine::step(Operation *op, Env &env,
+                            std::vector<Slot> *results) {
+  if (!kernel && ++hostSteps > kMaxHostSteps)
+    return fail(op, "the host code runs too long to trace");
+  if (kernel)
+    if (int64_t flops = flopsOf(op)) {
+      int64_t lanes = llvm::count(active, true);
+      kernel->flops += double(flops) * lanes * weight;
+    }
+
+  auto setScalar = [&](Value value, auto &&compute) {
+    Scalar out;
+    out.known = true;
+    for (Value operand : op->getOperands())
+      if (isScalar(env, operand) && !scalar(env, operand).known)
+        out.known = false;
+    for (int lane = 0; lane < kWarp; ++lane)
+      out.lanes[lane] = compute(lane);
+    env[value] = out;
+  };
+  auto lane = [&](Value value, int l) {
+    return isScalar(env, value) ? scalar(env, value).lanes[l] : 0;
+  };
+
+  // Terminators hand their operands to the region's op.
+  if (isa<scf::YieldOp, func::ReturnOp, gpu::ReturnOp>(op)) {
+    if (results)
+      for (Value operand : op->getOperands())
+        results->push_back(env[operand]);
+    return success();
+  }
+  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    if (auto integer = dyn_cast<IntegerAttr>(constant.getValue()))
+      env[constant] = Scalar::uniform(integer.getValue().getSExtValue());
+    else
+      env[constant] = Scalar::unknown();
+    return success();
+  }
+  if (isa<arith::AddIOp, arith::SubIOp, arith::MulIOp, arith::DivSIOp,
+          arith::DivUIOp, arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp,
+          arith::CeilDivUIOp, arith::FloorDivSIOp, arith::MinSIOp,
+          arith::MaxSIOp, arith::MinUIOp, arith::MaxUIOp, arith::AndIOp,
+          arith::OrIOp, arith::XOrIOp, arith::ShLIOp, arith::ShRUIOp,
+          arith::ShRSIOp>(op)) {
+    Value a = op->getOperand(0), b = op->getOperand(1);
+    setScalar(op->getResult(0), [&](int l) -> int64_t {
+      int64_t x = lane(a, l), y = lane(b, l);
+      return llvm::TypeSwitch<Operation *, int64_t>(op)
+          .Case([&](arith::AddIOp) { return x + y; })
+          .Case([&](arith::SubIOp) { return x - y; })
+          .Case([&](arith::MulIOp) { return x * y; })
+          .Case<arith::DivSIOp, arith::DivUIOp>(
+              [&](auto) { return y ? x / y : 0; })
+          .Case<arith::RemSIOp, arith::RemUIOp>(
+              [&](auto) { return y ? x % y : 0; })
+          .Case<arith::CeilDivSIOp, arith::CeilDivUIOp>(
+              [&](auto) { return y ? -floorDiv(-x, y) : 0; })
+          .Case([&](arith::FloorDivSIOp) { return floorDiv(x, y); })
+          .Case<arith::MinSIOp, arith::MinUIOp>(
+              [&](auto) { return std::min(x, y); })
+          .Case<arith::MaxSIOp, arith::MaxUIOp>(
+              [&](auto) { return std::max(x, y); })
+          .Case([&](arith::AndIOp) { return x & y; })
+          .Case([&](arith::OrIOp) { return x | y; })
+          .Case([&](arith::XOrIOp) { return x ^ y; })
+          .Case([&](arith::ShLIOp) { return y < 63 ? x << y : 0; })
+          .Case<arith::ShRUIOp, arith::ShRSIOp>(
+              [&](auto) { return y < 63 ? x >> y : 0; })
+          .Default([](Operation *) { return 0; });
+    });
+    return success();
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+    setScalar(cmp, [&](int l) -> int64_t {
+      int64_t x = lane(cmp.getLhs(), l), y = lane(cmp.getRhs(), l);
+      uint64_t ux = x, uy = y;
+      switch (cmp.getPredicate()) {
+      case arith::CmpIPredicate::eq: return x == y;
+      case arith::CmpIPredicate::ne: return x != y;
+      case arith::CmpIPredicate::slt: return x < y;
+      case arith::CmpIPredicate::sle: return x <= y;
+      case arith::CmpIPredicate::sgt: return x > y;
+      case arith::CmpIPredicate::sge: return x >= y;
+      case arith::CmpIPredicate::ult: return ux < uy;
+      case arith::CmpIPredicate::ule: return ux <= uy;
+      case arith::CmpIPredicate::ugt: return ux > uy;
+      case arith::CmpIPredicate::uge: return ux >= uy;
+      }
+      return 0;
+    });
+    return success();
+  }
+  if (auto select = dyn_cast<arith::SelectOp>(op)) {
+    if (!isScalar(env, select.getTrueValue())) {
+      env[select] = env[select.getTrueValue()];
+      return success();
+    }
+    const Scalar &cond = scalar(env, select.getCondition());
+    setScalar(select, [&](int l) {
+      return (!cond.known || cond.lanes[l]) ? lane(select.getTrueValue(), l)
+                                            : lane(select.getFalseValue(), l);
+    });
+    return success();
+  }
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
+          arith::ExtUIOp>(op)) {
+    env[op->getResult(0)] = env[op->getOperand(0)];
+    return success();
+  }
+  if (auto trunc = dyn_cast<arith::TruncIOp>(op)) {
+    unsigned bits = trunc.getType().getIntOrFloatBitWidth();
+    setScalar(trunc, [&](int l) {
+      int64_t x = lane(trunc.getIn(), l);
+      return bits >= 64 ? x : int64_t(llvm::SignExtend64(x, bits));
+    });
+    if (bits == 1)
+      setScalar(trunc, [&](int l) { return lane(trunc.getIn(), l) & 1; });
+    return success();
+  }
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(op)) {
+    AffineMap map = apply.getAffineMap();
+    setScalar(apply, [&](int l) {
+      SmallVector<int64_t> values;
+      for (Value operand : apply.getMapOperands())
+        values.push_back(lane(operand, l));
+      ArrayRef<int64_t> all(values);
+      return evalAffine(map.getResult(0), all.take_front(map.getNumDims()),
+                        all.drop_front(map.getNumDims()));
+    });
+    return success();
+  }
+  if (isa<affine::AffineMinOp, affine::AffineMaxOp>(op)) {
+    bool isMin = isa<affine::AffineMinOp>(op);
+    AffineMap map = op->getAttrOfType<AffineMapAttr>("map").getValue();
+    setScalar(op->getResult(0), [&](int l) {
+      SmallVector<int64_t> values;
+      for (Value operand : op->getOperands())
+        values.push_back(lane(operand, l));
+      ArrayRef<int64_t> all(values);
+      int64_t best = isMin ? INT64_MAX : INT64_MIN;
+      for (AffineExpr expr : map.getResults()) {
+        int64_t v = evalAffine(expr, all.take_front(map.getNumDims()),
+                               all.drop_front(map.getNumDims()));
+        best = isMin ? std::min(best, v) : std::max(best, v);
+      }
+      return best;
+    });
+    return success();
+  }
+
+  // Memory.
+  if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+    SmallVector<int64_t> sizes;
+    auto dynamic = alloc.getDynamicSizes().begin();
+    for (int64_t size : alloc.getType().getShape())
+      sizes.push_back(ShapedType::isDynamic(size) ? uniform(env, *dynamic++)
+                                                  : size);
+    env[alloc] = contiguous(nextBuffer++, true, alloc.getType(), sizes);
+    return success();
+  }
+  if (auto alloca = dyn_cast<memref::AllocaOp>(op)) {
+    SmallVector<int64_t> sizes;
+    auto dynamic = alloca.getDynamicSizes().begin();
+    for (int64_t size : alloca.getType().getShape())
+      sizes.push_back(ShapedType::isDynamic(size) ? uniform(env, *dynamic++)
+                                                  : size);
+    env[alloca] = contiguous(nextBuffer++, false, alloca.getType(), sizes);
+    return success();
+  }
+  if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+    env[global] = contiguous(nextBuffer++, true, global.getType(),
+                             global.getType().getShape());
+    return success();
+  }
+  if (auto dim = dyn_cast<memref::DimOp>(op)) {
+    const View &v = view(env, dim.getSource());
+    int64_t i = uniform(env, dim.getIndex());
+    env[dim] = Scalar::uniform(i < int64_t(v.sizes.size()) ? v.sizes[i] : 0);
+    return success();
+  }
+  if (auto subview = dyn_cast<memref::SubViewOp>(op)) {
+    View v = view(env, subview.getSource());
+    SmallVector<OpFoldResult> offsets = subview.getMixedOffsets();
+    SmallVector<OpFoldResult> sizes = subview.getMixedSizes();
+    SmallVector<OpFoldResult> strides = subview.getMixedStrides();
+    llvm::SmallBitVector dropped = subview.getDroppedDims();
+    View out = v;
+    out.sizes.clear();
+    out.strides.clear();
+    for (unsigned d = 0; d < offsets.size(); ++d) {
+      OpFoldResult offset = offsets[d];
+      for (int l = 0; l < kWarp; ++l) {
+        int64_t o = isa<Attribute>(offset)
+                        ? cast<IntegerAttr>(cast<Attribute>(offset)).getInt()
+                        : lane(cast<Value>(offset), l);
+        out.offset[l] += o * v.strides[d];
+      }
+      if (dropped.test(d))
+        continue;
+      out.sizes.push_back(mixed(env, sizes[d]));
+      out.strides.push_back(v.strides[d] * mixed(env, strides[d]));
+    }
+    env[subview] = out;
+    return success();
+  }
+  if (auto expand = dyn_cast<memref::ExpandShapeOp>(op)) {
+    const View &v = view(env, expand.getSrc());
+    View out = v;
+    out.sizes.clear();
+    out.strides.clear();
+    SmallVector<OpFoldResult> shape = expand.getMixedOutputShape();
+    for (auto [source, group] : llvm::enumerate(expand.getReassociationIndices())) {
+      int64_t stride = v.strides[source];
+      SmallVector<int64_t> groupSizes, groupStrides(group.size());
+      for (int64_t d : group)
+        groupSizes.push_back(mixed(env, shape[d]));
+      for (int64_t i = int64_t(group.size()) - 1; i >= 0; --i) {
+        groupStrides[i] = stride;
+        stride *= groupSizes[i];
+      }
+      llvm::append_range(out.sizes, groupSizes);
+      llvm::append_range(out.strides, groupStrides);
+    }
+    env[expand] = out;
+    return success();
+  }
+  if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op)) {
+    const View &v = view(env, collapse.getSrc());
+    View out = v;
+    out.sizes.clear();
+    out.strides.clear();
+    for (ReassociationIndices group : collapse.getReassociationIndices()) {
+      int64_t size = 1;
+      for (int64_t d : group)
+        size *= v.sizes[d];
+      out.sizes.push_back(size);
+      out.strides.push_back(v.strides[group.back()]);
+    }
+    env[collapse] = out;
+    return success();
+  }
+  if (auto metadata = dyn_cast<memref::ExtractStridedMetadataOp>(op)) {
+    const View &v = view(env, metadata.getSource());
+    View base = v;
+    base.offset.fill(0);
+    base.sizes.clear();
+    base.strides.clear();
+    env[metadata.getBaseBuffer()] = base;
+    Scalar offset;
+    offset.lanes = v.offset;
+    env[metadata.getOffset()] = offset;
+    for (auto [result, size] : llvm::zip(metadata.getSizes(), v.sizes))
+      env[result] = Scalar::uniform(size);
+    for (auto [result, stride] : llvm::zip(metadata.getStrides(), v.strides))
+      env[result] = Scalar::uniform(stride);
+    return success();
+  }
+  if (isa<memref::CastOp, memref::MemorySpaceCastOp>(op)) {
+    env[op->getResult(0)] = env[op->getOperand(0)];
+    return success();
+  }
+  if (auto reinterpret = dyn_cast<memref::ReinterpretCastOp>(op)) {
+    View out = view(env, reinterpret.getSource());
+    OpFoldResult offset = reinterpret.getMixedOffsets()[0];
+    for (int l = 0; l < kWarp; ++l)
+      out.offset[l] = isa<Attribute>(offset) ? mixed(env, offset)
+                                             : lane(cast<Value>(offset), l);
+    out.sizes.clear();
+    out.strides.clear();
+    for (OpFoldResult size : reinterpret.getMixedSizes())
+      out.sizes.push_back(mixed(env, size));
+    for (OpFoldResult stride : reinterpret.getMixedStrides())
+      out.strides.push_back(mixed(env, stride));
+    env[reinterpret] = out;
+    return success();
+  }
+  if (auto load = dyn_cast<memref::LoadOp>(op)) {
+    env[load] = Scalar::unknown();
+    return memoryAccess(op, load.getMemRef(), load.getIndices(), env, false);
+  }
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return memoryAccess(op, store.getMemRef(), store.getIndices(), env, true);
+  if (auto rmw = dyn_cast<memref::AtomicRMWOp>(op)) {
+    env[rmw] = Scalar::unknown();
+    if (failed(memoryAccess(op, rmw.getMemref(), rmw.getIndices(), env, false)))
+      return mlir::failure();
+    return memoryAccess(op, rmw.getMemref(), rmw.getIndices(), env, true);
+  }
+  if (isa<memref::DeallocOp>(op))
+    return success();
+
+  // Control flow.
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    return runFor(loop, env);
+  if (auto branch = dyn_cast<scf::IfOp>(op))
+    return runIf(branch, env);
+  if (auto loop = dyn_cast<scf::ParallelOp>(op))
+    return runParallel(loop, env);
+  if (isa<scf::ReduceOp>(op))
+    return success();
+  if (auto region = dyn_cast<scf::ExecuteRegionOp>(op)) {
+    std::vector<Slot> yielded;
+    if (failed(run(region.getRegion().front(), env, &yielded)))
+      return mlir::failure();
+    for (auto [result, slot] : llvm::zip(region.getResults(), yielded))
+      env[result] = slot;
+    return success();
+  }
+  if (auto callOp = dyn_cast<func::CallOp>(op)) {
+    auto callee = symbols.lookupNearestSymbolFrom<func::FuncOp>(
+        callOp, callOp.getCalleeAttr());
+    if (!callee || callee.isExternal() || !launching.contains(callee)) {
+      for (Value result : callOp.getResults())
+        env[result] = Scalar::unknown();
+      return success();
+    }
+    std::vector<Slot> args;
+    for (Value operand : callOp.getOperands())
+      args.push_back(env[operand]);
+    FailureOr<std::vector<Slot>> returned = call(callee, args);
+    if (failed(returned))
+      return mlir::failure();
+    for (auto [result, slot] : llvm::zip(callOp.getResults(), *returned))
+      env[result] = slot;
+    return success();
+  }
+  if (auto launchOp = dyn_cast<gpu::LaunchFuncOp>(op))
+    return launch(launchOp, env);
+
+  // Inside a kernel: the warp's coordinates.
+  if (auto id = dyn_cast<gpu::ThreadIdOp>(op)) {
+    Scalar s;
+    s.lanes = threadId[static_cast<int>(id.getDimension())];
+    env[id] = s;
+    return success();
+  }
+  if (auto id = dyn_cast<gpu::BlockIdOp>(op)) {
+    env[id] = Scalar::uniform(blockId[static_cast<int>(id.getDimension())]);
+    return success();
+  }
+  if (auto dim = dyn_cast<gpu::BlockDimOp>(op)) {
+    env[dim] = Scalar::uniform(blockDim[static_cast<int>(dim.getDimension())]);
+    return success();
+  }
+  if (auto dim = dyn_cast<gpu::GridDimOp>(op)) {
+    env[dim] = Scalar::uniform(gridDim[static_cast<int>(dim.getDimension())]);
+    return success();
+  }
+
+  // Anything else computes values the trace does not follow (floats,
+  // vectors): unknown, which is all a later index may not depend on.
+  for (Value result : op->getResults()) {
+    if (isa<MemRefType>(result.getType()))
+      return fail(op, "produces a memref the launch trace cannot follow");
+    env[result] = Scalar::unknown();
+  }
+  if (op->getNumRegions() && !op->hasTrait<OpTrait::IsIsolatedFromAbove>())
+    return fail(op, "has regions the launch trace cannot follow");
+  return success();
+}
+
+KernelCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
+                               const int64_t grid[3], const int64_t block[3],
+                               int64_t blockIndex, int64_t warp, bool &ok) {
+  KernelCost cost;
+  kernel = &cost;
+  weight = 1;
+  for (int d = 0; d < 3; ++d) {
+    gridDim[d] = grid[d];
+    blockDim[d] = block[d];
+  }
+  blockId[0] = blockIndex % grid[0];
+  blockId[1] = (blockIndex / grid[0]) % grid[1];
+  blockId[2] = blockIndex / (grid[0] * grid[1]);
+  int64_t threads = block[0] * block[1] * block[2];
+  for (int lane = 0; lane < kWarp; ++lane) {
+    int64_t t = warp * kWarp + lane;
+    active[lane] = t < threads;
+    threadId[0][lane] = t % block[0];
+    threadId[1][lane] = (t / block[0]) % block[1];
+    threadId[2][lane] = t / (block[0] * block[1]);
+  }
+  Env env;
+  Block &body = kernelOp.getBody().front();
+  for (auto [arg, slot] : llvm::zip(body.getArguments(), args))
+    env[arg] = slot;
+  for (BlockArgument shared : kernelOp.getWorkgroupAttributions()) {
+    auto type = cast<MemRefType>(shared.getType());
+    env[shared] = contiguous(nextBuffer++, false, type, type.getShape());
+  }
+  ok = succeeded(run(body, env, nullptr));
+  kernel = nullptr;
+  return cost;
+}
+
+LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
+  gpu::KernelDim3 gridValues = launchOp.getGridSizeOperandValues();
+  gpu::KernelDim3 blockValues = launchOp.getBlockSizeOperandValues();
+  int64_t grid[3] = {uniform(env, gridValues.x), uniform(env, gridValues.y),
+                     uniform(env, gridValues.z)};
+  int64_t block[3] = {uniform(env, blockValues.x), uniform(env, blockValues.y),
+                      uniform(env, blockValues.z)};
+  int64_t blocks = grid[0] * grid[1] * grid[2];
+  int64_t threads = block[0] * block[1] * block[2];
+  if (blocks <= 0 || threads <= 0)
+    return success(); // an empty launch: nothing runs
+  auto kernelOp = symbols.lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+      module, launchOp.getKernel());
+  if (!kernelOp)
+    return fail(launchOp, "launches a kernel that is not in the module");
+
+  std::vector<Slot> args;
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << launchOp.getKernelName().getValue() << ':' << grid[0] << ','
+     << grid[1] << ',' << grid[2] << ':' << threads;
+  for (Value operand : launchOp.getKernelOperands()) {
+    Slot slot = env[operand];
+    if (const auto *s = std::get_if<Scalar>(&slot)) {
+      os << ';' << (s->known ? s->lanes[0] : -1);
+    } else {
+      const View &v = std::get<View>(slot);
+      os << ";v" << v.global << ',' << v.elementBytes << ','
+         << (v.offset[0] * v.elementBytes) % kSectorBytes;
+      for (auto [size, stride] : llvm::zip(v.sizes, v.strides))
+        os << ',' << size << 'x' << stride;
+    }
+    args.push_back(slot);
+  }
+
+  KernelCost &total = trace[launchOp.getKernelName().getValue().str()];
+  auto cached = launchCache.find(key);
+  if (cached == launchCache.end()) {
+    int64_t warpsPerBlock = (threads + kWarp - 1) / kWarp;
+    int64_t warps = blocks * warpsPerBlock;
+    bool ok = true;
+    KernelCost first =
+        sampleWarp(kernelOp, args, grid, block, /*blockIndex=*/0, 0, ok);
+    KernelCost cost = first;
+    if (ok && warps > 1) {
+      KernelCost last = sampleWarp(kernelOp, args, grid, block, blocks - 1,
+                                   warpsPerBlock - 1, ok);
+      double rest = double(warps - 1);
+      cost.bytesRead = first.bytesRead * rest + last.bytesRead;
+      cost.bytesWritten = first.bytesWritten * rest + last.bytesWritten;
+      cost.l1Bytes = first.l1Bytes * rest + last.l1Bytes;
+      cost.flops = first.flops * rest + last.flops;
+    }
+    if (!ok)
+      return mlir::failure();
+    cached = launchCache.insert({key, {cost, threads * blocks}}).first;
+  }
+  const KernelCost &cost = cached->second.first;
+  total.launches += 1;
+  total.threads += cached->second.second;
+  total.bytesRead += cost.bytesRead;
+  total.bytesWritten += cost.bytesWritten;
+  total.l1Bytes += cost.l1Bytes;
+  total.flops += cost.flops;
+  return success();
+}
+
+} // namespace
+
+llvm::Expected<LaunchTrace>
+llama4c::report::traceLaunches(ModuleOp module, func::FuncOp entry,
+                               const CallSizes &sizes) {
+  LaunchTrace trace;
+  Machine machine(module, trace);
+  std::vector<Slot> args;
+  int64_t buffer = 1 << 30; // the arguments' buffers, apart from the rest
+  for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
+    auto memref = dyn_cast<MemRefType>(type);
+    if (!memref) {
+      args.push_back(Scalar::unknown());
+      continue;
+    }
+    SmallVector<int64_t> shape;
+    for (auto [d, size] : llvm::enumerate(memref.getShape()))
+      shape.push_back(ShapedType::isDynamic(size) ? sizes.dim(i, d) : size);
+    args.push_back(contiguous(buffer++, true, memref, shape));
+  }
+  if (failed(machine.call(entry, args)))
+    return machine.takeError();
+  return trace;
+}

@@ -1,0 +1,76 @@
+//===- LaunchTrace.h - The launches of one call and their cost --*- C++ -*-===//
+//
+// Runs an entry function of a GPU module (after kernel outlining) on
+// sizes alone: the host code is interpreted with concrete batch, token and
+// cache lengths to find every kernel launch and its grid, and each kernel
+// is interpreted for one warp at a time to count, from its real indexing,
+// the 32-byte sectors each global load and store touches, and its floating
+// point operations. Nothing is computed on data: values loaded from memory
+// are unknown (0 where an index needs one, taken branches where a condition
+// does). A model of the kernels, not a measurement.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_PASSES_ANALYSIS_LAUNCHTRACE_H
+#define LLAMA4C_PASSES_ANALYSIS_LAUNCHTRACE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace llama4c::report {
+
+/// What the launches of one kernel cost, summed.
+struct KernelCost {
+  int64_t launches = 0;
+  int64_t threads = 0;
+  /// Global memory traffic: the 32-byte sectors each warp's loads and
+  /// stores touch, a sector counted once within a run of its innermost
+  /// loop (a warp's L1 keeps what its last iterations fetched), not across
+  /// warps or loops.
+  double bytesRead = 0, bytesWritten = 0;
+  /// The same accesses as sectors per warp instruction: what the load/store
+  /// units and L1 move (an uncoalesced warp load is 32 sectors).
+  double l1Bytes = 0;
+  /// Floating-point operations (an FMA is two), over all threads.
+  double flops = 0;
+};
+
+/// Every kernel launched by one call, by kernel name, in first-launch order.
+class LaunchTrace {
+public:
+  KernelCost &operator[](llvm::StringRef kernel) {
+    auto [it, inserted] = index.try_emplace(kernel, kernels.size());
+    if (inserted)
+      kernels.emplace_back(kernel.str(), KernelCost());
+    return kernels[it->second].second;
+  }
+  auto begin() const { return kernels.begin(); }
+  auto end() const { return kernels.end(); }
+
+private:
+  std::vector<std::pair<std::string, KernelCost>> kernels;
+  llvm::StringMap<size_t> index;
+};
+
+/// The sizes of one call: `dims` gives each dynamic dimension of each
+/// argument of `entry` (its index in the memref type) a value.
+struct CallSizes {
+  /// [argument][dimension] -> size, for the dynamic dimensions.
+  std::function<int64_t(unsigned argument, unsigned dimension)> dim;
+};
+
+/// Interprets `entry` (a host function of `module`) with `sizes`.
+llvm::Expected<LaunchTrace> traceLaunches(mlir::ModuleOp module,
+                                          mlir::func::FuncOp entry,
+                                          const CallSizes &sizes);
+
+} // namespace llama4c::report
+
+#endif // LLAMA4C_PASSES_ANALYSIS_LAUNCHTRACE_H

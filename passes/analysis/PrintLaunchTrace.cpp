@@ -1,0 +1,47 @@
+//===- PrintLaunchTrace.cpp - The launches of a host function, printed ----===//
+
+#include "passes/analysis/Passes.h"
+
+#include "passes/analysis/LaunchTrace.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4PRINTLAUNCHTRACEPASS
+#include "passes/analysis/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+
+namespace {
+
+struct PrintLaunchTrace
+    : llama4c::impl::Llama4PrintLaunchTracePassBase<PrintLaunchTrace> {
+  using Llama4PrintLaunchTracePassBase::Llama4PrintLaunchTracePassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto function = module.lookupSymbol<func::FuncOp>(entry);
+    if (!function) {
+      module.emitError("no function @") << entry << " to trace";
+      return signalPassFailure();
+    }
+    llama4c::report::CallSizes sizes;
+    int64_t each = size;
+    sizes.dim = [each](unsigned, unsigned) { return each; };
+    llvm::Expected<llama4c::report::LaunchTrace> trace =
+        llama4c::report::traceLaunches(module, function, sizes);
+    if (!trace) {
+      function.emitError(llvm::toString(trace.takeError()));
+      return signalPassFailure();
+    }
+    for (const auto &[kernel, cost] : *trace)
+      llvm::outs() << kernel << ": " << cost.launches << " launches, "
+                   << cost.threads << " threads, " << int64_t(cost.bytesRead)
+                   << " bytes read, " << int64_t(cost.bytesWritten)
+                   << " written, " << int64_t(cost.l1Bytes) << " L1, "
+                   << int64_t(cost.flops) << " flops\n";
+  }
+};
+
+} // namespace

@@ -1,0 +1,72 @@
+// RUN: llama4-opt %s --llama4-print-launch-trace="entry=host size=128" -o /dev/null | FileCheck %s
+
+// Every dynamic dimension is 128: four warps of 32 lanes per launch.
+//
+// scale_kernel, launched once and then twice by a host loop: each warp
+// reads and writes 32 consecutive floats, 4 sectors (128 bytes) each way.
+// CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read, 1536 written, 3072 L1, 384 flops
+//
+// row_dot_kernel: each lane walks its own 64-float row of W (256 bytes
+// apart), so a warp instruction touches 32 sectors of W (L1: 64 steps x
+// (32 + 1 for v) sectors, plus 4 for the store, per warp), but along k
+// consecutive steps share sectors: global reads are W once (32 KiB) and v
+// once per warp (4 x 256 bytes). Two FLOPs per step and lane.
+// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read, 512 written, 270848 L1, 16384 flops
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
+      %block = gpu.block_id x
+      %threads = gpu.block_dim x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %threads : index
+      %i = arith.addi %base, %thread : index
+      %v = memref.load %x[%i] : memref<?xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %y[%i] : memref<?xf32>
+      gpu.return
+    }
+    gpu.func @row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
+                             %out: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c64 = arith.constant 64 : index
+      %zero = arith.constant 0.0 : f32
+      %block = gpu.block_id x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %c64 : index
+      %i = arith.addi %base, %thread : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> f32 {
+        %a = memref.load %w[%i, %k] : memref<?x64xf32>
+        %b = memref.load %v[%k] : memref<64xf32>
+        %p = arith.mulf %a, %b : f32
+        %s = arith.addf %acc, %p : f32
+        scf.yield %s : f32
+      }
+      memref.store %sum, %out[%i] : memref<?xf32>
+      gpu.return
+    }
+  }
+  func.func @host(%x: memref<?xf32>, %y: memref<?xf32>, %w: memref<?x64xf32>,
+                  %v: memref<64xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c64 = arith.constant 64 : index
+    %n = memref.dim %x, %c0 : memref<?xf32>
+    %blocks = arith.divui %n, %c64 : index
+    gpu.launch_func @kernels::@scale_kernel blocks in (%blocks, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %y : memref<?xf32>)
+    %rows = memref.dim %w, %c0 : memref<?x64xf32>
+    %out = memref.alloc(%rows) : memref<?xf32>
+    %row_blocks = arith.divui %rows, %c64 : index
+    gpu.launch_func @kernels::@row_dot_kernel blocks in (%row_blocks, %c1, %c1)
+        threads in (%c64, %c1, %c1)
+        args(%w : memref<?x64xf32>, %v : memref<64xf32>, %out : memref<?xf32>)
+    scf.for %again = %c0 to %c2 step %c1 {
+      gpu.launch_func @kernels::@scale_kernel blocks in (%blocks, %c1, %c1)
+          threads in (%c64, %c1, %c1) args(%y : memref<?xf32>, %x : memref<?xf32>)
+    }
+    memref.dealloc %out : memref<?xf32>
+    return
+  }
+}
