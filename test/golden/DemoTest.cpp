@@ -7,9 +7,12 @@
 // conversation crosses the model's 64-token attention chunks
 // (test/golden/demo/generations.json, scripts/make_demo_golden.py). Its
 // bf16 build must give transformers' bf16 prefill logits within 1e-2
-// relative L2 on a prompt that crosses a chunk.
+// relative L2 on a prompt that crosses a chunk. Every test runs on each
+// golden build: native, and the GPU kernels emulated on the host.
 //
 //===----------------------------------------------------------------------===//
+
+#include "test/golden/GoldenFixture.h"
 
 #include "runtime/safetensors/Bf16.h"
 #include "runtime/safetensors/SafetensorsFile.h"
@@ -29,20 +32,25 @@ using nlohmann::json;
 
 namespace {
 
+using llama4c::golden::goldenBuilds;
+using llama4c::golden::goldenModel;
+
 const std::string kDemo = LLAMA4C_DEMO_MODEL_DIR;
-const std::string kModel = LLAMA4C_DEMO_MODEL;
 
 json golden() {
   return json::parse(readFile(std::string(LLAMA4C_DEMO_GOLDEN)));
 }
 
-class DemoTest : public TempDirTest {
+class DemoTest : public TempDirTest,
+                 public ::testing::WithParamInterface<std::string> {
 protected:
+  std::string model() const { return goldenModel("tiny-llama4", GetParam()); }
+
   /// llama4-run, greedy, as many new tokens as the reference has.
   json runJson(std::vector<std::string> args, const std::string &input = "") {
     args.insert(
         args.begin(),
-        {kModel, "--weights", kDemo, "--temperature", "0", "--max-new-tokens",
+        {model(), "--weights", kDemo, "--temperature", "0", "--max-new-tokens",
          std::to_string(golden()["max_new_tokens"].get<int>()), "--json"});
     ToolResult result = runTool(LLAMA4_RUN_PATH, args, input, dir);
     EXPECT_EQ(result.exitCode, 0) << result.err;
@@ -55,7 +63,7 @@ protected:
   }
 };
 
-TEST_F(DemoTest, TextPromptsContinueAsTransformers) {
+TEST_P(DemoTest, TextPromptsContinueAsTransformers) {
   json cases = golden()["prompts"];
   ASSERT_GE(cases.size(), 5u);
   for (const json &expected : cases) {
@@ -69,7 +77,7 @@ TEST_F(DemoTest, TextPromptsContinueAsTransformers) {
   }
 }
 
-TEST_F(DemoTest, ChatTurnsMatchTransformers) {
+TEST_P(DemoTest, ChatTurnsMatchTransformers) {
   json turns = golden()["chat"];
   std::string input;
   for (const json &turn : turns)
@@ -87,7 +95,7 @@ TEST_F(DemoTest, ChatTurnsMatchTransformers) {
   EXPECT_GT(replies[2]["cached_tokens"], 64);
 }
 
-TEST_F(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {
+TEST_P(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {
   Expected<SafetensorsFile> reference =
       SafetensorsFile::open(LLAMA4C_DEMO_BF16_REFERENCE);
   ASSERT_TRUE(reference) << reference.error().message();
@@ -102,7 +110,7 @@ TEST_F(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {
 
   ToolResult result =
       runTool(LLAMA4_RUN_PATH,
-              {LLAMA4C_DEMO_BF16_MODEL, "--weights", kDemo, "--prompt-ids",
+              {goldenModel("tiny-llama4-bf16", GetParam()), "--weights", kDemo, "--prompt-ids",
                list, "--max-new-tokens", "1", "--dump-logits", path("dump")},
               "", dir);
   ASSERT_EQ(result.exitCode, 0) << result.err;
@@ -125,5 +133,8 @@ TEST_F(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {
               prompt.size(), relativeL2);
   EXPECT_LE(relativeL2, 1e-2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Builds, DemoTest, ::testing::ValuesIn(goldenBuilds()),
+                         [](const auto &info) { return info.param; });
 
 } // namespace

@@ -13,12 +13,27 @@ namespace llama4c::golden {
 
 using namespace runtime;
 
+namespace {
+std::vector<std::string> splitList(const std::string &text) { // "a,b,c"
+  std::vector<std::string> items;
+  std::istringstream list(text);
+  for (std::string item; std::getline(list, item, ',');)
+    items.push_back(item);
+  return items;
+}
+} // namespace
+
 std::vector<std::string> fixtureNames() {
-  std::vector<std::string> names;
-  std::istringstream list(LLAMA4C_GOLDEN_FIXTURES); // "a,b,c"
-  for (std::string name; std::getline(list, name, ',');)
-    names.push_back(name);
-  return names;
+  return splitList(LLAMA4C_GOLDEN_FIXTURES);
+}
+
+std::vector<std::string> goldenBuilds() {
+  return splitList(LLAMA4C_GOLDEN_BUILDS);
+}
+
+std::string goldenModel(const std::string &base, const std::string &build) {
+  return std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + base +
+         (build == "native" ? "" : "__" + build) + ".so";
 }
 
 std::string fixtureDir(const std::string &name) {

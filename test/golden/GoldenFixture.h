@@ -23,8 +23,18 @@ namespace llama4c::golden {
 
 /// Every compiled model, as CMake named them: FIXTURE for each folder
 /// under test/golden/fixtures, FIXTURE__SCHEDULE for each tile schedule
-/// under test/golden/schedules.
+/// under test/golden/schedules, each of them with `__emulated` appended
+/// for the emulated build.
 std::vector<std::string> fixtureNames();
+
+/// The builds every golden model was compiled for: "native" (CMake's
+/// LLAMA4C_GOLDEN_TARGET) and, where that is the CPU, "emulated" (a GPU
+/// target's kernels run on the host, `llama4c compile --emulate`).
+std::vector<std::string> goldenBuilds();
+
+/// The path of the model BASE ("tiny-llama4", "multimodal-bf16", ...) of
+/// `build`.
+std::string goldenModel(const std::string &base, const std::string &build);
 
 /// test/golden/fixtures/FIXTURE for the model NAME.
 std::string fixtureDir(const std::string &name);

@@ -13,6 +13,8 @@
 // runtime's own processor and tokenizer must rebuild HF's ids and pixel
 // values exactly, and llama4-run must answer with HF's greedy ids, here and
 // on the bundled demo examples/tiny-llama4-vision (a PNG and a JPEG, bf16).
+// Every test runs on each golden build: native, and the GPU kernels
+// emulated on the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,12 +52,12 @@ const std::vector<std::string> kImages = {kFixture + "/images/wide.png",
                                           kFixture + "/images/tall.png",
                                           kFixture + "/images/square.png"};
 
-/// kPrompt tokenised, with `images` attached as llama4-run attaches them.
+/// kPrompt tokenised, with `images` attached as llama4-run attaches them
+/// for the model at `modelPath`.
 Expected<PromptsWithImages> attach(const LoadedModel &model,
+                                   const std::string &modelPath,
                                    const std::vector<std::string> &images,
-                                   const std::string &prompt = kPrompt,
-                                   const std::string &modelPath =
-                                       LLAMA4C_MULTIMODAL_MODEL) {
+                                   const std::string &prompt = kPrompt) {
   std::string tokenizerPath = kFixture + "/tokenizer.json";
   Expected<Tokenizer> tokenizer = Tokenizer::open(tokenizerPath);
   if (!tokenizer)
@@ -86,13 +88,17 @@ Expected<RowImages> referencePixels(const std::string &path) {
   return images;
 }
 
-/// The f32 model with the fixture's checkpoint, its reference, and HF's
-/// pixel values.
-class MultimodalTest : public ::testing::Test {
+/// The f32 model of the build under test with the fixture's checkpoint,
+/// its reference, and HF's pixel values.
+class MultimodalTest : public ::testing::TestWithParam<std::string> {
 protected:
+  std::string model(const std::string &base = "multimodal") const {
+    return goldenModel(base, GetParam());
+  }
+
   void SetUp() override {
     Expected<std::unique_ptr<LoadedModel>> opened =
-        LoadedModel::open(LLAMA4C_MULTIMODAL_MODEL, kFixture);
+        LoadedModel::open(model(), kFixture);
     ASSERT_TRUE(opened) << opened.error().message();
     loaded = std::move(*opened);
     std::string path = kFixture + "/reference.safetensors";
@@ -109,7 +115,7 @@ protected:
   RowImages pixels;
 };
 
-TEST_F(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
+TEST_P(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
   const LoadedModel &model = *loaded;
   int64_t S = reference.promptLength, N = reference.newTokens,
           V = reference.vocab;
@@ -143,7 +149,7 @@ TEST_F(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
 
 // The images reach the logits: blank tiles (all pixels -1, HF's padding)
 // move them far past the tolerance.
-TEST_F(MultimodalTest, BlankTilesChangeTheLogits) {
+TEST_P(MultimodalTest, BlankTilesChangeTheLogits) {
   std::vector<float> blank(pixels.pixels.size() / sizeof(float), -1.0f);
   std::memcpy(pixels.pixels.data(), blank.data(), pixels.pixels.size());
 
@@ -160,7 +166,7 @@ TEST_F(MultimodalTest, BlankTilesChangeTheLogits) {
             1e-2);
 }
 
-TEST_F(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
+TEST_P(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
   GenerateOptions options;
   options.maxNewTokens = 3;
   Expected<Generation> generation = generate(
@@ -169,7 +175,7 @@ TEST_F(MultimodalTest, TextOnlyPromptRunsWithoutTiles) {
   EXPECT_EQ(generation->tokens[0].size(), 3u);
 }
 
-TEST_F(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
+TEST_P(MultimodalTest, MiscountedPatchesAreRejectedBeforeTheCall) {
   // One tile fewer than the prompt's <|patch|> runs.
   size_t tileBytes = pixels.pixels.size() / pixels.tiles;
   pixels.tiles -= 1;
@@ -208,15 +214,15 @@ double relativeL2(const SafetensorsFile &reference, const std::string &name,
 // logits are 2.0% from its f32 ones; with transformers' text attention
 // keeping f32 probabilities too (bf16_f32_probs_prefill_logits) the
 // vision tower, projector, scatter and everything else agree within 0.2%.
-TEST_F(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
+TEST_P(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
   Expected<std::unique_ptr<LoadedModel>> bf16 =
-      LoadedModel::open(LLAMA4C_MULTIMODAL_BF16_MODEL, kFixture);
+      LoadedModel::open(model("multimodal-bf16"), kFixture);
   ASSERT_TRUE(bf16) << bf16.error().message();
   Expected<SafetensorsFile> file =
       SafetensorsFile::open(kFixture + "/reference.safetensors");
   ASSERT_TRUE(file) << file.error().message();
-  Expected<PromptsWithImages> input = attach(
-      **bf16, kImages, kPrompt, LLAMA4C_MULTIMODAL_BF16_MODEL);
+  Expected<PromptsWithImages> input =
+      attach(**bf16, model("multimodal-bf16"), kImages);
   ASSERT_TRUE(input) << input.error().message();
 
   GenerateOptions options;
@@ -237,9 +243,9 @@ TEST_F(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
   EXPECT_LE(plain, 2e-2);
 }
 
-TEST_F(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
+TEST_P(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
 
-  Expected<PromptsWithImages> ours = attach(*loaded, kImages);
+  Expected<PromptsWithImages> ours = attach(*loaded, model(), kImages);
   ASSERT_TRUE(ours) << ours.error().message();
   EXPECT_EQ(ours->prompts[0], reference.inputIds[0]);
   ASSERT_EQ(ours->images.size(), 1u);
@@ -248,24 +254,24 @@ TEST_F(MultimodalTest, ProcessorAndTokenizerRebuildHuggingFaceInputs) {
   EXPECT_TRUE(ours->images[0].pixels == pixels.pixels);
 }
 
-TEST_F(MultimodalTest, PlaceholdersMustNumberTheImages) {
-  Expected<PromptsWithImages> attached = attach(*loaded, {kImages[0]});
+TEST_P(MultimodalTest, PlaceholdersMustNumberTheImages) {
+  Expected<PromptsWithImages> attached = attach(*loaded, model(), {kImages[0]});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message(),
             "the prompt has 3 <|image|> placeholders but 1 --image file was "
             "given; write <|image|> where each image goes");
 }
 
-TEST_F(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
+TEST_P(MultimodalTest, AnImageThatDoesNotDecodeIsNamed) {
   std::string config = kFixture + "/config.json";
   Expected<PromptsWithImages> attached =
-      attach(*loaded, {kImages[0], config, kImages[2]});
+      attach(*loaded, model(), {kImages[0], config, kImages[2]});
   ASSERT_FALSE(attached);
   EXPECT_EQ(attached.error().message().rfind(config + ": ", 0), 0u)
       << attached.error().message();
 }
 
-TEST_F(MultimodalTest, LlamaRunAnswersAboutThreeImages) {
+TEST_P(MultimodalTest, LlamaRunAnswersAboutThreeImages) {
   std::string expected;
   for (int64_t id : reference.generatedIds[0])
     expected += (expected.empty() ? "" : ",") + std::to_string(id);
@@ -274,7 +280,7 @@ TEST_F(MultimodalTest, LlamaRunAnswersAboutThreeImages) {
   std::filesystem::create_directories(scratch);
   ToolResult result = runTool(
       LLAMA4_RUN_PATH,
-      {LLAMA4C_MULTIMODAL_MODEL, "--weights", kFixture, "--image", kImages[0],
+      {model(), "--weights", kFixture, "--image", kImages[0],
        "--image", kImages[1], "--image", kImages[2], "--prompt", kPrompt,
        "--max-new-tokens",
        std::to_string(reference.newTokens), "--json"},
@@ -293,7 +299,7 @@ TEST_F(MultimodalTest, LlamaRunAnswersAboutThreeImages) {
 // from the cache; here that chunk starts inside the square image's tiles,
 // so the turn restarts at a tile and hands the model the tiles whose
 // patches it feeds. It must answer as a fresh session does.
-TEST_F(MultimodalTest, ChatTurnsReuseTheCacheAcrossImages) {
+TEST_P(MultimodalTest, ChatTurnsReuseTheCacheAcrossImages) {
   GenerateOptions options;
   const std::vector<int64_t> &first = reference.inputIds[0];
   // The second turn keeps the first up to its last image and goes on with
@@ -323,14 +329,14 @@ TEST_F(MultimodalTest, ChatTurnsReuseTheCacheAcrossImages) {
   EXPECT_EQ(*again, *expected);
 }
 
-TEST_F(MultimodalTest, VisionDemoAnswersAPngAndAJpegInAChat) {
+TEST_P(MultimodalTest, VisionDemoAnswersAPngAndAJpegInAChat) {
   std::string demo = LLAMA4C_VISION_DEMO_DIR;
   std::string scratch = ::testing::TempDir() + "llama4c-vision-chat-" +
                         std::to_string(::getpid());
   std::filesystem::create_directories(scratch);
   ToolResult result = runTool(
       LLAMA4_RUN_PATH,
-      {LLAMA4C_VISION_DEMO_MODEL, "--weights", demo, "--chat", "--image",
+      {model("tiny-llama4-vision"), "--weights", demo, "--chat", "--image",
        demo + "/images/sunset.png", "--temperature", "0", "--max-new-tokens",
        "8", "--json"},
       "What is this?\n/image " + demo +
@@ -352,13 +358,14 @@ TEST_F(MultimodalTest, VisionDemoAnswersAPngAndAJpegInAChat) {
   EXPECT_GT(turns[1]["cached_tokens"].get<int64_t>(), 20);
 }
 
-TEST_F(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
+TEST_P(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
   nlohmann::json golden =
       nlohmann::json::parse(readFile(LLAMA4C_VISION_DEMO_GOLDEN));
   std::string demo = LLAMA4C_VISION_DEMO_DIR;
-  std::vector<std::string> args = {LLAMA4C_VISION_DEMO_MODEL, "--weights", demo};
-  for (const std::string &image : golden["images"])
-    args.insert(args.end(), {"--image", demo + "/" + image});
+  std::vector<std::string> args = {model("tiny-llama4-vision"), "--weights",
+                                   demo};
+  for (const nlohmann::json &image : golden["images"])
+    args.insert(args.end(), {"--image", demo + "/" + image.get<std::string>()});
   std::vector<int64_t> expected = golden["generated_ids"];
   args.insert(args.end(), {"--prompt", golden["prompt"], "--temperature", "0",
                            "--max-new-tokens", std::to_string(expected.size()),
@@ -373,5 +380,9 @@ TEST_F(MultimodalTest, VisionDemoAnswersAboutAPngAndAJpeg) {
   EXPECT_EQ(row["prompt_tokens"], golden["prompt_tokens"]);
   EXPECT_EQ(row["tokens"].get<std::vector<int64_t>>(), expected);
 }
+
+INSTANTIATE_TEST_SUITE_P(Builds, MultimodalTest,
+                         ::testing::ValuesIn(goldenBuilds()),
+                         [](const auto &info) { return info.param; });
 
 } // namespace
