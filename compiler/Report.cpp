@@ -196,6 +196,15 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
   return sizes;
 }
 
+llvm::json::Object costJson(const KernelCost &cost) {
+  return llvm::json::Object{{"launches", cost.launches},
+                            {"threads", cost.threads},
+                            {"bytes_read", cost.bytesRead},
+                            {"bytes_written", cost.bytesWritten},
+                            {"l1_bytes", cost.l1Bytes},
+                            {"flops", cost.flops}};
+}
+
 bool usesTensorCores(gpu::GPUFuncOp kernel) {
   bool found = false;
   kernel.walk([&](Operation *op) {
@@ -251,11 +260,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     KernelCost total;
     std::vector<double> totalSeconds(devices.size(), 0);
     for (const auto &[name, cost] : *trace) {
-      total.launches += cost.launches;
-      total.bytesRead += cost.bytesRead;
-      total.bytesWritten += cost.bytesWritten;
-      total.l1Bytes += cost.l1Bytes;
-      total.flops += cost.flops;
+      total += cost;
       bool tensor = tensorCores.lookup(name);
       llvm::json::Object predicted;
       for (auto [d, device] : llvm::enumerate(devices)) {
@@ -270,15 +275,10 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
         totalSeconds[d] += seconds;
         predicted[device.name] = seconds;
       }
-      llvm::json::Object kernel{{"name", name},
-                                {"launches", cost.launches},
-                                {"threads", cost.threads},
-                                {"bytes_read", cost.bytesRead},
-                                {"bytes_written", cost.bytesWritten},
-                                {"l1_bytes", cost.l1Bytes},
-                                {"flops", cost.flops},
-                                {"tensor_cores", tensor},
-                                {"predicted_seconds", std::move(predicted)}};
+      llvm::json::Object kernel = costJson(cost);
+      kernel["name"] = name;
+      kernel["tensor_cores"] = tensor;
+      kernel["predicted_seconds"] = std::move(predicted);
       auto found = resources->find(name);
       if (found != resources->end())
         kernel["ptxas"] = llvm::json::Object{
@@ -318,20 +318,16 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
               newTokens / predicted, 100 * roofline / predicted);
       }
     }
-    scenarioReports.push_back(llvm::json::Object{
-        {"call", s.name},
-        {"batch", s.batch},
-        {"new_tokens_per_row", s.tokens},
-        {"context", s.context},
-        {"launches", total.launches},
-        {"bytes_read", total.bytesRead},
-        {"bytes_written", total.bytesWritten},
-        {"l1_bytes", total.l1Bytes},
-        {"flops", total.flops},
-        {"weight_bytes_read_at_least", weights.decodeBytes},
-        {"minimal_flops", minimalFlops},
-        {"devices", std::move(perDevice)},
-        {"kernels", std::move(kernelReports)}});
+    llvm::json::Object call = costJson(total);
+    call["call"] = s.name;
+    call["batch"] = s.batch;
+    call["new_tokens_per_row"] = s.tokens;
+    call["context"] = s.context;
+    call["weight_bytes_read_at_least"] = weights.decodeBytes;
+    call["minimal_flops"] = minimalFlops;
+    call["devices"] = std::move(perDevice);
+    call["kernels"] = std::move(kernelReports);
+    scenarioReports.push_back(std::move(call));
   }
 
   llvm::json::Array deviceList;

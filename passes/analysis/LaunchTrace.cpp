@@ -239,8 +239,8 @@ private:
           gridDim[3] = {1, 1, 1};
   /// Inside a windowed innermost loop: its accesses' sectors so far.
   llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
-  /// Kernel costs per launch signature.
-  llvm::StringMap<std::pair<KernelCost, int64_t>> launchCache;
+  /// The cost of one launch, by launch signature.
+  llvm::StringMap<KernelCost> launchCache;
 };
 
 FailureOr<std::vector<Slot>> Machine::call(func::FuncOp function,
@@ -608,24 +608,21 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
 
   // Memory.
-  if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+  // Allocations are device memory on the host (the GPU build's allocator
+  // is the driver's), stack or thread-private memory in a kernel.
+  auto allocate = [&](auto alloc, bool global) {
     SmallVector<int64_t> sizes;
     auto dynamic = alloc.getDynamicSizes().begin();
     for (int64_t size : alloc.getType().getShape())
       sizes.push_back(ShapedType::isDynamic(size) ? uniform(env, *dynamic++)
                                                   : size);
-    env[alloc] = contiguous(nextBuffer++, true, alloc.getType(), sizes);
+    env[alloc] = contiguous(nextBuffer++, global, alloc.getType(), sizes);
     return success();
-  }
-  if (auto alloca = dyn_cast<memref::AllocaOp>(op)) {
-    SmallVector<int64_t> sizes;
-    auto dynamic = alloca.getDynamicSizes().begin();
-    for (int64_t size : alloca.getType().getShape())
-      sizes.push_back(ShapedType::isDynamic(size) ? uniform(env, *dynamic++)
-                                                  : size);
-    env[alloca] = contiguous(nextBuffer++, false, alloca.getType(), sizes);
-    return success();
-  }
+  };
+  if (auto alloc = dyn_cast<memref::AllocOp>(op))
+    return allocate(alloc, true);
+  if (auto alloca = dyn_cast<memref::AllocaOp>(op))
+    return allocate(alloca, false);
   if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
     env[global] = contiguous(nextBuffer++, true, global.getType(),
                              global.getType().getShape());
@@ -907,15 +904,11 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     }
     if (!ok)
       return mlir::failure();
-    cached = launchCache.insert({key, {cost, threads * blocks}}).first;
+    cost.launches = 1;
+    cost.threads = threads * blocks;
+    cached = launchCache.insert({key, cost}).first;
   }
-  const KernelCost &cost = cached->second.first;
-  total.launches += 1;
-  total.threads += cached->second.second;
-  total.bytesRead += cost.bytesRead;
-  total.bytesWritten += cost.bytesWritten;
-  total.l1Bytes += cost.l1Bytes;
-  total.flops += cost.flops;
+  total += cached->second;
   return success();
 }
 

@@ -40,6 +40,16 @@ struct KernelCost {
   double l1Bytes = 0;
   /// Floating-point operations (an FMA is two), over all threads.
   double flops = 0;
+
+  KernelCost &operator+=(const KernelCost &other) {
+    launches += other.launches;
+    threads += other.threads;
+    bytesRead += other.bytesRead;
+    bytesWritten += other.bytesWritten;
+    l1Bytes += other.l1Bytes;
+    flops += other.flops;
+    return *this;
+  }
 };
 
 /// Every kernel launched by one call, by kernel name, in first-launch order.
