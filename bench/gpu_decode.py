@@ -7,7 +7,7 @@ on the same GPU, config, weights and prompt, and next to the HBM roofline
 (the weight bytes a decode token reads over the copy bandwidth measured in
 the same run).
 
-    python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config + model.so
+    python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config, model.so, report.json
     python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
 
 --prepare needs $LLAMA4C_BUILD_DIR/bin/llama4c (default build/; no GPU); --run needs a GPU, PyTorch and
@@ -37,7 +37,7 @@ def scout_slice(layers):
     return text
 
 
-def prepare(directory, layers):
+def prepare(directory, layers, prompt_tokens):
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "config.json").write_text(json.dumps(scout_slice(layers), indent=2))
     start = time.perf_counter()
@@ -45,6 +45,26 @@ def prepare(directory, layers):
     subprocess.run([str(compiler), "compile", str(directory / "config.json"),
                     "--target", "sm_90", "-o", str(directory / "model.so")], check=True)
     (directory / "compile.json").write_text(json.dumps({"compile_s": time.perf_counter() - start}))
+    # What the compiler predicts for the same model, prompt and batch.
+    subprocess.run([str(compiler), "compile", str(directory / "config.json"),
+                    "--target", "sm_90", "--emit", "report", "--report-tokens", str(prompt_tokens),
+                    "--report-batch", "1", "-o", str(directory / "report.json")],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def predicted(directory, gpu_name):
+    """The --emit report prediction (tok/s) of prefill and decode for the
+    GPU `gpu_name` names, or None."""
+    path = directory / "report.json"
+    if not path.exists():
+        return None
+    device = "H200" if "H200" in gpu_name else "H100-SXM" if "H100" in gpu_name else None
+    if device is None:
+        return None
+    calls = json.loads(path.read_text())["calls"]
+    rate = {c["call"]: c["devices"][device]["predicted_tokens_per_second"]
+            for c in calls if c["batch"] == 1}
+    return {"prefill_tok_s": rate["prefill"], "decode_tok_s": rate["decode"], "device": device}
 
 
 def make_weights(directory):
@@ -136,19 +156,25 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
         "same_greedy_ids": ours["ids"] == theirs["ids"],
         "compile_s": json.loads((directory / "compile.json").read_text())["compile_s"],
     }
-    for name in ("llama4c", "transformers"):
-        report[name]["decode_of_roofline"] = report[name]["decode_tok_s"] / roofline
+    prediction = predicted(directory, report["gpu"])
+    if prediction:
+        report["llama4c predicted"] = prediction
+    for name in ("llama4c", "llama4c predicted", "transformers"):
+        if name in report:
+            report[name]["decode_of_roofline"] = report[name]["decode_tok_s"] / roofline
     report["ratio_prefill"] = ours["prefill_tok_s"] / theirs["prefill_tok_s"]
     report["ratio_decode"] = ours["decode_tok_s"] / theirs["decode_tok_s"]
     pathlib.Path(out).write_text(json.dumps(report, indent=2) + "\n")
     print(f"{report['gpu']}, Scout slice of {report['layers']} layers "
           f"({parameters / 1e9:.2f}B parameters), copy {bandwidth / 1e9:.0f} GB/s, "
           f"decode roofline {roofline:.1f} tok/s")
-    print(f"{'':14}{'prefill tok/s':>15}{'decode tok/s':>15}{'of roofline':>13}")
-    for name in ("llama4c", "transformers"):
+    print(f"{'':18}{'prefill tok/s':>15}{'decode tok/s':>15}{'of roofline':>13}")
+    for name in ("llama4c", "llama4c predicted", "transformers"):
+        if name not in report:
+            continue
         r = report[name]
-        print(f"{name:14}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}{r['decode_of_roofline']:13.1%}")
-    print(f"{'ratio':14}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
+        print(f"{name:18}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}{r['decode_of_roofline']:13.1%}")
+    print(f"{'ratio':18}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
     print(f"same greedy ids: {report['same_greedy_ids']}")
 
 
@@ -163,7 +189,7 @@ def main():
     parser.add_argument("--out", default="gpu_decode.json")
     args = parser.parse_args()
     if args.prepare:
-        prepare(args.prepare, args.layers)
+        prepare(args.prepare, args.layers, args.prompt)
     if args.run:
         run(args.run, args.runner, args.prompt, args.new, args.out)
 
