@@ -260,32 +260,69 @@ void llama4c::buildLlama4Pipeline(OpPassManager &pm,
     buildGpuLoweringPipeline(pm, schedule, options.target);
 }
 
+namespace {
+/// A tile schedule as the options of a registered pipeline, named as in
+/// the YAML files, each default TileSchedule's.
+struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
+  Option<int64_t> attentionKeyBlock{
+      *this, schedule_keys::attentionKeyBlock,
+      llvm::cl::desc("Keys per block of attention's online softmax"),
+      llvm::cl::init(TileSchedule().attentionKeyBlock)};
+  Option<int64_t> cpuWeightBlockBytes{
+      *this, schedule_keys::cpuWeightBlockBytes,
+      llvm::cl::desc("Bytes of weight rows per block of a CPU matmul"),
+      llvm::cl::init(TileSchedule().cpuWeightBlockBytes)};
+  Option<int64_t> cpuParallelWeightBytes{
+      *this, schedule_keys::cpuParallelWeightBytes,
+      llvm::cl::desc("Weights at least this large are split between threads"),
+      llvm::cl::init(TileSchedule().cpuParallelWeightBytes)};
+  Option<int64_t> gpuBlockThreads{
+      *this, schedule_keys::gpuBlockThreads,
+      llvm::cl::desc("Threads per block of every GPU kernel"),
+      llvm::cl::init(TileSchedule().gpuBlockThreads)};
+  Option<std::string> moeDispatch{
+      *this, schedule_keys::moeDispatch,
+      llvm::cl::desc("grouped or per-token; empty for the target's own"),
+      llvm::cl::init(TileSchedule().moeDispatch)};
+
+  TileSchedule schedule() const {
+    TileSchedule schedule;
+    schedule.attentionKeyBlock = attentionKeyBlock;
+    schedule.cpuWeightBlockBytes = cpuWeightBlockBytes;
+    schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
+    schedule.gpuBlockThreads = gpuBlockThreads;
+    schedule.moeDispatch = moeDispatch;
+    return schedule;
+  }
+};
+} // namespace
+
 void llama4c::registerLlama4Pipelines() {
   PassPipelineRegistration<>(
       "llama4-frontend-pipeline",
       "The passes that run on a freshly built llama4 module (--emit mlir)",
       buildFrontendPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TileScheduleOptions>(
       "llama4-cpu-pipeline",
       "The frontend pipeline, then the lowering to LLVM for the host CPU",
-      [](OpPassManager &pm) {
+      [](OpPassManager &pm, const TileScheduleOptions &options) {
         buildFrontendPipeline(pm);
-        buildCpuLoweringPipeline(pm, TileSchedule());
+        buildCpuLoweringPipeline(pm, options.schedule());
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TileScheduleOptions>(
       "llama4-gpu-pipeline",
       "The frontend pipeline, then the lowering to host LLVM launching "
       "sm_90 kernels",
-      [](OpPassManager &pm) {
+      [](OpPassManager &pm, const TileScheduleOptions &options) {
         buildFrontendPipeline(pm);
-        buildGpuLoweringPipeline(pm, TileSchedule(), Target::Sm90);
+        buildGpuLoweringPipeline(pm, options.schedule(), Target::Sm90);
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TileScheduleOptions>(
       "llama4-gpu-emulation-pipeline",
       "The frontend pipeline, then the GPU kernels lowered to host loops "
       "(--emulate)",
-      [](OpPassManager &pm) {
+      [](OpPassManager &pm, const TileScheduleOptions &options) {
         buildFrontendPipeline(pm);
-        buildGpuEmulationPipeline(pm, TileSchedule());
+        buildGpuEmulationPipeline(pm, options.schedule());
       });
 }

@@ -16,12 +16,14 @@ using namespace llama4c;
 
 template <> struct llvm::yaml::MappingTraits<TileSchedule> {
   static void mapping(IO &io, TileSchedule &schedule) {
-    io.mapOptional("attention_key_block", schedule.attentionKeyBlock);
-    io.mapOptional("cpu_weight_block_bytes", schedule.cpuWeightBlockBytes);
-    io.mapOptional("cpu_parallel_weight_bytes",
+    namespace keys = schedule_keys;
+    io.mapOptional(keys::attentionKeyBlock.data(), schedule.attentionKeyBlock);
+    io.mapOptional(keys::cpuWeightBlockBytes.data(),
+                   schedule.cpuWeightBlockBytes);
+    io.mapOptional(keys::cpuParallelWeightBytes.data(),
                    schedule.cpuParallelWeightBytes);
-    io.mapOptional("gpu_block_threads", schedule.gpuBlockThreads);
-    io.mapOptional("moe_dispatch", schedule.moeDispatch);
+    io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
+    io.mapOptional(keys::moeDispatch.data(), schedule.moeDispatch);
   }
   static std::string validate(IO &, TileSchedule &schedule) {
     if (schedule.attentionKeyBlock < 1)

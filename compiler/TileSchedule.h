@@ -2,7 +2,9 @@
 //
 // The tiling parameters of the lowering that are choices rather than
 // facts of the model, with the defaults the CPU target uses. `llama4c
-// compile --pipeline FILE.yaml` overrides them, e.g.
+// compile --pipeline FILE.yaml` overrides them, and so do the options of
+// llama4-opt's registered pipelines, under the same names
+// (`--llama4-cpu-pipeline="attention_key_block=3"`), e.g.
 //
 //   attention_key_block: 64
 //   cpu_weight_block_bytes: 65536
@@ -21,6 +23,17 @@
 #include <string>
 
 namespace llama4c {
+
+/// The name of each setting, in YAML files and pipeline options alike.
+namespace schedule_keys {
+inline constexpr llvm::StringLiteral attentionKeyBlock = "attention_key_block";
+inline constexpr llvm::StringLiteral cpuWeightBlockBytes =
+    "cpu_weight_block_bytes";
+inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
+    "cpu_parallel_weight_bytes";
+inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
+inline constexpr llvm::StringLiteral moeDispatch = "moe_dispatch";
+} // namespace schedule_keys
 
 struct TileSchedule {
   /// Keys per block of attention's online softmax: the scores held at once
