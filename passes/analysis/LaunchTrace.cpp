@@ -8,10 +8,10 @@
 // iteration, weighted by its trip count: the sectors and FLOPs of that
 // iteration stand for every one; an innermost loop runs a window of its
 // first iterations, so that a sector that consecutive iterations share
-// (a lane walking along a row) is fetched once. A launch costs its first
-// warp times the
-// number of warps, less one, plus its last warp (where bounds guards
-// switch lanes off).
+// (a lane walking along a row) is fetched once. A launch's warps cost what
+// its first does up to the first warp a bounds guard thins (found by
+// bisection), which is interpreted on its own, and what its last does
+// after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -815,6 +815,19 @@ LogicalResult Machine::step(Operation *op, Env &env,
   return success();
 }
 
+bool sameCost(const KernelCost &a, const KernelCost &b) {
+  return a.bytesRead == b.bytesRead && a.bytesWritten == b.bytesWritten &&
+         a.l1Bytes == b.l1Bytes && a.flops == b.flops;
+}
+
+KernelCost scaled(KernelCost cost, double factor) {
+  cost.bytesRead *= factor;
+  cost.bytesWritten *= factor;
+  cost.l1Bytes *= factor;
+  cost.flops *= factor;
+  return cost;
+}
+
 KernelCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
                                const int64_t grid[3], const int64_t block[3],
                                int64_t blockIndex, int64_t warp, bool &ok) {
@@ -890,17 +903,31 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     int64_t warpsPerBlock = (threads + kWarp - 1) / kWarp;
     int64_t warps = blocks * warpsPerBlock;
     bool ok = true;
-    KernelCost first =
-        sampleWarp(kernelOp, args, grid, block, /*blockIndex=*/0, 0, ok);
+    auto sample = [&](int64_t warp) {
+      return ok ? sampleWarp(kernelOp, args, grid, block,
+                             warp / warpsPerBlock, warp % warpsPerBlock, ok)
+                : KernelCost();
+    };
+    // Warps run like the first up to where a bounds guard starts to switch
+    // lanes off (found by bisection), then like the last.
+    KernelCost first = sample(0);
     KernelCost cost = first;
-    if (ok && warps > 1) {
-      KernelCost last = sampleWarp(kernelOp, args, grid, block, blocks - 1,
-                                   warpsPerBlock - 1, ok);
-      double rest = double(warps - 1);
-      cost.bytesRead = first.bytesRead * rest + last.bytesRead;
-      cost.bytesWritten = first.bytesWritten * rest + last.bytesWritten;
-      cost.l1Bytes = first.l1Bytes * rest + last.l1Bytes;
-      cost.flops = first.flops * rest + last.flops;
+    if (warps > 1) {
+      KernelCost last = sample(warps - 1);
+      int64_t low = 0, high = warps - 1; // first(low) == first, high differs
+      if (sameCost(last, first)) {
+        low = high;
+      } else {
+        while (ok && high - low > 1) {
+          int64_t middle = low + (high - low) / 2;
+          (sameCost(sample(middle), first) ? low : high) = middle;
+        }
+      }
+      cost = scaled(first, double(low + 1));
+      if (high > low) {
+        cost += sample(high);
+        cost += scaled(last, double(warps - 1 - high));
+      }
     }
     if (!ok)
       return mlir::failure();

@@ -12,6 +12,11 @@
 // consecutive steps share sectors: global reads are W once (32 KiB) and v
 // once per warp (4 x 256 bytes). Two FLOPs per step and lane.
 // CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read, 512 written, 270848 L1, 16384 flops
+//
+// guarded_kernel: 100 elements on two blocks of 64 threads; the bounds
+// guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
+// (1 sector): 13 sectors read and written.
+// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read, 416 written, 832 L1, 100 flops
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
@@ -23,6 +28,20 @@ module attributes {gpu.container_module} {
       %v = memref.load %x[%i] : memref<?xf32>
       %w = arith.addf %v, %v : f32
       memref.store %w, %y[%i] : memref<?xf32>
+      gpu.return
+    }
+    gpu.func @guarded_kernel(%x: memref<?xf32>, %n: index) kernel {
+      %block = gpu.block_id x
+      %threads = gpu.block_dim x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %threads : index
+      %i = arith.addi %base, %thread : index
+      %inside = arith.cmpi ult, %i, %n : index
+      scf.if %inside {
+        %v = memref.load %x[%i] : memref<?xf32>
+        %w = arith.mulf %v, %v : f32
+        memref.store %w, %x[%i] : memref<?xf32>
+      }
       gpu.return
     }
     gpu.func @row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
@@ -66,6 +85,9 @@ module attributes {gpu.container_module} {
       gpu.launch_func @kernels::@scale_kernel blocks in (%blocks, %c1, %c1)
           threads in (%c64, %c1, %c1) args(%y : memref<?xf32>, %x : memref<?xf32>)
     }
+    %c100 = arith.constant 100 : index
+    gpu.launch_func @kernels::@guarded_kernel blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %c100 : index)
     memref.dealloc %out : memref<?xf32>
     return
   }
