@@ -98,6 +98,14 @@ View contiguous(int64_t buffer, bool global, MemRefType type,
   return view;
 }
 
+/// `view`'s buffer and offsets, its sizes and strides left for a reshape
+/// to fill.
+View withoutShape(View view) {
+  view.sizes.clear();
+  view.strides.clear();
+  return view;
+}
+
 int64_t floorDiv(int64_t a, int64_t b) {
   if (b == 0)
     return 0;
@@ -640,9 +648,7 @@ LogicalResult Machine::step(Operation *op, Env &env,
     SmallVector<OpFoldResult> sizes = subview.getMixedSizes();
     SmallVector<OpFoldResult> strides = subview.getMixedStrides();
     llvm::SmallBitVector dropped = subview.getDroppedDims();
-    View out = v;
-    out.sizes.clear();
-    out.strides.clear();
+    View out = withoutShape(v);
     for (unsigned d = 0; d < offsets.size(); ++d) {
       OpFoldResult offset = offsets[d];
       for (int l = 0; l < kWarp; ++l) {
@@ -661,9 +667,7 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
   if (auto expand = dyn_cast<memref::ExpandShapeOp>(op)) {
     const View &v = view(env, expand.getSrc());
-    View out = v;
-    out.sizes.clear();
-    out.strides.clear();
+    View out = withoutShape(v);
     SmallVector<OpFoldResult> shape = expand.getMixedOutputShape();
     for (auto [source, group] : llvm::enumerate(expand.getReassociationIndices())) {
       int64_t stride = v.strides[source];
@@ -682,9 +686,7 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
   if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op)) {
     const View &v = view(env, collapse.getSrc());
-    View out = v;
-    out.sizes.clear();
-    out.strides.clear();
+    View out = withoutShape(v);
     for (ReassociationIndices group : collapse.getReassociationIndices()) {
       int64_t size = 1;
       for (int64_t d : group)
@@ -716,13 +718,11 @@ LogicalResult Machine::step(Operation *op, Env &env,
     return success();
   }
   if (auto reinterpret = dyn_cast<memref::ReinterpretCastOp>(op)) {
-    View out = view(env, reinterpret.getSource());
+    View out = withoutShape(view(env, reinterpret.getSource()));
     OpFoldResult offset = reinterpret.getMixedOffsets()[0];
     for (int l = 0; l < kWarp; ++l)
       out.offset[l] = isa<Attribute>(offset) ? mixed(env, offset)
                                              : lane(cast<Value>(offset), l);
-    out.sizes.clear();
-    out.strides.clear();
     for (OpFoldResult size : reinterpret.getMixedSizes())
       out.sizes.push_back(mixed(env, size));
     for (OpFoldResult stride : reinterpret.getMixedStrides())
