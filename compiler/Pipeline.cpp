@@ -96,8 +96,8 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createConvertSCFToOpenMPPass());
   // The OpenMP conversion wraps each loop body in a memref.alloca_scope,
   // whose single-block region the lowering to control flow would break;
-  // the loop bodies allocate on the stack nothing that outlives an
-  // iteration, so canonicalisation inlines the scopes.
+  // no loop body allocates on the stack (the emulated kernels' per-block
+  // buffers are heap allocations), so canonicalisation inlines the scopes.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLlama4CopiesToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());

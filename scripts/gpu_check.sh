@@ -34,6 +34,16 @@ limit=$((64 << 20))
 # Libraries every Linux the bundle may run on has (glibc, GCC's runtime);
 # everything else a bundled binary needs travels in lib/.
 system_libs='^(linux-vdso|ld-linux|libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s)\.'
+# The bundle's binaries, under $build.
+binaries="bin/llama4-run test/golden/llama4c-golden-tests"
+
+# "NAME PATH" of each library the binaries under $1 load, as ldd resolves
+# them (with the environment's LD_LIBRARY_PATH).
+loaded_libraries() {
+  for binary in $binaries; do
+    ldd "$1/$binary" | awk '$3 ~ /^\// { print $1, $3 }'
+  done | sort -u
+}
 
 if [ "${1:-}" = --prepare ]; then
   LLAMA4C_BUILD_DIR=$build LLAMA4C_CMAKE_ARGS="-DLLAMA4C_GOLDEN_TARGET=sm_90" \
@@ -49,9 +59,7 @@ if [ "${1:-}" = --prepare ]; then
   # The tests know their inputs by absolute path; the GPU machine may check
   # the tree out elsewhere.
   pwd > $stage/source-root
-  for binary in $stage/bin/llama4-run $stage/test/golden/llama4c-golden-tests; do
-    ldd "$binary" | awk '$3 ~ /^\// { print $1, $3 }'
-  done | sort -u | while read -r name path; do
+  loaded_libraries $stage | while read -r name path; do
     if ! grep -Eq "$system_libs" <<< "$name"; then cp -L "$path" $stage/lib/; fi
   done
   tar -C $stage -cJf $bundle .
@@ -87,16 +95,14 @@ if [ "${1:-}" = --rehearse ]; then
   status=0
   # Each library a bundled binary loads is the system's C/C++ runtime or
   # the bundle's own: the Debian ones are not needed.
-  for binary in $build/bin/llama4-run $build/test/golden/llama4c-golden-tests; do
-    LD_LIBRARY_PATH=$PWD/$build/lib ldd "$binary" |
-      awk '$3 ~ /^\// { print $1, $3 }' | while read -r name path; do
-        if ! grep -Eq "$system_libs" <<< "$name" &&
-           [ "${path#"$PWD/$build/lib/"}" = "$path" ]; then
-          echo "rehearsal: $binary loads $path from outside the bundle" >&2
-          exit 1
-        fi
-      done || status=1
-  done
+  LD_LIBRARY_PATH=$PWD/$build/lib loaded_libraries $build |
+    while read -r name path; do
+      if ! grep -Eq "$system_libs" <<< "$name" &&
+         [ "${path#"$PWD/$build/lib/"}" = "$path" ]; then
+        echo "rehearsal: the bundle loads $path from outside it" >&2
+        exit 1
+      fi
+    done || status=1
   if ! grep -q "the CUDA driver cannot be loaded" out/golden.log; then
     echo "rehearsal: the golden tests did not reach the models" >&2
     status=1
@@ -117,10 +123,10 @@ if [ "$root" != "$PWD" ] && [ ! -e "$root" ]; then
   mkdir -p "$(dirname "$root")"
   ln -s "$PWD" "$root"
 fi
-for binary in $build/bin/llama4-run $build/test/golden/llama4c-golden-tests; do
-  if ldd "$binary" | grep -q "not found"; then
+for binary in $binaries; do
+  if ldd "$build/$binary" | grep -q "not found"; then
     echo "gpu_check: $binary misses libraries:" >&2
-    ldd "$binary" | grep "not found" >&2
+    ldd "$build/$binary" | grep "not found" >&2
   fi
 done
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \

@@ -83,8 +83,9 @@ private:
   /// A buffer of one `type` per thread, allocated in front of the kernel's
   /// region (once per GPU block); perThreadBuffers() lists them.
   Value perThreadBuffer(Type type, Location loc);
-  /// `value` made available right before `user`, in `user`'s segment
-  /// (null: outside any thread loop, where only uniform values exist).
+  /// `value` made available right before `user`, in `user`'s segment (a
+  /// split op's operands are outside any thread loop, where only uniform
+  /// values exist).
   FailureOr<Value> materialize(Value value, Operation *user);
   /// The segment id of `op`: which run of barrier-free ops of its nearest
   /// split block it is in, -1 for split ops themselves.
@@ -280,7 +281,7 @@ void KernelEmulation::storeYielded(scf::YieldOp yield,
 
 void KernelEmulation::replaceByBuffers(Operation *old, Operation *bare,
                                        ArrayRef<Value> buffers) {
-  OpBuilder b = OpBuilder::atBlockBegin(bare->getBlock());
+  OpBuilder b(bare->getContext());
   b.setInsertionPointAfter(bare);
   Location loc = old->getLoc();
   Value thread = linearThreadId(b, loc);
@@ -302,7 +303,7 @@ int64_t KernelEmulation::segmentOf(Operation *op) {
 }
 
 FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
-  int64_t segment = user ? segmentOf(user) : -1;
+  int64_t segment = segmentOf(user);
   auto key = std::make_pair(value, segment);
   // Block arguments: the kernel's (uniform) and those of split regions
   // (loop indices, uniform) are visible everywhere below them.

@@ -42,9 +42,7 @@ std::string fixtureDir(const std::string &name) {
 }
 
 Expected<std::unique_ptr<LoadedModel>> loadModel(const std::string &name) {
-  return LoadedModel::open(
-      std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so",
-      fixtureDir(name));
+  return LoadedModel::open(goldenModel(name), fixtureDir(name));
 }
 
 namespace {

@@ -33,8 +33,10 @@ std::vector<std::string> fixtureNames();
 std::vector<std::string> goldenBuilds();
 
 /// The path of the model BASE ("tiny-llama4", "multimodal-bf16", ...) of
-/// `build`.
-std::string goldenModel(const std::string &base, const std::string &build);
+/// `build`; of a fixture name as fixtureNames() lists it, build suffix
+/// included, with the default.
+std::string goldenModel(const std::string &base,
+                        const std::string &build = "native");
 
 /// test/golden/fixtures/FIXTURE for the model NAME.
 std::string fixtureDir(const std::string &name);

@@ -91,8 +91,7 @@ TEST_P(GoldenTest, LlamaRunPrintsTheReferenceIds) {
   Expected<Reference> reference = loadReference(name);
   ASSERT_TRUE(reference) << reference.error().message();
   std::vector<std::string> args = {
-      std::string(LLAMA4C_GOLDEN_MODELS_DIR) + "/" + name + ".so", "--weights",
-      fixtureDir(name), "--max-new-tokens",
+      goldenModel(name), "--weights", fixtureDir(name), "--max-new-tokens",
       std::to_string(reference->newTokens)};
   std::string expected;
   for (size_t b = 0; b < reference->inputIds.size(); ++b) {
