@@ -8,9 +8,11 @@
 
 #include "compiler/Pipeline.h"
 
+#include "passes/abi/Passes.h"
+#include "passes/conversion/Passes.h"
 #include "passes/cpu/Passes.h"
 #include "passes/gpu/Passes.h"
-#include "passes/lowering/Passes.h"
+#include "passes/strategy/Passes.h"
 #include "passes/verify/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -133,60 +135,80 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+/// The NVPTX chip of a GPU target, or "cpu": the target names of
+/// --llama4-select-lowering-config.
+static llvm::StringRef targetName(Target target) {
+  switch (target) {
+  case Target::Cpu:
+    return "cpu";
+  case Target::Sm80:
+    return "sm_80";
+  case Target::Sm90:
+    return "sm_90";
+  }
+  llvm_unreachable("unknown target");
+}
+
+/// 5. How each linalg op becomes code on `target`: the one pass that
+///    decides, recording a #llama4.lowering_config on every op for the
+///    code generation passes to carry out.
+static void addSelectLoweringConfig(OpPassManager &pm,
+                                    const TileSchedule &schedule,
+                                    Target target) {
+  Llama4SelectLoweringConfigPassOptions select;
+  select.target = targetName(target).str();
+  select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
+  select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
+  select.gpuBlockThreads = schedule.gpuBlockThreads;
+  pm.addPass(createLlama4SelectLoweringConfigPass(select));
+}
+
 /// The verified module -> LLVM dialect for the host CPU.
 static void buildCpuLoweringPipeline(OpPassManager &pm,
                                      const TileSchedule &schedule) {
   buildBufferPipeline(pm, schedule, "grouped");
-  // 5. Loops, then LLVM. The matmuls become register-tiled vector loops,
-  //    their outer loop split between threads by OpenMP; copies become
-  //    loops too, so that the model needs nothing beyond libc, libm and
-  //    libomp.
-  Llama4TileContractionsPassOptions tiles;
-  tiles.weightBlockBytes = schedule.cpuWeightBlockBytes;
-  tiles.parallelWeightBytes = schedule.cpuParallelWeightBytes;
-  pm.addPass(createLlama4TileContractionsPass(tiles));
+  addSelectLoweringConfig(pm, schedule, Target::Cpu);
+  // 6. Loops, then LLVM. The products configured as register tiles become
+  //    vector loops, their outer loop split between threads by OpenMP
+  //    where the config distributes it; copies become loops too, so that
+  //    the model needs nothing beyond libc, libm and libomp.
+  pm.addPass(createLlama4TileContractionsPass());
   buildHostCodePipeline(pm);
 }
 
 /// The verified module -> host code launching GPU kernels (gpu.launch_func
-/// of the kernels in one gpu.module): what the GPU build and its host
-/// emulation share.
+/// of the kernels in one gpu.module) for `target`: what the GPU build and
+/// its host emulation share.
 static void buildGpuKernelsPipeline(OpPassManager &pm,
-                                    const TileSchedule &schedule) {
+                                    const TileSchedule &schedule,
+                                    Target target) {
   buildBufferPipeline(pm, schedule, "per-token");
-  // 5. Every linalg op (copies too) becomes one scf.parallel over its
-  //    parallel loops, reductions running inside each thread, collapsed
-  //    and split into blocks of threads: one kernel launch per op. Host
-  //    code keeps only sizes, allocations, loops of launches and the
-  //    deallocation bookkeeping (on its stack); the KV-cache scatter's
-  //    token loops move into its kernel.
   pm.addPass(createLlama4CopiesToLinalgPass());
-  pm.addPass(createLlama4GpuParallelDimsFirstPass());
-  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  addSelectLoweringConfig(pm, schedule, target);
+  // 6. Every linalg op (copies too) becomes one scf.parallel over its
+  //    parallel loops, reductions running inside each thread, collapsed
+  //    and split into blocks of the threads its config names: one kernel
+  //    launch per op. Host code keeps only sizes, allocations, loops of
+  //    launches and the deallocation bookkeeping (on its stack); the
+  //    KV-cache scatter's token loops move into its kernel.
+  pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
   pm.addPass(createLlama4GpuHostMetadataToStackPass());
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());
-  Llama4GpuMapLoopsToBlocksPassOptions mapping;
-  mapping.blockThreads = schedule.gpuBlockThreads;
-  pm.addPass(createLlama4GpuMapLoopsToBlocksPass(mapping));
+  pm.addPass(createLlama4GpuMapLoopsToBlocksPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
 }
 
-/// The NVPTX chip of a GPU target.
-static llvm::StringRef chipOf(Target target) {
-  return target == Target::Sm80 ? "sm_80" : "sm_90";
-}
-
 void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {
-  llvm::StringRef chip = chipOf(target);
-  // 6. bf16 arithmetic runs in f32; conversions stay bf16, which sm_80 and
+  llvm::StringRef chip = targetName(target);
+  // 7. bf16 arithmetic runs in f32; conversions stay bf16, which sm_80 and
   //    later round to nearest even in one instruction.
   arith::ArithEmulateUnsupportedFloatsOptions emulate;
   emulate.sourceTypeStrs = {"bf16"};
   emulate.targetTypeStr = "f32";
   pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
-  // 7. Kernels to NVVM, then PTX (libdevice supplies exp, erf, ...). PTX
+  // 8. Kernels to NVVM, then PTX (libdevice supplies exp, erf, ...). PTX
   //    8.0 is the first to know sm_90 and is read by every CUDA 12+ driver.
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -206,7 +228,7 @@ void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
-  // 8. Host allocations call _mlir_memref_to_llvm_alloc/free, which the
+  // 9. Host allocations call _mlir_memref_to_llvm_alloc/free, which the
   //    runtime binds to device memory, as it binds the launches (mgpu*).
   FinalizeMemRefToLLVMConversionPassOptions memrefs;
   memrefs.useGenericFunctions = true;
@@ -228,8 +250,9 @@ void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {
 /// each runs its blocks on OpenMP threads and its threads as loops split
 /// at barriers (--llama4-gpu-emulate-on-host), behind the same C ABI.
 static void buildGpuEmulationPipeline(OpPassManager &pm,
-                                      const TileSchedule &schedule) {
-  buildGpuKernelsPipeline(pm, schedule);
+                                      const TileSchedule &schedule,
+                                      Target target) {
+  buildGpuKernelsPipeline(pm, schedule, target);
   pm.addPass(createLlama4GpuEmulateOnHostPass());
   buildHostCodePipeline(pm);
 }
@@ -240,7 +263,7 @@ static void buildGpuEmulationPipeline(OpPassManager &pm,
 static void buildGpuLoweringPipeline(OpPassManager &pm,
                                      const TileSchedule &schedule,
                                      Target target) {
-  buildGpuKernelsPipeline(pm, schedule);
+  buildGpuKernelsPipeline(pm, schedule, target);
   buildGpuBinaryPipeline(pm, target);
 }
 
@@ -251,11 +274,11 @@ void llama4c::buildLlama4Pipeline(OpPassManager &pm,
   if (options.emit == Phase::Llama4)
     return;
   if (options.emit == Phase::Report)
-    buildGpuKernelsPipeline(pm, schedule);
+    buildGpuKernelsPipeline(pm, schedule, options.target);
   else if (options.target == Target::Cpu)
     buildCpuLoweringPipeline(pm, schedule);
   else if (options.emulate)
-    buildGpuEmulationPipeline(pm, schedule);
+    buildGpuEmulationPipeline(pm, schedule, options.target);
   else
     buildGpuLoweringPipeline(pm, schedule, options.target);
 }
@@ -323,6 +346,6 @@ void llama4c::registerLlama4Pipelines() {
       "(--emulate)",
       [](OpPassManager &pm, const TileScheduleOptions &options) {
         buildFrontendPipeline(pm);
-        buildGpuEmulationPipeline(pm, options.schedule());
+        buildGpuEmulationPipeline(pm, options.schedule(), Target::Sm90);
       });
 }

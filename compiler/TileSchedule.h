@@ -16,6 +16,9 @@
 #ifndef LLAMA4C_COMPILER_TILESCHEDULE_H
 #define LLAMA4C_COMPILER_TILESCHEDULE_H
 
+#include "passes/conversion/Passes.h"
+#include "passes/strategy/Passes.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -35,18 +38,24 @@ inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral moeDispatch = "moe_dispatch";
 } // namespace schedule_keys
 
+/// Each default is the option default of the pass that takes the setting
+/// (its Passes.td), so that it is written once.
 struct TileSchedule {
   /// Keys per block of attention's online softmax: the scores held at once
   /// are [query heads of a KV head, tokens, this].
-  int64_t attentionKeyBlock = 128;
+  int64_t attentionKeyBlock =
+      Llama4ConvertToLinalgPassOptions().attentionKeyBlock;
   /// Bytes of weight rows that every row of activations passes over before
   /// the next block (CPU matmuls).
-  int64_t cpuWeightBlockBytes = 128 * 1024;
+  int64_t cpuWeightBlockBytes =
+      Llama4SelectLoweringConfigPassOptions().cpuWeightBlockBytes;
   /// Weights at least this large are split between threads (CPU).
-  int64_t cpuParallelWeightBytes = 64 * 1024;
+  int64_t cpuParallelWeightBytes =
+      Llama4SelectLoweringConfigPassOptions().cpuParallelWeightBytes;
   /// Threads per block of every GPU kernel (a multiple of the 32-thread
   /// warp, at most 1024).
-  int64_t gpuBlockThreads = 256;
+  int64_t gpuBlockThreads =
+      Llama4SelectLoweringConfigPassOptions().gpuBlockThreads;
   /// How MoE tokens reach their experts: "grouped" or "per-token"
   /// (MoeToLinalg.cpp); empty for the target's own (CPU grouped, GPU
   /// per-token, the only one a GPU can run).

@@ -6,48 +6,43 @@
 include "mlir/Pass/PassBase.td"
 
 def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
-  let options = [
-    Option<"weightBlockBytes", "weight-block-bytes", "int64_t",
-           /*default=*/"131072",
-           "Bytes of W rows that every row of x passes over before the next "
-           "block: well inside an L2, and small enough that a layer's "
-           "weights make blocks for every thread">,
-    Option<"parallelWeightBytes", "parallel-weight-bytes", "int64_t",
-           /*default=*/"65536",
-           "Weights at least this large (and static) are split between "
-           "threads; smaller products, and attention's dynamic ones, are not "
-           "worth a fork">,
-  ];
-  let summary = "Register-tiles the products x * W into vector loops.";
+  let summary = "Carries out the register-tile configs of the products x * W.";
   let description = [{
-    Runs on buffers. Each linalg.generic computing
-    `out[..., m, n] += widen(x[..., m, k]) * widen(W(n, k))` becomes loops
-    over register tiles of 8 f32 accumulators, so that each loaded vector
-    feeds several FMAs. Two layouts of W:
+    Runs on buffers, after --llama4-select-lowering-config. Each
+    linalg.contract configured as `cpu_dot_tiles` or
+    `cpu_outer_product_tiles` (computing
+    `out[..., m, n] += widen(x[..., m, k]) * widen(W(n, k))`) becomes loops
+    over register tiles of f32 accumulators, so that each loaded vector
+    feeds several FMAs. The config's tiles, in (m, n, k):
 
-    - [out, in], nn.Linear's (projections, dense and shared MLPs, router,
-      LM head): 4 rows of x by 2 rows of W, 8 lanes of k at a time,
-      reduced at the end. Rows of W are walked in blocks that stay in L2
-      while every row of x passes over them. A k that is not a multiple of
-      8 ends in a scalar loop.
-    - [in, out], the MoE experts': 4 rows of x (broadcast) by 16 columns of
-      W (two vectors of a W row), one k at a time. Column strips of W stay
-      in cache while every row of x passes over them; 8-wide and 1-wide
-      strips take the leftover columns.
+    - `cpu_dot_tiles`, W [out, in] (nn.Linear's: projections, dense and
+      shared MLPs, router, LM head): `register_tile` [m, n, k] is m rows of
+      x by n rows of W, k lanes at a time, reduced at the end; W rows are
+      walked in blocks of `workgroup_tile[1]` rows that stay in L2 while
+      every row of x passes over them. A k that is not a multiple of the
+      lanes ends in a scalar loop.
+    - `cpu_outer_product_tiles`, W [in, out] (the MoE experts', attention's
+      value products): `register_tile` [m, n, 1] is m rows of x
+      (broadcast) by n columns of W (vectors of 8 lanes of a W row), one k
+      at a time; narrower strips take the leftover columns. Leftover rows
+      (all of them in a decode step) stream W 4 rows at a time, threads
+      taking chunks of `workgroup_tile[1]` columns.
 
-    The outer loop (W blocks, or wide column strips) is an scf.parallel
-    when W is static and large enough, for the OpenMP lowering to split
-    between threads: each thread writes its own columns of the output.
-    Leftover rows use 1-row tiles, so any shape is computed. The [out, in]
-    form reassociates the sum over k (8 partial sums per output): the same
+    With `distribute`, the outer loop (W blocks, column strips or chunks)
+    is an scf.parallel for the OpenMP lowering to split between threads:
+    each thread writes its own columns of the output. Leftover rows use
+    1-row tiles, so any shape is computed. The dot-product form
+    reassociates the sum over k (one partial sum per lane): the same
     freedom transformers' BLAS kernels take, about 1e-7 relative in f32.
-    Other contractions, and operands whose rows are not contiguous, are
-    left to the generic lowering.
+    A configured op that is not such a product is an error; every other
+    op is left to the loop lowering.
 
     ```mlir
-    linalg.generic {indexing_maps = [(n, m, k) -> (m, k), (n, m, k) -> (n, k),
-                                     (n, m, k) -> (m, n)], ...}
+    linalg.contract indexing_maps = [(n, m, k) -> (m, k), (n, m, k) -> (n, k),
+                                     (n, m, k) -> (m, n)]
         ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+            workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
     // becomes
     scf.parallel (%n0) = (%c0) to (%c1024) step (%c512) {  // blocks of W
       scf.for %m = %c0 to %rows4 step %c4 {        // 4 rows of x

@@ -10,6 +10,9 @@
 
 #include "passes/cpu/Passes.h"
 
+#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/strategy/Product.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 
@@ -19,124 +22,35 @@ namespace llama4c {
 } // namespace llama4c
 
 using namespace mlir;
+using llama4c::Product;
+using llama4c::WeightLayout;
+using mlir::llama4::LoweringConfigAttr;
+using mlir::llama4::LoweringPipeline;
 
 namespace {
 
-/// f32 lanes of one 256-bit vector register (AVX2; AVX-512 and NEON split
-/// or fuse them).
-constexpr int64_t kLanes = 8;
-/// A register tile of an [out, in] product: rows of x by rows of W, 8
-/// accumulators of 8 lanes.
-constexpr int64_t kTileRows = 4;
-constexpr int64_t kTileCols = 2;
-/// A register tile of an [in, out] product: rows of x by 2 vectors of W
-/// columns, 8 accumulators again.
-constexpr int64_t kStripVectors = 2;
-/// Columns of W a thread takes when a single row of x streams over it.
-constexpr int64_t kStreamColumns = 512;
-/// Rows of W read together per load and store of the output.
+/// Rows of W read together per load and store of the output when one row
+/// of x streams over an [in, out] W.
 constexpr int64_t kStreamRows = 4;
 
-/// How W is laid out: nn.Linear's [out, in] (rows of W run along k), or
-/// the MoE experts' [in, out] (rows run along n).
-enum class WeightLayout { OutIn, InOut };
-
-/// `out[lead..., m, n] += x[lead..., m, k] * W(n, k)` on buffers.
-struct Contraction {
-  Value x, weight, out;
-  WeightLayout layout;
-  int64_t depth; // the extent of k, static for the [out, in] layout
+/// The tile sizes of a config, named for the templates below.
+struct Tiles {
+  /// Rows of W per block ([out, in]), or columns per streamed chunk
+  /// ([in, out]).
+  int64_t block;
+  /// Rows of x, then columns of the output, held in registers.
+  int64_t rows, cols;
+  /// f32 lanes of a vector: along k ([out, in]) or n ([in, out]).
+  int64_t lanes;
+  /// Whether the outer loop is split between threads.
+  bool distribute;
 };
 
-/// `value` is `arg`, or `arg` widened to f32 by arith.extf.
-bool isWidenedArgument(Value value, BlockArgument arg) {
-  if (value == arg)
-    return arg.getType().isF32();
-  auto extend = value.getDefiningOp<arith::ExtFOp>();
-  return extend && extend.getIn() == arg && extend.getType().isF32();
-}
-
-/// The body is `yield out + widen(x) * widen(w)`, nothing else.
-bool isMultiplyAccumulate(linalg::GenericOp op) {
-  Block &body = op.getRegion().front();
-  if (body.getOperations().size() > 5)
-    return false;
-  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  BlockArgument x = body.getArgument(0), w = body.getArgument(1),
-                acc = body.getArgument(2);
-  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
-  if (add.getLhs() != acc && add.getRhs() != acc)
-    return false;
-  auto mul = product.getDefiningOp<arith::MulFOp>();
-  return mul && ((isWidenedArgument(mul.getLhs(), x) &&
-                  isWidenedArgument(mul.getRhs(), w)) ||
-                 (isWidenedArgument(mul.getLhs(), w) &&
-                  isWidenedArgument(mul.getRhs(), x)));
-}
-
-/// Rows along which vector loads may run: the last dimension contiguous.
-bool hasContiguousRows(Value value) {
-  auto type = dyn_cast<MemRefType>(value.getType());
-  return type && type.isLastDimUnitStride();
-}
-
-/// Recognises x * W whatever the order of the loops: x is read at
-/// (lead..., k), the output at (lead..., n) and W at (n, k) or (k, n), k
-/// being the only reduction.
-FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !isMultiplyAccumulate(op))
-    return failure();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap xMap = maps[0], wMap = maps[1], outMap = maps[2];
-  if (!outMap.isProjectedPermutation() || !xMap.isProjectedPermutation() ||
-      wMap.getNumResults() != 2 || !wMap.isProjectedPermutation() ||
-      outMap.getNumResults() != op.getNumLoops() - 1 ||
-      xMap.getNumResults() != outMap.getNumResults() ||
-      xMap.getNumResults() < 2)
-    return failure();
-  unsigned lead = outMap.getNumResults() - 1;
-  AffineExpr k = xMap.getResult(lead), n = outMap.getResult(lead);
-  WeightLayout layout;
-  if (wMap.getResult(0) == n && wMap.getResult(1) == k)
-    layout = WeightLayout::OutIn;
-  else if (wMap.getResult(0) == k && wMap.getResult(1) == n)
-    layout = WeightLayout::InOut;
-  else
-    return failure();
-  for (unsigned i = 0; i < lead; ++i)
-    if (xMap.getResult(i) != outMap.getResult(i))
-      return failure();
-  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
-    if ((type == utils::IteratorType::reduction) !=
-        (loop == cast<AffineDimExpr>(k).getPosition()))
-      return failure();
-
-  Contraction c{op.getDpsInputs()[0], op.getDpsInputs()[1],
-                op.getDpsInits()[0], layout, 0};
-  auto outType = cast<MemRefType>(c.out.getType());
-  auto wType = cast<MemRefType>(c.weight.getType());
-  if (!outType.getElementType().isF32() || !hasContiguousRows(c.x) ||
-      !hasContiguousRows(c.weight) || !hasContiguousRows(c.out))
-    return failure();
-  unsigned kDim = layout == WeightLayout::OutIn ? 1 : 0;
-  if (layout == WeightLayout::OutIn && wType.isDynamicDim(kDim))
-    return failure();
-  c.depth = wType.getDimSize(kDim);
-  return c;
-}
-
-/// Builds the loops of one contraction in place of its linalg.generic.
+/// Builds the loops of one contraction in place of its linalg.contract.
 class TileEmitter {
 public:
-  /// Rows of W are walked in blocks of `weightBlockBytes`; weights of at
-  /// least `parallelWeightBytes` are split between threads.
-  TileEmitter(OpBuilder &b, Location loc, const Contraction &c,
-              int64_t weightBlockBytes, int64_t parallelWeightBytes)
-      : b(b), loc(loc), c(c), weightBlockBytes(weightBlockBytes),
-        parallelWeightBytes(parallelWeightBytes) {}
+  TileEmitter(OpBuilder &b, Location loc, const Product &c, Tiles tiles)
+      : b(b), loc(loc), c(c), t(tiles) {}
 
   void emit() {
     auto xType = cast<MemRefType>(c.x.getType());
@@ -173,14 +87,10 @@ private:
     b.setInsertionPoint(forOp.getBody()->getTerminator());
     body(forOp.getInductionVar());
   }
-  /// loop(), as an scf.parallel when the weight is worth splitting between
-  /// threads.
+  /// loop(), as an scf.parallel when the config distributes it.
   void outerLoop(Value begin, Value end, int64_t step,
                  function_ref<void(Value)> body) {
-    auto wType = cast<MemRefType>(c.weight.getType());
-    if (!wType.hasStaticShape() ||
-        wType.getNumElements() * wType.getElementTypeBitWidth() / 8 <
-            parallelWeightBytes)
+    if (!t.distribute)
       return loop(begin, end, step, body);
     auto parallel = scf::ParallelOp::create(b, loc, ValueRange{begin},
                                             ValueRange{end},
@@ -248,17 +158,11 @@ private:
   /// Blocks of W rows (L2-sized), and within a block every row tile of x.
   void emitDotProducts() {
     Value cols = memref::DimOp::create(b, loc, c.weight, 0);
-    int64_t bytesPerRow =
-        c.depth *
-        cast<MemRefType>(c.weight.getType()).getElementTypeBitWidth() / 8;
-    int64_t block = std::max<int64_t>(
-        kTileCols, weightBlockBytes / std::max<int64_t>(bytesPerRow, 1) /
-                       kTileCols * kTileCols);
-    outerLoop(index(0), cols, block, [&](Value colBegin) {
+    outerLoop(index(0), cols, t.block, [&](Value colBegin) {
       Value colEnd =
-          arith::MinUIOp::create(b, loc, plus(colBegin, block), cols);
-      tiles(index(0), rows, kTileRows, [&](Value row, int64_t tileRows) {
-        tiles(colBegin, colEnd, kTileCols, [&](Value col, int64_t tileCols) {
+          arith::MinUIOp::create(b, loc, plus(colBegin, t.block), cols);
+      tiles(index(0), rows, t.rows, [&](Value row, int64_t tileRows) {
+        tiles(colBegin, colEnd, t.cols, [&](Value col, int64_t tileCols) {
           emitDotTile(row, tileRows, col, tileCols);
         });
       });
@@ -268,16 +172,16 @@ private:
   /// out[row + i, col + j] += sum_k x[row + i, k] * w[col + j, k] for
   /// i < tileRows, j < tileCols: 8 lanes of k per FMA, reduced at the end.
   void emitDotTile(Value row, int64_t tileRows, Value col, int64_t tileCols) {
-    int64_t vectorDepth = c.depth - c.depth % kLanes;
-    SmallVector<Value> init(tileRows * tileCols, zeros(kLanes));
+    int64_t vectorDepth = c.depth - c.depth % t.lanes;
+    SmallVector<Value> init(tileRows * tileCols, zeros(t.lanes));
     SmallVector<Value> partials = loopCarrying(
-        index(0), index(vectorDepth), kLanes, init,
+        index(0), index(vectorDepth), t.lanes, init,
         [&](Value k, ValueRange carried) {
           SmallVector<Value> acc(carried), wRows;
           for (int64_t j = 0; j < tileCols; ++j)
-            wRows.push_back(load(c.weight, {plus(col, j), k}, kLanes));
+            wRows.push_back(load(c.weight, {plus(col, j), k}, t.lanes));
           for (int64_t i = 0; i < tileRows; ++i) {
-            Value xRow = load(c.x, rowIndices(plus(row, i), k), kLanes);
+            Value xRow = load(c.x, rowIndices(plus(row, i), k), t.lanes);
             for (int64_t j = 0; j < tileCols; ++j) {
               Value &sum = acc[i * tileCols + j];
               sum = vector::FMAOp::create(b, loc, xRow, wRows[j], sum);
@@ -318,31 +222,31 @@ private:
 
   //===--- [in, out] weights: outer products along n --------------------===//
 
-  /// Whole 4-row tiles of x: strips of W columns, 16 then 8 then 1 wide,
+  /// Whole row tiles of x: strips of W columns, the tile's width then one
+  /// vector then 1 wide,
   /// each (kept in L1/L2) passed over by every row tile. Leftover rows
   /// (all of them in a decode step) stream W instead.
   void emitOuterProducts() {
     Value cols = memref::DimOp::create(b, loc, c.weight, 1);
-    Value rowTilesEnd = wholeTilesEnd(index(0), rows, kTileRows);
+    Value rowTilesEnd = wholeTilesEnd(index(0), rows, t.rows);
     Value anyTile = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                           rowTilesEnd, index(0));
     auto ifTiles = scf::IfOp::create(b, loc, anyTile);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(ifTiles.thenBlock()->getTerminator());
-      int64_t stripWidth = kStripVectors * kLanes;
-      Value wideEnd = wholeTilesEnd(index(0), cols, stripWidth);
-      Value narrowEnd = wholeTilesEnd(wideEnd, cols, kLanes);
+      Value wideEnd = wholeTilesEnd(index(0), cols, t.cols);
+      Value narrowEnd = wholeTilesEnd(wideEnd, cols, t.lanes);
       auto strips = [&](Value begin, Value end, int64_t vectors,
                         int64_t lanes) {
         outerLoop(begin, end, vectors * lanes, [&](Value col) {
-          loop(index(0), rowTilesEnd, kTileRows, [&](Value row) {
-            emitOuterProductTile(row, kTileRows, col, vectors, lanes);
+          loop(index(0), rowTilesEnd, t.rows, [&](Value row) {
+            emitOuterProductTile(row, t.rows, col, vectors, lanes);
           });
         });
       };
-      strips(index(0), wideEnd, kStripVectors, kLanes);
-      strips(wideEnd, narrowEnd, 1, kLanes);
+      strips(index(0), wideEnd, t.cols / t.lanes, t.lanes);
+      strips(wideEnd, narrowEnd, 1, t.lanes);
       strips(narrowEnd, cols, 1, 1);
     }
     loop(rowTilesEnd, rows, 1, [&](Value row) { emitStreamedRow(row, cols); });
@@ -354,23 +258,23 @@ private:
   /// L1. Threads take chunks of 512 columns.
   void emitStreamedRow(Value row, Value cols) {
     Value depth = memref::DimOp::create(b, loc, c.weight, 0);
-    auto f32Vector = VectorType::get({kLanes}, b.getF32Type());
-    Value vectorEnd = wholeTilesEnd(index(0), cols, kLanes);
-    outerLoop(index(0), vectorEnd, kStreamColumns, [&](Value chunk) {
-      Value chunkEnd = arith::MinUIOp::create(
-          b, loc, plus(chunk, kStreamColumns), vectorEnd);
+    auto f32Vector = VectorType::get({t.lanes}, b.getF32Type());
+    Value vectorEnd = wholeTilesEnd(index(0), cols, t.lanes);
+    outerLoop(index(0), vectorEnd, t.block, [&](Value chunk) {
+      Value chunkEnd =
+          arith::MinUIOp::create(b, loc, plus(chunk, t.block), vectorEnd);
       // `rowsOfW` rows of W per pass over the output chunk.
       auto pass = [&](Value k, int64_t rowsOfW) {
         SmallVector<Value> xValues;
         for (int64_t j = 0; j < rowsOfW; ++j)
           xValues.push_back(vector::BroadcastOp::create(
               b, loc, f32Vector, load(c.x, rowIndices(row, plus(k, j)))));
-        loop(chunk, chunkEnd, kLanes, [&](Value col) {
+        loop(chunk, chunkEnd, t.lanes, [&](Value col) {
           SmallVector<Value> at = rowIndices(row, col);
           Value sum = vector::LoadOp::create(b, loc, f32Vector, c.out, at);
           for (int64_t j = 0; j < rowsOfW; ++j)
             sum = vector::FMAOp::create(
-                b, loc, xValues[j], load(c.weight, {plus(k, j), col}, kLanes),
+                b, loc, xValues[j], load(c.weight, {plus(k, j), col}, t.lanes),
                 sum);
           vector::StoreOp::create(b, loc, sum, c.out, at);
         });
@@ -422,26 +326,65 @@ private:
 
   OpBuilder &b;
   Location loc;
-  const Contraction &c;
-  int64_t weightBlockBytes, parallelWeightBytes;
+  const Product &c;
+  Tiles t;
   SmallVector<Value> outerIndices;
   Value rows;
 };
 
+/// f32 lanes of one 256-bit vector register (AVX2; AVX-512 and NEON split
+/// or fuse them): the width an outer-product tile's columns are loaded in.
+constexpr int64_t kOuterProductLanes = 8;
+
+/// The tiles `config` asks of `product`, or failure (with an error on
+/// `op`) when its template cannot compute that product.
+FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
+                         const Product &product) {
+  ArrayRef<int64_t> workgroup = config.getWorkgroupTile(),
+                    registers = config.getRegisterTile();
+  Tiles tiles{workgroup[1], registers[0], registers[1], registers[2],
+              config.getDistribute()};
+  if (config.getPipeline() == LoweringPipeline::cpu_dot_tiles) {
+    if (product.layout != WeightLayout::OutIn)
+      return op->emitOpError("is configured as dot-product tiles but its "
+                             "weight is not [out, in]");
+    return tiles;
+  }
+  if (product.layout != WeightLayout::InOut)
+    return op->emitOpError("is configured as outer-product tiles but its "
+                           "weight is not [in, out]");
+  if (tiles.lanes != 1 || tiles.cols % kOuterProductLanes)
+    return op->emitOpError("needs an outer-product register tile [m, n, 1] "
+                           "with n a multiple of ")
+           << kOuterProductLanes;
+  tiles.lanes = kOuterProductLanes;
+  return tiles;
+}
+
 struct TileContractions
     : llama4c::impl::Llama4TileContractionsPassBase<TileContractions> {
-  using Llama4TileContractionsPassBase::Llama4TileContractionsPassBase;
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, Contraction>> found;
-    getOperation()->walk([&](linalg::GenericOp op) {
-      if (FailureOr<Contraction> c = matchContraction(op); succeeded(c))
-        found.emplace_back(op, *c);
+    SmallVector<linalg::ContractOp> tiled;
+    getOperation()->walk([&](linalg::ContractOp op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (config && (config.getPipeline() == LoweringPipeline::cpu_dot_tiles ||
+                     config.getPipeline() ==
+                         LoweringPipeline::cpu_outer_product_tiles))
+        tiled.push_back(op);
     });
-    for (auto &[op, contraction] : found) {
+    for (linalg::ContractOp op : tiled) {
+      FailureOr<Product> product = llama4c::matchProduct(op);
+      if (failed(product)) {
+        op.emitOpError("is configured as register tiles but is not x * W in "
+                       "f32 with contiguous rows");
+        return signalPassFailure();
+      }
+      FailureOr<Tiles> tiles =
+          tilesOf(op, LoweringConfigAttr::of(op), *product);
+      if (failed(tiles))
+        return signalPassFailure();
       OpBuilder b(op);
-      TileEmitter(b, op.getLoc(), contraction, weightBlockBytes,
-                  parallelWeightBytes)
-          .emit();
+      TileEmitter(b, op.getLoc(), *product, *tiles).emit();
       op.erase();
     }
   }

@@ -2,6 +2,7 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/gpu/HostMemory.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -18,6 +19,8 @@ namespace llama4c {
 } // namespace llama4c
 
 using namespace mlir;
+using mlir::llama4::LoweringConfigAttr;
+using mlir::llama4::LoweringPipeline;
 
 namespace {
 
@@ -49,14 +52,7 @@ scf::ParallelOp collapse(RewriterBase &rewriter, scf::ParallelOp loop) {
 
 struct MapLoopsToBlocks
     : llama4c::impl::Llama4GpuMapLoopsToBlocksPassBase<MapLoopsToBlocks> {
-  using Llama4GpuMapLoopsToBlocksPassBase::Llama4GpuMapLoopsToBlocksPassBase;
-
   void runOnOperation() override {
-    if (blockThreads < 32 || blockThreads > 1024 || blockThreads % 32) {
-      getOperation()->emitError(
-          "block-threads must be a multiple of 32 from 32 to 1024");
-      return signalPassFailure();
-    }
     MLIRContext *ctx = &getContext();
     SmallVector<scf::ParallelOp> outermost;
     getOperation()->walk<WalkOrder::PreOrder>([&](scf::ParallelOp loop) {
@@ -65,6 +61,13 @@ struct MapLoopsToBlocks
     });
     IRRewriter rewriter(ctx);
     for (scf::ParallelOp loop : outermost) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(loop);
+      if (!config ||
+          config.getPipeline() != LoweringPipeline::gpu_thread_per_element) {
+        loop.emitOpError("has no gpu_thread_per_element lowering config");
+        return signalPassFailure();
+      }
+      int64_t blockThreads = config.getWorkgroupSize().front();
       rewriter.setInsertionPoint(loop);
       scf::ParallelOp flat = collapse(rewriter, loop);
       if (!flat) {

@@ -5,30 +5,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def Llama4GpuParallelDimsFirstPass : Pass<"llama4-gpu-parallel-dims-first"> {
-  let summary = "Puts every linalg.generic's parallel loops before its "
-                "reductions.";
-  let description = [{
-    --convert-linalg-to-parallel-loops makes an scf.parallel of the leading
-    parallel loops only; a parallel loop after a reduction stays sequential
-    inside it. A contraction written (m, k, n), the [in, out] layout of the
-    experts, would give one GPU thread per row m computing every n. This
-    pass interchanges the loops to (m, n, k), so that each thread computes
-    one output element and threads next to each other write next to each
-    other.
-
-    ```mlir
-    linalg.generic {iterator_types = ["parallel", "reduction", "parallel"]}
-    // becomes, with the indexing maps and linalg.index ops permuted:
-    linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]}
-    ```
-  }];
-  let dependentDialects = [
-    "::mlir::affine::AffineDialect",
-    "::mlir::linalg::LinalgDialect",
-  ];
-}
-
 def Llama4GpuHostMetadataToStackPass
     : Pass<"llama4-gpu-host-metadata-to-stack", "::mlir::ModuleOp"> {
   let summary = "Puts the deallocation bookkeeping arrays on the host stack.";
@@ -67,21 +43,49 @@ def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
-def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
-  let options = [
-    Option<"blockThreads", "block-threads", "int64_t", /*default=*/"256",
-           "Threads per block (a multiple of 32, at most 1024)">,
-  ];
-  let summary = "Maps each outermost scf.parallel onto GPU blocks and "
-                "threads.";
+def Llama4GpuLinalgToKernelLoopsPass
+    : Pass<"llama4-gpu-linalg-to-kernel-loops"> {
+  let summary = "Lowers each configured linalg op to loops that keep its "
+                "lowering config.";
   let description = [{
-    Runs on buffers after --convert-linalg-to-parallel-loops. Every
+    Runs on buffers after --llama4-select-lowering-config for a GPU target.
+    Every linalg op (a `gpu_thread_per_element` config is required, and its
+    parallel loops first, as the conversion to linalg orders them) becomes
+    an scf.parallel over its parallel loops with its reductions as scf.for
+    inside, as --convert-linalg-to-parallel-loops lowers it, and the
+    outermost scf.parallel carries the op's `llama4.lowering_config` to
+    --llama4-gpu-map-loops-to-blocks. An op without a GPU config is an
+    error.
+
+    ```mlir
+    linalg.generic {...} ins(%x : memref<?x64xf32>) outs(%y : memref<?x64xf32>)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+    // becomes
+    scf.parallel (%i, %j) = ... {
+      ...
+    } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::llama4::Llama4Dialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
+  let summary = "Maps each outermost scf.parallel onto GPU blocks and "
+                "threads as its lowering config says.";
+  let description = [{
+    Runs on buffers after --llama4-gpu-linalg-to-kernel-loops. Every
     outermost scf.parallel, each of which --convert-parallel-loops-to-gpu
-    then turns into one kernel launch, has its loops collapsed into one
-    (the innermost dimension varying fastest, so that a warp touches
-    consecutive elements), split into blocks of `block-threads` and mapped
-    to block x and thread x; a thread past the end does nothing. Nested
-    scf.parallel loops run sequentially inside their thread.
+    then turns into one kernel launch, carries a `gpu_thread_per_element`
+    config: its loops are collapsed into one (the innermost dimension
+    varying fastest, so that a warp touches consecutive elements), split
+    into blocks of the config's `workgroup_size` threads and mapped to
+    block x and thread x; a thread past the end does nothing. Nested
+    scf.parallel loops run sequentially inside their thread. A loop
+    without a config is an error.
 
     Host code may only compute sizes and launch: a memref.load or
     memref.store outside an outermost scf.parallel would read device memory

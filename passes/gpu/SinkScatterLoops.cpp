@@ -82,7 +82,7 @@ struct SinkScatterLoops
   /// nest of `outer`, with `copy`'s body where `copy` was.
   void sink(scf::ForOp outer, scf::ParallelOp copy) {
     OpBuilder b(outer);
-    scf::ParallelOp::create(
+    auto sunk = scf::ParallelOp::create(
         b, copy.getLoc(), copy.getLowerBound(), copy.getUpperBound(),
         copy.getStep(), [&](OpBuilder &pb, Location, ValueRange ivs) {
           IRMapping mapping;
@@ -97,6 +97,8 @@ struct SinkScatterLoops
               Block::iterator(inner), body->getOperations());
           inner.erase();
         });
+    // The copy's lowering config now describes the sunk loop's kernel.
+    sunk->setDiscardableAttrs(copy->getDiscardableAttrDictionary());
     outer.erase();
   }
 };

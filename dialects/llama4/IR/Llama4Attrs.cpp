@@ -48,3 +48,44 @@ TemperatureTuningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "temperature tuning attn_scale must be finite";
   return success();
 }
+
+LogicalResult
+LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                           LoweringPipeline pipeline,
+                           ArrayRef<int64_t> workgroup,
+                           ArrayRef<int64_t> registerTile,
+                           ArrayRef<int64_t> workgroupSize, bool distribute) {
+  auto allPositive = [](ArrayRef<int64_t> sizes) {
+    return llvm::all_of(sizes, [](int64_t size) { return size > 0; });
+  };
+  switch (pipeline) {
+  case LoweringPipeline::cpu_loops:
+    if (!workgroup.empty() || !registerTile.empty() || !workgroupSize.empty())
+      return emitError() << "cpu_loops takes no tile sizes";
+    return success();
+  case LoweringPipeline::cpu_dot_tiles:
+  case LoweringPipeline::cpu_outer_product_tiles:
+    // (m, n, k): the CPU templates tile n into blocks, and hold a whole
+    // (m, n, k) tile in registers.
+    if (workgroup.size() != 3 || workgroup[0] != 0 || workgroup[1] <= 0 ||
+        workgroup[2] != 0)
+      return emitError() << "a CPU contraction's workgroup tile must be "
+                            "[0, n, 0] with n positive";
+    if (registerTile.size() != 3 || !allPositive(registerTile))
+      return emitError() << "a CPU contraction's register tile must be "
+                            "[m, n, k], each positive";
+    if (!workgroupSize.empty())
+      return emitError() << "a CPU config has no workgroup_size";
+    return success();
+  case LoweringPipeline::gpu_thread_per_element:
+    if (workgroupSize.size() != 1 || workgroupSize[0] < 32 ||
+        workgroupSize[0] > 1024 || workgroupSize[0] % 32)
+      return emitError() << "gpu_thread_per_element needs workgroup_size = "
+                            "[threads], a multiple of 32 from 32 to 1024";
+    if (!workgroup.empty() || !registerTile.empty() || distribute)
+      return emitError() << "gpu_thread_per_element takes only "
+                            "workgroup_size";
+    return success();
+  }
+  return emitError() << "unknown lowering pipeline";
+}

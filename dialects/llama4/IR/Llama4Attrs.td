@@ -5,6 +5,7 @@
 
 include "mlir/IR/AttrTypeBase.td"
 include "dialects/llama4/IR/Llama4Dialect.td"
+include "dialects/llama4/IR/Llama4Enums.td"
 
 // A double-precision parameter written as a plain float literal.
 def Llama4_F64Parameter : APFloatParameter<"64-bit float"> {
@@ -15,6 +16,23 @@ def Llama4_F64Parameter : APFloatParameter<"64-bit float"> {
     return ::llvm::APFloat(value);
   }() }];
   let printer = [{ $_printer << $_self.convertToDouble() }];
+}
+
+// A list of sizes written in brackets, `[0, 512, 0]`; omitted when empty.
+def Llama4_SizesParameter : OptionalArrayRefParameter<"int64_t"> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<::llvm::SmallVector<int64_t>> {
+    ::llvm::SmallVector<int64_t> sizes;
+    if (::mlir::failed($_parser.parseCommaSeparatedList(
+            ::mlir::AsmParser::Delimiter::Square,
+            [&] { return $_parser.parseInteger(sizes.emplace_back()); })))
+      return ::mlir::failure();
+    return sizes;
+  }() }];
+  let printer = [{
+    $_printer << '[';
+    ::llvm::interleaveComma($_self, $_printer);
+    $_printer << ']';
+  }];
 }
 
 class Llama4_Attr<string name, string attrMnemonic, list<Trait> traits = []>
@@ -59,6 +77,48 @@ def Llama4_TemperatureTuningAttr : Llama4_Attr<"TemperatureTuning", "temperature
   let parameters = (ins "int64_t":$floor_scale, Llama4_F64Parameter:$attn_scale);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config"> {
+  let summary = "how a root op of the lowering becomes a kernel";
+  let description = [{
+    Written on each linalg op by --llama4-select-lowering-config, the one
+    place where a target's tiling decisions are made; the code generation
+    passes after it (--llama4-tile-contractions on the CPU,
+    --llama4-gpu-linalg-to-kernel-loops and --llama4-gpu-map-loops-to-blocks
+    on a GPU) carry it out and decide nothing themselves.
+
+    - `pipeline`: the kernel template.
+    - `workgroup_tile`: the tile of the product's (m, n, k) loops that one
+      thread (CPU) or block (GPU) computes, 0 for a whole loop.
+    - `register_tile`: the (m, n, k) tile held in registers; k is the vector
+      lanes of a dot-product tile, n the lanes of an outer-product tile.
+    - `workgroup_size`: threads per GPU block.
+    - `distribute`: whether the CPU splits the workgroup tiles between
+      threads.
+
+    ```mlir
+    #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0],
+        register_tile = [4, 2, 8], distribute = true>
+    #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+    ```
+  }];
+  let parameters = (ins
+      EnumParameter<Llama4_LoweringPipeline>:$pipeline,
+      Llama4_SizesParameter:$workgroup_tile,
+      Llama4_SizesParameter:$register_tile,
+      Llama4_SizesParameter:$workgroup_size,
+      DefaultValuedParameter<"bool", "false">:$distribute);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute that holds an op's config.
+    static constexpr ::llvm::StringLiteral attributeName = "llama4.lowering_config";
+    /// The config of `op`, or null.
+    static LoweringConfigAttr of(::mlir::Operation *op) {
+      return op->getAttrOfType<LoweringConfigAttr>(attributeName);
+    }
+  }];
 }
 
 #endif // LLAMA4_ATTRS_TD

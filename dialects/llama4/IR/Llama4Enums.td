@@ -19,4 +19,21 @@ def Llama4_ActivationAttr : EnumAttr<Llama4_Dialect, Llama4_Activation, "activat
   let assemblyFormat = "`<` $value `>`";
 }
 
+// The kernel template a root op of the lowering becomes on its target,
+// chosen by --llama4-select-lowering-config (#llama4.lowering_config).
+def Llama4_LoweringPipeline : I32EnumAttr<"LoweringPipeline",
+                                          "the kernel template of a root op", [
+    // Plain loops; OpenMP splits those marked parallel (CPU).
+    I32EnumAttrCase<"cpu_loops", 0>,
+    // x * W with W [out, in]: register tiles of dot products along k (CPU).
+    I32EnumAttrCase<"cpu_dot_tiles", 1>,
+    // x * W with W [in, out]: register tiles of outer products along n (CPU).
+    I32EnumAttrCase<"cpu_outer_product_tiles", 2>,
+    // All parallel loops collapsed, one thread per output element,
+    // reductions inside the thread (GPU).
+    I32EnumAttrCase<"gpu_thread_per_element", 3>]> {
+  let cppNamespace = "::mlir::llama4";
+  let genSpecializedAttr = 0;
+}
+
 #endif // LLAMA4_ENUMS_TD

@@ -1,17 +1,20 @@
-// RUN: llama4-opt %s --split-input-file --llama4-tile-contractions | FileCheck %s
-// RUN: llama4-opt %s --split-input-file --llama4-tile-contractions="weight-block-bytes=160 parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
+// RUN: llama4-opt %s --split-input-file --verify-diagnostics --llama4-tile-contractions | FileCheck %s
 
-// The nn.Linear form, as buildLinearF32 writes it (loops n, m, k): blocks of
-// W rows (512 rows of 256 bytes: 128 KiB), split between threads as W is
-// 256 KiB; 4-row tiles of x then single rows, 2-column tiles then single
-// columns; 8 accumulators of 8 lanes in the 4 x 2 tile, each x vector
-// feeding two FMAs; partial sums reduced and added to the output.
+// Each product's tiles come from its #llama4.lowering_config, as
+// --llama4-select-lowering-config writes them (its own test pins what it
+// chooses); this pass decides nothing.
+
+// The nn.Linear form, as buildLinearF32 writes it (loops n, m, k), with
+// register tiles [4, 2, 8] in blocks of 512 W rows split between threads:
+// 4-row tiles of x then single rows, 2-column tiles then single columns; 8
+// accumulators of 8 lanes in the 4 x 2 tile, each x vector feeding two
+// FMAs; partial sums reduced and added to the output.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 // CHECK-LABEL: func.func @linear_f32
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xf32>, %[[W:[a-z0-9]+]]: memref<1024x64xf32>, %[[OUT:[a-z0-9]+]]: memref<?x1024xf32>
-//   CHECK-NOT:   linalg.generic
+//   CHECK-NOT:   linalg.contract
 //       CHECK:   %[[M:.*]] = memref.dim %[[X]]
 //       CHECK:   %[[N:.*]] = memref.dim %[[W]]
 //       CHECK:   scf.parallel (%[[COL0:[a-z0-9_]+]]) = (%{{.*}}) to (%[[N]]) step (%c512
@@ -37,13 +40,10 @@
 //       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
 //       CHECK:         scf.for {{.*}} -> (vector<8xf32>)
 func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
-  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>) {
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %p = arith.mulf %a, %b : f32
-    %s = arith.addf %c, %p fastmath<reassoc> : f32
-    linalg.yield %s : f32
-  }
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
   return
 }
 
@@ -51,10 +51,8 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 
 // bf16 operands are loaded as bf16 vectors and widened; leading dimensions
 // (batch) become plain loops around the tiles; a depth that is not a
-// multiple of 8 (20 = 16 + 4) ends in a scalar loop per tile. The weight
-// (240 bytes) is one serial block by default; with 160-byte blocks and no
-// size threshold (SMALL) it is split between threads in blocks of 4 rows
-// (2 rows of 40 bytes per tile column pair, rounded down to whole pairs).
+// multiple of 8 (20 = 16 + 4) ends in a scalar loop per tile. Without
+// `distribute` the blocks of W rows run on one thread.
 #x3 = affine_map<(n, b, s, k) -> (b, s, k)>
 #w3 = affine_map<(n, b, s, k) -> (n, k)>
 #o3 = affine_map<(n, b, s, k) -> (b, s, n)>
@@ -75,38 +73,51 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 //       CHECK:           arith.extf %[[XS]] : bf16 to f32
 //       CHECK:           arith.mulf
 //       CHECK:           arith.addf
-// SMALL-LABEL: func.func @linear_bf16_batched_ragged_depth
-//       SMALL:   scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%c4
 func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>,
     %out: memref<?x?x6xf32>) {
-  linalg.generic {indexing_maps = [#x3, #w3, #o3],
-                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>) {
-  ^bb0(%a: bf16, %b: bf16, %c: f32):
-    %a32 = arith.extf %a : bf16 to f32
-    %b32 = arith.extf %b : bf16 to f32
-    %p = arith.mulf %a32, %b32 : f32
-    %s = arith.addf %c, %p : f32
-    linalg.yield %s : f32
-  }
+  linalg.contract indexing_maps = [#x3, #w3, #o3]
+      ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+          workgroup_tile = [0, 6, 0], register_tile = [4, 2, 8]>}
   return
 }
 
 // -----
 
-// An expert's [in, out] matrix (loops m, k, n, as the MoE lowering writes
-// them). When there are whole 4-row tiles of x, 43 columns are strips of
+// Another register tile is carried out as given: 2 rows of x by 1 row of W,
+// 4 lanes of k (2 accumulators), in blocks of 4 W rows split between threads.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @linear_follows_its_config
+//       CHECK:   scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%c4
+//       CHECK:     scf.for %{{.*}} step %c2
+//       CHECK:       scf.for %{{.*}} step %c1
+//       CHECK:         scf.for {{.*}} step %c4{{.*}} -> (vector<4xf32>, vector<4xf32>)
+//       CHECK:           vector.load {{.*}} : memref<8x16xf32>, vector<4xf32>
+func.func @linear_follows_its_config(%x: memref<?x16xf32>, %w: memref<8x16xf32>, %out: memref<?x8xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x16xf32>, memref<8x16xf32>) outs(%out : memref<?x8xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+          workgroup_tile = [0, 4, 0], register_tile = [2, 1, 4], distribute = true>}
+  return
+}
+
+// -----
+
+// An expert's [in, out] matrix, register tiles [4, 16, 1]. When there are
+// whole 4-row tiles of x, 43 columns are strips of
 // 16 (two vectors), then 8, then 1, each passed over by every 4-row tile:
 // x broadcast, one W row per k, the accumulators added to the output as
 // vectors. Leftover rows stream W 4 rows at a time (k outermost), 512-column
 // chunks at a time, the output row accumulating in memory; the 3 columns
 // past the last whole vector go one at a time.
-#xe = affine_map<(m, k, n) -> (m, k)>
-#we = affine_map<(m, k, n) -> (k, n)>
-#oe = affine_map<(m, k, n) -> (m, n)>
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
 // CHECK-LABEL: func.func @expert_in_out
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xbf16>, %[[W:[a-z0-9]+]]: memref<64x43xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x43xf32>
-//   CHECK-NOT:   linalg.generic
+//   CHECK-NOT:   linalg.contract
 //       CHECK:   %[[ROWS:.*]] = memref.dim %[[X]], %c0
 //       CHECK:   arith.remui %{{.*}}, %c4
 //       CHECK:   %[[TILES_END:.*]] = arith.subi %[[ROWS]]
@@ -152,54 +163,71 @@ func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<
 //       CHECK:     scf.for %{{.*}} step %c1
 //       CHECK:       scf.for {{.*}} -> (vector<1xf32>)
 func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: memref<?x43xf32>) {
-  linalg.generic {indexing_maps = [#xe, #we, #oe], iterator_types = ["parallel", "reduction", "parallel"]}
-      ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>) {
-  ^bb0(%a: bf16, %b: bf16, %c: f32):
-    %a32 = arith.extf %a : bf16 to f32
-    %b32 = arith.extf %b : bf16 to f32
-    %p = arith.mulf %a32, %b32 : f32
-    %s = arith.addf %c, %p : f32
-    linalg.yield %s : f32
-  }
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
   return
 }
 
 // -----
 
-// Left to the generic lowering: a vector times a matrix (no row dimension),
-// a body that is not a multiply-accumulate, and a weight whose rows are
-// strided.
-#xk = affine_map<(k, n) -> (k)>
-#wkn = affine_map<(k, n) -> (k, n)>
-#on = affine_map<(k, n) -> (n)>
+// A product without a register-tile config is left to the loop lowering.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
-// CHECK-LABEL: func.func @other_forms_are_left_alone
-// CHECK-COUNT-3: linalg.generic
-//     CHECK-NOT: vector.
-func.func @other_forms_are_left_alone(%v: memref<64xf32>, %m: memref<64x32xf32>,
-    %out: memref<32xf32>, %x: memref<?x64xf32>, %w: memref<1024x64xf32>,
-    %ws: memref<1024x64xf32, strided<[1, 1024]>>, %y: memref<?x1024xf32>) {
-  linalg.generic {indexing_maps = [#xk, #wkn, #on], iterator_types = ["reduction", "parallel"]}
-      ins(%v, %m : memref<64xf32>, memref<64x32xf32>) outs(%out : memref<32xf32>) {
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %p = arith.mulf %a, %b : f32
-    %s = arith.addf %c, %p : f32
-    linalg.yield %s : f32
-  }
-  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%y : memref<?x1024xf32>) {
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %s = arith.maximumf %a, %b : f32
-    linalg.yield %s : f32
-  }
-  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %ws : memref<?x64xf32>, memref<1024x64xf32, strided<[1, 1024]>>) outs(%y : memref<?x1024xf32>) {
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %p = arith.mulf %a, %b : f32
-    %s = arith.addf %c, %p : f32
-    linalg.yield %s : f32
-  }
+// CHECK-LABEL: func.func @unconfigured_is_left_alone
+//       CHECK: linalg.contract
+//   CHECK-NOT: vector.
+func.func @unconfigured_is_left_alone(%x: memref<?x64xf32>, %w: memref<1024x64xf32>,
+    %y: memref<?x1024xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%y : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+  return
+}
+
+// -----
+
+// A config the product cannot take is an error at the op.
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
+func.func @dot_tiles_on_an_in_out_weight(%x: memref<?x64xf32>, %w: memref<64x32xf32>, %out: memref<?x32xf32>) {
+  // expected-error @+1 {{is configured as dot-product tiles but its weight is not [out, in]}}
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x64xf32>, memref<64x32xf32>) outs(%out : memref<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+          workgroup_tile = [0, 8, 0], register_tile = [4, 2, 8]>}
+  return
+}
+
+// -----
+
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
+func.func @outer_product_tile_of_partial_vectors(%x: memref<?x64xf32>, %w: memref<64x32xf32>, %out: memref<?x32xf32>) {
+  // expected-error @+1 {{needs an outer-product register tile [m, n, 1] with n a multiple of 8}}
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x64xf32>, memref<64x32xf32>) outs(%out : memref<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 12, 1]>}
+  return
+}
+
+// -----
+
+// Register tiles need rows that vector loads can run along.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+func.func @strided_weight_rows(%x: memref<?x64xf32>, %ws: memref<1024x64xf32, strided<[1, 1024]>>,
+    %y: memref<?x1024xf32>) {
+  // expected-error @+1 {{is configured as register tiles but is not x * W in f32 with contiguous rows}}
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %ws : memref<?x64xf32>, memref<1024x64xf32, strided<[1, 1024]>>) outs(%y : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8]>}
   return
 }

@@ -1,11 +1,9 @@
-// RUN: llama4-opt %s --split-input-file --verify-diagnostics --llama4-gpu-map-loops-to-blocks=block-threads=128 | FileCheck %s
-// RUN: not llama4-opt %s --split-input-file --llama4-gpu-map-loops-to-blocks=block-threads=100 2>&1 | FileCheck %s --check-prefix=BAD
-// BAD: block-threads must be a multiple of 32 from 32 to 1024
+// RUN: llama4-opt %s --split-input-file --verify-diagnostics --llama4-gpu-map-loops-to-blocks | FileCheck %s
 
 // A [rows, 64] loop nest becomes one loop over rows * 64 elements (the
 // column varying fastest), split into blocks of 128 threads mapped to block
-// x and thread x; the last block's extra threads are guarded off. The
-// sequential reduction inside stays in its thread.
+// x and thread x, as the loop's config says; the last block's extra threads
+// are guarded off. The sequential reduction inside stays in its thread.
 // CHECK-LABEL: func.func @rows_times_columns
 //       CHECK:   %[[ROWS:.*]] = memref.dim
 //       CHECK:   %[[COUNT:.*]] = arith.muli %{{.*}}, %c64
@@ -36,6 +34,22 @@ func.func @rows_times_columns(%x: memref<?x16xf32>, %out: memref<?x64xf32>) {
       scf.yield %a : f32
     }
     memref.store %sum, %out[%r, %c] : memref<?x64xf32>
+    scf.reduce
+  } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+  return
+}
+
+// -----
+
+// A loop that no config describes cannot become a kernel.
+func.func @unconfigured_loop(%out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %out, %c0 : memref<?xf32>
+  // expected-error @+1 {{has no gpu_thread_per_element lowering config}}
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %zero = arith.constant 0.0 : f32
+    memref.store %zero, %out[%i] : memref<?xf32>
     scf.reduce
   }
   return

@@ -16,6 +16,8 @@
 //       CHECK:         %[[DST:.*]] = memref.subview %[[CACHE]][%[[B]], 0, %[[SLOT]], 0]
 //       CHECK:         %[[V:.*]] = memref.load %[[SRC]][%[[H]], %[[D]]]
 //       CHECK:         memref.store %[[V]], %[[DST]][%[[H]], %[[D]]]
+// The copy's lowering config describes the sunk loop.
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
 //   CHECK-NOT:   scf.parallel
 func.func @cache_update(%update: memref<?x?x2x24xf32>, %positions: memref<?x?xi32>, %cache: memref<?x2x8x24xf32>) {
   %c0 = arith.constant 0 : index
@@ -36,7 +38,7 @@ func.func @cache_update(%update: memref<?x?x2x24xf32>, %positions: memref<?x?xi3
         %v = memref.load %src[%h, %d] : memref<2x24xf32, strided<[24, 1], offset: ?>>
         memref.store %v, %dst[%h, %d] : memref<2x24xf32, strided<[192, 1], offset: ?>>
         scf.reduce
-      }
+      } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
     }
   }
   return

@@ -2070,3 +2070,47 @@ func.func @scatter_image_features_result_shape(%h: tensor<?x?x64xbf16>, %ids: te
       : (tensor<?x?x64xbf16>, tensor<?x?xi32>, tensor<?x64xbf16>) -> tensor<?x64xbf16>
   return
 }
+
+// -----
+
+// #llama4.lowering_config: each kernel template takes the tile sizes it
+// carries out, and no others.
+// expected-error @+1 {{cpu_loops takes no tile sizes}}
+func.func @lowering_config_loops_with_tiles() attributes {c = #llama4.lowering_config<pipeline = cpu_loops, register_tile = [4, 2, 8]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a CPU contraction's workgroup tile must be [0, n, 0] with n positive}}
+func.func @lowering_config_dot_tiles_block_of_m() attributes {c = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [4, 512, 0], register_tile = [4, 2, 8]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a CPU contraction's register tile must be [m, n, k], each positive}}
+func.func @lowering_config_outer_product_zero_rows() attributes {c = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [0, 16, 1]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a CPU config has no workgroup_size}}
+func.func @lowering_config_cpu_with_threads() attributes {c = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], workgroup_size = [256]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_thread_per_element needs workgroup_size = [threads], a multiple of 32 from 32 to 1024}}
+func.func @lowering_config_gpu_partial_warp() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [100]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size}}
+func.func @lowering_config_gpu_distributed() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], distribute = true>} {
+  return
+}

@@ -1,0 +1,59 @@
+//===- Passes.td - The model's exported C ABI -------------------------------===//
+
+#ifndef LLAMA4C_PASSES_ABI_PASSES_TD
+#define LLAMA4C_PASSES_ABI_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Llama4OutlineWeightsPass : Pass<"llama4-outline-weights", "::mlir::ModuleOp"> {
+  let summary = "Turns weight symbols into entry-function arguments.";
+  let description = [{
+    Each `llama4.weight_ref` becomes an argument of its function tagged
+    `{llama4.weight = i}`, i being the weight's position among the module's
+    `llama4.weight` declarations; the declarations are replaced by the
+    module attribute `llama4.weights = [{name, type}, ...]` in that order,
+    which the packaging step writes into the manifest.
+
+    ```mlir
+    llama4.weight @model.norm.weight : tensor<64xf32>
+    func.func @decode(%x: tensor<?x1x64xf32>) -> ... {
+      %w = llama4.weight_ref @model.norm.weight : tensor<64xf32>
+    // becomes
+    module attributes {llama4.weights = [
+        {name = "model.norm.weight", type = tensor<64xf32>} ] }
+    func.func @decode(%x: tensor<?x1x64xf32>, %w: tensor<64xf32> {llama4.weight = 0 : i64}) -> ...
+    ```
+  }];
+}
+
+def Llama4EmitEntryPointsPass : Pass<"llama4-emit-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Adds the exported llama4c_prefill and llama4c_decode functions.";
+  let description = [{
+    Runs on the bufferized module. For each entry function F adds
+    `func.func @llama4c_F(%call: !llvm.ptr) -> i32` implementing the C ABI
+    of runtime/include/llama4c/abi.h: it loads the fields of the
+    `llama4c_call` struct, builds a memref descriptor for every argument of
+    F from its role attribute (`llama4.weight`, `llama4.kv_cache`,
+    `llama4.name`), calls F, copies the logits to `call->logits` and returns
+    0. F itself becomes private.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def Llama4HideInternalFunctionsPass : Pass<"llama4-hide-internal-functions", "::mlir::ModuleOp"> {
+  let summary = "Gives every private function definition internal linkage.";
+  let description = [{
+    The exported `llama4c_*` functions are a model's whole interface. Every
+    other function defined in the module (entry bodies, layer functions,
+    helpers that bufferization and deallocation add) gets
+    `llvm.linkage = #llvm.linkage<internal>`, so that LLVM may inline or
+    drop it and the shared object exports nothing else. Runs after the last
+    pass that adds functions.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // LLAMA4C_PASSES_ABI_PASSES_TD

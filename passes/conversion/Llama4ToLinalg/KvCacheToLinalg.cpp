@@ -1,0 +1,87 @@
+//===- KvCacheToLinalg.cpp - llama4.kv_cache_update -> tensor + scf -------===//
+//
+// A scatter: token (b, s) of the update [B, S, Hkv, d] is stored into cache
+// [B, Hkv, L, d] at slot `positions[b, s] mod window` (or the position
+// itself for a global layer's cache), one [Hkv, d] slice per token. After
+// bufferization the slices are copied into the cache in place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/conversion/Llama4ToLinalg/Patterns.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace llama4c;
+
+namespace {
+
+struct KvCacheUpdateToScf : OpRewritePattern<llama4::KvCacheUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(llama4::KvCacheUpdateOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value update = op.getUpdate(), positions = op.getPositions();
+    auto updateType = cast<RankedTensorType>(update.getType());
+    int64_t kvHeads = updateType.getDimSize(2), headDim = updateType.getDimSize(3);
+    if (ShapedType::isDynamic(kvHeads) || ShapedType::isDynamic(headDim))
+      return rewriter.notifyMatchFailure(op, "needs static heads");
+    int64_t window = op.getWindowAttr().getInt();
+    auto sliceType =
+        RankedTensorType::get({kvHeads, headDim}, updateType.getElementType());
+
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value batch = tensor::DimOp::create(b, loc, update, 0);
+    Value seq = tensor::DimOp::create(b, loc, update, 1);
+    auto unitStrides = SmallVector<OpFoldResult>(4, b.getIndexAttr(1));
+    auto outer = scf::ForOp::create(
+        b, loc, zero, batch, one, ValueRange{op.getCache()},
+        [&](OpBuilder &ob, Location oloc, Value row, ValueRange outerArgs) {
+          auto inner = scf::ForOp::create(
+              ob, oloc, zero, seq, one, outerArgs,
+              [&](OpBuilder &ib, Location iloc, Value token,
+                  ValueRange innerArgs) {
+                Value position = arith::IndexCastOp::create(
+                    ib, iloc, ib.getIndexType(),
+                    tensor::ExtractOp::create(ib, iloc, positions,
+                                              ValueRange{row, token}));
+                Value slot = position;
+                if (window > 0)
+                  slot = arith::RemUIOp::create(
+                      ib, iloc, position,
+                      arith::ConstantIndexOp::create(ib, iloc, window));
+                Value slice = tensor::ExtractSliceOp::create(
+                    ib, iloc, sliceType, update,
+                    ArrayRef<OpFoldResult>{row, token, ib.getIndexAttr(0),
+                                           ib.getIndexAttr(0)},
+                    ArrayRef<OpFoldResult>{ib.getIndexAttr(1), ib.getIndexAttr(1),
+                                           ib.getIndexAttr(kvHeads),
+                                           ib.getIndexAttr(headDim)},
+                    unitStrides);
+                Value stored = tensor::InsertSliceOp::create(
+                    ib, iloc, slice, innerArgs[0],
+                    ArrayRef<OpFoldResult>{row, ib.getIndexAttr(0), slot,
+                                           ib.getIndexAttr(0)},
+                    ArrayRef<OpFoldResult>{ib.getIndexAttr(1),
+                                           ib.getIndexAttr(kvHeads),
+                                           ib.getIndexAttr(1),
+                                           ib.getIndexAttr(headDim)},
+                    unitStrides);
+                scf::YieldOp::create(ib, iloc, stored);
+              });
+          scf::YieldOp::create(ob, oloc, inner.getResults());
+        });
+    rewriter.replaceOp(op, outer.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void llama4c::populateKvCacheToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<KvCacheUpdateToScf>(patterns.getContext());
+}

@@ -1,0 +1,58 @@
+//===- Passes.td - Conversions into linalg ----------------------------------===//
+
+#ifndef LLAMA4C_PASSES_CONVERSION_PASSES_TD
+#define LLAMA4C_PASSES_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
+  let options = [
+    Option<"attentionKeyBlock", "attention-key-block", "int64_t",
+           /*default=*/"128",
+           "Keys per block of attention's online softmax">,
+    Option<"moeDispatch", "moe-dispatch", "std::string",
+           /*default=*/"\"grouped\"",
+           "How MoE tokens reach their experts: grouped (each expert "
+           "multiplies its tokens as one matrix; CPU) or per-token (each "
+           "token reads its experts' weights; GPU, no host loop)">,
+  ];
+  let summary = "Rewrites llama4 ops into linalg, tensor, arith and math ops.";
+  let description = [{
+    Each llama4 op becomes linalg.generic ops on tensors that compute in f32
+    and round to the activation type exactly where transformers rounds
+    (see the comment of each lowering), so that bf16 models match bf16
+    Hugging Face and f32 models match f32.
+
+    Every op of the dialect except `weight` and `weight_ref`, which
+    --llama4-outline-weights turns into arguments, is lowered: the text
+    decoder's and the vision tower's, the projector and the scatter of
+    image features.
+
+    ```mlir
+    %y = llama4.rms_norm %x, %w {eps = 1.0e-05 : f64}
+        : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+    // becomes a sum-of-squares reduction and a normalising map:
+    %ss = linalg.generic {iterator_types = ["parallel", "reduction"]} ...
+    %y = linalg.generic {iterator_types = ["parallel", "parallel"]} ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def Llama4CopiesToLinalgPass : Pass<"llama4-copies-to-linalg"> {
+  let summary = "Rewrites memref.copy as linalg.copy.";
+  let description = [{
+    The LLVM lowering of a strided memref.copy calls `memrefCopy` from
+    MLIR's runner library, which a compiled model must not depend on; a
+    linalg.copy becomes plain loops with the other linalg ops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // LLAMA4C_PASSES_CONVERSION_PASSES_TD

@@ -1,0 +1,61 @@
+//===- Passes.td - Choosing how each op becomes a kernel ------------------===//
+
+#ifndef LLAMA4C_PASSES_STRATEGY_PASSES_TD
+#define LLAMA4C_PASSES_STRATEGY_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "The target whose kernels are configured: cpu, sm_80 or sm_90">,
+    Option<"cpuWeightBlockBytes", "cpu-weight-block-bytes", "int64_t",
+           /*default=*/"131072",
+           "Bytes of W rows that every row of x passes over before the next "
+           "block: well inside an L2, and small enough that a layer's "
+           "weights make blocks for every thread">,
+    Option<"cpuParallelWeightBytes", "cpu-parallel-weight-bytes", "int64_t",
+           /*default=*/"65536",
+           "Weights at least this large (and static) are split between "
+           "threads; smaller products, and attention's dynamic ones, are not "
+           "worth a fork">,
+    Option<"gpuBlockThreads", "gpu-block-threads", "int64_t",
+           /*default=*/"256",
+           "Threads per block of every GPU kernel (a multiple of 32 from 32 "
+           "to 1024)">,
+  ];
+  let summary = "Writes each linalg op's #llama4.lowering_config for a target.";
+  let description = [{
+    The one place where the lowering decides how an op becomes code on a
+    target; the code generation passes after it only carry the decision
+    out. Every linalg op gets a `llama4.lowering_config` attribute:
+
+    - **cpu**: a `linalg.contract` computing `x * W` in f32 with contiguous
+      rows becomes `cpu_dot_tiles` for nn.Linear's W [out, in] (register
+      tile [4, 2, 8]: 4 rows of x by 2 rows of W by 8 lanes of k; rows of
+      W in blocks of `cpu-weight-block-bytes`), or
+      `cpu_outer_product_tiles` for the experts' W [in, out] (register tile
+      [4, 16, 1]; 512-column chunks when one row streams over W). Either is
+      split between threads when W is static and at least
+      `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
+    - **sm_80, sm_90**: every op is `gpu_thread_per_element` with
+      `gpu-block-threads` threads per block: today's first mapping, one
+      launch per op, which the GPU decode and prefill work replaces
+      config by config.
+
+    Runs on buffers, after bufferization and the rewriting of copies to
+    linalg.copy, so that every op a kernel is made from is configured.
+
+    ```mlir
+    linalg.contract indexing_maps = [...] ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) ...
+    // becomes, for target=cpu
+    linalg.contract indexing_maps = [...] ins(...) outs(...)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
+            workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8],
+            distribute = true>}
+    ```
+  }];
+  let dependentDialects = ["::mlir::llama4::Llama4Dialect"];
+}
+
+#endif // LLAMA4C_PASSES_STRATEGY_PASSES_TD

@@ -1,0 +1,100 @@
+//===- SelectLoweringConfig.cpp - Each op's kernel template per target ----===//
+//
+// --llama4-select-lowering-config: see Passes.td. IREE's KernelConfig is
+// the model: decide once, per op and target, and record the decision on
+// the op, so that lit tests pin it and the passes that follow only carry
+// it out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/strategy/Passes.h"
+
+#include "passes/strategy/Product.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4SELECTLOWERINGCONFIGPASS
+#include "passes/strategy/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+using mlir::llama4::LoweringConfigAttr;
+using mlir::llama4::LoweringPipeline;
+
+namespace {
+
+/// A dot-product register tile: 4 rows of x by 2 rows of W, 8 f32 lanes
+/// of k (one 256-bit vector; AVX-512 and NEON split or fuse them): 8
+/// accumulators fed by 6 vector loads.
+constexpr int64_t kDotTile[] = {4, 2, 8};
+/// An outer-product register tile: 4 rows of x (broadcast) by 16 columns
+/// of W (two vectors of a W row), one k at a time: 8 accumulators again.
+constexpr int64_t kOuterProductTile[] = {4, 16, 1};
+/// Columns of W a thread takes when a single row of x streams over it.
+constexpr int64_t kStreamColumns = 512;
+
+struct SelectLoweringConfig
+    : llama4c::impl::Llama4SelectLoweringConfigPassBase<SelectLoweringConfig> {
+  using Llama4SelectLoweringConfigPassBase::Llama4SelectLoweringConfigPassBase;
+
+  void runOnOperation() override {
+    bool cpu = target == "cpu";
+    if (!cpu && target != "sm_80" && target != "sm_90") {
+      getOperation()->emitError("target must be cpu, sm_80 or sm_90, not '")
+          << target << "'";
+      return signalPassFailure();
+    }
+    if (!cpu && (gpuBlockThreads < 32 || gpuBlockThreads > 1024 ||
+                 gpuBlockThreads % 32)) {
+      getOperation()->emitError(
+          "gpu-block-threads must be a multiple of 32 from 32 to 1024");
+      return signalPassFailure();
+    }
+    if (cpu && cpuWeightBlockBytes < 1) {
+      getOperation()->emitError("cpu-weight-block-bytes must be positive");
+      return signalPassFailure();
+    }
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      op->setAttr(LoweringConfigAttr::attributeName, cpu ? selectForCpu(op)
+                                                : selectForGpu(op));
+    });
+  }
+
+  LoweringConfigAttr selectForCpu(linalg::LinalgOp op) {
+    MLIRContext *ctx = &getContext();
+    auto contract = dyn_cast<linalg::ContractOp>(op.getOperation());
+    FailureOr<llama4c::Product> product = failure();
+    if (contract)
+      product = llama4c::matchProduct(contract);
+    if (failed(product))
+      return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
+                                     {}, false);
+    bool distribute =
+        product->weightBytes && *product->weightBytes >= cpuParallelWeightBytes;
+    if (product->layout == llama4c::WeightLayout::InOut)
+      return LoweringConfigAttr::get(
+          ctx, LoweringPipeline::cpu_outer_product_tiles,
+          {0, kStreamColumns, 0}, kOuterProductTile, {}, distribute);
+    // Blocks of whole W rows, `cpuWeightBlockBytes` each, in pairs as the
+    // register tile takes them.
+    auto wType = cast<MemRefType>(product->weight.getType());
+    int64_t bytesPerRow =
+        product->depth * wType.getElementTypeBitWidth() / 8;
+    int64_t pair = kDotTile[1];
+    int64_t blockRows = std::max<int64_t>(
+        pair, cpuWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) / pair *
+                  pair);
+    return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_dot_tiles,
+                                   {0, blockRows, 0}, kDotTile, {},
+                                   distribute);
+  }
+
+  LoweringConfigAttr selectForGpu(linalg::LinalgOp) {
+    return LoweringConfigAttr::get(
+        &getContext(), LoweringPipeline::gpu_thread_per_element, {}, {},
+        {gpuBlockThreads}, false);
+  }
+};
+
+} // namespace

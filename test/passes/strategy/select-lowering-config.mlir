@@ -1,0 +1,101 @@
+// RUN: llama4-opt %s --llama4-select-lowering-config | FileCheck %s --check-prefix=CPU
+// RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160 cpu-parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90" | FileCheck %s --check-prefix=GPU
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_80 gpu-block-threads=128" | FileCheck %s --check-prefix=SM80
+// RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_70" 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
+// RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-block-threads=100" 2>&1 | FileCheck %s --check-prefix=BAD-THREADS
+// BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
+// BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
+
+// The configs each target gets, pinned: what the code generation passes
+// then carry out. On a GPU every op is one kernel of one thread per output
+// element (today's first mapping, the same on sm_80 and sm_90), its block
+// size from gpu-block-threads.
+
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+#x3 = affine_map<(n, b, s, k) -> (b, s, k)>
+#w3 = affine_map<(n, b, s, k) -> (n, k)>
+#o3 = affine_map<(n, b, s, k) -> (b, s, n)>
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+
+// An f32 nn.Linear with a 256 KiB W [out, in]: dot-product tiles, 512 rows
+// of 256 bytes per 128 KiB block, split between threads (W is at least 64
+// KiB).
+// CPU-LABEL: func.func @linear_f32
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
+// GPU-LABEL: func.func @linear_f32
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+// SM80-LABEL: func.func @linear_f32
+//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
+  return
+}
+
+// A 240-byte bf16 W of 40-byte rows, batched x: one block (131072 / 40
+// rows, in pairs) on one thread. With 160-byte blocks and no size threshold
+// (SMALL) it is 4 rows per block, split between threads.
+// CPU-LABEL: func.func @linear_bf16_batched
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [4, 2, 8]>}
+// SMALL-LABEL: func.func @linear_bf16_batched
+//       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
+func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %out: memref<?x?x6xf32>) {
+  linalg.contract indexing_maps = [#x3, #w3, #o3]
+      ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
+  return
+}
+
+// An expert's W [in, out]: outer-product tiles of 4 rows by 16 columns,
+// 512-column chunks when a row streams; 5.5 KB is not worth a fork.
+// CPU-LABEL: func.func @expert_in_out
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: memref<?x43xf32>) {
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>)
+  return
+}
+
+// Attention's value product: a dynamic W (a block of the cache) is never
+// split between threads.
+// CPU-LABEL: func.func @values_of_a_key_block
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+// SMALL-LABEL: func.func @values_of_a_key_block
+//       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+func.func @values_of_a_key_block(%p: memref<?x?xf32>, %v: memref<?x16xbf16>, %out: memref<?x16xf32>) {
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%p, %v : memref<?x?xf32>, memref<?x16xbf16>) outs(%out : memref<?x16xf32>)
+  return
+}
+
+// Plain loops: a W whose rows are strided, a product into bf16, an
+// elementwise map and a copy.
+// CPU-LABEL: func.func @loops
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+// GPU-LABEL: func.func @loops
+// GPU-COUNT-2:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+func.func @loops(%x: memref<?x64xf32>, %ws: memref<1024x64xf32, strided<[1, 1024]>>,
+    %y: memref<?x1024xf32>, %w: memref<1024x64xbf16>, %yb: memref<?x1024xbf16>, %z: memref<?x1024xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %ws : memref<?x64xf32>, memref<1024x64xf32, strided<[1, 1024]>>) outs(%y : memref<?x1024xf32>)
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xbf16>) outs(%yb : memref<?x1024xbf16>)
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : memref<?x1024xf32>) outs(%z : memref<?x1024xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %e = math.exp %a : f32
+    linalg.yield %e : f32
+  }
+  linalg.copy ins(%z : memref<?x1024xf32>) outs(%y : memref<?x1024xf32>)
+  return
+}
