@@ -6,12 +6,29 @@
 #include "compiler/Phases.h"
 #include "frontends/hf/BuildLlama4Module.h"
 
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/ErrorHandling.h"
+
 #include <optional>
 #include <string>
 
 namespace llama4c {
 
 enum class Target { Cpu, Sm80, Sm90 };
+
+/// A target's name on the command line and in the manifest, which is also
+/// the NVPTX chip of a GPU target.
+inline llvm::StringRef targetName(Target target) {
+  switch (target) {
+  case Target::Cpu:
+    return "cpu";
+  case Target::Sm80:
+    return "sm_80";
+  case Target::Sm90:
+    return "sm_90";
+  }
+  llvm_unreachable("a target of CompileOptions");
+}
 
 struct CompileOptions {
   std::string configPath;

@@ -51,18 +51,6 @@ static std::string jsonString(llvm::StringRef text) {
   return out;
 }
 
-static llvm::StringRef targetName(Target target) {
-  switch (target) {
-  case Target::Cpu:
-    return "cpu";
-  case Target::Sm80:
-    return "sm_80";
-  case Target::Sm90:
-    return "sm_90";
-  }
-  llvm_unreachable("a target of CompileOptions");
-}
-
 static llvm::StringRef dtypeName(Type type) {
   return type.isF32() ? "f32" : type.isBF16() ? "bf16" : "f16";
 }
@@ -132,6 +120,31 @@ static void addAbiSymbols(llvm::Module &module, llvm::StringRef manifest) {
       llvm::GlobalValue::ExternalLinkage, "llama4c_abi_version", module);
   b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", versionFn));
   b.CreateRet(b.getInt32(LLAMA4C_ABI_VERSION));
+}
+
+/// Defines `__truncsfbf2` (f32 -> bf16, rounding to nearest even, NaN to
+/// the canonical quiet NaN, as the arith expansion of truncf rounds),
+/// hidden in the model. The x86 backend calls it where it widens a bf16
+/// vector operation (a select of bf16 lanes) to f32, and Debian 12's libgcc
+/// does not have it.
+static void addBf16Truncation(llvm::Module &module) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto *truncate = llvm::Function::Create(
+      llvm::FunctionType::get(b.getBFloatTy(), {b.getFloatTy()}, false),
+      llvm::GlobalValue::ExternalLinkage, "__truncsfbf2", module);
+  truncate->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", truncate));
+  llvm::Value *x = truncate->getArg(0);
+  llvm::Value *bits = b.CreateBitCast(x, b.getInt32Ty());
+  llvm::Value *odd = b.CreateAnd(b.CreateLShr(bits, 16), b.getInt32(1));
+  llvm::Value *rounded =
+      b.CreateAdd(bits, b.CreateAdd(b.getInt32(0x7FFF), odd));
+  llvm::Value *high =
+      b.CreateTrunc(b.CreateLShr(rounded, 16), b.getInt16Ty());
+  llvm::Value *isNan = b.CreateFCmpUNO(x, x);
+  llvm::Value *result = b.CreateSelect(isNan, b.getInt16(0x7FC0), high);
+  b.CreateRet(b.CreateBitCast(result, b.getBFloatTy()));
 }
 
 /// A target machine for the CPU this compiler runs on.
@@ -250,6 +263,8 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
   optimize(*llvmModule, **machine);
+  if (!llvmModule->getFunction("__truncsfbf2"))
+    addBf16Truncation(*llvmModule);
 
   llvm::SmallVector<char, 0> objectBytes;
   if (options.emit != Phase::Llvm) {

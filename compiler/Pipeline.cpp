@@ -54,16 +54,35 @@ static void buildFrontendPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+/// How each linalg op becomes code on `target`: the one pass that
+/// decides, recording a #llama4.lowering_config on every op (that has none
+/// yet) for the code generation passes to carry out.
+static void addSelectLoweringConfig(OpPassManager &pm,
+                                    const TileSchedule &schedule,
+                                    Target target) {
+  Llama4SelectLoweringConfigPassOptions select;
+  select.target = targetName(target).str();
+  select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
+  select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
+  select.gpuBlockThreads = schedule.gpuBlockThreads;
+  pm.addPass(createLlama4SelectLoweringConfigPass(select));
+}
+
 /// The verified module -> buffers, with the exported entry points: what
-/// both targets generate code from. `moeDispatch` is the target's own.
+/// code generation for `target` starts from.
 static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
-                                llvm::StringRef moeDispatch) {
+                                Target target) {
+  bool gpu = target != Target::Cpu;
   // 1. Model blocks become linalg on tensors, computing in f32 and rounding
-  //    where transformers rounds.
+  //    where transformers rounds. MoE tokens reach their experts as the
+  //    target can run it: grouped per expert on the CPU, each token
+  //    reading its own experts inside the kernel on a GPU (no host loop
+  //    over data in device memory).
   Llama4ConvertToLinalgPassOptions toLinalg;
   toLinalg.attentionKeyBlock = schedule.attentionKeyBlock;
-  toLinalg.moeDispatch =
-      schedule.moeDispatch.empty() ? moeDispatch.str() : schedule.moeDispatch;
+  toLinalg.moeDispatch = !schedule.moeDispatch.empty() ? schedule.moeDispatch
+                         : gpu                         ? "per-token"
+                                                       : "grouped";
   pm.addPass(createLlama4ConvertToLinalgPass(toLinalg));
   // 2. Weights become entry-function arguments (the manifest keeps their
   //    names); residual adds become linalg maps.
@@ -71,11 +90,20 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // 3. Tensors become buffers; entry functions take identity-layout
+  // 3. A GPU's kernels are tiled on tensors: each root op one element per
+  //    thread, with the producers that only it reads fused in.
+  if (gpu) {
+    addSelectLoweringConfig(pm, schedule, target);
+    pm.addPass(createLlama4GpuTileAndFusePass());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
+  // 4. Tensors become buffers; entry functions take identity-layout
   //    memrefs so that the runtime can hand in plain pointers. The caches
   //    are updated in place; canonicalisation exposes that, so that their
   //    results fold to the arguments. The online softmax's key-block loops
-  //    carry fresh running maxima and sums from one block to the next.
+  //    carry fresh running maxima and sums from one block to the next. A
+  //    GPU tile's intermediates stay in the thread.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.allowReturnAllocsFromLoops = true;
@@ -83,7 +111,12 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
-  // 4. The exported C ABI (abi.h) around the entry functions, then drop the
+  if (gpu) {
+    pm.addPass(createLlama4GpuPrivateTileBuffersPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(createCanonicalizerPass());
+  }
+  // 5. The exported C ABI (abi.h) around the entry functions, then drop the
   //    cache results that alias their arguments, and free every temporary.
   //    Nothing but the ABI is exported.
   pm.addPass(createLlama4EmitEntryPointsPass());
@@ -135,43 +168,16 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-/// The NVPTX chip of a GPU target, or "cpu": the target names of
-/// --llama4-select-lowering-config.
-static llvm::StringRef targetName(Target target) {
-  switch (target) {
-  case Target::Cpu:
-    return "cpu";
-  case Target::Sm80:
-    return "sm_80";
-  case Target::Sm90:
-    return "sm_90";
-  }
-  llvm_unreachable("unknown target");
-}
-
-/// 5. How each linalg op becomes code on `target`: the one pass that
-///    decides, recording a #llama4.lowering_config on every op for the
-///    code generation passes to carry out.
-static void addSelectLoweringConfig(OpPassManager &pm,
-                                    const TileSchedule &schedule,
-                                    Target target) {
-  Llama4SelectLoweringConfigPassOptions select;
-  select.target = targetName(target).str();
-  select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
-  select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
-  select.gpuBlockThreads = schedule.gpuBlockThreads;
-  pm.addPass(createLlama4SelectLoweringConfigPass(select));
-}
-
 /// The verified module -> LLVM dialect for the host CPU.
 static void buildCpuLoweringPipeline(OpPassManager &pm,
                                      const TileSchedule &schedule) {
-  buildBufferPipeline(pm, schedule, "grouped");
+  buildBufferPipeline(pm, schedule, Target::Cpu);
+  // 6. Each op's lowering config, then loops and LLVM. The products
+  //    configured as register tiles become vector loops, their outer loop
+  //    split between threads by OpenMP where the config distributes it;
+  //    copies become loops too, so that the model needs nothing beyond
+  //    libc, libm and libomp.
   addSelectLoweringConfig(pm, schedule, Target::Cpu);
-  // 6. Loops, then LLVM. The products configured as register tiles become
-  //    vector loops, their outer loop split between threads by OpenMP
-  //    where the config distributes it; copies become loops too, so that
-  //    the model needs nothing beyond libc, libm and libomp.
   pm.addPass(createLlama4TileContractionsPass());
   buildHostCodePipeline(pm);
 }
@@ -182,15 +188,16 @@ static void buildCpuLoweringPipeline(OpPassManager &pm,
 static void buildGpuKernelsPipeline(OpPassManager &pm,
                                     const TileSchedule &schedule,
                                     Target target) {
-  buildBufferPipeline(pm, schedule, "per-token");
-  pm.addPass(createLlama4CopiesToLinalgPass());
-  addSelectLoweringConfig(pm, schedule, target);
-  // 6. Every linalg op (copies too) becomes one scf.parallel over its
-  //    parallel loops, reductions running inside each thread, collapsed
-  //    and split into blocks of the threads its config names: one kernel
-  //    launch per op. Host code keeps only sizes, allocations, loops of
+  buildBufferPipeline(pm, schedule, target);
+  // 6. The copies bufferization added are configured too. Every tile loop,
+  //    and every linalg op outside one, becomes one scf.parallel (a tile's
+  //    ops, and an op's reductions, run inside each thread), collapsed and
+  //    split into blocks of the threads its config names: one kernel
+  //    launch each. Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
   //    KV-cache scatter's token loops move into its kernel.
+  pm.addPass(createLlama4CopiesToLinalgPass());
+  addSelectLoweringConfig(pm, schedule, target);
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
   pm.addPass(createLlama4GpuHostMetadataToStackPass());
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());

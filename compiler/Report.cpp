@@ -219,7 +219,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
                                  const Llama4Config &config,
                                  const CompileOptions &options,
                                  llvm::raw_ostream &summary) {
-  llvm::StringRef chip = options.target == Target::Sm80 ? "sm_80" : "sm_90";
+  llvm::StringRef chip = targetName(options.target);
   llvm::Expected<llvm::StringMap<Resources>> resources =
       ptxasResources(ptx, chip);
   if (!resources)

@@ -633,6 +633,27 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
     op->getResult(0).replaceAllUsesWith(replacement);
     op->erase();
   }
+  // Thread-private buffers (the intermediates of a fused tile): one per
+  // block, which its threads use in turn. Without a barrier no thread's
+  // use can interleave with another's.
+  SmallVector<memref::AllocaOp> privates;
+  code->walk([&](memref::AllocaOp alloca) { privates.push_back(alloca); });
+  bool synchronises = false;
+  code->walk([&](Operation *op) {
+    synchronises |= isa<gpu::BarrierOp, gpu::ShuffleOp, gpu::SubgroupReduceOp>(op);
+  });
+  for (memref::AllocaOp alloca : privates) {
+    if (synchronises || !alloca.getType().hasStaticShape())
+      return alloca.emitOpError(
+          "is thread-private memory of a dynamic size or in a kernel whose "
+          "threads synchronise, which the host emulation does not support");
+    OpBuilder front(kernelRegion);
+    Value buffer =
+        memref::AllocOp::create(front, alloca.getLoc(), alloca.getType());
+    perBlockBuffers.push_back(buffer);
+    alloca.replaceAllUsesWith(buffer);
+    alloca.erase();
+  }
   if (failed(sequentialise(*code)))
     return failure();
 

@@ -43,19 +43,89 @@ def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
+  let summary = "Tiles each GPU root op on tensors into one element per "
+                "thread, fusing its elementwise producers.";
+  let description = [{
+    Runs on tensors after --llama4-select-lowering-config for a GPU target.
+    Walking the `gpu_thread_per_element` ops from last to first, each op not
+    yet fused becomes the root of a kernel: TilingInterface tiles its
+    parallel loops by 1 into an scf.forall (one iteration = one thread, its
+    reductions whole inside), and fuses into that tile every producer
+    (linalg op with a GPU config) whose result
+
+    - has this tile as its only user,
+    - is read one element per tile, and
+    - is read through every parallel loop of its reader, so that no two
+      tiles compute the same element.
+
+    The rounding of a product fuses into it this way, with the fill of its
+    accumulator (fill, contract and truncf: one kernel, the f32 accumulator
+    a private scalar), and so do chains of elementwise maps. The fused
+    intermediates become tile-sized tensors that
+    --llama4-gpu-private-tile-buffers keeps in thread-private memory after
+    bufferization.
+
+    ```mlir
+    %acc = linalg.fill ...
+    %p = linalg.contract ... outs(%acc : tensor<?x32xf32>)
+    %y = linalg.generic {truncf} ins(%p) ...
+    // becomes
+    %y = scf.forall (%m, %n) in (%rows, 32) shared_outs(%o = ...) {
+      %a = linalg.fill ... -> tensor<1x1xf32>
+      %t = linalg.contract ins(%x[%m, 0] [1, 64], %w[%n, 0] [1, 64]) outs(%a)
+      %r = linalg.generic {truncf} ins(%t) ... -> tensor<1x1xbf16>
+      scf.forall.in_parallel { tensor.parallel_insert_slice %r into %o[%m, %n] ... }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def Llama4GpuPrivateTileBuffersPass
+    : Pass<"llama4-gpu-private-tile-buffers"> {
+  let summary = "Keeps the buffers allocated inside a kernel's tile in "
+                "thread-private memory.";
+  let description = [{
+    Runs right after bufferization. A memref.alloc inside an scf.forall (a
+    fused tile's intermediate, one element per thread) becomes a
+    memref.alloca: thread-private memory, registers once LLVM promotes it.
+    Device memory cannot be allocated inside a kernel, so an alloc of
+    dynamic size there is an error.
+
+    ```mlir
+    scf.forall (%i, %j) in (%rows, 32) {
+      %acc = memref.alloc() : memref<1x1xf32>
+    // becomes
+      %acc = memref.alloca() : memref<1x1xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def Llama4GpuLinalgToKernelLoopsPass
     : Pass<"llama4-gpu-linalg-to-kernel-loops"> {
   let summary = "Lowers each configured linalg op to loops that keep its "
                 "lowering config.";
   let description = [{
     Runs on buffers after --llama4-select-lowering-config for a GPU target.
-    Every linalg op (a `gpu_thread_per_element` config is required, and its
-    parallel loops first, as the conversion to linalg orders them) becomes
-    an scf.parallel over its parallel loops with its reductions as scf.for
-    inside, as --convert-linalg-to-parallel-loops lowers it, and the
-    outermost scf.parallel carries the op's `llama4.lowering_config` to
-    --llama4-gpu-map-loops-to-blocks. An op without a GPU config is an
-    error.
+    Each kernel-to-be becomes one scf.parallel that carries its root's
+    `llama4.lowering_config` to --llama4-gpu-map-loops-to-blocks:
+
+    - a tile loop of --llama4-gpu-tile-and-fuse (an scf.forall) becomes an
+      scf.parallel, and the ops of its tile sequential loops (scf.for)
+      inside each thread;
+    - any other linalg op (a `gpu_thread_per_element` config is required,
+      and its parallel loops first, as the conversion to linalg orders
+      them) becomes an scf.parallel over its parallel loops with its
+      reductions as scf.for inside, as --convert-linalg-to-parallel-loops
+      lowers it.
+
+    An op without a GPU config is an error.
 
     ```mlir
     linalg.generic {...} ins(%x : memref<?x64xf32>) outs(%y : memref<?x64xf32>)
@@ -146,11 +216,13 @@ def Llama4GpuEmulateOnHostPass
     values and results kept per thread. Warp shuffles (and subgroup
     reductions, lowered to shuffles first) become a store, a barrier and a
     load from the source lane that shfl.sync would pick, with its clamp and
-    validity. Shared memory is a buffer per block; every memref loses its
-    GPU address space.
+    validity. Shared memory is a buffer per block; so is each
+    thread-private memref.alloca (a fused tile's intermediates), which the
+    block's threads use in turn; every memref loses its GPU address space.
 
     Not emulated, and reported at the op: barriers inside other region ops,
     thread-dependent control flow around a barrier, private attributions,
+    an alloca of dynamic size or in a kernel whose threads synchronise,
     asynchronous launches, device functions.
   }];
   let dependentDialects = [

@@ -28,7 +28,8 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
   let description = [{
     The one place where the lowering decides how an op becomes code on a
     target; the code generation passes after it only carry the decision
-    out. Every linalg op gets a `llama4.lowering_config` attribute:
+    out. Every linalg op without one gets a `llama4.lowering_config`
+    attribute:
 
     - **cpu**: a `linalg.contract` computing `x * W` in f32 with contiguous
       rows becomes `cpu_dot_tiles` for nn.Linear's W [out, in] (register
@@ -43,8 +44,10 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       launch per op, which the GPU decode and prefill work replaces
       config by config.
 
-    Runs on buffers, after bufferization and the rewriting of copies to
-    linalg.copy, so that every op a kernel is made from is configured.
+    The CPU's configs are chosen on buffers, where its tiles are made and
+    rows are known to be contiguous. A GPU's are chosen on tensors, before
+    --llama4-gpu-tile-and-fuse, and again after bufferization for the
+    copies it adds.
 
     ```mlir
     linalg.contract indexing_maps = [...] ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) ...

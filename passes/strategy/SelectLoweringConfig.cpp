@@ -55,9 +55,12 @@ struct SelectLoweringConfig
       getOperation()->emitError("cpu-weight-block-bytes must be positive");
       return signalPassFailure();
     }
+    // Ops configured by an earlier run keep their config: the GPU pipeline
+    // configures on tensors, then the copies bufferization adds.
     getOperation()->walk([&](linalg::LinalgOp op) {
-      op->setAttr(LoweringConfigAttr::attributeName, cpu ? selectForCpu(op)
-                                                : selectForGpu(op));
+      if (!LoweringConfigAttr::of(op))
+        op->setAttr(LoweringConfigAttr::attributeName,
+                    cpu ? selectForCpu(op) : selectForGpu(op));
     });
   }
 

@@ -165,3 +165,51 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// A thread-private buffer (a fused tile's accumulator) is one heap buffer
+// per block, allocated before the block's threads run and freed after:
+// without a barrier, the threads use it in turn.
+// CHECK-LABEL: func.func private @kernels_private_accumulator
+//       CHECK:   scf.parallel
+//       CHECK:     %[[ACC:.*]] = memref.alloc() : memref<1xf32>
+//       CHECK:     scf.for
+//       CHECK:       memref.store %{{.*}}, %[[ACC]]
+//       CHECK:       memref.load %[[ACC]]
+//       CHECK:     memref.dealloc %[[ACC]]
+//   CHECK-NOT:   memref.alloca
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @private_accumulator(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %tid = gpu.thread_id x
+      %acc = memref.alloca() : memref<1xf32>
+      %v = memref.load %x[%tid] : memref<?xf32>
+      memref.store %v, %acc[%c0] : memref<1xf32>
+      %w = memref.load %acc[%c0] : memref<1xf32>
+      %d = arith.addf %w, %w : f32
+      memref.store %d, %x[%tid] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// With a barrier, threads would share the buffer between their parts.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @private_across_barrier(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      // expected-error @below {{is thread-private memory of a dynamic size or in a kernel whose threads synchronise}}
+      %acc = memref.alloca() : memref<1xf32>
+      %v = memref.load %x[%c0] : memref<?xf32>
+      memref.store %v, %acc[%c0] : memref<1xf32>
+      gpu.barrier
+      %w = memref.load %acc[%c0] : memref<1xf32>
+      memref.store %w, %x[%c0] : memref<?xf32>
+      gpu.return
+    }
+  }
+}

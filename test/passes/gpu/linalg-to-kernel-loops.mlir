@@ -52,3 +52,29 @@ func.func @reduction_before_a_parallel_loop(%x: memref<?x8xf32>, %w: memref<8x4x
   }
   return
 }
+
+// -----
+
+// A tile loop becomes the kernel loop, with its ops' config; the ops of
+// the tile become sequential loops inside the thread.
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @tile_loop
+//       CHECK:   scf.parallel (%[[M:.*]], %[[N:.*]]) =
+//       CHECK:     %[[ACC:.*]] = memref.alloca() : memref<1x1xf32>
+//       CHECK:     scf.for
+//       CHECK:       scf.for
+//       CHECK:         memref.store %{{.*}}, %[[ACC]]
+//   CHECK-NOT:     scf.parallel
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
+  %zero = arith.constant 0.0 : f32
+  scf.forall (%m, %n) in (%rows, 32) {
+    %acc = memref.alloca() : memref<1x1xf32>
+    linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+        ins(%zero : f32) outs(%acc : memref<1x1xf32>)
+    %o = memref.subview %out[%m, %n] [1, 1] [1, 1] : memref<?x32xf32> to memref<1x1xf32, strided<[32, 1], offset: ?>>
+    linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+        ins(%acc : memref<1x1xf32>) outs(%o : memref<1x1xf32, strided<[32, 1], offset: ?>>)
+  }
+  return
+}

@@ -99,3 +99,16 @@ func.func @loops(%x: memref<?x64xf32>, %ws: memref<1024x64xf32, strided<[1, 1024
   linalg.copy ins(%z : memref<?x1024xf32>) outs(%y : memref<?x1024xf32>)
   return
 }
+
+// An op configured by an earlier run keeps its config (the GPU pipeline
+// runs the selection on tensors, then again for the copies bufferization
+// adds).
+// CPU-LABEL: func.func @configured_before
+//       CPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
+// GPU-LABEL: func.func @configured_before
+//       GPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
+func.func @configured_before(%x: memref<?xf32>, %y: memref<?xf32>) {
+  linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
+      ins(%x : memref<?xf32>) outs(%y : memref<?xf32>)
+  return
+}

@@ -1,0 +1,132 @@
+//===- TileAndFuse.cpp - One kernel per root op, its producers fused ------===//
+//
+// --llama4-gpu-tile-and-fuse: see Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/gpu/Passes.h"
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4GPUTILEANDFUSEPASS
+#include "passes/gpu/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+using mlir::llama4::LoweringConfigAttr;
+using mlir::llama4::LoweringPipeline;
+
+namespace {
+
+bool isThreadPerElement(Operation *op) {
+  LoweringConfigAttr config = LoweringConfigAttr::of(op);
+  return config &&
+         config.getPipeline() == LoweringPipeline::gpu_thread_per_element;
+}
+
+/// Whether `producer`, read through `slice` inside the tile of `fused`
+/// (the root and the producers fused so far), can join that tile: its only
+/// readers (but shape queries) are in the tile, the tile reads one element
+/// of it, and through
+/// every parallel loop of the reader, so that no two tiles compute the
+/// same element.
+bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
+               const DenseSet<Operation *> &fused) {
+  Operation *producerOp = producer.getOwner();
+  if (!isa<linalg::LinalgOp>(producerOp) || !isThreadPerElement(producerOp))
+    return false;
+  auto tile = slice->getParentOfType<scf::ForallOp>();
+  // Shape queries fold to the producer's destination later.
+  for (OpOperand &use : producer.getUses())
+    if (!fused.contains(use.getOwner()) && !isa<tensor::DimOp>(use.getOwner()) &&
+        !(tile && tile->isAncestor(use.getOwner())))
+      return false;
+  if (!llvm::all_of(slice.getMixedSizes(), [](OpFoldResult size) {
+        return isConstantIntValue(size, 1);
+      }))
+    return false;
+  if (!slice->hasOneUse())
+    return false;
+  OpOperand &read = *slice->getUses().begin();
+  auto reader = dyn_cast<linalg::LinalgOp>(read.getOwner());
+  if (!reader)
+    return false;
+  AffineMap map = reader.getMatchingIndexingMap(&read);
+  for (auto [loop, type] : llvm::enumerate(reader.getIteratorTypesArray()))
+    if (type == utils::IteratorType::parallel && !map.isFunctionOfDim(loop))
+      return false;
+  return true;
+}
+
+struct TileAndFuse
+    : llama4c::impl::Llama4GpuTileAndFusePassBase<TileAndFuse> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (isThreadPerElement(op) && op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    // Consumers first: each op not fused into a later one is a root.
+    DenseSet<Operation *> fusedAway;
+    IRRewriter rewriter(ctx);
+    for (linalg::LinalgOp root : llvm::reverse(ops)) {
+      if (fusedAway.contains(root) || root.getNumParallelLoops() == 0)
+        continue;
+      SmallVector<OpFoldResult> tileSizes;
+      for (utils::IteratorType type : root.getIteratorTypesArray())
+        tileSizes.push_back(rewriter.getIndexAttr(
+            type == utils::IteratorType::parallel ? 1 : 0));
+      DenseSet<Operation *> fused = {root};
+      scf::SCFTileAndFuseOptions options;
+      options.tilingOptions.setTileSizes(tileSizes).setLoopType(
+          scf::SCFTilingOptions::LoopType::ForallOp);
+      options.setFusionControlFn(
+          [&](tensor::ExtractSliceOp slice, OpResult producer, bool)
+              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+            if (!joinsTile(slice, producer, fused))
+              return std::nullopt;
+            fused.insert(producer.getOwner());
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
+          });
+      auto tileable = dyn_cast<TilingInterface>(root.getOperation());
+      if (!tileable) {
+        root.emitOpError("does not implement TilingInterface: register "
+                         "linalg's tiling models");
+        return signalPassFailure();
+      }
+      rewriter.setInsertionPoint(root);
+      FailureOr<scf::SCFTileAndFuseResult> tiled =
+          scf::tileConsumerAndFuseProducersUsingSCF(rewriter, tileable,
+                                                    options);
+      if (failed(tiled)) {
+        root.emitOpError("could not be tiled into one element per thread");
+        return signalPassFailure();
+      }
+      for (OpResult result : root->getResults())
+        rewriter.replaceAllUsesWith(result, tiled->replacements.lookup(result));
+      rewriter.eraseOp(root);
+      // Read by shape queries at most now, which the clean-up folds away
+      // with them.
+      fusedAway.insert(tiled->fusedProducers.begin(),
+                       tiled->fusedProducers.end());
+    }
+    // A fused intermediate's slice of an empty tensor is an empty tile:
+    // bufferization then allocates it inside the tile, thread-private.
+    // Shape queries of fused producers read their destinations instead,
+    // and the producers, unused, go.
+    RewritePatternSet patterns(ctx);
+    tensor::populateFoldTensorEmptyPatterns(patterns);
+    tensor::DimOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,93 @@
+// RUN: llama4-opt %s --split-input-file --llama4-gpu-tile-and-fuse | FileCheck %s
+
+// A bf16 nn.Linear: the rounding map is the root, one output element per
+// iteration; the contraction and the fill of its accumulator only it reads
+// fuse in, the accumulator an empty one-element tile.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @linear_rounds_in_its_kernel
+//       CHECK:   %[[OUT:.*]] = tensor.empty(%{{.*}}) : tensor<?x32xbf16>
+//       CHECK:   %[[Y:.*]] = scf.forall (%[[M:.*]], %[[N:.*]]) in (%{{.*}}, 32) shared_outs(%[[O:.*]] = %[[OUT]])
+//       CHECK:     %[[XS:.*]] = tensor.extract_slice %{{.*}}[%[[M]], 0] [1, 64] [1, 1] : tensor<?x64xbf16> to tensor<1x64xbf16>
+//       CHECK:     %[[WS:.*]] = tensor.extract_slice %{{.*}}[%[[N]], 0] [1, 64] [1, 1] : tensor<32x64xbf16> to tensor<1x64xbf16>
+//       CHECK:     %[[TILE:.*]] = tensor.empty() : tensor<1x1xf32>
+//       CHECK:     %[[ACC:.*]] = linalg.fill {{.*}} outs(%[[TILE]] : tensor<1x1xf32>)
+//       CHECK:     %[[P:.*]] = linalg.contract {{.*}} ins(%[[XS]], %[[WS]] : tensor<1x64xbf16>, tensor<1x64xbf16>) outs(%[[ACC]] : tensor<1x1xf32>)
+//       CHECK:     %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<1x1xf32>)
+//       CHECK:       arith.truncf
+//       CHECK:     tensor.parallel_insert_slice %[[R]] into %[[O]][%[[M]], %[[N]]] [1, 1] [1, 1]
+//   CHECK-NOT:   linalg.
+//       CHECK:   return %[[Y]]
+func.func @linear_rounds_in_its_kernel(%x: tensor<?x64xbf16>, %w: tensor<32x64xbf16>) -> tensor<?x32xbf16> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x64xbf16>
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %acc = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %p = linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : tensor<?x64xbf16>, tensor<32x64xbf16>) outs(%acc : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %e2 = tensor.empty(%m) : tensor<?x32xbf16>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%p : tensor<?x32xf32>) outs(%e2 : tensor<?x32xbf16>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %b: bf16):
+    %t = arith.truncf %a : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<?x32xbf16>
+  return %r : tensor<?x32xbf16>
+}
+
+// -----
+
+// Not fused, each its own kernel: a reduction read by a map through only
+// some of its loops (every column would recompute the row's sum), and a
+// map with a second reader.
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+// The reduction's accumulator fill fuses into it (its destination).
+// CHECK-LABEL: func.func @broadcasts_and_shared_results_stay_apart
+//       CHECK:   %[[EXP:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 64) shared_outs
+//       CHECK:     math.exp
+//       CHECK:   %[[SUM:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
+//       CHECK:     linalg.fill
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 64) shared_outs
+//       CHECK:     tensor.extract_slice %[[EXP]]
+//       CHECK:     tensor.extract_slice %[[SUM]]
+//       CHECK:     arith.divf
+func.func @broadcasts_and_shared_results_stay_apart(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%m) : tensor<?x64xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %b: f32):
+    %v = math.exp %a : f32
+    linalg.yield %v : f32
+  } -> tensor<?x64xf32>
+  %rows = tensor.empty(%m) : tensor<?xf32>
+  %init = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%rows : tensor<?xf32>) -> tensor<?xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%exp : tensor<?x64xf32>) outs(%init : tensor<?xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %e2 = tensor.empty(%m) : tensor<?x64xf32>
+  %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp, %sum : tensor<?x64xf32>, tensor<?xf32>) outs(%e2 : tensor<?x64xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %s: f32, %b: f32):
+    %v = arith.divf %a, %s : f32
+    linalg.yield %v : f32
+  } -> tensor<?x64xf32>
+  return %p, %exp : tensor<?x64xf32>, tensor<?x64xf32>
+}
