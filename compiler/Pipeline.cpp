@@ -111,6 +111,9 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createCanonicalizerPass());
+  // A GPU tile's buffers go thread-private; CSE merges the two views of
+  // its output slot that bufferization makes, so that canonicalisation
+  // drops the copy between them.
   if (gpu) {
     pm.addPass(createLlama4GpuPrivateTileBuffersPass());
     pm.addPass(createCSEPass());

@@ -637,10 +637,12 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
   // block, which its threads use in turn. Without a barrier no thread's
   // use can interleave with another's.
   SmallVector<memref::AllocaOp> privates;
-  code->walk([&](memref::AllocaOp alloca) { privates.push_back(alloca); });
   bool synchronises = false;
   code->walk([&](Operation *op) {
-    synchronises |= isa<gpu::BarrierOp, gpu::ShuffleOp, gpu::SubgroupReduceOp>(op);
+    if (auto alloca = dyn_cast<memref::AllocaOp>(op))
+      privates.push_back(alloca);
+    synchronises |=
+        isa<gpu::BarrierOp, gpu::ShuffleOp, gpu::SubgroupReduceOp>(op);
   });
   for (memref::AllocaOp alloca : privates) {
     if (synchronises || !alloca.getType().hasStaticShape())

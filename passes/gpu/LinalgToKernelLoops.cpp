@@ -24,14 +24,8 @@ using mlir::llama4::LoweringPipeline;
 
 namespace {
 
-bool isThreadPerElement(LoweringConfigAttr config) {
-  return config &&
-         config.getPipeline() == LoweringPipeline::gpu_thread_per_element;
-}
-
-bool isInKernel(Operation *op) {
-  return op->getParentOfType<scf::ParallelOp>() ||
-         op->getParentOfType<scf::ForallOp>();
+LoweringConfigAttr threadPerElementConfig(Operation *op) {
+  return LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element);
 }
 
 struct LinalgToKernelLoops
@@ -63,9 +57,9 @@ struct LinalgToKernelLoops
       LoweringConfigAttr config;
       tile.getBody()->walk([&](linalg::LinalgOp op) {
         if (!config)
-          config = LoweringConfigAttr::of(op);
+          config = threadPerElementConfig(op);
       });
-      if (!isThreadPerElement(config))
+      if (!config)
         return tile.emitOpError("holds no op with a gpu_thread_per_element "
                                 "config");
       scf::ParallelOp loop;
@@ -83,9 +77,10 @@ struct LinalgToKernelLoops
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     for (linalg::LinalgOp op : ops) {
-      bool root = !isInKernel(op);
-      LoweringConfigAttr config = LoweringConfigAttr::of(op);
-      if (root && !isThreadPerElement(config))
+      // The tiles are kernel loops now: an op inside one is no root.
+      bool root = !op->getParentOfType<scf::ParallelOp>();
+      LoweringConfigAttr config = threadPerElementConfig(op);
+      if (root && !config)
         return op->emitOpError("has no GPU lowering config: run "
                                "--llama4-select-lowering-config for a GPU "
                                "target first");

@@ -61,9 +61,9 @@ struct MapLoopsToBlocks
     });
     IRRewriter rewriter(ctx);
     for (scf::ParallelOp loop : outermost) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(loop);
-      if (!config ||
-          config.getPipeline() != LoweringPipeline::gpu_thread_per_element) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(
+          loop, LoweringPipeline::gpu_thread_per_element);
+      if (!config) {
         loop.emitOpError("has no gpu_thread_per_element lowering config");
         return signalPassFailure();
       }

@@ -25,17 +25,15 @@ using mlir::llama4::LoweringPipeline;
 namespace {
 
 bool isThreadPerElement(Operation *op) {
-  LoweringConfigAttr config = LoweringConfigAttr::of(op);
-  return config &&
-         config.getPipeline() == LoweringPipeline::gpu_thread_per_element;
+  return bool(
+      LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element));
 }
 
 /// Whether `producer`, read through `slice` inside the tile of `fused`
 /// (the root and the producers fused so far), can join that tile: its only
 /// readers (but shape queries) are in the tile, the tile reads one element
-/// of it, and through
-/// every parallel loop of the reader, so that no two tiles compute the
-/// same element.
+/// of it, and through every parallel loop of the reader, so that no two
+/// tiles compute the same element.
 bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
                const DenseSet<Operation *> &fused) {
   Operation *producerOp = producer.getOwner();
@@ -44,7 +42,8 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   auto tile = slice->getParentOfType<scf::ForallOp>();
   // Shape queries fold to the producer's destination later.
   for (OpOperand &use : producer.getUses())
-    if (!fused.contains(use.getOwner()) && !isa<tensor::DimOp>(use.getOwner()) &&
+    if (!fused.contains(use.getOwner()) &&
+        !isa<tensor::DimOp>(use.getOwner()) &&
         !(tile && tile->isAncestor(use.getOwner())))
       return false;
   if (!llvm::all_of(slice.getMixedSizes(), [](OpFoldResult size) {

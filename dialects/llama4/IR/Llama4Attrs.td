@@ -118,6 +118,12 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     static LoweringConfigAttr of(::mlir::Operation *op) {
       return op->getAttrOfType<LoweringConfigAttr>(attributeName);
     }
+    /// The config of `op` if its kernel template is `pipeline`, or null.
+    static LoweringConfigAttr of(::mlir::Operation *op,
+                                 LoweringPipeline pipeline) {
+      LoweringConfigAttr config = of(op);
+      return config && config.getPipeline() == pipeline ? config : nullptr;
+    }
   }];
 }
 
