@@ -91,13 +91,16 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 3. A GPU's kernels are tiled on tensors: each root op one element per
-  //    thread, with the producers that only it reads fused in.
+  //    thread (attention one query per thread), with the producers that
+  //    only it reads fused in. Then attention's online softmax is expanded,
+  //    per tile on a GPU, per KV head on the CPU.
   if (gpu) {
     addSelectLoweringConfig(pm, schedule, target);
     pm.addPass(createLlama4GpuTileAndFusePass());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
   }
+  pm.addPass(createLlama4DecomposeOnlineAttentionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   // 4. Tensors become buffers; entry functions take identity-layout
   //    memrefs so that the runtime can hand in plain pointers. The caches
   //    are updated in place; canonicalisation exposes that, so that their

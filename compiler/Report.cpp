@@ -182,7 +182,8 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
 
 /// The sizes of scenario `s` for `entry`'s arguments: tokens and
 /// positions [B, S], caches [B, heads, slots, d] with a global layer's
-/// slots the context, pixel values no tiles.
+/// slots the context, pixel values no tiles; and the positions' contents,
+/// each row's S tokens ending the context.
 CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
   CallSizes sizes;
   sizes.dim = [entry, s](unsigned argument, unsigned dimension) mutable -> int64_t {
@@ -192,6 +193,13 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
     if (name && name.getValue() == "pixel_values")
       return 0;
     return dimension == 0 ? s.batch : s.tokens;
+  };
+  sizes.element = [entry, s](unsigned argument,
+                             int64_t element) mutable -> std::optional<int64_t> {
+    auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
+    if (!name || name.getValue() != "positions")
+      return std::nullopt;
+    return s.context - s.tokens + element % s.tokens;
   };
   return sizes;
 }

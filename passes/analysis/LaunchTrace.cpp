@@ -225,6 +225,9 @@ private:
   LogicalResult runParallel(scf::ParallelOp loop, Env &env);
   LogicalResult memoryAccess(Operation *op, Value memref, ValueRange indices,
                              Env &env, bool write);
+  /// What a load of `memref` at `indices` reads: known where the call's
+  /// data are (the positions), unknown elsewhere.
+  Scalar loaded(Env &env, Value memref, ValueRange indices);
   LogicalResult launch(gpu::LaunchFuncOp launch, Env &env);
   KernelCost sampleWarp(gpu::GPUFuncOp kernel, ArrayRef<Slot> args,
                         const int64_t grid[3], const int64_t block[3],
@@ -249,7 +252,32 @@ private:
   llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
   /// The cost of one launch, by launch signature.
   llvm::StringMap<KernelCost> launchCache;
+
+public:
+  /// Element `element` (row-major) of buffer `buffer` when the call's data
+  /// determine it.
+  std::function<std::optional<int64_t>(int64_t buffer, int64_t element)>
+      knownElement;
 };
+
+Scalar Machine::loaded(Env &env, Value memref, ValueRange indices) {
+  const View &v = view(env, memref);
+  Scalar out;
+  for (int lane = 0; lane < kWarp; ++lane) {
+    int64_t element = v.offset[lane];
+    for (auto [index, stride] : llvm::zip(indices, v.strides)) {
+      const Scalar &at = scalar(env, index);
+      if (!at.known)
+        return Scalar::unknown();
+      element += at.lanes[lane] * stride;
+    }
+    std::optional<int64_t> value = knownElement(v.buffer, element);
+    if (!value)
+      return Scalar::unknown();
+    out.lanes[lane] = *value;
+  }
+  return out;
+}
 
 FailureOr<std::vector<Slot>> Machine::call(func::FuncOp function,
                                            ArrayRef<Slot> args) {
@@ -731,7 +759,7 @@ LogicalResult Machine::step(Operation *op, Env &env,
     return success();
   }
   if (auto load = dyn_cast<memref::LoadOp>(op)) {
-    env[load] = Scalar::unknown();
+    env[load] = loaded(env, load.getMemRef(), load.getIndices());
     return memoryAccess(op, load.getMemRef(), load.getIndices(), env, false);
   }
   if (auto store = dyn_cast<memref::StoreOp>(op))
@@ -947,7 +975,15 @@ llama4c::report::traceLaunches(ModuleOp module, func::FuncOp entry,
   LaunchTrace trace;
   Machine machine(module, trace);
   std::vector<Slot> args;
-  int64_t buffer = 1 << 30; // the arguments' buffers, apart from the rest
+  constexpr int64_t kFirstArgument = 1 << 30; // apart from the rest
+  int64_t buffer = kFirstArgument;
+  machine.knownElement = [&](int64_t id, int64_t element) {
+    int64_t argument = id - kFirstArgument;
+    if (!sizes.element || argument < 0 ||
+        argument >= int64_t(entry.getNumArguments()))
+      return std::optional<int64_t>();
+    return sizes.element(unsigned(argument), element);
+  };
   for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
     auto memref = dyn_cast<MemRefType>(type);
     if (!memref) {

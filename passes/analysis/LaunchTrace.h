@@ -7,7 +7,9 @@
 // the 32-byte sectors each global load and store touches, and its floating
 // point operations. Nothing is computed on data: values loaded from memory
 // are unknown (0 where an index needs one, taken branches where a condition
-// does). A model of the kernels, not a measurement.
+// does), but for the arguments whose contents the call fixes (the
+// positions, which bound attention's key loops). A model of the kernels,
+// not a measurement.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +77,10 @@ private:
 struct CallSizes {
   /// [argument][dimension] -> size, for the dynamic dimensions.
   std::function<int64_t(unsigned argument, unsigned dimension)> dim;
+  /// Element `element` (row-major) of argument `argument`, where the call
+  /// fixes it (the positions); nullopt elsewhere. May be empty.
+  std::function<std::optional<int64_t>(unsigned argument, int64_t element)>
+      element;
 };
 
 /// Interprets `entry` (a host function of `module`) with `sizes`.

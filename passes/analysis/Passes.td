@@ -51,6 +51,9 @@ def Llama4PrintLaunchTracePass
            "The host function to interpret">,
     Option<"size", "size", "int64_t", /*default=*/"1",
            "The size of every dynamic dimension of its arguments">,
+    Option<"positions", "positions", "int64_t", /*default=*/"-1",
+           "The argument holding the positions [B, S] of a prefill (element "
+           "e is e mod size), whose loads are then known; -1 for none">,
   ];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }

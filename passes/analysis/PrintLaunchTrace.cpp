@@ -29,6 +29,13 @@ struct PrintLaunchTrace
     llama4c::report::CallSizes sizes;
     int64_t each = size;
     sizes.dim = [each](unsigned, unsigned) { return each; };
+    int64_t positionsArgument = positions;
+    sizes.element = [each, positionsArgument](unsigned argument,
+                                              int64_t element) {
+      return int64_t(argument) == positionsArgument
+                 ? std::optional<int64_t>(element % each)
+                 : std::nullopt;
+    };
     llvm::Expected<llama4c::report::LaunchTrace> trace =
         llama4c::report::traceLaunches(module, function, sizes);
     if (!trace) {

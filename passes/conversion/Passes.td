@@ -9,7 +9,8 @@ def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
   let options = [
     Option<"attentionKeyBlock", "attention-key-block", "int64_t",
            /*default=*/"128",
-           "Keys per block of attention's online softmax">,
+           "Keys per block of attention's online softmax (the key_block "
+           "of each llama4.online_attention)">,
     Option<"moeDispatch", "moe-dispatch", "std::string",
            /*default=*/"\"grouped\"",
            "How MoE tokens reach their experts: grouped (each expert "
@@ -35,6 +36,28 @@ def Llama4ConvertToLinalgPass : Pass<"llama4-convert-to-linalg"> {
     %ss = linalg.generic {iterator_types = ["parallel", "reduction"]} ...
     %y = linalg.generic {iterator_types = ["parallel", "parallel"]} ...
     ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def Llama4DecomposeOnlineAttentionPass
+    : Pass<"llama4-decompose-online-attention"> {
+  let summary = "Expands llama4.online_attention into linalg ops and loops.";
+  let description = [{
+    Each `llama4.online_attention`, tiled or not, becomes a loop over its
+    batch rows and KV heads, and inside it the online softmax of the head's
+    queries: a loop over blocks of `key_block` keys (cache slots, then new
+    tokens), each block a q . k contraction, masking, max and sum
+    reductions, and a p . v contraction into the running accumulator, which
+    the loop updates in place. Keys no query of the op can see are not
+    visited. Runs after the GPU's tile-and-fuse (or right after the
+    conversion on the CPU), before bufferization.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -48,10 +48,12 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
                 "thread, fusing its elementwise producers.";
   let description = [{
     Runs on tensors after --llama4-select-lowering-config for a GPU target.
-    Walking the `gpu_thread_per_element` ops from last to first, each op not
-    yet fused becomes the root of a kernel: TilingInterface tiles its
-    parallel loops by 1 into an scf.forall (one iteration = one thread, its
-    reductions whole inside), and fuses into that tile every producer
+    Walking the `gpu_thread_per_element` ops (linalg ops and
+    `llama4.online_attention`) from last to first, each op not yet fused
+    becomes the root of a kernel: TilingInterface tiles its parallel loops
+    by 1 into an scf.forall (one iteration = one thread, its reductions
+    whole inside; one query of attention, its keys whole), and fuses into
+    that tile every producer
     (linalg op with a GPU config) whose result
 
     - has this tile as its only user,
@@ -93,15 +95,22 @@ def Llama4GpuPrivateTileBuffersPass
   let description = [{
     Runs right after bufferization. A memref.alloc inside an scf.forall (a
     fused tile's intermediate, one element per thread) becomes a
-    memref.alloca: thread-private memory, registers once LLVM promotes it.
-    Device memory cannot be allocated inside a kernel, so an alloc of
-    dynamic size there is an error.
+    memref.alloca at the start of the tile: thread-private memory,
+    registers once LLVM promotes it. A thread's private memory is fixed
+    for the kernel, so a buffer allocated inside a loop of the tile (an
+    online softmax's block of scores) is the same memory every iteration;
+    it must not be carried from one iteration to the next. Device memory
+    cannot be allocated inside a kernel, so an alloc of dynamic size there
+    is an error.
 
     ```mlir
     scf.forall (%i, %j) in (%rows, 32) {
-      %acc = memref.alloc() : memref<1x1xf32>
+      scf.for %k = ... {
+        %scores = memref.alloc() : memref<1x1x128xf32>
     // becomes
-      %acc = memref.alloca() : memref<1x1xf32>
+    scf.forall (%i, %j) in (%rows, 32) {
+      %scores = memref.alloca() : memref<1x1x128xf32>
+      scf.for %k = ... {
     ```
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];

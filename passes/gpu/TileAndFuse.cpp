@@ -67,21 +67,33 @@ struct TileAndFuse
     : llama4c::impl::Llama4GpuTileAndFusePassBase<TileAndFuse> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    SmallVector<linalg::LinalgOp> ops;
-    getOperation()->walk([&](linalg::LinalgOp op) {
+    // Linalg ops and llama4.online_attention: the ops on tensors that
+    // tile.
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](DestinationStyleOpInterface op) {
       if (isThreadPerElement(op) && op.hasPureTensorSemantics())
         ops.push_back(op);
     });
     // Consumers first: each op not fused into a later one is a root.
     DenseSet<Operation *> fusedAway;
     IRRewriter rewriter(ctx);
-    for (linalg::LinalgOp root : llvm::reverse(ops)) {
-      if (fusedAway.contains(root) || root.getNumParallelLoops() == 0)
+    for (Operation *op : llvm::reverse(ops)) {
+      if (fusedAway.contains(op))
         continue;
+      auto root = dyn_cast<TilingInterface>(op);
+      if (!root) {
+        op->emitOpError("does not implement TilingInterface: register "
+                        "linalg's tiling models");
+        return signalPassFailure();
+      }
       SmallVector<OpFoldResult> tileSizes;
-      for (utils::IteratorType type : root.getIteratorTypesArray())
+      for (utils::IteratorType type : root.getLoopIteratorTypes())
         tileSizes.push_back(rewriter.getIndexAttr(
             type == utils::IteratorType::parallel ? 1 : 0));
+      if (llvm::all_of(tileSizes, [](OpFoldResult size) {
+            return isConstantIntValue(size, 0);
+          }))
+        continue;
       DenseSet<Operation *> fused = {root};
       scf::SCFTileAndFuseOptions options;
       options.tilingOptions.setTileSizes(tileSizes).setLoopType(
@@ -94,16 +106,9 @@ struct TileAndFuse
             fused.insert(producer.getOwner());
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
-      auto tileable = dyn_cast<TilingInterface>(root.getOperation());
-      if (!tileable) {
-        root.emitOpError("does not implement TilingInterface: register "
-                         "linalg's tiling models");
-        return signalPassFailure();
-      }
       rewriter.setInsertionPoint(root);
       FailureOr<scf::SCFTileAndFuseResult> tiled =
-          scf::tileConsumerAndFuseProducersUsingSCF(rewriter, tileable,
-                                                    options);
+          scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
       if (failed(tiled)) {
         root.emitOpError("could not be tiled into one element per thread");
         return signalPassFailure();

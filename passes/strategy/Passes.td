@@ -24,12 +24,12 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "Threads per block of every GPU kernel (a multiple of 32 from 32 "
            "to 1024)">,
   ];
-  let summary = "Writes each linalg op's #llama4.lowering_config for a target.";
+  let summary = "Writes each kernel op's #llama4.lowering_config for a target.";
   let description = [{
     The one place where the lowering decides how an op becomes code on a
     target; the code generation passes after it only carry the decision
-    out. Every linalg op without one gets a `llama4.lowering_config`
-    attribute:
+    out. Every linalg op and `llama4.online_attention` without one gets a
+    `llama4.lowering_config` attribute:
 
     - **cpu**: a `linalg.contract` computing `x * W` in f32 with contiguous
       rows becomes `cpu_dot_tiles` for nn.Linear's W [out, in] (register
@@ -40,9 +40,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       split between threads when W is static and at least
       `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
     - **sm_80, sm_90**: every op is `gpu_thread_per_element` with
-      `gpu-block-threads` threads per block: today's first mapping, one
-      launch per op, which the GPU decode and prefill work replaces
-      config by config.
+      `gpu-block-threads` threads per block (online attention: one query
+      per thread): today's first mapping, one launch per op, which the GPU
+      decode and prefill work replaces config by config.
 
     The CPU's configs are chosen on buffers, where its tiles are made and
     rows are known to be contiguous. A GPU's are chosen on tensors, before

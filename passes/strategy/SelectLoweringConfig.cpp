@@ -57,16 +57,18 @@ struct SelectLoweringConfig
     }
     // Ops configured by an earlier run keep their config: the GPU pipeline
     // configures on tensors, then the copies bufferization adds.
-    getOperation()->walk([&](linalg::LinalgOp op) {
-      if (!LoweringConfigAttr::of(op))
-        op->setAttr(LoweringConfigAttr::attributeName,
-                    cpu ? selectForCpu(op) : selectForGpu(op));
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<linalg::LinalgOp, mlir::llama4::OnlineAttentionOp>(op) ||
+          LoweringConfigAttr::of(op))
+        return;
+      op->setAttr(LoweringConfigAttr::attributeName,
+                  cpu ? selectForCpu(op) : selectForGpu(op));
     });
   }
 
-  LoweringConfigAttr selectForCpu(linalg::LinalgOp op) {
+  LoweringConfigAttr selectForCpu(Operation *op) {
     MLIRContext *ctx = &getContext();
-    auto contract = dyn_cast<linalg::ContractOp>(op.getOperation());
+    auto contract = dyn_cast<linalg::ContractOp>(op);
     FailureOr<llama4c::Product> product = failure();
     if (contract)
       product = llama4c::matchProduct(contract);
@@ -93,7 +95,7 @@ struct SelectLoweringConfig
                                    distribute);
   }
 
-  LoweringConfigAttr selectForGpu(linalg::LinalgOp) {
+  LoweringConfigAttr selectForGpu(Operation *) {
     return LoweringConfigAttr::get(
         &getContext(), LoweringPipeline::gpu_thread_per_element, {}, {},
         {gpuBlockThreads}, false);

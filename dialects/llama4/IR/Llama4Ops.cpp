@@ -586,5 +586,71 @@ LogicalResult ScatterImageFeaturesOp::verify() {
       .verified();
 }
 
+//===----------------------------------------------------------------------===//
+// Kernel ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult OnlineAttentionOp::verify() {
+  if (failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  if (getChunkSizeAttr().getInt() < 0)
+    return emitOpError() << "chunk_size must be 0 (global attention) or "
+                            "positive, got "
+                         << getChunkSizeAttr().getInt();
+  if (getKeyBlockAttr().getInt() < 1)
+    return emitOpError() << "key_block must be at least 1, got "
+                         << getKeyBlockAttr().getInt();
+  ShapeVerifier verifier(*this);
+  verifier.rank("queries", getQueries(), 5)
+      .rank("query positions", getQueryPositions(), 2)
+      .rank("key cache", getKeyCache(), 4)
+      .rank("value cache", getValueCache(), 4)
+      .rank("keys", getKeys(), 4)
+      .rank("values", getValues(), 4)
+      .rank("key positions", getKeyPositions(), 2)
+      .rank("init", getInit(), 5);
+  if (verifier.hasFailed())
+    return failure();
+  // queries [B, Hkv, G, S, d]; positions [B, S]; caches [B, Hkv, L, d];
+  // new keys and values [B, Hkv, S', d], key positions [B, S'].
+  Value queries = getQueries();
+  verifier.sameDim("query positions", getQueryPositions(), 0, "queries",
+                   queries, 0)
+      .sameDim("query positions", getQueryPositions(), 1, "queries", queries,
+               3)
+      .sameDim("key positions", getKeyPositions(), 0, "queries", queries, 0)
+      .sameDim("key positions", getKeyPositions(), 1, "keys", getKeys(), 2);
+  for (auto [name, value] :
+       {std::pair<StringRef, Value>{"key cache", getKeyCache()},
+        {"value cache", getValueCache()},
+        {"keys", getKeys()},
+        {"values", getValues()}})
+    verifier.sameDim(name, value, 0, "queries", queries, 0)
+        .sameDim(name, value, 1, "queries", queries, 1)
+        .sameDim(name, value, 3, "queries", queries, 4);
+  verifier
+      .sameDim("value cache", getValueCache(), 2, "key cache", getKeyCache(),
+               2)
+      .sameDim("values", getValues(), 2, "keys", getKeys(), 2);
+  if (getChunkSizeAttr().getInt() > 0)
+    verifier.dimIs("key cache", getKeyCache(), 2, getChunkSizeAttr().getInt(),
+                   "a chunked layer's cache holds one chunk");
+  for (int64_t i = 0; i < 5; ++i)
+    verifier.sameDim("init", getInit(), i, "queries", queries, i);
+  return verifier
+      .sameElementType({{"queries", queries},
+                        {"key cache", getKeyCache()},
+                        {"value cache", getValueCache()},
+                        {"keys", getKeys()},
+                        {"values", getValues()},
+                        {"init", getInit()},
+                        {"result", getResult()}})
+      .check(getInit().getType() == getResult().getType(),
+             "result must have the type of init (" +
+                 formatShape(getInit().getType()) + "), got " +
+                 formatShape(getResult().getType()))
+      .verified();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/llama4/IR/Llama4Ops.cpp.inc"

@@ -1,7 +1,8 @@
 //===- Llama4Ops.td - Operations of the llama4 dialect --------------------===//
 //
 // One banner per family: weights, embedding and norms, attention, MLP and
-// MoE, vision tower, multimodal glue. Shapes in descriptions use the legend
+// MoE, vision tower, multimodal glue; then the one op of the linalg level,
+// which --llama4-convert-to-linalg produces. Shapes in descriptions use the legend
 // B batch, S new tokens, D hidden, H / Hkv query / KV heads, d head dim,
 // L cache slots, F MLP width, E experts, V vocabulary, N image tiles,
 // T tokens of a tile.
@@ -12,8 +13,10 @@
 #define LLAMA4_OPS_TD
 
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/TilingInterface.td"
 include "dialects/llama4/IR/Llama4Dialect.td"
 include "dialects/llama4/IR/Llama4Attrs.td"
 include "dialects/llama4/IR/Llama4Enums.td"
@@ -520,6 +523,71 @@ def Llama4_ScatterImageFeaturesOp : Llama4_Op<"scatter_image_features", [Pure]> 
                        Llama4_FloatTensor:$features, I64Attr:$image_token_index);
   let results = (outs Llama4_FloatTensor:$result);
   let assemblyFormat = "$embeddings `,` $ids `,` $features attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel ops: produced by --llama4-convert-to-linalg, tiled like linalg ops,
+// expanded into linalg by --llama4-decompose-online-attention
+//===----------------------------------------------------------------------===//
+
+def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<TilingInterface, [
+        "getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition"]>]> {
+  let summary = "attention of grouped queries, one online softmax per query";
+  let description = [{
+    `llama4.attention` after its queries are scaled and grouped by KV head:
+    queries [B, Hkv, G, S, d] (query head `h * G + g`), the cache
+    [B, Hkv, L, d] and the new tokens' keys and values [B, Hkv, S', d]
+    head-major. Query `(b, h, g, s)` at position `query_positions[b, s]`
+    attends to
+
+    - cache slot `kk < L` when its position precedes `key_positions[b, 0]`,
+      the first new token of row b: position `chunk_start + kk` on a
+      chunked layer (`chunk_size > 0`, its window holds the query's chunk),
+      `kk` on a global one;
+    - new token `j` when `key_positions[b, j]` is not after the query and,
+      on a chunked layer, in its chunk;
+
+    with scores `round(round(q . k) * scale)`, softmax in f32 and the
+    output rounded to the queries' type. Every query is independent, so
+    the op tiles along (b, h, g, s) as a linalg op does: a tile slices the
+    queries, their positions and the destination, and takes its KV heads'
+    keys whole. --llama4-decompose-online-attention then computes each
+    tile's softmax online over blocks of `key_block` keys.
+
+    ```mlir
+    %o = llama4.online_attention %q at(%pos) cache(%kc, %vc)
+        tokens(%k, %v at %pos) outs(%init)
+        {chunk_size = 8192 : i64, key_block = 128 : i64, scale = 0.088388347648318447 : f64}
+        : (tensor<?x8x5x?x128xbf16>, tensor<?x?xi32>, tensor<?x8x8192x128xbf16>,
+           tensor<?x8x8192x128xbf16>, tensor<?x8x?x128xbf16>,
+           tensor<?x8x?x128xbf16>, tensor<?x?xi32>, tensor<?x8x5x?x128xbf16>)
+        -> tensor<?x8x5x?x128xbf16>
+    ```
+  }];
+  let arguments = (ins Llama4_FloatTensor:$queries,
+                       Llama4_IndexTensor:$query_positions,
+                       Llama4_FloatTensor:$key_cache,
+                       Llama4_FloatTensor:$value_cache,
+                       Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
+                       Llama4_IndexTensor:$key_positions,
+                       Llama4_FloatTensor:$init, F64Attr:$scale,
+                       I64Attr:$chunk_size, I64Attr:$key_block);
+  let results = (outs Llama4_FloatTensor:$result);
+  let assemblyFormat = [{
+    $queries `at` `(` $query_positions `)`
+    `cache` `(` $key_cache `,` $value_cache `)`
+    `tokens` `(` $keys `,` $values `at` $key_positions `)`
+    `outs` `(` $init `)` attr-dict `:` functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getInitMutable();
+    }
+  }];
   let hasVerifier = 1;
 }
 

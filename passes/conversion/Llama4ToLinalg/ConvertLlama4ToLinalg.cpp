@@ -3,8 +3,9 @@
 // --llama4-convert-to-linalg: a partial dialect conversion with every op
 // family's patterns (AttentionToLinalg, KvCacheToLinalg, MoeToLinalg,
 // MultimodalToLinalg, NormsToLinalg, ProjectionsToLinalg, RopeToLinalg,
-// VisionToLinalg). Every llama4 op but the weight symbols is illegal after
-// it. Runs after --llama4-verify-model and before bufferization.
+// VisionToLinalg). Every llama4 op is illegal after it but the weight
+// symbols and the llama4.online_attention that attention becomes. Runs
+// after --llama4-verify-model and before bufferization.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,10 +57,12 @@ struct ConvertLlama4ToLinalg
     llama4c::populateVisionToLinalgPatterns(patterns);
     FrozenRewritePatternSet frozen(std::move(patterns));
 
-    // Weights stay for --llama4-outline-weights.
+    // Weights stay for --llama4-outline-weights; online attention is the
+    // kernel op attention becomes.
     ConversionTarget target(getContext());
     target.addIllegalDialect<llama4::Llama4Dialect>();
-    target.addLegalOp<llama4::WeightOp, llama4::WeightRefOp>();
+    target.addLegalOp<llama4::WeightOp, llama4::WeightRefOp,
+                      llama4::OnlineAttentionOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();

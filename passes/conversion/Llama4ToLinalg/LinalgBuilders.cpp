@@ -54,9 +54,13 @@ Value llama4c::emptyTensor(OpBuilder &b, Location loc,
   return tensor::EmptyOp::create(b, loc, sizes, elementType);
 }
 
+Value llama4c::constantF32(OpBuilder &b, Location loc, float value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
 Value llama4c::zerosF32(OpBuilder &b, Location loc,
                         ArrayRef<OpFoldResult> sizes) {
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value zero = constantF32(b, loc, 0.0f);
   Value empty = emptyTensor(b, loc, sizes, b.getF32Type());
   return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
       .getResult(0);
@@ -176,9 +180,7 @@ Value llama4c::rotateInterleavedPair(OpBuilder &b, Location loc, Value x,
 
 Value llama4c::buildActivation(OpBuilder &b, Location loc, bool isSilu,
                                Value x) {
-  auto constant = [&](float value) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-  };
+  auto constant = [&](float value) { return constantF32(b, loc, value); };
   if (isSilu) {
     // x / (1 + exp(-x)), as PyTorch's silu kernel computes it.
     Value negated = arith::NegFOp::create(b, loc, x);

@@ -46,6 +46,9 @@ private:
 mlir::Value accumulate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
                        mlir::Value value);
 
+/// An f32 constant.
+mlir::Value constantF32(mlir::OpBuilder &b, mlir::Location loc, float value);
+
 /// The element type of a shaped value.
 mlir::Type elementTypeOf(mlir::Value value);
 

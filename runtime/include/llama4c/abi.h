@@ -21,7 +21,7 @@ extern "C" {
 #define LLAMA4C_ABI_VERSION 2
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
- * S = new tokens (1 for decode). */
+ * S = new tokens (1 for decode); both at least 1. */
 typedef struct llama4c_call {
   /* Every weight, in the order of the manifest's "weights" array, in the
    * dtype the manifest gives (the model's compute type). */

@@ -1,4 +1,6 @@
 // RUN: llama4-opt %s --llama4-print-launch-trace="entry=host size=128" -o /dev/null | FileCheck %s
+// RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=128 positions=0" -o /dev/null | FileCheck %s --check-prefix=KNOWN
+// RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=128" -o /dev/null | FileCheck %s --check-prefix=UNKNOWN
 
 // Every dynamic dimension is 128: four warps of 32 lanes per launch.
 //
@@ -17,6 +19,14 @@
 // guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
 // (1 sector): 13 sectors read and written.
 // CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read, 416 written, 832 L1, 100 flops
+//
+// causal_kernel: thread i sums x[0..p] for its position p = positions[i],
+// as attention's key loop is bounded. With the positions known (0..127)
+// warp w runs 32 (w + 1) iterations, reading a sector of x per 8 (the
+// warps in between bisection finds costed like the last); unknown, every
+// load reads 0 and each thread one iteration.
+// KNOWN: causal_kernel: 1 launches, 128 threads, 1920 bytes read, 512 written
+// UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read, 512 written
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
@@ -42,6 +52,27 @@ module attributes {gpu.container_module} {
         %w = arith.mulf %v, %v : f32
         memref.store %w, %x[%i] : memref<?xf32>
       }
+      gpu.return
+    }
+    gpu.func @causal_kernel(%pos: memref<?xi32>, %x: memref<?xf32>,
+                            %y: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %zero = arith.constant 0.0 : f32
+      %block = gpu.block_id x
+      %threads = gpu.block_dim x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %threads : index
+      %i = arith.addi %base, %thread : index
+      %p = memref.load %pos[%i] : memref<?xi32>
+      %last = arith.index_cast %p : i32 to index
+      %end = arith.addi %last, %c1 : index
+      %sum = scf.for %j = %c0 to %end step %c1 iter_args(%acc = %zero) -> f32 {
+        %a = memref.load %x[%j] : memref<?xf32>
+        %s = arith.addf %acc, %a : f32
+        scf.yield %s : f32
+      }
+      memref.store %sum, %y[%i] : memref<?xf32>
       gpu.return
     }
     gpu.func @row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
@@ -89,6 +120,16 @@ module attributes {gpu.container_module} {
     gpu.launch_func @kernels::@guarded_kernel blocks in (%c2, %c1, %c1)
         threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %c100 : index)
     memref.dealloc %out : memref<?xf32>
+    return
+  }
+  func.func @causal_host(%pos: memref<?xi32>, %x: memref<?xf32>,
+                         %y: memref<?xf32>) {
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c64 = arith.constant 64 : index
+    gpu.launch_func @kernels::@causal_kernel blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1)
+        args(%pos : memref<?xi32>, %x : memref<?xf32>, %y : memref<?xf32>)
     return
   }
 }

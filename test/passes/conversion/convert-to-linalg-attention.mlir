@@ -1,70 +1,21 @@
 // RUN: llama4-opt %s --split-input-file --llama4-convert-to-linalg | FileCheck %s
+// RUN: llama4-opt %s --split-input-file --llama4-convert-to-linalg="attention-key-block=32" | FileCheck %s --check-prefix=BLOCK
 
 // A chunked layer (chunk 8, an 8-slot cache), bf16. The queries are grouped
-// by KV head ([B, Hkv, G, S, d]); new keys and values become head-major; an
-// scf.for nest visits each batch row and KV head. The online softmax starts
-// at max -inf and walks the 8 cached keys, then the new ones, 128 at a time:
-// a block's scores are one contraction of the queries [G, S, d] with the key
-// rows [n, d] (the nn.Linear form), masked (a cached slot holds position
-// chunk_start(p) + slot: signed division by 8), its maximum and exp rescale
-// the running state, and the values are accumulated as an [in, out] product
-// into the rescaled sum. No [S, L + S] tensor and no concatenation of cache
-// and new keys appear. The output is acc / sum rounded to bf16, transposed
-// back and collapsed to [B, S, H, d].
+// by KV head ([B, Hkv, G, S, d]); new keys and values become head-major;
+// one llama4.online_attention takes them with the cache and the positions
+// (of the queries, and of the new keys), keeping the layer's chunk and
+// scale, and the conversion's key block. Its output is transposed back and
+// collapsed to [B, S, H, d]. No [S, L + S] tensor and no concatenation of
+// cache and new keys appear.
 // CHECK-LABEL: func.func @attention_chunked_masks_other_chunks
 //  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x?x4x16xbf16>, %[[K:[a-z0-9]+]]: tensor<?x?x2x16xbf16>, %[[V:[a-z0-9]+]]: tensor<?x?x2x16xbf16>, %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[VC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
-//   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
-//   CHECK-DAG:   %[[CHUNK:.*]] = arith.constant 8 : i32
-//   CHECK-DAG:   %[[BLOCK:.*]] = arith.constant 128 : index
 //       CHECK:   %[[GROUPED:.*]] = tensor.expand_shape %[[Q]] {{\[}}[0], [1], [2, 3], [4]] {{.*}} into tensor<?x?x2x2x16xbf16>
 //       CHECK:   %[[BY_HEAD:.*]] = linalg.generic {{.*}} ins(%[[GROUPED]] : tensor<?x?x2x2x16xbf16>) outs(%{{.*}} : tensor<?x2x2x?x16xbf16>)
 //       CHECK:   %[[NEW_K:.*]] = linalg.generic {{.*}} ins(%[[K]] : tensor<?x?x2x16xbf16>) outs(%{{.*}} : tensor<?x2x?x16xbf16>)
 //       CHECK:   %[[NEW_V:.*]] = linalg.generic {{.*}} ins(%[[V]] : tensor<?x?x2x16xbf16>)
 //   CHECK-NOT:   tensor.concat
-//       CHECK:   %[[OUT:.*]] = scf.for %[[B:[a-z0-9]+]] =
-//       CHECK:     scf.for %[[H:[a-z0-9]+]] = %{{.*}} to %c2
-//       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[BY_HEAD]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
-//       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
-//       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       tensor.extract_slice %[[NEW_K]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       tensor.extract_slice %[[NEW_V]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
-// The cached keys, a block at a time.
-//       CHECK:       %[[CACHED:.*]]:3 = scf.for %[[START:[a-z0-9]+]] = %{{.*}} to %c8 step %[[BLOCK]] iter_args(%[[M:[a-z0-9]+]] = %[[MAX0]], %[[L:[a-z0-9]+]] = %{{.*}}, %[[ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<2x?xf32>, tensor<2x?xf32>, tensor<2x?x16xf32>)
-//       CHECK:         %[[KB:.*]] = tensor.extract_slice %[[KCH]][%[[START]], 0] [%{{.*}}, 16] [1, 1] : tensor<8x16xbf16> to tensor<?x16xbf16>
-//       CHECK:         %[[VB:.*]] = tensor.extract_slice %[[VCH]][%[[START]], 0]
-//       CHECK:         %[[DOT:.*]] = linalg.contract
-//  CHECK-SAME:             ins(%[[QH]], %[[KB]] : tensor<2x?x16xbf16>, tensor<?x16xbf16>) outs(%{{.*}} : tensor<2x?x?xf32>)
-//       CHECK:         %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[DOT]] : tensor<2x?x?xf32>)
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.cmpi slt
-//       CHECK:           arith.select %{{.*}}, %{{.*}}, %[[NEG_INF]] : f32
-//       CHECK:         %[[BLOCK_MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[SCORES]] : tensor<2x?x?xf32>)
-//       CHECK:           arith.maximumf
-//       CHECK:         %[[NEW_MAX:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[BLOCK_MAX]] :
-//       CHECK:         %[[WEIGHTS:.*]] = linalg.generic {{.*}} ins(%[[SCORES]], %[[NEW_MAX]] :
-//       CHECK:           arith.cmpf oeq, %{{.*}}, %[[NEG_INF]]
-//       CHECK:           math.exp
-//       CHECK:         %[[RESCALE:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[NEW_MAX]] :
-//       CHECK:           math.exp
-//       CHECK:         %[[BLOCK_SUM:.*]] = linalg.generic {{.*}} ins(%[[WEIGHTS]] :
-//       CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[L]], %[[RESCALE]], %[[BLOCK_SUM]] :
-//       CHECK:         %[[RESCALED:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[RESCALE]] :
-// weights . v, the key axis the reduction.
-//       CHECK:         %[[NEXT_ACC:.*]] = linalg.contract
-//  CHECK-SAME:             ins(%[[WEIGHTS]], %[[VB]] : tensor<2x?x?xf32>, tensor<?x16xbf16>) outs(%[[RESCALED]] : tensor<2x?x16xf32>)
-//       CHECK:         scf.yield %[[NEW_MAX]], %[[SUM]], %[[NEXT_ACC]]
-// Then the new keys: visible when not after the query and in its chunk.
-//       CHECK:       %[[ALL:.*]]:3 = scf.for %{{.*}} step %[[BLOCK]] iter_args(%{{.*}} = %[[CACHED]]#0, %{{.*}} = %[[CACHED]]#1, %{{.*}} = %[[CACHED]]#2)
-//       CHECK:         ins(%[[QH]], %{{.*}} : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
-//       CHECK:           arith.cmpi sle
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.cmpi eq
-//       CHECK:       %[[HEAD_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%{{.*}} : tensor<2x?x16xbf16>)
-//       CHECK:         arith.divf
-//       CHECK:         arith.truncf
-//       CHECK:       tensor.insert_slice %[[HEAD_OUT]] into %{{.*}}[%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
+//       CHECK:   %[[OUT:.*]] = llama4.online_attention %[[BY_HEAD]] at(%[[POS]]) cache(%[[KC]], %[[VC]]) tokens(%[[NEW_K]], %[[NEW_V]] at %[[POS]]) outs(%{{.*}}) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 2.500000e-01 : f64}
 //       CHECK:   %[[BY_SEQ:.*]] = linalg.generic {{.*}} ins(%[[OUT]] : tensor<?x2x2x?x16xbf16>) outs(%{{.*}} : tensor<?x?x2x2x16xbf16>)
 //       CHECK:   %[[R:.*]] = tensor.collapse_shape %[[BY_SEQ]] {{\[}}[0], [1], [2, 3], [4]] {{.*}} into tensor<?x?x4x16xbf16>
 //       CHECK:   return %[[R]]
@@ -98,19 +49,11 @@ func.func @attention_without_temperature_tuning(%q: tensor<?x?x4x16xbf16>,
 
 // -----
 
-// A global layer (chunk_size 0) divides by no chunk size; its cache length
-// (dynamic here) bounds the loop over cached key blocks. In f32 nothing is
-// rounded.
-// CHECK-LABEL: func.func @attention_global_has_no_chunks
-//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x?x16xf32>
-//   CHECK-NOT:   arith.divsi
-//   CHECK-NOT:   arith.truncf
-//       CHECK:   %[[KCH:.*]] = tensor.extract_slice %[[KC]]{{.*}} to tensor<?x16xf32>
-//       CHECK:   %[[SLOTS:.*]] = tensor.dim %[[KCH]], %c0
-//       CHECK:   scf.for %{{.*}} = %{{.*}} to %[[SLOTS]] step %c128
-//   CHECK-NOT:   arith.divsi
-//   CHECK-NOT:   arith.truncf
-//       CHECK:   return
+// A global layer (chunk_size 0) keeps its cache of any length; the key
+// block is the pass option's.
+// BLOCK-LABEL: func.func @attention_global_has_no_chunks
+//       BLOCK:   llama4.online_attention {{.*}} {chunk_size = 0 : i64, key_block = 32 : i64, scale = 2.500000e-01 : f64}
+//  BLOCK-SAME:     tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>
 func.func @attention_global_has_no_chunks(%q: tensor<?x?x4x16xf32>,
     %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x16xf32>, %kc: tensor<?x2x?x16xf32>,
     %vc: tensor<?x2x?x16xf32>, %pos: tensor<?x?xi32>) -> tensor<?x?x4x16xf32> {

@@ -91,3 +91,41 @@ func.func @broadcasts_and_shared_results_stay_apart(%x: tensor<?x64xf32>) -> (te
   } -> tensor<?x64xf32>
   return %p, %exp : tensor<?x64xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// Online attention tiles like a linalg op: one query (b, h, g, s) per
+// iteration, with its position, its KV head's cache and new keys whole,
+// and the new keys' positions of its row. The grouping map before it is
+// read a whole head row per tile, so it stays a kernel of its own.
+// CHECK-LABEL: func.func @attention_per_query
+//  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>, %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>
+//       CHECK:   %[[GROUPED:.*]] = scf.forall
+//       CHECK:   scf.forall (%[[B:.*]], %[[H:.*]], %[[G:.*]], %[[S:.*]]) in (%{{.*}}, 2, 2, %{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}})
+//   CHECK-DAG:     %[[QT:.*]] = tensor.extract_slice %[[GROUPED]][%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+//   CHECK-DAG:     %[[QP:.*]] = tensor.extract_slice %[[POS]][%[[B]], %[[S]]] [1, 1] [1, 1]
+//   CHECK-DAG:     %[[KCT:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1]
+//   CHECK-DAG:     %[[KP:.*]] = tensor.extract_slice %[[POS]][%[[B]], 0] [1, %{{.*}}] [1, 1]
+//   CHECK-DAG:     %[[OT:.*]] = tensor.extract_slice %[[OUT]][%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+//       CHECK:     %[[A:.*]] = llama4.online_attention %[[QT]] at(%[[QP]]) cache(%[[KCT]], %{{.*}}) tokens(%{{.*}}, %{{.*}} at %[[KP]]) outs(%[[OT]])
+//  CHECK-SAME:       -> tensor<1x1x1x1x16xbf16>
+//       CHECK:     tensor.parallel_insert_slice %[[A]] into %[[OUT]][%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+#gpu = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+func.func @attention_per_query(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %vc: tensor<?x2x8x16xbf16>,
+    %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16> {
+  %c0 = arith.constant 0 : index
+  %c3 = arith.constant 3 : index
+  %b = tensor.dim %q, %c0 : tensor<?x2x2x?x16xbf16>
+  %s = tensor.dim %q, %c3 : tensor<?x2x2x?x16xbf16>
+  %empty = tensor.empty(%b, %s) : tensor<?x2x2x?x16xbf16>
+  %grouped = linalg.copy {llama4.lowering_config = #gpu} ins(%q : tensor<?x2x2x?x16xbf16>) outs(%empty : tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  %init = tensor.empty(%b, %s) : tensor<?x2x2x?x16xbf16>
+  %o = llama4.online_attention %grouped at(%pos) cache(%kc, %vc) tokens(%k, %v at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #gpu}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}

@@ -112,3 +112,20 @@ func.func @configured_before(%x: memref<?xf32>, %y: memref<?xf32>) {
       ins(%x : memref<?xf32>) outs(%y : memref<?xf32>)
   return
 }
+
+// Online attention is configured like a linalg op: one query per thread on
+// a GPU.
+// GPU-LABEL: func.func @online_attention
+//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+// CPU-LABEL: func.func @online_attention
+//       CPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>
+func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x?x16xbf16>,
+    %init: tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}

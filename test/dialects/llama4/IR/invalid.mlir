@@ -2114,3 +2114,59 @@ func.func @lowering_config_gpu_partial_warp() attributes {c = #llama4.lowering_c
 func.func @lowering_config_gpu_distributed() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], distribute = true>} {
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// llama4.online_attention
+//===----------------------------------------------------------------------===//
+
+func.func @online_attention_key_block(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>) {
+  // expected-error @+1 {{key_block must be at least 1, got 0}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 0 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @online_attention_kv_heads(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x3x8x16xbf16>, %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>) {
+  // expected-error @+1 {{key cache dim 1 (3) must equal queries dim 1 (2)}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x3x8x16xbf16>,
+         tensor<?x3x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @online_attention_chunk_window(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x4x16xbf16>, %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>) {
+  // expected-error @+1 {{a chunked layer's cache holds one chunk}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x4x16xbf16>,
+         tensor<?x2x4x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @online_attention_init_type(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xf32>) {
+  // expected-error @+1 {{init element type f32 must match queries element type bf16}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xf32>) -> tensor<?x2x2x?x16xf32>
+  return
+}

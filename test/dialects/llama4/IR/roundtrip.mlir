@@ -304,3 +304,19 @@ func.func @lowering_configs() attributes {
     outer = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1], distribute = false>} {
   return
 }
+
+// The kernel op attention becomes: grouped queries [B, Hkv, G, S, d].
+// CHECK-LABEL: func.func @online_attention
+//       CHECK:   llama4.online_attention %{{.*}} at(%{{.*}}) cache(%{{.*}}, %{{.*}}) tokens(%{{.*}}, %{{.*}} at %{{.*}}) outs(%{{.*}}) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 2.500000e-01 : f64}
+//  CHECK-SAME:     -> tensor<?x2x2x?x16xbf16>
+func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %vc: tensor<?x2x8x16xbf16>,
+    %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>,
+    %init: tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) tokens(%k, %v at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}

@@ -1,0 +1,427 @@
+//===- DecomposeOnlineAttention.cpp - llama4.online_attention -> linalg ---===//
+//
+// --llama4-decompose-online-attention: see Passes.td.
+//
+// Eager attention as transformers computes it (eager_attention_forward):
+//   scores = round(round(q . k) * scale), masked to -inf
+//   out    = round(softmax(scores) . v)       (f32 inside)
+// with the softmax computed online, flash-attention style: for each KV head
+// the queries of its G heads ([G, S, d]) meet one block of `key_block` keys
+// at a time, keeping per query the running maximum m, the sum l of
+// exp(score - m) and the sum of exp(score - m) * v, rescaled when m grows.
+// The [S, keys] score matrix is never materialised: a block's scores are
+// [G, S, block]. Both products are in the forms the CPU tiling pass
+// register-tiles: q . k^T with keys as [out, in] rows, and p . v with
+// values as an [in, out] matrix. transformers rounds the normalised
+// probabilities to a bf16 model's type before p . v; here they stay f32
+// until the output is rounded, a difference within bf16's rounding.
+//
+// The running state is updated in place (each block's last op writes into
+// the tensor the loop carries), so that bufferization keeps one m, l and
+// accumulator per KV head: on a GPU, in the thread's own memory.
+//
+// Keys that no query of the op can see are not visited: cache slots past
+// the last one holding an earlier position of the queries' chunk, and new
+// tokens after the last query or before its chunk. Positions along a row
+// are consecutive (abi.h), so the op's first and last queries bound them.
+// Skipped keys would have weighed exactly 0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/conversion/Passes.h"
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/conversion/Llama4ToLinalg/LinalgBuilders.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+
+namespace llama4c {
+#define GEN_PASS_DEF_LLAMA4DECOMPOSEONLINEATTENTIONPASS
+#include "passes/conversion/Passes.h.inc"
+} // namespace llama4c
+
+using namespace mlir;
+using namespace llama4c;
+
+namespace {
+
+Value constantI32(OpBuilder &b, Location loc, int32_t value) {
+  return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(value));
+}
+
+/// `value` clamped to [0, limit] (index values).
+Value clampIndex(OpBuilder &b, Location loc, Value value, Value limit) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  return arith::MinSIOp::create(b, loc,
+                                arith::MaxSIOp::create(b, loc, value, zero),
+                                limit);
+}
+
+/// The online softmax of the queries [G, S] of one KV head.
+struct OnlineSoftmax {
+  Value max; // [G, S] f32, -inf before any visible key
+  Value sum; // [G, S] f32
+  Value acc; // [G, S, d] f32
+};
+
+/// Emits the attention of one KV head of one batch row.
+class HeadAttention {
+public:
+  HeadAttention(OpBuilder &b, Location loc, llama4::OnlineAttentionOp op,
+                Value row, Value queries)
+      : b(b), loc(loc), op(op), row(row), queries(queries),
+        precision(elementTypeOf(queries)),
+        chunk(op.getChunkSizeAttr().getInt()),
+        keyBlock(op.getKeyBlockAttr().getInt()),
+        scale(static_cast<float>(op.getScale().convertToDouble())) {}
+
+  /// round(softmax(q . k) . v) over the cached keys [L, d] then the new
+  /// ones [S', d], written into `out` [G, S, d].
+  Value emit(Value cachedKeys, Value cachedValues, Value newKeys,
+             Value newValues, Value out) {
+    SmallVector<OpFoldResult> rowSizes =
+        tensor::getMixedSizes(b, loc, queries);
+    rowSizes.pop_back();
+    Value minusInf =
+        constantF32(b, loc, -std::numeric_limits<float>::infinity());
+    OnlineSoftmax state{
+        linalg::FillOp::create(
+            b, loc, ValueRange{minusInf},
+            ValueRange{emptyTensor(b, loc, rowSizes, b.getF32Type())})
+            .getResult(0),
+        zerosF32(b, loc, rowSizes),
+        zerosF32(b, loc, tensor::getMixedSizes(b, loc, queries))};
+
+    // The first new token's position, and the op's first and last queries'.
+    Value first = positionAt(op.getKeyPositions(), 0);
+    Value firstQuery = positionAt(op.getQueryPositions(), 0);
+    Value lastQuery = positionAt(
+        op.getQueryPositions(),
+        arith::SubIOp::create(
+            b, loc, tensor::DimOp::create(b, loc, op.getQueryPositions(), 1),
+            arith::ConstantIndexOp::create(b, loc, 1)));
+    Value chunkStart = chunk > 0 ? chunkStartOf(firstQuery) : Value();
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+
+    // Cache slot kk holds position chunkStart + kk (chunked) or kk: it is
+    // visible below first - chunkStart (or first).
+    Value slots = tensor::DimOp::create(b, loc, cachedKeys, 0);
+    Value cachedEnd = clampIndex(
+        b, loc,
+        toIndex(chunk > 0 ? arith::SubIOp::create(b, loc, first, chunkStart)
+                          : first),
+        slots);
+    state = attend(state, cachedKeys, cachedValues, zero, cachedEnd,
+                   /*cached=*/true);
+
+    // New token j holds position first + j: visible from the first query's
+    // chunk start (chunked) to the last query.
+    Value tokens = tensor::DimOp::create(b, loc, newKeys, 0);
+    Value newBegin =
+        chunk > 0 ? clampIndex(b, loc,
+                               toIndex(arith::SubIOp::create(b, loc, chunkStart,
+                                                             first)),
+                               tokens)
+                  : zero;
+    Value newEnd = clampIndex(
+        b, loc,
+        arith::AddIOp::create(
+            b, loc,
+            toIndex(arith::SubIOp::create(b, loc, lastQuery, first)),
+            arith::ConstantIndexOp::create(b, loc, 1)),
+        tokens);
+    state = attend(state, newKeys, newValues, newBegin, newEnd,
+                   /*cached=*/false);
+
+    AffineMap identity = b.getMultiDimIdentityMap(3);
+    return buildMap(b, loc, {state.acc, state.sum},
+                    {identity, dims(b.getContext(), 3, {0, 1})}, out,
+                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                      return precision.narrow(
+                          nb, nloc,
+                          arith::DivFOp::create(nb, nloc, args[0], args[1]));
+                    });
+  }
+
+private:
+  /// positions[row, index] (i32).
+  Value positionAt(Value positions, Value index) {
+    return tensor::ExtractOp::create(b, loc, positions, ValueRange{row, index});
+  }
+  Value positionAt(Value positions, int64_t index) {
+    return positionAt(positions,
+                      arith::ConstantIndexOp::create(b, loc, index));
+  }
+
+  Value toIndex(Value i32) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
+  }
+
+  /// The first position of the chunk holding position `p` (i32).
+  Value chunkStartOf(Value p) {
+    Value chunkSize = constantI32(b, loc, chunk);
+    return arith::MulIOp::create(
+        b, loc, arith::DivSIOp::create(b, loc, p, chunkSize), chunkSize);
+  }
+
+  /// `state` updated with keys [begin, end) of [N, d] `keys` and `values`
+  /// of one source, `key_block` keys at a time. Inside a GPU thread's tile
+  /// every tensor keeps a static shape, so that it fits the thread's
+  /// private memory: whole blocks there, then the rest one key at a time.
+  OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
+                       Value begin, Value end, bool cached) {
+    bool inTile = op->getParentOfType<scf::ForallOp>() != nullptr;
+    if (!inTile || keyBlock == 1)
+      return attendBlocks(state, keys, values, begin, end, keyBlock,
+                          /*whole=*/keyBlock == 1, cached);
+    Value block = arith::ConstantIndexOp::create(b, loc, keyBlock);
+    Value wholeEnd = arith::AddIOp::create(
+        b, loc, begin,
+        arith::MulIOp::create(
+            b, loc,
+            arith::DivSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, end, begin), block),
+            block));
+    state = attendBlocks(state, keys, values, begin, wholeEnd, keyBlock,
+                         /*whole=*/true, cached);
+    return attendBlocks(state, keys, values, wholeEnd, end, 1,
+                        /*whole=*/true, cached);
+  }
+
+  /// `state` updated with keys [begin, end) in blocks of `blockSize`,
+  /// `whole` when every block is (end - begin a multiple of it): the
+  /// blocks' tensors then have static shapes.
+  OnlineSoftmax attendBlocks(OnlineSoftmax state, Value keys, Value values,
+                             Value begin, Value end, int64_t blockSize,
+                             bool whole, bool cached) {
+    Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
+    auto loop = scf::ForOp::create(
+        b, loc, begin, end, block, ValueRange{state.max, state.sum, state.acc},
+        [&](OpBuilder &lb, Location lloc, Value start, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.restoreInsertionPoint(lb.saveInsertionPoint());
+          Value size =
+              whole ? block
+                    : Value(arith::MinSIOp::create(
+                          b, loc, block,
+                          arith::SubIOp::create(b, loc, end, start)));
+          OnlineSoftmax next =
+              attendBlock({carried[0], carried[1], carried[2]},
+                          sliceBlock(keys, start, size),
+                          sliceBlock(values, start, size), start, cached);
+          scf::YieldOp::create(b, loc,
+                               ValueRange{next.max, next.sum, next.acc});
+        });
+    return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  }
+
+  /// Rows [start, start + size) of `matrix` [N, d].
+  Value sliceBlock(Value matrix, Value start, Value size) {
+    int64_t width = cast<RankedTensorType>(matrix.getType()).getDimSize(1);
+    SmallVector<OpFoldResult> offsets = {start, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {getAsOpFoldResult(size),
+                                       b.getIndexAttr(width)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, matrix, offsets, sizes,
+                                          strides);
+  }
+
+  OnlineSoftmax attendBlock(const OnlineSoftmax &state, Value keys,
+                            Value values, Value start, bool cached) {
+    MLIRContext *ctx = b.getContext();
+    AffineMap rowMap = dims(ctx, 3, {0, 1});
+    AffineMap rows = b.getMultiDimIdentityMap(2);
+    SmallVector<OpFoldResult> blockSizes =
+        tensor::getMixedSizes(b, loc, queries);
+    blockSizes.back() = tensor::getMixedSize(b, loc, keys, 0);
+    auto rowInit = [&] {
+      return emptyTensor(b, loc, ArrayRef(blockSizes).drop_back(),
+                         b.getF32Type());
+    };
+
+    Value scores = maskScores(buildLinearF32(b, loc, queries, keys, Value()),
+                              start, cached, blockSizes);
+    Value minusInf =
+        constantF32(b, loc, -std::numeric_limits<float>::infinity());
+    Value blockMax = buildLastDimReduction(
+        b, loc, scores,
+        linalg::FillOp::create(b, loc, ValueRange{minusInf},
+                               ValueRange{rowInit()})
+            .getResult(0),
+        [](OpBuilder &nb, Location nloc, Value element, Value acc) {
+          return Value(arith::MaximumFOp::create(nb, nloc, element, acc));
+        });
+    // exp(x - max), with a max of -inf (no visible key yet) taken as 0 so
+    // that masked scores give 0 rather than NaN.
+    auto expMinus = [&](OpBuilder &nb, Location nloc, Value x, Value rowMax) {
+      Value noneVisible = arith::CmpFOp::create(
+          nb, nloc, arith::CmpFPredicate::OEQ, rowMax, minusInf);
+      Value base = arith::SelectOp::create(
+          nb, nloc, noneVisible, constantF32(nb, nloc, 0.0f), rowMax);
+      return Value(math::ExpOp::create(
+          nb, nloc, arith::SubFOp::create(nb, nloc, x, base)));
+    };
+    // The new maximum replaces the old in place, in the op that also reads
+    // the old one for the rescaling factor exp(old - new).
+    Value rescaleInit = rowInit();
+    auto maxAndRescale = linalg::GenericOp::create(
+        b, loc, TypeRange{state.max.getType(), rescaleInit.getType()},
+        ValueRange{blockMax}, ValueRange{state.max, rescaleInit},
+        ArrayRef<AffineMap>{rows, rows, rows}, iterators(2),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value max = arith::MaximumFOp::create(nb, nloc, args[1], args[0]);
+          linalg::YieldOp::create(
+              nb, nloc, ValueRange{max, expMinus(nb, nloc, args[1], max)});
+        });
+    Value max = maxAndRescale.getResult(0);
+    Value rescale = maxAndRescale.getResult(1);
+    // The weights overwrite the scores they come from.
+    Value weights = buildMap(b, loc, {max}, {rowMap}, scores,
+                             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                               return expMinus(nb, nloc, args[1], args[0]);
+                             });
+    Value blockSum = buildLastDimReduction(
+        b, loc, weights, zerosF32(b, loc, ArrayRef(blockSizes).drop_back()),
+        [](OpBuilder &nb, Location nloc, Value element, Value acc) {
+          return accumulate(nb, nloc, acc, element);
+        });
+    Value sum = buildMap(
+        b, loc, {rescale, blockSum}, {rows, rows}, state.sum,
+        [](OpBuilder &nb, Location nloc, ValueRange args) {
+          return Value(arith::AddFOp::create(
+              nb, nloc, arith::MulFOp::create(nb, nloc, args[2], args[0]),
+              args[1]));
+        });
+    Value rescaled = buildMap(
+        b, loc, {rescale}, {rowMap}, state.acc,
+        [](OpBuilder &nb, Location nloc, ValueRange args) {
+          return Value(arith::MulFOp::create(nb, nloc, args[1], args[0]));
+        });
+    // Loops (g, s, e, j): acc[g, s, e] += weights[g, s, j] * v[j, e].
+    Value acc = buildContraction(
+        b, loc, weights, values, rescaled,
+        {dims(ctx, 4, {0, 1, 3}), dims(ctx, 4, {3, 2}), dims(ctx, 4, {0, 1, 2})});
+    return {max, sum, acc};
+  }
+
+  /// The raw products [G, S, n] of a block scaled, and -inf where the
+  /// query may not see the key (transformers adds finfo.min; both give
+  /// exactly zero weight).
+  Value maskScores(Value products, Value start, bool cached,
+                   ArrayRef<OpFoldResult> sizes) {
+    Value minusInf =
+        constantF32(b, loc, -std::numeric_limits<float>::infinity());
+    Value scaleValue = constantF32(b, loc, scale);
+    return buildMap(
+        b, loc, {products}, {b.getMultiDimIdentityMap(3)},
+        emptyTensor(b, loc, sizes, b.getF32Type()),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value token = linalg::IndexOp::create(nb, nloc, 1);
+          Value key = arith::AddIOp::create(
+              nb, nloc, start, linalg::IndexOp::create(nb, nloc, 2));
+          Value query = tensor::ExtractOp::create(
+              nb, nloc, op.getQueryPositions(), ValueRange{row, token});
+          Value visible = cached ? cachedVisible(nb, nloc, query, key)
+                                 : newVisible(nb, nloc, query, key);
+          Value scaled = precision.round(
+              nb, nloc,
+              arith::MulFOp::create(nb, nloc,
+                                    precision.round(nb, nloc, args[0]),
+                                    scaleValue));
+          return Value(
+              arith::SelectOp::create(nb, nloc, visible, scaled, minusInf));
+        });
+  }
+
+  /// Whether cache slot `slot` holds a key written before this call (and,
+  /// on a chunked layer, in the query's chunk, which its window holds).
+  Value cachedVisible(OpBuilder &nb, Location nloc, Value query, Value slot) {
+    Value first = tensor::ExtractOp::create(
+        nb, nloc, op.getKeyPositions(),
+        ValueRange{row, arith::ConstantIndexOp::create(nb, nloc, 0)});
+    Value position =
+        arith::IndexCastOp::create(nb, nloc, nb.getI32Type(), slot);
+    if (chunk > 0) {
+      Value chunkSize = constantI32(nb, nloc, chunk);
+      position = arith::AddIOp::create(
+          nb, nloc,
+          arith::MulIOp::create(
+              nb, nloc, arith::DivSIOp::create(nb, nloc, query, chunkSize),
+              chunkSize),
+          position);
+    }
+    return arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::slt,
+                                 position, first);
+  }
+
+  /// Whether new token `token` is not after the query (and in its chunk).
+  Value newVisible(OpBuilder &nb, Location nloc, Value query, Value token) {
+    Value position = tensor::ExtractOp::create(nb, nloc, op.getKeyPositions(),
+                                               ValueRange{row, token});
+    Value visible = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sle,
+                                          position, query);
+    if (chunk > 0) {
+      Value chunkSize = constantI32(nb, nloc, chunk);
+      visible = arith::AndIOp::create(
+          nb, nloc, visible,
+          arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::eq,
+              arith::DivSIOp::create(nb, nloc, position, chunkSize),
+              arith::DivSIOp::create(nb, nloc, query, chunkSize)));
+    }
+    return visible;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  llama4::OnlineAttentionOp op;
+  Value row;     // the batch row
+  Value queries; // [G, S, d]
+  Precision precision;
+  int64_t chunk;
+  int64_t keyBlock;
+  float scale;
+};
+
+/// One KV head of one batch row at a time, each written into its slice of
+/// the op's destination.
+void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  scf::LoopNest perHead = scf::buildLoopNest(
+      rewriter, loc, {zero, zero},
+      {tensor::DimOp::create(rewriter, loc, op.getQueries(), 0),
+       tensor::DimOp::create(rewriter, loc, op.getQueries(), 1)},
+      {one, one}, ValueRange{op.getInit()},
+      [&](OpBuilder &b, Location lloc, ValueRange at,
+          ValueRange args) -> scf::ValueVector {
+        auto slice = [&](Value tensor) {
+          return sliceLeading(b, lloc, tensor, at);
+        };
+        Value out = HeadAttention(b, lloc, op, at[0], slice(op.getQueries()))
+                        .emit(slice(op.getKeyCache()),
+                              slice(op.getValueCache()), slice(op.getKeys()),
+                              slice(op.getValues()), slice(args[0]));
+        return {insertLeading(b, lloc, out, args[0], at)};
+      });
+  rewriter.replaceOp(op, perHead.results.front());
+}
+
+struct DecomposeOnlineAttention
+    : llama4c::impl::Llama4DecomposeOnlineAttentionPassBase<
+          DecomposeOnlineAttention> {
+  void runOnOperation() override {
+    SmallVector<llama4::OnlineAttentionOp> ops;
+    getOperation()->walk(
+        [&](llama4::OnlineAttentionOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (llama4::OnlineAttentionOp op : ops)
+      decompose(rewriter, op);
+  }
+};
+
+} // namespace

@@ -1,0 +1,142 @@
+// RUN: llama4-opt %s --split-input-file --llama4-decompose-online-attention --canonicalize --cse | FileCheck %s
+
+// A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys: an
+// scf.for nest visits each batch row and KV head. The online softmax
+// starts at max -inf and walks the cached slots that hold earlier
+// positions of the first query's chunk (first - chunk_start, clamped to
+// [0, 8]), then the new tokens from that chunk's start to the last query,
+// 4 at a time with a shorter last block. A block's scores are one
+// contraction of the queries [G, S, d] with the key rows [n, d] (the
+// nn.Linear form), masked (a cached slot holds position chunk_start(p) +
+// slot: signed division by 8). The running maximum, sum and accumulator
+// are updated in place: the new maximum and the rescaling factor in one
+// op writing into the carried maximum, the weights over the scores, the
+// sum and the rescaled accumulator into the carried ones, and the values
+// accumulated as an [in, out] product into it. The output is acc / sum
+// rounded to bf16, written into the head's slice of the destination.
+// CHECK-LABEL: func.func @per_kv_head
+//  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>, %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[VC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %{{.*}}, %{{.*}}, %[[INIT:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>
+//   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+//   CHECK-DAG:   %[[CHUNK:.*]] = arith.constant 8 : i32
+//   CHECK-DAG:   %[[BLOCK:.*]] = arith.constant 4 : index
+//       CHECK:   %[[OUT:.*]] = scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%[[DEST:.*]] = %[[INIT]])
+//       CHECK:     scf.for %[[H:[a-z0-9]+]] = %{{.*}} to %c2 {{.*}} iter_args(%[[HEADS:.*]] = %[[DEST]])
+//       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
+//       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
+//       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
+//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
+//       CHECK:       %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
+//       CHECK:       %[[FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
+//       CHECK:       %[[LAST:.*]] = tensor.extract %[[POS]][%[[B]], %{{.*}}]
+//       CHECK:       %[[CHUNK_NO:.*]] = arith.divsi %[[FIRST]], %[[CHUNK]]
+//       CHECK:       %[[CHUNK_START:.*]] = arith.muli %[[CHUNK_NO]], %[[CHUNK]]
+//       CHECK:       %[[SEEN:.*]] = arith.subi %[[FIRST]], %[[CHUNK_START]]
+//       CHECK:       %[[SEEN_INDEX:.*]] = arith.index_cast %[[SEEN]]
+//       CHECK:       %[[SEEN_LOW:.*]] = arith.maxsi %[[SEEN_INDEX]], %c0
+//       CHECK:       %[[CACHED_END:.*]] = arith.minsi %[[SEEN_LOW]], %c8
+// The cached keys, a block at a time.
+//       CHECK:       %[[CACHED:.*]]:3 = scf.for %[[START:[a-z0-9]+]] = %c0 to %[[CACHED_END]] step %[[BLOCK]] iter_args(%[[M:[a-z0-9]+]] = %[[MAX0]], %[[L:[a-z0-9]+]] = %{{.*}}, %[[ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<2x?xf32>, tensor<2x?xf32>, tensor<2x?x16xf32>)
+//       CHECK:         %[[SIZE:.*]] = arith.minsi %{{.*}}, %[[BLOCK]]
+//       CHECK:         %[[KB:.*]] = tensor.extract_slice %[[KCH]][%[[START]], 0] [%[[SIZE]], 16] [1, 1] : tensor<8x16xbf16> to tensor<?x16xbf16>
+//       CHECK:         %[[VB:.*]] = tensor.extract_slice %[[VCH]][%[[START]], 0]
+//       CHECK:         %[[DOT:.*]] = linalg.contract
+//  CHECK-SAME:             ins(%[[QH]], %[[KB]] : tensor<2x?x16xbf16>, tensor<?x16xbf16>) outs(%{{.*}} : tensor<2x?x?xf32>)
+//       CHECK:         %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[DOT]] : tensor<2x?x?xf32>)
+//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:           arith.cmpi slt
+//       CHECK:           arith.select %{{.*}}, %{{.*}}, %[[NEG_INF]] : f32
+//       CHECK:         %[[BLOCK_MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[SCORES]] : tensor<2x?x?xf32>)
+//       CHECK:           arith.maximumf
+//       CHECK:         %[[NEW:.*]]:2 = linalg.generic {{.*}} ins(%[[BLOCK_MAX]] : tensor<2x?xf32>) outs(%[[M]], %{{.*}} : tensor<2x?xf32>, tensor<2x?xf32>)
+//       CHECK:           arith.maximumf
+//       CHECK:           math.exp
+//       CHECK:         %[[WEIGHTS:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#0 : tensor<2x?xf32>) outs(%[[SCORES]] : tensor<2x?x?xf32>)
+//       CHECK:           arith.cmpf oeq, %{{.*}}, %[[NEG_INF]]
+//       CHECK:           math.exp
+//       CHECK:         %[[BLOCK_SUM:.*]] = linalg.generic {{.*}} ins(%[[WEIGHTS]] :
+//       CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1, %[[BLOCK_SUM]] : tensor<2x?xf32>, tensor<2x?xf32>) outs(%[[L]] : tensor<2x?xf32>)
+//       CHECK:         %[[RESCALED:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1 : tensor<2x?xf32>) outs(%[[ACC]] : tensor<2x?x16xf32>)
+// weights . v, the key axis the reduction.
+//       CHECK:         %[[NEXT_ACC:.*]] = linalg.contract
+//  CHECK-SAME:             ins(%[[WEIGHTS]], %[[VB]] : tensor<2x?x?xf32>, tensor<?x16xbf16>) outs(%[[RESCALED]] : tensor<2x?x16xf32>)
+//       CHECK:         scf.yield %[[NEW]]#0, %[[SUM]], %[[NEXT_ACC]]
+// Then the new keys, from the first query's chunk start to the last query:
+// visible when not after the query and in its chunk.
+//       CHECK:       %[[BEFORE_CHUNK:.*]] = arith.subi %[[CHUNK_START]], %[[FIRST]]
+//       CHECK:       %[[TO_LAST:.*]] = arith.subi %[[LAST]], %[[FIRST]]
+//       CHECK:       %[[ALL:.*]]:3 = scf.for %{{.*}} step %[[BLOCK]] iter_args(%{{.*}} = %[[CACHED]]#0, %{{.*}} = %[[CACHED]]#1, %{{.*}} = %[[CACHED]]#2)
+//       CHECK:         ins(%[[QH]], %{{.*}} : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
+//       CHECK:           arith.cmpi sle
+//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:           arith.cmpi eq
+//       CHECK:       %[[HEAD_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_H]] : tensor<2x?x16xbf16>)
+//       CHECK:         arith.divf
+//       CHECK:         arith.truncf
+//       CHECK:       tensor.insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
+//       CHECK:   return %[[OUT]]
+//   CHECK-NOT:   llama4.online_attention
+func.func @per_kv_head(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %vc: tensor<?x2x8x16xbf16>,
+    %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>,
+    %init: tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) tokens(%k, %v at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 4 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}
+
+// -----
+
+// In a GPU thread's tile (one query of a global layer, f32) every tensor
+// keeps a static shape: whole blocks of 4 keys, then the rest one at a
+// time, for the cached slots below the first new position and for the new
+// tokens up to the query.
+// CHECK-LABEL: func.func @in_a_tile
+//       CHECK:   scf.forall
+//       CHECK:     %[[QT:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<1x1x1x1x16xf32> to tensor<1x1x16xf32>
+//       CHECK:     %[[WHOLE:.*]] = arith.muli %{{.*}}, %c4 : index
+//       CHECK:     %[[BLOCKS:.*]]:3 = scf.for %[[K:.*]] = %c0 to %[[WHOLE]] step %c4
+//       CHECK:       tensor.extract_slice %{{.*}}[%[[K]], 0] [4, 16] [1, 1] : tensor<?x16xf32> to tensor<4x16xf32>
+//       CHECK:       linalg.contract {{.*}} ins(%[[QT]], %{{.*}} : tensor<1x1x16xf32>, tensor<4x16xf32>) outs(%{{.*}} : tensor<1x1x4xf32>)
+//       CHECK:     %[[REST:.*]]:3 = scf.for %[[K1:.*]] = %[[WHOLE]] to %{{.*}} step %c1 iter_args(%{{.*}} = %[[BLOCKS]]#0, %{{.*}} = %[[BLOCKS]]#1, %{{.*}} = %[[BLOCKS]]#2)
+//       CHECK:       tensor.extract_slice %{{.*}}[%[[K1]], 0] [1, 16] [1, 1] : tensor<?x16xf32> to tensor<1x16xf32>
+//       CHECK:       linalg.contract {{.*}} outs(%{{.*}} : tensor<1x1x1xf32>)
+//       CHECK:     scf.for {{.*}} step %c4
+//       CHECK:       tensor<1x1x4xf32>
+//       CHECK:     scf.for {{.*}} step %c1
+//       CHECK:       tensor<1x1x1xf32>
+//       CHECK:     scf.forall.in_parallel
+//   CHECK-NOT:   llama4.online_attention
+func.func @in_a_tile(%q: tensor<?x2x2x?x16xf32>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,
+    %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>,
+    %init: tensor<?x2x2x?x16xf32>) -> tensor<?x2x2x?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %b = tensor.dim %q, %c0 : tensor<?x2x2x?x16xf32>
+  %s = tensor.dim %q, %c3 : tensor<?x2x2x?x16xf32>
+  %r = scf.forall (%i, %h, %g, %t) in (%b, 2, 2, %s) shared_outs(%out = %init) -> (tensor<?x2x2x?x16xf32>) {
+    %qt = tensor.extract_slice %q[%i, %h, %g, %t, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xf32> to tensor<1x1x1x1x16xf32>
+    %qp = tensor.extract_slice %pos[%i, %t] [1, 1] [1, 1] : tensor<?x?xi32> to tensor<1x1xi32>
+    %l = tensor.dim %kc, %c2 : tensor<?x2x?x16xf32>
+    %kct = tensor.extract_slice %kc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %vct = tensor.extract_slice %vc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %kt = tensor.extract_slice %k[%i, %h, 0, 0] [1, 1, %s, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %vt = tensor.extract_slice %v[%i, %h, 0, 0] [1, 1, %s, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %kp = tensor.extract_slice %pos[%i, 0] [1, %s] [1, 1] : tensor<?x?xi32> to tensor<1x?xi32>
+    %ot = tensor.extract_slice %out[%i, %h, %g, %t, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xf32> to tensor<1x1x1x1x16xf32>
+    %a = llama4.online_attention %qt at(%qp) cache(%kct, %vct) tokens(%kt, %vt at %kp)
+        outs(%ot) {chunk_size = 0 : i64, key_block = 4 : i64, scale = 0.25 : f64}
+        : (tensor<1x1x1x1x16xf32>, tensor<1x1xi32>, tensor<1x1x?x16xf32>,
+           tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>, tensor<1x1x?x16xf32>,
+           tensor<1x?xi32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x1x1x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %a into %out[%i, %h, %g, %t, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<1x1x1x1x16xf32> into tensor<?x2x2x?x16xf32>
+    }
+  }
+  return %r : tensor<?x2x2x?x16xf32>
+}
