@@ -17,9 +17,10 @@
 //    prefill reads each selected expert's weights once rather than once
 //    per token. The sum runs over experts in index order, as transformers
 //    sums its per-expert outputs.
-//  - per-token (GPU): every token multiplies its k-th expert's matrices,
-//    read at the expert index inside the contraction. No loop runs on the
-//    host or depends on routed data, so the whole MoE is a few kernels.
+//  - per-token (GPU): every token of every row multiplies its k-th
+//    expert's matrices, read at the expert index inside the contraction.
+//    No loop runs on the host, over rows or over routed data, so the
+//    whole MoE is a few kernels whatever the batch.
 //    The sum runs over k; for top_k <= 2 that is the same f32 sum.
 //
 //===----------------------------------------------------------------------===//
@@ -157,27 +158,27 @@ Routing chooseExperts(OpBuilder &b, Location loc, llama4::MoeOp op,
   return {loop.getResult(0), loop.getResult(1)};
 }
 
-/// round(round(act(gate)) * up) of `gateUp` [rows, 2F] (columns [0, F) are
-/// the gate, [F, 2F) the up projection), in the activation type.
+/// round(round(act(gate)) * up) of `gateUp` [..., 2F] (columns [0, F) are
+/// the gate, [F, 2F) the up projection), in the activation type, for the
+/// leading indices within `rows`.
 Value gatedActivation(OpBuilder &b, Location loc, Value gateUp,
-                      OpFoldResult rows, int64_t width, bool isSilu,
+                      ArrayRef<OpFoldResult> rows, int64_t width, bool isSilu,
                       Type storage) {
   Precision precision(storage);
+  SmallVector<OpFoldResult> sizes(rows);
+  sizes.push_back(b.getIndexAttr(width));
   return buildMap(
-      b, loc, {}, {},
-      emptyTensor(b, loc, {rows, b.getIndexAttr(width)}, storage),
+      b, loc, {}, {}, emptyTensor(b, loc, sizes, storage),
       [&](OpBuilder &nb, Location nloc, ValueRange) {
-        Value row = linalg::IndexOp::create(nb, nloc, 0);
-        Value column = linalg::IndexOp::create(nb, nloc, 1);
-        Value upColumn = arith::AddIOp::create(
-            nb, nloc, column, indexConstant(nb, nloc, width));
+        SmallVector<Value> at;
+        for (unsigned dim = 0; dim < sizes.size(); ++dim)
+          at.push_back(linalg::IndexOp::create(nb, nloc, dim));
         Value gate = precision.widen(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, gateUp, ValueRange{row, column}));
+            nb, nloc, tensor::ExtractOp::create(nb, nloc, gateUp, at));
+        at.back() = arith::AddIOp::create(nb, nloc, at.back(),
+                                          indexConstant(nb, nloc, width));
         Value up = precision.widen(
-            nb, nloc,
-            tensor::ExtractOp::create(nb, nloc, gateUp,
-                                      ValueRange{row, upColumn}));
+            nb, nloc, tensor::ExtractOp::create(nb, nloc, gateUp, at));
         Value activated =
             precision.round(nb, nloc, buildActivation(nb, nloc, isSilu, gate));
         return precision.narrow(
@@ -268,7 +269,7 @@ Value addExpert(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
       });
   Value gateUp = timesExpert(scaled, op.getGateUp());
   Value hidden =
-      gatedActivation(b, loc, gateUp, count, width, isSilu, storage);
+      gatedActivation(b, loc, gateUp, {count}, width, isSilu, storage);
   // Each expert's output is rounded before the sum, as transformers stores
   // it in the activation type.
   Value expertOut = timesExpert(hidden, op.getDown());
@@ -325,34 +326,77 @@ Value routeSequence(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
   return castElements(b, loc, loop.getResult(0), elementTypeOf(x));
 }
 
-/// The experts and scores of every token at once, one [tokens] tensor per
-/// k: the k-th choice is a reduction over the experts that skips the
-/// earlier choices.
+/// The grouped dispatch's routed output: one sequence [S, D] at a time, per
+/// index of the dimensions before the last two.
+Value routeSequences(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
+                     Value logits) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<Value> lower, upper, steps;
+  for (int64_t i = 0; i < rank - 2; ++i) {
+    lower.push_back(indexConstant(b, loc, 0));
+    upper.push_back(tensor::DimOp::create(b, loc, x, i));
+    steps.push_back(indexConstant(b, loc, 1));
+  }
+  Value routedInit = emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x),
+                                 elementTypeOf(x));
+  scf::LoopNest sequences = scf::buildLoopNest(
+      b, loc, lower, upper, steps, ValueRange{routedInit},
+      [&](OpBuilder &lb, Location lloc, ValueRange outer,
+          ValueRange args) -> scf::ValueVector {
+        Value routed = routeSequence(lb, lloc, op, sliceLeading(lb, lloc, x, outer),
+                                     sliceLeading(lb, lloc, logits, outer));
+        return {insertLeading(lb, lloc, routed, args[0], outer)};
+      });
+  return sequences.results.front();
+}
+
+/// The experts and scores of every token at once, one tensor of the
+/// tokens' leading dimensions ([B, S]) per k: the k-th choice is a
+/// reduction over the experts that skips the earlier choices.
 struct TokenRouting {
-  SmallVector<Value> experts; // [S] index
-  SmallVector<Value> scores;  // [S] f32, rounded as transformers stores them
+  SmallVector<Value> experts; // [...] index
+  SmallVector<Value> scores;  // [...] f32, rounded as transformers stores them
 };
+
+/// The leading dimensions of `tensor`: the tokens of a [..., last] tensor.
+SmallVector<OpFoldResult> tokenSizes(OpBuilder &b, Location loc,
+                                     Value tensor) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tensor);
+  sizes.pop_back();
+  return sizes;
+}
+
+/// The loops `first`, ..., `first + count - 1` of `rank` loops.
+AffineMap loopRange(MLIRContext *ctx, unsigned rank, unsigned first,
+                    unsigned count) {
+  SmallVector<unsigned> which;
+  for (unsigned loop = first; loop < first + count; ++loop)
+    which.push_back(loop);
+  return dims(ctx, rank, which);
+}
 
 TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
                                    llama4::MoeOp op, Value logits) {
   MLIRContext *ctx = b.getContext();
   Precision precision(elementTypeOf(logits));
-  OpFoldResult tokens = tensor::getMixedSize(b, loc, logits, 0);
+  SmallVector<OpFoldResult> tokens = tokenSizes(b, loc, logits);
+  unsigned lead = tokens.size();
   Value minusInf = arith::ConstantOp::create(
       b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
   Value zero = indexConstant(b, loc, 0);
-  AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(2, ctx);
-  AffineMap token = dims(ctx, 2, {0});
+  // Loops (tokens..., expert).
+  AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(lead + 1, ctx);
+  AffineMap token = loopRange(ctx, lead + 1, 0, lead);
   TokenRouting routing;
   for (int64_t k = 0; k < op.getTopKAttr().getInt(); ++k) {
     Value bestInit = linalg::FillOp::create(
                          b, loc, ValueRange{minusInf},
-                         ValueRange{emptyTensor(b, loc, {tokens}, b.getF32Type())})
+                         ValueRange{emptyTensor(b, loc, tokens, b.getF32Type())})
                          .getResult(0);
     Value expertInit =
         linalg::FillOp::create(
             b, loc, ValueRange{zero},
-            ValueRange{emptyTensor(b, loc, {tokens}, b.getIndexType())})
+            ValueRange{emptyTensor(b, loc, tokens, b.getIndexType())})
             .getResult(0);
     SmallVector<Value> inputs = {logits};
     inputs.append(routing.experts);
@@ -361,9 +405,9 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
     maps.append({token, token});
     auto search = linalg::GenericOp::create(
         b, loc, TypeRange{bestInit.getType(), expertInit.getType()}, inputs,
-        ValueRange{bestInit, expertInit}, maps, iterators(1, 1),
+        ValueRange{bestInit, expertInit}, maps, iterators(lead, 1),
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value expert = linalg::IndexOp::create(nb, nloc, 1);
+          Value expert = linalg::IndexOp::create(nb, nloc, lead);
           Value value = precision.widen(nb, nloc, args[0]);
           Value better = arith::CmpFOp::create(
               nb, nloc, arith::CmpFPredicate::OGT, value, args[args.size() - 2]);
@@ -381,14 +425,15 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
         });
     Value experts = search.getResult(1);
     Value scores = buildMap(
-        b, loc, {experts}, {dims(ctx, 1, {0})},
-        emptyTensor(b, loc, {tokens}, b.getF32Type()),
+        b, loc, {experts}, {b.getMultiDimIdentityMap(lead)},
+        emptyTensor(b, loc, tokens, b.getF32Type()),
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value row = linalg::IndexOp::create(nb, nloc, 0);
+          SmallVector<Value> at;
+          for (unsigned dim = 0; dim < lead; ++dim)
+            at.push_back(linalg::IndexOp::create(nb, nloc, dim));
+          at.push_back(args[0]);
           Value logit = precision.widen(
-              nb, nloc,
-              tensor::ExtractOp::create(nb, nloc, logits,
-                                        ValueRange{row, args[0]}));
+              nb, nloc, tensor::ExtractOp::create(nb, nloc, logits, at));
           return routerScore(nb, nloc, precision, logit);
         });
     routing.experts.push_back(experts);
@@ -397,27 +442,37 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
   return routing;
 }
 
-/// out[s, n] = sum_k x[s, k] * weights[expert[s], k, n] in f32, rounded to
-/// `storage`: each token's rows times its own expert's [in, out] matrix.
+/// out[..., n] = sum_k x[..., k] * weights[expert[...], k, n] in f32,
+/// rounded to `storage`: each token's row times its own expert's [in, out]
+/// matrix.
 Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
                        Value weights, Type storage) {
   MLIRContext *ctx = b.getContext();
-  Value acc = zerosF32(
-      b, loc,
-      {tensor::getMixedSize(b, loc, x, 0),
-       b.getIndexAttr(cast<RankedTensorType>(weights.getType()).getDimSize(2))});
+  SmallVector<OpFoldResult> sizes = tokenSizes(b, loc, x);
+  unsigned lead = sizes.size();
+  sizes.push_back(
+      b.getIndexAttr(cast<RankedTensorType>(weights.getType()).getDimSize(2)));
+  Value acc = zerosF32(b, loc, sizes);
   Precision xPrecision(elementTypeOf(x)), wPrecision(elementTypeOf(weights));
-  // Loops (s, n, k): the output's loops first, the reduction last.
+  // Loops (tokens..., n, k): the output's loops first, the reduction last.
+  unsigned rank = lead + 2;
+  SmallVector<unsigned> xLoops, outLoops;
+  for (unsigned loop = 0; loop < lead; ++loop)
+    xLoops.push_back(loop);
+  outLoops = xLoops;
+  xLoops.push_back(lead + 1);
+  outLoops.push_back(lead);
   Value product =
       linalg::GenericOp::create(
           b, loc, TypeRange{acc.getType()}, ValueRange{x, experts},
           ValueRange{acc},
-          ArrayRef<AffineMap>{dims(ctx, 3, {0, 2}), dims(ctx, 3, {0}),
-                              dims(ctx, 3, {0, 1})},
-          iterators(2, 1),
+          ArrayRef<AffineMap>{dims(ctx, rank, xLoops),
+                              loopRange(ctx, rank, 0, lead),
+                              dims(ctx, rank, outLoops)},
+          iterators(lead + 1, 1),
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
-            Value n = linalg::IndexOp::create(nb, nloc, 1);
-            Value k = linalg::IndexOp::create(nb, nloc, 2);
+            Value n = linalg::IndexOp::create(nb, nloc, lead);
+            Value k = linalg::IndexOp::create(nb, nloc, lead + 1);
             Value weight = tensor::ExtractOp::create(
                 nb, nloc, weights, ValueRange{args[1], k, n});
             Value term = arith::MulFOp::create(
@@ -430,18 +485,20 @@ Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
   return castElements(b, loc, product, storage);
 }
 
-/// The routed output round(sum_k y_k) of one sequence, every token
-/// multiplying its own experts (the per-token dispatch).
-Value routeSequencePerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
-                            Value x, Value logits) {
+/// The routed output round(sum_k y_k) of the tokens `x` [..., D], every
+/// token multiplying its own experts (the per-token dispatch), all rows
+/// at once.
+Value routeTokensPerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
+                          Value x, Value logits) {
   MLIRContext *ctx = b.getContext();
   Type storage = elementTypeOf(x);
   Precision precision(storage);
   bool isSilu = op.getActivation() == llama4::Activation::silu;
   int64_t width = cast<RankedTensorType>(op.getDown().getType()).getDimSize(1);
-  OpFoldResult tokens = tensor::getMixedSize(b, loc, x, 0);
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-  AffineMap row = dims(ctx, 2, {0});
+  SmallVector<OpFoldResult> tokens = tokenSizes(b, loc, x);
+  unsigned rank = tokens.size() + 1;
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap row = loopRange(ctx, rank, 0, rank - 1);
   TokenRouting routing = chooseExpertsPerToken(b, loc, op, logits);
   Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
   for (auto [experts, scores] : llvm::zip(routing.experts, routing.scores)) {
@@ -487,29 +544,10 @@ struct MoeToLinalg : OpRewritePattern<llama4::MoeOp> {
     bool isSilu = op.getActivation() == llama4::Activation::silu;
 
     Value logits = buildLinear(b, loc, x, op.getRouter(), Value());
-    // One sequence [S, D] per index of the dimensions before the last two.
-    SmallVector<Value> lower, upper, steps;
-    for (int64_t i = 0; i < rank - 2; ++i) {
-      lower.push_back(indexConstant(b, loc, 0));
-      upper.push_back(tensor::DimOp::create(b, loc, x, i));
-      steps.push_back(indexConstant(b, loc, 1));
-    }
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
-    Value routedInit = emptyTensor(b, loc, sizes, type.getElementType());
-    scf::LoopNest sequences = scf::buildLoopNest(
-        b, loc, lower, upper, steps, ValueRange{routedInit},
-        [&](OpBuilder &lb, Location lloc, ValueRange outer,
-            ValueRange args) -> scf::ValueVector {
-          Value sequence = sliceLeading(lb, lloc, x, outer);
-          Value sequenceLogits = sliceLeading(lb, lloc, logits, outer);
-          Value routed =
-              dispatch == MoeDispatch::Grouped
-                  ? routeSequence(lb, lloc, op, sequence, sequenceLogits)
-                  : routeSequencePerToken(lb, lloc, op, sequence,
-                                          sequenceLogits);
-          return {insertLeading(lb, lloc, routed, args[0], outer)};
-        });
-    Value routed = sequences.results.front();
+    Value routed = dispatch == MoeDispatch::PerToken
+                       ? routeTokensPerToken(b, loc, op, x, logits)
+                       : routeSequences(b, loc, op, x, logits);
 
     Value shared = buildGatedMlp(b, loc, x, op.getSharedGate(),
                                  op.getSharedUp(), op.getSharedDown(), isSilu);

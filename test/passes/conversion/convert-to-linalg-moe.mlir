@@ -3,31 +3,32 @@
 // RUN: not llama4-opt %s --split-input-file --llama4-convert-to-linalg=moe-dispatch=scattered 2>&1 | FileCheck %s --check-prefix=BAD
 // BAD: moe-dispatch must be grouped or per-token, not 'scattered'
 
-// The per-token dispatch (GPU): no loop over tokens or experts. Each k is a
-// max-with-index reduction over the experts, parallel over tokens (the
-// second skipping the first choice), then a map computing the score from
-// the chosen logit. Each token scales its row by its score and multiplies
-// it by its own expert's gate_up and down matrices, read at the expert
-// index inside the contraction (loops token, output column, then the
-// reduction); the two k outputs are summed in f32.
+// The per-token dispatch (GPU): no loop over rows, tokens or experts. Each
+// k is a max-with-index reduction over the experts, parallel over every
+// token of every row (the second skipping the first choice), then a map
+// computing the score from the chosen logit. Each token scales its row by
+// its score and multiplies it by its own expert's gate_up and down
+// matrices, read at the expert index inside the contraction (loops batch,
+// token, output column, then the reduction); the two k outputs are summed
+// in f32.
 // BYTOKEN-LABEL: func.func @moe_top2_routes_each_token
 //  BYTOKEN-SAME:   %[[X:[a-z0-9]+]]: tensor<?x?x64xbf16>, %{{.*}}: tensor<3x64xbf16>, %[[GU:[a-z0-9]+]]: tensor<3x64x64xbf16>, %[[DN:[a-z0-9]+]]: tensor<3x32x64xbf16>
-//       BYTOKEN:   scf.for
-//       BYTOKEN:     %[[SEQ_LOGITS:.*]] = tensor.extract_slice %{{.*}} : tensor<?x?x3xbf16> to tensor<?x3xbf16>
-//   BYTOKEN-NOT:     scf.for
-//       BYTOKEN:     %[[FIRST:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[SEQ_LOGITS]] : tensor<?x3xbf16>) outs({{.*}} : tensor<?xf32>, tensor<?xindex>)
-//       BYTOKEN:     math.exp
-//       BYTOKEN:     %[[SECOND:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[SEQ_LOGITS]], %[[FIRST]]#1 : tensor<?x3xbf16>, tensor<?xindex>)
-//       BYTOKEN:       arith.cmpi ne
-//       BYTOKEN:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[FIRST]]#1 : tensor<?x64xbf16>, tensor<?xindex>)
-//  BYTOKEN-NEXT:     ^bb0(%{{.*}}: bf16, %[[E:.*]]: index, %{{.*}}: f32):
-//       BYTOKEN:       tensor.extract %[[GU]][%[[E]], %{{.*}}, %{{.*}}] : tensor<3x64x64xbf16>
-//       BYTOKEN:       tensor.extract %[[DN]][%[[E]], %{{.*}}, %{{.*}}] : tensor<3x32x64xbf16>
-//       BYTOKEN:     linalg.generic {{.*}} ins(%{{.*}}, %[[SECOND]]#1 : tensor<?x64xbf16>, tensor<?xindex>)
-//       BYTOKEN:       tensor.extract %[[GU]]
-//       BYTOKEN:       tensor.extract %[[DN]]
-//   BYTOKEN-NOT:     scf.if
-//       BYTOKEN:     scf.yield
+//   BYTOKEN-NOT:   scf.for
+//       BYTOKEN:   %[[LOGITS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x?x3xbf16>)
+//       BYTOKEN:   %[[FIRST:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[LOGITS]] : tensor<?x?x3xbf16>) outs({{.*}} : tensor<?x?xf32>, tensor<?x?xindex>)
+//       BYTOKEN:   math.exp
+//       BYTOKEN:   %[[SECOND:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[LOGITS]], %[[FIRST]]#1 : tensor<?x?x3xbf16>, tensor<?x?xindex>)
+//       BYTOKEN:     arith.cmpi ne
+//       BYTOKEN:   linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[FIRST]]#1 : tensor<?x?x64xbf16>, tensor<?x?xindex>)
+//  BYTOKEN-NEXT:   ^bb0(%{{.*}}: bf16, %[[E:.*]]: index, %{{.*}}: f32):
+//       BYTOKEN:     tensor.extract %[[GU]][%[[E]], %{{.*}}, %{{.*}}] : tensor<3x64x64xbf16>
+//       BYTOKEN:     tensor.extract %[[DN]][%[[E]], %{{.*}}, %{{.*}}] : tensor<3x32x64xbf16>
+//       BYTOKEN:   linalg.generic {{.*}} ins(%{{.*}}, %[[SECOND]]#1 : tensor<?x?x64xbf16>, tensor<?x?xindex>)
+//       BYTOKEN:     tensor.extract %[[GU]]
+//       BYTOKEN:     tensor.extract %[[DN]]
+//   BYTOKEN-NOT:   scf.if
+//   BYTOKEN-NOT:   scf.for
+//       BYTOKEN:   return
 
 // MoE with top-2 routing over 3 experts: the router is a linear over all
 // tokens; an scf.for visits each sequence of the batch. First each token
