@@ -209,11 +209,12 @@ double relativeL2(const SafetensorsFile &reference, const std::string &name,
 // The bf16 build against transformers loaded in bf16, on the images as
 // llama4-run reads them (bf16 pixel values). transformers rounds the text
 // attention's probabilities to bf16 before p.v; llama4c's online softmax
-// keeps them in f32 (AttentionToLinalg.cpp). On this fixture's large random
-// weights that alone puts us 1.2% from plain transformers, whose own bf16
-// logits are 2.0% from its f32 ones; with transformers' text attention
-// keeping f32 probabilities too (bf16_f32_probs_prefill_logits) the
-// vision tower, projector, scatter and everything else agree within 0.2%.
+// keeps them in f32 (DecomposeOnlineAttention.cpp). On this fixture's
+// large random weights that alone puts us 1.2% from plain transformers,
+// whose own bf16 logits are 2.0% from its f32 ones; with transformers'
+// text attention keeping f32 probabilities too
+// (bf16_f32_probs_prefill_logits) the vision tower, projector, scatter and
+// everything else agree within 0.2%.
 TEST_P(MultimodalTest, Bf16PrefillMatchesTransformersInBf16) {
   Expected<std::unique_ptr<LoadedModel>> bf16 =
       LoadedModel::open(model("multimodal-bf16"), kFixture);
