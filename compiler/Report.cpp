@@ -57,9 +57,11 @@ struct Scenario {
   int64_t context;  // tokens in the cache after the call
 };
 
-/// ptxas -v's resources of one kernel.
+/// ptxas -v's resources of one kernel. Its stack frame holds a thread's
+/// private arrays (a tile's buffers, an online softmax's block of scores)
+/// in local memory, which the traffic model does not count.
 struct Resources {
-  int64_t registers = 0, sharedBytes = 0, spillBytes = 0;
+  int64_t registers = 0, sharedBytes = 0, spillBytes = 0, stackBytes = 0;
 };
 
 /// Runs ptxas -v on `ptx` for `chip`; kernel name -> resources. Empty when
@@ -98,7 +100,8 @@ llvm::Expected<llvm::StringMap<Resources>> ptxasResources(llvm::StringRef ptx,
   llvm::Regex entry("Compiling entry function '([^']+)'");
   llvm::Regex used("Used ([0-9]+) registers");
   llvm::Regex smem("([0-9]+) bytes smem");
-  llvm::Regex spills("([0-9]+) bytes spill stores, ([0-9]+) bytes spill loads");
+  llvm::Regex spills("([0-9]+) bytes stack frame, ([0-9]+) bytes spill "
+                     "stores, ([0-9]+) bytes spill loads");
   std::string kernel;
   llvm::SmallVector<llvm::StringRef> lines;
   (*text)->getBuffer().split(lines, '\n');
@@ -108,9 +111,11 @@ llvm::Expected<llvm::StringMap<Resources>> ptxasResources(llvm::StringRef ptx,
       kernel = match[1].str();
     else if (kernel.empty())
       continue;
-    else if (spills.match(line, &match))
+    else if (spills.match(line, &match)) {
+      resources[kernel].stackBytes = std::stoll(match[1].str());
       resources[kernel].spillBytes =
-          std::stoll(match[1].str()) + std::stoll(match[2].str());
+          std::stoll(match[2].str()) + std::stoll(match[3].str());
+    }
     else if (used.match(line, &match)) {
       resources[kernel].registers = std::stoll(match[1].str());
       if (smem.match(line, &match))
@@ -292,7 +297,8 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
         kernel["ptxas"] = llvm::json::Object{
             {"registers", found->second.registers},
             {"shared_bytes", found->second.sharedBytes},
-            {"spill_bytes", found->second.spillBytes}};
+            {"spill_bytes", found->second.spillBytes},
+            {"stack_bytes", found->second.stackBytes}};
       kernelReports.push_back(std::move(kernel));
     }
 
