@@ -28,6 +28,7 @@ namespace {
 /// A GPU's limits as its vendor states them (dense, no sparsity).
 struct Device {
   const char *name;
+  int64_t sms;
   double hbmBytesPerSecond;
   /// L1 bandwidth of all SMs: 128 bytes a clock each, at the boost clock.
   double l1BytesPerSecond;
@@ -40,9 +41,10 @@ struct Device {
 /// the one the summary names.
 std::vector<Device> devicesOf(Target target) {
   if (target == Target::Sm80)
-    return {{"A100-SXM-80GB", 2.039e12, 108 * 128 * 1.41e9, 312e12, 19.5e12}};
-  return {{"H200", 4.8e12, 132 * 128 * 1.98e9, 989e12, 67e12},
-          {"H100-SXM", 3.35e12, 132 * 128 * 1.98e9, 989e12, 67e12}};
+    return {{"A100-SXM-80GB", 108, 2.039e12, 108 * 128 * 1.41e9, 312e12,
+             19.5e12}};
+  return {{"H200", 132, 4.8e12, 132 * 128 * 1.98e9, 989e12, 67e12},
+          {"H100-SXM", 132, 3.35e12, 132 * 128 * 1.98e9, 989e12, 67e12}};
 }
 
 /// Seconds one launch costs at least, without CUDA graphs: the rate at
@@ -212,6 +214,7 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
 llvm::json::Object costJson(const KernelCost &cost) {
   return llvm::json::Object{{"launches", cost.launches},
                             {"threads", cost.threads},
+                            {"blocks", cost.blocks},
                             {"bytes_read", cost.bytesRead},
                             {"bytes_written", cost.bytesWritten},
                             {"l1_bytes", cost.l1Bytes},
@@ -277,12 +280,20 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       bool tensor = tensorCores.lookup(name);
       llvm::json::Object predicted;
       for (auto [d, device] : llvm::enumerate(devices)) {
+        // A launch of fewer blocks than SMs has only that share of the
+        // per-SM resources: L1 bandwidth and arithmetic.
+        double share =
+            cost.blocks == 0
+                ? 1.0
+                : std::min(1.0, double(cost.blocks) /
+                                    double(cost.launches * device.sms));
         double memory = (cost.bytesRead + cost.bytesWritten) /
                         device.hbmBytesPerSecond;
-        double l1 = cost.l1Bytes / device.l1BytesPerSecond;
+        double l1 = cost.l1Bytes / (device.l1BytesPerSecond * share);
         double compute =
-            cost.flops / (tensor ? device.tensorBf16FlopsPerSecond
-                                 : device.fmaF32FlopsPerSecond);
+            cost.flops / ((tensor ? device.tensorBf16FlopsPerSecond
+                                  : device.fmaF32FlopsPerSecond) *
+                          share);
         double seconds = std::max({memory, l1, compute,
                                    cost.launches * kLaunchSeconds});
         totalSeconds[d] += seconds;

@@ -961,6 +961,7 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
       return mlir::failure();
     cost.launches = 1;
     cost.threads = threads * blocks;
+    cost.blocks = blocks;
     cached = launchCache.insert({key, cost}).first;
   }
   total += cached->second;

@@ -33,6 +33,8 @@ namespace llama4c::report {
 struct KernelCost {
   int64_t launches = 0;
   int64_t threads = 0;
+  /// Thread blocks, over all launches.
+  int64_t blocks = 0;
   /// Global memory traffic: the 32-byte sectors each warp's loads and
   /// stores touch, a sector counted once within a run of its innermost
   /// loop (a warp's L1 keeps what its last iterations fetched), not across
@@ -47,6 +49,7 @@ struct KernelCost {
   KernelCost &operator+=(const KernelCost &other) {
     launches += other.launches;
     threads += other.threads;
+    blocks += other.blocks;
     bytesRead += other.bytesRead;
     bytesWritten += other.bytesWritten;
     l1Bytes += other.l1Bytes;
