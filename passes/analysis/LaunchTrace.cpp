@@ -158,10 +158,15 @@ int64_t flopsOf(Operation *op) {
   return 0;
 }
 
+/// Element `element` (row-major) of buffer `buffer` when the call's data
+/// determine it.
+using KnownElement =
+    std::function<std::optional<int64_t>(int64_t buffer, int64_t element)>;
+
 class Machine {
 public:
-  Machine(ModuleOp module, LaunchTrace &trace)
-      : module(module), trace(trace) {
+  Machine(ModuleOp module, LaunchTrace &trace, KnownElement knownElement)
+      : module(module), trace(trace), knownElement(std::move(knownElement)) {
     // Host functions that launch nothing (the deallocation helper) are not
     // entered.
     module.walk([&](func::FuncOp function) {
@@ -252,12 +257,7 @@ private:
   llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
   /// The cost of one launch, by launch signature.
   llvm::StringMap<KernelCost> launchCache;
-
-public:
-  /// Element `element` (row-major) of buffer `buffer` when the call's data
-  /// determine it.
-  std::function<std::optional<int64_t>(int64_t buffer, int64_t element)>
-      knownElement;
+  KnownElement knownElement;
 };
 
 Scalar Machine::loaded(Env &env, Value memref, ValueRange indices) {
@@ -974,17 +974,16 @@ llvm::Expected<LaunchTrace>
 llama4c::report::traceLaunches(ModuleOp module, func::FuncOp entry,
                                const CallSizes &sizes) {
   LaunchTrace trace;
-  Machine machine(module, trace);
-  std::vector<Slot> args;
   constexpr int64_t kFirstArgument = 1 << 30; // apart from the rest
-  int64_t buffer = kFirstArgument;
-  machine.knownElement = [&](int64_t id, int64_t element) {
+  Machine machine(module, trace, [&](int64_t id, int64_t element) {
     int64_t argument = id - kFirstArgument;
     if (!sizes.element || argument < 0 ||
         argument >= int64_t(entry.getNumArguments()))
       return std::optional<int64_t>();
     return sizes.element(unsigned(argument), element);
-  };
+  });
+  std::vector<Slot> args;
+  int64_t buffer = kFirstArgument;
   for (auto [i, type] : llvm::enumerate(entry.getArgumentTypes())) {
     auto memref = dyn_cast<MemRefType>(type);
     if (!memref) {

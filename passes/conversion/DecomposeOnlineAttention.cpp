@@ -94,46 +94,10 @@ public:
         zerosF32(b, loc, rowSizes),
         zerosF32(b, loc, tensor::getMixedSizes(b, loc, queries))};
 
-    // The first new token's position, and the op's first and last queries'.
-    Value first = positionAt(op.getKeyPositions(), 0);
-    Value firstQuery = positionAt(op.getQueryPositions(), 0);
-    Value lastQuery = positionAt(
-        op.getQueryPositions(),
-        arith::SubIOp::create(
-            b, loc, tensor::DimOp::create(b, loc, op.getQueryPositions(), 1),
-            arith::ConstantIndexOp::create(b, loc, 1)));
-    Value chunkStart = chunk > 0 ? chunkStartOf(firstQuery) : Value();
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-
-    // Cache slot kk holds position chunkStart + kk (chunked) or kk: it is
-    // visible below first - chunkStart (or first).
-    Value slots = tensor::DimOp::create(b, loc, cachedKeys, 0);
-    Value cachedEnd = clampIndex(
-        b, loc,
-        toIndex(chunk > 0 ? arith::SubIOp::create(b, loc, first, chunkStart)
-                          : first),
-        slots);
-    state = attend(state, cachedKeys, cachedValues, zero, cachedEnd,
-                   /*cached=*/true);
-
-    // New token j holds position first + j: visible from the first query's
-    // chunk start (chunked) to the last query.
-    Value tokens = tensor::DimOp::create(b, loc, newKeys, 0);
-    Value newBegin =
-        chunk > 0 ? clampIndex(b, loc,
-                               toIndex(arith::SubIOp::create(b, loc, chunkStart,
-                                                             first)),
-                               tokens)
-                  : zero;
-    Value newEnd = clampIndex(
-        b, loc,
-        arith::AddIOp::create(
-            b, loc,
-            toIndex(arith::SubIOp::create(b, loc, lastQuery, first)),
-            arith::ConstantIndexOp::create(b, loc, 1)),
-        tokens);
-    state = attend(state, newKeys, newValues, newBegin, newEnd,
-                   /*cached=*/false);
+    KeyRange cached = visibleCacheSlots(cachedKeys);
+    state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
+    KeyRange fresh = visibleNewTokens(newKeys);
+    state = attend(state, newKeys, newValues, fresh, /*cached=*/false);
 
     AffineMap identity = b.getMultiDimIdentityMap(3);
     return buildMap(b, loc, {state.acc, state.sum},
@@ -146,6 +110,56 @@ public:
   }
 
 private:
+  /// Keys [begin, end) of one source (index values).
+  struct KeyRange {
+    Value begin, end;
+  };
+
+  /// The cache slots any query of the op may see. Slot kk holds position
+  /// chunk_start + kk on a chunked layer (the window holds the query's
+  /// chunk), kk on a global one, and is visible below the first new
+  /// position: first - chunk_start of the op's first query, or first.
+  KeyRange visibleCacheSlots(Value cachedKeys) {
+    Value first = positionAt(op.getKeyPositions(), 0);
+    Value end = chunk > 0 ? arith::SubIOp::create(
+                                b, loc, first,
+                                chunkStartOf(positionAt(op.getQueryPositions(), 0)))
+                          : first;
+    return {arith::ConstantIndexOp::create(b, loc, 0),
+            clampIndex(b, loc, toIndex(end),
+                       tensor::DimOp::create(b, loc, cachedKeys, 0))};
+  }
+
+  /// The new tokens any query of the op may see: token j holds position
+  /// first + j, visible from the first query's chunk start (chunked) up to
+  /// the last query.
+  KeyRange visibleNewTokens(Value newKeys) {
+    Value first = positionAt(op.getKeyPositions(), 0);
+    Value tokens = tensor::DimOp::create(b, loc, newKeys, 0);
+    Value queries = tensor::DimOp::create(b, loc, op.getQueryPositions(), 1);
+    Value lastQuery = positionAt(
+        op.getQueryPositions(),
+        arith::SubIOp::create(b, loc, queries,
+                              arith::ConstantIndexOp::create(b, loc, 1)));
+    Value begin =
+        chunk > 0
+            ? clampIndex(
+                  b, loc,
+                  toIndex(arith::SubIOp::create(
+                      b, loc,
+                      chunkStartOf(positionAt(op.getQueryPositions(), 0)),
+                      first)),
+                  tokens)
+            : arith::ConstantIndexOp::create(b, loc, 0);
+    Value end = clampIndex(
+        b, loc,
+        arith::AddIOp::create(
+            b, loc, toIndex(arith::SubIOp::create(b, loc, lastQuery, first)),
+            arith::ConstantIndexOp::create(b, loc, 1)),
+        tokens);
+    return {begin, end};
+  }
+
   /// positions[row, index] (i32).
   Value positionAt(Value positions, Value index) {
     return tensor::ExtractOp::create(b, loc, positions, ValueRange{row, index});
@@ -166,12 +180,13 @@ private:
         b, loc, arith::DivSIOp::create(b, loc, p, chunkSize), chunkSize);
   }
 
-  /// `state` updated with keys [begin, end) of [N, d] `keys` and `values`
-  /// of one source, `key_block` keys at a time. Inside a GPU thread's tile
+  /// `state` updated with keys `range` of [N, d] `keys` and `values` of
+  /// one source, `key_block` keys at a time. Inside a GPU thread's tile
   /// every tensor keeps a static shape, so that it fits the thread's
   /// private memory: whole blocks there, then the rest one key at a time.
   OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
-                       Value begin, Value end, bool cached) {
+                       KeyRange range, bool cached) {
+    auto [begin, end] = range;
     bool inTile = op->getParentOfType<scf::ForallOp>() != nullptr;
     if (!inTile || keyBlock == 1)
       return attendBlocks(state, keys, values, begin, end, keyBlock,
