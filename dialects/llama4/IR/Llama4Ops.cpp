@@ -204,13 +204,23 @@ LogicalResult QkNormOp::verify() {
   return ShapeVerifier(*this).minRank("input", getInput(), 1).verified();
 }
 
-LogicalResult AttentionOp::verify() {
-  if (failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+/// The attributes both attention ops share: a positive scale and a chunk
+/// size of 0 (global attention) or more.
+static LogicalResult verifyScaleAndChunk(Operation *op, double scale,
+                                         int64_t chunkSize) {
+  if (failed(verifyPositive(op, "scale", scale)))
     return failure();
-  if (getChunkSizeAttr().getInt() < 0)
-    return emitOpError() << "chunk_size must be 0 (global attention) or "
-                            "positive, got "
-                         << getChunkSizeAttr().getInt();
+  if (chunkSize < 0)
+    return op->emitOpError() << "chunk_size must be 0 (global attention) or "
+                                "positive, got "
+                             << chunkSize;
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
+                                 getChunkSizeAttr().getInt())))
+    return failure();
   ShapeVerifier verifier(*this);
   verifyPerTokenHeads(verifier, "query", getQuery(), getPositions())
       .rank("key", getKey(), 4)
@@ -591,12 +601,9 @@ LogicalResult ScatterImageFeaturesOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult OnlineAttentionOp::verify() {
-  if (failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+  if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
+                                 getChunkSizeAttr().getInt())))
     return failure();
-  if (getChunkSizeAttr().getInt() < 0)
-    return emitOpError() << "chunk_size must be 0 (global attention) or "
-                            "positive, got "
-                         << getChunkSizeAttr().getInt();
   if (getKeyBlockAttr().getInt() < 1)
     return emitOpError() << "key_block must be at least 1, got "
                          << getKeyBlockAttr().getInt();

@@ -31,6 +31,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/Sequence.h"
 
 #include <limits>
 
@@ -366,13 +367,10 @@ SmallVector<OpFoldResult> tokenSizes(OpBuilder &b, Location loc,
   return sizes;
 }
 
-/// The loops `first`, ..., `first + count - 1` of `rank` loops.
-AffineMap loopRange(MLIRContext *ctx, unsigned rank, unsigned first,
-                    unsigned count) {
-  SmallVector<unsigned> which;
-  for (unsigned loop = first; loop < first + count; ++loop)
-    which.push_back(loop);
-  return dims(ctx, rank, which);
+/// The first `count` of `rank` loops, in order: how a per-token operand is
+/// indexed by loops over the tokens and more.
+AffineMap leadingLoops(MLIRContext *ctx, unsigned rank, unsigned count) {
+  return AffineMap::getMultiDimIdentityMap(rank, ctx).getMajorSubMap(count);
 }
 
 TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
@@ -386,7 +384,7 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
   Value zero = indexConstant(b, loc, 0);
   // Loops (tokens..., expert).
   AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(lead + 1, ctx);
-  AffineMap token = loopRange(ctx, lead + 1, 0, lead);
+  AffineMap token = leadingLoops(ctx, lead + 1, lead);
   TokenRouting routing;
   for (int64_t k = 0; k < op.getTopKAttr().getInt(); ++k) {
     Value bestInit = linalg::FillOp::create(
@@ -456,19 +454,15 @@ Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
   Precision xPrecision(elementTypeOf(x)), wPrecision(elementTypeOf(weights));
   // Loops (tokens..., n, k): the output's loops first, the reduction last.
   unsigned rank = lead + 2;
-  SmallVector<unsigned> xLoops, outLoops;
-  for (unsigned loop = 0; loop < lead; ++loop)
-    xLoops.push_back(loop);
-  outLoops = xLoops;
+  SmallVector<unsigned> xLoops = llvm::to_vector(llvm::seq<unsigned>(0, lead));
   xLoops.push_back(lead + 1);
-  outLoops.push_back(lead);
   Value product =
       linalg::GenericOp::create(
           b, loc, TypeRange{acc.getType()}, ValueRange{x, experts},
           ValueRange{acc},
           ArrayRef<AffineMap>{dims(ctx, rank, xLoops),
-                              loopRange(ctx, rank, 0, lead),
-                              dims(ctx, rank, outLoops)},
+                              leadingLoops(ctx, rank, lead),
+                              leadingLoops(ctx, rank, lead + 1)},
           iterators(lead + 1, 1),
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             Value n = linalg::IndexOp::create(nb, nloc, lead);
@@ -498,7 +492,7 @@ Value routeTokensPerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
   SmallVector<OpFoldResult> tokens = tokenSizes(b, loc, x);
   unsigned rank = tokens.size() + 1;
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap row = loopRange(ctx, rank, 0, rank - 1);
+  AffineMap row = leadingLoops(ctx, rank, rank - 1);
   TokenRouting routing = chooseExpertsPerToken(b, loc, op, logits);
   Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
   for (auto [experts, scores] : llvm::zip(routing.experts, routing.scores)) {
