@@ -201,7 +201,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    split into blocks of the threads its config names: one kernel
   //    launch each. Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
-  //    KV-cache scatter's token loops move into its kernel.
+  //    KV-cache scatter's token loops move into its kernel. A warp's
+  //    reduction across its lanes becomes shuffles.
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
@@ -211,6 +212,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
+  pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());
 }
 
 void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {

@@ -17,6 +17,8 @@
 
 #include "passes/analysis/LaunchTrace.h"
 
+#include "passes/gpu/Warp.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -38,7 +40,7 @@ using namespace llama4c::report;
 
 namespace {
 
-constexpr int kWarp = 32;
+constexpr int kWarp = llama4c::kWarpSize;
 constexpr int64_t kSectorBytes = 32;
 /// Host operations one trace may interpret before it gives up.
 constexpr int64_t kMaxHostSteps = 200'000'000;

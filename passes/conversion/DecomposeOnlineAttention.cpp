@@ -423,6 +423,11 @@ void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
                               slice(op.getValues()), slice(args[0]));
         return {insertLeading(b, lloc, out, args[0], at)};
       });
+  // Expanded inside a GPU tile, its ops run as the tile's config says.
+  if (auto config = llama4::LoweringConfigAttr::of(op))
+    perHead.loops.front()->walk([&](linalg::LinalgOp inner) {
+      inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
+    });
   rewriter.replaceOp(op, perHead.results.front());
 }
 

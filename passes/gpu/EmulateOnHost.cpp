@@ -5,7 +5,7 @@
 // threads as sequential loops, split at each barrier: the program between
 // two barriers runs for thread 0, then 1, ..., so every thread has finished
 // its part before any starts the next. Values that live across a barrier
-// are either recomputed (pure, thread-uniform arithmetic: constants,
+// are either recomputed (arithmetic without memory effects: constants,
 // indices) or kept per thread in a buffer; control flow that contains a
 // barrier runs once per block, as CUDA requires it to be uniform. Warp
 // shuffles become a store, a barrier and a load from the partner lane,
@@ -15,12 +15,12 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "passes/gpu/Warp.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPUEMULATEONHOSTPASS
@@ -30,8 +30,6 @@ namespace llama4c {
 using namespace mlir;
 
 namespace {
-
-constexpr int64_t kWarpSize = 32;
 
 Value index(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
@@ -61,6 +59,8 @@ public:
   KernelEmulation(Block &body, Value threadCount, Value blockX, Value blockY)
       : body(body), threadCount(threadCount), blockX(blockX), blockY(blockY) {}
 
+  /// Finds the warp-uniform branches (run() needs them before it lowers
+  /// the shuffles), then splits the threads.
   LogicalResult run();
   /// The loops over the block's threads, once run() has made them.
   ArrayRef<scf::ForOp> threadLoops() const { return loops; }
@@ -68,6 +68,7 @@ public:
   ArrayRef<Value> perThreadBuffers() const { return buffers; }
 
 private:
+  LogicalResult findWarpBranches();
   void lowerShuffles();
   void findSplitOps();
   LogicalResult demoteRegionResults();
@@ -77,6 +78,10 @@ private:
   /// `bare`, by `bare` and loads of `buffers` after it.
   void replaceByBuffers(Operation *old, Operation *bare,
                         ArrayRef<Value> buffers);
+  /// Runs each warp branch for every thread, each of its runs of
+  /// barrier-free ops under its condition.
+  void predicateWarpBranches();
+  void predicate(Block &block, Value condition);
   LogicalResult fixCrossSegmentUses();
   LogicalResult wrapThreadLoops(Block &block);
 
@@ -90,6 +95,10 @@ private:
   /// The segment id of `op`: which run of barrier-free ops of its nearest
   /// split block it is in, -1 for split ops themselves.
   int64_t segmentOf(Operation *op);
+  /// Where values made available to `user` in `segment` go: in front of
+  /// the segment's first op (so that they dominate all of its users, in
+  /// whatever region), or of the split op that uses them.
+  Operation *anchorOf(Operation *user, int64_t segment);
   bool isSplitBlock(Block *block) {
     return block == &body || splitOps.contains(block->getParentOp());
   }
@@ -102,9 +111,15 @@ private:
   Value threadCount, blockX, blockY;
   /// Barriers and the ops containing one.
   llvm::SmallPtrSet<Operation *, 16> splitOps;
+  /// scf.if ops around shuffles whose condition depends on the thread:
+  /// uniform across each warp, as shfl.sync requires of the lanes it names.
+  SmallVector<scf::IfOp> warpBranches;
+  /// Split ops that run under a warp branch's condition.
+  llvm::SmallPtrSet<Operation *, 16> predicated;
   DenseMap<Operation *, int64_t> segmentIds;
-  /// Pure values recomputed in another segment, by (value, segment).
-  DenseMap<std::pair<Value, int64_t>, Value> recomputed;
+  /// Values recomputed in another segment, by (value, anchorOf the
+  /// segment).
+  DenseMap<std::pair<Value, Operation *>, Value> recomputed;
   /// The per-thread buffer of each value kept across a barrier.
   DenseMap<Value, Value> keptPerThread;
   /// Ops computing a uniform value in front of a split op: they run once,
@@ -144,9 +159,9 @@ void KernelEmulation::lowerShuffles() {
     Type i32 = b.getI32Type();
     Value lane = arith::IndexCastOp::create(
         b, loc, i32,
-        arith::RemUIOp::create(b, loc, thread, index(b, loc, kWarpSize)));
+        arith::RemUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize)));
     Value offset = op.getOffset(), width = op.getWidth();
-    Value c32 = arith::ConstantIntOp::create(b, loc, i32, kWarpSize);
+    Value c32 = arith::ConstantIntOp::create(b, loc, i32, llama4c::kWarpSize);
     Value one = arith::ConstantIntOp::create(b, loc, i32, 1);
     Value source;
     switch (op.getMode()) {
@@ -187,6 +202,101 @@ void KernelEmulation::lowerShuffles() {
     op.getShuffleResult().replaceAllUsesWith(result);
     op.getValid().replaceAllUsesWith(valid);
     op.erase();
+  }
+}
+
+/// Whether `value` may differ between the block's threads: it is computed
+/// from a thread or lane id (or, conservatively, by an op with regions).
+static bool dependsOnThread(Value value, Block &body,
+                            DenseMap<Value, bool> &known) {
+  Operation *def = value.getDefiningOp();
+  if (!def || !body.findAncestorOpInBlock(*def))
+    return false;
+  if (auto it = known.find(value); it != known.end())
+    return it->second;
+  bool depends = isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def) ||
+                 def->getNumRegions() > 0;
+  for (Value operand : def->getOperands())
+    depends = depends || dependsOnThread(operand, body, known);
+  known[value] = depends;
+  return depends;
+}
+
+LogicalResult KernelEmulation::findWarpBranches() {
+  DenseMap<Value, bool> known;
+  WalkResult result = body.walk<WalkOrder::PreOrder>([&](scf::IfOp branch) {
+    bool shuffles = branch->walk([](gpu::ShuffleOp) {
+                             return WalkResult::interrupt();
+                           }).wasInterrupted();
+    if (!shuffles || !dependsOnThread(branch.getCondition(), body, known))
+      return WalkResult::advance();
+    WalkResult inside = branch->walk([&](Operation *op) {
+      if (op == branch)
+        return WalkResult::advance();
+      if (isBarrier(op)) {
+        op->emitOpError("is under control flow that depends on the thread, "
+                        "which CUDA forbids for a block's barrier");
+        return WalkResult::interrupt();
+      }
+      auto nested = dyn_cast<scf::IfOp>(op);
+      if (nested &&
+          nested->walk([](gpu::ShuffleOp) {
+                  return WalkResult::interrupt();
+                }).wasInterrupted() &&
+          dependsOnThread(nested.getCondition(), body, known)) {
+        op->emitOpError("nests a branch that depends on the thread inside "
+                        "another, around a shuffle: not emulated");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (inside.wasInterrupted())
+      return WalkResult::interrupt();
+    if (branch.getNumResults() || !branch.getElseRegion().empty()) {
+      branch.emitOpError("depends on the thread around a shuffle and has "
+                         "results or an else region: not emulated");
+      return WalkResult::interrupt();
+    }
+    warpBranches.push_back(branch);
+    return WalkResult::skip();
+  });
+  return failure(result.wasInterrupted());
+}
+
+void KernelEmulation::predicate(Block &block, Value condition) {
+  SmallVector<Operation *> run;
+  auto wrapRun = [&] {
+    if (run.empty())
+      return;
+    OpBuilder b(run.front());
+    auto wrapper = scf::IfOp::create(b, run.front()->getLoc(), condition);
+    for (Operation *op : run)
+      op->moveBefore(wrapper.thenBlock()->getTerminator());
+    run.clear();
+  };
+  for (Operation &op : llvm::make_early_inc_range(block.without_terminator())) {
+    if (!splitOps.contains(&op)) {
+      run.push_back(&op);
+      continue;
+    }
+    wrapRun();
+    predicated.insert(&op);
+    for (Region &region : op.getRegions())
+      for (Block &inner : region)
+        predicate(inner, condition);
+  }
+  wrapRun();
+}
+
+void KernelEmulation::predicateWarpBranches() {
+  for (scf::IfOp branch : warpBranches) {
+    Block *then = branch.thenBlock();
+    predicate(*then, branch.getCondition());
+    then->getTerminator()->erase();
+    branch->getBlock()->getOperations().splice(Block::iterator(branch),
+                                               then->getOperations());
+    splitOps.erase(branch);
+    branch.erase();
   }
 }
 
@@ -302,9 +412,26 @@ int64_t KernelEmulation::segmentOf(Operation *op) {
   return it->second;
 }
 
+Operation *KernelEmulation::anchorOf(Operation *user, int64_t segment) {
+  Operation *top = user;
+  while (!isSplitBlock(top->getBlock()))
+    top = top->getParentOp();
+  if (segment < 0)
+    return top;
+  // Ops inserted earlier (not numbered) stay in front of the anchor.
+  while (Operation *previous = top->getPrevNode()) {
+    auto it = segmentIds.find(previous);
+    if (it == segmentIds.end() || it->second != segment)
+      break;
+    top = previous;
+  }
+  return top;
+}
+
 FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
   int64_t segment = segmentOf(user);
-  auto key = std::make_pair(value, segment);
+  Operation *anchor = anchorOf(user, segment);
+  auto key = std::make_pair(value, anchor);
   // Block arguments: the kernel's (uniform) and those of split regions
   // (loop indices, uniform) are visible everywhere below them.
   Operation *def = value.getDefiningOp();
@@ -314,7 +441,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
     return value; // defined outside the kernel body
   if (segmentOf(def) == segment)
     return value;
-  if (isPure(def) && def->getNumRegions() == 0 &&
+  if (isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
       !isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def)) {
     if (auto it = recomputed.find(key); it != recomputed.end())
       return it->second;
@@ -325,7 +452,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
         return failure();
       mapping.map(operand, *available);
     }
-    OpBuilder b(user);
+    OpBuilder b(anchor);
     Operation *copy = b.clone(*def, mapping);
     if (segment < 0)
       uniformOps.insert(copy);
@@ -338,11 +465,16 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
         "reaches control flow around a gpu.barrier: the host emulation "
         "(and CUDA) needs such control flow uniform across the block");
   if (isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def)) {
-    OpBuilder b(user);
+    OpBuilder b(anchor);
     return b.clone(*def)->getResult(0);
   }
   // Anything else is kept per thread: stored where it is computed, loaded
-  // where it is used (thread 0's value in uniform control flow).
+  // where it is used (thread 0's value in uniform control flow, which
+  // under a warp branch thread 0 may not have computed).
+  if (segment < 0 && predicated.contains(user))
+    return user->emitOpError(
+        "inside a branch that depends on the thread takes a bound or "
+        "condition from memory: not emulated");
   Type type = value.getType();
   if (!type.isIntOrIndexOrFloat() && !isa<VectorType>(type))
     return def->emitOpError("has a value of type ")
@@ -355,7 +487,7 @@ FailureOr<Value> KernelEmulation::materialize(Value value, Operation *user) {
     memref::StoreOp::create(b, def->getLoc(), value, buffer,
                             linearThreadId(b, def->getLoc()));
   }
-  OpBuilder b(user);
+  OpBuilder b(anchor);
   if (segment >= 0)
     return memref::LoadOp::create(b, user->getLoc(), buffer,
                                   linearThreadId(b, user->getLoc()))
@@ -429,9 +561,9 @@ void bindThreadIds(scf::ForOp loop, Value blockX, Value blockY) {
         break;
       }
     } else if (isa<gpu::LaneIdOp>(op)) {
-      replacement = arith::RemUIOp::create(b, loc, thread, index(b, loc, kWarpSize));
+      replacement = arith::RemUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize));
     } else if (isa<gpu::SubgroupIdOp>(op)) {
-      replacement = arith::DivUIOp::create(b, loc, thread, index(b, loc, kWarpSize));
+      replacement = arith::DivUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize));
     } else {
       return;
     }
@@ -473,9 +605,14 @@ LogicalResult KernelEmulation::wrapThreadLoops(Block &block) {
 }
 
 LogicalResult KernelEmulation::run() {
+  if (failed(findWarpBranches()))
+    return failure();
   lowerShuffles();
   findSplitOps();
-  if (failed(demoteRegionResults()) || failed(fixCrossSegmentUses()))
+  if (failed(demoteRegionResults()))
+    return failure();
+  predicateWarpBranches();
+  if (failed(fixCrossSegmentUses()))
     return failure();
   return wrapThreadLoops(body);
 }
@@ -529,6 +666,13 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
   if (!kernel.getBody().hasOneBlock())
     return kernel.emitOpError("has several blocks; the host emulation needs "
                               "structured control flow");
+  WalkResult reductions = kernel.walk([](gpu::SubgroupReduceOp op) {
+    op.emitOpError("is emulated as shuffles: run "
+                   "--llama4-gpu-lower-subgroup-reductions first");
+    return WalkResult::interrupt();
+  });
+  if (reductions.wasInterrupted())
+    return failure();
   if (!kernel.getPrivateAttributions().empty())
     return kernel.emitOpError("has private attributions, which the host "
                               "emulation does not support");
@@ -613,10 +757,10 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
     else if (auto dim = dyn_cast<gpu::GridDimOp>(op))
       replacement = grid[static_cast<int>(dim.getDimension())];
     else if (isa<gpu::SubgroupSizeOp>(op))
-      replacement = index(at, op->getLoc(), kWarpSize);
+      replacement = index(at, op->getLoc(), llama4c::kWarpSize);
     else if (isa<gpu::NumSubgroupsOp>(op))
       replacement = arith::CeilDivUIOp::create(
-          at, op->getLoc(), threads, index(at, op->getLoc(), kWarpSize));
+          at, op->getLoc(), threads, index(at, op->getLoc(), llama4c::kWarpSize));
     else {
       // The launch's dynamic shared memory: one byte buffer per block.
       if (!dynamicShared) {
@@ -633,27 +777,34 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
     op->getResult(0).replaceAllUsesWith(replacement);
     op->erase();
   }
-  // Thread-private buffers (the intermediates of a fused tile): one per
-  // block, which its threads use in turn. Without a barrier no thread's
-  // use can interleave with another's.
+  // Thread-private buffers (the intermediates of a fused tile): each
+  // thread's is its slice of one buffer per block, so that a thread's
+  // values survive the other threads' turns between barriers.
   SmallVector<memref::AllocaOp> privates;
-  bool synchronises = false;
-  code->walk([&](Operation *op) {
-    if (auto alloca = dyn_cast<memref::AllocaOp>(op))
-      privates.push_back(alloca);
-    synchronises |=
-        isa<gpu::BarrierOp, gpu::ShuffleOp, gpu::SubgroupReduceOp>(op);
-  });
+  code->walk([&](memref::AllocaOp alloca) { privates.push_back(alloca); });
   for (memref::AllocaOp alloca : privates) {
-    if (synchronises || !alloca.getType().hasStaticShape())
+    MemRefType type = alloca.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
       return alloca.emitOpError(
-          "is thread-private memory of a dynamic size or in a kernel whose "
-          "threads synchronise, which the host emulation does not support");
+          "is thread-private memory of a dynamic size or a layout, which "
+          "the host emulation does not support");
+    // Each thread's slice 16-byte aligned, as a stack slot would be.
+    int64_t bytes = llvm::alignTo(
+        type.getNumElements() * type.getElementTypeBitWidth() / 8, 16);
     OpBuilder front(kernelRegion);
-    Value buffer =
-        memref::AllocOp::create(front, alloca.getLoc(), alloca.getType());
+    Location at = alloca.getLoc();
+    Value buffer = memref::AllocOp::create(
+        front, at, MemRefType::get({ShapedType::kDynamic}, front.getI8Type()),
+        ValueRange{
+            arith::MulIOp::create(front, at, threads, index(front, at, bytes))});
     perBlockBuffers.push_back(buffer);
-    alloca.replaceAllUsesWith(buffer);
+    OpBuilder inPlace(alloca);
+    Value shift = arith::MulIOp::create(
+        inPlace, at, linearThreadId(inPlace, at, block[0], block[1]),
+        index(inPlace, at, bytes));
+    Value own = memref::ViewOp::create(inPlace, at, type, buffer, shift,
+                                       ValueRange{});
+    alloca.replaceAllUsesWith(own);
     alloca.erase();
   }
   if (failed(sequentialise(*code)))
@@ -683,16 +834,6 @@ struct EmulateOnHost
     : llama4c::impl::Llama4GpuEmulateOnHostPassBase<EmulateOnHost> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MLIRContext *ctx = &getContext();
-    // gpu.subgroup_reduce becomes shuffles first, as a 32-lane warp
-    // reduces (butterfly), so that only shuffles need emulating.
-    RewritePatternSet patterns(ctx);
-    populateGpuLowerSubgroupReduceToShufflePatterns(patterns, kWarpSize);
-    FrozenRewritePatternSet reductions(std::move(patterns));
-    for (auto kernels : module.getOps<gpu::GPUModuleOp>())
-      if (failed(applyPatternsGreedily(kernels, reductions)))
-        return signalPassFailure();
-
     DenseMap<std::pair<StringAttr, StringAttr>, func::FuncOp> hosted;
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
     for (auto kernels :

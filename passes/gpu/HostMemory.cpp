@@ -1,4 +1,4 @@
-//===- HostMemory.cpp - Which buffers live in host memory -----------------===//
+//===- HostMemory.cpp - Which buffers live where --------------------------===//
 
 #include "passes/gpu/HostMemory.h"
 
@@ -6,6 +6,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 
@@ -31,6 +32,12 @@ bool llama4c::isHostMemory(Value memref) {
       return false;
   }
   return true;
+}
+
+bool llama4c::isThreadPrivate(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return bool(memref.getDefiningOp<memref::AllocaOp>());
 }
 
 bool llama4c::readsDeviceMemoryOnHost(Operation *op) {

@@ -1,8 +1,9 @@
-//===- HostMemory.h - Which buffers live in host memory ---------*- C++ -*-===//
+//===- HostMemory.h - Which buffers live where ------------------*- C++ -*-===//
 //
 // In a GPU model every memref.alloc is device memory; only the stack
 // arrays of the deallocation bookkeeping (--llama4-gpu-host-metadata-to-
-// stack) live on the host, with the helpers they are passed to.
+// stack) live on the host, with the helpers they are passed to, and a
+// kernel's memref.alloca (a fused tile's intermediate) is its thread's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,10 @@ namespace llama4c {
 /// Whether `memref` is a host stack array: a memref.alloca (through casts),
 /// or an argument of a function that every caller passes one.
 bool isHostMemory(mlir::Value memref);
+
+/// Whether `memref`, inside a kernel-to-be, is its thread's own: a view of
+/// a memref.alloca.
+bool isThreadPrivate(mlir::Value memref);
 
 /// Whether `op` is a memref load or store of device memory outside every
 /// scf.parallel nested in `op` (or `op` itself, for a load or store): an

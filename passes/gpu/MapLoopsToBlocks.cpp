@@ -4,6 +4,7 @@
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/gpu/HostMemory.h"
+#include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -50,6 +51,74 @@ scf::ParallelOp collapse(RewriterBase &rewriter, scf::ParallelOp loop) {
   return nullptr;
 }
 
+/// Blocks of `blockThreads` threads, thread x along the loop, the body
+/// guarded against the last block's extra threads. Returns the thread loop.
+scf::ParallelOp mapToThreads(scf::ParallelOp flat, int64_t blockThreads) {
+  MLIRContext *ctx = flat.getContext();
+  auto [blocks, threads] =
+      scf::tileParallelLoop(flat, {blockThreads}, /*noMinMaxBounds=*/true);
+  if (failed(gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
+      failed(gpu::setMappingAttr(threads,
+                                 {mapTo(ctx, gpu::Processor::ThreadX)})))
+    return nullptr;
+  return threads;
+}
+
+/// Blocks of `warps` warps, one iteration of `flat` per warp: thread x is
+/// the lane (gpu.lane_id), thread y the warp, so that the guard against
+/// the last block's extra warps is the same for a warp's 32 lanes, as its
+/// shuffles require. Returns the thread loop.
+scf::ParallelOp mapToWarps(RewriterBase &rewriter, scf::ParallelOp flat,
+                           int64_t warps) {
+  MLIRContext *ctx = flat.getContext();
+  Location loc = flat.getLoc();
+  rewriter.setInsertionPoint(flat);
+  auto constant = [&](int64_t value) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, value);
+  };
+  Value lb = flat.getLowerBound()[0], ub = flat.getUpperBound()[0],
+        step = flat.getStep()[0];
+  Value trips = arith::CeilDivUIOp::create(
+      rewriter, loc, arith::SubIOp::create(rewriter, loc, ub, lb), step);
+  Value zero = constant(0), one = constant(1), perBlock = constant(warps);
+  auto blocks = scf::ParallelOp::create(
+      rewriter, loc, ValueRange{zero},
+      ValueRange{arith::CeilDivUIOp::create(rewriter, loc, trips, perBlock)},
+      ValueRange{one});
+  rewriter.setInsertionPointToStart(blocks.getBody());
+  auto threads = scf::ParallelOp::create(
+      rewriter, loc, ValueRange{zero, zero},
+      ValueRange{constant(llama4c::kWarpSize), perBlock},
+      ValueRange{one, one});
+  rewriter.setInsertionPointToStart(threads.getBody());
+  Value lane = threads.getInductionVars()[0];
+  Value trip = arith::AddIOp::create(
+      rewriter, loc,
+      arith::MulIOp::create(rewriter, loc, blocks.getInductionVars()[0],
+                            perBlock),
+      threads.getInductionVars()[1]);
+  Value inRange = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                                        trip, trips);
+  auto guard = scf::IfOp::create(rewriter, loc, inRange);
+  rewriter.setInsertionPointToStart(guard.thenBlock());
+  Value iv = arith::AddIOp::create(
+      rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, trip, step));
+  Block *body = flat.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, guard.thenBlock()->getTerminator(),
+                             ValueRange{iv});
+  guard.thenBlock()->walk([&](gpu::LaneIdOp id) {
+    rewriter.replaceOp(id, lane);
+  });
+  rewriter.eraseOp(flat);
+  if (failed(gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
+      failed(gpu::setMappingAttr(threads,
+                                 {mapTo(ctx, gpu::Processor::ThreadX),
+                                  mapTo(ctx, gpu::Processor::ThreadY)})))
+    return nullptr;
+  return threads;
+}
+
 struct MapLoopsToBlocks
     : llama4c::impl::Llama4GpuMapLoopsToBlocksPassBase<MapLoopsToBlocks> {
   void runOnOperation() override {
@@ -61,10 +130,12 @@ struct MapLoopsToBlocks
     });
     IRRewriter rewriter(ctx);
     for (scf::ParallelOp loop : outermost) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(
-          loop, LoweringPipeline::gpu_thread_per_element);
-      if (!config) {
-        loop.emitOpError("has no gpu_thread_per_element lowering config");
+      LoweringConfigAttr config = LoweringConfigAttr::of(loop);
+      bool warp = config && config.getPipeline() ==
+                                LoweringPipeline::gpu_warp_per_element;
+      if (!config || (!warp && config.getPipeline() !=
+                                   LoweringPipeline::gpu_thread_per_element)) {
+        loop.emitOpError("has no GPU lowering config");
         return signalPassFailure();
       }
       int64_t blockThreads = config.getWorkgroupSize().front();
@@ -74,15 +145,11 @@ struct MapLoopsToBlocks
         loop.emitOpError("could not be collapsed into one loop");
         return signalPassFailure();
       }
-      // Constant thread loop, the body guarded against the last block's
-      // extra threads.
-      auto [blocks, threads] = scf::tileParallelLoop(
-          flat, {blockThreads}, /*noMinMaxBounds=*/true);
-      if (failed(gpu::setMappingAttr(
-              blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
-          failed(gpu::setMappingAttr(
-              threads, {mapTo(ctx, gpu::Processor::ThreadX)}))) {
-        blocks.emitOpError("cannot be mapped to blocks and threads");
+      scf::ParallelOp threads =
+          warp ? mapToWarps(rewriter, flat, blockThreads / llama4c::kWarpSize)
+               : mapToThreads(flat, blockThreads);
+      if (!threads) {
+        loop.emitOpError("cannot be mapped to blocks and threads");
         return signalPassFailure();
       }
       threads.getBody()->walk([&](scf::ParallelOp nested) {

@@ -44,14 +44,15 @@ def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
 }
 
 def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
-  let summary = "Tiles each GPU root op on tensors into one element per "
-                "thread, fusing its elementwise producers.";
+  let summary = "Tiles each GPU root op on tensors into one output element "
+                "per iteration, fusing its elementwise producers.";
   let description = [{
     Runs on tensors after --llama4-select-lowering-config for a GPU target.
-    Walking the `gpu_thread_per_element` ops (linalg ops and
-    `llama4.online_attention`) from last to first, each op not yet fused
-    becomes the root of a kernel: TilingInterface tiles its parallel loops
-    by 1 into an scf.forall (one iteration = one thread, its reductions
+    Walking the `gpu_thread_per_element` and `gpu_warp_per_element` ops
+    (linalg ops and `llama4.online_attention`) from last to first, each op
+    not yet fused becomes the root of a kernel: TilingInterface tiles its
+    parallel loops by 1 into an scf.forall (one iteration = one thread, or
+    one warp if an op of the tile is a warp per element; its reductions
     whole inside; one query of attention, its keys whole), and fuses into
     that tile every producer
     (linalg op with a GPU config) whose result
@@ -62,8 +63,9 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
       tiles compute the same element.
 
     The rounding of a product fuses into it this way, with the fill of its
-    accumulator (fill, contract and truncf: one kernel, the f32 accumulator
-    a private scalar), and so do chains of elementwise maps. The fused
+    accumulator (fill, contract and truncf: one kernel, a warp's for
+    nn.Linear, the f32 accumulator a private scalar), and so do chains of
+    elementwise maps. The fused
     intermediates become tile-sized tensors that
     --llama4-gpu-private-tile-buffers keeps in thread-private memory after
     bufferization.
@@ -127,7 +129,17 @@ def Llama4GpuLinalgToKernelLoopsPass
 
     - a tile loop of --llama4-gpu-tile-and-fuse (an scf.forall) becomes an
       scf.parallel, and the ops of its tile sequential loops (scf.for)
-      inside each thread;
+      inside each thread; a tile holding a `gpu_warp_per_element` op is a
+      warp's, its config the kernel loop's;
+    - a `gpu_warp_per_element` op (one reduction loop, innermost, adding
+      into an f32 output: nn.Linear's x * W^T) keeps its parallel loops
+      (the kernel loop if it is a root, one iteration each in a tile) and
+      splits k across the warp's lanes: lane l (gpu.lane_id) sums k = l,
+      l + 32, ... in an f32 register, a `gpu.subgroup_reduce add` adds the
+      lanes' sums, and the total is added into the output. In a warp's
+      kernel every lane computes every op alike, and a store to memory
+      that is not the thread's own (not a memref.alloca) is made by lane 0
+      only, so that an output updated in place is updated once;
     - any other linalg op (a `gpu_thread_per_element` config is required,
       and its parallel loops first, as the conversion to linalg orders
       them) becomes an scf.parallel over its parallel loops with its
@@ -143,10 +155,22 @@ def Llama4GpuLinalgToKernelLoopsPass
     scf.parallel (%i, %j) = ... {
       ...
     } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+
+    linalg.contract ins(%x, %w : memref<?x64xf32>, memref<1024x64xbf16>) outs(%y : memref<?x1024xf32>)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+    // becomes
+    scf.parallel (%n, %m) = ... {
+      %lane = gpu.lane_id
+      %partial = scf.for %k = %lane to %c64 step %c32 iter_args(%p = %zero) -> (f32) { ... }
+      %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
+      %y1 = arith.addf %y0, %sum : f32
+      scf.if %lane_is_0 { memref.store %y1, %y[%m, %n] }
+    } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
     ```
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::llama4::Llama4Dialect",
     "::mlir::scf::SCFDialect",
   ];
@@ -158,12 +182,19 @@ def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
   let description = [{
     Runs on buffers after --llama4-gpu-linalg-to-kernel-loops. Every
     outermost scf.parallel, each of which --convert-parallel-loops-to-gpu
-    then turns into one kernel launch, carries a `gpu_thread_per_element`
-    config: its loops are collapsed into one (the innermost dimension
-    varying fastest, so that a warp touches consecutive elements), split
-    into blocks of the config's `workgroup_size` threads and mapped to
-    block x and thread x; a thread past the end does nothing. Nested
-    scf.parallel loops run sequentially inside their thread. A loop
+    then turns into one kernel launch, carries a GPU config: its loops are
+    collapsed into one (the innermost dimension varying fastest, so that a
+    warp touches consecutive elements) and mapped to blocks of the
+    config's `workgroup_size` threads:
+
+    - `gpu_thread_per_element`: one iteration per thread, block x and
+      thread x; a thread past the end does nothing;
+    - `gpu_warp_per_element`: one iteration per warp, thread x the lane
+      (every gpu.lane_id of the body becomes it) and thread y the warp of
+      the block; a warp past the end does nothing, all its lanes alike,
+      as the shuffles of its reduction need.
+
+    Nested scf.parallel loops run sequentially inside their thread. A loop
     without a config is an error.
 
     Host code may only compute sizes and launch: a memref.load or
@@ -198,6 +229,30 @@ def Llama4GpuMergeKernelModulesPass
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def Llama4GpuLowerSubgroupReductionsPass
+    : Pass<"llama4-gpu-lower-subgroup-reductions"> {
+  let summary = "Lowers warp reductions to shuffles.";
+  let description = [{
+    Every gpu.subgroup_reduce becomes a butterfly of 32-lane `gpu.shuffle
+    xor` steps, each lane combining its value with its partner's (five
+    steps for a warp). NVVM lowers
+    the shuffles to `shfl.sync.bfly`; the host emulation emulates them.
+    NVVM's own lowering (`redux.sync`) takes integers only.
+
+    ```mlir
+    %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
+    // becomes
+    %s1, %v1 = gpu.shuffle xor %partial, %c1, %c32 : f32
+    %a1 = arith.addf %partial, %s1 : f32
+    ... // offsets 2, 4, 8, 16
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+  ];
+}
+
 def Llama4GpuEmulateOnHostPass
     : Pass<"llama4-gpu-emulate-on-host", "::mlir::ModuleOp"> {
   let summary = "Turns the GPU kernels into host code that runs them.";
@@ -219,20 +274,30 @@ def Llama4GpuEmulateOnHostPass
     scf.for %t = 0 to %threads { %w = memref.load %buf[%t]; use %w }
     ```
 
-    A value crossing a barrier is recomputed where it is pure and
-    thread-uniform, else kept per thread; scf.for and scf.if containing a
-    barrier run once per block (CUDA needs them uniform), their carried
-    values and results kept per thread. Warp shuffles (and subgroup
-    reductions, lowered to shuffles first) become a store, a barrier and a
-    load from the source lane that shfl.sync would pick, with its clamp and
-    validity. Shared memory is a buffer per block; so is each
-    thread-private memref.alloca (a fused tile's intermediates), which the
-    block's threads use in turn; every memref loses its GPU address space.
+    A value crossing a barrier is recomputed where its op has no memory
+    effect (constants, index arithmetic, the thread id), else kept per
+    thread; scf.for and scf.if containing a barrier run once per block
+    (CUDA needs them uniform), their carried values and results kept per
+    thread. Warp shuffles (subgroup reductions are lowered to shuffles
+    first, by --llama4-gpu-lower-subgroup-reductions) become a store, a
+    barrier and a load from the source lane that shfl.sync would pick, with
+    its clamp and validity. Shared memory is a buffer per block; each
+    thread-private memref.alloca (a fused tile's intermediates) is the
+    thread's 16-byte-aligned slice of one buffer per block, so that it
+    outlives the other threads' turns; every memref loses its GPU address
+    space.
+
+    A branch whose condition depends on the thread (a warp-per-element
+    kernel's guard) around shuffles runs for every thread, each of its
+    runs of barrier-free ops under the condition: the lanes of a warp
+    agree on it, as shfl.sync needs of the lanes it names, so a shuffle
+    reads only lanes that ran.
 
     Not emulated, and reported at the op: barriers inside other region ops,
-    thread-dependent control flow around a barrier, private attributions,
-    an alloca of dynamic size or in a kernel whose threads synchronise,
-    asynchronous launches, device functions.
+    thread-dependent control flow around a block's barrier, such branches
+    nested or with results or an else, private attributions, an alloca of
+    dynamic size, unlowered subgroup reductions, asynchronous launches,
+    device functions.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -24,20 +24,41 @@ using mlir::llama4::LoweringPipeline;
 
 namespace {
 
-bool isThreadPerElement(Operation *op) {
-  return bool(
-      LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element));
+/// Both GPU templates tile one output element per iteration; a tile that
+/// holds a warp-per-element op is a warp's (--llama4-gpu-linalg-to-kernel-
+/// loops decides), its other ops computed alike by the warp's lanes.
+bool isPerElement(Operation *op) {
+  return LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element) ||
+         LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element);
+}
+
+bool isWarpPerElement(Operation *op) {
+  return bool(LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element));
+}
+
+/// Whether every lane of a warp's tile would repeat `op`'s loop: a thread
+/// per element with a reduction (elementwise maps are cheap to repeat).
+bool repeatsInWarp(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return !isWarpPerElement(op) &&
+         (!linalgOp || linalgOp.getNumReductionLoops() > 0);
 }
 
 /// Whether `producer`, read through `slice` inside the tile of `fused`
 /// (the root and the producers fused so far), can join that tile: its only
 /// readers (but shape queries) are in the tile, the tile reads one element
 /// of it, and through every parallel loop of the reader, so that no two
-/// tiles compute the same element.
+/// tiles compute the same element; and a warp's tile holds no thread's
+/// reduction, which its 32 lanes would each repeat, reading what
+/// neighbouring threads would have read together.
 bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
                const DenseSet<Operation *> &fused) {
   Operation *producerOp = producer.getOwner();
-  if (!isa<linalg::LinalgOp>(producerOp) || !isThreadPerElement(producerOp))
+  if (!isa<linalg::LinalgOp>(producerOp) || !isPerElement(producerOp))
+    return false;
+  if ((isWarpPerElement(producerOp) &&
+       llvm::any_of(fused, repeatsInWarp)) ||
+      (repeatsInWarp(producerOp) && llvm::any_of(fused, isWarpPerElement)))
     return false;
   auto tile = slice->getParentOfType<scf::ForallOp>();
   // Shape queries fold to the producer's destination later.
@@ -71,7 +92,7 @@ struct TileAndFuse
     // tile.
     SmallVector<Operation *> ops;
     getOperation()->walk([&](DestinationStyleOpInterface op) {
-      if (isThreadPerElement(op) && op.hasPureTensorSemantics())
+      if (isPerElement(op) && op.hasPureTensorSemantics())
         ops.push_back(op);
     });
     // Consumers first: each op not fused into a later one is a root.

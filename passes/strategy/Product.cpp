@@ -5,13 +5,17 @@
 using namespace mlir;
 
 /// Rows along which vector loads may run: the last dimension contiguous.
+/// A tensor's rows are, until bufferization gives it a layout.
 static bool hasContiguousRows(Value value) {
+  if (isa<RankedTensorType>(value.getType()))
+    return true;
   auto type = dyn_cast<MemRefType>(value.getType());
   return type && type.isLastDimUnitStride();
 }
 
 FailureOr<llama4c::Product> llama4c::matchProduct(linalg::ContractOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+  if (!(op.hasPureBufferSemantics() || op.hasPureTensorSemantics()) ||
+      op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return failure();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -39,8 +43,8 @@ FailureOr<llama4c::Product> llama4c::matchProduct(linalg::ContractOp op) {
 
   Product p{op.getDpsInputs()[0], op.getDpsInputs()[1], op.getDpsInits()[0],
             layout, ShapedType::kDynamic, std::nullopt};
-  auto outType = cast<MemRefType>(p.out.getType());
-  auto wType = cast<MemRefType>(p.weight.getType());
+  auto outType = cast<ShapedType>(p.out.getType());
+  auto wType = cast<ShapedType>(p.weight.getType());
   if (!outType.getElementType().isF32() || !hasContiguousRows(p.x) ||
       !hasContiguousRows(p.weight) || !hasContiguousRows(p.out))
     return failure();

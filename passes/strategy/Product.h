@@ -1,9 +1,9 @@
 //===- Product.h - A linalg.contract read as x * W --------------*- C++ -*-===//
 //
-// The form of contraction the CPU's register-tile templates compute, read
-// from a linalg.contract's indexing maps: what --llama4-select-lowering-config
-// checks before choosing a template, and what --llama4-tile-contractions
-// takes its operands from.
+// The form of contraction the CPU's register-tile templates and the GPU's
+// warp per element compute, read from a linalg.contract's indexing maps:
+// what --llama4-select-lowering-config checks before choosing a template,
+// and what --llama4-tile-contractions takes its operands from.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,8 +18,8 @@ namespace llama4c {
 /// the MoE experts' [in, out] (rows run along n).
 enum class WeightLayout { OutIn, InOut };
 
-/// `out[lead..., m, n] += x[lead..., m, k] * W(n, k)` on buffers, in f32,
-/// every operand's last dimension contiguous.
+/// `out[lead..., m, n] += x[lead..., m, k] * W(n, k)` in f32, on tensors
+/// or on buffers whose every operand's last dimension is contiguous.
 struct Product {
   mlir::Value x, weight, out;
   WeightLayout layout;

@@ -12,6 +12,7 @@
 #include "passes/strategy/Product.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4SELECTLOWERINGCONFIGPASS
@@ -56,10 +57,11 @@ struct SelectLoweringConfig
       return signalPassFailure();
     }
     // Ops configured by an earlier run keep their config: the GPU pipeline
-    // configures on tensors, then the copies bufferization adds.
+    // configures on tensors, then the copies bufferization adds. The ops
+    // of a GPU tile (scf.forall) run as its root's config says.
     getOperation()->walk([&](Operation *op) {
       if (!isa<linalg::LinalgOp, mlir::llama4::OnlineAttentionOp>(op) ||
-          LoweringConfigAttr::of(op))
+          LoweringConfigAttr::of(op) || op->getParentOfType<scf::ForallOp>())
         return;
       op->setAttr(LoweringConfigAttr::attributeName,
                   cpu ? selectForCpu(op) : selectForGpu(op));
@@ -83,7 +85,7 @@ struct SelectLoweringConfig
           {0, kStreamColumns, 0}, kOuterProductTile, {}, distribute);
     // Blocks of whole W rows, `cpuWeightBlockBytes` each, in pairs as the
     // register tile takes them.
-    auto wType = cast<MemRefType>(product->weight.getType());
+    auto wType = cast<ShapedType>(product->weight.getType());
     int64_t bytesPerRow =
         product->depth * wType.getElementTypeBitWidth() / 8;
     int64_t pair = kDotTile[1];
@@ -95,10 +97,22 @@ struct SelectLoweringConfig
                                    distribute);
   }
 
-  LoweringConfigAttr selectForGpu(Operation *) {
+  /// nn.Linear's `x * W^T` reads W along k: a warp per output element
+  /// reads a row of W in whole sectors, its lanes taking consecutive k. A
+  /// thread per element would read 32 rows at once, a sector of each.
+  /// Everything else is a thread per element.
+  LoweringConfigAttr selectForGpu(Operation *op) {
+    auto contract = dyn_cast<linalg::ContractOp>(op);
+    FailureOr<llama4c::Product> product = failure();
+    if (contract)
+      product = llama4c::matchProduct(contract);
+    bool warp = succeeded(product) &&
+                product->layout == llama4c::WeightLayout::OutIn;
     return LoweringConfigAttr::get(
-        &getContext(), LoweringPipeline::gpu_thread_per_element, {}, {},
-        {gpuBlockThreads}, false);
+        &getContext(),
+        warp ? LoweringPipeline::gpu_warp_per_element
+             : LoweringPipeline::gpu_thread_per_element,
+        {}, {}, {gpuBlockThreads}, false);
   }
 };
 

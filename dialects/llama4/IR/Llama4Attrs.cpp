@@ -78,13 +78,15 @@ LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "a CPU config has no workgroup_size";
     return success();
   case LoweringPipeline::gpu_thread_per_element:
+  case LoweringPipeline::gpu_warp_per_element:
     if (workgroupSize.size() != 1 || workgroupSize[0] < 32 ||
         workgroupSize[0] > 1024 || workgroupSize[0] % 32)
-      return emitError() << "gpu_thread_per_element needs workgroup_size = "
-                            "[threads], a multiple of 32 from 32 to 1024";
+      return emitError() << stringifyLoweringPipeline(pipeline)
+                         << " needs workgroup_size = [threads], a multiple "
+                            "of 32 from 32 to 1024";
     if (!workgroup.empty() || !registerTile.empty() || distribute)
-      return emitError() << "gpu_thread_per_element takes only "
-                            "workgroup_size";
+      return emitError() << stringifyLoweringPipeline(pipeline)
+                         << " takes only workgroup_size";
     return success();
   }
   return emitError() << "unknown lowering pipeline";

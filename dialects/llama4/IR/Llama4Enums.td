@@ -31,7 +31,11 @@ def Llama4_LoweringPipeline : I32EnumAttr<"LoweringPipeline",
     I32EnumAttrCase<"cpu_outer_product_tiles", 2>,
     // All parallel loops collapsed, one thread per output element,
     // reductions inside the thread (GPU).
-    I32EnumAttrCase<"gpu_thread_per_element", 3>]> {
+    I32EnumAttrCase<"gpu_thread_per_element", 3>,
+    // All parallel loops collapsed, one warp per output element: the one
+    // reduction loop split across its 32 lanes, their partial sums added
+    // by a subgroup reduction (GPU).
+    I32EnumAttrCase<"gpu_warp_per_element", 4>]> {
   let cppNamespace = "::mlir::llama4";
   let genSpecializedAttr = 0;
 }

@@ -1,4 +1,5 @@
-// RUN: llama4-opt %s --llama4-gpu-emulate-on-host --convert-scf-to-cf \
+// RUN: llama4-opt %s --llama4-gpu-lower-subgroup-reductions \
+// RUN:   --llama4-gpu-emulate-on-host --convert-scf-to-cf \
 // RUN:   --expand-strided-metadata --lower-affine --finalize-memref-to-llvm \
 // RUN:   --convert-arith-to-llvm --convert-index-to-llvm --convert-func-to-llvm \
 // RUN:   --convert-cf-to-llvm --reconcile-unrealized-casts \
@@ -8,7 +9,7 @@
 // Kernels that only compute the right thing if every thread of a block
 // finishes its part before any starts the next (barriers), if a shuffle
 // reads the partner lane's value of the same step, and if per-thread values
-// survive both: run on the host and printed.
+// and buffers survive both: run on the host and printed.
 
 module attributes {gpu.container_module} {
   gpu.module @kernels {
@@ -96,6 +97,51 @@ module attributes {gpu.container_module} {
       gpu.return
     }
 
+    // A warp per output row, as the warp-per-element template makes it:
+    // thread y is the warp, 3 to a block, so the guard against the sixth
+    // warp (5 rows) holds for whole warps. Lane l takes k = l, l + 32 (40
+    // columns: lanes 0-7 take two), the partial sums meet in a subgroup
+    // reduction and the row's accumulator, thread-private, outlives it;
+    // lane 0 stores. Row n of W is n + 1.
+    gpu.func @warp_rows(%x: memref<128xf32>, %out: memref<6xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c3 = arith.constant 3 : index
+      %c5 = arith.constant 5 : index
+      %c32 = arith.constant 32 : index
+      %c40 = arith.constant 40 : index
+      %zero = arith.constant 0.0 : f32
+      %one = arith.constant 1.0 : f32
+      %block = gpu.block_id x
+      %warp = gpu.thread_id y
+      %lane = gpu.thread_id x
+      %first = arith.muli %block, %c3 : index
+      %row = arith.addi %first, %warp : index
+      %in = arith.cmpi ult, %row, %c5 : index
+      scf.if %in {
+        %acc = memref.alloca() : memref<1xf32>
+        memref.store %zero, %acc[%c0] : memref<1xf32>
+        %n = arith.index_cast %row : index to i32
+        %nf = arith.sitofp %n : i32 to f32
+        %w = arith.addf %nf, %one : f32
+        %partial = scf.for %k = %lane to %c40 step %c32 iter_args(%p = %zero) -> f32 {
+          %xk = memref.load %x[%k] : memref<128xf32>
+          %prod = arith.mulf %xk, %w : f32
+          %next = arith.addf %p, %prod : f32
+          scf.yield %next : f32
+        }
+        %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
+        %before = memref.load %acc[%c0] : memref<1xf32>
+        %after = arith.addf %before, %sum : f32
+        memref.store %after, %acc[%c0] : memref<1xf32>
+        %leader = arith.cmpi eq, %lane, %c0 : index
+        scf.if %leader {
+          %total = memref.load %acc[%c0] : memref<1xf32>
+          memref.store %total, %out[%row] : memref<6xf32>
+        }
+      }
+      gpu.return
+    }
+
     // A subgroup reduction, lowered to shuffles before emulation.
     gpu.func @subgroup_max(%x: memref<128xf32>, %out: memref<4xf32>) kernel {
       %c32 = arith.constant 32 : index
@@ -114,6 +160,7 @@ module attributes {gpu.container_module} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
     %c32 = arith.constant 32 : index
     %c64 = arith.constant 64 : index
     %c128 = arith.constant 128 : index
@@ -136,6 +183,14 @@ module attributes {gpu.container_module} {
     %maxima = memref.alloc() : memref<4xf32>
     gpu.launch_func @kernels::@subgroup_max blocks in (%c1, %c1, %c1)
         threads in (%c128, %c1, %c1) args(%x : memref<128xf32>, %maxima : memref<4xf32>)
+    %rows = memref.alloc() : memref<6xf32>
+    %untouched = arith.constant -1.0 : f32
+    %c6 = arith.constant 6 : index
+    scf.for %i = %c0 to %c6 step %c1 {
+      memref.store %untouched, %rows[%i] : memref<6xf32>
+    }
+    gpu.launch_func @kernels::@warp_rows blocks in (%c2, %c1, %c1)
+        threads in (%c32, %c3, %c1) args(%x : memref<128xf32>, %rows : memref<6xf32>)
 
     // 0 + ... + 63 and 64 + ... + 127.
     // CHECK: [2016,  6112]
@@ -154,6 +209,11 @@ module attributes {gpu.container_module} {
     // CHECK: [31,  63,  95,  127]
     %m = memref.cast %maxima : memref<4xf32> to memref<*xf32>
     call @printMemrefF32(%m) : (memref<*xf32>) -> ()
+    // (n + 1) (0 + ... + 39) for the five rows; the sixth warp's guard
+    // kept it from writing.
+    // CHECK: [780,  1560,  2340,  3120,  3900,  -1]
+    %r = memref.cast %rows : memref<6xf32> to memref<*xf32>
+    call @printMemrefF32(%r) : (memref<*xf32>) -> ()
     return
   }
 }

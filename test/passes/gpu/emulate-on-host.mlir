@@ -54,8 +54,8 @@ module attributes {gpu.container_module} {
 //       CHECK:       memref.store %{{.*}}, %[[SHARED]]
 //       CHECK:     }
 //       CHECK:     scf.for %[[T2:.*]] =
-//       CHECK:       memref.load %[[SHARED]]
 //       CHECK:       memref.load %[[KEPT]]
+//       CHECK:       memref.load %[[SHARED]]
 //       CHECK:     }
 //       CHECK:     memref.dealloc %[[SHARED]]
 //       CHECK:     memref.dealloc %[[KEPT]]
@@ -168,28 +168,36 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// A thread-private buffer (a fused tile's accumulator) is one heap buffer
-// per block, allocated before the block's threads run and freed after:
-// without a barrier, the threads use it in turn.
-// CHECK-LABEL: func.func private @kernels_private_accumulator
+// A thread-private buffer (a fused tile's accumulator) is each thread's
+// 16-byte slice of one heap buffer per block, allocated before the block's
+// threads run and freed after: a view at the thread's offset, recomputed
+// in each part between barriers, so that the value stored before the
+// barrier is the thread's own after it.
+// CHECK-LABEL: func.func private @kernels_private_across_barrier
 //       CHECK:   scf.parallel
-//       CHECK:     %[[ACC:.*]] = memref.alloc() : memref<1xf32>
-//       CHECK:     scf.for
-//       CHECK:       memref.store %{{.*}}, %[[ACC]]
-//       CHECK:       memref.load %[[ACC]]
-//       CHECK:     memref.dealloc %[[ACC]]
+//       CHECK:     %[[BYTES:.*]] = arith.muli %{{.*}}, %c16
+//       CHECK:     %[[SLICES:.*]] = memref.alloc(%[[BYTES]]) : memref<?xi8>
+//       CHECK:     scf.for %[[T:.*]] =
+//       CHECK:       %[[AT:.*]] = arith.muli %{{.*}}, %c16
+//       CHECK:       %[[OWN:.*]] = memref.view %[[SLICES]][%[[AT]]][] : memref<?xi8> to memref<1xf32>
+//       CHECK:       memref.store %{{.*}}, %[[OWN]]
+//       CHECK:     scf.for %[[T2:.*]] =
+//       CHECK:       %[[AT2:.*]] = arith.muli %{{.*}}, %c16
+//       CHECK:       %[[OWN2:.*]] = memref.view %[[SLICES]][%[[AT2]]][] : memref<?xi8> to memref<1xf32>
+//       CHECK:       memref.load %[[OWN2]]
+//       CHECK:     memref.dealloc %[[SLICES]]
 //   CHECK-NOT:   memref.alloca
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @private_accumulator(%x: memref<?xf32>) kernel {
+    gpu.func @private_across_barrier(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
       %tid = gpu.thread_id x
       %acc = memref.alloca() : memref<1xf32>
       %v = memref.load %x[%tid] : memref<?xf32>
       memref.store %v, %acc[%c0] : memref<1xf32>
+      gpu.barrier
       %w = memref.load %acc[%c0] : memref<1xf32>
-      %d = arith.addf %w, %w : f32
-      memref.store %d, %x[%tid] : memref<?xf32>
+      memref.store %w, %x[%tid] : memref<?xf32>
       gpu.return
     }
   }
@@ -197,18 +205,126 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// With a barrier, threads would share the buffer between their parts.
+// A private buffer of dynamic size has no slice size.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @private_across_barrier(%x: memref<?xf32>) kernel {
+    gpu.func @private_dynamic(%x: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
-      // expected-error @below {{is thread-private memory of a dynamic size or in a kernel whose threads synchronise}}
-      %acc = memref.alloca() : memref<1xf32>
+      %n = memref.dim %x, %c0 : memref<?xf32>
+      // expected-error @below {{is thread-private memory of a dynamic size or a layout}}
+      %acc = memref.alloca(%n) : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A branch that depends on the thread around shuffles (a warp-per-element
+// kernel's guard, thread y being the warp) runs for every thread, each run
+// of its barrier-free ops under its condition: the lanes of a warp agree on
+// it, as the shuffle requires, so a shuffle reads only lanes that ran.
+// CHECK-LABEL: func.func private @kernels_warp_guard
+//       CHECK:   scf.for
+//       CHECK:     %[[IN:.*]] = arith.cmpi ult
+//       CHECK:     scf.if %[[IN]] {
+//       CHECK:       memref.load
+//       CHECK:       memref.store
+//       CHECK:   scf.for
+//       CHECK:     %[[IN2:.*]] = arith.cmpi ult
+//       CHECK:     scf.if %[[IN2]] {
+//       CHECK:       memref.load
+//       CHECK:       memref.store
+//       CHECK:   scf.for
+//       CHECK:     %[[IN3:.*]] = arith.cmpi ult
+//       CHECK:     scf.if %[[IN3]] {
+//       CHECK:       arith.cmpi eq
+//       CHECK:       scf.if
+//       CHECK:         memref.store
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @warp_guard(%x: memref<?xf32>, %out: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c3 = arith.constant 3 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %warp = gpu.thread_id y
+      %lane = gpu.thread_id x
+      %in = arith.cmpi ult, %warp, %c3 : index
+      scf.if %in {
+        %v = memref.load %x[%lane] : memref<?xf32>
+        %other, %valid = gpu.shuffle xor %v, %one, %width : f32
+        %sum = arith.addf %v, %other : f32
+        %leader = arith.cmpi eq, %lane, %c0 : index
+        scf.if %leader {
+          memref.store %sum, %out[%warp] : memref<?xf32>
+        }
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A block's barrier under a branch that depends on the thread is not CUDA.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @barrier_in_warp_branch(%x: memref<?xf32>) kernel {
+      %c3 = arith.constant 3 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %warp = gpu.thread_id y
+      %in = arith.cmpi ult, %warp, %c3 : index
+      scf.if %in {
+        %v = memref.load %x[%warp] : memref<?xf32>
+        %other, %valid = gpu.shuffle xor %v, %one, %width : f32
+        // expected-error @below {{is under control flow that depends on the thread}}
+        gpu.barrier
+        memref.store %other, %x[%warp] : memref<?xf32>
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Warp branches do not nest.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @nested_warp_branches(%x: memref<?xf32>) kernel {
+      %c1 = arith.constant 1 : index
+      %c3 = arith.constant 3 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %warp = gpu.thread_id y
+      %in = arith.cmpi ult, %warp, %c3 : index
+      scf.if %in {
+        %odd = arith.cmpi eq, %warp, %c1 : index
+        // expected-error @below {{nests a branch that depends on the thread inside another}}
+        scf.if %odd {
+          %v = memref.load %x[%warp] : memref<?xf32>
+          %other, %valid = gpu.shuffle xor %v, %one, %width : f32
+          memref.store %other, %x[%warp] : memref<?xf32>
+        }
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Subgroup reductions are lowered to shuffles first.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @unlowered_reduction(%x: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
       %v = memref.load %x[%c0] : memref<?xf32>
-      memref.store %v, %acc[%c0] : memref<1xf32>
-      gpu.barrier
-      %w = memref.load %acc[%c0] : memref<1xf32>
-      memref.store %w, %x[%c0] : memref<?xf32>
+      // expected-error @below {{is emulated as shuffles: run --llama4-gpu-lower-subgroup-reductions first}}
+      %sum = gpu.subgroup_reduce add %v uniform : (f32) -> f32
+      memref.store %sum, %x[%c0] : memref<?xf32>
       gpu.return
     }
   }

@@ -78,3 +78,92 @@ func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
   }
   return
 }
+
+// -----
+
+// A warp per element: the root's parallel loops are the kernel loop (one
+// warp per iteration), k is split across the lanes (lane l takes l, l + 32,
+// ...), each lane's f32 partial sum is added across the warp and into the
+// output, which only lane 0 stores (the output is not the thread's own).
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @warp_per_row
+//       CHECK:   scf.parallel (%[[N:.*]], %[[M:.*]]) =
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     %[[PARTIAL:.*]] = scf.for %[[K:.*]] = %[[LANE]] to %c64 step %c32 iter_args(%[[P:.*]] = %cst) -> (f32)
+//       CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[M]], %[[K]]]
+//       CHECK:       %[[W:.*]] = memref.load %{{.*}}[%[[N]], %[[K]]]
+//       CHECK:       %[[WF:.*]] = arith.extf %[[W]] : bf16 to f32
+//       CHECK:       %[[PROD:.*]] = arith.mulf %[[X]], %[[WF]]
+//       CHECK:       %[[NEXT:.*]] = arith.addf %[[P]], %[[PROD]]
+//       CHECK:       scf.yield %[[NEXT]]
+//       CHECK:     %[[SUM:.*]] = gpu.subgroup_reduce add %[[PARTIAL]] uniform
+//       CHECK:     %[[BEFORE:.*]] = memref.load %{{.*}}[%[[M]], %[[N]]]
+//       CHECK:     %[[AFTER:.*]] = arith.addf %[[BEFORE]], %[[SUM]]
+//       CHECK:     %[[LANE0:.*]] = gpu.lane_id
+//       CHECK:     %[[FIRST:.*]] = arith.cmpi eq, %[[LANE0]], %c0
+//       CHECK:     scf.if %[[FIRST]] {
+//       CHECK:       memref.store %[[AFTER]], %{{.*}}[%[[M]], %[[N]]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+func.func @warp_per_row(%x: memref<?x64xf32>, %w: memref<1024x64xbf16>, %out: memref<?x1024xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<1024x64xbf16>) outs(%out : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+  return
+}
+
+// -----
+
+// A tile with a warp-per-element op is a warp's: its other ops run alike
+// in every lane, the accumulator (thread-private) is every lane's, and
+// only the store to the tile's output waits for lane 0.
+#x = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#o = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @warp_tile
+//       CHECK:   scf.parallel (%[[M:.*]], %[[N:.*]]) =
+//       CHECK:     %[[ACC:.*]] = memref.alloca() : memref<1x1xf32>
+//       CHECK:     memref.store %{{.*}}, %[[ACC]]
+//   CHECK-NOT:     scf.for {{.*}} = %c0 to %c1
+//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c64 step %c32
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     memref.store %{{.*}}, %[[ACC]][%c0, %c0]
+//       CHECK:     scf.if
+//       CHECK:       memref.store
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [128]>}
+func.func @warp_tile(%x: memref<?x64xf32>, %w: memref<32x64xf32>, %out: memref<?x32xf32>, %rows: index) {
+  %zero = arith.constant 0.0 : f32
+  scf.forall (%m, %n) in (%rows, 32) {
+    %acc = memref.alloca() : memref<1x1xf32>
+    linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+        ins(%zero : f32) outs(%acc : memref<1x1xf32>)
+    %xs = memref.subview %x[%m, 0] [1, 64] [1, 1] : memref<?x64xf32> to memref<1x64xf32, strided<[64, 1], offset: ?>>
+    %ws = memref.subview %w[%n, 0] [1, 64] [1, 1] : memref<32x64xf32> to memref<1x64xf32, strided<[64, 1], offset: ?>>
+    linalg.contract indexing_maps = [#x, #w, #o]
+        ins(%xs, %ws : memref<1x64xf32, strided<[64, 1], offset: ?>>, memref<1x64xf32, strided<[64, 1], offset: ?>>)
+        outs(%acc : memref<1x1xf32>)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [128]>}
+    %o = memref.subview %out[%m, %n] [1, 1] [1, 1] : memref<?x32xf32> to memref<1x1xf32, strided<[32, 1], offset: ?>>
+    linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+        ins(%acc : memref<1x1xf32>) outs(%o : memref<1x1xf32, strided<[32, 1], offset: ?>>)
+  }
+  return
+}
+
+// -----
+
+// A warp splits one reduction, innermost, whose partial sums add up.
+#in = affine_map<(r, k) -> (r, k)>
+#row = affine_map<(r, k) -> (r)>
+func.func @warp_max(%x: memref<?x16xf32>, %out: memref<?xf32>) {
+  // expected-error @+1 {{has a warp per element, which needs its body to add into an f32 output}}
+  linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x16xf32>) outs(%out : memref<?xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [64]>} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.maximumf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -41,12 +41,54 @@ func.func @rows_times_columns(%x: memref<?x16xf32>, %out: memref<?x64xf32>) {
 
 // -----
 
+// A warp per element: 256 threads are 8 warps of 32 lanes, one row of x
+// per warp. Thread x is the lane (gpu.lane_id becomes it), thread y the
+// warp; a row past the end switches off a whole warp, whose lanes then
+// agree on the guard around their shuffles.
+// CHECK-LABEL: func.func @warp_per_row
+//       CHECK:   %[[ROWS:.*]] = memref.dim
+//       CHECK:   %[[TRIPS:.*]] = arith.ceildivui %{{.*}}, %c1
+//       CHECK:   %[[BLOCKS:.*]] = arith.ceildivui %[[TRIPS]], %c8
+//       CHECK:   scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[BLOCKS]])
+//       CHECK:     scf.parallel (%[[LANE:.*]], %[[WARP:.*]]) = (%{{.*}}, %{{.*}}) to (%c32{{.*}}, %c8)
+//       CHECK:       %[[FIRST:.*]] = arith.muli %[[B]], %c8
+//       CHECK:       %[[TRIP:.*]] = arith.addi %[[FIRST]], %[[WARP]]
+//       CHECK:       %[[IN:.*]] = arith.cmpi ult, %[[TRIP]], %[[TRIPS]]
+//       CHECK:       scf.if %[[IN]]
+//       CHECK:         scf.for %{{.*}} = %[[LANE]] to %c16 step %c32
+//       CHECK:         gpu.subgroup_reduce add
+//       CHECK:     } {mapping = [#gpu.loop_dim_map<processor = thread_x, map = (d0) -> (d0), bound = (d0) -> (d0)>, #gpu.loop_dim_map<processor = thread_y, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+//       CHECK:   } {mapping = [#gpu.loop_dim_map<processor = block_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
+//   CHECK-NOT:   gpu.lane_id
+func.func @warp_per_row(%x: memref<?x16xf32>, %out: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %rows = memref.dim %out, %c0 : memref<?xf32>
+  scf.parallel (%r) = (%c0) to (%rows) step (%c1) {
+    %zero = arith.constant 0.0 : f32
+    %lane = gpu.lane_id
+    %partial = scf.for %k = %lane to %c16 step %c32 iter_args(%acc = %zero) -> f32 {
+      %v = memref.load %x[%r, %k] : memref<?x16xf32>
+      %a = arith.addf %acc, %v : f32
+      scf.yield %a : f32
+    }
+    %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
+    memref.store %sum, %out[%r] : memref<?xf32>
+    scf.reduce
+  } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+  return
+}
+
+// -----
+
 // A loop that no config describes cannot become a kernel.
 func.func @unconfigured_loop(%out: memref<?xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %n = memref.dim %out, %c0 : memref<?xf32>
-  // expected-error @+1 {{has no gpu_thread_per_element lowering config}}
+  // expected-error @+1 {{has no GPU lowering config}}
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     %zero = arith.constant 0.0 : f32
     memref.store %zero, %out[%i] : memref<?xf32>

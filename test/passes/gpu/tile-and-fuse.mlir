@@ -1,8 +1,9 @@
 // RUN: llama4-opt %s --split-input-file --llama4-gpu-tile-and-fuse | FileCheck %s
 
 // A bf16 nn.Linear: the rounding map is the root, one output element per
-// iteration; the contraction and the fill of its accumulator only it reads
-// fuse in, the accumulator an empty one-element tile.
+// iteration; the contraction (a warp per element, whose tile becomes a
+// warp's) and the fill of its accumulator only it reads fuse in, the
+// accumulator an empty one-element tile.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
@@ -14,7 +15,7 @@
 //       CHECK:     %[[WS:.*]] = tensor.extract_slice %{{.*}}[%[[N]], 0] [1, 64] [1, 1] : tensor<32x64xbf16> to tensor<1x64xbf16>
 //       CHECK:     %[[TILE:.*]] = tensor.empty() : tensor<1x1xf32>
 //       CHECK:     %[[ACC:.*]] = linalg.fill {{.*}} outs(%[[TILE]] : tensor<1x1xf32>)
-//       CHECK:     %[[P:.*]] = linalg.contract {{.*}} ins(%[[XS]], %[[WS]] : tensor<1x64xbf16>, tensor<1x64xbf16>) outs(%[[ACC]] : tensor<1x1xf32>)
+//       CHECK:     %[[P:.*]] = linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} ins(%[[XS]], %[[WS]] : tensor<1x64xbf16>, tensor<1x64xbf16>) outs(%[[ACC]] : tensor<1x1xf32>)
 //       CHECK:     %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<1x1xf32>)
 //       CHECK:       arith.truncf
 //       CHECK:     tensor.parallel_insert_slice %[[R]] into %[[O]][%[[M]], %[[N]]] [1, 1] [1, 1]
@@ -29,7 +30,7 @@ func.func @linear_rounds_in_its_kernel(%x: tensor<?x64xbf16>, %w: tensor<32x64xb
       ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
   %p = linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : tensor<?x64xbf16>, tensor<32x64xbf16>) outs(%acc : tensor<?x32xf32>)
-      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
   %e2 = tensor.empty(%m) : tensor<?x32xbf16>
   %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%p : tensor<?x32xf32>) outs(%e2 : tensor<?x32xbf16>)
@@ -128,4 +129,49 @@ func.func @attention_per_query(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32
          tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
          tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
   return %o : tensor<?x2x2x?x16xbf16>
+}
+
+// -----
+
+// A warp's tile takes no thread's reduction, which each of its 32 lanes
+// would repeat: of the two products the residual add reads, the warp's
+// (x * W^T) fuses into it and the expert-style x * W, a thread per
+// element, stays its own kernel.
+#x = affine_map<(m, n, k) -> (m, k)>
+#wt = affine_map<(m, n, k) -> (n, k)>
+#w = affine_map<(m, n, k) -> (k, n)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @warp_tile_takes_no_thread_reduction
+//       CHECK:   %[[EXPERT:.*]] = scf.forall
+//       CHECK:     linalg.contract {{.*}} gpu_thread_per_element
+//       CHECK:   scf.forall
+//       CHECK:     linalg.contract {{.*}} gpu_warp_per_element
+//       CHECK:     tensor.extract_slice %[[EXPERT]]
+//       CHECK:     arith.addf
+//   CHECK-NOT:   linalg.contract
+func.func @warp_tile_takes_no_thread_reduction(%x: tensor<?x64xbf16>, %wt: tensor<32x64xbf16>, %w: tensor<64x32xbf16>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x64xbf16>
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %acc = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %shared = linalg.contract indexing_maps = [#x, #wt, #o]
+      ins(%x, %wt : tensor<?x64xbf16>, tensor<32x64xbf16>) outs(%acc : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %acc2 = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %expert = linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : tensor<?x64xbf16>, tensor<64x32xbf16>) outs(%acc2 : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %e3 = tensor.empty(%m) : tensor<?x32xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%shared, %expert : tensor<?x32xf32>, tensor<?x32xf32>) outs(%e3 : tensor<?x32xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  return %sum : tensor<?x32xf32>
 }

@@ -8,9 +8,10 @@
 // BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
 
 // The configs each target gets, pinned: what the code generation passes
-// then carry out. On a GPU every op is one kernel of one thread per output
-// element (today's first mapping, the same on sm_80 and sm_90), its block
-// size from gpu-block-threads.
+// then carry out. On a GPU every op is one kernel of one element per
+// thread, but nn.Linear's x * W^T, one element per warp (today's first
+// mapping, the same on sm_80 and sm_90), its block size from
+// gpu-block-threads.
 
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
@@ -21,6 +22,7 @@
 #xe = affine_map<(m, n, k) -> (m, k)>
 #we = affine_map<(m, n, k) -> (k, n)>
 #oe = affine_map<(m, n, k) -> (m, n)>
+#w2 = affine_map<(m, n, k) -> (n, k)>
 #id = affine_map<(i, j) -> (i, j)>
 
 // An f32 nn.Linear with a 256 KiB W [out, in]: dot-product tiles, 512 rows
@@ -29,9 +31,9 @@
 // CPU-LABEL: func.func @linear_f32
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
 // GPU-LABEL: func.func @linear_f32
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
 // SM80-LABEL: func.func @linear_f32
-//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
+//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [128]>}
 func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
@@ -45,6 +47,8 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [4, 2, 8]>}
 // SMALL-LABEL: func.func @linear_bf16_batched
 //       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
+// GPU-LABEL: func.func @linear_bf16_batched
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
 func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %out: memref<?x?x6xf32>) {
   linalg.contract indexing_maps = [#x3, #w3, #o3]
       ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
@@ -55,6 +59,10 @@ func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %
 // 512-column chunks when a row streams; 5.5 KB is not worth a fork.
 // CPU-LABEL: func.func @expert_in_out
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+// On a GPU, W [in, out] is read along n: a thread per element, so that a
+// warp's threads read consecutive columns.
+// GPU-LABEL: func.func @expert_in_out
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
 func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: memref<?x43xf32>) {
   linalg.contract indexing_maps = [#xe, #we, #oe]
       ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>)
@@ -111,6 +119,23 @@ func.func @configured_before(%x: memref<?xf32>, %y: memref<?xf32>) {
   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
       ins(%x : memref<?xf32>) outs(%y : memref<?xf32>)
   return
+}
+
+// The ops of a GPU tile run as its root does: they get no config.
+// GPU-LABEL: func.func @inside_a_tile
+//  GPU-NOT:   llama4.lowering_config
+//      GPU:   return
+func.func @inside_a_tile(%x: tensor<4x64xf32>, %w: tensor<16x64xf32>, %init: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %r = scf.forall (%i) in (4) shared_outs(%o = %init) -> tensor<4x16xf32> {
+    %xs = tensor.extract_slice %x[%i, 0] [1, 64] [1, 1] : tensor<4x64xf32> to tensor<1x64xf32>
+    %os = tensor.extract_slice %o[%i, 0] [1, 16] [1, 1] : tensor<4x16xf32> to tensor<1x16xf32>
+    %c = linalg.contract indexing_maps = [#xe, #w2, #oe]
+        ins(%xs, %w : tensor<1x64xf32>, tensor<16x64xf32>) outs(%os : tensor<1x16xf32>) -> tensor<1x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %c into %o[%i, 0] [1, 16] [1, 1] : tensor<1x16xf32> into tensor<4x16xf32>
+    }
+  }
+  return %r : tensor<4x16xf32>
 }
 
 // Online attention is configured like a linalg op: one query per thread on

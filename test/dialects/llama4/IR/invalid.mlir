@@ -2117,6 +2117,20 @@ func.func @lowering_config_gpu_distributed() attributes {c = #llama4.lowering_co
 
 // -----
 
+// expected-error @+1 {{gpu_warp_per_element needs workgroup_size = [threads], a multiple of 32 from 32 to 1024}}
+func.func @lowering_config_warp_of_16() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [16]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_warp_per_element takes only workgroup_size}}
+func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [0, 8, 0], workgroup_size = [256]>} {
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // llama4.online_attention
 //===----------------------------------------------------------------------===//
