@@ -159,7 +159,8 @@ void KernelEmulation::lowerShuffles() {
     Type i32 = b.getI32Type();
     Value lane = arith::IndexCastOp::create(
         b, loc, i32,
-        arith::RemUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize)));
+        arith::RemUIOp::create(b, loc, thread,
+                               index(b, loc, llama4c::kWarpSize)));
     Value offset = op.getOffset(), width = op.getWidth();
     Value c32 = arith::ConstantIntOp::create(b, loc, i32, llama4c::kWarpSize);
     Value one = arith::ConstantIntOp::create(b, loc, i32, 1);
@@ -205,6 +206,11 @@ void KernelEmulation::lowerShuffles() {
   }
 }
 
+static bool containsShuffle(Operation *op) {
+  return op->walk([](gpu::ShuffleOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
 /// Whether `value` may differ between the block's threads: it is computed
 /// from a thread or lane id (or, conservatively, by an op with regions).
 static bool dependsOnThread(Value value, Block &body,
@@ -214,8 +220,8 @@ static bool dependsOnThread(Value value, Block &body,
     return false;
   if (auto it = known.find(value); it != known.end())
     return it->second;
-  bool depends = isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def) ||
-                 def->getNumRegions() > 0;
+  bool depends =
+      isa<gpu::ThreadIdOp, gpu::LaneIdOp>(def) || def->getNumRegions() > 0;
   for (Value operand : def->getOperands())
     depends = depends || dependsOnThread(operand, body, known);
   known[value] = depends;
@@ -225,10 +231,8 @@ static bool dependsOnThread(Value value, Block &body,
 LogicalResult KernelEmulation::findWarpBranches() {
   DenseMap<Value, bool> known;
   WalkResult result = body.walk<WalkOrder::PreOrder>([&](scf::IfOp branch) {
-    bool shuffles = branch->walk([](gpu::ShuffleOp) {
-                             return WalkResult::interrupt();
-                           }).wasInterrupted();
-    if (!shuffles || !dependsOnThread(branch.getCondition(), body, known))
+    if (!containsShuffle(branch) ||
+        !dependsOnThread(branch.getCondition(), body, known))
       return WalkResult::advance();
     WalkResult inside = branch->walk([&](Operation *op) {
       if (op == branch)
@@ -239,10 +243,7 @@ LogicalResult KernelEmulation::findWarpBranches() {
         return WalkResult::interrupt();
       }
       auto nested = dyn_cast<scf::IfOp>(op);
-      if (nested &&
-          nested->walk([](gpu::ShuffleOp) {
-                  return WalkResult::interrupt();
-                }).wasInterrupted() &&
+      if (nested && containsShuffle(nested) &&
           dependsOnThread(nested.getCondition(), body, known)) {
         op->emitOpError("nests a branch that depends on the thread inside "
                         "another, around a shuffle: not emulated");
@@ -561,9 +562,11 @@ void bindThreadIds(scf::ForOp loop, Value blockX, Value blockY) {
         break;
       }
     } else if (isa<gpu::LaneIdOp>(op)) {
-      replacement = arith::RemUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize));
+      replacement = arith::RemUIOp::create(b, loc, thread,
+                                           index(b, loc, llama4c::kWarpSize));
     } else if (isa<gpu::SubgroupIdOp>(op)) {
-      replacement = arith::DivUIOp::create(b, loc, thread, index(b, loc, llama4c::kWarpSize));
+      replacement = arith::DivUIOp::create(b, loc, thread,
+                                           index(b, loc, llama4c::kWarpSize));
     } else {
       return;
     }
@@ -760,7 +763,8 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
       replacement = index(at, op->getLoc(), llama4c::kWarpSize);
     else if (isa<gpu::NumSubgroupsOp>(op))
       replacement = arith::CeilDivUIOp::create(
-          at, op->getLoc(), threads, index(at, op->getLoc(), llama4c::kWarpSize));
+          at, op->getLoc(), threads,
+          index(at, op->getLoc(), llama4c::kWarpSize));
     else {
       // The launch's dynamic shared memory: one byte buffer per block.
       if (!dynamicShared) {
@@ -795,15 +799,15 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
     Location at = alloca.getLoc();
     Value buffer = memref::AllocOp::create(
         front, at, MemRefType::get({ShapedType::kDynamic}, front.getI8Type()),
-        ValueRange{
-            arith::MulIOp::create(front, at, threads, index(front, at, bytes))});
+        ValueRange{arith::MulIOp::create(front, at, threads,
+                                         index(front, at, bytes))});
     perBlockBuffers.push_back(buffer);
     OpBuilder inPlace(alloca);
     Value shift = arith::MulIOp::create(
         inPlace, at, linearThreadId(inPlace, at, block[0], block[1]),
         index(inPlace, at, bytes));
-    Value own = memref::ViewOp::create(inPlace, at, type, buffer, shift,
-                                       ValueRange{});
+    Value own =
+        memref::ViewOp::create(inPlace, at, type, buffer, shift, ValueRange{});
     alloca.replaceAllUsesWith(own);
     alloca.erase();
   }

@@ -30,14 +30,6 @@ using mlir::llama4::LoweringPipeline;
 
 namespace {
 
-/// The op's GPU config, either template.
-LoweringConfigAttr gpuConfig(Operation *op) {
-  if (LoweringConfigAttr warp =
-          LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element))
-    return warp;
-  return LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element);
-}
-
 bool isWarpPerElement(LoweringConfigAttr config) {
   return config.getPipeline() == LoweringPipeline::gpu_warp_per_element;
 }
@@ -64,8 +56,8 @@ SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap map,
 /// it is the thread's own, by lane 0 otherwise (storeFromLaneZero). The
 /// parallel loops are `parallelIvs` (a tile's element), and `reduction`
 /// the reduction loop's range.
-void emitWarpElement(OpBuilder &b, linalg::LinalgOp op,
-                              ValueRange parallelIvs, Range reduction) {
+void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
+                     Range reduction) {
   Location loc = op.getLoc();
   Block *body = op.getBlock();
   BlockArgument out = body->getArguments().back();
@@ -75,13 +67,13 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op,
   Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
   Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
   Value size = getValueOrCreateConstantIndexOp(b, loc, reduction.size);
-  Value first = arith::AddIOp::create(b, loc, lb,
-                                      arith::MulIOp::create(b, loc, lane, stride));
+  Value first = arith::AddIOp::create(
+      b, loc, lb, arith::MulIOp::create(b, loc, lane, stride));
   Value end = arith::AddIOp::create(b, loc, lb, size);
   Value step = arith::MulIOp::create(b, loc, stride,
                                      indexConstant(b, loc, llama4c::kWarpSize));
-  Value noPartialSum = arith::ConstantOp::create(
-      b, loc, b.getF32FloatAttr(0.0f));
+  Value noPartialSum =
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   auto partial = scf::ForOp::create(
       b, loc, first, end, step, ValueRange{noPartialSum},
       [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
@@ -99,9 +91,9 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op,
           b.clone(inner, mapping);
         scf::YieldOp::create(b, loc, mapping.lookup(yielded));
       });
-  Value total = gpu::SubgroupReduceOp::create(
-      b, loc, partial.getResult(0), gpu::AllReduceOperation::ADD,
-      /*uniform=*/true);
+  Value total = gpu::SubgroupReduceOp::create(b, loc, partial.getResult(0),
+                                              gpu::AllReduceOperation::ADD,
+                                              /*uniform=*/true);
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<Value> ivs(parallelIvs);
   ivs.push_back(zero); // the output does not read k
@@ -123,7 +115,8 @@ LogicalResult checkWarpSplittable(linalg::LinalgOp op) {
                            "reduction loop, innermost, and one output");
   Block *body = op.getBlock();
   BlockArgument out = body->getArguments().back();
-  auto sum = body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  auto sum =
+      body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
   if (!sum || !sum.getType().isF32() || !out.hasOneUse() ||
       (sum.getLhs() != out && sum.getRhs() != out))
     return op->emitOpError("has a warp per element, which needs its body to "
@@ -160,7 +153,7 @@ struct LinalgToKernelLoops
     for (scf::ForallOp tile : tiles) {
       LoweringConfigAttr config;
       tile.getBody()->walk([&](linalg::LinalgOp op) {
-        LoweringConfigAttr own = gpuConfig(op);
+        LoweringConfigAttr own = LoweringConfigAttr::ofGpu(op);
         if (own && (!config || isWarpPerElement(own)))
           config = own;
       });
@@ -183,7 +176,7 @@ struct LinalgToKernelLoops
     for (linalg::LinalgOp op : ops) {
       // The tiles are kernel loops now: an op inside one is no root.
       bool root = !op->getParentOfType<scf::ParallelOp>();
-      LoweringConfigAttr config = gpuConfig(op);
+      LoweringConfigAttr config = LoweringConfigAttr::ofGpu(op);
       if (root && !config)
         return op->emitOpError("has no GPU lowering config: run "
                                "--llama4-select-lowering-config for a GPU "
@@ -230,15 +223,15 @@ struct LinalgToKernelLoops
   /// A warp-per-element op: a root's parallel loops become the kernel loop
   /// (one warp per iteration) with `rootConfig`; inside a warp's tile they
   /// run in the warp, where a tile's element makes them one iteration each.
-  LogicalResult lowerWarpPerElement(RewriterBase &rewriter,
-                                    linalg::LinalgOp op,
+  LogicalResult lowerWarpPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
                                     LoweringConfigAttr rootConfig) {
     Location loc = op.getLoc();
     SmallVector<Range> ranges = op.createLoopRanges(rewriter, loc);
     Range reduction = ranges.pop_back_val();
     SmallVector<Value> lbs, ubs, steps;
     for (Range range : ranges) {
-      lbs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, range.offset));
+      lbs.push_back(
+          getValueOrCreateConstantIndexOp(rewriter, loc, range.offset));
       ubs.push_back(arith::AddIOp::create(
           rewriter, loc, lbs.back(),
           getValueOrCreateConstantIndexOp(rewriter, loc, range.size)));
@@ -248,11 +241,11 @@ struct LinalgToKernelLoops
     if (rootConfig) {
       if (ranges.empty())
         return op->emitOpError("has no parallel loop to become a kernel");
-      auto loop = scf::ParallelOp::create(
-          rewriter, loc, lbs, ubs, steps,
-          [&](OpBuilder &b, Location, ValueRange ivs) {
-            emitWarpElement(b, op, ivs, reduction);
-          });
+      auto loop =
+          scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps,
+                                  [&](OpBuilder &b, Location, ValueRange ivs) {
+                                    emitWarpElement(b, op, ivs, reduction);
+                                  });
       loop->setAttr(LoweringConfigAttr::attributeName, rootConfig);
       return success();
     }
@@ -267,15 +260,14 @@ struct LinalgToKernelLoops
         loopSteps.push_back(step);
       }
     }
-    scf::buildLoopNest(
-        rewriter, loc, loopLbs, loopUbs, loopSteps,
-        [&](OpBuilder &b, Location, ValueRange loopIvs) {
-          SmallVector<Value> ivs;
-          auto next = loopIvs.begin();
-          for (auto [isLooped, lb] : llvm::zip(looped, lbs))
-            ivs.push_back(isLooped ? *next++ : lb);
-          emitWarpElement(b, op, ivs, reduction);
-        });
+    scf::buildLoopNest(rewriter, loc, loopLbs, loopUbs, loopSteps,
+                       [&](OpBuilder &b, Location, ValueRange loopIvs) {
+                         SmallVector<Value> ivs;
+                         auto next = loopIvs.begin();
+                         for (auto [isLooped, lb] : llvm::zip(looped, lbs))
+                           ivs.push_back(isLooped ? *next++ : lb);
+                         emitWarpElement(b, op, ivs, reduction);
+                       });
     return success();
   }
 

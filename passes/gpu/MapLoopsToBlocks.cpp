@@ -57,9 +57,10 @@ scf::ParallelOp mapToThreads(scf::ParallelOp flat, int64_t blockThreads) {
   MLIRContext *ctx = flat.getContext();
   auto [blocks, threads] =
       scf::tileParallelLoop(flat, {blockThreads}, /*noMinMaxBounds=*/true);
-  if (failed(gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
-      failed(gpu::setMappingAttr(threads,
-                                 {mapTo(ctx, gpu::Processor::ThreadX)})))
+  if (failed(
+          gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
+      failed(
+          gpu::setMappingAttr(threads, {mapTo(ctx, gpu::Processor::ThreadX)})))
     return nullptr;
   return threads;
 }
@@ -88,8 +89,7 @@ scf::ParallelOp mapToWarps(RewriterBase &rewriter, scf::ParallelOp flat,
   rewriter.setInsertionPointToStart(blocks.getBody());
   auto threads = scf::ParallelOp::create(
       rewriter, loc, ValueRange{zero, zero},
-      ValueRange{constant(llama4c::kWarpSize), perBlock},
-      ValueRange{one, one});
+      ValueRange{constant(llama4c::kWarpSize), perBlock}, ValueRange{one, one});
   rewriter.setInsertionPointToStart(threads.getBody());
   Value lane = threads.getInductionVars()[0];
   Value trip = arith::AddIOp::create(
@@ -97,8 +97,8 @@ scf::ParallelOp mapToWarps(RewriterBase &rewriter, scf::ParallelOp flat,
       arith::MulIOp::create(rewriter, loc, blocks.getInductionVars()[0],
                             perBlock),
       threads.getInductionVars()[1]);
-  Value inRange = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
-                                        trip, trips);
+  Value inRange = arith::CmpIOp::create(rewriter, loc,
+                                        arith::CmpIPredicate::ult, trip, trips);
   auto guard = scf::IfOp::create(rewriter, loc, inRange);
   rewriter.setInsertionPointToStart(guard.thenBlock());
   Value iv = arith::AddIOp::create(
@@ -107,14 +107,14 @@ scf::ParallelOp mapToWarps(RewriterBase &rewriter, scf::ParallelOp flat,
   rewriter.eraseOp(body->getTerminator());
   rewriter.inlineBlockBefore(body, guard.thenBlock()->getTerminator(),
                              ValueRange{iv});
-  guard.thenBlock()->walk([&](gpu::LaneIdOp id) {
-    rewriter.replaceOp(id, lane);
-  });
+  guard.thenBlock()->walk(
+      [&](gpu::LaneIdOp id) { rewriter.replaceOp(id, lane); });
   rewriter.eraseOp(flat);
-  if (failed(gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
-      failed(gpu::setMappingAttr(threads,
-                                 {mapTo(ctx, gpu::Processor::ThreadX),
-                                  mapTo(ctx, gpu::Processor::ThreadY)})))
+  if (failed(
+          gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||
+      failed(
+          gpu::setMappingAttr(threads, {mapTo(ctx, gpu::Processor::ThreadX),
+                                        mapTo(ctx, gpu::Processor::ThreadY)})))
     return nullptr;
   return threads;
 }
@@ -130,14 +130,13 @@ struct MapLoopsToBlocks
     });
     IRRewriter rewriter(ctx);
     for (scf::ParallelOp loop : outermost) {
-      LoweringConfigAttr config = LoweringConfigAttr::of(loop);
-      bool warp = config && config.getPipeline() ==
-                                LoweringPipeline::gpu_warp_per_element;
-      if (!config || (!warp && config.getPipeline() !=
-                                   LoweringPipeline::gpu_thread_per_element)) {
+      LoweringConfigAttr config = LoweringConfigAttr::ofGpu(loop);
+      if (!config) {
         loop.emitOpError("has no GPU lowering config");
         return signalPassFailure();
       }
+      bool warp =
+          config.getPipeline() == LoweringPipeline::gpu_warp_per_element;
       int64_t blockThreads = config.getWorkgroupSize().front();
       rewriter.setInsertionPoint(loop);
       scf::ParallelOp flat = collapse(rewriter, loop);

@@ -27,13 +27,11 @@ namespace {
 /// Both GPU templates tile one output element per iteration; a tile that
 /// holds a warp-per-element op is a warp's (--llama4-gpu-linalg-to-kernel-
 /// loops decides), its other ops computed alike by the warp's lanes.
-bool isPerElement(Operation *op) {
-  return LoweringConfigAttr::of(op, LoweringPipeline::gpu_thread_per_element) ||
-         LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element);
-}
+bool isPerElement(Operation *op) { return bool(LoweringConfigAttr::ofGpu(op)); }
 
 bool isWarpPerElement(Operation *op) {
-  return bool(LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element));
+  return bool(
+      LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element));
 }
 
 /// Whether every lane of a warp's tile would repeat `op`'s loop: a thread
@@ -56,8 +54,7 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   Operation *producerOp = producer.getOwner();
   if (!isa<linalg::LinalgOp>(producerOp) || !isPerElement(producerOp))
     return false;
-  if ((isWarpPerElement(producerOp) &&
-       llvm::any_of(fused, repeatsInWarp)) ||
+  if ((isWarpPerElement(producerOp) && llvm::any_of(fused, repeatsInWarp)) ||
       (repeatsInWarp(producerOp) && llvm::any_of(fused, isWarpPerElement)))
     return false;
   auto tile = slice->getParentOfType<scf::ForallOp>();

@@ -15,8 +15,7 @@ static bool hasContiguousRows(Value value) {
 
 FailureOr<llama4c::Product> llama4c::matchProduct(linalg::ContractOp op) {
   if (!(op.hasPureBufferSemantics() || op.hasPureTensorSemantics()) ||
-      op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1)
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
     return failure();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap xMap = maps[0], wMap = maps[1], outMap = maps[2];

@@ -106,8 +106,8 @@ struct SelectLoweringConfig
     FailureOr<llama4c::Product> product = failure();
     if (contract)
       product = llama4c::matchProduct(contract);
-    bool warp = succeeded(product) &&
-                product->layout == llama4c::WeightLayout::OutIn;
+    bool warp =
+        succeeded(product) && product->layout == llama4c::WeightLayout::OutIn;
     return LoweringConfigAttr::get(
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element

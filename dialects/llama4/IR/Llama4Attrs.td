@@ -118,6 +118,17 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     static LoweringConfigAttr of(::mlir::Operation *op) {
       return op->getAttrOfType<LoweringConfigAttr>(attributeName);
     }
+    /// The config of `op` if its kernel template is a GPU one (a thread or
+    /// a warp per output element), or null.
+    static LoweringConfigAttr ofGpu(::mlir::Operation *op) {
+      LoweringConfigAttr config = of(op);
+      if (!config)
+        return nullptr;
+      LoweringPipeline pipeline = config.getPipeline();
+      bool gpu = pipeline == LoweringPipeline::gpu_thread_per_element ||
+                 pipeline == LoweringPipeline::gpu_warp_per_element;
+      return gpu ? config : nullptr;
+    }
     /// The config of `op` if its kernel template is `pipeline`, or null.
     static LoweringConfigAttr of(::mlir::Operation *op,
                                  LoweringPipeline pipeline) {
