@@ -57,10 +57,15 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
     that tile every producer
     (linalg op with a GPU config) whose result
 
-    - has this tile as its only user,
+    - has this tile as its only user (a producer that reads no tensor, a
+      fill, is recomputed in every tile that reads it instead),
     - is read one element per tile, and
     - is read through every parallel loop of its reader, so that no two
       tiles compute the same element.
+
+    First, every output that an op's body never reads (a residual add's,
+    whose init is its other operand) becomes a fresh `tensor.empty`, so
+    that bufferization copies nothing into it.
 
     The rounding of a product fuses into it this way, with the fill of its
     accumulator (fill, contract and truncf: one kernel, a warp's for

@@ -58,9 +58,16 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
       (repeatsInWarp(producerOp) && llvm::any_of(fused, isWarpPerElement)))
     return false;
   auto tile = slice->getParentOfType<scf::ForallOp>();
-  // Shape queries fold to the producer's destination later.
+  // Shape queries fold to the producer's destination later. A producer
+  // that reads no tensor (a fill) is recomputed in every tile that reads
+  // it instead.
+  bool recomputable = llvm::none_of(producerOp->getOperands(), [&](Value v) {
+    return isa<RankedTensorType>(v.getType()) &&
+           !llvm::is_contained(
+               cast<DestinationStyleOpInterface>(producerOp).getDpsInits(), v);
+  });
   for (OpOperand &use : producer.getUses())
-    if (!fused.contains(use.getOwner()) &&
+    if (!recomputable && !fused.contains(use.getOwner()) &&
         !isa<tensor::DimOp>(use.getOwner()) &&
         !(tile && tile->isAncestor(use.getOwner())))
       return false;
@@ -81,6 +88,23 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   return true;
 }
 
+/// An output that `op`'s body never reads starts as a fresh tensor, so
+/// that bufferization copies nothing into it: a residual add's init is
+/// otherwise its other operand, which later ops still read.
+void startUnreadOutputsEmpty(RewriterBase &rewriter, linalg::LinalgOp op) {
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    if (op.payloadUsesValueFromOperand(&init) ||
+        init.get().getDefiningOp<tensor::EmptyOp>())
+      continue;
+    rewriter.setInsertionPoint(op);
+    Value empty = tensor::EmptyOp::create(
+        rewriter, op.getLoc(),
+        tensor::getMixedSizes(rewriter, op.getLoc(), init.get()),
+        getElementTypeOrSelf(init.get().getType()));
+    rewriter.modifyOpInPlace(op, [&] { init.set(empty); });
+  }
+}
+
 struct TileAndFuse
     : llama4c::impl::Llama4GpuTileAndFusePassBase<TileAndFuse> {
   void runOnOperation() override {
@@ -92,11 +116,15 @@ struct TileAndFuse
       if (isPerElement(op) && op.hasPureTensorSemantics())
         ops.push_back(op);
     });
-    // Consumers first: each op not fused into a later one is a root.
-    DenseSet<Operation *> fusedAway;
     IRRewriter rewriter(ctx);
+    for (Operation *op : ops)
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+        startUnreadOutputsEmpty(rewriter, linalgOp);
+    // Consumers first: each op not fused into a later one is a root.
     for (Operation *op : llvm::reverse(ops)) {
-      if (fusedAway.contains(op))
+      // Fused into every reader: read by shape queries at most now, which
+      // the clean-up folds away with it.
+      if (llvm::all_of(op->getUsers(), llvm::IsaPred<tensor::DimOp>))
         continue;
       auto root = dyn_cast<TilingInterface>(op);
       if (!root) {
@@ -134,10 +162,6 @@ struct TileAndFuse
       for (OpResult result : root->getResults())
         rewriter.replaceAllUsesWith(result, tiled->replacements.lookup(result));
       rewriter.eraseOp(root);
-      // Read by shape queries at most now, which the clean-up folds away
-      // with them.
-      fusedAway.insert(tiled->fusedProducers.begin(),
-                       tiled->fusedProducers.end());
     }
     // A fused intermediate's slice of an empty tensor is an empty tile:
     // bufferization then allocates it inside the tile, thread-private.

@@ -175,3 +175,50 @@ func.func @warp_tile_takes_no_thread_reduction(%x: tensor<?x64xbf16>, %wt: tenso
   } -> tensor<?x32xf32>
   return %sum : tensor<?x32xf32>
 }
+
+// -----
+
+// What CSE shares between kernels is not what they share in memory: one
+// fill feeding the k and v projections is recomputed in each of their
+// tiles, and a residual add whose body never reads its init (here x, which
+// the projections still read) writes a fresh tensor, so that
+// bufferization copies nothing.
+#x = affine_map<(m, n, k) -> (m, k)>
+#wt = affine_map<(m, n, k) -> (n, k)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @fills_recomputed_and_unread_inits_fresh
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   scf.forall
+//       CHECK:     linalg.fill
+//       CHECK:     linalg.contract
+//       CHECK:   %[[RESIDUAL_OUT:.*]] = tensor.empty(%{{.*}}) : tensor<?x32xf32>
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   scf.forall {{.*}} shared_outs(%{{.*}} = %[[RESIDUAL_OUT]])
+//       CHECK:     linalg.fill
+//       CHECK:     linalg.contract
+//       CHECK:     arith.addf
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   return
+func.func @fills_recomputed_and_unread_inits_fresh(%x: tensor<?x32xf32>, %wk: tensor<32x32xf32>, %wv: tensor<32x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x32xf32>
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %acc = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %k = linalg.contract indexing_maps = [#x, #wt, #o]
+      ins(%x, %wk : tensor<?x32xf32>, tensor<32x32xf32>) outs(%acc : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %v = linalg.contract indexing_maps = [#x, #wt, #o]
+      ins(%x, %wv : tensor<?x32xf32>, tensor<32x32xf32>) outs(%acc : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %h = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%v : tensor<?x32xf32>) outs(%x : tensor<?x32xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  return %k, %h : tensor<?x32xf32>, tensor<?x32xf32>
+}
