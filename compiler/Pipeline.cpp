@@ -239,6 +239,8 @@ void llama4c::buildGpuBinaryPipeline(OpPassManager &pm, Target target) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  // A warp's 16-byte loads keep their alignment: ld.global.v4.
+  kernels.addPass(createConvertVectorToLLVMPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());

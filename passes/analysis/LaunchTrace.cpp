@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
@@ -42,6 +43,7 @@ namespace {
 
 constexpr int kWarp = llama4c::kWarpSize;
 constexpr int64_t kSectorBytes = 32;
+constexpr int64_t kL1BytesPerClock = 128;
 /// Host operations one trace may interpret before it gives up.
 constexpr int64_t kMaxHostSteps = 200'000'000;
 /// Iterations of an innermost kernel loop run to see its sector reuse: a
@@ -146,18 +148,27 @@ int64_t evalAffine(AffineExpr expr, ArrayRef<int64_t> dims,
   }
 }
 
-/// Floating-point operations of one op per lane (an FMA is two); 0 for the
-/// rest.
+/// Floating-point operations of one op per lane (an FMA is two, an op on
+/// a vector one per element, a vector's sum one fewer than its elements);
+/// 0 for the rest.
 int64_t flopsOf(Operation *op) {
+  if (auto reduction = dyn_cast<vector::ReductionOp>(op))
+    return isa<FloatType>(reduction.getType())
+               ? reduction.getSourceVectorType().getNumElements() - 1
+               : 0;
+  int64_t perElement = 0;
   if (isa<math::FmaOp>(op))
-    return 2;
-  if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-          arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
-          arith::MinNumFOp>(op))
-    return 1;
-  if (op->getDialect() && op->getDialect()->getNamespace() == "math")
-    return 1;
-  return 0;
+    perElement = 2;
+  else if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+               arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+               arith::MinNumFOp>(op) ||
+           (op->getDialect() && op->getDialect()->getNamespace() == "math"))
+    perElement = 1;
+  if (perElement == 0 || op->getNumResults() == 0)
+    return perElement;
+  if (auto vector = dyn_cast<VectorType>(op->getResult(0).getType()))
+    return perElement * vector.getNumElements();
+  return perElement;
 }
 
 /// Element `element` (row-major) of buffer `buffer` when the call's data
@@ -230,8 +241,10 @@ private:
   LogicalResult runFor(scf::ForOp loop, Env &env);
   LogicalResult runIf(scf::IfOp branch, Env &env);
   LogicalResult runParallel(scf::ParallelOp loop, Env &env);
+  /// Counts one warp instruction's access to `memref` at `indices`, of
+  /// `elementsPerLane` consecutive elements in each lane (a vector).
   LogicalResult memoryAccess(Operation *op, Value memref, ValueRange indices,
-                             Env &env, bool write);
+                             Env &env, bool write, int64_t elementsPerLane = 1);
   /// What a load of `memref` at `indices` reads: known where the call's
   /// data are (the positions), unknown elsewhere.
   Scalar loaded(Env &env, Value memref, ValueRange indices);
@@ -301,7 +314,8 @@ LogicalResult Machine::run(Block &block, Env &env, std::vector<Slot> *results) {
 }
 
 LogicalResult Machine::memoryAccess(Operation *op, Value memref,
-                                    ValueRange indices, Env &env, bool write) {
+                                    ValueRange indices, Env &env, bool write,
+                                    int64_t elementsPerLane) {
   if (!kernel)
     return success();
   const View &v = view(env, memref);
@@ -314,12 +328,21 @@ LogicalResult Machine::memoryAccess(Operation *op, Value memref,
     int64_t element = v.offset[lane];
     for (auto [index, stride] : llvm::zip(indices, v.strides))
       element += scalar(env, index).lanes[lane] * stride;
-    sectors.push_back(floorDiv(element * v.elementBytes, kSectorBytes));
+    int64_t firstByte = element * v.elementBytes;
+    int64_t lastByte = firstByte + elementsPerLane * v.elementBytes - 1;
+    for (int64_t sector = floorDiv(firstByte, kSectorBytes);
+         sector <= floorDiv(lastByte, kSectorBytes); ++sector)
+      sectors.push_back(sector);
   }
   llvm::sort(sectors);
   sectors.erase(std::unique(sectors.begin(), sectors.end()), sectors.end());
   double bytes = double(sectors.size()) * kSectorBytes * weight;
-  kernel->l1Bytes += bytes;
+  // L1 returns at most 128 bytes a clock, and a warp instruction takes a
+  // clock however few bytes it wants.
+  if (!sectors.empty())
+    kernel->l1Bytes +=
+        std::max<double>(sectors.size() * kSectorBytes, kL1BytesPerClock) *
+        weight;
   if (window) {
     WindowAccess &access = (*window)[op];
     access.write = write;
@@ -766,6 +789,14 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
   if (auto store = dyn_cast<memref::StoreOp>(op))
     return memoryAccess(op, store.getMemRef(), store.getIndices(), env, true);
+  if (auto load = dyn_cast<vector::LoadOp>(op)) {
+    env[load] = Scalar::unknown();
+    return memoryAccess(op, load.getBase(), load.getIndices(), env, false,
+                        load.getVectorType().getNumElements());
+  }
+  if (auto store = dyn_cast<vector::StoreOp>(op))
+    return memoryAccess(op, store.getBase(), store.getIndices(), env, true,
+                        store.getVectorType().getNumElements());
   if (auto rmw = dyn_cast<memref::AtomicRMWOp>(op)) {
     env[rmw] = Scalar::unknown();
     if (failed(memoryAccess(op, rmw.getMemref(), rmw.getIndices(), env, false)))

@@ -40,8 +40,11 @@ struct KernelCost {
   /// loop (a warp's L1 keeps what its last iterations fetched), not across
   /// warps or loops.
   double bytesRead = 0, bytesWritten = 0;
-  /// The same accesses as sectors per warp instruction: what the load/store
-  /// units and L1 move (an uncoalesced warp load is 32 sectors).
+  /// The same accesses as sectors per warp instruction, at least 128
+  /// bytes' worth each: what the load/store units and L1 move, 128 bytes
+  /// a clock, an instruction a clock at least (an uncoalesced warp load is
+  /// 32 sectors; a warp's 2-byte loads along a row take a clock for 64
+  /// bytes, its 16-byte vector loads four for 512).
   double l1Bytes = 0;
   /// Floating-point operations (an FMA is two), over all threads.
   double flops = 0;

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llama4c {
@@ -48,39 +49,166 @@ SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap map,
   return indices;
 }
 
-/// A warp's element of `op`: its one reduction loop, innermost, split
-/// across the lanes (lane l takes k = l, l + 32, ... so that a warp's
-/// loads are consecutive), each lane's partial sum in an f32 register,
-/// then added across the warp by a subgroup reduction and into the output.
-/// Every lane ends with the sum; the output is stored by all of them when
-/// it is the thread's own, by lane 0 otherwise (storeFromLaneZero). The
-/// parallel loops are `parallelIvs` (a tile's element), and `reduction`
-/// the reduction loop's range.
-void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
-                     Range reduction) {
-  Location loc = op.getLoc();
+/// Bytes a lane loads at once: `ld.global.v4.b32`, so that a warp reads
+/// 512 consecutive bytes of a row in one instruction.
+constexpr int64_t kVectorLoadBytes = 16;
+
+/// Whether every row of `memref` (its innermost dimension) starts a
+/// multiple of `width` elements past where its allocation starts: a unit
+/// innermost stride, and an offset and outer strides that are multiples of
+/// `width`, followed through views back to the allocation or the function
+/// argument. (Allocations are 16-byte aligned on the device: cuMemAlloc
+/// and the runtime's allocator align to 256 bytes.)
+bool rowsStartAligned(Value memref, int64_t width) {
+  auto type = cast<MemRefType>(memref.getType());
+  auto multipleOfWidth = [&](std::optional<int64_t> value) {
+    return value && *value % width == 0;
+  };
+  auto innermostSize = [&]() -> std::optional<int64_t> {
+    if (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+      return std::nullopt;
+    return type.getShape().back();
+  };
+  if (auto arg = dyn_cast<BlockArgument>(memref)) {
+    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      return false;
+    return type.getLayout().isIdentity() &&
+           (type.getRank() == 1 || multipleOfWidth(innermostSize()));
+  }
+  Operation *def = memref.getDefiningOp();
+  if (isa<memref::AllocOp, memref::AllocaOp>(def))
+    return type.getLayout().isIdentity() &&
+           (type.getRank() == 1 || multipleOfWidth(innermostSize()));
+  if (auto subview = dyn_cast<memref::SubViewOp>(def)) {
+    int64_t last = subview.getSourceType().getRank() - 1;
+    return !subview.getDroppedDims().test(last) &&
+           isConstantIntValue(subview.getMixedStrides().back(), 1) &&
+           multipleOfWidth(
+               getConstantIntValue(subview.getMixedOffsets().back())) &&
+           rowsStartAligned(subview.getSource(), width);
+  }
+  // Splitting the innermost dimension: its new outer stride is the new
+  // innermost size.
+  if (auto expand = dyn_cast<memref::ExpandShapeOp>(def))
+    return (expand.getReassociationIndices().back().size() == 1 ||
+            multipleOfWidth(innermostSize())) &&
+           rowsStartAligned(expand.getSrc(), width);
+  if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def))
+    return rowsStartAligned(collapse.getSrc(), width);
+  if (auto cast = dyn_cast<memref::CastOp>(def))
+    return rowsStartAligned(cast.getSource(), width);
+  return false;
+}
+
+/// Whether `map`'s results read the innermost loop `k` in the last one
+/// alone, as `k` itself: consecutive k, consecutive elements.
+bool readsAlongRow(AffineMap map, unsigned k) {
+  for (AffineExpr result : map.getResults().drop_back())
+    if (result.isFunctionOfDim(k))
+      return false;
+  return map.getNumResults() > 0 &&
+         map.getResults().back() == getAffineDimExpr(k, map.getContext());
+}
+
+/// The elements of k a lane of `op`'s warp loads at once: 16 bytes of its
+/// narrowest input read along k (fewer, a power of two, when a static k
+/// is shorter than 32 such loads), when every input reads along a row (or
+/// not along k at all), rows start aligned to that, and the body applies
+/// elementwise to vectors; 1 otherwise.
+int64_t vectorWidthOf(linalg::LinalgOp op) {
+  unsigned k = op.getNumLoops() - 1;
+  int64_t width = 1;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(k))
+      continue;
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    if (!type || !readsAlongRow(map, k))
+      return 1;
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    if (bytes == 0)
+      return 1;
+    width = std::max(width, kVectorLoadBytes / bytes);
+  }
+  int64_t length = op.getStaticLoopRanges()[k];
+  if (!ShapedType::isDynamic(length))
+    while (width > 1 && length < llama4c::kWarpSize * width)
+      width /= 2;
+  if (width == 1)
+    return 1;
+  for (Operation &inner : op.getBlock()->without_terminator())
+    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
+        inner.getNumRegions() != 0)
+      return 1;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (op.getMatchingIndexingMap(input).isFunctionOfDim(k) &&
+        !rowsStartAligned(input->get(), width))
+      return 1;
+  return width;
+}
+
+/// `width` consecutive steps of `op`'s body from reduction index `k` on
+/// vectors: each input read along k loaded as one aligned vector, the
+/// others broadcast, the partial sums `sums` one per element.
+Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                      ValueRange parallelIvs, Value k, Value sums,
+                      int64_t width) {
   Block *body = op.getBlock();
-  BlockArgument out = body->getArguments().back();
-  Value yielded = body->getTerminator()->getOperand(0);
-  Value zero = indexConstant(b, loc, 0);
-  Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
-  Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
-  Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
-  Value size = getValueOrCreateConstantIndexOp(b, loc, reduction.size);
-  Value first = arith::AddIOp::create(
-      b, loc, lb, arith::MulIOp::create(b, loc, lane, stride));
-  Value end = arith::AddIOp::create(b, loc, lb, size);
-  Value step = arith::MulIOp::create(b, loc, stride,
-                                     indexConstant(b, loc, llama4c::kWarpSize));
-  Value noPartialSum =
-      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-  auto partial = scf::ForOp::create(
-      b, loc, first, end, step, ValueRange{noPartialSum},
+  unsigned kLoop = op.getNumLoops() - 1;
+  auto vectorOf = [&](Type element) {
+    return VectorType::get({width}, element);
+  };
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(k);
+  IRMapping mapping;
+  mapping.map(body->getArguments().back(), sums);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    SmallVector<Value> at = indicesOf(b, loc, map, ivs);
+    Type element = getElementTypeOrSelf(input->get().getType());
+    Value loaded;
+    if (map.isFunctionOfDim(kLoop)) {
+      int64_t bytes = width * element.getIntOrFloatBitWidth() / 8;
+      loaded = vector::LoadOp::create(
+          b, loc, vectorOf(element), input->get(), at, /*nontemporal=*/false,
+          llvm::Align(std::min(bytes, kVectorLoadBytes)));
+    } else {
+      loaded = vector::BroadcastOp::create(
+          b, loc, vectorOf(element),
+          memref::LoadOp::create(b, loc, input->get(), at));
+    }
+    mapping.map(op.getMatchingBlockArgument(input), loaded);
+  }
+  for (Operation &inner : body->without_terminator()) {
+    // A value from above the body is the same for every element.
+    for (Value operand : inner.getOperands())
+      if (!mapping.contains(operand))
+        mapping.map(operand, vector::BroadcastOp::create(
+                                 b, loc, vectorOf(operand.getType()), operand));
+    Operation *step = b.clone(inner, mapping);
+    for (Value result : step->getResults())
+      result.setType(vectorOf(result.getType()));
+  }
+  return mapping.lookup(body->getTerminator()->getOperand(0));
+}
+
+/// Lane `lane`'s partial sum of `op`'s body over k = from + lane * stride,
+/// from + (32 + lane) * stride, ... below `end`, one element at a time.
+Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                      ValueRange parallelIvs, Value lane, Value from, Value end,
+                      Value stride, Value sum) {
+  Block *body = op.getBlock();
+  Value first = b.createOrFold<arith::AddIOp>(
+      loc, from, b.createOrFold<arith::MulIOp>(loc, lane, stride));
+  Value step = b.createOrFold<arith::MulIOp>(
+      loc, stride, indexConstant(b, loc, llama4c::kWarpSize));
+  auto loop = scf::ForOp::create(
+      b, loc, first, end, step, ValueRange{sum},
       [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
         SmallVector<Value> ivs(parallelIvs);
         ivs.push_back(k);
         IRMapping mapping;
-        mapping.map(out, sum.front());
+        mapping.map(body->getArguments().back(), sum.front());
         for (OpOperand *input : op.getDpsInputOperands()) {
           AffineMap map = op.getMatchingIndexingMap(input);
           mapping.map(op.getMatchingBlockArgument(input),
@@ -89,14 +217,65 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
         }
         for (Operation &inner : body->without_terminator())
           b.clone(inner, mapping);
-        scf::YieldOp::create(b, loc, mapping.lookup(yielded));
+        scf::YieldOp::create(
+            b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
       });
-  Value total = gpu::SubgroupReduceOp::create(b, loc, partial.getResult(0),
+  return loop.getResult(0);
+}
+
+/// A warp's element of `op`: its one reduction loop, innermost, split
+/// across the lanes so that a warp's loads are consecutive, each lane's
+/// partial sum in f32 registers, then added across the warp by a subgroup
+/// reduction and into the output. With a vector width w > 1 (see
+/// vectorWidthOf), lane l loads w elements from k = w * l on, the warp
+/// 32 * w a step, over the whole steps of k; the rest of k, and all of it
+/// when w = 1, goes one element a lane: k = l, l + 32, ... Every lane ends
+/// with the sum; the output is stored by all of them when it is the
+/// thread's own, by lane 0 otherwise (storeFromLaneZero). The parallel
+/// loops are `parallelIvs` (a tile's element), and `reduction` the
+/// reduction loop's range.
+void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
+                     Range reduction, int64_t width) {
+  Location loc = op.getLoc();
+  Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
+  Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
+  Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
+  Value size = getValueOrCreateConstantIndexOp(b, loc, reduction.size);
+  Value end = b.createOrFold<arith::AddIOp>(loc, lb, size);
+  Value partial = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  Value rest = lb; // where one element a lane takes over
+  std::optional<int64_t> staticSize = getConstantIntValue(reduction.size);
+  int64_t warpStep = llama4c::kWarpSize * width;
+  if (width > 1) {
+    Value span = indexConstant(b, loc, warpStep);
+    Value whole = b.createOrFold<arith::MulIOp>(
+        loc, b.createOrFold<arith::DivUIOp>(loc, size, span), span);
+    rest = b.createOrFold<arith::AddIOp>(loc, lb, whole);
+    Value first = b.createOrFold<arith::AddIOp>(
+        loc, lb,
+        b.createOrFold<arith::MulIOp>(loc, lane, indexConstant(b, loc, width)));
+    Value noSums = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({width}, b.getF32Type()), 0.0f));
+    auto steps = scf::ForOp::create(
+        b, loc, first, rest, span, ValueRange{noSums},
+        [&](OpBuilder &b, Location loc, Value k, ValueRange sums) {
+          scf::YieldOp::create(
+              b, loc,
+              emitVectorSteps(b, loc, op, parallelIvs, k, sums.front(), width));
+        });
+    partial = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                          steps.getResult(0));
+  }
+  if (width == 1 || !staticSize || *staticSize % warpStep != 0)
+    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, rest, end, stride,
+                              partial);
+  Value total = gpu::SubgroupReduceOp::create(b, loc, partial,
                                               gpu::AllReduceOperation::ADD,
                                               /*uniform=*/true);
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(zero); // the output does not read k
+  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
   SmallVector<Value> at =
       indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
   Value before = memref::LoadOp::create(b, loc, init->get(), at);
@@ -226,6 +405,7 @@ struct LinalgToKernelLoops
   LogicalResult lowerWarpPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
                                     LoweringConfigAttr rootConfig) {
     Location loc = op.getLoc();
+    int64_t width = vectorWidthOf(op);
     SmallVector<Range> ranges = op.createLoopRanges(rewriter, loc);
     Range reduction = ranges.pop_back_val();
     SmallVector<Value> lbs, ubs, steps;
@@ -241,11 +421,11 @@ struct LinalgToKernelLoops
     if (rootConfig) {
       if (ranges.empty())
         return op->emitOpError("has no parallel loop to become a kernel");
-      auto loop =
-          scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps,
-                                  [&](OpBuilder &b, Location, ValueRange ivs) {
-                                    emitWarpElement(b, op, ivs, reduction);
-                                  });
+      auto loop = scf::ParallelOp::create(
+          rewriter, loc, lbs, ubs, steps,
+          [&](OpBuilder &b, Location, ValueRange ivs) {
+            emitWarpElement(b, op, ivs, reduction, width);
+          });
       loop->setAttr(LoweringConfigAttr::attributeName, rootConfig);
       return success();
     }
@@ -266,7 +446,7 @@ struct LinalgToKernelLoops
                          auto next = loopIvs.begin();
                          for (auto [isLooped, lb] : llvm::zip(looped, lbs))
                            ivs.push_back(isLooped ? *next++ : lb);
-                         emitWarpElement(b, op, ivs, reduction);
+                         emitWarpElement(b, op, ivs, reduction, width);
                        });
     return success();
   }

@@ -139,8 +139,14 @@ def Llama4GpuLinalgToKernelLoopsPass
     - a `gpu_warp_per_element` op (one reduction loop, innermost, adding
       into an f32 output: nn.Linear's x * W^T) keeps its parallel loops
       (the kernel loop if it is a root, one iteration each in a tile) and
-      splits k across the warp's lanes: lane l (gpu.lane_id) sums k = l,
-      l + 32, ... in an f32 register, a `gpu.subgroup_reduce add` adds the
+      splits k across the warp's lanes. Where every input reads k along a
+      row whose start is provably aligned (unit innermost stride, offsets
+      and outer strides multiples of w, back to the allocation) and the
+      body is elementwise, lane l loads w = 16 bytes / (narrowest element)
+      consecutive elements from k = w * l on (`vector.load` with 16-byte
+      alignment: `ld.global.v4`), the warp 32 * w a step, and sums them in
+      a vector<w x f32>; the rest of k (or all of it) goes one element a
+      lane, k = l, l + 32, .... A `gpu.subgroup_reduce add` adds the
       lanes' sums, and the total is added into the output. In a warp's
       kernel every lane computes every op alike, and a store to memory
       that is not the thread's own (not a memref.alloca) is made by lane 0
@@ -161,12 +167,17 @@ def Llama4GpuLinalgToKernelLoopsPass
       ...
     } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [128]>}
 
-    linalg.contract ins(%x, %w : memref<?x64xf32>, memref<1024x64xbf16>) outs(%y : memref<?x1024xf32>)
+    linalg.contract ins(%x, %w : memref<?x256xf32>, memref<1024x256xbf16>) outs(%y : memref<?x1024xf32>)
         {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
     // becomes
     scf.parallel (%n, %m) = ... {
       %lane = gpu.lane_id
-      %partial = scf.for %k = %lane to %c64 step %c32 iter_args(%p = %zero) -> (f32) { ... }
+      %first = arith.muli %lane, %c8 : index    // 8 bf16 = 16 bytes a lane
+      %sums = scf.for %k = %first to %c256 step %c256 iter_args(%p = %zeros) -> (vector<8xf32>) {
+        %wk = vector.load %w[%n, %k] {alignment = 16 : i64} : memref<1024x256xbf16>, vector<8xbf16>
+        ...
+      }
+      %partial = vector.reduction <add>, %sums : vector<8xf32> into f32
       %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
       %y1 = arith.addf %y0, %sum : f32
       scf.if %lane_is_0 { memref.store %y1, %y[%m, %n] }
@@ -178,6 +189,7 @@ def Llama4GpuLinalgToKernelLoopsPass
     "::mlir::gpu::GPUDialect",
     "::mlir::llama4::Llama4Dialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -5,29 +5,39 @@
 // Every dynamic dimension is 128: four warps of 32 lanes per launch.
 //
 // scale_kernel, launched once and then twice by a host loop: each warp
-// reads and writes 32 consecutive floats, 4 sectors (128 bytes) each way.
+// reads and writes 32 consecutive floats, 4 sectors (128 bytes) each way,
+// a clock of L1 each.
 // CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read, 1536 written, 3072 L1, 384 flops
 //
 // row_dot_kernel: each lane walks its own 64-float row of W (256 bytes
 // apart), so a warp instruction touches 32 sectors of W (L1: 64 steps x
-// (32 + 1 for v) sectors, plus 4 for the store, per warp), but along k
-// consecutive steps share sectors: global reads are W once (32 KiB) and v
-// once per warp (4 x 256 bytes). Two FLOPs per step and lane.
-// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read, 512 written, 270848 L1, 16384 flops
+// (1024 bytes + a clock, 128, for v's one sector), plus 128 for the
+// store, per warp), but along k consecutive steps share sectors: global
+// reads are W once (32 KiB) and v once per warp (4 x 256 bytes). Two
+// FLOPs per step and lane.
+// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read, 512 written, 295424 L1, 16384 flops
 //
 // warp_dot_kernel: the same product a warp per row (thread y the warp, 2
 // to a block of 32 x 2), lane l taking k = l and l + 32: each load
-// instruction reads 4 whole sectors, so L1 is 2 steps x (4 + 4) sectors
-// plus lane 0's 1-sector store per warp, 4x less than a lane per row. The
+// instruction reads 4 whole sectors (128 bytes), so L1 is 2 steps x
+// (128 + 128) plus a clock for lane 0's store per warp, 3.6x less than a
+// lane per row. The
 // model shares nothing between warps: each of the 128 reads v whole (8
 // sectors) beside its row. FLOPs: 2 steps of mulf and addf, then the 5
 // additions of the butterfly, per lane.
-// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read, 4096 written, 69632 L1, 36864 flops
+// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read, 4096 written, 81920 L1, 36864 flops
+//
+// vector_dot_kernel: a warp per 256-long bf16 row, lane l loading 8
+// elements of W (16 bytes) and of v (32 bytes) from k = 8 l: one step, W's
+// row 16 sectors, v 32, the store one (a clock, 128 bytes), per warp of
+// 128. FLOPs per lane: 8 mulf and 8 addf on vectors, 7 to sum the vector,
+// 5 in the butterfly.
+// CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read, 4096 written, 212992 L1, 114688 flops
 //
 // guarded_kernel: 100 elements on two blocks of 64 threads; the bounds
 // guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
-// (1 sector): 13 sectors read and written.
-// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read, 416 written, 832 L1, 100 flops
+// (1 sector, but a clock of L1): 13 sectors read and written.
+// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read, 416 written, 1024 L1, 100 flops
 //
 // causal_kernel: thread i sums x[0..p] for its position p = positions[i],
 // as attention's key loop is bounded. With the positions known (0..127)
@@ -125,6 +135,50 @@ module attributes {gpu.container_module} {
       }
       gpu.return
     }
+    gpu.func @vector_dot_kernel(%w: memref<?x256xbf16>, %v: memref<256xf32>,
+                                %out: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c2 = arith.constant 2 : index
+      %c8 = arith.constant 8 : index
+      %c256 = arith.constant 256 : index
+      %width = arith.constant 32 : i32
+      %zeros = arith.constant dense<0.0> : vector<8xf32>
+      %block = gpu.block_id x
+      %lane = gpu.thread_id x
+      %warp = gpu.thread_id y
+      %first = arith.muli %block, %c2 : index
+      %row = arith.addi %first, %warp : index
+      %k0 = arith.muli %lane, %c8 : index
+      %sums = scf.for %k = %k0 to %c256 step %c256 iter_args(%acc = %zeros) -> vector<8xf32> {
+        %a = vector.load %w[%row, %k] {alignment = 16 : i64} : memref<?x256xbf16>, vector<8xbf16>
+        %b = vector.load %v[%k] {alignment = 16 : i64} : memref<256xf32>, vector<8xf32>
+        %a32 = arith.extf %a : vector<8xbf16> to vector<8xf32>
+        %p = arith.mulf %a32, %b : vector<8xf32>
+        %s = arith.addf %acc, %p : vector<8xf32>
+        scf.yield %s : vector<8xf32>
+      }
+      %partial = vector.reduction <add>, %sums : vector<8xf32> into f32
+      %m1 = arith.constant 1 : i32
+      %m2 = arith.constant 2 : i32
+      %m4 = arith.constant 4 : i32
+      %m8 = arith.constant 8 : i32
+      %m16 = arith.constant 16 : i32
+      %o1, %v1 = gpu.shuffle xor %partial, %m1, %width : f32
+      %s1 = arith.addf %partial, %o1 : f32
+      %o2, %v2 = gpu.shuffle xor %s1, %m2, %width : f32
+      %s2 = arith.addf %s1, %o2 : f32
+      %o4, %v4 = gpu.shuffle xor %s2, %m4, %width : f32
+      %s4 = arith.addf %s2, %o4 : f32
+      %o8, %v8 = gpu.shuffle xor %s4, %m8, %width : f32
+      %s8 = arith.addf %s4, %o8 : f32
+      %o16, %v16 = gpu.shuffle xor %s8, %m16, %width : f32
+      %sum = arith.addf %s8, %o16 : f32
+      %leader = arith.cmpi eq, %lane, %c0 : index
+      scf.if %leader {
+        memref.store %sum, %out[%row] : memref<?xf32>
+      }
+      gpu.return
+    }
     gpu.func @row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
                              %out: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
@@ -147,7 +201,8 @@ module attributes {gpu.container_module} {
     }
   }
   func.func @host(%x: memref<?xf32>, %y: memref<?xf32>, %w: memref<?x64xf32>,
-                  %v: memref<64xf32>) {
+                  %v: memref<64xf32>, %wh: memref<?x256xbf16>,
+                  %vh: memref<256xf32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -167,6 +222,9 @@ module attributes {gpu.container_module} {
     gpu.launch_func @kernels::@warp_dot_kernel blocks in (%warp_blocks, %c1, %c1)
         threads in (%c32, %c2, %c1)
         args(%w : memref<?x64xf32>, %v : memref<64xf32>, %out : memref<?xf32>)
+    gpu.launch_func @kernels::@vector_dot_kernel blocks in (%warp_blocks, %c1, %c1)
+        threads in (%c32, %c2, %c1)
+        args(%wh : memref<?x256xbf16>, %vh : memref<256xf32>, %out : memref<?xf32>)
     scf.for %again = %c0 to %c2 step %c1 {
       gpu.launch_func @kernels::@scale_kernel blocks in (%blocks, %c1, %c1)
           threads in (%c64, %c1, %c1) args(%y : memref<?xf32>, %x : memref<?xf32>)

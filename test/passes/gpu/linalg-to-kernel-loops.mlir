@@ -83,15 +83,16 @@ func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
 
 // A warp per element: the root's parallel loops are the kernel loop (one
 // warp per iteration), k is split across the lanes (lane l takes l, l + 32,
-// ...), each lane's f32 partial sum is added across the warp and into the
-// output, which only lane 0 stores (the output is not the thread's own).
+// ...: 48 is too short for two elements a lane), each lane's f32 partial
+// sum is added across the warp and into the output, which only lane 0
+// stores (the output is not the thread's own).
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 // CHECK-LABEL: func.func @warp_per_row
 //       CHECK:   scf.parallel (%[[N:.*]], %[[M:.*]]) =
 //       CHECK:     %[[LANE:.*]] = gpu.lane_id
-//       CHECK:     %[[PARTIAL:.*]] = scf.for %[[K:.*]] = %[[LANE]] to %c64 step %c32 iter_args(%[[P:.*]] = %cst) -> (f32)
+//       CHECK:     %[[PARTIAL:.*]] = scf.for %[[K:.*]] = %[[LANE]] to %c48 step %c32 iter_args(%[[P:.*]] = %cst) -> (f32)
 //       CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[M]], %[[K]]]
 //       CHECK:       %[[W:.*]] = memref.load %{{.*}}[%[[N]], %[[K]]]
 //       CHECK:       %[[WF:.*]] = arith.extf %[[W]] : bf16 to f32
@@ -106,9 +107,58 @@ func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
 //       CHECK:     scf.if %[[FIRST]] {
 //       CHECK:       memref.store %[[AFTER]], %{{.*}}[%[[M]], %[[N]]]
 //       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
-func.func @warp_per_row(%x: memref<?x64xf32>, %w: memref<1024x64xbf16>, %out: memref<?x1024xf32>) {
+func.func @warp_per_row(%x: memref<?x48xf32>, %w: memref<1024x48xbf16>, %out: memref<?x1024xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
-      ins(%x, %w : memref<?x64xf32>, memref<1024x64xbf16>) outs(%out : memref<?x1024xf32>)
+      ins(%x, %w : memref<?x48xf32>, memref<1024x48xbf16>) outs(%out : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+  return
+}
+
+// -----
+
+// With rows that start aligned (arguments of identity layout, rows of 320)
+// lane l loads 8 elements from k = 8 l on, 16 bytes of W and 32 of x, and
+// the warp takes 256 a step; the last 64 go one element a lane.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @warp_per_row_vectors
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     %[[FIRST:.*]] = arith.muli %[[LANE]], %c8
+//       CHECK:     %[[SUMS:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %c256 step %c256 iter_args(%[[P:.*]] = %cst{{.*}}) -> (vector<8xf32>)
+//       CHECK:       %[[X:.*]] = vector.load %{{.*}}[%{{.*}}, %[[K]]] {alignment = 16 : i64} : memref<?x320xf32>, vector<8xf32>
+//       CHECK:       %[[W:.*]] = vector.load %{{.*}}[%{{.*}}, %[[K]]] {alignment = 16 : i64} : memref<1024x320xbf16>, vector<8xbf16>
+//       CHECK:       %[[WF:.*]] = arith.extf %[[W]] : vector<8xbf16> to vector<8xf32>
+//       CHECK:       %[[PROD:.*]] = arith.mulf %[[X]], %[[WF]] : vector<8xf32>
+//       CHECK:       %[[NEXT:.*]] = arith.addf %[[P]], %[[PROD]] : vector<8xf32>
+//       CHECK:       scf.yield %[[NEXT]]
+//       CHECK:     %[[PARTIAL:.*]] = vector.reduction <add>, %[[SUMS]] : vector<8xf32> into f32
+//       CHECK:     %[[TAIL:.*]] = arith.addi %[[LANE]], %c256
+//       CHECK:     %[[ALL:.*]] = scf.for %{{.*}} = %[[TAIL]] to %c320 step %c32 iter_args(%{{.*}} = %[[PARTIAL]]) -> (f32)
+//       CHECK:       memref.load
+//       CHECK:     gpu.subgroup_reduce add %[[ALL]] uniform
+func.func @warp_per_row_vectors(%x: memref<?x320xf32>, %w: memref<1024x320xbf16>, %out: memref<?x1024xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x320xf32>, memref<1024x320xbf16>) outs(%out : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+  return
+}
+
+// -----
+
+// A row whose start is not known to be aligned (W's rows begin at a
+// dynamic column) is read one element a lane.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @warp_per_row_unaligned
+//   CHECK-NOT:   vector.load
+//       CHECK:   scf.for %{{.*}} = %{{.*}} to %c256 step %c32 iter_args(%{{.*}}) -> (f32)
+//   CHECK-NOT:   vector.load
+func.func @warp_per_row_unaligned(%x: memref<?x256xf32>, %w: memref<1024x512xbf16>, %from: index, %out: memref<?x1024xf32>) {
+  %ws = memref.subview %w[0, %from] [1024, 256] [1, 1] : memref<1024x512xbf16> to memref<1024x256xbf16, strided<[512, 1], offset: ?>>
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %ws : memref<?x256xf32>, memref<1024x256xbf16, strided<[512, 1], offset: ?>>) outs(%out : memref<?x1024xf32>)
       {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
   return
 }
@@ -117,7 +167,8 @@ func.func @warp_per_row(%x: memref<?x64xf32>, %w: memref<1024x64xbf16>, %out: me
 
 // A tile with a warp-per-element op is a warp's: its other ops run alike
 // in every lane, the accumulator (thread-private) is every lane's, and
-// only the store to the tile's output waits for lane 0.
+// only the store to the tile's output waits for lane 0. The rows are
+// slices of aligned rows, 64 long: two elements a lane.
 #x = affine_map<(m, n, k) -> (m, k)>
 #w = affine_map<(m, n, k) -> (n, k)>
 #o = affine_map<(m, n, k) -> (m, n)>
@@ -126,7 +177,8 @@ func.func @warp_per_row(%x: memref<?x64xf32>, %w: memref<1024x64xbf16>, %out: me
 //       CHECK:     %[[ACC:.*]] = memref.alloca() : memref<1x1xf32>
 //       CHECK:     memref.store %{{.*}}, %[[ACC]]
 //   CHECK-NOT:     scf.for {{.*}} = %c0 to %c1
-//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c64 step %c32
+//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c64 step %c64 {{.*}} -> (vector<2xf32>)
+//       CHECK:       vector.load %{{.*}} {alignment = 8 : i64} : memref<1x64xf32, strided<[64, 1], offset: ?>>, vector<2xf32>
 //       CHECK:     gpu.subgroup_reduce add
 //       CHECK:     memref.store %{{.*}}, %[[ACC]][%c0, %c0]
 //       CHECK:     scf.if
