@@ -91,7 +91,7 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 3. A GPU's kernels are tiled on tensors: each root op one element per
-  //    thread (attention one query per thread), with the producers that
+  //    thread or warp (attention one query per warp), with the producers that
   //    only it reads fused in. Then attention's online softmax is expanded,
   //    per tile on a GPU, per KV head on the CPU.
   if (gpu) {
@@ -99,6 +99,11 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
     pm.addPass(createLlama4GpuTileAndFusePass());
   }
   pm.addPass(createLlama4DecomposeOnlineAttentionPass());
+  // A warp's query combines its lanes' softmaxes by subgroup reductions,
+  // which become shuffles now: buffer deallocation takes no op of unknown
+  // memory effects.
+  if (gpu)
+    pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4. Tensors become buffers; entry functions take identity-layout

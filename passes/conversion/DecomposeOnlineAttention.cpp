@@ -26,12 +26,17 @@
 // are consecutive (abi.h), so the op's first and last queries bound them.
 // Skipped keys would have weighed exactly 0.
 //
+// A warp's query (a GPU tile with a warp per element) splits its keys
+// between the lanes, each lane an online softmax of its own, and combines
+// the lanes' states at the end, as flash-decoding combines splits.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/conversion/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/conversion/Llama4ToLinalg/LinalgBuilders.h"
+#include "passes/gpu/Warp.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -59,6 +64,17 @@ Value clampIndex(OpBuilder &b, Location loc, Value value, Value limit) {
                                 limit);
 }
 
+/// exp(x - rowMax), with a rowMax of -inf (no visible key yet) taken as 0
+/// so that masked scores give 0 rather than NaN.
+Value expBelowMax(OpBuilder &b, Location loc, Value x, Value rowMax) {
+  Value noneVisible = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::OEQ, rowMax,
+      constantF32(b, loc, -std::numeric_limits<float>::infinity()));
+  Value base = arith::SelectOp::create(b, loc, noneVisible,
+                                       constantF32(b, loc, 0.0f), rowMax);
+  return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, base));
+}
+
 /// The online softmax of the queries [G, S] of one KV head.
 struct OnlineSoftmax {
   Value max; // [G, S] f32, -inf before any visible key
@@ -69,9 +85,11 @@ struct OnlineSoftmax {
 /// Emits the attention of one KV head of one batch row.
 class HeadAttention {
 public:
+  /// `lane` is the thread's lane when a warp computes the queries, else
+  /// null.
   HeadAttention(OpBuilder &b, Location loc, llama4::OnlineAttentionOp op,
-                Value row, Value queries)
-      : b(b), loc(loc), op(op), row(row), queries(queries),
+                Value row, Value queries, Value lane)
+      : b(b), loc(loc), op(op), row(row), queries(queries), lane(lane),
         precision(elementTypeOf(queries)),
         chunk(op.getChunkSizeAttr().getInt()),
         keyBlock(op.getKeyBlockAttr().getInt()),
@@ -98,6 +116,8 @@ public:
     state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
     KeyRange fresh = visibleNewTokens(newKeys);
     state = attend(state, newKeys, newValues, fresh, /*cached=*/false);
+    if (lane)
+      state = combineLanes(state);
 
     AffineMap identity = b.getMultiDimIdentityMap(3);
     return buildMap(b, loc, {state.acc, state.sum},
@@ -187,9 +207,14 @@ private:
   OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
                        KeyRange range, bool cached) {
     auto [begin, end] = range;
+    // A warp's lanes take every 32nd key, lane l from the l-th.
+    if (lane)
+      return attendBlocks(state, keys, values,
+                          arith::AddIOp::create(b, loc, begin, lane), end, 1,
+                          llama4c::kWarpSize, /*whole=*/true, cached);
     bool inTile = op->getParentOfType<scf::ForallOp>() != nullptr;
     if (!inTile || keyBlock == 1)
-      return attendBlocks(state, keys, values, begin, end, keyBlock,
+      return attendBlocks(state, keys, values, begin, end, keyBlock, keyBlock,
                           /*whole=*/keyBlock == 1, cached);
     Value block = arith::ConstantIndexOp::create(b, loc, keyBlock);
     Value wholeEnd = arith::AddIOp::create(
@@ -200,20 +225,21 @@ private:
                 b, loc, arith::SubIOp::create(b, loc, end, begin), block),
             block));
     state = attendBlocks(state, keys, values, begin, wholeEnd, keyBlock,
-                         /*whole=*/true, cached);
-    return attendBlocks(state, keys, values, wholeEnd, end, 1,
+                         keyBlock, /*whole=*/true, cached);
+    return attendBlocks(state, keys, values, wholeEnd, end, 1, 1,
                         /*whole=*/true, cached);
   }
 
-  /// `state` updated with keys [begin, end) in blocks of `blockSize`,
-  /// `whole` when every block is (end - begin a multiple of it): the
-  /// blocks' tensors then have static shapes.
+  /// `state` updated with blocks of `blockSize` keys starting `stride`
+  /// apart from `begin` below `end`, `whole` when every block is (the
+  /// blocks' tensors then have static shapes).
   OnlineSoftmax attendBlocks(OnlineSoftmax state, Value keys, Value values,
                              Value begin, Value end, int64_t blockSize,
-                             bool whole, bool cached) {
+                             int64_t stride, bool whole, bool cached) {
     Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
     auto loop = scf::ForOp::create(
-        b, loc, begin, end, block, ValueRange{state.max, state.sum, state.acc},
+        b, loc, begin, end, arith::ConstantIndexOp::create(b, loc, stride),
+        ValueRange{state.max, state.sum, state.acc},
         [&](OpBuilder &lb, Location lloc, Value start, ValueRange carried) {
           OpBuilder::InsertionGuard guard(b);
           b.restoreInsertionPoint(lb.saveInsertionPoint());
@@ -268,16 +294,6 @@ private:
         [](OpBuilder &nb, Location nloc, Value element, Value acc) {
           return Value(arith::MaximumFOp::create(nb, nloc, element, acc));
         });
-    // exp(x - max), with a max of -inf (no visible key yet) taken as 0 so
-    // that masked scores give 0 rather than NaN.
-    auto expMinus = [&](OpBuilder &nb, Location nloc, Value x, Value rowMax) {
-      Value noneVisible = arith::CmpFOp::create(
-          nb, nloc, arith::CmpFPredicate::OEQ, rowMax, minusInf);
-      Value base = arith::SelectOp::create(
-          nb, nloc, noneVisible, constantF32(nb, nloc, 0.0f), rowMax);
-      return Value(math::ExpOp::create(
-          nb, nloc, arith::SubFOp::create(nb, nloc, x, base)));
-    };
     // The new maximum replaces the old in place, in the op that also reads
     // the old one for the rescaling factor exp(old - new).
     Value rescaleInit = rowInit();
@@ -288,15 +304,16 @@ private:
         [&](OpBuilder &nb, Location nloc, ValueRange args) {
           Value max = arith::MaximumFOp::create(nb, nloc, args[1], args[0]);
           linalg::YieldOp::create(
-              nb, nloc, ValueRange{max, expMinus(nb, nloc, args[1], max)});
+              nb, nloc, ValueRange{max, expBelowMax(nb, nloc, args[1], max)});
         });
     Value max = maxAndRescale.getResult(0);
     Value rescale = maxAndRescale.getResult(1);
     // The weights overwrite the scores they come from.
-    Value weights = buildMap(b, loc, {max}, {rowMap}, scores,
-                             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                               return expMinus(nb, nloc, args[1], args[0]);
-                             });
+    Value weights =
+        buildMap(b, loc, {max}, {rowMap}, scores,
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   return expBelowMax(nb, nloc, args[1], args[0]);
+                 });
     Value blockSum = buildLastDimReduction(
         b, loc, weights, zerosF32(b, loc, ArrayRef(blockSizes).drop_back()),
         [](OpBuilder &nb, Location nloc, Value element, Value acc) {
@@ -318,6 +335,46 @@ private:
     Value acc = buildContraction(
         b, loc, weights, values, rescaled,
         {dims(ctx, 4, {0, 1, 3}), dims(ctx, 4, {3, 2}), dims(ctx, 4, {0, 1, 2})});
+    return {max, sum, acc};
+  }
+
+  /// The lanes' online softmaxes as one: the maximum M of their maxima,
+  /// then their sums and accumulators, each scaled by exp(m_lane - M),
+  /// added across the warp.
+  OnlineSoftmax combineLanes(const OnlineSoftmax &state) {
+    MLIRContext *ctx = b.getContext();
+    AffineMap rows = b.getMultiDimIdentityMap(2);
+    AffineMap rowMap = dims(ctx, 3, {0, 1});
+    auto acrossLanes = [](OpBuilder &nb, Location nloc, Value value,
+                          gpu::AllReduceOperation kind) {
+      return Value(gpu::SubgroupReduceOp::create(nb, nloc, value, kind,
+                                                 /*uniform=*/true));
+    };
+    auto like = [&](Value tensor) {
+      return emptyTensor(b, loc, tensor::getMixedSizes(b, loc, tensor),
+                         b.getF32Type());
+    };
+    Value max =
+        buildMap(b, loc, {state.max}, {rows}, like(state.max),
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   return acrossLanes(nb, nloc, args[0],
+                                      gpu::AllReduceOperation::MAXIMUMF);
+                 });
+    Value share =
+        buildMap(b, loc, {state.max, max}, {rows, rows}, like(state.max),
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   return expBelowMax(nb, nloc, args[0], args[1]);
+                 });
+    auto addScaled = [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      return acrossLanes(nb, nloc,
+                         arith::MulFOp::create(nb, nloc, args[0], args[1]),
+                         gpu::AllReduceOperation::ADD);
+    };
+    Value sum = buildMap(b, loc, {state.sum, share}, {rows, rows},
+                         like(state.sum), addScaled);
+    Value acc = buildMap(b, loc, {state.acc, share},
+                         {b.getMultiDimIdentityMap(3), rowMap}, like(state.acc),
+                         addScaled);
     return {max, sum, acc};
   }
 
@@ -394,6 +451,7 @@ private:
   llama4::OnlineAttentionOp op;
   Value row;     // the batch row
   Value queries; // [G, S, d]
+  Value lane;    // the thread's lane in a warp's query, else null
   Precision precision;
   int64_t chunk;
   int64_t keyBlock;
@@ -405,6 +463,13 @@ private:
 void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
+  auto config = llama4::LoweringConfigAttr::of(op);
+  bool warp =
+      op->getParentOfType<scf::ForallOp>() && config &&
+      config.getPipeline() == llama4::LoweringPipeline::gpu_warp_per_element;
+  Value lane = warp ? Value(gpu::LaneIdOp::create(rewriter, loc,
+                                                  /*upperBound=*/nullptr))
+                    : Value();
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   scf::LoopNest perHead = scf::buildLoopNest(
@@ -417,14 +482,20 @@ void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
         auto slice = [&](Value tensor) {
           return sliceLeading(b, lloc, tensor, at);
         };
-        Value out = HeadAttention(b, lloc, op, at[0], slice(op.getQueries()))
-                        .emit(slice(op.getKeyCache()),
-                              slice(op.getValueCache()), slice(op.getKeys()),
-                              slice(op.getValues()), slice(args[0]));
+        Value out =
+            HeadAttention(b, lloc, op, at[0], slice(op.getQueries()), lane)
+                .emit(slice(op.getKeyCache()), slice(op.getValueCache()),
+                      slice(op.getKeys()), slice(op.getValues()),
+                      slice(args[0]));
         return {insertLeading(b, lloc, out, args[0], at)};
       });
-  // Expanded inside a GPU tile, its ops run as the tile's config says.
-  if (auto config = llama4::LoweringConfigAttr::of(op))
+  // Expanded inside a GPU tile, its ops run as the tile's config says: in
+  // each lane of a warp's query.
+  if (warp)
+    config = llama4::LoweringConfigAttr::get(
+        op.getContext(), llama4::LoweringPipeline::gpu_thread_per_element, {},
+        {}, config.getWorkgroupSize(), false);
+  if (config)
     perHead.loops.front()->walk([&](linalg::LinalgOp inner) {
       inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
     });

@@ -58,9 +58,18 @@ def Llama4DecomposeOnlineAttentionPass
     the loop updates in place. Keys no query of the op can see are not
     visited. Runs after the GPU's tile-and-fuse (or right after the
     conversion on the CPU), before bufferization.
+
+    A tile whose attention has a `gpu_warp_per_element` config is a warp's
+    query: lane l (`gpu.lane_id`) runs the online softmax over every 32nd
+    visible key from the l-th, one key at a time, and the lanes' states
+    are then combined by subgroup reductions: the maximum M of the lanes'
+    maxima, then the sums and accumulators each scaled by
+    exp(m_lane - M) and added. The expanded ops are each lane's
+    (`gpu_thread_per_element`, the same block size).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",

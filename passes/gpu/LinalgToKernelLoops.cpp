@@ -322,7 +322,8 @@ struct LinalgToKernelLoops
 
   /// Each tile loop of --llama4-gpu-tile-and-fuse becomes an scf.parallel
   /// with its ops' config: a warp's if one of them has a warp per element
-  /// (the others run alike in every lane), a thread's otherwise.
+  /// or its code asks for its lane (a warp's query of attention), the
+  /// others running alike in every lane; a thread's otherwise.
   LogicalResult convertTiles(RewriterBase &rewriter) {
     SmallVector<scf::ForallOp> tiles;
     getOperation()->walk<WalkOrder::PreOrder>([&](scf::ForallOp tile) {
@@ -338,6 +339,14 @@ struct LinalgToKernelLoops
       });
       if (!config)
         return tile.emitOpError("holds no op with a GPU lowering config");
+      bool usesLanes =
+          tile.getBody()
+              ->walk([](gpu::LaneIdOp) { return WalkResult::interrupt(); })
+              .wasInterrupted();
+      if (usesLanes && !isWarpPerElement(config))
+        config = LoweringConfigAttr::get(
+            &getContext(), LoweringPipeline::gpu_warp_per_element, {}, {},
+            config.getWorkgroupSize(), false);
       scf::ParallelOp loop;
       rewriter.setInsertionPoint(tile);
       if (failed(scf::forallToParallelLoop(rewriter, tile, &loop)))

@@ -135,7 +135,8 @@ def Llama4GpuLinalgToKernelLoopsPass
     - a tile loop of --llama4-gpu-tile-and-fuse (an scf.forall) becomes an
       scf.parallel, and the ops of its tile sequential loops (scf.for)
       inside each thread; a tile holding a `gpu_warp_per_element` op is a
-      warp's, its config the kernel loop's;
+      warp's, its config the kernel loop's, and so is a tile whose code
+      asks for its lane (`gpu.lane_id`: a warp's query of attention);
     - a `gpu_warp_per_element` op (one reduction loop, innermost, adding
       into an f32 output: nn.Linear's x * W^T) keeps its parallel loops
       (the kernel loop if it is a root, one iteration each in a tile) and
@@ -254,7 +255,10 @@ def Llama4GpuLowerSubgroupReductionsPass
     xor` steps, each lane combining its value with its partner's (five
     steps for a warp). NVVM lowers
     the shuffles to `shfl.sync.bfly`; the host emulation emulates them.
-    NVVM's own lowering (`redux.sync`) takes integers only.
+    NVVM's own lowering (`redux.sync`) takes integers only. The GPU
+    pipeline runs it twice: after attention's expansion, on tensors (a
+    warp's query combines its lanes there, and buffer deallocation takes
+    no op of unknown memory effects), and after kernel outlining.
 
     ```mlir
     %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32

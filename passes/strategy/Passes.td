@@ -39,10 +39,13 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       [4, 16, 1]; 512-column chunks when one row streams over W). Either is
       split between threads when W is static and at least
       `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
-    - **sm_80, sm_90**: every op is `gpu_thread_per_element` with
-      `gpu-block-threads` threads per block (online attention: one query
-      per thread): today's first mapping, one launch per op, which the GPU
-      decode and prefill work replaces config by config.
+    - **sm_80, sm_90**: `gpu-block-threads` threads per block, and
+      `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
+      reads a row of W along k, its lanes splitting k) and for online
+      attention with one query per row (a decode step: a warp per query,
+      its lanes splitting the keys); every other op, and attention over a
+      prompt (a thread per query: a warp's queries read each key
+      together), is `gpu_thread_per_element`.
 
     The CPU's configs are chosen on buffers, where its tiles are made and
     rows are known to be contiguous. A GPU's are chosen on tensors, before

@@ -100,14 +100,22 @@ struct SelectLoweringConfig
   /// nn.Linear's `x * W^T` reads W along k: a warp per output element
   /// reads a row of W in whole sectors, its lanes taking consecutive k. A
   /// thread per element would read 32 rows at once, a sector of each.
+  /// Attention with one query per row (a decode step) is a warp per
+  /// query, its lanes splitting the keys: a thread each would leave all
+  /// but a few of the GPU's threads idle. With a prompt's queries, a
+  /// thread per query: a warp's 32 queries read each key together.
   /// Everything else is a thread per element.
   LoweringConfigAttr selectForGpu(Operation *op) {
     auto contract = dyn_cast<linalg::ContractOp>(op);
     FailureOr<llama4c::Product> product = failure();
     if (contract)
       product = llama4c::matchProduct(contract);
+    auto attention = dyn_cast<mlir::llama4::OnlineAttentionOp>(op);
     bool warp =
-        succeeded(product) && product->layout == llama4c::WeightLayout::OutIn;
+        (attention &&
+         cast<ShapedType>(attention.getQueries().getType()).getDimSize(3) ==
+             1) ||
+        (succeeded(product) && product->layout == llama4c::WeightLayout::OutIn);
     return LoweringConfigAttr::get(
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element

@@ -140,3 +140,61 @@ func.func @in_a_tile(%q: tensor<?x2x2x?x16xf32>, %pos: tensor<?x?xi32>,
   }
   return %r : tensor<?x2x2x?x16xf32>
 }
+
+// -----
+
+// A warp's query (a decode step's tile with a warp per element): lane l
+// runs the online softmax over every 32nd visible key from the l-th, one
+// key at a time, for the cached slots and the new tokens; the lanes'
+// states are then combined across the warp (the maximum of their maxima,
+// their sums and accumulators scaled by exp(m - max) and added) before the
+// division. The expanded ops run in each lane: a thread's config.
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [64]>
+// CHECK-LABEL: func.func @a_warps_query
+//       CHECK:   scf.forall
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     scf.for %[[K:.*]] = %[[LANE]] to %{{.*}} step %c32
+//       CHECK:       tensor.extract_slice %{{.*}}[%[[K]], 0] [1, 16] [1, 1] : tensor<?x16xf32> to tensor<1x16xf32>
+//       CHECK:       linalg.contract {{.*}}gpu_thread_per_element, workgroup_size = [64]
+//       CHECK:     scf.for %{{.*}} = %[[LANE]] to %{{.*}} step %c32
+//       CHECK:     linalg.generic
+//       CHECK:       gpu.subgroup_reduce maximumf %{{.*}} uniform
+//       CHECK:     linalg.generic
+//       CHECK:       math.exp
+//       CHECK:     linalg.generic
+//       CHECK:       arith.mulf
+//       CHECK:       gpu.subgroup_reduce add %{{.*}} uniform
+//       CHECK:     linalg.generic
+//       CHECK:       arith.mulf
+//       CHECK:       gpu.subgroup_reduce add %{{.*}} uniform
+//       CHECK:     linalg.generic
+//       CHECK:       arith.divf
+//   CHECK-NOT:   gpu_warp_per_element
+func.func @a_warps_query(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,
+    %k: tensor<?x2x1x16xf32>, %v: tensor<?x2x1x16xf32>,
+    %init: tensor<?x2x2x1x16xf32>) -> tensor<?x2x2x1x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %q, %c0 : tensor<?x2x2x1x16xf32>
+  %r = scf.forall (%i, %h, %g) in (%b, 2, 2) shared_outs(%out = %init) -> (tensor<?x2x2x1x16xf32>) {
+    %qt = tensor.extract_slice %q[%i, %h, %g, 0, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x1x16xf32> to tensor<1x1x1x1x16xf32>
+    %qp = tensor.extract_slice %pos[%i, 0] [1, 1] [1, 1] : tensor<?x1xi32> to tensor<1x1xi32>
+    %l = tensor.dim %kc, %c2 : tensor<?x2x?x16xf32>
+    %kct = tensor.extract_slice %kc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %vct = tensor.extract_slice %vc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %kt = tensor.extract_slice %k[%i, %h, 0, 0] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<?x2x1x16xf32> to tensor<1x1x1x16xf32>
+    %vt = tensor.extract_slice %v[%i, %h, 0, 0] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<?x2x1x16xf32> to tensor<1x1x1x16xf32>
+    %ot = tensor.extract_slice %out[%i, %h, %g, 0, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x1x16xf32> to tensor<1x1x1x1x16xf32>
+    %a = llama4.online_attention %qt at(%qp) cache(%kct, %vct) tokens(%kt, %vt at %qp)
+        outs(%ot) {chunk_size = 0 : i64, key_block = 4 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #warp}
+        : (tensor<1x1x1x1x16xf32>, tensor<1x1xi32>, tensor<1x1x?x16xf32>,
+           tensor<1x1x?x16xf32>, tensor<1x1x1x16xf32>, tensor<1x1x1x16xf32>,
+           tensor<1x1xi32>, tensor<1x1x1x1x16xf32>) -> tensor<1x1x1x1x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %a into %out[%i, %h, %g, 0, 0] [1, 1, 1, 1, 16] [1, 1, 1, 1, 1] : tensor<1x1x1x1x16xf32> into tensor<?x2x2x1x16xf32>
+    }
+  }
+  return %r : tensor<?x2x2x1x16xf32>
+}

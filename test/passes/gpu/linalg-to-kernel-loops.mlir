@@ -219,3 +219,26 @@ func.func @warp_max(%x: memref<?x16xf32>, %out: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// A tile whose code asks for its lane (a warp's query of attention, its
+// ops each lane's) is a warp's: the kernel loop gets a warp's config, and
+// only lane 0 stores to the tile's output.
+// CHECK-LABEL: func.func @tile_using_lanes
+//       CHECK:   scf.parallel
+//       CHECK:     gpu.lane_id
+//       CHECK:     scf.if
+//       CHECK:       memref.store
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [64]>}
+func.func @tile_using_lanes(%out: memref<?xf32>, %rows: index) {
+  scf.forall (%m) in (%rows) {
+    %lane = gpu.lane_id
+    %i = arith.index_cast %lane : index to i64
+    %v = arith.uitofp %i : i64 to f32
+    %o = memref.subview %out[%m] [1] [1] : memref<?xf32> to memref<1xf32, strided<[1], offset: ?>>
+    linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
+        ins(%v : f32) outs(%o : memref<1xf32, strided<[1], offset: ?>>)
+  }
+  return
+}

@@ -139,7 +139,7 @@ func.func @inside_a_tile(%x: tensor<4x64xf32>, %w: tensor<16x64xf32>, %init: ten
 }
 
 // Online attention is configured like a linalg op: one query per thread on
-// a GPU.
+// a GPU, where a prompt's queries fill warps.
 // GPU-LABEL: func.func @online_attention
 //       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
 // CPU-LABEL: func.func @online_attention
@@ -153,4 +153,21 @@ func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
          tensor<?x2x8x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
          tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
   return %o : tensor<?x2x2x?x16xbf16>
+}
+
+// One query per row (a decode step): a warp per query, its lanes splitting
+// the keys.
+// GPU-LABEL: func.func @decode_attention
+//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+// CPU-LABEL: func.func @decode_attention
+//       CPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>
+func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>,
+    %init: tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>
+  return %o : tensor<?x2x2x1x16xbf16>
 }
