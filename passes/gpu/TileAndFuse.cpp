@@ -61,11 +61,11 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   // Shape queries fold to the producer's destination later. A producer
   // that reads no tensor (a fill) is recomputed in every tile that reads
   // it instead.
-  bool recomputable = llvm::none_of(producerOp->getOperands(), [&](Value v) {
-    return isa<RankedTensorType>(v.getType()) &&
-           !llvm::is_contained(
-               cast<DestinationStyleOpInterface>(producerOp).getDpsInits(), v);
-  });
+  bool recomputable = llvm::none_of(
+      cast<linalg::LinalgOp>(producerOp).getDpsInputOperands(),
+      [](OpOperand *input) {
+        return isa<RankedTensorType>(input->get().getType());
+      });
   for (OpOperand &use : producer.getUses())
     if (!recomputable && !fused.contains(use.getOwner()) &&
         !isa<tensor::DimOp>(use.getOwner()) &&
