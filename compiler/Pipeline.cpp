@@ -323,7 +323,8 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::init(TileSchedule().cpuParallelWeightBytes)};
   Option<int64_t> gpuBlockThreads{
       *this, schedule_keys::gpuBlockThreads,
-      llvm::cl::desc("Threads per block of every GPU kernel"),
+      llvm::cl::desc("Threads per block of every GPU kernel but a decode "
+                     "step's attention (one warp)"),
       llvm::cl::init(TileSchedule().gpuBlockThreads)};
   Option<std::string> moeDispatch{
       *this, schedule_keys::moeDispatch,

@@ -52,8 +52,8 @@ struct TileSchedule {
   /// Weights at least this large are split between threads (CPU).
   int64_t cpuParallelWeightBytes =
       Llama4SelectLoweringConfigPassOptions().cpuParallelWeightBytes;
-  /// Threads per block of every GPU kernel (a multiple of the 32-thread
-  /// warp, at most 1024).
+  /// Threads per block of every GPU kernel but a decode step's attention,
+  /// one warp a block (a multiple of the 32-thread warp, at most 1024).
   int64_t gpuBlockThreads =
       Llama4SelectLoweringConfigPassOptions().gpuBlockThreads;
   /// How MoE tokens reach their experts: "grouped" or "per-token"

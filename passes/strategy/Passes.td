@@ -21,8 +21,8 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "worth a fork">,
     Option<"gpuBlockThreads", "gpu-block-threads", "int64_t",
            /*default=*/"256",
-           "Threads per block of every GPU kernel (a multiple of 32 from 32 "
-           "to 1024)">,
+           "Threads per block of every GPU kernel but a decode step's "
+           "attention, one warp a block (a multiple of 32 from 32 to 1024)">,
   ];
   let summary = "Writes each kernel op's #llama4.lowering_config for a target.";
   let description = [{
@@ -43,7 +43,8 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
       reads a row of W along k, its lanes splitting k) and for online
       attention with one query per row (a decode step: a warp per query,
-      its lanes splitting the keys); every other op, and attention over a
+      its lanes splitting the keys, one warp a block so that its few warps
+      spread over the SMs); every other op, and attention over a
       prompt (a thread per query: a warp's queries read each key
       together), is `gpu_thread_per_element`.
 

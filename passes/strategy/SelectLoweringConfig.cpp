@@ -9,6 +9,7 @@
 
 #include "passes/strategy/Passes.h"
 
+#include "passes/gpu/Warp.h"
 #include "passes/strategy/Product.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -101,26 +102,29 @@ struct SelectLoweringConfig
   /// reads a row of W in whole sectors, its lanes taking consecutive k. A
   /// thread per element would read 32 rows at once, a sector of each.
   /// Attention with one query per row (a decode step) is a warp per
-  /// query, its lanes splitting the keys: a thread each would leave all
-  /// but a few of the GPU's threads idle. With a prompt's queries, a
-  /// thread per query: a warp's 32 queries read each key together.
-  /// Everything else is a thread per element.
+  /// query, its lanes splitting the keys, one warp a block so that its few
+  /// warps spread over the SMs: a thread each would leave all but a few
+  /// of the GPU's threads idle. With a prompt's queries, a thread per
+  /// query: a warp's 32 queries read each key together. Everything else
+  /// is a thread per element, `gpu-block-threads` a block.
   LoweringConfigAttr selectForGpu(Operation *op) {
     auto contract = dyn_cast<linalg::ContractOp>(op);
     FailureOr<llama4c::Product> product = failure();
     if (contract)
       product = llama4c::matchProduct(contract);
     auto attention = dyn_cast<mlir::llama4::OnlineAttentionOp>(op);
+    bool decodeAttention =
+        attention &&
+        cast<ShapedType>(attention.getQueries().getType()).getDimSize(3) == 1;
     bool warp =
-        (attention &&
-         cast<ShapedType>(attention.getQueries().getType()).getDimSize(3) ==
-             1) ||
+        decodeAttention ||
         (succeeded(product) && product->layout == llama4c::WeightLayout::OutIn);
     return LoweringConfigAttr::get(
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
-        {}, {}, {gpuBlockThreads}, false);
+        {}, {}, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads},
+        false);
   }
 };
 

@@ -156,9 +156,11 @@ func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
 }
 
 // One query per row (a decode step): a warp per query, its lanes splitting
-// the keys.
+// the keys, one warp a block so that the few warps spread over the SMs.
 // GPU-LABEL: func.func @decode_attention
-//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
+// SM80-LABEL: func.func @decode_attention
+//       SM80:   llama4.online_attention {{.*}} workgroup_size = [32]>
 // CPU-LABEL: func.func @decode_attention
 //       CPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>
 func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
