@@ -30,7 +30,7 @@ struct Device {
   const char *name;
   int64_t sms;
   double hbmBytesPerSecond;
-  /// L1 bandwidth of all SMs: 128 bytes a clock each, at the boost clock.
+  /// L1 bandwidth of all SMs: kL1BytesPerClock each, at the boost clock.
   double l1BytesPerSecond;
   double tensorBf16FlopsPerSecond;
   double fmaF32FlopsPerSecond;
@@ -41,10 +41,11 @@ struct Device {
 /// the one the summary names.
 std::vector<Device> devicesOf(Target target) {
   if (target == Target::Sm80)
-    return {{"A100-SXM-80GB", 108, 2.039e12, 108 * 128 * 1.41e9, 312e12,
-             19.5e12}};
-  return {{"H200", 132, 4.8e12, 132 * 128 * 1.98e9, 989e12, 67e12},
-          {"H100-SXM", 132, 3.35e12, 132 * 128 * 1.98e9, 989e12, 67e12}};
+    return {{"A100-SXM-80GB", 108, 2.039e12, 108 * kL1BytesPerClock * 1.41e9,
+             312e12, 19.5e12}};
+  return {{"H200", 132, 4.8e12, 132 * kL1BytesPerClock * 1.98e9, 989e12, 67e12},
+          {"H100-SXM", 132, 3.35e12, 132 * kL1BytesPerClock * 1.98e9, 989e12,
+           67e12}};
 }
 
 /// Seconds one launch costs at least, without CUDA graphs: the rate at

@@ -43,7 +43,6 @@ namespace {
 
 constexpr int kWarp = llama4c::kWarpSize;
 constexpr int64_t kSectorBytes = 32;
-constexpr int64_t kL1BytesPerClock = 128;
 /// Host operations one trace may interpret before it gives up.
 constexpr int64_t kMaxHostSteps = 200'000'000;
 /// Iterations of an innermost kernel loop run to see its sector reuse: a

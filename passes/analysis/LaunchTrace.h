@@ -29,6 +29,9 @@
 
 namespace llama4c::report {
 
+/// Bytes an SM's L1 returns a clock.
+inline constexpr int64_t kL1BytesPerClock = 128;
+
 /// What the launches of one kernel cost, summed.
 struct KernelCost {
   int64_t launches = 0;

@@ -492,9 +492,8 @@ void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
   // Expanded inside a GPU tile, its ops run as the tile's config says: in
   // each lane of a warp's query.
   if (warp)
-    config = llama4::LoweringConfigAttr::get(
-        op.getContext(), llama4::LoweringPipeline::gpu_thread_per_element, {},
-        {}, config.getWorkgroupSize(), false);
+    config =
+        config.withPipeline(llama4::LoweringPipeline::gpu_thread_per_element);
   if (config)
     perHead.loops.front()->walk([&](linalg::LinalgOp inner) {
       inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);

@@ -69,16 +69,16 @@ bool rowsStartAligned(Value memref, int64_t width) {
       return std::nullopt;
     return type.getShape().back();
   };
-  if (auto arg = dyn_cast<BlockArgument>(memref)) {
-    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
-      return false;
-    return type.getLayout().isIdentity() &&
-           (type.getRank() == 1 || multipleOfWidth(innermostSize()));
-  }
   Operation *def = memref.getDefiningOp();
-  if (isa<memref::AllocOp, memref::AllocaOp>(def))
+  bool allocation =
+      def ? isa<memref::AllocOp, memref::AllocaOp>(def)
+          : isa<FunctionOpInterface>(
+                cast<BlockArgument>(memref).getOwner()->getParentOp());
+  if (allocation)
     return type.getLayout().isIdentity() &&
            (type.getRank() == 1 || multipleOfWidth(innermostSize()));
+  if (!def)
+    return false;
   if (auto subview = dyn_cast<memref::SubViewOp>(def)) {
     int64_t last = subview.getSourceType().getRank() - 1;
     return !subview.getDroppedDims().test(last) &&
@@ -343,10 +343,8 @@ struct LinalgToKernelLoops
           tile.getBody()
               ->walk([](gpu::LaneIdOp) { return WalkResult::interrupt(); })
               .wasInterrupted();
-      if (usesLanes && !isWarpPerElement(config))
-        config = LoweringConfigAttr::get(
-            &getContext(), LoweringPipeline::gpu_warp_per_element, {}, {},
-            config.getWorkgroupSize(), false);
+      if (usesLanes)
+        config = config.withPipeline(LoweringPipeline::gpu_warp_per_element);
       scf::ParallelOp loop;
       rewriter.setInsertionPoint(tile);
       if (failed(scf::forallToParallelLoop(rewriter, tile, &loop)))

@@ -129,6 +129,12 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
                  pipeline == LoweringPipeline::gpu_warp_per_element;
       return gpu ? config : nullptr;
     }
+    /// This config with kernel template `pipeline`, all else the same: a
+    /// GPU tile's config read from, or given to, the ops it holds.
+    LoweringConfigAttr withPipeline(LoweringPipeline pipeline) const {
+      return get(getContext(), pipeline, getWorkgroupTile(), getRegisterTile(),
+                 getWorkgroupSize(), getDistribute());
+    }
     /// The config of `op` if its kernel template is `pipeline`, or null.
     static LoweringConfigAttr of(::mlir::Operation *op,
                                  LoweringPipeline pipeline) {
