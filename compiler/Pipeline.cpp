@@ -65,6 +65,7 @@ static void addSelectLoweringConfig(OpPassManager &pm,
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
+  select.gpuSplitKDepth = schedule.gpuSplitKDepth;
   pm.addPass(createLlama4SelectLoweringConfigPass(select));
 }
 
@@ -92,10 +93,12 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   pm.addPass(createCSEPass());
   // 3. A GPU's kernels are tiled on tensors: each root op one element per
   //    thread or warp (attention one query per warp), with the producers that
-  //    only it reads fused in. Then attention's online softmax is expanded,
-  //    per tile on a GPU, per KV head on the CPU.
+  //    only it reads fused in, after the sums with too few outputs to fill
+  //    the GPU are split into partial sums. Then attention's online softmax
+  //    is expanded, per tile on a GPU, per KV head on the CPU.
   if (gpu) {
     addSelectLoweringConfig(pm, schedule, target);
+    pm.addPass(createLlama4GpuSplitReductionPass());
     pm.addPass(createLlama4GpuTileAndFusePass());
   }
   pm.addPass(createLlama4DecomposeOnlineAttentionPass());
@@ -326,6 +329,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Threads per block of every GPU kernel but a decode "
                      "step's attention (one warp)"),
       llvm::cl::init(TileSchedule().gpuBlockThreads)};
+  Option<int64_t> gpuSplitKDepth{
+      *this, schedule_keys::gpuSplitKDepth,
+      llvm::cl::desc("Fewest reduction steps a thread keeps when a GPU "
+                     "product splits its reduction (0: no split)"),
+      llvm::cl::init(TileSchedule().gpuSplitKDepth)};
   Option<std::string> moeDispatch{
       *this, schedule_keys::moeDispatch,
       llvm::cl::desc("grouped or per-token; empty for the target's own"),
@@ -337,6 +345,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.cpuWeightBlockBytes = cpuWeightBlockBytes;
     schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
     schedule.gpuBlockThreads = gpuBlockThreads;
+    schedule.gpuSplitKDepth = gpuSplitKDepth;
     schedule.moeDispatch = moeDispatch;
     return schedule;
   }

@@ -2,9 +2,10 @@
 
 #include "compiler/Report.h"
 
-#include "passes/analysis/LaunchTrace.h"
 #include "frontends/hf/Llama4Config.h"
 #include "frontends/hf/WeightNames.h"
+#include "passes/analysis/LaunchTrace.h"
+#include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -41,11 +42,12 @@ struct Device {
 /// the one the summary names.
 std::vector<Device> devicesOf(Target target) {
   if (target == Target::Sm80)
-    return {{"A100-SXM-80GB", 108, 2.039e12, 108 * kL1BytesPerClock * 1.41e9,
-             312e12, 19.5e12}};
-  return {{"H200", 132, 4.8e12, 132 * kL1BytesPerClock * 1.98e9, 989e12, 67e12},
-          {"H100-SXM", 132, 3.35e12, 132 * kL1BytesPerClock * 1.98e9, 989e12,
-           67e12}};
+    return {{"A100-SXM-80GB", kSm80Sms, 2.039e12,
+             kSm80Sms * kL1BytesPerClock * 1.41e9, 312e12, 19.5e12}};
+  return {{"H200", kSm90Sms, 4.8e12, kSm90Sms * kL1BytesPerClock * 1.98e9,
+           989e12, 67e12},
+          {"H100-SXM", kSm90Sms, 3.35e12, kSm90Sms * kL1BytesPerClock * 1.98e9,
+           989e12, 67e12}};
 }
 
 /// Seconds one launch costs at least, without CUDA graphs: the rate at
@@ -217,6 +219,7 @@ llvm::json::Object costJson(const KernelCost &cost) {
                             {"threads", cost.threads},
                             {"blocks", cost.blocks},
                             {"bytes_read", cost.bytesRead},
+                            {"hbm_bytes_read", cost.hbmBytesRead},
                             {"bytes_written", cost.bytesWritten},
                             {"l1_bytes", cost.l1Bytes},
                             {"flops", cost.flops}};
@@ -288,8 +291,8 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
                 ? 1.0
                 : std::min(1.0, double(cost.blocks) /
                                     double(cost.launches * device.sms));
-        double memory = (cost.bytesRead + cost.bytesWritten) /
-                        device.hbmBytesPerSecond;
+        double memory =
+            (cost.hbmBytesRead + cost.bytesWritten) / device.hbmBytesPerSecond;
         double l1 = cost.l1Bytes / (device.l1BytesPerSecond * share);
         double compute =
             cost.flops / ((tensor ? device.tensorBf16FlopsPerSecond
@@ -332,10 +335,13 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
         if (s.name == "decode")
           lines << llvm::format(
               "decode (batch %lld, context %lld, %s): %lld launches/step, "
-              "predicted %.3g tok/s, roofline %.4g tok/s (%.2g%%)\n",
+              "predicted %.3g tok/s, roofline %.4g tok/s (%.2g%%), "
+              "%.3g GB of HBM traffic for %.3g GB of weights\n",
               (long long)s.batch, (long long)s.context, device.name,
               (long long)total.launches, newTokens / predicted,
-              newTokens / roofline, 100 * roofline / predicted);
+              newTokens / roofline, 100 * roofline / predicted,
+              (total.hbmBytesRead + total.bytesWritten) / 1e9,
+              weights.decodeBytes / 1e9);
         else
           lines << llvm::format(
               "prefill (%lld tokens, %s): %lld launches, predicted %.3g "

@@ -23,6 +23,7 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     io.mapOptional(keys::cpuParallelWeightBytes.data(),
                    schedule.cpuParallelWeightBytes);
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
+    io.mapOptional(keys::gpuSplitKDepth.data(), schedule.gpuSplitKDepth);
     io.mapOptional(keys::moeDispatch.data(), schedule.moeDispatch);
   }
   static std::string validate(IO &, TileSchedule &schedule) {
@@ -35,6 +36,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     if (schedule.gpuBlockThreads < 32 || schedule.gpuBlockThreads > 1024 ||
         schedule.gpuBlockThreads % 32)
       return "gpu_block_threads must be a multiple of 32 from 32 to 1024";
+    if (schedule.gpuSplitKDepth < 0)
+      return "gpu_split_k_depth must not be negative";
     if (!schedule.moeDispatch.empty() && schedule.moeDispatch != "grouped" &&
         schedule.moeDispatch != "per-token")
       return "moe_dispatch must be grouped or per-token";

@@ -9,6 +9,7 @@
 //   attention_key_block: 64
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
+//   gpu_split_k_depth: 512
 //   moe_dispatch: per-token
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +36,7 @@ inline constexpr llvm::StringLiteral cpuWeightBlockBytes =
 inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
     "cpu_parallel_weight_bytes";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
+inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
 inline constexpr llvm::StringLiteral moeDispatch = "moe_dispatch";
 } // namespace schedule_keys
 
@@ -56,6 +58,10 @@ struct TileSchedule {
   /// one warp a block (a multiple of the 32-thread warp, at most 1024).
   int64_t gpuBlockThreads =
       Llama4SelectLoweringConfigPassOptions().gpuBlockThreads;
+  /// Fewest reduction steps a GPU thread keeps when a product with too few
+  /// outputs splits its reduction between threads (0: no split).
+  int64_t gpuSplitKDepth =
+      Llama4SelectLoweringConfigPassOptions().gpuSplitKDepth;
   /// How MoE tokens reach their experts: "grouped" or "per-token"
   /// (MoeToLinalg.cpp); empty for the target's own (CPU grouped, GPU
   /// per-token, the only one a GPU can run).

@@ -80,6 +80,35 @@ struct View {
 using Slot = std::variant<Scalar, View>;
 using Env = DenseMap<Value, Slot>;
 
+/// Bytes that a warp's or a launch's loads read, by buffer.
+using BufferReads = llvm::SmallDenseMap<int64_t, double, 8>;
+
+/// What a warp's, or a launch's, accesses cost, with the bytes it read
+/// from each buffer: what L2 keeps of them is known once the launch's
+/// warps are summed.
+struct SampledCost {
+  KernelCost cost;
+  BufferReads reads;
+
+  SampledCost &operator+=(const SampledCost &other) {
+    cost += other.cost;
+    for (auto [buffer, bytes] : other.reads)
+      reads[buffer] += bytes;
+    return *this;
+  }
+};
+
+/// The bytes `view` spans, from its first element to its last.
+int64_t spanBytes(const View &view) {
+  int64_t last = 0;
+  for (auto [size, stride] : llvm::zip(view.sizes, view.strides)) {
+    if (size == 0)
+      return 0;
+    last += (size - 1) * std::abs(stride);
+  }
+  return (last + 1) * view.elementBytes;
+}
+
 int64_t elementBytesOf(MemRefType type) {
   Type element = type.getElementType();
   if (element.isIndex())
@@ -248,9 +277,9 @@ private:
   /// data are (the positions), unknown elsewhere.
   Scalar loaded(Env &env, Value memref, ValueRange indices);
   LogicalResult launch(gpu::LaunchFuncOp launch, Env &env);
-  KernelCost sampleWarp(gpu::GPUFuncOp kernel, ArrayRef<Slot> args,
-                        const int64_t grid[3], const int64_t block[3],
-                        int64_t blockIndex, int64_t warp, bool &ok);
+  SampledCost sampleWarp(gpu::GPUFuncOp kernel, ArrayRef<Slot> args,
+                         const int64_t grid[3], const int64_t block[3],
+                         int64_t blockIndex, int64_t warp, bool &ok);
 
   ModuleOp module;
   SymbolTableCollection symbols;
@@ -269,6 +298,8 @@ private:
           gridDim[3] = {1, 1, 1};
   /// Inside a windowed innermost loop: its accesses' sectors so far.
   llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
+  /// Inside a kernel: the bytes read from each buffer.
+  BufferReads *reads = nullptr;
   /// The cost of one launch, by launch signature.
   llvm::StringMap<KernelCost> launchCache;
   KnownElement knownElement;
@@ -350,6 +381,8 @@ LogicalResult Machine::memoryAccess(Operation *op, Value memref,
     return success();
   }
   (write ? kernel->bytesWritten : kernel->bytesRead) += bytes;
+  if (!write)
+    (*reads)[v.buffer] += bytes;
   return success();
 }
 
@@ -414,9 +447,13 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     }
     if (innermost) {
       window = nullptr;
-      for (auto &[op, access] : accesses)
+      for (auto &[op, access] : accesses) {
         (access.write ? kernel->bytesWritten : kernel->bytesRead) +=
             double(access.sectors.size()) * kSectorBytes * weight;
+        if (!access.write)
+          for (auto [buffer, sector] : access.sectors)
+            (*reads)[buffer] += kSectorBytes * weight;
+      }
     }
     weight = outerWeight;
     active = outer;
@@ -875,24 +912,29 @@ LogicalResult Machine::step(Operation *op, Env &env,
   return success();
 }
 
-bool sameCost(const KernelCost &a, const KernelCost &b) {
-  return a.bytesRead == b.bytesRead && a.bytesWritten == b.bytesWritten &&
-         a.l1Bytes == b.l1Bytes && a.flops == b.flops;
+bool sameCost(const SampledCost &a, const SampledCost &b) {
+  return a.cost.bytesRead == b.cost.bytesRead &&
+         a.cost.bytesWritten == b.cost.bytesWritten &&
+         a.cost.l1Bytes == b.cost.l1Bytes && a.cost.flops == b.cost.flops;
 }
 
-KernelCost scaled(KernelCost cost, double factor) {
+SampledCost scaled(SampledCost sampled, double factor) {
+  KernelCost &cost = sampled.cost;
   cost.bytesRead *= factor;
   cost.bytesWritten *= factor;
   cost.l1Bytes *= factor;
   cost.flops *= factor;
-  return cost;
+  for (auto &entry : sampled.reads)
+    entry.second *= factor;
+  return sampled;
 }
 
-KernelCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
-                               const int64_t grid[3], const int64_t block[3],
-                               int64_t blockIndex, int64_t warp, bool &ok) {
-  KernelCost cost;
-  kernel = &cost;
+SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
+                                const int64_t grid[3], const int64_t block[3],
+                                int64_t blockIndex, int64_t warp, bool &ok) {
+  SampledCost sampled;
+  kernel = &sampled.cost;
+  reads = &sampled.reads;
   weight = 1;
   for (int d = 0; d < 3; ++d) {
     gridDim[d] = grid[d];
@@ -919,7 +961,8 @@ KernelCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   }
   ok = succeeded(run(body, env, nullptr));
   kernel = nullptr;
-  return cost;
+  reads = nullptr;
+  return sampled;
 }
 
 LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
@@ -964,16 +1007,16 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     int64_t warps = blocks * warpsPerBlock;
     bool ok = true;
     auto sample = [&](int64_t warp) {
-      return ok ? sampleWarp(kernelOp, args, grid, block,
-                             warp / warpsPerBlock, warp % warpsPerBlock, ok)
-                : KernelCost();
+      return ok ? sampleWarp(kernelOp, args, grid, block, warp / warpsPerBlock,
+                             warp % warpsPerBlock, ok)
+                : SampledCost();
     };
     // Warps run like the first up to where a bounds guard starts to switch
     // lanes off (found by bisection), then like the last.
-    KernelCost first = sample(0);
-    KernelCost cost = first;
+    SampledCost first = sample(0);
+    SampledCost sampled = first;
     if (warps > 1) {
-      KernelCost last = sample(warps - 1);
+      SampledCost last = sample(warps - 1);
       int64_t low = 0, high = warps - 1; // first(low) == first, high differs
       if (sameCost(last, first)) {
         low = high;
@@ -983,14 +1026,27 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
           (sameCost(sample(middle), first) ? low : high) = middle;
         }
       }
-      cost = scaled(first, double(low + 1));
+      sampled = scaled(first, double(low + 1));
       if (high > low) {
-        cost += sample(high);
-        cost += scaled(last, double(warps - 1 - high));
+        sampled += sample(high);
+        sampled += scaled(last, double(warps - 1 - high));
       }
     }
     if (!ok)
       return mlir::failure();
+    // A buffer that fits in L2 comes from HBM once however many warps read
+    // it; the launch can read no more of it than its arguments span.
+    llvm::SmallDenseMap<int64_t, int64_t, 8> spans;
+    for (const Slot &slot : args)
+      if (const auto *v = std::get_if<View>(&slot); v && v->global)
+        spans[v->buffer] = std::max(spans.lookup(v->buffer), spanBytes(*v));
+    KernelCost cost = sampled.cost;
+    for (auto [buffer, bytes] : sampled.reads) {
+      int64_t span = spans.lookup(buffer);
+      cost.hbmBytesRead += span > 0 && span <= kL2ResidentBytes
+                               ? std::min<double>(bytes, span)
+                               : bytes;
+    }
     cost.launches = 1;
     cost.threads = threads * blocks;
     cost.blocks = blocks;

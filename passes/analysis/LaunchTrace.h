@@ -31,6 +31,9 @@ namespace llama4c::report {
 
 /// Bytes an SM's L1 returns a clock.
 inline constexpr int64_t kL1BytesPerClock = 128;
+/// Buffers up to this size stay in L2 while a kernel reads them: half the
+/// smallest L2 of the targets' GPUs (A100, 40 MB; H100 and H200 have 50).
+inline constexpr int64_t kL2ResidentBytes = 20'000'000;
 
 /// What the launches of one kernel cost, summed.
 struct KernelCost {
@@ -41,8 +44,13 @@ struct KernelCost {
   /// Global memory traffic: the 32-byte sectors each warp's loads and
   /// stores touch, a sector counted once within a run of its innermost
   /// loop (a warp's L1 keeps what its last iterations fetched), not across
-  /// warps or loops.
+  /// warps or loops: what L2 serves.
   double bytesRead = 0, bytesWritten = 0;
+  /// What of bytesRead comes from HBM: a buffer no larger than
+  /// kL2ResidentBytes at most once a launch (the vector every warp of a
+  /// GEMV reads, the KV cache the query heads of a KV head share), a
+  /// larger one as often as the warps read it.
+  double hbmBytesRead = 0;
   /// The same accesses as sectors per warp instruction, at least 128
   /// bytes' worth each: what the load/store units and L1 move, 128 bytes
   /// a clock, an instruction a clock at least (an uncoalesced warp load is
@@ -58,6 +66,7 @@ struct KernelCost {
     blocks += other.blocks;
     bytesRead += other.bytesRead;
     bytesWritten += other.bytesWritten;
+    hbmBytesRead += other.hbmBytesRead;
     l1Bytes += other.l1Bytes;
     flops += other.flops;
     return *this;

@@ -45,7 +45,8 @@ struct PrintLaunchTrace
     for (const auto &[kernel, cost] : *trace)
       llvm::outs() << kernel << ": " << cost.launches << " launches, "
                    << cost.threads << " threads, " << int64_t(cost.bytesRead)
-                   << " bytes read, " << int64_t(cost.bytesWritten)
+                   << " bytes read (" << int64_t(cost.hbmBytesRead)
+                   << " from HBM), " << int64_t(cost.bytesWritten)
                    << " written, " << int64_t(cost.l1Bytes) << " L1, "
                    << int64_t(cost.flops) << " flops\n";
   }

@@ -43,6 +43,40 @@ def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def Llama4GpuSplitReductionPass : Pass<"llama4-gpu-split-reduction"> {
+  let summary = "Splits a GPU product's reduction into partial sums on more "
+                "threads (split-K).";
+  let description = [{
+    Runs on tensors after --llama4-select-lowering-config, before
+    --llama4-gpu-tile-and-fuse. A `linalg.generic` whose config has
+    `split_k = S > 1` (one reduction loop of static extent K, a sum into a
+    zero fill) becomes two ops: a partial op whose new outermost parallel
+    loop s takes the reduction steps s * K/S to (s + 1) * K/S - 1, each
+    thread summing K/S of them into a zero-filled [S, ...] tensor, and an
+    op that adds the S partial sums into the original output. The partial
+    op has S times the threads (a routed expert's `x * W` of a decode step
+    has a thread per output column, too few to fill the GPU); the adding
+    op is a thread per element that fuses into its consumer.
+
+    ```mlir
+    %r = linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x) outs(%zeros : tensor<5120xf32>)
+        attrs = {llama4.lowering_config = #llama4.lowering_config<
+                 pipeline = gpu_thread_per_element, workgroup_size = [256],
+                 split_k = 32>} { ... linalg.index 1 ... }
+    // becomes
+    %p = linalg.generic {iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%x) outs(%partial_zeros : tensor<32x5120xf32>) {
+          ... linalg.index 0 * 256 + linalg.index 2 ... }
+    %r = linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%p) outs(%zeros : tensor<5120xf32>) { addf }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
   let summary = "Tiles each GPU root op on tensors into one output element "
                 "per iteration, fusing its elementwise producers.";

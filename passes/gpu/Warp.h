@@ -1,4 +1,4 @@
-//===- Warp.h - The warp of NVIDIA GPUs -------------------------*- C++ -*-===//
+//===- Warp.h - The warp and the SMs of NVIDIA GPUs -------------*- C++ -*-===//
 
 #ifndef LLAMA4C_PASSES_GPU_WARP_H
 #define LLAMA4C_PASSES_GPU_WARP_H
@@ -11,6 +11,13 @@ namespace llama4c {
 /// lanes a warp-per-element kernel splits its reduction across, the lanes
 /// the launch trace interprets together.
 constexpr int64_t kWarpSize = 32;
+
+/// SMs of each target's GPUs (sm_90: H100 and H200 SXM; sm_80: A100 SXM),
+/// and the threads an SM of either holds at once: how many threads a
+/// kernel needs to fill the GPU.
+constexpr int64_t kSm90Sms = 132;
+constexpr int64_t kSm80Sms = 108;
+constexpr int64_t kThreadsPerSm = 2048;
 
 } // namespace llama4c
 

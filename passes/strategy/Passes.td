@@ -23,6 +23,13 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            /*default=*/"256",
            "Threads per block of every GPU kernel but a decode step's "
            "attention, one warp a block (a multiple of 32 from 32 to 1024)">,
+    Option<"gpuSplitKDepth", "gpu-split-k-depth", "int64_t",
+           /*default=*/"256",
+           "Fewest reduction steps a thread keeps when a thread-per-element "
+           "product splits its reduction between threads (split-K): each "
+           "split adds a partial sum per output to write and read again, "
+           "1/depth of the product's reads per reduction step kept "
+           "(0 splits nothing)">,
   ];
   let summary = "Writes each kernel op's #llama4.lowering_config for a target.";
   let description = [{
@@ -46,7 +53,14 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       its lanes splitting the keys, one warp a block so that its few warps
       spread over the SMs); every other op, and attention over a
       prompt (a thread per query: a warp's queries read each key
-      together), is `gpu_thread_per_element`.
+      together), is `gpu_thread_per_element`. A product named
+      `llama4.gathered_product` (a routed expert's `x * W`, a
+      `linalg.generic` summing over one loop into a zero fill) whose
+      outputs are fewer than the GPU holds threads gets `split_k`, the
+      largest power of two that divides its depth, leaves each thread at
+      least `gpu-split-k-depth` steps and keeps the threads within what
+      the GPU holds (dynamic sizes, a batch, counted as one: sized for a
+      decode step).
 
     The CPU's configs are chosen on buffers, where its tiles are made and
     rows are known to be contiguous. A GPU's are chosen on tensors, before

@@ -11,6 +11,7 @@
 
 #include "passes/gpu/Warp.h"
 #include "passes/strategy/Product.h"
+#include "passes/strategy/Sum.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -53,6 +54,10 @@ struct SelectLoweringConfig
           "gpu-block-threads must be a multiple of 32 from 32 to 1024");
       return signalPassFailure();
     }
+    if (!cpu && gpuSplitKDepth < 0) {
+      getOperation()->emitError("gpu-split-k-depth must not be negative");
+      return signalPassFailure();
+    }
     if (cpu && cpuWeightBlockBytes < 1) {
       getOperation()->emitError("cpu-weight-block-bytes must be positive");
       return signalPassFailure();
@@ -77,13 +82,13 @@ struct SelectLoweringConfig
       product = llama4c::matchProduct(contract);
     if (failed(product))
       return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
-                                     {}, false);
+                                     {}, false, 1);
     bool distribute =
         product->weightBytes && *product->weightBytes >= cpuParallelWeightBytes;
     if (product->layout == llama4c::WeightLayout::InOut)
       return LoweringConfigAttr::get(
           ctx, LoweringPipeline::cpu_outer_product_tiles,
-          {0, kStreamColumns, 0}, kOuterProductTile, {}, distribute);
+          {0, kStreamColumns, 0}, kOuterProductTile, {}, distribute, 1);
     // Blocks of whole W rows, `cpuWeightBlockBytes` each, in pairs as the
     // register tile takes them.
     auto wType = cast<ShapedType>(product->weight.getType());
@@ -94,8 +99,8 @@ struct SelectLoweringConfig
         pair, cpuWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) / pair *
                   pair);
     return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_dot_tiles,
-                                   {0, blockRows, 0}, kDotTile, {},
-                                   distribute);
+                                   {0, blockRows, 0}, kDotTile, {}, distribute,
+                                   1);
   }
 
   /// nn.Linear's `x * W^T` reads W along k: a warp per output element
@@ -123,8 +128,37 @@ struct SelectLoweringConfig
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
-        {}, {}, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads},
-        false);
+        {}, {}, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads}, false,
+        warp ? 1 : splitKOf(op));
+  }
+
+  /// How many ways a gathered product (a routed expert's `x * W`) splits
+  /// its reduction: in a decode step it has a thread per output column, a
+  /// few thousand, where an H100 holds 270,336. Each split halves a
+  /// thread's steps while it keeps `gpu-split-k-depth` of them and the
+  /// threads fit the GPU. Dynamic sizes (a batch, a prompt's tokens) count
+  /// as one: more tokens have threads enough already, and pay the partial
+  /// sums per token (prefill's per-token experts wait for grouped GEMMs).
+  int64_t splitKOf(Operation *op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || gpuSplitKDepth < 1)
+      return 1;
+    FailureOr<llama4c::Sum> sum = llama4c::matchSum(generic);
+    if (!generic->hasAttr(mlir::llama4::kGatheredProductAttrName) ||
+        failed(sum))
+      return 1;
+    int64_t outputs = 1;
+    for (auto [loop, extent] : llvm::enumerate(generic.getStaticLoopRanges()))
+      if (loop != sum->loop && !ShapedType::isDynamic(extent))
+        outputs *= extent;
+    constexpr int64_t residentThreads =
+        llama4c::kSm90Sms * llama4c::kThreadsPerSm;
+    int64_t ways = 1;
+    while (sum->depth % (2 * ways) == 0 &&
+           sum->depth / (2 * ways) >= gpuSplitKDepth &&
+           outputs * 2 * ways <= residentThreads)
+      ways *= 2;
+    return ways;
   }
 };
 

@@ -49,12 +49,14 @@ TemperatureTuningAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult
-LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                           LoweringPipeline pipeline,
-                           ArrayRef<int64_t> workgroup,
-                           ArrayRef<int64_t> registerTile,
-                           ArrayRef<int64_t> workgroupSize, bool distribute) {
+LogicalResult LoweringConfigAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, LoweringPipeline pipeline,
+    ArrayRef<int64_t> workgroup, ArrayRef<int64_t> registerTile,
+    ArrayRef<int64_t> workgroupSize, bool distribute, int64_t splitK) {
+  if (splitK < 1)
+    return emitError() << "split_k must be at least 1, got " << splitK;
+  if (splitK > 1 && pipeline != LoweringPipeline::gpu_thread_per_element)
+    return emitError() << "only gpu_thread_per_element splits its reduction";
   auto allPositive = [](ArrayRef<int64_t> sizes) {
     return llvm::all_of(sizes, [](int64_t size) { return size > 0; });
   };

@@ -96,11 +96,16 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     - `workgroup_size`: threads per GPU block.
     - `distribute`: whether the CPU splits the workgroup tiles between
       threads.
+    - `split_k`: a GPU op's one reduction loop split into this many parts,
+      each a parallel loop of a partial op whose sums a second op adds
+      (--llama4-gpu-split-reduction): more threads for a product whose
+      outputs are too few to fill the GPU. 1, the default, splits nothing.
 
     ```mlir
     #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0],
         register_tile = [4, 2, 8], distribute = true>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+    #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 32>
     ```
   }];
   let parameters = (ins
@@ -108,7 +113,8 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
       Llama4_SizesParameter:$workgroup_tile,
       Llama4_SizesParameter:$register_tile,
       Llama4_SizesParameter:$workgroup_size,
-      DefaultValuedParameter<"bool", "false">:$distribute);
+      DefaultValuedParameter<"bool", "false">:$distribute,
+      DefaultValuedParameter<"int64_t", "1">:$split_k);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -133,7 +139,13 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     /// GPU tile's config read from, or given to, the ops it holds.
     LoweringConfigAttr withPipeline(LoweringPipeline pipeline) const {
       return get(getContext(), pipeline, getWorkgroupTile(), getRegisterTile(),
-                 getWorkgroupSize(), getDistribute());
+                 getWorkgroupSize(), getDistribute(), getSplitK());
+    }
+    /// This config with its reduction split `splitK` ways.
+    LoweringConfigAttr withSplitK(int64_t splitK) const {
+      return get(getContext(), getPipeline(), getWorkgroupTile(),
+                 getRegisterTile(), getWorkgroupSize(), getDistribute(),
+                 splitK);
     }
     /// The config of `op` if its kernel template is `pipeline`, or null.
     static LoweringConfigAttr of(::mlir::Operation *op,

@@ -31,4 +31,12 @@
 #define GET_OP_CLASSES
 #include "dialects/llama4/IR/Llama4Ops.h.inc"
 
+namespace mlir::llama4 {
+/// The unit attribute naming a product that no linalg.contract can
+/// express: the linalg.generic of a routed expert's `x * W` in the
+/// per-token dispatch, where each token indexes W by its own expert.
+inline constexpr llvm::StringLiteral kGatheredProductAttrName =
+    "llama4.gathered_product";
+} // namespace mlir::llama4
+
 #endif // LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H

@@ -442,7 +442,7 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
 
 /// out[..., n] = sum_k x[..., k] * weights[expert[...], k, n] in f32,
 /// rounded to `storage`: each token's row times its own expert's [in, out]
-/// matrix.
+/// matrix, named a gathered product.
 Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
                        Value weights, Type storage) {
   MLIRContext *ctx = b.getContext();
@@ -456,7 +456,7 @@ Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
   unsigned rank = lead + 2;
   SmallVector<unsigned> xLoops = llvm::to_vector(llvm::seq<unsigned>(0, lead));
   xLoops.push_back(lead + 1);
-  Value product =
+  auto product =
       linalg::GenericOp::create(
           b, loc, TypeRange{acc.getType()}, ValueRange{x, experts},
           ValueRange{acc},
@@ -474,9 +474,9 @@ Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
                 wPrecision.widen(nb, nloc, weight));
             linalg::YieldOp::create(
                 nb, nloc, Value(arith::AddFOp::create(nb, nloc, args[2], term)));
-          })
-          .getResult(0);
-  return castElements(b, loc, product, storage);
+          });
+  product->setAttr(llama4::kGatheredProductAttrName, b.getUnitAttr());
+  return castElements(b, loc, product.getResult(0), storage);
 }
 
 /// The routed output round(sum_k y_k) of the tokens `x` [..., D], every

@@ -2,6 +2,7 @@
 // RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160 cpu-parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90" | FileCheck %s --check-prefix=GPU
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_80 gpu-block-threads=128" | FileCheck %s --check-prefix=SM80
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-split-k-depth=0" | FileCheck %s --check-prefix=NOSPLIT
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_70" 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-block-threads=100" 2>&1 | FileCheck %s --check-prefix=BAD-THREADS
 // BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
@@ -172,4 +173,69 @@ func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
          tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
          tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>
   return %o : tensor<?x2x2x1x16xbf16>
+}
+
+// A routed expert's x * W in a decode step (one token, its expert's W
+// [in, out] read through tensor.extract): 5120 outputs of 8192 products
+// each split 32 ways, 256 steps a thread, 163,840 threads. With 16,384
+// outputs and 5120 steps, 16 ways (320 steps; 32 would exceed the 270,336
+// threads an H100 holds). A sum not named a gathered product (here a
+// sum of squares) is not split, nor is anything at gpu-split-k-depth=0.
+#tok = affine_map<(b, s, n, k) -> (b, s, k)>
+#tokex = affine_map<(b, s, n, k) -> (b, s)>
+#tokout = affine_map<(b, s, n, k) -> (b, s, n)>
+// GPU-LABEL: func.func @routed_expert_products
+//       GPU:   linalg.generic {{.*}} split_k = 32>}
+//       GPU:   linalg.generic {{.*}} split_k = 16>}
+//       GPU:   linalg.generic {{.*}} workgroup_size = [256]>}
+// NOSPLIT-LABEL: func.func @routed_expert_products
+//   NOSPLIT-NOT:   split_k
+//       NOSPLIT:   return
+func.func @routed_expert_products(%x: tensor<?x1x8192xbf16>, %x2: tensor<?x1x5120xbf16>,
+    %experts: tensor<?x1xindex>, %down: tensor<16x8192x5120xbf16>,
+    %gate_up: tensor<16x5120x16384xbf16>, %b: index)
+    -> (tensor<?x1x5120xf32>, tensor<?x1x16384xf32>, tensor<?x1x5120xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty(%b) : tensor<?x1x5120xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x1x5120xf32>) -> tensor<?x1x5120xf32>
+  %d = linalg.generic {indexing_maps = [#tok, #tokex, #tokout],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %experts : tensor<?x1x8192xbf16>, tensor<?x1xindex>) outs(%z1 : tensor<?x1x5120xf32>)
+      attrs = {llama4.gathered_product} {
+  ^bb0(%xv: bf16, %e: index, %acc: f32):
+    %n = linalg.index 2 : index
+    %k = linalg.index 3 : index
+    %wv = tensor.extract %down[%e, %k, %n] : tensor<16x8192x5120xbf16>
+    %xf = arith.extf %xv : bf16 to f32
+    %wf = arith.extf %wv : bf16 to f32
+    %p = arith.mulf %xf, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x5120xf32>
+  %e2 = tensor.empty(%b) : tensor<?x1x16384xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x1x16384xf32>) -> tensor<?x1x16384xf32>
+  %g = linalg.generic {indexing_maps = [#tok, #tokex, #tokout],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x2, %experts : tensor<?x1x5120xbf16>, tensor<?x1xindex>) outs(%z2 : tensor<?x1x16384xf32>)
+      attrs = {llama4.gathered_product} {
+  ^bb0(%xv: bf16, %e: index, %acc: f32):
+    %n = linalg.index 2 : index
+    %k = linalg.index 3 : index
+    %wv = tensor.extract %gate_up[%e, %k, %n] : tensor<16x5120x16384xbf16>
+    %xf = arith.extf %xv : bf16 to f32
+    %wf = arith.extf %wv : bf16 to f32
+    %p = arith.mulf %xf, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x16384xf32>
+  %squares = linalg.generic {indexing_maps = [#tok, #tokout],
+      iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x : tensor<?x1x8192xbf16>) outs(%z1 : tensor<?x1x5120xf32>) {
+  ^bb0(%xv: bf16, %acc: f32):
+    %xf = arith.extf %xv : bf16 to f32
+    %p = arith.mulf %xf, %xf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1x5120xf32>
+  return %d, %g, %squares : tensor<?x1x5120xf32>, tensor<?x1x16384xf32>, tensor<?x1x5120xf32>
 }

@@ -1,0 +1,81 @@
+// RUN: llama4-opt %s --split-input-file --llama4-gpu-split-reduction --verify-diagnostics | FileCheck %s
+
+// A routed expert's x * W split 4 ways: the partial op takes a new
+// outermost loop s over the splits, reads x as [.., 4, 16] (k = 16 s + k'),
+// sums into its own zeros (configured, so that each tile fills its own),
+// and the second op adds the 4 partial sums into the original zeros.
+
+#tok = affine_map<(b, n, k) -> (b, k)>
+#tokex = affine_map<(b, n, k) -> (b)>
+#tokout = affine_map<(b, n, k) -> (b, n)>
+#config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 4>
+
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
+// CHECK-DAG: #[[EX:.+]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-DAG: #[[PART:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-DAG: #[[SUMS:.+]] = affine_map<(d0, d1, d2) -> (d2, d0, d1)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @routed_expert
+//  CHECK-SAME:   (%[[XIN:.+]]: tensor<?x64xbf16>, %[[EXPERTS:.+]]: tensor<?xindex>, %[[W:.+]]: tensor<4x64x48xbf16>
+//       CHECK:   %[[ZEROS:.+]] = linalg.fill
+//       CHECK:   %[[EMPTY:.+]] = tensor.empty(%{{.+}}) : tensor<4x?x48xf32>
+//       CHECK:   %[[PZEROS:.+]] = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} ins(%{{.+}} : f32) outs(%[[EMPTY]] : tensor<4x?x48xf32>)
+//       CHECK:   %[[XS:.+]] = tensor.expand_shape %[[XIN]] {{\[}}[0], [1, 2]] output_shape [%{{.+}}, 4, 16] : tensor<?x64xbf16> into tensor<?x4x16xbf16>
+//       CHECK:   %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[X]], #[[EX]], #[[PART]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+//  CHECK-SAME:       ins(%[[XS]], %[[EXPERTS]] : tensor<?x4x16xbf16>, tensor<?xindex>) outs(%[[PZEROS]] : tensor<4x?x48xf32>)
+//  CHECK-SAME:       workgroup_size = [256]>}
+//       CHECK:     %[[N:.+]] = linalg.index 2 : index
+//       CHECK:     %[[KIN:.+]] = linalg.index 3 : index
+//       CHECK:     %[[S:.+]] = linalg.index 0 : index
+//       CHECK:     %[[START:.+]] = arith.muli %[[S]], %{{.+}} : index
+//       CHECK:     %[[K:.+]] = arith.addi %[[START]], %[[KIN]] : index
+//       CHECK:     tensor.extract %[[W]][%{{.+}}, %[[K]], %[[N]]]
+//       CHECK:   linalg.generic {indexing_maps = [#[[SUMS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction"]}
+//  CHECK-SAME:       ins(%[[PARTIAL]] : tensor<4x?x48xf32>) outs(%[[ZEROS]] : tensor<?x48xf32>)
+//  CHECK-SAME:       workgroup_size = [256]>}
+//       CHECK:     arith.addf
+//   CHECK-NOT:   split_k
+func.func @routed_expert(%x: tensor<?x64xbf16>, %experts: tensor<?xindex>,
+    %w: tensor<4x64x48xbf16>, %b: index) -> tensor<?x48xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%b) : tensor<?x48xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x48xf32>) -> tensor<?x48xf32>
+  %r = linalg.generic {indexing_maps = [#tok, #tokex, #tokout],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %experts : tensor<?x64xbf16>, tensor<?xindex>) outs(%z : tensor<?x48xf32>)
+      attrs = {llama4.lowering_config = #config} {
+  ^bb0(%xv: bf16, %expert: index, %acc: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %wv = tensor.extract %w[%expert, %k, %n] : tensor<4x64x48xbf16>
+    %xf = arith.extf %xv : bf16 to f32
+    %wf = arith.extf %wv : bf16 to f32
+    %p = arith.mulf %xf, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x48xf32>
+  return %r : tensor<?x48xf32>
+}
+
+// -----
+
+// The config is a contract: a split that does not divide the reduction is
+// an error, not a silent change of the sum.
+#x = affine_map<(n, k) -> (k)>
+#out = affine_map<(n, k) -> (n)>
+func.func @indivisible(%x: tensor<60xf32>, %y: tensor<60xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  // expected-error @+1 {{has split_k = 8 but is not a sum into zeros over one loop whose static extent it divides}}
+  %r = linalg.generic {indexing_maps = [#x, #x, #out],
+      iterator_types = ["parallel", "reduction"]}
+      ins(%x, %y : tensor<60xf32>, tensor<60xf32>) outs(%z : tensor<8xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 8>} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
