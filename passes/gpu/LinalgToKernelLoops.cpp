@@ -9,6 +9,7 @@
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/gpu/HostMemory.h"
 #include "passes/gpu/Warp.h"
+#include "passes/strategy/Sum.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -292,12 +293,7 @@ LogicalResult checkWarpSplittable(linalg::LinalgOp op) {
       op.getNumDpsInits() != 1 || !op.hasPureBufferSemantics())
     return op->emitOpError("has a warp per element, which needs one "
                            "reduction loop, innermost, and one output");
-  Block *body = op.getBlock();
-  BlockArgument out = body->getArguments().back();
-  auto sum =
-      body->getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!sum || !sum.getType().isF32() || !out.hasOneUse() ||
-      (sum.getLhs() != out && sum.getRhs() != out))
+  if (!llama4c::addsIntoItsOutput(op))
     return op->emitOpError("has a warp per element, which needs its body to "
                            "add into an f32 output");
   return success();

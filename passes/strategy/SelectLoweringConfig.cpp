@@ -141,11 +141,11 @@ struct SelectLoweringConfig
   /// sums per token (prefill's per-token experts wait for grouped GEMMs).
   int64_t splitKOf(Operation *op) {
     auto generic = dyn_cast<linalg::GenericOp>(op);
-    if (!generic || gpuSplitKDepth < 1)
+    if (!generic || gpuSplitKDepth < 1 ||
+        !generic->hasAttr(mlir::llama4::kGatheredProductAttrName))
       return 1;
     FailureOr<llama4c::Sum> sum = llama4c::matchSum(generic);
-    if (!generic->hasAttr(mlir::llama4::kGatheredProductAttrName) ||
-        failed(sum))
+    if (failed(sum))
       return 1;
     int64_t outputs = 1;
     for (auto [loop, extent] : llvm::enumerate(generic.getStaticLoopRanges()))

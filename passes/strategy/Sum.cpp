@@ -15,13 +15,7 @@ FailureOr<llama4c::Sum> llama4c::matchSum(linalg::GenericOp op) {
   if (!fill || !getElementTypeOrSelf(init->get().getType()).isF32() ||
       !matchPattern(fill.getInputs()[0], m_PosZeroFloat()))
     return failure();
-  // The running sum is read once, by the add the body yields.
-  BlockArgument sum = op.getMatchingBlockArgument(init);
-  auto add = op.getBody()
-                 ->getTerminator()
-                 ->getOperand(0)
-                 .getDefiningOp<arith::AddFOp>();
-  if (!add || !sum.hasOneUse() || (add.getLhs() != sum && add.getRhs() != sum))
+  if (!addsIntoItsOutput(op))
     return failure();
   SmallVector<unsigned> reductions;
   op.getReductionDims(reductions);
@@ -34,4 +28,16 @@ FailureOr<llama4c::Sum> llama4c::matchSum(linalg::GenericOp op) {
       if (index != loop && index.isFunctionOfDim(reductions.front()))
         return failure();
   return Sum{reductions.front(), depth};
+}
+
+bool llama4c::addsIntoItsOutput(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1)
+    return false;
+  BlockArgument sum = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  auto add = op.getBlock()
+                 ->getTerminator()
+                 ->getOperand(0)
+                 .getDefiningOp<arith::AddFOp>();
+  return add && add.getType().isF32() && sum.hasOneUse() &&
+         (add.getLhs() == sum || add.getRhs() == sum);
 }

@@ -26,6 +26,11 @@ struct Sum {
 /// `op` as such a sum, or failure.
 mlir::FailureOr<Sum> matchSum(mlir::linalg::GenericOp op);
 
+/// Whether `op`'s one output is an f32 running sum: its block argument
+/// read once, by the `arith.addf` the body yields (so that partial sums
+/// add up).
+bool addsIntoItsOutput(mlir::linalg::LinalgOp op);
+
 } // namespace llama4c
 
 #endif // LLAMA4C_PASSES_STRATEGY_SUM_H
