@@ -16,8 +16,11 @@
 #                                     the Hugging Face references (f32 <=
 #                                     1e-4 relative; bf16 demo ids), then
 #                                     bench/gpu_decode.py next to the
-#                                     report's prediction; a short table
-#                                     last, JSON and logs under $OUT
+#                                     report's prediction, then
+#                                     bench/gpu_kernels.py (each decode
+#                                     kernel timed by ncu next to its
+#                                     prediction); a short table last, JSON
+#                                     and logs under $OUT
 #   scripts/gpu_check.sh --rehearse   here: the second half in a fresh copy
 #                                     of the tree plus the bundle, with
 #                                     only the bundle's libraries beside
@@ -133,14 +136,43 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
   2>&1 | tee "$out/gpu.txt" || true
 
 status=0
-timeout 300 $build/test/golden/llama4c-golden-tests \
-  --gtest_output="json:$out/golden.json" > "$out/golden.log" 2>&1 || status=1
+# One process per test: a kernel fault is sticky for its CUDA context, and
+# would otherwise fail every later test. The first failing test runs again
+# under compute-sanitizer, which names the kernel and the access.
+golden=$build/test/golden/llama4c-golden-tests
+: > "$out/golden.log"
+failed=()
+deadline=$((SECONDS + 150))
+for test in $($golden --gtest_list_tests |
+              awk '/^[^ ]/ { suite = $1 } /^  / { print suite $1 }'); do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "gpu_check: out of time before $test" >> "$out/golden.log"
+    failed+=("$test"); continue
+  fi
+  timeout 60 $golden --gtest_filter="$test" >> "$out/golden.log" 2>&1 ||
+    failed+=("$test")
+done
+[ ${#failed[@]} -eq 0 ] || status=1
+sanitizer=$(command -v compute-sanitizer ||
+            echo /usr/local/cuda/bin/compute-sanitizer)
+if [ ${#failed[@]} -gt 0 ] && [ -x "$sanitizer" ]; then
+  timeout 45 "$sanitizer" --tool memcheck --print-limit 8 \
+    $golden --gtest_filter="${failed[0]}" > "$out/memcheck.log" 2>&1 || true
+fi
 timeout 240 python3 bench/gpu_decode.py --run $build/bench \
   --runner $build/bin/llama4-run --out "$out/gpu_decode.json" \
   > "$out/gpu_decode.log" 2>&1 || status=1
+timeout 100 python3 bench/gpu_kernels.py $build/bench \
+  --runner $build/bin/llama4-run --out "$out/gpu_kernels.json" \
+  > "$out/gpu_kernels.log" 2>&1 || status=1
 
 echo "== golden tests on the GPU (sm_90 models against the HF references)"
-grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/golden.log" | tail -12 || true
+echo "$(grep -c '^\[       OK \]' "$out/golden.log") passed," \
+  "$(grep -cE '^\[  SKIPPED \] .* \([0-9]+ ms\)$' "$out/golden.log") skipped, ${#failed[@]} failed" \
+  "${failed[*]:0:8}"
+[ ! -s "$out/memcheck.log" ] || grep -m 12 -E '^=========  *(Invalid|at |by |Access|and is)' "$out/memcheck.log" || true
 echo "== bench/gpu_decode.py (measured) next to --emit report (predicted)"
 tail -9 "$out/gpu_decode.log"
+echo "== bench/gpu_kernels.py: decode kernels timed by ncu next to the report"
+tail -11 "$out/gpu_kernels.log"
 exit $status
