@@ -261,6 +261,24 @@ def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
   ];
 }
 
+def Llama4GpuSinkConstantTablesPass
+    : Pass<"llama4-gpu-sink-constant-tables"> {
+  let summary = "Moves the constant tables a kernel reads into the kernel.";
+  let description = [{
+    A constant table (memref.get_global of a constant memref.global, e.g.
+    RoPE's inverse frequencies) defined in host code and read inside a
+    gpu.launch would reach the kernel as a pointer to the host's copy,
+    which the GPU cannot read (the emulation on the host can: only a GPU
+    shows it). Each such memref.get_global is cloned into the launch body
+    that uses it, so that --gpu-kernel-outlining copies the global into the
+    kernel's gpu.module and the kernel reads the module's own copy, loaded
+    with the PTX. A mutable global used by a kernel is an error: nothing
+    would keep its copies in step.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def Llama4GpuMergeKernelModulesPass
     : Pass<"llama4-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
   let options = [
