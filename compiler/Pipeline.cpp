@@ -209,9 +209,11 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    split into blocks of the threads its config names: one kernel
   //    launch each. Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
-  //    KV-cache scatter's token loops move into its kernel, and constant
-  //    tables into the kernels that read them (a kernel cannot read the
-  //    host's copy). A warp's reduction across its lanes becomes shuffles.
+  //    KV-cache scatter's token loops move into its kernel; constants and
+  //    index arithmetic move into the kernels that use them (LLVM sees
+  //    static loop bounds and promotes a tile's one-element buffers to
+  //    registers), as do constant tables (a kernel cannot read the host's
+  //    copy). A warp's reduction across its lanes becomes shuffles.
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
@@ -219,6 +221,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());
   pm.addPass(createLlama4GpuMapLoopsToBlocksPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createLlama4GpuSinkConstantTablesPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());

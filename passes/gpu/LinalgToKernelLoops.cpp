@@ -193,16 +193,17 @@ Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   return mapping.lookup(body->getTerminator()->getOperand(0));
 }
 
-/// Lane `lane`'s partial sum of `op`'s body over k = from + lane * stride,
-/// from + (32 + lane) * stride, ... below `end`, one element at a time.
+/// `sum` plus lane `lane`'s steps of `op`'s body, in registers, over
+/// k = from + lane * stride, from + (lanes + lane) * stride, ... below
+/// `end`, one element at a time.
 Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                      ValueRange parallelIvs, Value lane, Value from, Value end,
-                      Value stride, Value sum) {
+                      ValueRange parallelIvs, Value lane, int64_t lanes,
+                      Value from, Value end, Value stride, Value sum) {
   Block *body = op.getBlock();
   Value first = b.createOrFold<arith::AddIOp>(
       loc, from, b.createOrFold<arith::MulIOp>(loc, lane, stride));
-  Value step = b.createOrFold<arith::MulIOp>(
-      loc, stride, indexConstant(b, loc, llama4c::kWarpSize));
+  Value step =
+      b.createOrFold<arith::MulIOp>(loc, stride, indexConstant(b, loc, lanes));
   auto loop = scf::ForOp::create(
       b, loc, first, end, step, ValueRange{sum},
       [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
@@ -216,8 +217,12 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
                       memref::LoadOp::create(b, loc, input->get(),
                                              indicesOf(b, loc, map, ivs)));
         }
-        for (Operation &inner : body->without_terminator())
-          b.clone(inner, mapping);
+        for (Operation &inner : body->without_terminator()) {
+          if (auto index = dyn_cast<linalg::IndexOp>(inner))
+            mapping.map(index.getResult(), ivs[index.getDim()]);
+          else
+            b.clone(inner, mapping);
+        }
         scf::YieldOp::create(
             b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
       });
@@ -269,8 +274,8 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
                                           steps.getResult(0));
   }
   if (width == 1 || !staticSize || *staticSize % warpStep != 0)
-    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, rest, end, stride,
-                              partial);
+    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, llama4c::kWarpSize,
+                              rest, end, stride, partial);
   Value total = gpu::SubgroupReduceOp::create(b, loc, partial,
                                               gpu::AllReduceOperation::ADD,
                                               /*uniform=*/true);
@@ -284,18 +289,46 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
   memref::StoreOp::create(b, loc, after, init->get(), at);
 }
 
-/// Whether `op` can be split across a warp: one reduction loop, innermost,
-/// whose body adds into an f32 output (so that partial sums add up).
-LogicalResult checkWarpSplittable(linalg::LinalgOp op) {
+/// A thread's element of a sum `op` (see isSumPerElement): the output
+/// loaded once, the steps added to it in order in a register, stored once.
+/// Left to the loops of linalg, each step would load and store the output
+/// (it may alias the inputs), a round trip through memory that the next
+/// step waits for.
+void emitThreadElement(OpBuilder &b, linalg::LinalgOp op,
+                       ValueRange parallelIvs, Range reduction) {
+  Location loc = op.getLoc();
+  OpOperand *init = op.getDpsInitOperand(0);
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
+  SmallVector<Value> at =
+      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
+  Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
+  Value end = b.createOrFold<arith::AddIOp>(
+      loc, lb, getValueOrCreateConstantIndexOp(b, loc, reduction.size));
+  Value total = emitScalarSteps(
+      b, loc, op, parallelIvs, indexConstant(b, loc, 0), /*lanes=*/1, lb, end,
+      getValueOrCreateConstantIndexOp(b, loc, reduction.stride),
+      memref::LoadOp::create(b, loc, init->get(), at));
+  memref::StoreOp::create(b, loc, total, init->get(), at);
+}
+
+/// Whether `op` is a sum per output element: one reduction loop, innermost,
+/// one output, into which its body adds in f32.
+bool isSumPerElement(linalg::LinalgOp op) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  if (op.getNumReductionLoops() != 1 ||
-      iterators.back() != utils::IteratorType::reduction ||
-      op.getNumDpsInits() != 1 || !op.hasPureBufferSemantics())
-    return op->emitOpError("has a warp per element, which needs one "
-                           "reduction loop, innermost, and one output");
-  if (!llama4c::addsIntoItsOutput(op))
-    return op->emitOpError("has a warp per element, which needs its body to "
-                           "add into an f32 output");
+  return op.getNumReductionLoops() == 1 &&
+         iterators.back() == utils::IteratorType::reduction &&
+         op.getNumDpsInits() == 1 && op.hasPureBufferSemantics() &&
+         llama4c::addsIntoItsOutput(op);
+}
+
+/// Whether `op` can be split across a warp: a sum per element, so that
+/// the lanes' partial sums add up.
+LogicalResult checkWarpSplittable(linalg::LinalgOp op) {
+  if (!isSumPerElement(op))
+    return op->emitOpError(
+        "has a warp per element, which needs one reduction loop, innermost, "
+        "and one output, into which its body adds in f32");
   return success();
 }
 
@@ -375,9 +408,12 @@ struct LinalgToKernelLoops
             "has a parallel loop after a reduction: a thread per output "
             "element needs its parallel loops first");
       rewriter.setInsertionPoint(op);
-      if (config && isWarpPerElement(config)) {
-        if (failed(checkWarpSplittable(op)) ||
-            failed(lowerWarpPerElement(rewriter, op, root ? config : nullptr)))
+      bool warp = config && isWarpPerElement(config);
+      if (warp && failed(checkWarpSplittable(op)))
+        return failure();
+      if (warp || isSumPerElement(op)) {
+        if (failed(lowerSumPerElement(rewriter, op, root ? config : nullptr,
+                                      warp)))
           return failure();
         rewriter.eraseOp(op);
         continue;
@@ -402,13 +438,20 @@ struct LinalgToKernelLoops
     return success();
   }
 
-  /// A warp-per-element op: a root's parallel loops become the kernel loop
-  /// (one warp per iteration) with `rootConfig`; inside a warp's tile they
-  /// run in the warp, where a tile's element makes them one iteration each.
-  LogicalResult lowerWarpPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
-                                    LoweringConfigAttr rootConfig) {
+  /// A sum per output element, a warp's (`warp`) or a thread's: a root's
+  /// parallel loops become the kernel loop (one warp or thread per
+  /// iteration) with `rootConfig`; inside a tile they run in its warp or
+  /// thread, where a tile's element makes them one iteration each.
+  LogicalResult lowerSumPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
+                                   LoweringConfigAttr rootConfig, bool warp) {
     Location loc = op.getLoc();
-    int64_t width = vectorWidthOf(op);
+    int64_t width = warp ? vectorWidthOf(op) : 1;
+    auto emitElement = [&](OpBuilder &b, ValueRange ivs, Range reduction) {
+      if (warp)
+        emitWarpElement(b, op, ivs, reduction, width);
+      else
+        emitThreadElement(b, op, ivs, reduction);
+    };
     SmallVector<Range> ranges = op.createLoopRanges(rewriter, loc);
     Range reduction = ranges.pop_back_val();
     SmallVector<Value> lbs, ubs, steps;
@@ -424,11 +467,11 @@ struct LinalgToKernelLoops
     if (rootConfig) {
       if (ranges.empty())
         return op->emitOpError("has no parallel loop to become a kernel");
-      auto loop = scf::ParallelOp::create(
-          rewriter, loc, lbs, ubs, steps,
-          [&](OpBuilder &b, Location, ValueRange ivs) {
-            emitWarpElement(b, op, ivs, reduction, width);
-          });
+      auto loop =
+          scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps,
+                                  [&](OpBuilder &b, Location, ValueRange ivs) {
+                                    emitElement(b, ivs, reduction);
+                                  });
       loop->setAttr(LoweringConfigAttr::attributeName, rootConfig);
       return success();
     }
@@ -449,7 +492,7 @@ struct LinalgToKernelLoops
                          auto next = loopIvs.begin();
                          for (auto [isLooped, lb] : llvm::zip(looped, lbs))
                            ivs.push_back(isLooped ? *next++ : lb);
-                         emitWarpElement(b, op, ivs, reduction, width);
+                         emitElement(b, ivs, reduction);
                        });
     return success();
   }

@@ -2,15 +2,22 @@
 
 // A row reduction: the parallel rows become the scf.parallel that will be
 // a kernel, carrying the op's config; the reduction runs as an scf.for in
-// each thread.
+// each thread, its sum in a register from the output's value on, stored
+// once.
 #in = affine_map<(r, k) -> (r, k)>
 #row = affine_map<(r, k) -> (r)>
 // CHECK-LABEL: func.func @row_sums
+//  CHECK-SAME:   %[[X:.*]]: memref<?x16xf32>, %[[OUT:.*]]: memref<?xf32>
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   scf.parallel (%[[R:.*]]) =
-//       CHECK:     scf.for %[[K:.*]] =
-//       CHECK:       memref.load %{{.*}}[%[[R]], %[[K]]]
-//       CHECK:       arith.addf
+//       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT]][%[[R]]]
+//       CHECK:     %[[SUM:.*]] = scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(%[[ACC:.*]] = %[[BEFORE]]) -> (f32)
+//       CHECK:       %[[A:.*]] = memref.load %[[X]][%[[R]], %[[K]]]
+//       CHECK:       %[[NEXT:.*]] = arith.addf %[[ACC]], %[[A]]
+//       CHECK:       scf.yield %[[NEXT]]
+//   CHECK-NOT:       memref.store
+//       CHECK:     }
+//       CHECK:     memref.store %[[SUM]], %[[OUT]][%[[R]]]
 //       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
 func.func @row_sums(%x: memref<?x16xf32>, %out: memref<?xf32>) {
   linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
@@ -209,7 +216,7 @@ func.func @warp_tile(%x: memref<?x64xf32>, %w: memref<32x64xf32>, %out: memref<?
 #in = affine_map<(r, k) -> (r, k)>
 #row = affine_map<(r, k) -> (r)>
 func.func @warp_max(%x: memref<?x16xf32>, %out: memref<?xf32>) {
-  // expected-error @+1 {{has a warp per element, which needs its body to add into an f32 output}}
+  // expected-error @+1 {{has a warp per element, which needs one reduction loop, innermost, and one output, into which its body adds in f32}}
   linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x16xf32>) outs(%out : memref<?xf32>)
       attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [64]>} {
@@ -239,6 +246,37 @@ func.func @tile_using_lanes(%out: memref<?xf32>, %rows: index) {
     %o = memref.subview %out[%m] [1] [1] : memref<?xf32> to memref<1xf32, strided<[1], offset: ?>>
     linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
         ins(%v : f32) outs(%o : memref<1xf32, strided<[1], offset: ?>>)
+  }
+  return
+}
+
+// -----
+
+// A routed expert's column of `x * W` (a gathered product): the body's
+// loop indices are the thread's column and the step's k.
+#tok = affine_map<(t, n, k) -> (t, k)>
+#tokex = affine_map<(t, n, k) -> (t)>
+#tokout = affine_map<(t, n, k) -> (t, n)>
+// CHECK-LABEL: func.func @gathered_columns
+//  CHECK-SAME:   %[[W:[a-z0-9]+]]: memref<4x32x16xf32>
+//       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) =
+//       CHECK:     scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(
+//       CHECK:       %[[E:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xindex>
+//       CHECK:       memref.load %[[W]][%[[E]], %[[K]], %[[N]]]
+//   CHECK-NOT:   linalg.index
+func.func @gathered_columns(%x: memref<?x32xf32>, %experts: memref<?xindex>,
+                            %w: memref<4x32x16xf32>, %out: memref<?x16xf32>) {
+  linalg.generic {indexing_maps = [#tok, #tokex, #tokout],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %experts : memref<?x32xf32>, memref<?xindex>) outs(%out : memref<?x16xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>} {
+  ^bb0(%xv: f32, %e: index, %acc: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %wv = memref.load %w[%e, %k, %n] : memref<4x32x16xf32>
+    %p = arith.mulf %xv, %wv : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
   }
   return
 }

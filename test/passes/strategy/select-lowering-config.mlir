@@ -180,14 +180,15 @@ func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
 // each split 32 ways, 256 steps a thread, 163,840 threads. With 16,384
 // outputs and 5120 steps, 16 ways (320 steps; 32 would exceed the 270,336
 // threads an H100 holds). A sum not named a gathered product (here a
-// sum of squares) is not split, nor is anything at gpu-split-k-depth=0.
+// sum of squares, along x's rows: a warp each) is not split, nor is
+// anything at gpu-split-k-depth=0.
 #tok = affine_map<(b, s, n, k) -> (b, s, k)>
 #tokex = affine_map<(b, s, n, k) -> (b, s)>
 #tokout = affine_map<(b, s, n, k) -> (b, s, n)>
 // GPU-LABEL: func.func @routed_expert_products
 //       GPU:   linalg.generic {{.*}} split_k = 32>}
 //       GPU:   linalg.generic {{.*}} split_k = 16>}
-//       GPU:   linalg.generic {{.*}} workgroup_size = [256]>}
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
 // NOSPLIT-LABEL: func.func @routed_expert_products
 //   NOSPLIT-NOT:   split_k
 //       NOSPLIT:   return
@@ -238,4 +239,42 @@ func.func @routed_expert_products(%x: tensor<?x1x8192xbf16>, %x2: tensor<?x1x512
     linalg.yield %s : f32
   } -> tensor<?x1x5120xf32>
   return %d, %g, %squares : tensor<?x1x5120xf32>, tensor<?x1x16384xf32>, tensor<?x1x5120xf32>
+}
+
+// RMSNorm's sum of squares along a 5120-wide row: a warp per row, its
+// lanes reading consecutive elements. A row of 64 is a thread's; so is a
+// sum down a column (k is not x's innermost index).
+#row = affine_map<(t, k) -> (t, k)>
+#col = affine_map<(t, k) -> (k, t)>
+#sum = affine_map<(t, k) -> (t)>
+// GPU-LABEL: func.func @row_sums
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+func.func @row_sums(%x: tensor<?x5120xbf16>, %short: tensor<?x64xf32>, %xt: tensor<5120x?xf32>, %t: index)
+    -> (tensor<?xf32>, tensor<?xf32>, tensor<?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%t) : tensor<?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %rms = linalg.generic {indexing_maps = [#row, #sum], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x5120xbf16>) outs(%z : tensor<?xf32>) {
+  ^bb0(%xv: bf16, %acc: f32):
+    %xf = arith.extf %xv : bf16 to f32
+    %p = arith.mulf %xf, %xf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %few = linalg.generic {indexing_maps = [#row, #sum], iterator_types = ["parallel", "reduction"]}
+      ins(%short : tensor<?x64xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%xv: f32, %acc: f32):
+    %s = arith.addf %acc, %xv : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %down = linalg.generic {indexing_maps = [#col, #sum], iterator_types = ["parallel", "reduction"]}
+      ins(%xt : tensor<5120x?xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%xv: f32, %acc: f32):
+    %s = arith.addf %acc, %xv : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %rms, %few, %down : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }
