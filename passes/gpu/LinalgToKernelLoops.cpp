@@ -111,12 +111,13 @@ bool readsAlongRow(AffineMap map, unsigned k) {
          map.getResults().back() == getAffineDimExpr(k, map.getContext());
 }
 
-/// The elements of k a lane of `op`'s warp loads at once: 16 bytes of its
-/// narrowest input read along k (fewer, a power of two, when a static k
-/// is shorter than 32 such loads), when every input reads along a row (or
-/// not along k at all), rows start aligned to that, and the body applies
+/// The elements of k each of `lanes` threads summing `op` together (a
+/// warp's 32 or a thread alone) loads at once: 16 bytes of its narrowest
+/// input read along k (fewer, a power of two, when a static k is shorter
+/// than `lanes` such loads), when every input reads along a row (or not
+/// along k at all), rows start aligned to that, and the body applies
 /// elementwise to vectors; 1 otherwise.
-int64_t vectorWidthOf(linalg::LinalgOp op) {
+int64_t vectorWidthOf(linalg::LinalgOp op, int64_t lanes) {
   unsigned k = op.getNumLoops() - 1;
   int64_t width = 1;
   for (OpOperand *input : op.getDpsInputOperands()) {
@@ -133,7 +134,7 @@ int64_t vectorWidthOf(linalg::LinalgOp op) {
   }
   int64_t length = op.getStaticLoopRanges()[k];
   if (!ShapedType::isDynamic(length))
-    while (width > 1 && length < llama4c::kWarpSize * width)
+    while (width > 1 && length < lanes * width)
       width /= 2;
   if (width == 1)
     return 1;
@@ -229,31 +230,47 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   return loop.getResult(0);
 }
 
-/// A warp's element of `op`: its one reduction loop, innermost, split
-/// across the lanes so that a warp's loads are consecutive, each lane's
-/// partial sum in f32 registers, then added across the warp by a subgroup
-/// reduction and into the output. With a vector width w > 1 (see
-/// vectorWidthOf), lane l loads w elements from k = w * l on, the warp
-/// 32 * w a step, over the whole steps of k; the rest of k, and all of it
-/// when w = 1, goes one element a lane: k = l, l + 32, ... Every lane ends
-/// with the sum; the output is stored by all of them when it is the
-/// thread's own, by lane 0 otherwise (storeFromLaneZero). The parallel
-/// loops are `parallelIvs` (a tile's element), and `reduction` the
-/// reduction loop's range.
-void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
-                     Range reduction, int64_t width) {
+/// An element of a sum `op` (see isSumPerElement), computed by `lanes`
+/// threads: a warp's 32 or a thread alone. Its one reduction loop,
+/// innermost, is split across the lanes so that a warp's loads are
+/// consecutive, each lane's partial sum in f32 registers, then added
+/// across the warp by a subgroup reduction and into the output. With a
+/// vector width w > 1 (see vectorWidthOf), lane l loads w elements from
+/// k = w * l on, the lanes lanes * w a step, over the whole steps of k;
+/// the rest of k, and all of it when w = 1, goes one element a lane:
+/// k = l, l + lanes, ... A thread alone with w = 1 adds in k's order from
+/// the output's value on, as the op's loops would, but in a register: left
+/// to the loops of linalg each step would load and store the output (it
+/// may alias the inputs), a round trip through memory that the next step
+/// waits for. Every lane ends with the sum; the output is stored by all of
+/// them when it is the thread's own, by lane 0 otherwise
+/// (storeFromLaneZero). The parallel loops are `parallelIvs` (a tile's
+/// element), and `reduction` the reduction loop's range.
+void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
+                    Range reduction, int64_t lanes, int64_t width) {
   Location loc = op.getLoc();
-  Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
+  bool warp = lanes > 1;
+  Value lane =
+      warp ? Value(gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr))
+           : indexConstant(b, loc, 0);
+  OpOperand *init = op.getDpsInitOperand(0);
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
+  SmallVector<Value> at =
+      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
   Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
   Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
   Value size = getValueOrCreateConstantIndexOp(b, loc, reduction.size);
   Value end = b.createOrFold<arith::AddIOp>(loc, lb, size);
-  Value partial = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  bool inOrder = !warp && width == 1;
+  Value partial =
+      inOrder ? Value(memref::LoadOp::create(b, loc, init->get(), at))
+              : arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   Value rest = lb; // where one element a lane takes over
   std::optional<int64_t> staticSize = getConstantIntValue(reduction.size);
-  int64_t warpStep = llama4c::kWarpSize * width;
+  int64_t lanesStep = lanes * width;
   if (width > 1) {
-    Value span = indexConstant(b, loc, warpStep);
+    Value span = indexConstant(b, loc, lanesStep);
     Value whole = b.createOrFold<arith::MulIOp>(
         loc, b.createOrFold<arith::DivUIOp>(loc, size, span), span);
     rest = b.createOrFold<arith::AddIOp>(loc, lb, whole);
@@ -273,43 +290,19 @@ void emitWarpElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
     partial = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
                                           steps.getResult(0));
   }
-  if (width == 1 || !staticSize || *staticSize % warpStep != 0)
-    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, llama4c::kWarpSize,
-                              rest, end, stride, partial);
-  Value total = gpu::SubgroupReduceOp::create(b, loc, partial,
-                                              gpu::AllReduceOperation::ADD,
-                                              /*uniform=*/true);
-  OpOperand *init = op.getDpsInitOperand(0);
-  SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
-  SmallVector<Value> at =
-      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
-  Value before = memref::LoadOp::create(b, loc, init->get(), at);
-  Value after = arith::AddFOp::create(b, loc, before, total);
+  if (width == 1 || !staticSize || *staticSize % lanesStep != 0)
+    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, lanes, rest, end,
+                              stride, partial);
+  if (warp)
+    partial = gpu::SubgroupReduceOp::create(b, loc, partial,
+                                            gpu::AllReduceOperation::ADD,
+                                            /*uniform=*/true);
+  Value after =
+      inOrder ? partial
+              : arith::AddFOp::create(
+                    b, loc, memref::LoadOp::create(b, loc, init->get(), at),
+                    partial);
   memref::StoreOp::create(b, loc, after, init->get(), at);
-}
-
-/// A thread's element of a sum `op` (see isSumPerElement): the output
-/// loaded once, the steps added to it in order in a register, stored once.
-/// Left to the loops of linalg, each step would load and store the output
-/// (it may alias the inputs), a round trip through memory that the next
-/// step waits for.
-void emitThreadElement(OpBuilder &b, linalg::LinalgOp op,
-                       ValueRange parallelIvs, Range reduction) {
-  Location loc = op.getLoc();
-  OpOperand *init = op.getDpsInitOperand(0);
-  SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
-  SmallVector<Value> at =
-      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
-  Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
-  Value end = b.createOrFold<arith::AddIOp>(
-      loc, lb, getValueOrCreateConstantIndexOp(b, loc, reduction.size));
-  Value total = emitScalarSteps(
-      b, loc, op, parallelIvs, indexConstant(b, loc, 0), /*lanes=*/1, lb, end,
-      getValueOrCreateConstantIndexOp(b, loc, reduction.stride),
-      memref::LoadOp::create(b, loc, init->get(), at));
-  memref::StoreOp::create(b, loc, total, init->get(), at);
 }
 
 /// Whether `op` is a sum per output element: one reduction loop, innermost,
@@ -445,12 +438,10 @@ struct LinalgToKernelLoops
   LogicalResult lowerSumPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
                                    LoweringConfigAttr rootConfig, bool warp) {
     Location loc = op.getLoc();
-    int64_t width = warp ? vectorWidthOf(op) : 1;
+    int64_t lanes = warp ? llama4c::kWarpSize : 1;
+    int64_t width = vectorWidthOf(op, lanes);
     auto emitElement = [&](OpBuilder &b, ValueRange ivs, Range reduction) {
-      if (warp)
-        emitWarpElement(b, op, ivs, reduction, width);
-      else
-        emitThreadElement(b, op, ivs, reduction);
+      emitSumElement(b, op, ivs, reduction, lanes, width);
     };
     SmallVector<Range> ranges = op.createLoopRanges(rewriter, loc);
     Range reduction = ranges.pop_back_val();

@@ -2,22 +2,24 @@
 
 // A row reduction: the parallel rows become the scf.parallel that will be
 // a kernel, carrying the op's config; the reduction runs as an scf.for in
-// each thread, its sum in a register from the output's value on, stored
-// once.
+// each thread, its partial sums in registers (16-byte loads along the row:
+// four f32 a step), added to the output and stored once.
 #in = affine_map<(r, k) -> (r, k)>
 #row = affine_map<(r, k) -> (r)>
 // CHECK-LABEL: func.func @row_sums
 //  CHECK-SAME:   %[[X:.*]]: memref<?x16xf32>, %[[OUT:.*]]: memref<?xf32>
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   scf.parallel (%[[R:.*]]) =
-//       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT]][%[[R]]]
-//       CHECK:     %[[SUM:.*]] = scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(%[[ACC:.*]] = %[[BEFORE]]) -> (f32)
-//       CHECK:       %[[A:.*]] = memref.load %[[X]][%[[R]], %[[K]]]
+//       CHECK:     %[[SUMS:.*]] = scf.for %[[K:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args(%[[ACC:.*]] = %cst) -> (vector<4xf32>)
+//       CHECK:       %[[A:.*]] = vector.load %[[X]][%[[R]], %[[K]]] {alignment = 16 : i64} : memref<?x16xf32>, vector<4xf32>
 //       CHECK:       %[[NEXT:.*]] = arith.addf %[[ACC]], %[[A]]
 //       CHECK:       scf.yield %[[NEXT]]
 //   CHECK-NOT:       memref.store
 //       CHECK:     }
-//       CHECK:     memref.store %[[SUM]], %[[OUT]][%[[R]]]
+//       CHECK:     %[[SUM:.*]] = vector.reduction <add>, %[[SUMS]]
+//       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT]][%[[R]]]
+//       CHECK:     %[[AFTER:.*]] = arith.addf %[[BEFORE]], %[[SUM]]
+//       CHECK:     memref.store %[[AFTER]], %[[OUT]][%[[R]]]
 //       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
 func.func @row_sums(%x: memref<?x16xf32>, %out: memref<?xf32>) {
   linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
@@ -252,17 +254,23 @@ func.func @tile_using_lanes(%out: memref<?xf32>, %rows: index) {
 
 // -----
 
-// A routed expert's column of `x * W` (a gathered product): the body's
-// loop indices are the thread's column and the step's k.
+// A routed expert's column of `x * W` (a gathered product): W is read down
+// a column, one element a step, added in k's order from the output's value
+// on, in a register, stored once; the body's loop indices are the thread's
+// column and the step's k.
 #tok = affine_map<(t, n, k) -> (t, k)>
 #tokex = affine_map<(t, n, k) -> (t)>
 #tokout = affine_map<(t, n, k) -> (t, n)>
 // CHECK-LABEL: func.func @gathered_columns
 //  CHECK-SAME:   %[[W:[a-z0-9]+]]: memref<4x32x16xf32>
 //       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) =
-//       CHECK:     scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(
+//       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT:.*]][%[[T]], %[[N]]]
+//       CHECK:     %[[SUM:.*]] = scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(%{{.*}} = %[[BEFORE]]) -> (f32)
 //       CHECK:       %[[E:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xindex>
 //       CHECK:       memref.load %[[W]][%[[E]], %[[K]], %[[N]]]
+//   CHECK-NOT:       memref.store
+//       CHECK:     }
+//       CHECK:     memref.store %[[SUM]], %[[OUT]][%[[T]], %[[N]]]
 //   CHECK-NOT:   linalg.index
 func.func @gathered_columns(%x: memref<?x32xf32>, %experts: memref<?xindex>,
                             %w: memref<4x32x16xf32>, %out: memref<?x16xf32>) {
