@@ -52,9 +52,9 @@ def prepare(directory, layers, prompt_tokens):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def predicted(directory, gpu_name):
+def predicted(directory, gpu_name, prompt_tokens):
     """The --emit report prediction (tok/s) of prefill and decode for the
-    GPU `gpu_name` names, or None."""
+    GPU `gpu_name` names, or None (no report for that GPU or prompt)."""
     path = directory / "report.json"
     if not path.exists():
         return None
@@ -62,6 +62,8 @@ def predicted(directory, gpu_name):
     if device is None:
         return None
     calls = json.loads(path.read_text())["calls"]
+    if any(c["call"] == "prefill" and c["new_tokens_per_row"] != prompt_tokens for c in calls):
+        return None
     rate = {c["call"]: c["devices"][device]["predicted_tokens_per_second"]
             for c in calls if c["batch"] == 1}
     return {"prefill_tok_s": rate["prefill"], "decode_tok_s": rate["decode"], "device": device}
@@ -156,7 +158,7 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
         "same_greedy_ids": ours["ids"] == theirs["ids"],
         "compile_s": json.loads((directory / "compile.json").read_text())["compile_s"],
     }
-    prediction = predicted(directory, report["gpu"])
+    prediction = predicted(directory, report["gpu"], prompt_tokens)
     if prediction:
         report["llama4c predicted"] = prediction
     for name in ("llama4c", "llama4c predicted", "transformers"):

@@ -69,8 +69,7 @@ def main():
     report = json.loads((args.directory / "report.json").read_text())
     decode = next(c for c in report["calls"] if c["call"] == "decode" and c["batch"] == 1)
     device = "H200"
-    seconds, launches = measure(ncu, args.directory, args.runner,
-                                pathlib.Path(args.out).with_suffix(".ncu.csv"))
+    seconds, launches = measure(ncu, args.directory, args.runner, args.directory / "ncu.csv")
     steps = NEW_TOKENS - 1
     rows = []
     for kernel in decode["kernels"]:

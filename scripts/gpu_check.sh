@@ -162,6 +162,10 @@ fi
 timeout 240 python3 bench/gpu_decode.py --run $build/bench \
   --runner $build/bin/llama4-run --out "$out/gpu_decode.json" \
   > "$out/gpu_decode.log" 2>&1 || status=1
+# The same at a 2048-token context, where attention reads 16 times the keys.
+timeout 150 python3 bench/gpu_decode.py --run $build/bench --prompt 2048 --new 16 \
+  --runner $build/bin/llama4-run --out "$out/gpu_decode_2k.json" \
+  >> "$out/gpu_decode.log" 2>&1 || status=1
 timeout 100 python3 bench/gpu_kernels.py $build/bench \
   --runner $build/bin/llama4-run --out "$out/gpu_kernels.json" \
   > "$out/gpu_kernels.log" 2>&1 || status=1
@@ -172,7 +176,7 @@ echo "$(grep -c '^\[       OK \]' "$out/golden.log") passed," \
   "${failed[*]:0:8}"
 [ ! -s "$out/memcheck.log" ] || grep -m 12 -E '^=========  *(Invalid|at |by |Access|and is)' "$out/memcheck.log" || true
 echo "== bench/gpu_decode.py (measured) next to --emit report (predicted)"
-tail -9 "$out/gpu_decode.log"
+tail -16 "$out/gpu_decode.log"
 echo "== bench/gpu_kernels.py: decode kernels timed by ncu next to the report"
 tail -11 "$out/gpu_kernels.log"
 exit $status
