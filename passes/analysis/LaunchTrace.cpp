@@ -296,6 +296,9 @@ private:
   Lanes threadId[3];
   int64_t blockId[3] = {0, 0, 0}, blockDim[3] = {1, 1, 1},
           gridDim[3] = {1, 1, 1};
+  /// Inside a kernel: whether the current round of loads (see
+  /// KernelCost::loadRounds) has loaded from global memory yet.
+  bool roundLoaded = false;
   /// Inside a windowed innermost loop: its accesses' sectors so far.
   llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
   /// Inside a kernel: the bytes read from each buffer.
@@ -367,6 +370,10 @@ LogicalResult Machine::memoryAccess(Operation *op, Value memref,
   llvm::sort(sectors);
   sectors.erase(std::unique(sectors.begin(), sectors.end()), sectors.end());
   double bytes = double(sectors.size()) * kSectorBytes * weight;
+  if (!write && !sectors.empty() && !roundLoaded) {
+    kernel->loadRounds += weight;
+    roundLoaded = true;
+  }
   // L1 returns at most 128 bytes a clock, and a warp instruction takes a
   // clock however few bytes it wants.
   if (!sectors.empty())
@@ -433,6 +440,7 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
       weight *= double(trips) / double(sampled);
     LogicalResult ran = success();
     for (int64_t i = 0; i < sampled && succeeded(ran); ++i) {
+      roundLoaded = false;
       Scalar iv = lb;
       for (int lane = 0; lane < kWarp; ++lane) {
         iv.lanes[lane] += i * stepSize.lanes[lane];
@@ -457,6 +465,7 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     }
     weight = outerWeight;
     active = outer;
+    roundLoaded = false;
     if (failed(ran))
       return mlir::failure();
   }
@@ -915,7 +924,8 @@ LogicalResult Machine::step(Operation *op, Env &env,
 bool sameCost(const SampledCost &a, const SampledCost &b) {
   return a.cost.bytesRead == b.cost.bytesRead &&
          a.cost.bytesWritten == b.cost.bytesWritten &&
-         a.cost.l1Bytes == b.cost.l1Bytes && a.cost.flops == b.cost.flops;
+         a.cost.l1Bytes == b.cost.l1Bytes && a.cost.flops == b.cost.flops &&
+         a.cost.loadRounds == b.cost.loadRounds;
 }
 
 SampledCost scaled(SampledCost sampled, double factor) {
@@ -924,6 +934,7 @@ SampledCost scaled(SampledCost sampled, double factor) {
   cost.bytesWritten *= factor;
   cost.l1Bytes *= factor;
   cost.flops *= factor;
+  // Warps wait for their loads side by side: the rounds stay one warp's.
   for (auto &entry : sampled.reads)
     entry.second *= factor;
   return sampled;
@@ -936,6 +947,7 @@ SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   kernel = &sampled.cost;
   reads = &sampled.reads;
   weight = 1;
+  roundLoaded = false;
   for (int d = 0; d < 3; ++d) {
     gridDim[d] = grid[d];
     blockDim[d] = block[d];
@@ -1015,6 +1027,7 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     // lanes off (found by bisection), then like the last.
     SampledCost first = sample(0);
     SampledCost sampled = first;
+    double rounds = first.cost.loadRounds;
     if (warps > 1) {
       SampledCost last = sample(warps - 1);
       int64_t low = 0, high = warps - 1; // first(low) == first, high differs
@@ -1028,7 +1041,10 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
       }
       sampled = scaled(first, double(low + 1));
       if (high > low) {
-        sampled += sample(high);
+        SampledCost boundary = sample(high);
+        rounds =
+            std::max({rounds, boundary.cost.loadRounds, last.cost.loadRounds});
+        sampled += boundary;
         sampled += scaled(last, double(warps - 1 - high));
       }
     }
@@ -1041,6 +1057,7 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
       if (const auto *v = std::get_if<View>(&slot); v && v->global)
         spans[v->buffer] = std::max(spans.lookup(v->buffer), spanBytes(*v));
     KernelCost cost = sampled.cost;
+    cost.loadRounds = rounds;
     for (auto [buffer, bytes] : sampled.reads) {
       int64_t span = spans.lookup(buffer);
       cost.hbmBytesRead += span > 0 && span <= kL2ResidentBytes

@@ -59,6 +59,11 @@ struct KernelCost {
   double l1Bytes = 0;
   /// Floating-point operations (an FMA is two), over all threads.
   double flops = 0;
+  /// Rounds of global loads that one warp waits for in turn, the most any
+  /// warp of a launch takes, summed over launches: an iteration of a loop
+  /// that loads from global memory is a round (a warp issues in order and
+  /// the iteration uses what it loaded), as are the loads between loops.
+  double loadRounds = 0;
 
   KernelCost &operator+=(const KernelCost &other) {
     launches += other.launches;
@@ -69,6 +74,7 @@ struct KernelCost {
     hbmBytesRead += other.hbmBytesRead;
     l1Bytes += other.l1Bytes;
     flops += other.flops;
+    loadRounds += other.loadRounds;
     return *this;
   }
 };

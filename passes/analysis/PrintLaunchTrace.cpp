@@ -48,7 +48,8 @@ struct PrintLaunchTrace
                    << " bytes read (" << int64_t(cost.hbmBytesRead)
                    << " from HBM), " << int64_t(cost.bytesWritten)
                    << " written, " << int64_t(cost.l1Bytes) << " L1, "
-                   << int64_t(cost.flops) << " flops\n";
+                   << int64_t(cost.flops) << " flops, "
+                   << int64_t(cost.loadRounds) << " load rounds\n";
   }
 };
 

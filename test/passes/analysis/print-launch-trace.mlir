@@ -3,6 +3,9 @@
 // RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=128" -o /dev/null | FileCheck %s --check-prefix=UNKNOWN
 
 // Every dynamic dimension is 128: four warps of 32 lanes per launch.
+// Load rounds, the loads one warp waits for in turn: an iteration of a
+// loop that loads is one, and so are the loads outside loops; the busiest
+// warp's count, summed over launches.
 // Reads from HBM: a buffer that fits in L2 at most its span once a launch
 // (the vector v that every warp of a product reads: 256 bytes, not 256
 // per warp).
@@ -10,15 +13,15 @@
 // scale_kernel, launched once and then twice by a host loop: each warp
 // reads and writes 32 consecutive floats, 4 sectors (128 bytes) each way,
 // a clock of L1 each.
-// CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read (1536 from HBM), 1536 written, 3072 L1, 384 flops
+// CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read (1536 from HBM), 1536 written, 3072 L1, 384 flops, 3 load rounds
 //
 // row_dot_kernel: each lane walks its own 64-float row of W (256 bytes
 // apart), so a warp instruction touches 32 sectors of W (L1: 64 steps x
 // (1024 bytes + a clock, 128, for v's one sector), plus 128 for the
 // store, per warp), but along k consecutive steps share sectors: global
 // reads are W once (32 KiB) and v once per warp (4 x 256 bytes). Two
-// FLOPs per step and lane.
-// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written, 295424 L1, 16384 flops
+// FLOPs per step and lane; 64 rounds of loads, a step each.
+// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written, 295424 L1, 16384 flops, 64 load rounds
 //
 // warp_dot_kernel: the same product a warp per row (thread y the warp, 2
 // to a block of 32 x 2), lane l taking k = l and l + 32: each load
@@ -27,27 +30,28 @@
 // lane per row. Each of the 128 warps reads v whole (8 sectors) beside
 // its row, from L2 but for the first: HBM gives W and v once. FLOPs: 2 steps of mulf and addf, then the 5
 // additions of the butterfly, per lane.
-// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read (33024 from HBM), 4096 written, 81920 L1, 36864 flops
+// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read (33024 from HBM), 4096 written, 81920 L1, 36864 flops, 2 load rounds
 //
 // vector_dot_kernel: a warp per 256-long bf16 row, lane l loading 8
 // elements of W (16 bytes) and of v (32 bytes) from k = 8 l: one step, W's
 // row 16 sectors, v 32, the store one (a clock, 128 bytes), per warp of
 // 128. FLOPs per lane: 8 mulf and 8 addf on vectors, 7 to sum the vector,
 // 5 in the butterfly.
-// CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read (66560 from HBM), 4096 written, 212992 L1, 114688 flops
+// CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read (66560 from HBM), 4096 written, 212992 L1, 114688 flops, 1 load rounds
 //
 // guarded_kernel: 100 elements on two blocks of 64 threads; the bounds
 // guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
 // (1 sector, but a clock of L1): 13 sectors read and written.
-// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read (416 from HBM), 416 written, 1024 L1, 100 flops
+// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read (416 from HBM), 416 written, 1024 L1, 100 flops, 1 load rounds
 //
 // causal_kernel: thread i sums x[0..p] for its position p = positions[i],
 // as attention's key loop is bounded. With the positions known (0..127)
 // warp w runs 32 (w + 1) iterations, reading a sector of x per 8 (the
 // warps in between bisection finds costed like the last); unknown, every
-// load reads 0 and each thread one iteration.
-// KNOWN: causal_kernel: 1 launches, 128 threads, 1920 bytes read (1024 from HBM), 512 written
-// UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read (640 from HBM), 512 written
+// load reads 0 and each thread one iteration. Rounds: the position, then
+// the last warp's 128 iterations (known) or one (unknown).
+// KNOWN: causal_kernel: 1 launches, 128 threads, 1920 bytes read (1024 from HBM), 512 written, {{.*}} 129 load rounds
+// UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read (640 from HBM), 512 written, {{.*}} 2 load rounds
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
