@@ -288,3 +288,43 @@ func.func @gathered_columns(%x: memref<?x32xf32>, %experts: memref<?xindex>,
   }
   return
 }
+
+// -----
+
+// A decode attention lane's p · v inside its tile: the accumulators (the
+// thread's own) take a block of keys' values, a sum over the keys for
+// each of the 128 head dims. Along the dims every operand but p reads a
+// row: 8 accumulators a step (16 bytes of the bf16 values), each running
+// over the keys in order, loaded and stored once.
+#p = affine_map<(d, j) -> (j)>
+#v = affine_map<(d, j) -> (j, d)>
+#acc = affine_map<(d, j) -> (d)>
+// CHECK-LABEL: func.func @values_of_a_lane
+//  CHECK-SAME:   %[[V:[a-z0-9]+]]: memref<4x128xbf16>
+//       CHECK:   scf.parallel
+//       CHECK:     %[[ACC:.*]] = memref.alloca() {alignment = 64 : i64} : memref<128xf32>
+//       CHECK:     scf.for %[[D:.*]] = %c0 to %c128 step %c8 {
+//       CHECK:       %[[BEFORE:.*]] = vector.load %[[ACC]][%[[D]]] {alignment = 16 : i64} : memref<128xf32>, vector<8xf32>
+//       CHECK:       %[[SUMS:.*]] = scf.for %[[J:.*]] = %c0 to %c4 step %c1 iter_args(%[[S:.*]] = %[[BEFORE]]) -> (vector<8xf32>)
+//       CHECK:         %[[P:.*]] = memref.load %{{.*}}[%[[J]]] : memref<4xf32>
+//       CHECK:         %[[PS:.*]] = vector.broadcast %[[P]] : f32 to vector<8xf32>
+//       CHECK:         %[[VS:.*]] = vector.load %[[V]][%[[J]], %[[D]]] {alignment = 16 : i64} : memref<4x128xbf16>, vector<8xbf16>
+//       CHECK:       vector.store %[[SUMS]], %[[ACC]][%[[D]]] {alignment = 16 : i64} : memref<128xf32>, vector<8xf32>
+func.func @values_of_a_lane(%p: memref<4xf32>, %v: memref<4x128xbf16>, %out: memref<?x128xf32>, %rows: index) {
+  scf.forall (%m) in (%rows) {
+    %acc = memref.alloca() {alignment = 64 : i64} : memref<128xf32>
+    linalg.generic {indexing_maps = [#p, #v, #acc], iterator_types = ["parallel", "reduction"]}
+        ins(%p, %v : memref<4xf32>, memref<4x128xbf16>) outs(%acc : memref<128xf32>)
+        attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>} {
+    ^bb0(%pj: f32, %vj: bf16, %s: f32):
+      %vf = arith.extf %vj : bf16 to f32
+      %t = arith.mulf %pj, %vf : f32
+      %n = arith.addf %s, %t : f32
+      linalg.yield %n : f32
+    }
+    %o = memref.subview %out[%m, 0] [1, 128] [1, 1] : memref<?x128xf32> to memref<128xf32, strided<[1], offset: ?>>
+    linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>}
+        ins(%acc : memref<128xf32>) outs(%o : memref<128xf32, strided<[1], offset: ?>>)
+  }
+  return
+}
