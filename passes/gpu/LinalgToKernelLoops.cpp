@@ -101,16 +101,6 @@ bool rowsStartAligned(Value memref, int64_t width) {
   return false;
 }
 
-/// Whether `map`'s results read the innermost loop `k` in the last one
-/// alone, as `k` itself: consecutive k, consecutive elements.
-bool readsAlongRow(AffineMap map, unsigned k) {
-  for (AffineExpr result : map.getResults().drop_back())
-    if (result.isFunctionOfDim(k))
-      return false;
-  return map.getNumResults() > 0 &&
-         map.getResults().back() == getAffineDimExpr(k, map.getContext());
-}
-
 /// The elements of k each of `lanes` threads summing `op` together (a
 /// warp's 32 or a thread alone) loads at once: 16 bytes of its narrowest
 /// input read along k (fewer, a power of two, when a static k is shorter
@@ -125,7 +115,7 @@ int64_t vectorWidthOf(linalg::LinalgOp op, int64_t lanes) {
     if (!map.isFunctionOfDim(k))
       continue;
     auto type = dyn_cast<MemRefType>(input->get().getType());
-    if (!type || !readsAlongRow(map, k))
+    if (!type || !llama4c::readsAlongRow(map, k))
       return 1;
     int64_t bytes = type.getElementTypeBitWidth() / 8;
     if (bytes == 0)
@@ -324,7 +314,7 @@ int64_t rowVectorWidthOf(linalg::LinalgOp op, unsigned d) {
     if (!map.isFunctionOfDim(d))
       continue;
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !readsAlongRow(map, d))
+    if (!type || !llama4c::readsAlongRow(map, d))
       return 1;
     int64_t bytes = type.getElementTypeBitWidth() / 8;
     if (bytes == 0)

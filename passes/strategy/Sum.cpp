@@ -30,6 +30,14 @@ FailureOr<llama4c::Sum> llama4c::matchSum(linalg::GenericOp op) {
   return Sum{reductions.front(), depth};
 }
 
+bool llama4c::readsAlongRow(AffineMap map, unsigned loop) {
+  for (AffineExpr result : map.getResults().drop_back())
+    if (result.isFunctionOfDim(loop))
+      return false;
+  return map.getNumResults() > 0 &&
+         map.getResults().back() == getAffineDimExpr(loop, map.getContext());
+}
+
 bool llama4c::addsIntoItsOutput(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1)
     return false;

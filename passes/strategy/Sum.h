@@ -26,6 +26,10 @@ struct Sum {
 /// `op` as such a sum, or failure.
 mlir::FailureOr<Sum> matchSum(mlir::linalg::GenericOp op);
 
+/// Whether `map`'s results read loop `loop` in the last one alone, as the
+/// loop index itself: consecutive iterations, consecutive elements.
+bool readsAlongRow(mlir::AffineMap map, unsigned loop);
+
 /// Whether `op`'s one output is an f32 running sum: its block argument
 /// read once, by the `arith.addf` the body yields (so that partial sums
 /// add up).
