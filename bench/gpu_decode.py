@@ -156,6 +156,10 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
         "llama4c": {k: v for k, v in ours.items() if k != "ids"},
         "transformers": {k: v for k, v in theirs.items() if k != "ids"},
         "same_greedy_ids": ours["ids"] == theirs["ids"],
+        # Where the two greedy continuations part (None: they do not).
+        "first_different_id": None if ours["ids"] == theirs["ids"] else next(
+            (i for i, (a, b) in enumerate(zip(ours["ids"], theirs["ids"])) if a != b),
+            min(len(ours["ids"]), len(theirs["ids"]))),
         "compile_s": json.loads((directory / "compile.json").read_text())["compile_s"],
     }
     prediction = predicted(directory, report["gpu"], prompt_tokens)
@@ -177,7 +181,8 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
         r = report[name]
         print(f"{name:18}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}{r['decode_of_roofline']:13.1%}")
     print(f"{'ratio':18}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
-    print(f"same greedy ids: {report['same_greedy_ids']}")
+    print(f"same greedy ids: {report['same_greedy_ids']}"
+          + ("" if report["same_greedy_ids"] else f" (first difference at new token {report['first_different_id']})"))
 
 
 def main():
