@@ -101,6 +101,42 @@ bool rowsStartAligned(Value memref, int64_t width) {
   return false;
 }
 
+/// The elements of loop `loop` that 16 bytes of the narrowest of
+/// `operands` reading it hold, when each of those is a memref read along
+/// a row; 1 otherwise.
+int64_t rowLoadWidth(linalg::LinalgOp op, ArrayRef<OpOperand *> operands,
+                     unsigned loop) {
+  int64_t width = 1;
+  for (OpOperand *operand : operands) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    if (!map.isFunctionOfDim(loop))
+      continue;
+    auto type = dyn_cast<MemRefType>(operand->get().getType());
+    if (!type || !llama4c::readsAlongRow(map, loop))
+      return 1;
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    if (bytes == 0)
+      return 1;
+    width = std::max(width, kVectorLoadBytes / bytes);
+  }
+  return width;
+}
+
+/// Whether `op`'s body applies elementwise to vectors of `width` elements
+/// of loop `loop`, each of `operands` reading it from row starts aligned
+/// to that.
+bool vectorizesAlong(linalg::LinalgOp op, ArrayRef<OpOperand *> operands,
+                     unsigned loop, int64_t width) {
+  for (Operation &inner : op.getBlock()->without_terminator())
+    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
+        inner.getNumRegions() != 0)
+      return false;
+  return llvm::all_of(operands, [&](OpOperand *operand) {
+    return !op.getMatchingIndexingMap(operand).isFunctionOfDim(loop) ||
+           rowsStartAligned(operand->get(), width);
+  });
+}
+
 /// The elements of k each of `lanes` threads summing `op` together (a
 /// warp's 32 or a thread alone) loads at once: 16 bytes of its narrowest
 /// input read along k (fewer, a power of two, when a static k is shorter
@@ -109,33 +145,14 @@ bool rowsStartAligned(Value memref, int64_t width) {
 /// elementwise to vectors; 1 otherwise.
 int64_t vectorWidthOf(linalg::LinalgOp op, int64_t lanes) {
   unsigned k = op.getNumLoops() - 1;
-  int64_t width = 1;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(input);
-    if (!map.isFunctionOfDim(k))
-      continue;
-    auto type = dyn_cast<MemRefType>(input->get().getType());
-    if (!type || !llama4c::readsAlongRow(map, k))
-      return 1;
-    int64_t bytes = type.getElementTypeBitWidth() / 8;
-    if (bytes == 0)
-      return 1;
-    width = std::max(width, kVectorLoadBytes / bytes);
-  }
+  SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
+  int64_t width = rowLoadWidth(op, inputs, k);
   int64_t length = op.getStaticLoopRanges()[k];
   if (!ShapedType::isDynamic(length))
     while (width > 1 && length < lanes * width)
       width /= 2;
-  if (width == 1)
+  if (width == 1 || !vectorizesAlong(op, inputs, k, width))
     return 1;
-  for (Operation &inner : op.getBlock()->without_terminator())
-    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
-        inner.getNumRegions() != 0)
-      return 1;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (op.getMatchingIndexingMap(input).isFunctionOfDim(k) &&
-        !rowsStartAligned(input->get(), width))
-      return 1;
   return width;
 }
 
@@ -308,30 +325,13 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
 int64_t rowVectorWidthOf(linalg::LinalgOp op, unsigned d) {
   if (!llama4c::isThreadPrivate(op.getDpsInitOperand(0)->get()))
     return 1;
-  int64_t width = 1;
-  for (OpOperand &operand : op->getOpOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isFunctionOfDim(d))
-      continue;
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !llama4c::readsAlongRow(map, d))
-      return 1;
-    int64_t bytes = type.getElementTypeBitWidth() / 8;
-    if (bytes == 0)
-      return 1;
-    width = std::max(width, kVectorLoadBytes / bytes);
-  }
+  SmallVector<OpOperand *> operands = llvm::to_vector(llvm::map_range(
+      op->getOpOperands(), [](OpOperand &operand) { return &operand; }));
+  int64_t width = rowLoadWidth(op, operands, d);
   int64_t length = op.getStaticLoopRanges()[d];
-  if (width == 1 || ShapedType::isDynamic(length) || length % width != 0)
+  if (width == 1 || ShapedType::isDynamic(length) || length % width != 0 ||
+      !vectorizesAlong(op, operands, d, width))
     return 1;
-  for (Operation &inner : op.getBlock()->without_terminator())
-    if (!OpTrait::hasElementwiseMappableTraits(&inner) ||
-        inner.getNumRegions() != 0)
-      return 1;
-  for (OpOperand &operand : op->getOpOperands())
-    if (op.getMatchingIndexingMap(&operand).isFunctionOfDim(d) &&
-        !rowsStartAligned(operand.get(), width))
-      return 1;
   return width;
 }
 
