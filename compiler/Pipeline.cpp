@@ -94,11 +94,16 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   // 3. A GPU's kernels are tiled on tensors: each root op one element per
   //    thread or warp (attention one query per warp), with the producers that
   //    only it reads fused in, after the sums with too few outputs to fill
-  //    the GPU are split into partial sums. Then attention's online softmax
+  //    the GPU are split into partial sums, and a decode step's attention
+  //    into splits of its keys. Then attention's online softmax
   //    is expanded, per tile on a GPU, per KV head on the CPU.
   if (gpu) {
     addSelectLoweringConfig(pm, schedule, target);
-    pm.addPass(createLlama4GpuSplitReductionPass());
+    Llama4GpuSplitReductionPassOptions split;
+    split.attentionSplitKeys = schedule.gpuAttentionSplitKeys;
+    pm.addPass(createLlama4GpuSplitReductionPass(split));
+    // The ops that combine attention's splits are configured like any.
+    addSelectLoweringConfig(pm, schedule, target);
     pm.addPass(createLlama4GpuTileAndFusePass());
   }
   pm.addPass(createLlama4DecomposeOnlineAttentionPass());
@@ -339,6 +344,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Fewest reduction steps a thread keeps when a GPU "
                      "product splits its reduction (0: no split)"),
       llvm::cl::init(TileSchedule().gpuSplitKDepth)};
+  Option<int64_t> gpuAttentionSplitKeys{
+      *this, schedule_keys::gpuAttentionSplitKeys,
+      llvm::cl::desc("Fewest keys a split of a GPU decode step's attention "
+                     "takes"),
+      llvm::cl::init(TileSchedule().gpuAttentionSplitKeys)};
   Option<std::string> moeDispatch{
       *this, schedule_keys::moeDispatch,
       llvm::cl::desc("grouped or per-token; empty for the target's own"),
@@ -351,6 +361,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
     schedule.gpuBlockThreads = gpuBlockThreads;
     schedule.gpuSplitKDepth = gpuSplitKDepth;
+    schedule.gpuAttentionSplitKeys = gpuAttentionSplitKeys;
     schedule.moeDispatch = moeDispatch;
     return schedule;
   }

@@ -24,6 +24,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
                    schedule.cpuParallelWeightBytes);
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
     io.mapOptional(keys::gpuSplitKDepth.data(), schedule.gpuSplitKDepth);
+    io.mapOptional(keys::gpuAttentionSplitKeys.data(),
+                   schedule.gpuAttentionSplitKeys);
     io.mapOptional(keys::moeDispatch.data(), schedule.moeDispatch);
   }
   static std::string validate(IO &, TileSchedule &schedule) {
@@ -38,6 +40,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "gpu_block_threads must be a multiple of 32 from 32 to 1024";
     if (schedule.gpuSplitKDepth < 0)
       return "gpu_split_k_depth must not be negative";
+    if (schedule.gpuAttentionSplitKeys < 1)
+      return "gpu_attention_split_keys must be at least 1";
     if (!schedule.moeDispatch.empty() && schedule.moeDispatch != "grouped" &&
         schedule.moeDispatch != "per-token")
       return "moe_dispatch must be grouped or per-token";

@@ -10,6 +10,7 @@
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
 //   gpu_split_k_depth: 512
+//   gpu_attention_split_keys: 512
 //   moe_dispatch: per-token
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +19,7 @@
 #define LLAMA4C_COMPILER_TILESCHEDULE_H
 
 #include "passes/conversion/Passes.h"
+#include "passes/gpu/Passes.h"
 #include "passes/strategy/Passes.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -37,6 +39,8 @@ inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
     "cpu_parallel_weight_bytes";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
+inline constexpr llvm::StringLiteral gpuAttentionSplitKeys =
+    "gpu_attention_split_keys";
 inline constexpr llvm::StringLiteral moeDispatch = "moe_dispatch";
 } // namespace schedule_keys
 
@@ -62,6 +66,9 @@ struct TileSchedule {
   /// outputs splits its reduction between threads (0: no split).
   int64_t gpuSplitKDepth =
       Llama4SelectLoweringConfigPassOptions().gpuSplitKDepth;
+  /// Fewest keys a split of a decode step's attention takes on a GPU.
+  int64_t gpuAttentionSplitKeys =
+      Llama4GpuSplitReductionPassOptions().attentionSplitKeys;
   /// How MoE tokens reach their experts: "grouped" or "per-token"
   /// (MoeToLinalg.cpp); empty for the target's own (CPU grouped, GPU
   /// per-token, the only one a GPU can run).

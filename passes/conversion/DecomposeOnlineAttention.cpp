@@ -30,6 +30,9 @@
 // between the lanes, each lane an online softmax of its own, and combines
 // the lanes' states at the end, as flash-decoding combines splits.
 //
+// llama4.partial_attention is the same softmax over one split of each
+// query's visible keys, its state written out unnormalised.
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/conversion/Passes.h"
@@ -39,6 +42,7 @@
 #include "passes/gpu/Warp.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
 
@@ -64,17 +68,6 @@ Value clampIndex(OpBuilder &b, Location loc, Value value, Value limit) {
                                 limit);
 }
 
-/// exp(x - rowMax), with a rowMax of -inf (no visible key yet) taken as 0
-/// so that masked scores give 0 rather than NaN.
-Value expBelowMax(OpBuilder &b, Location loc, Value x, Value rowMax) {
-  Value noneVisible = arith::CmpFOp::create(
-      b, loc, arith::CmpFPredicate::OEQ, rowMax,
-      constantF32(b, loc, -std::numeric_limits<float>::infinity()));
-  Value base = arith::SelectOp::create(b, loc, noneVisible,
-                                       constantF32(b, loc, 0.0f), rowMax);
-  return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, base));
-}
-
 /// The online softmax of the queries [G, S] of one KV head.
 struct OnlineSoftmax {
   Value max; // [G, S] f32, -inf before any visible key
@@ -82,23 +75,47 @@ struct OnlineSoftmax {
   Value acc; // [G, S, d] f32
 };
 
+/// What the attention ops share: how queries see keys.
+struct KeySpec {
+  Value queryPositions; // [B, S] i32
+  Value keyPositions;   // [B, S'] i32
+  int64_t chunk;
+  int64_t keyBlock;
+  float scale;
+  bool inTile; // inside a GPU tile (scf.forall)
+
+  template <typename AttentionOp> static KeySpec of(AttentionOp op) {
+    return {op.getQueryPositions(),
+            op.getKeyPositions(),
+            op.getChunkSizeAttr().getInt(),
+            op.getKeyBlockAttr().getInt(),
+            static_cast<float>(op.getScale().convertToDouble()),
+            op->template getParentOfType<scf::ForallOp>() != nullptr};
+  }
+};
+
+/// One of a partial op's splits: spans of max(ceil(n / count), minKeys)
+/// of a query's n visible keys, this one the `index`-th.
+struct KeySplit {
+  Value index;
+  int64_t count;
+  int64_t minKeys;
+};
+
 /// Emits the attention of one KV head of one batch row.
 class HeadAttention {
 public:
   /// `lane` is the thread's lane when a warp computes the queries, else
   /// null.
-  HeadAttention(OpBuilder &b, Location loc, llama4::OnlineAttentionOp op,
-                Value row, Value queries, Value lane)
-      : b(b), loc(loc), op(op), row(row), queries(queries), lane(lane),
-        precision(elementTypeOf(queries)),
-        chunk(op.getChunkSizeAttr().getInt()),
-        keyBlock(op.getKeyBlockAttr().getInt()),
-        scale(static_cast<float>(op.getScale().convertToDouble())) {}
+  HeadAttention(OpBuilder &b, Location loc, const KeySpec &spec, Value row,
+                Value queries, Value lane)
+      : b(b), loc(loc), spec(spec), row(row), queries(queries), lane(lane),
+        precision(elementTypeOf(queries)) {}
 
-  /// round(softmax(q . k) . v) over the cached keys [L, d] then the new
-  /// ones [S', d], written into `out` [G, S, d].
-  Value emit(Value cachedKeys, Value cachedValues, Value newKeys,
-             Value newValues, Value out) {
+  /// The online softmax of the queries [G, S, d] over the cached keys
+  /// [L, d] then the new ones [S', d], or over `split` of them.
+  OnlineSoftmax softmax(Value cachedKeys, Value cachedValues, Value newKeys,
+                        Value newValues, std::optional<KeySplit> split) {
     SmallVector<OpFoldResult> rowSizes =
         tensor::getMixedSizes(b, loc, queries);
     rowSizes.pop_back();
@@ -113,12 +130,16 @@ public:
         zerosF32(b, loc, tensor::getMixedSizes(b, loc, queries))};
 
     KeyRange cached = visibleCacheSlots(cachedKeys);
-    state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
     KeyRange fresh = visibleNewTokens(newKeys);
+    if (split)
+      std::tie(cached, fresh) = splitOf(cached, fresh, *split);
+    state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
     state = attend(state, newKeys, newValues, fresh, /*cached=*/false);
-    if (lane)
-      state = combineLanes(state);
+    return lane ? combineLanes(state) : state;
+  }
 
+  /// round(acc / sum) of `state`, written into `out` [G, S, d].
+  Value normalize(const OnlineSoftmax &state, Value out) {
     AffineMap identity = b.getMultiDimIdentityMap(3);
     return buildMap(b, loc, {state.acc, state.sum},
                     {identity, dims(b.getContext(), 3, {0, 1})}, out,
@@ -135,16 +156,47 @@ private:
     Value begin, end;
   };
 
+  /// The cached slots and new tokens of `split`: the n visible keys in
+  /// order, cached then new, cut into spans of w = max(ceil(n / count),
+  /// minKeys), this split's [index * w, (index + 1) * w) of them.
+  std::pair<KeyRange, KeyRange> splitOf(KeyRange cached, KeyRange fresh,
+                                        const KeySplit &split) {
+    auto index = [&](int64_t value) {
+      return arith::ConstantIndexOp::create(b, loc, value);
+    };
+    Value cachedCount = arith::SubIOp::create(b, loc, cached.end, cached.begin);
+    Value freshCount = arith::SubIOp::create(b, loc, fresh.end, fresh.begin);
+    Value visible = arith::AddIOp::create(b, loc, cachedCount, freshCount);
+    Value span = arith::MaxSIOp::create(
+        b, loc, arith::CeilDivSIOp::create(b, loc, visible, index(split.count)),
+        index(split.minKeys));
+    Value low = arith::MulIOp::create(b, loc, split.index, span);
+    Value high = arith::AddIOp::create(b, loc, low, span);
+    // Both bounds, as offsets into each source.
+    auto within = [&](KeyRange range, Value skipped, Value count) {
+      auto at = [&](Value bound) {
+        return arith::AddIOp::create(
+            b, loc, range.begin,
+            clampIndex(b, loc, arith::SubIOp::create(b, loc, bound, skipped),
+                       count));
+      };
+      return KeyRange{at(low), at(high)};
+    };
+    return {within(cached, index(0), cachedCount),
+            within(fresh, cachedCount, freshCount)};
+  }
+
   /// The cache slots any query of the op may see. Slot kk holds position
   /// chunk_start + kk on a chunked layer (the window holds the query's
   /// chunk), kk on a global one, and is visible below the first new
   /// position: first - chunk_start of the op's first query, or first.
   KeyRange visibleCacheSlots(Value cachedKeys) {
-    Value first = positionAt(op.getKeyPositions(), 0);
-    Value end = chunk > 0 ? arith::SubIOp::create(
-                                b, loc, first,
-                                chunkStartOf(positionAt(op.getQueryPositions(), 0)))
-                          : first;
+    Value first = positionAt(spec.keyPositions, 0);
+    Value end = chunk() > 0
+                    ? arith::SubIOp::create(
+                          b, loc, first,
+                          chunkStartOf(positionAt(spec.queryPositions, 0)))
+                    : first;
     return {arith::ConstantIndexOp::create(b, loc, 0),
             clampIndex(b, loc, toIndex(end),
                        tensor::DimOp::create(b, loc, cachedKeys, 0))};
@@ -154,20 +206,19 @@ private:
   /// first + j, visible from the first query's chunk start (chunked) up to
   /// the last query.
   KeyRange visibleNewTokens(Value newKeys) {
-    Value first = positionAt(op.getKeyPositions(), 0);
+    Value first = positionAt(spec.keyPositions, 0);
     Value tokens = tensor::DimOp::create(b, loc, newKeys, 0);
-    Value queries = tensor::DimOp::create(b, loc, op.getQueryPositions(), 1);
+    Value queries = tensor::DimOp::create(b, loc, spec.queryPositions, 1);
     Value lastQuery = positionAt(
-        op.getQueryPositions(),
+        spec.queryPositions,
         arith::SubIOp::create(b, loc, queries,
                               arith::ConstantIndexOp::create(b, loc, 1)));
     Value begin =
-        chunk > 0
+        chunk() > 0
             ? clampIndex(
                   b, loc,
                   toIndex(arith::SubIOp::create(
-                      b, loc,
-                      chunkStartOf(positionAt(op.getQueryPositions(), 0)),
+                      b, loc, chunkStartOf(positionAt(spec.queryPositions, 0)),
                       first)),
                   tokens)
             : arith::ConstantIndexOp::create(b, loc, 0);
@@ -195,7 +246,7 @@ private:
 
   /// The first position of the chunk holding position `p` (i32).
   Value chunkStartOf(Value p) {
-    Value chunkSize = constantI32(b, loc, chunk);
+    Value chunkSize = constantI32(b, loc, chunk());
     return arith::MulIOp::create(
         b, loc, arith::DivSIOp::create(b, loc, p, chunkSize), chunkSize);
   }
@@ -212,8 +263,8 @@ private:
       return attendBlocks(state, keys, values,
                           arith::AddIOp::create(b, loc, begin, lane), end, 1,
                           llama4c::kWarpSize, /*whole=*/true, cached);
-    bool inTile = op->getParentOfType<scf::ForallOp>() != nullptr;
-    if (!inTile || keyBlock == 1)
+    int64_t keyBlock = spec.keyBlock;
+    if (!spec.inTile || keyBlock == 1)
       return attendBlocks(state, keys, values, begin, end, keyBlock, keyBlock,
                           /*whole=*/keyBlock == 1, cached);
     Value block = arith::ConstantIndexOp::create(b, loc, keyBlock);
@@ -385,7 +436,7 @@ private:
                    ArrayRef<OpFoldResult> sizes) {
     Value minusInf =
         constantF32(b, loc, -std::numeric_limits<float>::infinity());
-    Value scaleValue = constantF32(b, loc, scale);
+    Value scaleValue = constantF32(b, loc, spec.scale);
     return buildMap(
         b, loc, {products}, {b.getMultiDimIdentityMap(3)},
         emptyTensor(b, loc, sizes, b.getF32Type()),
@@ -393,8 +444,8 @@ private:
           Value token = linalg::IndexOp::create(nb, nloc, 1);
           Value key = arith::AddIOp::create(
               nb, nloc, start, linalg::IndexOp::create(nb, nloc, 2));
-          Value query = tensor::ExtractOp::create(
-              nb, nloc, op.getQueryPositions(), ValueRange{row, token});
+          Value query = tensor::ExtractOp::create(nb, nloc, spec.queryPositions,
+                                                  ValueRange{row, token});
           Value visible = cached ? cachedVisible(nb, nloc, query, key)
                                  : newVisible(nb, nloc, query, key);
           Value scaled = precision.round(
@@ -411,12 +462,12 @@ private:
   /// on a chunked layer, in the query's chunk, which its window holds).
   Value cachedVisible(OpBuilder &nb, Location nloc, Value query, Value slot) {
     Value first = tensor::ExtractOp::create(
-        nb, nloc, op.getKeyPositions(),
+        nb, nloc, spec.keyPositions,
         ValueRange{row, arith::ConstantIndexOp::create(nb, nloc, 0)});
     Value position =
         arith::IndexCastOp::create(nb, nloc, nb.getI32Type(), slot);
-    if (chunk > 0) {
-      Value chunkSize = constantI32(nb, nloc, chunk);
+    if (chunk() > 0) {
+      Value chunkSize = constantI32(nb, nloc, chunk());
       position = arith::AddIOp::create(
           nb, nloc,
           arith::MulIOp::create(
@@ -430,12 +481,12 @@ private:
 
   /// Whether new token `token` is not after the query (and in its chunk).
   Value newVisible(OpBuilder &nb, Location nloc, Value query, Value token) {
-    Value position = tensor::ExtractOp::create(nb, nloc, op.getKeyPositions(),
+    Value position = tensor::ExtractOp::create(nb, nloc, spec.keyPositions,
                                                ValueRange{row, token});
     Value visible = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sle,
                                           position, query);
-    if (chunk > 0) {
-      Value chunkSize = constantI32(nb, nloc, chunk);
+    if (chunk() > 0) {
+      Value chunkSize = constantI32(nb, nloc, chunk());
       visible = arith::AndIOp::create(
           nb, nloc, visible,
           arith::CmpIOp::create(
@@ -446,30 +497,52 @@ private:
     return visible;
   }
 
+  int64_t chunk() const { return spec.chunk; }
+
   OpBuilder &b;
   Location loc;
-  llama4::OnlineAttentionOp op;
+  const KeySpec &spec;
   Value row;     // the batch row
   Value queries; // [G, S, d]
   Value lane;    // the thread's lane in a warp's query, else null
   Precision precision;
-  int64_t chunk;
-  int64_t keyBlock;
-  float scale;
 };
+
+/// The lane of a warp's query, the ops of a warp tile then running in each
+/// lane as a thread per element; null outside such a tile.
+template <typename AttentionOp>
+Value laneOf(IRRewriter &rewriter, AttentionOp op) {
+  auto config = llama4::LoweringConfigAttr::of(op);
+  bool warp =
+      op->template getParentOfType<scf::ForallOp>() && config &&
+      config.getPipeline() == llama4::LoweringPipeline::gpu_warp_per_element;
+  return warp ? Value(gpu::LaneIdOp::create(rewriter, op.getLoc(),
+                                            /*upperBound=*/nullptr))
+              : Value();
+}
+
+/// `op` replaced by `loops`' results, the ops expanded inside them
+/// configured as `op` was: in each lane of a warp's query.
+void replaceExpanded(IRRewriter &rewriter, Operation *op,
+                     const scf::LoopNest &loops, bool warp) {
+  auto config = llama4::LoweringConfigAttr::of(op);
+  if (config && warp)
+    config =
+        config.withPipeline(llama4::LoweringPipeline::gpu_thread_per_element);
+  if (config)
+    loops.loops.front()->walk([&](linalg::LinalgOp inner) {
+      inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
+    });
+  rewriter.replaceOp(op, loops.results);
+}
 
 /// One KV head of one batch row at a time, each written into its slice of
 /// the op's destination.
 void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  auto config = llama4::LoweringConfigAttr::of(op);
-  bool warp =
-      op->getParentOfType<scf::ForallOp>() && config &&
-      config.getPipeline() == llama4::LoweringPipeline::gpu_warp_per_element;
-  Value lane = warp ? Value(gpu::LaneIdOp::create(rewriter, loc,
-                                                  /*upperBound=*/nullptr))
-                    : Value();
+  Value lane = laneOf(rewriter, op);
+  KeySpec spec = KeySpec::of(op);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   scf::LoopNest perHead = scf::buildLoopNest(
@@ -482,35 +555,65 @@ void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
         auto slice = [&](Value tensor) {
           return sliceLeading(b, lloc, tensor, at);
         };
-        Value out =
-            HeadAttention(b, lloc, op, at[0], slice(op.getQueries()), lane)
-                .emit(slice(op.getKeyCache()), slice(op.getValueCache()),
-                      slice(op.getKeys()), slice(op.getValues()),
-                      slice(args[0]));
+        HeadAttention head(b, lloc, spec, at[0], slice(op.getQueries()), lane);
+        OnlineSoftmax state = head.softmax(
+            slice(op.getKeyCache()), slice(op.getValueCache()),
+            slice(op.getKeys()), slice(op.getValues()), std::nullopt);
+        Value out = head.normalize(state, slice(args[0]));
         return {insertLeading(b, lloc, out, args[0], at)};
       });
-  // Expanded inside a GPU tile, its ops run as the tile's config says: in
-  // each lane of a warp's query.
-  if (warp)
-    config =
-        config.withPipeline(llama4::LoweringPipeline::gpu_thread_per_element);
-  if (config)
-    perHead.loops.front()->walk([&](linalg::LinalgOp inner) {
-      inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
-    });
-  rewriter.replaceOp(op, perHead.results.front());
+  replaceExpanded(rewriter, op, perHead, bool(lane));
+}
+
+/// One KV head of one batch row and one split at a time, its state written
+/// into the split's slot of the op's destinations.
+void decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value lane = laneOf(rewriter, op);
+  KeySpec spec = KeySpec::of(op);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  scf::LoopNest perSplit = scf::buildLoopNest(
+      rewriter, loc, {zero, zero, zero},
+      {tensor::DimOp::create(rewriter, loc, op.getQueries(), 0),
+       tensor::DimOp::create(rewriter, loc, op.getQueries(), 1),
+       tensor::DimOp::create(rewriter, loc, op.getMaxInit(), 0)},
+      {one, one, one}, op.getDpsInits(),
+      [&](OpBuilder &b, Location lloc, ValueRange at,
+          ValueRange args) -> scf::ValueVector {
+        auto slice = [&](Value tensor) {
+          return sliceLeading(b, lloc, tensor, at.take_front(2));
+        };
+        KeySplit split{
+            arith::AddIOp::create(b, lloc, op.getFirstSplit(), at[2]),
+            op.getSplitsAttr().getInt(), op.getSplitKeysAttr().getInt()};
+        OnlineSoftmax state =
+            HeadAttention(b, lloc, spec, at[0], slice(op.getQueries()), lane)
+                .softmax(slice(op.getKeyCache()), slice(op.getValueCache()),
+                         slice(op.getKeys()), slice(op.getValues()), split);
+        SmallVector<Value> slot = {at[2], at[0], at[1]};
+        return {insertLeading(b, lloc, state.max, args[0], slot),
+                insertLeading(b, lloc, state.sum, args[1], slot),
+                insertLeading(b, lloc, state.acc, args[2], slot)};
+      });
+  replaceExpanded(rewriter, op, perSplit, bool(lane));
 }
 
 struct DecomposeOnlineAttention
     : llama4c::impl::Llama4DecomposeOnlineAttentionPassBase<
           DecomposeOnlineAttention> {
   void runOnOperation() override {
-    SmallVector<llama4::OnlineAttentionOp> ops;
-    getOperation()->walk(
-        [&](llama4::OnlineAttentionOp op) { ops.push_back(op); });
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(op))
+        ops.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
-    for (llama4::OnlineAttentionOp op : ops)
-      decompose(rewriter, op);
+    for (Operation *op : ops)
+      TypeSwitch<Operation *>(op)
+          .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
+              [&](auto attention) { decompose(rewriter, attention); });
   }
 };
 

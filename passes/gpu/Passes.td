@@ -45,7 +45,15 @@ def Llama4GpuSinkScatterLoopsPass : Pass<"llama4-gpu-sink-scatter-loops"> {
 
 def Llama4GpuSplitReductionPass : Pass<"llama4-gpu-split-reduction"> {
   let summary = "Splits a GPU product's reduction into partial sums on more "
-                "threads (split-K).";
+                "threads (split-K), and a decode step's attention into splits "
+                "of its keys (flash-decoding).";
+  let options = [
+    Option<"attentionSplitKeys", "attention-split-keys", "int64_t",
+           /*default=*/"256",
+           "Fewest keys a split of attention takes: eight a lane of its "
+           "warp, so that combining the lanes' states (shuffles of d + 2 "
+           "values) stays a small part of its work">,
+  ];
   let description = [{
     Runs on tensors after --llama4-select-lowering-config, before
     --llama4-gpu-tile-and-fuse. A `linalg.generic` whose config has
@@ -71,9 +79,33 @@ def Llama4GpuSplitReductionPass : Pass<"llama4-gpu-split-reduction"> {
     %r = linalg.generic {iterator_types = ["parallel", "reduction"]}
         ins(%p) outs(%zeros : tensor<5120xf32>) { addf }
     ```
+
+    A `llama4.online_attention` whose config has `split_k = P > 1` (a
+    decode step's: a warp per query) becomes a `llama4.partial_attention`
+    of P splits, each at least `attention-split-keys` keys, configured as
+    the attention was (a warp per query and split), and a
+    `linalg.generic` with a thread per output element that combines the
+    splits' states: the largest maximum M, then
+    `sum_p exp(max_p - M) acc_p / sum_p exp(max_p - M) sum_p`, rounded to
+    the output's type. It is left unconfigured: the pipeline runs
+    --llama4-select-lowering-config again.
+
+    ```mlir
+    %o = llama4.online_attention ... outs(%init : tensor<?x8x5x1x128xbf16>)
+        {llama4.lowering_config = #llama4.lowering_config<
+         pipeline = gpu_warp_per_element, workgroup_size = [32], split_k = 16>, ...}
+    // becomes
+    %max, %sum, %acc = llama4.partial_attention ... splits(%c0)
+        outs(... : tensor<?x8x5x1x16xf32>, tensor<?x8x5x1x16xf32>,
+                   tensor<?x8x5x1x16x128xf32>) {splits = 16, split_keys = 256, ...}
+    %o = linalg.generic {iterator_types = ["parallel" x 5]} outs(%init) {
+      scf.for over the splits: tensor.extract %max, %sum, %acc ... }
+    ```
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -1,15 +1,18 @@
-//===- SplitReduction.cpp - A product's reduction split between threads ---===//
+//===- SplitReduction.cpp - A reduction split between threads -------------===//
 //
 // --llama4-gpu-split-reduction: see Passes.td. Written for our sums
 // (passes/strategy/Sum.h) rather than with linalg::splitReduction, which
 // refuses bodies that read their loop indices: a routed expert's `x * W`
 // reads its expert's weights at (expert, k, n) through tensor.extract.
+// Attention's keys split as flash-decoding splits them: each split's
+// online softmax state, then one combining op.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/gpu/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/conversion/Llama4ToLinalg/LinalgBuilders.h"
 #include "passes/strategy/Sum.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -162,16 +165,118 @@ Value buildSumOfPartials(RewriterBase &rewriter, linalg::GenericOp op,
   return total.getResult(0);
 }
 
+/// `op`'s keys split `splits` ways, each at least `splitKeys` keys: a
+/// llama4.partial_attention configured as `op` was, each of its tiles one
+/// split of one query, and the op that combines their states into `op`'s
+/// destination, for --llama4-select-lowering-config to configure.
+Value splitKeys(RewriterBase &rewriter, llama4::OnlineAttentionOp op,
+                int64_t splits, int64_t splitKeys, LoweringConfigAttr config) {
+  Location loc = op.getLoc();
+  SmallVector<OpFoldResult> accSizes = {rewriter.getIndexAttr(splits)};
+  llvm::append_range(accSizes,
+                     tensor::getMixedSizes(rewriter, loc, op.getQueries()));
+  ArrayRef<OpFoldResult> stateSizes = ArrayRef(accSizes).drop_back();
+  Type f32 = rewriter.getF32Type();
+  Value maxInit = llama4c::emptyTensor(rewriter, loc, stateSizes, f32);
+  Value sumInit = llama4c::emptyTensor(rewriter, loc, stateSizes, f32);
+  Value accInit = llama4c::emptyTensor(rewriter, loc, accSizes, f32);
+  auto partial = llama4::PartialAttentionOp::create(
+      rewriter, loc, maxInit.getType(), sumInit.getType(), accInit.getType(),
+      op.getQueries(), op.getQueryPositions(), op.getKeyCache(),
+      op.getValueCache(), op.getKeys(), op.getValues(), op.getKeyPositions(),
+      arith::ConstantIndexOp::create(rewriter, loc, 0), maxInit, sumInit,
+      accInit, op.getScaleAttr(), op.getChunkSizeAttr(), op.getKeyBlockAttr(),
+      rewriter.getI64IntegerAttr(splits),
+      rewriter.getI64IntegerAttr(splitKeys));
+  partial->setAttr(LoweringConfigAttr::attributeName, config.withSplitK(1));
+
+  // Each output element (b, h, g, s, e): the largest split maximum M, then
+  // sum_p exp(max_p - M) acc_p[e] / sum_p exp(max_p - M) sum_p, rounded.
+  llama4c::Precision precision(llama4c::elementTypeOf(op.getInit()));
+  auto combine = linalg::GenericOp::create(
+      rewriter, loc, op.getInit().getType(), ValueRange{}, op.getInit(),
+      ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(5)},
+      llama4c::iterators(5), [&](OpBuilder &b, Location nloc, ValueRange) {
+        SmallVector<Value> at;
+        for (int64_t loop = 0; loop < 5; ++loop)
+          at.push_back(linalg::IndexOp::create(b, nloc, loop));
+        auto stateAt = [&](Value state, Value split, bool acc) {
+          SmallVector<Value> indices = {split};
+          llvm::append_range(indices, ArrayRef(at).take_front(acc ? 5 : 4));
+          return tensor::ExtractOp::create(b, nloc, state, indices);
+        };
+        Value zero = arith::ConstantIndexOp::create(b, nloc, 0);
+        Value count = arith::ConstantIndexOp::create(b, nloc, splits);
+        Value one = arith::ConstantIndexOp::create(b, nloc, 1);
+        auto overSplits = [&](ValueRange inits, auto body) {
+          return scf::ForOp::create(b, nloc, zero, count, one, inits,
+                                    [&](OpBuilder &lb, Location lloc,
+                                        Value split, ValueRange carried) {
+                                      scf::YieldOp::create(
+                                          lb, lloc,
+                                          body(lb, lloc, split, carried));
+                                    })
+              .getResults();
+        };
+        Value max = overSplits(
+            llama4c::constantF32(b, nloc,
+                                 -std::numeric_limits<float>::infinity()),
+            [&](OpBuilder &lb, Location lloc, Value split, ValueRange carried) {
+              return SmallVector<Value>{arith::MaximumFOp::create(
+                  lb, lloc, carried[0],
+                  stateAt(partial.getMax(), split, false))};
+            })[0];
+        Value zeroF32 = llama4c::constantF32(b, nloc, 0.0f);
+        ValueRange sums = overSplits(
+            {zeroF32, zeroF32},
+            [&](OpBuilder &lb, Location lloc, Value split, ValueRange carried) {
+              Value share = llama4c::expBelowMax(
+                  lb, lloc, stateAt(partial.getMax(), split, false), max);
+              auto add = [&](Value total, Value state, bool acc) {
+                return Value(arith::AddFOp::create(
+                    lb, lloc, total,
+                    arith::MulFOp::create(lb, lloc, share,
+                                          stateAt(state, split, acc))));
+              };
+              return SmallVector<Value>{
+                  add(carried[0], partial.getAcc(), true),
+                  add(carried[1], partial.getSum(), false)};
+            });
+        linalg::YieldOp::create(
+            b, nloc,
+            precision.narrow(b, nloc,
+                             arith::DivFOp::create(b, nloc, sums[0], sums[1])));
+      });
+  return combine.getResult(0);
+}
+
 struct SplitReduction
     : llama4c::impl::Llama4GpuSplitReductionPassBase<SplitReduction> {
+  using Llama4GpuSplitReductionPassBase::Llama4GpuSplitReductionPassBase;
+
   void runOnOperation() override {
+    if (attentionSplitKeys < 1) {
+      getOperation()->emitError("attention-split-keys must be at least 1");
+      return signalPassFailure();
+    }
     SmallVector<linalg::GenericOp> split;
-    getOperation()->walk([&](linalg::GenericOp op) {
-      if (LoweringConfigAttr config = LoweringConfigAttr::of(op);
-          config && config.getSplitK() > 1)
-        split.push_back(op);
+    SmallVector<llama4::OnlineAttentionOp> attentions;
+    getOperation()->walk([&](Operation *op) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      if (!config || config.getSplitK() == 1)
+        return;
+      if (auto attention = dyn_cast<llama4::OnlineAttentionOp>(op))
+        attentions.push_back(attention);
+      else if (auto generic = dyn_cast<linalg::GenericOp>(op))
+        split.push_back(generic);
     });
     IRRewriter rewriter(&getContext());
+    for (llama4::OnlineAttentionOp op : attentions) {
+      LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      rewriter.setInsertionPoint(op);
+      rewriter.replaceOp(op, splitKeys(rewriter, op, config.getSplitK(),
+                                       attentionSplitKeys, config));
+    }
     for (linalg::GenericOp op : split) {
       LoweringConfigAttr config = LoweringConfigAttr::of(op);
       int64_t splits = config.getSplitK();

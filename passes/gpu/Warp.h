@@ -18,6 +18,9 @@ constexpr int64_t kWarpSize = 32;
 constexpr int64_t kSm90Sms = 132;
 constexpr int64_t kSm80Sms = 108;
 constexpr int64_t kThreadsPerSm = 2048;
+/// Blocks an SM of either holds at once: what bounds kernels of one-warp
+/// blocks.
+constexpr int64_t kBlocksPerSm = 32;
 
 } // namespace llama4c
 

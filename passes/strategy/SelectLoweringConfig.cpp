@@ -36,6 +36,11 @@ constexpr int64_t kDotTile[] = {4, 2, 8};
 constexpr int64_t kOuterProductTile[] = {4, 16, 1};
 /// Columns of W a thread takes when a single row of x streams over it.
 constexpr int64_t kStreamColumns = 512;
+/// Most splits of a decode query's keys. Each writes its softmax state,
+/// d + 2 floats, for a combining kernel to read: 16 of Scout's 128-dim
+/// heads are 16 KB a query both ways, 4% of the K and V its KV head reads
+/// at 4096 keys, which 16 splits of 256 keys cover.
+constexpr int64_t kMaxKeySplits = 16;
 
 struct SelectLoweringConfig
     : llama4c::impl::Llama4SelectLoweringConfigPassBase<SelectLoweringConfig> {
@@ -107,11 +112,12 @@ struct SelectLoweringConfig
   /// reads a row of W in whole sectors, its lanes taking consecutive k. A
   /// thread per element would read 32 rows at once, a sector of each.
   /// Attention with one query per row (a decode step) is a warp per
-  /// query, its lanes splitting the keys, one warp a block so that its few
-  /// warps spread over the SMs: a thread each would leave all but a few
-  /// of the GPU's threads idle. With a prompt's queries, a thread per
-  /// query: a warp's 32 queries read each key together. Everything else
-  /// is a thread per element, `gpu-block-threads` a block.
+  /// query and split of its keys, its lanes splitting the split's keys,
+  /// one warp a block so that the warps spread over the SMs: a thread per
+  /// query would leave all but a few of the GPU's threads idle. With a
+  /// prompt's queries, a thread per query: a warp's 32 queries read each
+  /// key together. Everything else is a thread per element,
+  /// `gpu-block-threads` a block.
   LoweringConfigAttr selectForGpu(Operation *op) {
     auto contract = dyn_cast<linalg::ContractOp>(op);
     FailureOr<llama4c::Product> product = failure();
@@ -129,7 +135,28 @@ struct SelectLoweringConfig
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
         {}, {}, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads}, false,
-        warp ? 1 : splitKOf(op));
+        decodeAttention ? keySplitsOf(attention)
+        : warp          ? 1
+                        : splitKOf(op));
+  }
+
+  /// How many ways a decode step's attention splits each query's keys
+  /// (flash-decoding): its queries alone are a few dozen warps where the
+  /// GPU holds thousands, each reading a whole context. The most splits,
+  /// up to `kMaxKeySplits`, whose one-warp blocks the SMs hold at once (a
+  /// dynamic batch counted as one).
+  static int64_t keySplitsOf(mlir::llama4::OnlineAttentionOp attention) {
+    int64_t queries = 1;
+    for (int64_t size : cast<ShapedType>(attention.getQueries().getType())
+                            .getShape()
+                            .drop_back())
+      if (!ShapedType::isDynamic(size))
+        queries *= size;
+    constexpr int64_t residentWarps = llama4c::kSm90Sms * llama4c::kBlocksPerSm;
+    int64_t splits = 1;
+    while (2 * splits <= kMaxKeySplits && queries * 2 * splits <= residentWarps)
+      splits *= 2;
+    return splits;
   }
 
   /// A sum along rows in memory of at least `kRowSumDepth` elements

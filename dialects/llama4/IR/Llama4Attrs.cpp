@@ -55,8 +55,9 @@ LogicalResult LoweringConfigAttr::verify(
     ArrayRef<int64_t> workgroupSize, bool distribute, int64_t splitK) {
   if (splitK < 1)
     return emitError() << "split_k must be at least 1, got " << splitK;
-  if (splitK > 1 && pipeline != LoweringPipeline::gpu_thread_per_element)
-    return emitError() << "only gpu_thread_per_element splits its reduction";
+  if (splitK > 1 && pipeline != LoweringPipeline::gpu_thread_per_element &&
+      pipeline != LoweringPipeline::gpu_warp_per_element)
+    return emitError() << "only a GPU template splits its reduction";
   auto allPositive = [](ArrayRef<int64_t> sizes) {
     return llvm::all_of(sizes, [](int64_t size) { return size > 0; });
   };

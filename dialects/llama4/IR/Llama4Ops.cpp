@@ -600,62 +600,112 @@ LogicalResult ScatterImageFeaturesOp::verify() {
 // Kernel ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult OnlineAttentionOp::verify() {
-  if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
-                                 getChunkSizeAttr().getInt())))
-    return failure();
-  if (getKeyBlockAttr().getInt() < 1)
-    return emitOpError() << "key_block must be at least 1, got "
-                         << getKeyBlockAttr().getInt();
-  ShapeVerifier verifier(*this);
-  verifier.rank("queries", getQueries(), 5)
-      .rank("query positions", getQueryPositions(), 2)
-      .rank("key cache", getKeyCache(), 4)
-      .rank("value cache", getValueCache(), 4)
-      .rank("keys", getKeys(), 4)
-      .rank("values", getValues(), 4)
-      .rank("key positions", getKeyPositions(), 2)
-      .rank("init", getInit(), 5);
+/// The operands `llama4.online_attention` and `llama4.partial_attention`
+/// share: queries [B, Hkv, G, S, d]; positions [B, S]; caches
+/// [B, Hkv, L, d]; new keys and values [B, Hkv, S', d], key positions
+/// [B, S']. The caller has checked scale and chunk size.
+template <typename AttentionOp>
+static ShapeVerifier &verifyKeysOf(AttentionOp op, ShapeVerifier &verifier) {
+  verifier
+      .check(op.getKeyBlockAttr().getInt() >= 1,
+             "key_block must be at least 1, got " +
+                 Twine(op.getKeyBlockAttr().getInt()))
+      .rank("queries", op.getQueries(), 5)
+      .rank("query positions", op.getQueryPositions(), 2)
+      .rank("key cache", op.getKeyCache(), 4)
+      .rank("value cache", op.getValueCache(), 4)
+      .rank("keys", op.getKeys(), 4)
+      .rank("values", op.getValues(), 4)
+      .rank("key positions", op.getKeyPositions(), 2);
   if (verifier.hasFailed())
-    return failure();
-  // queries [B, Hkv, G, S, d]; positions [B, S]; caches [B, Hkv, L, d];
-  // new keys and values [B, Hkv, S', d], key positions [B, S'].
-  Value queries = getQueries();
-  verifier.sameDim("query positions", getQueryPositions(), 0, "queries",
-                   queries, 0)
-      .sameDim("query positions", getQueryPositions(), 1, "queries", queries,
+    return verifier;
+  Value queries = op.getQueries();
+  verifier
+      .sameDim("query positions", op.getQueryPositions(), 0, "queries", queries,
+               0)
+      .sameDim("query positions", op.getQueryPositions(), 1, "queries", queries,
                3)
-      .sameDim("key positions", getKeyPositions(), 0, "queries", queries, 0)
-      .sameDim("key positions", getKeyPositions(), 1, "keys", getKeys(), 2);
+      .sameDim("key positions", op.getKeyPositions(), 0, "queries", queries, 0)
+      .sameDim("key positions", op.getKeyPositions(), 1, "keys", op.getKeys(),
+               2);
   for (auto [name, value] :
-       {std::pair<StringRef, Value>{"key cache", getKeyCache()},
-        {"value cache", getValueCache()},
-        {"keys", getKeys()},
-        {"values", getValues()}})
+       {std::pair<StringRef, Value>{"key cache", op.getKeyCache()},
+        {"value cache", op.getValueCache()},
+        {"keys", op.getKeys()},
+        {"values", op.getValues()}})
     verifier.sameDim(name, value, 0, "queries", queries, 0)
         .sameDim(name, value, 1, "queries", queries, 1)
         .sameDim(name, value, 3, "queries", queries, 4);
   verifier
-      .sameDim("value cache", getValueCache(), 2, "key cache", getKeyCache(),
-               2)
-      .sameDim("values", getValues(), 2, "keys", getKeys(), 2);
-  if (getChunkSizeAttr().getInt() > 0)
-    verifier.dimIs("key cache", getKeyCache(), 2, getChunkSizeAttr().getInt(),
+      .sameDim("value cache", op.getValueCache(), 2, "key cache",
+               op.getKeyCache(), 2)
+      .sameDim("values", op.getValues(), 2, "keys", op.getKeys(), 2);
+  if (op.getChunkSizeAttr().getInt() > 0)
+    verifier.dimIs("key cache", op.getKeyCache(), 2,
+                   op.getChunkSizeAttr().getInt(),
                    "a chunked layer's cache holds one chunk");
+  return verifier.sameElementType({{"queries", queries},
+                                   {"key cache", op.getKeyCache()},
+                                   {"value cache", op.getValueCache()},
+                                   {"keys", op.getKeys()},
+                                   {"values", op.getValues()}});
+}
+
+LogicalResult OnlineAttentionOp::verify() {
+  if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
+                                 getChunkSizeAttr().getInt())))
+    return failure();
+  ShapeVerifier verifier(*this);
+  if (verifyKeysOf(*this, verifier).rank("init", getInit(), 5).hasFailed())
+    return failure();
   for (int64_t i = 0; i < 5; ++i)
-    verifier.sameDim("init", getInit(), i, "queries", queries, i);
+    verifier.sameDim("init", getInit(), i, "queries", getQueries(), i);
   return verifier
-      .sameElementType({{"queries", queries},
-                        {"key cache", getKeyCache()},
-                        {"value cache", getValueCache()},
-                        {"keys", getKeys()},
-                        {"values", getValues()},
+      .sameElementType({{"queries", getQueries()},
                         {"init", getInit()},
                         {"result", getResult()}})
       .check(getInit().getType() == getResult().getType(),
              "result must have the type of init (" +
                  formatShape(getInit().getType()) + "), got " +
                  formatShape(getResult().getType()))
+      .verified();
+}
+
+LogicalResult PartialAttentionOp::verify() {
+  if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
+                                 getChunkSizeAttr().getInt())))
+    return failure();
+  ShapeVerifier verifier(*this);
+  int64_t splits = getSplitsAttr().getInt();
+  verifyKeysOf(*this, verifier)
+      .check(splits >= 1, "splits must be at least 1, got " + Twine(splits))
+      .check(getSplitKeysAttr().getInt() >= 1,
+             "split_keys must be at least 1, got " +
+                 Twine(getSplitKeysAttr().getInt()))
+      .rank("max init", getMaxInit(), 5)
+      .rank("sum init", getSumInit(), 5)
+      .rank("acc init", getAccInit(), 6);
+  if (verifier.hasFailed())
+    return failure();
+  // max and sum [P, B, Hkv, G, S]; acc [P, B, Hkv, G, S, d].
+  for (auto [name, init] :
+       {std::pair<StringRef, Value>{"max init", getMaxInit()},
+        {"sum init", getSumInit()},
+        {"acc init", getAccInit()}})
+    for (int64_t i = 0; i < 4; ++i)
+      verifier.sameDim(name, init, i + 1, "queries", getQueries(), i);
+  verifier.sameDim("sum init", getSumInit(), 0, "max init", getMaxInit(), 0)
+      .sameDim("acc init", getAccInit(), 0, "max init", getMaxInit(), 0)
+      .sameDim("acc init", getAccInit(), 5, "queries", getQueries(), 4);
+  auto splitDim = cast<ShapedType>(getMaxInit().getType()).getDimSize(0);
+  return verifier
+      .check(ShapedType::isDynamic(splitDim) || splitDim <= splits,
+             "max init has " + Twine(splitDim) + " splits, more than the " +
+                 Twine(splits) + " the op splits into")
+      .check(getMax().getType() == getMaxInit().getType() &&
+                 getSum().getType() == getSumInit().getType() &&
+                 getAcc().getType() == getAccInit().getType(),
+             "results must have the types of the inits")
       .verified();
 }
 

@@ -591,4 +591,69 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
   let hasVerifier = 1;
 }
 
+def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<TilingInterface, [
+        "getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition"]>]> {
+  let summary = "one split of each query's keys, its online softmax unnormalised";
+  let description = [{
+    `llama4.online_attention` with each query's visible keys split between
+    `splits` independent parts, flash-decoding's split: a decode step has
+    too few queries to fill a GPU, and each otherwise reads its whole
+    context alone. Operands and visibility are those of
+    `llama4.online_attention`. A query's `n` visible keys, in order (the
+    cache slots, then the new tokens), are split into spans of
+    `w = max(ceil(n / splits), split_keys)` keys; split `p` (counted from
+    `first_split`, 0 unless the op is a tile) takes keys `[p * w, (p + 1) * w)`,
+    none when that is past `n`. Its results are that span's online softmax
+    state, in f32, split-major: the maximum score `max` [P, B, Hkv, G, S]
+    (-inf when the span is empty), the sum of `exp(score - max)` `sum`
+    [P, B, Hkv, G, S] and the sum of `exp(score - max) * v` `acc`
+    [P, B, Hkv, G, S, d]. The attention is
+    `sum_p exp(max_p - M) acc_p / sum_p exp(max_p - M) sum_p` with `M` the
+    largest `max_p`, as --llama4-gpu-split-reduction combines it. The op
+    tiles along (p, b, h, g, s): a GPU runs every query's first split, then
+    every second one, and so on.
+
+    ```mlir
+    %max, %sum, %acc = llama4.partial_attention %q at(%pos) cache(%kc, %vc)
+        tokens(%k, %v at %pos) splits(%c0) outs(%m0, %l0, %a0)
+        {chunk_size = 8192 : i64, key_block = 128 : i64, scale = 0.088388347648318447 : f64,
+         splits = 16 : i64, split_keys = 256 : i64}
+        : (tensor<?x8x5x1x128xbf16>, tensor<?x1xi32>, tensor<?x8x8192x128xbf16>,
+           tensor<?x8x8192x128xbf16>, tensor<?x8x1x128xbf16>,
+           tensor<?x8x1x128xbf16>, tensor<?x1xi32>, index, tensor<16x?x8x5x1xf32>,
+           tensor<16x?x8x5x1xf32>, tensor<16x?x8x5x1x128xf32>)
+        -> (tensor<16x?x8x5x1xf32>, tensor<16x?x8x5x1xf32>, tensor<16x?x8x5x1x128xf32>)
+    ```
+  }];
+  let arguments = (ins Llama4_FloatTensor:$queries,
+                       Llama4_IndexTensor:$query_positions,
+                       Llama4_FloatTensor:$key_cache,
+                       Llama4_FloatTensor:$value_cache,
+                       Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
+                       Llama4_IndexTensor:$key_positions, Index:$first_split,
+                       F32Tensor:$max_init, F32Tensor:$sum_init,
+                       F32Tensor:$acc_init, F64Attr:$scale,
+                       I64Attr:$chunk_size, I64Attr:$key_block,
+                       I64Attr:$splits, I64Attr:$split_keys);
+  let results = (outs F32Tensor:$max, F32Tensor:$sum, F32Tensor:$acc);
+  let assemblyFormat = [{
+    $queries `at` `(` $query_positions `)`
+    `cache` `(` $key_cache `,` $value_cache `)`
+    `tokens` `(` $keys `,` $values `at` $key_positions `)`
+    `splits` `(` $first_split `)`
+    `outs` `(` $max_init `,` $sum_init `,` $acc_init `)` attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return ::mlir::MutableOperandRange(
+          getOperation(), getMaxInitMutable().getOperandNumber(), 3);
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // LLAMA4_OPS_TD

@@ -9,6 +9,8 @@
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace llama4c;
 
@@ -56,6 +58,15 @@ Value llama4c::emptyTensor(OpBuilder &b, Location loc,
 
 Value llama4c::constantF32(OpBuilder &b, Location loc, float value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value llama4c::expBelowMax(OpBuilder &b, Location loc, Value x, Value max) {
+  Value noneVisible = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::OEQ, max,
+      constantF32(b, loc, -std::numeric_limits<float>::infinity()));
+  Value base = arith::SelectOp::create(b, loc, noneVisible,
+                                       constantF32(b, loc, 0.0f), max);
+  return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, base));
 }
 
 Value llama4c::zerosF32(OpBuilder &b, Location loc,

@@ -49,6 +49,11 @@ mlir::Value accumulate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
 /// An f32 constant.
 mlir::Value constantF32(mlir::OpBuilder &b, mlir::Location loc, float value);
 
+/// exp(x - max) of an online softmax, with a max of -inf (no visible key
+/// yet) taken as 0 so that masked scores give 0 rather than NaN.
+mlir::Value expBelowMax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value max);
+
 /// The element type of a shaped value.
 mlir::Type elementTypeOf(mlir::Value value);
 

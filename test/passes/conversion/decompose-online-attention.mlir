@@ -24,7 +24,6 @@
 //       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
 //       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
 //       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
 //       CHECK:       %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
 //       CHECK:       %[[FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
 //       CHECK:       %[[CHUNK_NO:.*]] = arith.divsi %[[FIRST]], %[[CHUNK]]
@@ -33,6 +32,11 @@
 //       CHECK:       %[[SEEN_INDEX:.*]] = arith.index_cast %[[SEEN]]
 //       CHECK:       %[[SEEN_LOW:.*]] = arith.maxsi %[[SEEN_INDEX]], %c0
 //       CHECK:       %[[CACHED_END:.*]] = arith.minsi %[[SEEN_LOW]], %c8
+// The new tokens' range, from the first query's chunk start to the last
+// query.
+//       CHECK:       %[[LAST:.*]] = tensor.extract %[[POS]][%[[B]], %{{.*}}]
+//       CHECK:       %[[BEFORE_CHUNK:.*]] = arith.subi %[[CHUNK_START]], %[[FIRST]]
+//       CHECK:       %[[TO_LAST:.*]] = arith.subi %[[LAST]], %[[FIRST]]
 // The cached keys, a block at a time.
 //       CHECK:       %[[CACHED:.*]]:3 = scf.for %[[START:[a-z0-9]+]] = %c0 to %[[CACHED_END]] step %[[BLOCK]] iter_args(%[[M:[a-z0-9]+]] = %[[MAX0]], %[[L:[a-z0-9]+]] = %{{.*}}, %[[ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<2x?xf32>, tensor<2x?xf32>, tensor<2x?x16xf32>)
 //       CHECK:         %[[SIZE:.*]] = arith.minsi %{{.*}}, %[[BLOCK]]
@@ -61,15 +65,13 @@
 //       CHECK:         scf.yield %[[NEW]]#0, %[[SUM]], %[[NEXT_ACC]]
 // Then the new keys, from the first query's chunk start to the last query:
 // visible when not after the query and in its chunk.
-//       CHECK:       %[[LAST:.*]] = tensor.extract %[[POS]][%[[B]], %{{.*}}]
-//       CHECK:       %[[BEFORE_CHUNK:.*]] = arith.subi %[[CHUNK_START]], %[[FIRST]]
-//       CHECK:       %[[TO_LAST:.*]] = arith.subi %[[LAST]], %[[FIRST]]
 //       CHECK:       %[[ALL:.*]]:3 = scf.for %{{.*}} step %[[BLOCK]] iter_args(%{{.*}} = %[[CACHED]]#0, %{{.*}} = %[[CACHED]]#1, %{{.*}} = %[[CACHED]]#2)
 //       CHECK:         ins(%[[QH]], %{{.*}} : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
 //       CHECK:           arith.cmpi sle
 //       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
 //       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
 //       CHECK:           arith.cmpi eq
+//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
 //       CHECK:       %[[HEAD_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_H]] : tensor<2x?x16xbf16>)
 //       CHECK:         arith.divf
 //       CHECK:         arith.truncf
@@ -197,4 +199,58 @@ func.func @a_warps_query(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
     }
   }
   return %r : tensor<?x2x2x1x16xf32>
+}
+
+// -----
+
+// A split of partial attention (a global layer, f32): the n visible keys
+// (cached slots below the first new position, then new tokens up to the
+// last query) cut into spans of max(ceil(n / 4), 3), split p =
+// first_split + its loop index taking [p * span, (p + 1) * span), clamped
+// into each source. Its state is not normalised: the maximum, sum and
+// accumulator go into its slot [p, b, h] of the split-major outputs.
+// CHECK-LABEL: func.func @a_split
+//  CHECK-SAME:   %[[FIRST_SPLIT:[a-z0-9]+]]: index, %[[MAX_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1xf32>, %[[SUM_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1xf32>, %[[ACC_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1x16xf32>
+//   CHECK-DAG:   %[[SPLITS:.*]] = arith.constant 4 : index
+//   CHECK-DAG:   %[[MIN_KEYS:.*]] = arith.constant 3 : index
+//       CHECK:   scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%[[M_B:.*]] = %[[MAX_INIT]], %[[L_B:.*]] = %[[SUM_INIT]], %[[A_B:.*]] = %[[ACC_INIT]])
+//       CHECK:     scf.for %[[H:[a-z0-9]+]] =
+//       CHECK:       scf.for %[[P:[a-z0-9]+]] = %c0 to %c4 step %c1 iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[A:.*]] = %{{.*}})
+//       CHECK:         %[[SPLIT:.*]] = arith.addi %[[FIRST_SPLIT]], %[[P]]
+//       CHECK:         %[[CACHED:.*]] = arith.minsi %{{.*}}, %{{.*}} : index
+//       CHECK:         %[[FRESH:.*]] = arith.minsi %{{.*}}, %c1 : index
+//       CHECK:         %[[VISIBLE:.*]] = arith.addi %[[CACHED]], %[[FRESH]]
+//       CHECK:         %[[PER_SPLIT:.*]] = arith.ceildivsi %[[VISIBLE]], %[[SPLITS]]
+//       CHECK:         %[[SPAN:.*]] = arith.maxsi %[[PER_SPLIT]], %[[MIN_KEYS]]
+//       CHECK:         %[[LOW:.*]] = arith.muli %[[SPLIT]], %[[SPAN]]
+//       CHECK:         %[[HIGH:.*]] = arith.addi %[[LOW]], %[[SPAN]]
+//       CHECK:         %[[LOW_AT:.*]] = arith.maxsi %[[LOW]], %c0
+//       CHECK:         %[[CACHED_LOW:.*]] = arith.minsi %[[LOW_AT]], %[[CACHED]]
+//       CHECK:         %[[HIGH_AT:.*]] = arith.maxsi %[[HIGH]], %c0
+//       CHECK:         %[[CACHED_HIGH:.*]] = arith.minsi %[[HIGH_AT]], %[[CACHED]]
+//       CHECK:         arith.subi %[[LOW]], %[[CACHED]]
+//       CHECK:         arith.subi %[[HIGH]], %[[CACHED]]
+//       CHECK:         %[[STATE:.*]]:3 = scf.for %{{.*}} = %[[CACHED_LOW]] to %[[CACHED_HIGH]] step %c4
+//       CHECK:         %[[STATE2:.*]]:3 = scf.for {{.*}} iter_args(%{{.*}} = %[[STATE]]#0, %{{.*}} = %[[STATE]]#1, %{{.*}} = %[[STATE]]#2)
+//   CHECK-NOT:         arith.divf
+//       CHECK:         tensor.insert_slice %[[STATE2]]#0 into %[[M]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
+//       CHECK:         tensor.insert_slice %[[STATE2]]#1 into %[[L]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
+//       CHECK:         tensor.insert_slice %[[STATE2]]#2 into %[[A]][%[[P]], %[[B]], %[[H]], 0, 0, 0] [1, 1, 1, 2, 1, 16]
+//   CHECK-NOT:   llama4.partial_attention
+func.func @a_split(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,
+    %k: tensor<?x2x1x16xf32>, %v: tensor<?x2x1x16xf32>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %l: tensor<4x?x2x2x1xf32>,
+    %acc: tensor<4x?x2x2x1x16xf32>)
+    -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>) {
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %vc)
+      tokens(%k, %v at %pos) splits(%first) outs(%m, %l, %acc)
+      {chunk_size = 0 : i64, key_block = 4 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 3 : i64}
+      : (tensor<?x2x2x1x16xf32>, tensor<?x1xi32>, tensor<?x2x?x16xf32>,
+         tensor<?x2x?x16xf32>, tensor<?x2x1x16xf32>, tensor<?x2x1x16xf32>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>,
+         tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return %max, %sum, %a : tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>
 }

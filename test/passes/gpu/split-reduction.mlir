@@ -1,4 +1,5 @@
 // RUN: llama4-opt %s --split-input-file --llama4-gpu-split-reduction --verify-diagnostics | FileCheck %s
+// RUN: llama4-opt %s --split-input-file --llama4-gpu-split-reduction=attention-split-keys=3 --verify-diagnostics | FileCheck %s --check-prefix=SPLIT_KEYS
 
 // A routed expert's x * W split 4 ways: the partial op takes a new
 // outermost loop s over the splits, reads x as [.., 4, 16] (k = 16 s + k'),
@@ -78,4 +79,54 @@ func.func @indivisible(%x: tensor<60xf32>, %y: tensor<60xf32>) -> tensor<8xf32> 
     linalg.yield %s : f32
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
+}
+
+// -----
+
+// A decode step's attention split 4 ways, each split at least 3 keys (the
+// pass option): a llama4.partial_attention from split 0 into split-major
+// [4, B, Hkv, G, S] states and [4, B, Hkv, G, S, d] accumulators,
+// configured as the attention was but for the split; then a thread per
+// output element combines the splits: the largest maximum M over a first
+// pass, then exp(max_p - M) weighting acc_p and sum_p, divided and rounded
+// to bf16. The combining op is left for the next config selection.
+// By default a split takes at least 256 keys.
+// CHECK-LABEL: func.func @decode_attention
+//       CHECK:   llama4.partial_attention {{.*}} split_keys = 256 : i64, splits = 4 : i64
+// SPLIT_KEYS-LABEL: func.func @decode_attention
+//  SPLIT_KEYS-SAME:   %[[INIT:[a-z0-9]+]]: tensor<?x2x2x1x16xbf16>) ->
+//   SPLIT_KEYS-DAG:   %[[C0:.*]] = arith.constant 0 : index
+//       SPLIT_KEYS:   %[[M0:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x2x2x1xf32>
+//       SPLIT_KEYS:   %[[L0:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x2x2x1xf32>
+//       SPLIT_KEYS:   %[[A0:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x2x2x1x16xf32>
+//       SPLIT_KEYS:   %[[MAX:.*]], %[[SUM:.*]], %[[ACC:.*]] = llama4.partial_attention {{.*}} splits(%{{.*}}) outs(%[[M0]], %[[L0]], %[[A0]])
+//  SPLIT_KEYS-SAME:     chunk_size = 8 : i64, key_block = 128 : i64, llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>, scale = 2.500000e-01 : f64, split_keys = 3 : i64, splits = 4 : i64
+//       SPLIT_KEYS:   %[[OUT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} outs(%[[INIT]] : tensor<?x2x2x1x16xbf16>) {
+//       SPLIT_KEYS:     %[[E:.*]] = linalg.index 4
+//       SPLIT_KEYS:     %[[M:.*]] = scf.for %[[P:.*]] = %{{.*}} to %c4 {{.*}} -> (f32)
+//       SPLIT_KEYS:       tensor.extract %[[MAX]][%[[P]],
+//       SPLIT_KEYS:       arith.maximumf
+//       SPLIT_KEYS:     %[[TOTALS:.*]]:2 = scf.for %[[P2:.*]] = %{{.*}} to %c4 {{.*}} -> (f32, f32)
+//       SPLIT_KEYS:       %[[MAX_P:.*]] = tensor.extract %[[MAX]][%[[P2]],
+//       SPLIT_KEYS:       arith.subf %[[MAX_P]], %{{.*}}
+//       SPLIT_KEYS:       %[[SHARE:.*]] = math.exp
+//       SPLIT_KEYS:       %[[ACC_P:.*]] = tensor.extract %[[ACC]][%[[P2]], {{.*}}, %[[E]]]
+//       SPLIT_KEYS:       arith.mulf %[[SHARE]], %[[ACC_P]]
+//       SPLIT_KEYS:       %[[SUM_P:.*]] = tensor.extract %[[SUM]][%[[P2]],
+//       SPLIT_KEYS:       arith.mulf %[[SHARE]], %[[SUM_P]]
+//       SPLIT_KEYS:     %[[MEAN:.*]] = arith.divf %[[TOTALS]]#0, %[[TOTALS]]#1
+//       SPLIT_KEYS:     %[[ROUNDED:.*]] = arith.truncf %[[MEAN]] : f32 to bf16
+//       SPLIT_KEYS:     linalg.yield %[[ROUNDED]]
+//   SPLIT_KEYS-NOT:   lowering_config<pipeline = gpu_thread_per_element
+//       SPLIT_KEYS:   return %[[OUT]]
+func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>,
+    %init: tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32], split_k = 4>}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>
+  return %o : tensor<?x2x2x1x16xbf16>
 }

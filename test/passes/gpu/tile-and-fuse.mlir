@@ -222,3 +222,37 @@ func.func @fills_recomputed_and_unread_inits_fresh(%x: tensor<?x32xf32>, %wk: te
   } -> tensor<?x32xf32>
   return %k, %h : tensor<?x32xf32>, tensor<?x32xf32>
 }
+
+// -----
+
+// Partial attention tiles along its split first, then the queries: a
+// warp per (split, b, h, g, s), split-major, so that a GPU runs every
+// query's first split before any second one. A tile's split counts from
+// the op's first_split, and it fills its [1, 1, 1, 1, 1] slot of each
+// state.
+// CHECK-LABEL: func.func @partial_attention
+//  CHECK-SAME:   %[[FIRST:[a-z0-9]+]]: index
+//       CHECK:   scf.forall (%[[P:.*]], %[[B:.*]], %[[H:.*]], %[[G:.*]], %[[S:.*]]) in (4, %{{.*}}, 2, 2, 1) shared_outs(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[A:.*]] = %{{.*}})
+//       CHECK:     tensor.extract_slice %{{.*}}[%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+//       CHECK:     %[[SPLIT:.*]] = arith.addi %[[FIRST]], %[[P]] : index
+//       CHECK:     %[[MT:.*]] = tensor.extract_slice %[[M]][%[[P]], %[[B]], %[[H]], %[[G]], %[[S]]] [1, 1, 1, 1, 1]
+//       CHECK:     %[[LT:.*]] = tensor.extract_slice %[[L]][%[[P]], %[[B]], %[[H]], %[[G]], %[[S]]] [1, 1, 1, 1, 1]
+//       CHECK:     %[[AT:.*]] = tensor.extract_slice %[[A]][%[[P]], %[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 1, 16]
+//       CHECK:     llama4.partial_attention {{.*}} splits(%[[SPLIT]]) outs(%[[MT]], %[[LT]], %[[AT]])
+//       CHECK:     tensor.parallel_insert_slice %{{.*}} into %[[A]][%[[P]], %[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 1, 16]
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
+func.func @partial_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %l: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>)
+    -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>) {
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %l, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64, llama4.lowering_config = #warp}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>,
+         tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return %max, %sum, %a : tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>
+}

@@ -156,12 +156,13 @@ func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
   return %o : tensor<?x2x2x?x16xbf16>
 }
 
-// One query per row (a decode step): a warp per query, its lanes splitting
-// the keys, one warp a block so that the few warps spread over the SMs.
+// One query per row (a decode step): a warp per query and split of its
+// keys, its lanes splitting the split's keys, one warp a block so that the
+// warps spread over the SMs. Four queries split the most ways, 16.
 // GPU-LABEL: func.func @decode_attention
-//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
+//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32], split_k = 16>
 // SM80-LABEL: func.func @decode_attention
-//       SM80:   llama4.online_attention {{.*}} workgroup_size = [32]>
+//       SM80:   llama4.online_attention {{.*}} workgroup_size = [32], split_k = 16>
 // CPU-LABEL: func.func @decode_attention
 //       CPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>
 func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
@@ -173,6 +174,22 @@ func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
          tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
          tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>
   return %o : tensor<?x2x2x1x16xbf16>
+}
+
+// 32 KV heads of 16 queries each: 512 queries, whose 8 splits fill the
+// 4224 one-warp blocks 132 SMs hold (16 would not fit).
+// GPU-LABEL: func.func @decode_attention_many_heads
+//       GPU:   llama4.online_attention {{.*}} workgroup_size = [32], split_k = 8>
+func.func @decode_attention_many_heads(%q: tensor<?x32x16x1x16xbf16>,
+    %pos: tensor<?x1xi32>, %kc: tensor<?x32x8x16xbf16>,
+    %k: tensor<?x32x1x16xbf16>, %init: tensor<?x32x16x1x16xbf16>)
+    -> tensor<?x32x16x1x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x32x16x1x16xbf16>, tensor<?x1xi32>, tensor<?x32x8x16xbf16>,
+         tensor<?x32x8x16xbf16>, tensor<?x32x1x16xbf16>, tensor<?x32x1x16xbf16>,
+         tensor<?x1xi32>, tensor<?x32x16x1x16xbf16>) -> tensor<?x32x16x1x16xbf16>
+  return %o : tensor<?x32x16x1x16xbf16>
 }
 
 // A routed expert's x * W in a decode step (one token, its expert's W

@@ -2184,3 +2184,88 @@ func.func @online_attention_init_type(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<
          tensor<?x?xi32>, tensor<?x2x2x?x16xf32>) -> tensor<?x2x2x?x16xf32>
   return
 }
+
+// -----
+
+func.func @partial_attention_splits(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>) {
+  // expected-error @+1 {{splits must be at least 1, got 0}}
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 0 : i64, split_keys = 256 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return
+}
+
+// -----
+
+func.func @partial_attention_split_keys(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>) {
+  // expected-error @+1 {{split_keys must be at least 1, got 0}}
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 0 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return
+}
+
+// -----
+
+func.func @partial_attention_more_splits(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<8x?x2x2x1xf32>, %acc: tensor<8x?x2x2x1x16xf32>) {
+  // expected-error @+1 {{max init has 8 splits, more than the 4 the op splits into}}
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<8x?x2x2x1xf32>, tensor<8x?x2x2x1xf32>, tensor<8x?x2x2x1x16xf32>)
+      -> (tensor<8x?x2x2x1xf32>, tensor<8x?x2x2x1xf32>, tensor<8x?x2x2x1x16xf32>)
+  return
+}
+
+// -----
+
+func.func @partial_attention_head_dim(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x8xf32>) {
+  // expected-error @+1 {{acc init dim 5 (8) must equal queries dim 4 (16)}}
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x8xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x8xf32>)
+  return
+}
+
+// -----
+
+func.func @partial_attention_groups(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x3x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>) {
+  // expected-error @+1 {{max init dim 3 (3) must equal queries dim 2 (2)}}
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x3x1xf32>, tensor<4x?x2x3x1xf32>, tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x3x1xf32>, tensor<4x?x2x3x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return
+}

@@ -320,3 +320,22 @@ func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
          tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
   return %o : tensor<?x2x2x?x16xbf16>
 }
+
+// One split of each query's keys, the softmax state split-major.
+// CHECK-LABEL: func.func @partial_attention
+//       CHECK:   llama4.partial_attention %{{.*}} at(%{{.*}}) cache(%{{.*}}, %{{.*}}) tokens(%{{.*}}, %{{.*}} at %{{.*}}) splits(%{{.*}}) outs(%{{.*}}, %{{.*}}, %{{.*}}) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 2.500000e-01 : f64, split_keys = 256 : i64, splits = 4 : i64}
+//  CHECK-SAME:     -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+func.func @partial_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x8x16xbf16>, %k: tensor<?x2x1x16xbf16>, %first: index,
+    %m: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>) {
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %m, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>,
+         tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return
+}
