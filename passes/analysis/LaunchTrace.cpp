@@ -223,11 +223,11 @@ public:
 
   FailureOr<std::vector<Slot>> call(func::FuncOp function,
                                     ArrayRef<Slot> args);
-  /// The sectors each access of a windowed loop touched, and whether it
-  /// writes.
+  /// The sectors a windowed loop's reads and its writes touched, each
+  /// (buffer, sector): a sector that two accesses share (a loop unrolled
+  /// along a row) is fetched once, as one that two iterations share.
   struct WindowAccess {
-    llvm::DenseSet<std::pair<int64_t, int64_t>> sectors; // (buffer, sector)
-    bool write = false;
+    llvm::DenseSet<std::pair<int64_t, int64_t>> reads, writes;
   };
 
   llvm::Error takeError() {
@@ -300,7 +300,7 @@ private:
   /// KernelCost::loadRounds) has loaded from global memory yet.
   bool roundLoaded = false;
   /// Inside a windowed innermost loop: its accesses' sectors so far.
-  llvm::MapVector<Operation *, WindowAccess> *window = nullptr;
+  WindowAccess *window = nullptr;
   /// Inside a kernel: the bytes read from each buffer.
   BufferReads *reads = nullptr;
   /// The cost of one launch, by launch signature.
@@ -381,10 +381,8 @@ LogicalResult Machine::memoryAccess(Operation *op, Value memref,
         std::max<double>(sectors.size() * kSectorBytes, kL1BytesPerClock) *
         weight;
   if (window) {
-    WindowAccess &access = (*window)[op];
-    access.write = write;
     for (int64_t sector : sectors)
-      access.sectors.insert({v.buffer, sector});
+      (write ? window->writes : window->reads).insert({v.buffer, sector});
     return success();
   }
   (write ? kernel->bytesWritten : kernel->bytesRead) += bytes;
@@ -432,7 +430,7 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
                                   }).wasInterrupted();
     int64_t sampled = innermost ? std::min(trips, kWindowIterations)
                                 : std::min<int64_t>(trips, 1);
-    llvm::MapVector<Operation *, WindowAccess> accesses;
+    WindowAccess accesses;
     if (innermost)
       window = &accesses;
     double outerWeight = weight;
@@ -455,13 +453,12 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     }
     if (innermost) {
       window = nullptr;
-      for (auto &[op, access] : accesses) {
-        (access.write ? kernel->bytesWritten : kernel->bytesRead) +=
-            double(access.sectors.size()) * kSectorBytes * weight;
-        if (!access.write)
-          for (auto [buffer, sector] : access.sectors)
-            (*reads)[buffer] += kSectorBytes * weight;
-      }
+      kernel->bytesWritten +=
+          double(accesses.writes.size()) * kSectorBytes * weight;
+      kernel->bytesRead +=
+          double(accesses.reads.size()) * kSectorBytes * weight;
+      for (auto [buffer, sector] : accesses.reads)
+        (*reads)[buffer] += kSectorBytes * weight;
     }
     weight = outerWeight;
     active = outer;
