@@ -218,7 +218,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    index arithmetic move into the kernels that use them (LLVM sees
   //    static loop bounds and promotes a tile's one-element buffers to
   //    registers), as do constant tables (a kernel cannot read the host's
-  //    copy). A warp's reduction across its lanes becomes shuffles.
+  //    copy). Short loops that load unroll, their loads in flight together.
+  //    A warp's reduction across its lanes becomes shuffles.
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
@@ -228,6 +229,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createLlama4GpuSinkConstantTablesPass());
+  pm.addPass(createLlama4GpuUnrollLoadLoopsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
   pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());

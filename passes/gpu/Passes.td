@@ -311,6 +311,39 @@ def Llama4GpuSinkConstantTablesPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+def Llama4GpuUnrollLoadLoopsPass : Pass<"llama4-gpu-unroll-load-loops"> {
+  let summary = "Unrolls a kernel's short loops that load from global "
+                "memory, so that their loads are in flight together.";
+  let description = [{
+    A warp issues in order and waits at the first use of a load in flight:
+    a loop that loads and uses what it loaded waits a memory latency each
+    iteration (a decode step's q . k over a head's 128 dimensions, 16
+    vector loads, waited 16 times per key). Inside each gpu.launch, an
+    innermost scf.for with a static trip count that loads from global
+    memory (anything but the thread's memref.alloca buffers, seen through
+    views) unrolls: completely up to 16 iterations, else by the largest
+    power of two up to 8 that divides its trip count, halved while the
+    unrolled body would exceed 1024 ops or load more than 256 bytes of
+    global memory (64 registers in flight: a prompt's attention, its
+    q . k's 32 loads of 16 bytes unrolled together, took 255 registers
+    and spilled). Loops over the thread's own
+    buffers stay rolled. A loop of one iteration (a tile's loop over its
+    one element, whose bounds became constants in the kernel) is inlined,
+    and the loop around it is innermost in turn; a loop around one that
+    unrolled completely stays rolled (unrolled again, a prompt's attention
+    held 4 keys' 16 loads each in flight and spilled).
+
+    ```mlir
+    scf.for %d = %c0 to %c128 step %c8 iter_args(%acc = %zero) -> (vector<8xf32>) {
+      %k = vector.load %keys[%d] : memref<128xbf16>, vector<8xbf16>
+      ...
+    }
+    // becomes 16 vector.loads at offsets 0, 8, ..., 120, then their uses
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def Llama4GpuMergeKernelModulesPass
     : Pass<"llama4-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
   let options = [
