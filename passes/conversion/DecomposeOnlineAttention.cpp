@@ -192,7 +192,7 @@ private:
   /// position: first - chunk_start of the op's first query, or first.
   KeyRange visibleCacheSlots(Value cachedKeys) {
     Value first = positionAt(spec.keyPositions, 0);
-    Value end = chunk() > 0
+    Value end = spec.chunk > 0
                     ? arith::SubIOp::create(
                           b, loc, first,
                           chunkStartOf(positionAt(spec.queryPositions, 0)))
@@ -214,7 +214,7 @@ private:
         arith::SubIOp::create(b, loc, queries,
                               arith::ConstantIndexOp::create(b, loc, 1)));
     Value begin =
-        chunk() > 0
+        spec.chunk > 0
             ? clampIndex(
                   b, loc,
                   toIndex(arith::SubIOp::create(
@@ -246,7 +246,7 @@ private:
 
   /// The first position of the chunk holding position `p` (i32).
   Value chunkStartOf(Value p) {
-    Value chunkSize = constantI32(b, loc, chunk());
+    Value chunkSize = constantI32(b, loc, spec.chunk);
     return arith::MulIOp::create(
         b, loc, arith::DivSIOp::create(b, loc, p, chunkSize), chunkSize);
   }
@@ -466,8 +466,8 @@ private:
         ValueRange{row, arith::ConstantIndexOp::create(nb, nloc, 0)});
     Value position =
         arith::IndexCastOp::create(nb, nloc, nb.getI32Type(), slot);
-    if (chunk() > 0) {
-      Value chunkSize = constantI32(nb, nloc, chunk());
+    if (spec.chunk > 0) {
+      Value chunkSize = constantI32(nb, nloc, spec.chunk);
       position = arith::AddIOp::create(
           nb, nloc,
           arith::MulIOp::create(
@@ -485,8 +485,8 @@ private:
                                                ValueRange{row, token});
     Value visible = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sle,
                                           position, query);
-    if (chunk() > 0) {
-      Value chunkSize = constantI32(nb, nloc, chunk());
+    if (spec.chunk > 0) {
+      Value chunkSize = constantI32(nb, nloc, spec.chunk);
       visible = arith::AndIOp::create(
           nb, nloc, visible,
           arith::CmpIOp::create(
@@ -496,8 +496,6 @@ private:
     }
     return visible;
   }
-
-  int64_t chunk() const { return spec.chunk; }
 
   OpBuilder &b;
   Location loc;

@@ -200,10 +200,11 @@ Value splitKeys(RewriterBase &rewriter, llama4::OnlineAttentionOp op,
         SmallVector<Value> at;
         for (int64_t loop = 0; loop < 5; ++loop)
           at.push_back(linalg::IndexOp::create(b, nloc, loop));
-        auto stateAt = [&](Value state, Value split, bool acc) {
+        auto stateAt = [&](OpBuilder &lb, Location lloc, Value state,
+                           Value split, bool acc) {
           SmallVector<Value> indices = {split};
           llvm::append_range(indices, ArrayRef(at).take_front(acc ? 5 : 4));
-          return tensor::ExtractOp::create(b, nloc, state, indices);
+          return tensor::ExtractOp::create(lb, lloc, state, indices);
         };
         Value zero = arith::ConstantIndexOp::create(b, nloc, 0);
         Value count = arith::ConstantIndexOp::create(b, nloc, splits);
@@ -224,19 +225,21 @@ Value splitKeys(RewriterBase &rewriter, llama4::OnlineAttentionOp op,
             [&](OpBuilder &lb, Location lloc, Value split, ValueRange carried) {
               return SmallVector<Value>{arith::MaximumFOp::create(
                   lb, lloc, carried[0],
-                  stateAt(partial.getMax(), split, false))};
+                  stateAt(lb, lloc, partial.getMax(), split, false))};
             })[0];
         Value zeroF32 = llama4c::constantF32(b, nloc, 0.0f);
         ValueRange sums = overSplits(
             {zeroF32, zeroF32},
             [&](OpBuilder &lb, Location lloc, Value split, ValueRange carried) {
               Value share = llama4c::expBelowMax(
-                  lb, lloc, stateAt(partial.getMax(), split, false), max);
+                  lb, lloc, stateAt(lb, lloc, partial.getMax(), split, false),
+                  max);
               auto add = [&](Value total, Value state, bool acc) {
                 return Value(arith::AddFOp::create(
                     lb, lloc, total,
-                    arith::MulFOp::create(lb, lloc, share,
-                                          stateAt(state, split, acc))));
+                    arith::MulFOp::create(
+                        lb, lloc, share,
+                        stateAt(lb, lloc, state, split, acc))));
               };
               return SmallVector<Value>{
                   add(carried[0], partial.getAcc(), true),

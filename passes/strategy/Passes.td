@@ -49,9 +49,11 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
     - **sm_80, sm_90**: `gpu-block-threads` threads per block, and
       `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
       reads a row of W along k, its lanes splitting k) and for online
-      attention with one query per row (a decode step: a warp per query,
-      its lanes splitting the keys, one warp a block so that its few warps
-      spread over the SMs); every other op, and attention over a
+      attention with one query per row (a decode step: a warp per query
+      and split of its keys, its lanes splitting the split's keys, one
+      warp a block so that the warps spread over the SMs; `split_k` the
+      most splits up to 16 whose one-warp blocks the SMs hold at once,
+      for --llama4-gpu-split-reduction to make); every other op, and attention over a
       prompt (a thread per query: a warp's queries read each key
       together), is `gpu_thread_per_element`. A product named
       `llama4.gathered_product` (a routed expert's `x * W`, a
@@ -64,8 +66,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
 
     The CPU's configs are chosen on buffers, where its tiles are made and
     rows are known to be contiguous. A GPU's are chosen on tensors, before
-    --llama4-gpu-tile-and-fuse, and again after bufferization for the
-    copies it adds.
+    --llama4-gpu-split-reduction, again for the ops that combine
+    attention's splits, and again after bufferization for the copies it
+    adds.
 
     ```mlir
     linalg.contract indexing_maps = [...] ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) ...

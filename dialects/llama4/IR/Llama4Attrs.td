@@ -99,7 +99,9 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     - `split_k`: a GPU op's one reduction loop split into this many parts,
       each a parallel loop of a partial op whose sums a second op adds
       (--llama4-gpu-split-reduction): more threads for a product whose
-      outputs are too few to fill the GPU. 1, the default, splits nothing.
+      outputs are too few to fill the GPU; for a decode step's
+      `llama4.online_attention`, the splits of each query's keys
+      (flash-decoding), each a warp. 1, the default, splits nothing.
 
     ```mlir
     #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0],
