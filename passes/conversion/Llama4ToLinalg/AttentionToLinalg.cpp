@@ -7,6 +7,8 @@
 // g) and the new keys and values made head-major like the cache, for one
 // llama4.online_attention: the op the GPU tiles per query, and
 // --llama4-decompose-online-attention expands (see there for the math).
+// In a decode step these layout changes move only the one token's unit
+// dimension: reshapes, not copies.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,15 +57,68 @@ Value scaleByTemperature(OpBuilder &b, Location loc, Value query,
       });
 }
 
+/// `value` with its dimensions permuted: result dimension i is source
+/// dimension `permutation[i]`. Where only static unit dimensions move (a
+/// decode step's one token), the elements keep their order and the
+/// permutation is a reshape, which costs no kernel; otherwise a copy.
+Value permute(OpBuilder &b, Location loc, Value value,
+              ArrayRef<unsigned> permutation) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<OpFoldResult> sourceSizes = tensor::getMixedSizes(b, loc, value);
+  SmallVector<OpFoldResult> sizes;
+  SmallVector<int64_t> shape;
+  for (unsigned dim : permutation) {
+    sizes.push_back(sourceSizes[dim]);
+    shape.push_back(type.getDimSize(dim));
+  }
+  auto isUnit = [&](unsigned dim) { return type.getDimSize(dim) == 1; };
+  SmallVector<unsigned> kept = llvm::to_vector(llvm::make_filter_range(
+      permutation, [&](unsigned d) { return !isUnit(d); }));
+  if (llvm::is_sorted(kept)) {
+    // Collapse the unit dimensions away, then expand them where they go:
+    // each kept dimension's group takes the unit dimensions before it.
+    auto groupsAround = [](ArrayRef<bool> unit) {
+      SmallVector<ReassociationIndices> groups;
+      ReassociationIndices pending;
+      for (auto [dim, isUnitDim] : llvm::enumerate(unit)) {
+        pending.push_back(dim);
+        if (!isUnitDim) {
+          groups.push_back(pending);
+          pending.clear();
+        }
+      }
+      if (!pending.empty()) {
+        if (groups.empty())
+          groups.push_back({});
+        llvm::append_range(groups.back(), pending);
+      }
+      return groups;
+    };
+    SmallVector<bool> sourceUnit, resultUnit;
+    for (unsigned dim = 0; dim < permutation.size(); ++dim) {
+      sourceUnit.push_back(isUnit(dim));
+      resultUnit.push_back(isUnit(permutation[dim]));
+    }
+    Value collapsed = tensor::CollapseShapeOp::create(b, loc, value,
+                                                      groupsAround(sourceUnit));
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), collapsed,
+        groupsAround(resultUnit), sizes);
+  }
+  // The copy's loops are the result's dimensions; source dimension j is
+  // read at the loop that takes it.
+  SmallVector<unsigned> sourceLoops(permutation.size());
+  for (auto [loop, dim] : llvm::enumerate(permutation))
+    sourceLoops[dim] = loop;
+  Value init = emptyTensor(b, loc, sizes, type.getElementType());
+  return buildMap(
+      b, loc, {value}, {dims(b.getContext(), permutation.size(), sourceLoops)},
+      init, [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+}
+
 /// [B, S, Hkv, d] -> [B, Hkv, S, d]: the cache's head-major layout.
 Value toHeadMajor(OpBuilder &b, Location loc, Value tokens) {
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, tokens);
-  std::swap(sizes[1], sizes[2]);
-  Value init = emptyTensor(b, loc, sizes, elementTypeOf(tokens));
-  return buildMap(b, loc, {tokens}, {dims(b.getContext(), 4, {0, 2, 1, 3})},
-                  init, [](OpBuilder &, Location, ValueRange args) {
-                    return args[0];
-                  });
+  return permute(b, loc, tokens, {0, 2, 1, 3});
 }
 
 struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
@@ -72,7 +127,6 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
   LogicalResult matchAndRewrite(llama4::AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     OpBuilder &b = rewriter;
     auto queryType = cast<RankedTensorType>(op.getQuery().getType());
     int64_t heads = queryType.getDimSize(2), headDim = queryType.getDimSize(3);
@@ -104,10 +158,7 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
     SmallVector<OpFoldResult> headSizes = {batch, b.getIndexAttr(kvHeads),
                                            b.getIndexAttr(group), seq,
                                            b.getIndexAttr(headDim)};
-    Value byHead = buildMap(
-        b, loc, {grouped}, {dims(ctx, 5, {0, 3, 1, 2, 4})},
-        emptyTensor(b, loc, headSizes, elementType),
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    Value byHead = permute(b, loc, grouped, {0, 2, 3, 1, 4});
     Value newKeys = toHeadMajor(b, loc, op.getKey());
     Value newValues = toHeadMajor(b, loc, op.getValue());
 
@@ -121,11 +172,7 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
             .getResult();
 
     // [B, Hkv, G, S, d] -> [B, S, Hkv, G, d] -> [B, S, H, d].
-    Value bySequence = buildMap(
-        b, loc, {attended}, {dims(ctx, 5, {0, 2, 3, 1, 4})},
-        emptyTensor(b, loc, tensor::getMixedSizes(b, loc, grouped),
-                    elementType),
-        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+    Value bySequence = permute(b, loc, attended, {0, 3, 1, 2, 4});
     rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
         op, queryType, bySequence,
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});

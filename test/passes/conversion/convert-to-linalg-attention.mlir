@@ -90,3 +90,34 @@ func.func @attention_temperature_tuning_scales_query(%q: tensor<?x?x4x16xbf16>,
          tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x?xi32>) -> tensor<?x?x4x16xbf16>
   return %o : tensor<?x?x4x16xbf16>
 }
+
+// -----
+
+// A decode step (S = 1): moving the one token's unit dimension keeps the
+// elements in order, so the queries' grouping by KV head, the new keys and
+// values made head-major, and the output put back in sequence order are
+// reshapes (collapse the unit dimension, expand it where it goes), no copy
+// kernel.
+// CHECK-LABEL: func.func @decode_attention_reshapes
+//  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x1x4x16xbf16>, %[[K:[a-z0-9]+]]: tensor<?x1x2x16xbf16>
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   %[[GROUPED:.*]] = tensor.expand_shape %[[Q]] {{.*}} into tensor<?x1x2x2x16xbf16>
+//       CHECK:   %[[Q3:.*]] = tensor.collapse_shape %[[GROUPED]] {{\[}}[0], [1, 2], [3], [4]] {{.*}} into tensor<?x2x2x16xbf16>
+//       CHECK:   %[[BY_HEAD:.*]] = tensor.expand_shape %[[Q3]] {{\[}}[0], [1], [2], [3, 4]] {{.*}} into tensor<?x2x2x1x16xbf16>
+//       CHECK:   %[[K3:.*]] = tensor.collapse_shape %[[K]] {{\[}}[0], [1, 2], [3]] {{.*}} into tensor<?x2x16xbf16>
+//       CHECK:   %[[NEW_K:.*]] = tensor.expand_shape %[[K3]] {{\[}}[0], [1], [2, 3]] {{.*}} into tensor<?x2x1x16xbf16>
+//       CHECK:   %[[OUT:.*]] = llama4.online_attention %[[BY_HEAD]] {{.*}} tokens(%[[NEW_K]],
+//       CHECK:   %[[OUT3:.*]] = tensor.collapse_shape %[[OUT]] {{\[}}[0], [1], [2], [3, 4]]
+//       CHECK:   %[[BY_SEQ:.*]] = tensor.expand_shape %[[OUT3]] {{\[}}[0], [1, 2], [3], [4]] {{.*}} into tensor<?x1x2x2x16xbf16>
+//       CHECK:   %[[R:.*]] = tensor.collapse_shape %[[BY_SEQ]] {{.*}} into tensor<?x1x4x16xbf16>
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   return %[[R]]
+func.func @decode_attention_reshapes(%q: tensor<?x1x4x16xbf16>,
+    %k: tensor<?x1x2x16xbf16>, %v: tensor<?x1x2x16xbf16>, %kc: tensor<?x2x8x16xbf16>,
+    %vc: tensor<?x2x8x16xbf16>, %pos: tensor<?x1xi32>) -> tensor<?x1x4x16xbf16> {
+  %o = llama4.attention %q, %k, %v cache(%kc, %vc) positions(%pos)
+      {chunk_size = 8 : i64, scale = 2.500000e-01 : f64}
+      : (tensor<?x1x4x16xbf16>, tensor<?x1x2x16xbf16>, tensor<?x1x2x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x8x16xbf16>, tensor<?x1xi32>) -> tensor<?x1x4x16xbf16>
+  return %o : tensor<?x1x4x16xbf16>
+}
