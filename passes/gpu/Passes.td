@@ -127,7 +127,10 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
       fill, is recomputed in every tile that reads it instead),
     - is read one element per tile, and
     - is read through every parallel loop of its reader, so that no two
-      tiles compute the same element.
+      tiles compute the same element; or, a map or a sum of at most 128
+      steps, is computed again by at most 128 tiles (those that differ
+      only in loops its slice ignores): a head's qk-norm sum, repeated by
+      the threads of the head's 128 elements, costs less than a launch.
 
     First, every output that an op's body never reads (a residual add's,
     whose init is its other operand) becomes a fresh `tensor.empty`, so

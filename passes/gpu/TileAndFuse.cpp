@@ -42,11 +42,66 @@ bool repeatsInWarp(Operation *op) {
          (!linalgOp || linalgOp.getNumReductionLoops() > 0);
 }
 
+/// Tiles of one kernel that may compute the same element of a fused
+/// producer, and the reduction steps such an element may take: a head's
+/// qk-norm (128 steps), recomputed by the threads of its 128 elements, is
+/// 16K loads of one cached row where a kernel of its own costs a launch
+/// (2.5 to 8 us measured on an H200).
+constexpr int64_t kMaxRepeats = 128;
+constexpr int64_t kMaxRepeatedDepth = 128;
+
+/// Whether `value`, inside `tile`, depends on the tile's induction
+/// variable `iv`.
+bool dependsOn(Value value, Value iv, scf::ForallOp tile) {
+  if (value == iv)
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || !tile->isAncestor(def))
+    return false;
+  return llvm::any_of(def->getOperands(), [&](Value operand) {
+    return dependsOn(operand, iv, tile);
+  });
+}
+
+/// Whether each element of `producer` that `slice` reads in `tile` is
+/// computed by at most `kMaxRepeats` tiles (those that differ only in the
+/// loops the slice's offsets ignore) over at most `kMaxRepeatedDepth`
+/// reduction steps: a short reduction or a map, cheaper to repeat than to
+/// launch.
+bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
+                     Operation *producer) {
+  if (!tile)
+    return false;
+  int64_t repeats = 1;
+  for (auto [iv, low, high] :
+       llvm::zip(tile.getInductionVars(), tile.getMixedLowerBound(),
+                 tile.getMixedUpperBound())) {
+    if (llvm::any_of(slice.getOffsets(), [&, iv = iv](Value offset) {
+          return dependsOn(offset, iv, tile);
+        }))
+      continue;
+    std::optional<int64_t> from = getConstantIntValue(low);
+    std::optional<int64_t> to = getConstantIntValue(high);
+    repeats *= from && to ? *to - *from : kMaxRepeats + 1;
+    if (repeats > kMaxRepeats)
+      return false;
+  }
+  auto linalgOp = cast<linalg::LinalgOp>(producer);
+  SmallVector<int64_t> extents = linalgOp.getStaticLoopRanges();
+  int64_t depth = 1;
+  for (auto [loop, type] : llvm::enumerate(linalgOp.getIteratorTypesArray()))
+    if (type == utils::IteratorType::reduction)
+      depth = ShapedType::isDynamic(extents[loop]) ? kMaxRepeatedDepth + 1
+                                                   : depth * extents[loop];
+  return depth <= kMaxRepeatedDepth;
+}
+
 /// Whether `producer`, read through `slice` inside the tile of `fused`
 /// (the root and the producers fused so far), can join that tile: its only
 /// readers (but shape queries) are in the tile, the tile reads one element
 /// of it, and through every parallel loop of the reader, so that no two
-/// tiles compute the same element; and a warp's tile holds no thread's
+/// tiles compute the same element, unless few tiles repeat a short sum or
+/// map (repeatsFewTimes); and a warp's tile holds no thread's
 /// reduction, which its 32 lanes would each repeat, reading what
 /// neighbouring threads would have read together.
 bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
@@ -82,10 +137,12 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   if (!reader)
     return false;
   AffineMap map = reader.getMatchingIndexingMap(&read);
-  for (auto [loop, type] : llvm::enumerate(reader.getIteratorTypesArray()))
-    if (type == utils::IteratorType::parallel && !map.isFunctionOfDim(loop))
-      return false;
-  return true;
+  bool everyLoop = llvm::all_of(
+      llvm::enumerate(reader.getIteratorTypesArray()), [&](auto loop) {
+        return loop.value() != utils::IteratorType::parallel ||
+               map.isFunctionOfDim(loop.index());
+      });
+  return everyLoop || repeatsFewTimes(slice, tile, producerOp);
 }
 
 /// An output that `op`'s body never reads starts as a fresh tensor, so

@@ -45,52 +45,53 @@ func.func @linear_rounds_in_its_kernel(%x: tensor<?x64xbf16>, %w: tensor<32x64xb
 // -----
 
 // Not fused, each its own kernel: a reduction read by a map through only
-// some of its loops (every column would recompute the row's sum), and a
-// map with a second reader.
+// some of its loops (each of 256 columns would recompute the row's
+// 256-step sum, more than a short sum's 128), and a map with a second
+// reader.
 #id = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
 // The reduction's accumulator fill fuses into it (its destination).
 // CHECK-LABEL: func.func @broadcasts_and_shared_results_stay_apart
-//       CHECK:   %[[EXP:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 64) shared_outs
+//       CHECK:   %[[EXP:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 256) shared_outs
 //       CHECK:     math.exp
 //       CHECK:   %[[SUM:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs
 //       CHECK:     linalg.fill
 //       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 64) shared_outs
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 256) shared_outs
 //       CHECK:     tensor.extract_slice %[[EXP]]
 //       CHECK:     tensor.extract_slice %[[SUM]]
 //       CHECK:     arith.divf
-func.func @broadcasts_and_shared_results_stay_apart(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+func.func @broadcasts_and_shared_results_stay_apart(%x: tensor<?x256xf32>) -> (tensor<?x256xf32>, tensor<?x256xf32>) {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32
-  %m = tensor.dim %x, %c0 : tensor<?x64xf32>
-  %e = tensor.empty(%m) : tensor<?x64xf32>
+  %m = tensor.dim %x, %c0 : tensor<?x256xf32>
+  %e = tensor.empty(%m) : tensor<?x256xf32>
   %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>)
+      ins(%x : tensor<?x256xf32>) outs(%e : tensor<?x256xf32>)
       attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
   ^bb0(%a: f32, %b: f32):
     %v = math.exp %a : f32
     linalg.yield %v : f32
-  } -> tensor<?x64xf32>
+  } -> tensor<?x256xf32>
   %rows = tensor.empty(%m) : tensor<?xf32>
   %init = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
       ins(%zero : f32) outs(%rows : tensor<?xf32>) -> tensor<?xf32>
   %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
-      ins(%exp : tensor<?x64xf32>) outs(%init : tensor<?xf32>)
+      ins(%exp : tensor<?x256xf32>) outs(%init : tensor<?xf32>)
       attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
   ^bb0(%a: f32, %acc: f32):
     %s = arith.addf %acc, %a : f32
     linalg.yield %s : f32
   } -> tensor<?xf32>
-  %e2 = tensor.empty(%m) : tensor<?x64xf32>
+  %e2 = tensor.empty(%m) : tensor<?x256xf32>
   %p = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%exp, %sum : tensor<?x64xf32>, tensor<?xf32>) outs(%e2 : tensor<?x64xf32>)
+      ins(%exp, %sum : tensor<?x256xf32>, tensor<?xf32>) outs(%e2 : tensor<?x256xf32>)
       attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
   ^bb0(%a: f32, %s: f32, %b: f32):
     %v = arith.divf %a, %s : f32
     linalg.yield %v : f32
-  } -> tensor<?x64xf32>
-  return %p, %exp : tensor<?x64xf32>, tensor<?x64xf32>
+  } -> tensor<?x256xf32>
+  return %p, %exp : tensor<?x256xf32>, tensor<?x256xf32>
 }
 
 // -----
@@ -255,4 +256,58 @@ func.func @partial_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
          tensor<4x?x2x2x1x16xf32>)
       -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
   return %max, %sum, %a : tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>
+}
+
+// -----
+
+// A short sum read by a map that broadcasts it (a head's qk-norm): each of
+// a head's 128 element tiles repeats the head's 128-step sum rather than
+// launching a kernel for it. A sum of 256 steps broadcast over 256
+// elements is not repeated: it stays a kernel of its own.
+// CHECK-LABEL: func.func @short_sum_repeats
+//       CHECK:   scf.forall (%[[H:.*]], %[[E:.*]]) in (8, 128)
+//       CHECK:     %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%[[H]], 0] [1, 128] [1, 1] : tensor<8x128xf32> to tensor<1x128xf32>
+//       CHECK:     %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[ROW]] : tensor<1x128xf32>)
+//       CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %[[SUM]] : tensor<1x1xf32>, tensor<1xf32>)
+//       CHECK:   scf.forall (%{{.*}}) in (4)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x256xf32>)
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (4, 256)
+//   CHECK-NOT:     "reduction"
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#row = affine_map<(h, e) -> (h, e)>
+#head = affine_map<(h, e) -> (h)>
+func.func @short_sum_repeats(%q: tensor<8x128xf32>, %r: tensor<4x256xf32>) -> (tensor<8x128xf32>, tensor<4x256xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %z = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#row, #head], iterator_types = ["parallel", "reduction"]}
+      ins(%q : tensor<8x128xf32>) outs(%z : tensor<8xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %e2 = tensor.empty() : tensor<8x128xf32>
+  %n = linalg.generic {indexing_maps = [#row, #head, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%q, %sum : tensor<8x128xf32>, tensor<8xf32>) outs(%e2 : tensor<8x128xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<8x128xf32>
+  %e3 = tensor.empty() : tensor<4xf32>
+  %z3 = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e3 : tensor<4xf32>) -> tensor<4xf32>
+  %sum3 = linalg.generic {indexing_maps = [#row, #head], iterator_types = ["parallel", "reduction"]}
+      ins(%r : tensor<4x256xf32>) outs(%z3 : tensor<4xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %e4 = tensor.empty() : tensor<4x256xf32>
+  %n3 = linalg.generic {indexing_maps = [#row, #head, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %sum3 : tensor<4x256xf32>, tensor<4xf32>) outs(%e4 : tensor<4x256xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<4x256xf32>
+  return %n, %n3 : tensor<8x128xf32>, tensor<4x256xf32>
 }
