@@ -271,8 +271,8 @@ private:
   LogicalResult runParallel(scf::ParallelOp loop, Env &env);
   /// Counts one warp instruction's access to `memref` at `indices`, of
   /// `elementsPerLane` consecutive elements in each lane (a vector).
-  LogicalResult memoryAccess(Operation *op, Value memref, ValueRange indices,
-                             Env &env, bool write, int64_t elementsPerLane = 1);
+  LogicalResult memoryAccess(Value memref, ValueRange indices, Env &env,
+                             bool write, int64_t elementsPerLane = 1);
   /// What a load of `memref` at `indices` reads: known where the call's
   /// data are (the positions), unknown elsewhere.
   Scalar loaded(Env &env, Value memref, ValueRange indices);
@@ -346,9 +346,8 @@ LogicalResult Machine::run(Block &block, Env &env, std::vector<Slot> *results) {
   return success();
 }
 
-LogicalResult Machine::memoryAccess(Operation *op, Value memref,
-                                    ValueRange indices, Env &env, bool write,
-                                    int64_t elementsPerLane) {
+LogicalResult Machine::memoryAccess(Value memref, ValueRange indices, Env &env,
+                                    bool write, int64_t elementsPerLane) {
   if (!kernel)
     return success();
   const View &v = view(env, memref);
@@ -827,23 +826,23 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
   if (auto load = dyn_cast<memref::LoadOp>(op)) {
     env[load] = loaded(env, load.getMemRef(), load.getIndices());
-    return memoryAccess(op, load.getMemRef(), load.getIndices(), env, false);
+    return memoryAccess(load.getMemRef(), load.getIndices(), env, false);
   }
   if (auto store = dyn_cast<memref::StoreOp>(op))
-    return memoryAccess(op, store.getMemRef(), store.getIndices(), env, true);
+    return memoryAccess(store.getMemRef(), store.getIndices(), env, true);
   if (auto load = dyn_cast<vector::LoadOp>(op)) {
     env[load] = Scalar::unknown();
-    return memoryAccess(op, load.getBase(), load.getIndices(), env, false,
+    return memoryAccess(load.getBase(), load.getIndices(), env, false,
                         load.getVectorType().getNumElements());
   }
   if (auto store = dyn_cast<vector::StoreOp>(op))
-    return memoryAccess(op, store.getBase(), store.getIndices(), env, true,
+    return memoryAccess(store.getBase(), store.getIndices(), env, true,
                         store.getVectorType().getNumElements());
   if (auto rmw = dyn_cast<memref::AtomicRMWOp>(op)) {
     env[rmw] = Scalar::unknown();
-    if (failed(memoryAccess(op, rmw.getMemref(), rmw.getIndices(), env, false)))
+    if (failed(memoryAccess(rmw.getMemref(), rmw.getIndices(), env, false)))
       return mlir::failure();
-    return memoryAccess(op, rmw.getMemref(), rmw.getIndices(), env, true);
+    return memoryAccess(rmw.getMemref(), rmw.getIndices(), env, true);
   }
   if (isa<memref::DeallocOp>(op))
     return success();

@@ -506,24 +506,38 @@ private:
   Precision precision;
 };
 
-/// The lane of a warp's query, the ops of a warp tile then running in each
-/// lane as a thread per element; null outside such a tile.
-template <typename AttentionOp>
-Value laneOf(IRRewriter &rewriter, AttentionOp op) {
+/// `op` replaced by a loop nest over the sizes `extents` (a tensor and
+/// its dimension each), from 0 by 1, carrying `inits`, whose body `body`
+/// builds from the indices, the carried values, the op's KeySpec and, in a
+/// warp's tile, the thread's lane (else null). The expanded ops are
+/// configured as `op` was: in a warp's tile, in each lane as a thread per
+/// element.
+template <typename AttentionOp, typename Body>
+void expandInLoops(IRRewriter &rewriter, AttentionOp op,
+                   ArrayRef<std::pair<Value, int64_t>> extents,
+                   ValueRange inits, Body body) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
   auto config = llama4::LoweringConfigAttr::of(op);
   bool warp =
       op->template getParentOfType<scf::ForallOp>() && config &&
       config.getPipeline() == llama4::LoweringPipeline::gpu_warp_per_element;
-  return warp ? Value(gpu::LaneIdOp::create(rewriter, op.getLoc(),
-                                            /*upperBound=*/nullptr))
-              : Value();
-}
-
-/// `op` replaced by `loops`' results, the ops expanded inside them
-/// configured as `op` was: in each lane of a warp's query.
-void replaceExpanded(IRRewriter &rewriter, Operation *op,
-                     const scf::LoopNest &loops, bool warp) {
-  auto config = llama4::LoweringConfigAttr::of(op);
+  Value lane =
+      warp ? Value(gpu::LaneIdOp::create(rewriter, loc, /*upperBound=*/nullptr))
+           : Value();
+  KeySpec spec = KeySpec::of(op);
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  SmallVector<Value> lower(extents.size(), zero), steps(extents.size(), one);
+  SmallVector<Value> upper;
+  for (auto [tensor, dim] : extents)
+    upper.push_back(tensor::DimOp::create(rewriter, loc, tensor, dim));
+  scf::LoopNest loops =
+      scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
+                         [&](OpBuilder &b, Location lloc, ValueRange at,
+                             ValueRange args) -> scf::ValueVector {
+                           return body(b, lloc, at, args, spec, lane);
+                         });
   if (config && warp)
     config =
         config.withPipeline(llama4::LoweringPipeline::gpu_thread_per_element);
@@ -537,65 +551,47 @@ void replaceExpanded(IRRewriter &rewriter, Operation *op,
 /// One KV head of one batch row at a time, each written into its slice of
 /// the op's destination.
 void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  Value lane = laneOf(rewriter, op);
-  KeySpec spec = KeySpec::of(op);
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  scf::LoopNest perHead = scf::buildLoopNest(
-      rewriter, loc, {zero, zero},
-      {tensor::DimOp::create(rewriter, loc, op.getQueries(), 0),
-       tensor::DimOp::create(rewriter, loc, op.getQueries(), 1)},
-      {one, one}, ValueRange{op.getInit()},
-      [&](OpBuilder &b, Location lloc, ValueRange at,
-          ValueRange args) -> scf::ValueVector {
+  expandInLoops(
+      rewriter, op, {{op.getQueries(), 0}, {op.getQueries(), 1}},
+      ValueRange{op.getInit()},
+      [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
+          const KeySpec &spec, Value lane) -> scf::ValueVector {
         auto slice = [&](Value tensor) {
-          return sliceLeading(b, lloc, tensor, at);
+          return sliceLeading(b, loc, tensor, at);
         };
-        HeadAttention head(b, lloc, spec, at[0], slice(op.getQueries()), lane);
+        HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lane);
         OnlineSoftmax state = head.softmax(
             slice(op.getKeyCache()), slice(op.getValueCache()),
             slice(op.getKeys()), slice(op.getValues()), std::nullopt);
         Value out = head.normalize(state, slice(args[0]));
-        return {insertLeading(b, lloc, out, args[0], at)};
+        return {insertLeading(b, loc, out, args[0], at)};
       });
-  replaceExpanded(rewriter, op, perHead, bool(lane));
 }
 
 /// One KV head of one batch row and one split at a time, its state written
 /// into the split's slot of the op's destinations.
 void decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
-  Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
-  Value lane = laneOf(rewriter, op);
-  KeySpec spec = KeySpec::of(op);
-  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  scf::LoopNest perSplit = scf::buildLoopNest(
-      rewriter, loc, {zero, zero, zero},
-      {tensor::DimOp::create(rewriter, loc, op.getQueries(), 0),
-       tensor::DimOp::create(rewriter, loc, op.getQueries(), 1),
-       tensor::DimOp::create(rewriter, loc, op.getMaxInit(), 0)},
-      {one, one, one}, op.getDpsInits(),
-      [&](OpBuilder &b, Location lloc, ValueRange at,
-          ValueRange args) -> scf::ValueVector {
+  expandInLoops(
+      rewriter, op,
+      {{op.getQueries(), 0}, {op.getQueries(), 1}, {op.getMaxInit(), 0}},
+      op.getDpsInits(),
+      [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
+          const KeySpec &spec, Value lane) -> scf::ValueVector {
         auto slice = [&](Value tensor) {
-          return sliceLeading(b, lloc, tensor, at.take_front(2));
+          return sliceLeading(b, loc, tensor, at.take_front(2));
         };
-        KeySplit split{
-            arith::AddIOp::create(b, lloc, op.getFirstSplit(), at[2]),
-            op.getSplitsAttr().getInt(), op.getSplitKeysAttr().getInt()};
+        KeySplit split{arith::AddIOp::create(b, loc, op.getFirstSplit(), at[2]),
+                       op.getSplitsAttr().getInt(),
+                       op.getSplitKeysAttr().getInt()};
         OnlineSoftmax state =
-            HeadAttention(b, lloc, spec, at[0], slice(op.getQueries()), lane)
+            HeadAttention(b, loc, spec, at[0], slice(op.getQueries()), lane)
                 .softmax(slice(op.getKeyCache()), slice(op.getValueCache()),
                          slice(op.getKeys()), slice(op.getValues()), split);
         SmallVector<Value> slot = {at[2], at[0], at[1]};
-        return {insertLeading(b, lloc, state.max, args[0], slot),
-                insertLeading(b, lloc, state.sum, args[1], slot),
-                insertLeading(b, lloc, state.acc, args[2], slot)};
+        return {insertLeading(b, loc, state.max, args[0], slot),
+                insertLeading(b, loc, state.sum, args[1], slot),
+                insertLeading(b, loc, state.acc, args[2], slot)};
       });
-  replaceExpanded(rewriter, op, perSplit, bool(lane));
 }
 
 struct DecomposeOnlineAttention

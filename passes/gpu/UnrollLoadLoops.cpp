@@ -12,8 +12,9 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "passes/gpu/HostMemory.h"
+
 #include "mlir/Dialect/SCF/Utils/Utils.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPUUNROLLLOADLOOPSPASS
@@ -38,20 +39,6 @@ constexpr int64_t kMaxUnrolledOps = 1024;
 /// unrolled together took 255 registers and spilled.
 constexpr int64_t kMaxBytesInFlight = 256;
 
-/// Whether `memref` is global memory (a kernel argument or a constant
-/// table, or a view of one) rather than the thread's own buffer.
-bool isGlobal(Value memref) {
-  while (Operation *def = memref.getDefiningOp()) {
-    if (isa<memref::AllocaOp>(def))
-      return false;
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      return true;
-    memref = view.getViewSource();
-  }
-  return true;
-}
-
 /// Bytes `loop`'s body loads from global memory per iteration.
 int64_t globalLoadBytes(scf::ForOp loop) {
   int64_t bytes = 0;
@@ -61,7 +48,7 @@ int64_t globalLoadBytes(scf::ForOp loop) {
       source = load.getMemRef(), result = load.getResult();
     else if (auto load = dyn_cast<vector::LoadOp>(op))
       source = load.getBase(), result = load.getResult();
-    if (!source || !isGlobal(source))
+    if (!source || llama4c::isThreadPrivate(source))
       return;
     Type type = result.getType();
     Type element = getElementTypeOrSelf(type);
