@@ -5,7 +5,10 @@ Scout (its real shapes: hidden 5120, 40 heads, 16 experts top-1, vocab
 bf16 weights on one NVIDIA GPU: llama4c (--target sm_90) next to transformers
 on the same GPU, config, weights and prompt, and next to the HBM roofline
 (the weight bytes a decode token reads over the copy bandwidth measured in
-the same run).
+the same run). llama4c runs twice: as it runs by default, each decode step
+one CUDA graph launch, and eagerly (LLAMA4C_CUDA_GRAPHS=0), one launch a
+kernel; the difference over the report's kernels a step is what a graph
+saves a launch.
 
     python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config, model.so, report.json
     python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
@@ -64,9 +67,10 @@ def predicted(directory, gpu_name, prompt_tokens):
     calls = json.loads(path.read_text())["calls"]
     if any(c["call"] == "prefill" and c["new_tokens_per_row"] != prompt_tokens for c in calls):
         return None
-    rate = {c["call"]: c["devices"][device]["predicted_tokens_per_second"]
-            for c in calls if c["batch"] == 1}
-    return {"prefill_tok_s": rate["prefill"], "decode_tok_s": rate["decode"], "device": device}
+    batch1 = {c["call"]: c for c in calls if c["batch"] == 1}
+    rate = {name: c["devices"][device]["predicted_tokens_per_second"] for name, c in batch1.items()}
+    return {"prefill_tok_s": rate["prefill"], "decode_tok_s": rate["decode"], "device": device,
+            "decode_launches": batch1["decode"]["launches"]}
 
 
 def make_weights(directory):
@@ -117,11 +121,12 @@ def run_transformers(model, prompt, new_tokens):
             "decode_tok_s": (len(ids) - 1) / max(total_s - prefill_s, 1e-9), "ids": ids}
 
 
-def run_llama4c(directory, runner, prompt, new_tokens):
+def run_llama4c(directory, runner, prompt, new_tokens, graphs):
+    env = dict(os.environ, LLAMA4C_CUDA_GRAPHS="1" if graphs else "0")
     out = subprocess.run([runner, str(directory / "model.so"), "--weights", str(directory / "weights"),
                           "--prompt-ids", ",".join(map(str, prompt)), "--max-new-tokens", str(new_tokens),
                           "--temperature", "0", "--json"],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out)
     timing = result["timing"]
     return {"prefill_tok_s": timing["prefill"]["tokens_per_second"],
@@ -144,7 +149,8 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
     model = make_weights(directory)
     prompt = [(7 * i + 3) % model.config.vocab_size for i in range(prompt_tokens)]
     bandwidth = copy_bandwidth()
-    ours = run_llama4c(directory, runner, prompt, new_tokens)
+    ours = run_llama4c(directory, runner, prompt, new_tokens, graphs=True)
+    eager = run_llama4c(directory, runner, prompt, new_tokens, graphs=False)
     theirs = run_transformers(model, prompt, new_tokens)
     weight_bytes, parameters = decode_weight_bytes(model)
     roofline = bandwidth / weight_bytes
@@ -154,6 +160,8 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
         "copy_bandwidth_gb_s": bandwidth / 1e9, "roofline_decode_tok_s": roofline,
         "prompt_tokens": prompt_tokens, "new_tokens": new_tokens,
         "llama4c": {k: v for k, v in ours.items() if k != "ids"},
+        "llama4c eager": {k: v for k, v in eager.items() if k != "ids"},
+        "graph_same_ids": ours["ids"] == eager["ids"],
         "transformers": {k: v for k, v in theirs.items() if k != "ids"},
         "same_greedy_ids": ours["ids"] == theirs["ids"],
         # Where the two greedy continuations part (None: they do not).
@@ -165,7 +173,10 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
     prediction = predicted(directory, report["gpu"], prompt_tokens)
     if prediction:
         report["llama4c predicted"] = prediction
-    for name in ("llama4c", "llama4c predicted", "transformers"):
+        # Seconds a step's graph saves over launching its kernels one by one.
+        saved = 1 / eager["decode_tok_s"] - 1 / ours["decode_tok_s"]
+        report["graph_saves_us_per_launch"] = 1e6 * saved / prediction["decode_launches"]
+    for name in ("llama4c", "llama4c eager", "llama4c predicted", "transformers"):
         if name in report:
             report[name]["decode_of_roofline"] = report[name]["decode_tok_s"] / roofline
     report["ratio_prefill"] = ours["prefill_tok_s"] / theirs["prefill_tok_s"]
@@ -175,12 +186,16 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
           f"({parameters / 1e9:.2f}B parameters), copy {bandwidth / 1e9:.0f} GB/s, "
           f"decode roofline {roofline:.1f} tok/s")
     print(f"{'':18}{'prefill tok/s':>15}{'decode tok/s':>15}{'of roofline':>13}")
-    for name in ("llama4c", "llama4c predicted", "transformers"):
+    for name in ("llama4c", "llama4c eager", "llama4c predicted", "transformers"):
         if name not in report:
             continue
         r = report[name]
         print(f"{name:18}{r['prefill_tok_s']:15.1f}{r['decode_tok_s']:15.2f}{r['decode_of_roofline']:13.1%}")
     print(f"{'ratio':18}{report['ratio_prefill']:15.3f}{report['ratio_decode']:15.3f}")
+    if "graph_saves_us_per_launch" in report:
+        print(f"one CUDA graph a step saves {report['graph_saves_us_per_launch']:.2f} us a launch "
+              f"({report['llama4c predicted']['decode_launches']} launches a step)")
+    print(f"graph and eager greedy ids equal: {report['graph_same_ids']}")
     print(f"same greedy ids: {report['same_greedy_ids']}"
           + ("" if report["same_greedy_ids"] else f" (first difference at new token {report['first_different_id']})"))
 

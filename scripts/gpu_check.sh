@@ -176,7 +176,7 @@ echo "$(grep -c '^\[       OK \]' "$out/golden.log") passed," \
   "${failed[*]:0:8}"
 [ ! -s "$out/memcheck.log" ] || grep -m 12 -E '^=========  *(Invalid|at |by |Access|and is)' "$out/memcheck.log" || true
 echo "== bench/gpu_decode.py (measured) next to --emit report (predicted)"
-tail -16 "$out/gpu_decode.log"
+tail -20 "$out/gpu_decode.log"
 echo "== bench/gpu_kernels.py: decode kernels timed by ncu next to the report"
 tail -11 "$out/gpu_kernels.log"
 exit $status

@@ -50,9 +50,21 @@ Expected<const CudaDriver *> loadOnce() {
   resolve(library, "cuMemcpyDtoHAsync_v2", driver.memcpyDtoHAsync, missing);
   resolve(library, "cuMemsetD8Async", driver.memsetD8Async, missing);
   resolve(library, "cuGetErrorName", driver.getErrorName, missing);
+  resolve(library, "cuDeviceGetDefaultMemPool", driver.deviceGetDefaultMemPool,
+          missing);
+  resolve(library, "cuMemPoolSetAttribute", driver.memPoolSetAttribute,
+          missing);
+  resolve(library, "cuStreamBeginCapture_v2", driver.streamBeginCapture,
+          missing);
+  resolve(library, "cuStreamEndCapture", driver.streamEndCapture, missing);
+  resolve(library, "cuGraphInstantiateWithFlags", driver.graphInstantiate,
+          missing);
+  resolve(library, "cuGraphLaunch", driver.graphLaunch, missing);
+  resolve(library, "cuGraphExecDestroy", driver.graphExecDestroy, missing);
+  resolve(library, "cuGraphDestroy", driver.graphDestroy, missing);
   if (!missing.empty())
     return Error("the CUDA driver (libcuda.so.1) lacks " + missing +
-                 "; it is older than CUDA 11.2");
+                 "; it is older than CUDA 11.4");
   if (CudaDriver::Result result = driver.init(0))
     return Error("the CUDA driver cannot start: " +
                  driver.describe("cuInit", result));

@@ -1,11 +1,13 @@
-//===- CudaDriver.h - The CUDA driver API, loaded when a GPU model is -*- C++ -*-===//
+//===- CudaDriver.h - The CUDA driver API, loaded when a GPU model is -*- C++
+//-*-===//
 //
 // The functions of libcuda.so.1 the runtime calls, found with dlopen and
 // dlsym the first time a GPU model is opened: llama4-run, its tests and CPU
 // models run on machines without the NVIDIA driver, and a GPU model on one
 // gets a one-line error instead of a loader failure. The declarations are
-// those of CUDA's driver API (cuda.h, CUDA 11.2 or later: the stream-ordered
-// allocator); handles are opaque pointers and device pointers 64-bit.
+// those of CUDA's driver API (cuda.h, CUDA 11.4 or later: the stream-ordered
+// allocator, and graphs that allocate); handles are opaque pointers and
+// device pointers 64-bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +33,9 @@ struct CudaDriver {
   static constexpr int kJitErrorLogBufferBytes = 6;
   static constexpr int kJitOptimizationLevel = 7;
   static constexpr unsigned kStreamNonBlocking = 1;
+  static constexpr int kCaptureModeThreadLocal = 1;
+  static constexpr int kMemPoolReleaseThreshold = 4;
+  static constexpr unsigned long long kGraphAutoFreeOnLaunch = 1;
 
   Result (*init)(unsigned flags);
   Result (*deviceGetCount)(int *count);
@@ -62,6 +67,15 @@ struct CudaDriver {
   Result (*memsetD8Async)(DevicePointer to, unsigned char value, size_t bytes,
                           void *stream);
   Result (*getErrorName)(Result result, const char **name);
+  Result (*deviceGetDefaultMemPool)(void **pool, int device);
+  Result (*memPoolSetAttribute)(void *pool, int attribute, void *value);
+  Result (*streamBeginCapture)(void *stream, int mode);
+  Result (*streamEndCapture)(void *stream, void **graph);
+  Result (*graphInstantiate)(void **executable, void *graph,
+                             unsigned long long flags);
+  Result (*graphLaunch)(void *executable, void *stream);
+  Result (*graphExecDestroy)(void *executable);
+  Result (*graphDestroy)(void *graph);
 
   /// The driver, loaded and initialised once per process; the error says
   /// why it cannot be ("libcuda.so.1: cannot open shared object file...").

@@ -4,6 +4,7 @@
 
 #include "runtime/safetensors/DType.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace llama4c::runtime {
@@ -117,8 +118,14 @@ GpuDevice::open(const std::string &modelPath, const std::string &target) {
   if (!cuda)
     return Error(modelPath + ": targets " + target + ", but " +
                  cuda.error().message());
+  return open(modelPath, target, **cuda);
+}
+
+Expected<std::unique_ptr<GpuDevice>>
+GpuDevice::open(const std::string &modelPath, const std::string &target,
+                const CudaDriver &cuda) {
   std::unique_ptr<GpuDevice> gpu(new GpuDevice);
-  gpu->cuda = *cuda;
+  gpu->cuda = &cuda;
   auto fail = [&](const char *call, CudaDriver::Result result) {
     return Error(modelPath + ": targets " + target + ": " +
                  gpu->cuda->describe(call, result));
@@ -154,12 +161,25 @@ GpuDevice::open(const std::string &modelPath, const std::string &target) {
   if (CudaDriver::Result r = gpu->cuda->streamCreate(
           &gpu->stream, CudaDriver::kStreamNonBlocking))
     return fail("cuStreamCreate", r);
+  // Eager calls take their temporaries from the device's default pool;
+  // keeping what it grew to spares later calls the operating system.
+  void *pool = nullptr;
+  uint64_t keepEverything = UINT64_MAX;
+  if (CudaDriver::Result r =
+          gpu->cuda->deviceGetDefaultMemPool(&pool, gpu->device))
+    return fail("cuDeviceGetDefaultMemPool", r);
+  if (CudaDriver::Result r = gpu->cuda->memPoolSetAttribute(
+          pool, CudaDriver::kMemPoolReleaseThreshold, &keepEverything))
+    return fail("cuMemPoolSetAttribute", r);
+  const char *graphs = std::getenv("LLAMA4C_CUDA_GRAPHS");
+  gpu->graphs = !graphs || std::string(graphs) != "0";
   return gpu;
 }
 
 GpuDevice::~GpuDevice() {
   if (!context)
     return;
+  dropSteps();
   weights.clear();
   cuda->streamSynchronize(stream);
   for (void *module : modules)
@@ -223,6 +243,7 @@ Expected<void> GpuDevice::uploadWeights(const llama4c_call &call,
                                         const Manifest &manifest) {
   if (weightsSource == call.weights)
     return {};
+  dropSteps(); // their graphs read the weights where they were
   weights.clear();
   weightPointers.clear();
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
@@ -241,41 +262,158 @@ Expected<void> GpuDevice::uploadWeights(const llama4c_call &call,
   return {};
 }
 
-Expected<void> GpuDevice::run(int32_t (*entry)(const llama4c_call *),
-                              const char *entryName, const llama4c_call &call,
-                              const Manifest &manifest) {
-  current = this;
-  if (Expected<void> uploaded = uploadWeights(call, manifest); !uploaded)
-    return uploaded;
+Expected<GpuDevice::CallBuffers>
+GpuDevice::allocateCallBuffers(const llama4c_call &call,
+                               const Manifest &manifest) {
   size_t tokens = size_t(call.batch) * size_t(call.seq);
-  Expected<DeviceBuffer> ids =
-      upload(call.tokens, tokens * sizeof(int32_t), "tokens");
-  Expected<DeviceBuffer> positions =
-      upload(call.positions, tokens * sizeof(int32_t), "positions");
   size_t pixelBytes = 0;
   if (call.tiles && manifest.vision)
     pixelBytes = size_t(call.tiles) * size_t(manifest.vision->numChannels) *
                  size_t(manifest.vision->imageSize) *
                  size_t(manifest.vision->imageSize) * dtypeSize(manifest.dtype);
-  Expected<DeviceBuffer> pixels =
-      upload(call.pixel_values, pixelBytes, "pixel values");
-  size_t logitBytes = tokens * size_t(manifest.vocabSize) * sizeof(float);
-  Expected<DeviceBuffer> logits = allocateZeroed(logitBytes, "logits");
-  for (const Expected<DeviceBuffer> *buffer : {&ids, &positions, &pixels, &logits})
-    if (!*buffer)
-      return buffer->error();
+  CallBuffers buffers;
+  std::pair<DeviceBuffer *, Expected<DeviceBuffer>> made[] = {
+      {&buffers.tokens, allocateZeroed(tokens * sizeof(int32_t), "tokens")},
+      {&buffers.positions,
+       allocateZeroed(tokens * sizeof(int32_t), "positions")},
+      {&buffers.pixels, allocateZeroed(pixelBytes, "pixel values")},
+      {&buffers.logits,
+       allocateZeroed(tokens * size_t(manifest.vocabSize) * sizeof(float),
+                      "logits")}};
+  for (auto &[buffer, allocated] : made) {
+    if (!allocated)
+      return allocated.error();
+    *buffer = std::move(*allocated);
+  }
+  return buffers;
+}
+
+Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
+                                              const llama4c_call &call,
+                                              const Manifest &manifest) {
+  if (!graphs)
+    return nullptr;
+  std::vector<void *> kvCache(call.kv_cache,
+                              call.kv_cache + manifest.kvCache.size());
+  for (std::unique_ptr<Step> &step : steps)
+    if (step->entry == entry && step->batch == call.batch &&
+        step->seq == call.seq && step->cacheSlots == call.cache_slots &&
+        step->tiles == call.tiles && step->kvCache == kvCache)
+      return step.get();
+  if (steps.size() == kMaxSteps) {
+    auto oldest = std::min_element(
+        steps.begin(), steps.end(),
+        [](const auto &a, const auto &b) { return a->lastUse < b->lastUse; });
+    dropGraph(**oldest);
+    steps.erase(oldest);
+  }
+  Expected<CallBuffers> buffers = allocateCallBuffers(call, manifest);
+  if (!buffers)
+    return buffers.error();
+  steps.push_back(std::make_unique<Step>(
+      Step{entry, call.batch, call.seq, call.cache_slots, call.tiles,
+           std::move(kvCache), std::move(*buffers)}));
+  return steps.back().get();
+}
+
+bool GpuDevice::capture(Entry entry, const llama4c_call &onDevice, Step &step,
+                        int32_t &status) {
+  void *graph = nullptr, *executable = nullptr;
+  bool modelFailed = false;
+  if (cuda->streamBeginCapture(stream, CudaDriver::kCaptureModeThreadLocal) ==
+      0) {
+    status = entry(&onDevice);
+    bool ended =
+        cuda->streamEndCapture(stream, &graph) == 0 && graph && failure.empty();
+    modelFailed = ended && status != 0;
+    // A temporary the model does not free before returning would make the
+    // graph's next launch fail; freed on relaunch instead.
+    if (ended && status == 0 &&
+        cuda->graphInstantiate(&executable, graph,
+                               CudaDriver::kGraphAutoFreeOnLaunch) == 0) {
+      step.graph = graph;
+      step.executable = executable;
+      check("cuGraphLaunch", cuda->graphLaunch(executable, stream));
+      return true;
+    }
+  }
+  // Capturing runs nothing: the call runs again eagerly, where a real
+  // failure fails again. A driver that cannot capture or instantiate the
+  // step turns graphs off.
+  if (graph)
+    cuda->graphDestroy(graph);
+  failure.clear();
+  if (!modelFailed)
+    graphs = false;
+  return false;
+}
+
+void GpuDevice::dropGraph(Step &step) {
+  if (step.executable)
+    cuda->graphExecDestroy(step.executable);
+  if (step.graph)
+    cuda->graphDestroy(step.graph);
+  step.executable = step.graph = nullptr;
+}
+
+void GpuDevice::dropSteps() {
+  for (std::unique_ptr<Step> &step : steps)
+    dropGraph(*step);
+  steps.clear();
+}
+
+Expected<void> GpuDevice::run(Entry entry, const char *entryName,
+                              const llama4c_call &call,
+                              const Manifest &manifest, Launch launch) {
+  current = this;
+  if (Expected<void> uploaded = uploadWeights(call, manifest); !uploaded)
+    return uploaded;
+  Step *step = nullptr;
+  if (launch == Launch::Replayable) {
+    Expected<Step *> kept = stepOf(entry, call, manifest);
+    if (!kept)
+      return kept.error();
+    step = *kept;
+  }
+  CallBuffers fresh;
+  if (!step) {
+    Expected<CallBuffers> allocated = allocateCallBuffers(call, manifest);
+    if (!allocated)
+      return allocated.error();
+    fresh = std::move(*allocated);
+  }
+  CallBuffers &buffers = step ? step->buffers : fresh;
+  auto copyIn = [&](const DeviceBuffer &to, const void *from) {
+    if (to.size() && from)
+      check(
+          "cuMemcpyHtoDAsync",
+          cuda->memcpyHtoDAsync(CudaDriver::DevicePointer(uintptr_t(to.data())),
+                                from, to.size(), stream));
+  };
+  copyIn(buffers.tokens, call.tokens);
+  copyIn(buffers.positions, call.positions);
+  copyIn(buffers.pixels, call.pixel_values);
 
   llama4c_call onDevice = call;
   onDevice.weights = weightPointers.data();
-  onDevice.tokens = static_cast<const int32_t *>(ids->data());
-  onDevice.positions = static_cast<const int32_t *>(positions->data());
-  onDevice.pixel_values = call.tiles ? pixels->data() : nullptr;
-  onDevice.logits = static_cast<float *>(logits->data());
-  int32_t status = entry(&onDevice);
+  onDevice.tokens = static_cast<const int32_t *>(buffers.tokens.data());
+  onDevice.positions = static_cast<const int32_t *>(buffers.positions.data());
+  onDevice.pixel_values = call.tiles ? buffers.pixels.data() : nullptr;
+  onDevice.logits = static_cast<float *>(buffers.logits.data());
+  int32_t status = 0;
+  if (step && step->executable)
+    check("cuGraphLaunch", cuda->graphLaunch(step->executable, stream));
+  else if (!step || step->runs == 0 || !capture(entry, onDevice, *step, status))
+    status = entry(&onDevice);
+  if (step) {
+    ++step->runs;
+    step->lastUse = ++calls;
+  }
   check("cuMemcpyDtoHAsync",
-        cuda->memcpyDtoHAsync(call.logits,
-                              CudaDriver::DevicePointer(uintptr_t(logits->data())),
-                              logitBytes, stream));
+        cuda->memcpyDtoHAsync(
+            call.logits,
+            CudaDriver::DevicePointer(uintptr_t(buffers.logits.data())),
+            buffers.logits.size(), stream));
   check("cuStreamSynchronize", cuda->streamSynchronize(stream));
   if (Expected<void> ok = takeFailure(std::string(entryName) + " on " + name);
       !ok)

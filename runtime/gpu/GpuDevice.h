@@ -9,6 +9,15 @@
 // the device on the first call, the call's tokens, positions and pixels on
 // each, and the logits come back.
 //
+// A decode step is one CUDA graph launch once its shape repeats: the
+// model's host code launches kernels whose grids and arguments depend only
+// on the call's shape and buffers (its data-dependent work, the live
+// context and the routed experts, is read on the device), so the second
+// call of a shape is captured and every later one replays the graph. The
+// step then keeps its input and logits buffers, the graph its temporaries;
+// nothing is allocated, freed or launched one kernel at a time.
+// LLAMA4C_CUDA_GRAPHS=0 in the environment runs every call eagerly.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LLAMA4C_RUNTIME_GPU_GPUDEVICE_H
@@ -55,6 +64,10 @@ public:
   /// compute capability 9.0 or later). Errors name `modelPath`.
   static Expected<std::unique_ptr<GpuDevice>>
   open(const std::string &modelPath, const std::string &target);
+  /// The same through `cuda`, which outlives the device (tests pass a fake).
+  static Expected<std::unique_ptr<GpuDevice>> open(const std::string &modelPath,
+                                                   const std::string &target,
+                                                   const CudaDriver &cuda);
   ~GpuDevice();
 
   /// Calls the model's llama4c_bind_gpu, which loads its kernels.
@@ -63,11 +76,18 @@ public:
   /// `bytes` of zeroed device memory; `what` names it in errors.
   Expected<DeviceBuffer> allocateZeroed(size_t bytes, const std::string &what);
 
+  /// How a call's kernels reach the GPU.
+  enum class Launch {
+    Eager,     // launched one by one (prefill: its shape rarely repeats)
+    Replayable // a decode step: captured as a graph once its shape repeats
+  };
+
   /// Runs `entry` on `call` (host pointers): weights uploaded once, inputs
   /// each call, logits downloaded. call.kv_cache must be device buffers
   /// (KvCache allocated on this device).
   Expected<void> run(int32_t (*entry)(const llama4c_call *), const char *name,
-                     const llama4c_call &call, const Manifest &manifest);
+                     const llama4c_call &call, const Manifest &manifest,
+                     Launch launch);
 
   /// "NVIDIA H100 80GB HBM3 (sm_90)".
   const std::string &description() const { return name; }
@@ -77,6 +97,26 @@ private:
   friend struct DriverCallbacks;
   GpuDevice() = default;
 
+  using Entry = int32_t (*)(const llama4c_call *);
+  /// A call's inputs and logits on the device.
+  struct CallBuffers {
+    DeviceBuffer tokens, positions, pixels, logits;
+  };
+  /// A decode shape: what the model's host code reads of a call besides
+  /// the buffers (its launches depend on nothing else), the buffers the
+  /// step keeps, and its graph once captured.
+  struct Step {
+    Entry entry;
+    int64_t batch, seq, cacheSlots, tiles;
+    std::vector<void *> kvCache;
+    CallBuffers buffers;
+    void *graph = nullptr, *executable = nullptr;
+    uint64_t runs = 0, lastUse = 0;
+  };
+  /// Shapes kept at most: a generation has one (two with a batch's last
+  /// short step); each holds its graph's temporaries.
+  static constexpr size_t kMaxSteps = 4;
+
   /// Records the first failure of a driver call; true if `result` is 0.
   bool check(const char *call, CudaDriver::Result result);
   /// The recorded failure, if any, as "MODEL: NAME: ...", and clears it.
@@ -85,6 +125,19 @@ private:
                                 const std::string &what);
   Expected<void> uploadWeights(const llama4c_call &call,
                                const Manifest &manifest);
+  /// Device buffers for `call`'s inputs and logits.
+  Expected<CallBuffers> allocateCallBuffers(const llama4c_call &call,
+                                            const Manifest &manifest);
+  /// The kept step of `call`'s shape, made (evicting the least recently
+  /// used) on its first call; null when graphs are off.
+  Expected<Step *> stepOf(Entry entry, const llama4c_call &call,
+                          const Manifest &manifest);
+  /// Runs `entry` under stream capture and instantiates the graph; false
+  /// (nothing ran, graphs now off) if the driver cannot capture the step.
+  bool capture(Entry entry, const llama4c_call &onDevice, Step &step,
+               int32_t &status);
+  void dropGraph(Step &step);
+  void dropSteps();
 
   const CudaDriver *cuda = nullptr;
   int device = 0;
@@ -98,6 +151,9 @@ private:
   const void *const *weightsSource = nullptr;
   std::vector<DeviceBuffer> weights;
   std::vector<const void *> weightPointers;
+  bool graphs = true;
+  uint64_t calls = 0;
+  std::vector<std::unique_ptr<Step>> steps;
 };
 
 } // namespace llama4c::runtime

@@ -115,17 +115,19 @@ void Model::close() {
 }
 
 Expected<void> Model::prefill(const llama4c_call &call) const {
-  return run(prefillEntry, "llama4c_prefill", call);
+  return run(prefillEntry, "llama4c_prefill", call, GpuDevice::Launch::Eager);
 }
 
 Expected<void> Model::decode(const llama4c_call &call) const {
-  return run(decodeEntry, "llama4c_decode", call);
+  return run(decodeEntry, "llama4c_decode", call,
+             GpuDevice::Launch::Replayable);
 }
 
 Expected<void> Model::run(EntryPoint entry, const char *name,
-                          const llama4c_call &call) const {
+                          const llama4c_call &call,
+                          GpuDevice::Launch launch) const {
   if (device) {
-    if (Expected<void> ran = device->run(entry, name, call, info); !ran)
+    if (Expected<void> ran = device->run(entry, name, call, info, launch); !ran)
       return Error(filePath + ": " + ran.error().message());
     return {};
   }

@@ -59,7 +59,7 @@ private:
 
   Model() = default;
   Expected<void> run(EntryPoint entry, const char *name,
-                     const llama4c_call &call) const;
+                     const llama4c_call &call, GpuDevice::Launch launch) const;
   void close();
 
   std::string filePath;

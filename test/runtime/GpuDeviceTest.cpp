@@ -1,0 +1,378 @@
+//===- GpuDeviceTest.cpp - Tests for GpuDevice over a fake CUDA driver ----===//
+//
+// CI has no GPU, so GpuDevice runs here over a CUDA driver made of host
+// functions: device memory is host memory, a kernel is a host function,
+// and stream capture records launches that a graph launch replays. A fake
+// model's decode launches two kernels (tokens and positions into a
+// temporary, the temporary into the logits), so every call's logits show
+// whether the kernels read that call's inputs and the runtime read back
+// what they wrote, eager or replayed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/gpu/GpuDevice.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace llama4c::runtime;
+
+namespace {
+
+using DevicePointer = CudaDriver::DevicePointer;
+
+/// A kernel of the fake driver: its arguments are 8-byte values.
+using FakeKernel = std::function<void(const std::vector<uint64_t> &)>;
+
+struct Launch {
+  const FakeKernel *kernel;
+  std::vector<uint64_t> arguments;
+};
+
+/// What a graph holds: its launches and the memory its allocations took.
+struct FakeGraph {
+  std::vector<Launch> launches;
+  std::vector<void *> memory;
+};
+
+/// The fake driver's state; one test at a time.
+struct FakeGpu {
+  std::map<std::string, FakeKernel> kernels;
+  bool refusesCapture = false;
+  bool capturing = false;
+  std::unique_ptr<FakeGraph> recording;
+  int eagerLaunches = 0, captureAttempts = 0, captures = 0, graphLaunches = 0;
+  int allocations = 0; // outside capture
+  int liveGraphs = 0;
+} * gpu;
+
+CudaDriver::Result ok() { return 0; }
+
+void run(const Launch &launch) { (*launch.kernel)(launch.arguments); }
+
+const CudaDriver &fakeDriver() {
+  static CudaDriver driver = [] {
+    CudaDriver d{};
+    d.init = [](unsigned) { return ok(); };
+    d.deviceGetCount = [](int *count) { return *count = 1, ok(); };
+    d.deviceGet = [](int *device, int) { return *device = 0, ok(); };
+    d.deviceGetAttribute = [](int *value, int attribute, int) {
+      *value = attribute == CudaDriver::kComputeCapabilityMajor ? 9 : 0;
+      return ok();
+    };
+    d.deviceGetName = [](char *name, int length, int) {
+      std::strncpy(name, "Fake H100", size_t(length));
+      return ok();
+    };
+    d.primaryCtxRetain = [](void **context, int) {
+      return *context = gpu, ok();
+    };
+    d.primaryCtxRelease = [](int) { return ok(); };
+    d.ctxSetCurrent = [](void *) { return ok(); };
+    d.moduleLoadDataEx = [](void **module, const void *, unsigned, int *,
+                            void **) { return *module = gpu, ok(); };
+    d.moduleUnload = [](void *) { return ok(); };
+    d.moduleGetFunction = [](void **function, void *, const char *name) {
+      *function = &gpu->kernels.at(name);
+      return ok();
+    };
+    d.launchKernel = [](void *function, unsigned, unsigned, unsigned, unsigned,
+                        unsigned, unsigned, unsigned, void *, void **params,
+                        void **) {
+      auto *kernel = static_cast<const FakeKernel *>(function);
+      Launch launch{kernel, {}};
+      for (int i = 0; params[i]; ++i)
+        launch.arguments.push_back(*static_cast<uint64_t *>(params[i]));
+      if (gpu->capturing) {
+        gpu->recording->launches.push_back(launch);
+      } else {
+        ++gpu->eagerLaunches;
+        run(launch);
+      }
+      return ok();
+    };
+    d.streamCreate = [](void **stream, unsigned) {
+      return *stream = gpu, ok();
+    };
+    d.streamSynchronize = [](void *) { return ok(); };
+    d.streamDestroy = [](void *) { return ok(); };
+    d.memAllocAsync = [](DevicePointer *pointer, size_t bytes, void *) {
+      void *memory = std::calloc(bytes, 1);
+      if (gpu->capturing)
+        gpu->recording->memory.push_back(memory); // the graph's, for good
+      else
+        ++gpu->allocations;
+      *pointer = DevicePointer(uintptr_t(memory));
+      return ok();
+    };
+    d.memFreeAsync = [](DevicePointer pointer, void *) {
+      if (!gpu->capturing)
+        std::free(reinterpret_cast<void *>(uintptr_t(pointer)));
+      return ok();
+    };
+    d.memcpyHtoDAsync = [](DevicePointer to, const void *from, size_t bytes,
+                           void *) {
+      std::memcpy(reinterpret_cast<void *>(uintptr_t(to)), from, bytes);
+      return ok();
+    };
+    d.memcpyDtoHAsync = [](void *to, DevicePointer from, size_t bytes, void *) {
+      std::memcpy(to, reinterpret_cast<void *>(uintptr_t(from)), bytes);
+      return ok();
+    };
+    d.memsetD8Async = [](DevicePointer to, unsigned char value, size_t bytes,
+                         void *) {
+      std::memset(reinterpret_cast<void *>(uintptr_t(to)), value, bytes);
+      return ok();
+    };
+    d.getErrorName = [](CudaDriver::Result, const char **name) {
+      return *name = "FAKE_ERROR", ok();
+    };
+    d.deviceGetDefaultMemPool = [](void **pool, int) {
+      return *pool = gpu, ok();
+    };
+    d.memPoolSetAttribute = [](void *, int, void *) { return ok(); };
+    d.streamBeginCapture = [](void *, int) {
+      ++gpu->captureAttempts;
+      if (gpu->refusesCapture)
+        return CudaDriver::Result(900); // STREAM_CAPTURE_UNSUPPORTED
+      gpu->capturing = true;
+      gpu->recording = std::make_unique<FakeGraph>();
+      return ok();
+    };
+    d.streamEndCapture = [](void *, void **graph) {
+      gpu->capturing = false;
+      ++gpu->captures;
+      ++gpu->liveGraphs;
+      *graph = gpu->recording.release();
+      return ok();
+    };
+    d.graphInstantiate = [](void **executable, void *graph,
+                            unsigned long long) {
+      return *executable = graph, ok();
+    };
+    d.graphLaunch = [](void *executable, void *) {
+      ++gpu->graphLaunches;
+      for (const Launch &launch :
+           static_cast<FakeGraph *>(executable)->launches)
+        run(launch);
+      return ok();
+    };
+    d.graphExecDestroy = [](void *) { return ok(); };
+    d.graphDestroy = [](void *graph) {
+      auto *fake = static_cast<FakeGraph *>(graph);
+      for (void *memory : fake->memory)
+        std::free(memory);
+      delete fake;
+      --gpu->liveGraphs;
+      return ok();
+    };
+    return d;
+  }();
+  return driver;
+}
+
+// The fake model: llama4c_bind_gpu and llama4c_decode over the driver
+// table, as a compiled model's host code calls it.
+constexpr int64_t kVocab = 3;
+const llama4c_gpu_driver *table = nullptr;
+void *mixKernel = nullptr, *storeKernel = nullptr;
+
+int32_t bindGpu(const llama4c_gpu_driver *driver) {
+  table = driver;
+  void *module = driver->module_load("fake ptx", 2);
+  mixKernel = driver->module_get_function(module, "mix");
+  storeKernel = driver->module_get_function(module, "store");
+  return 0;
+}
+
+void launch(void *kernel, std::vector<uint64_t> arguments) {
+  std::vector<void *> params;
+  for (uint64_t &argument : arguments)
+    params.push_back(&argument);
+  params.push_back(nullptr);
+  table->launch_kernel(kernel, 1, 1, 1, 32, 1, 1, 0, table->stream_create(),
+                       params.data(), nullptr, int64_t(arguments.size()));
+}
+
+uint64_t address(const void *pointer) { return uint64_t(uintptr_t(pointer)); }
+
+int32_t decode(const llama4c_call *call) {
+  int64_t tokens = call->batch * call->seq;
+  void *mixed = table->alloc(tokens * int64_t(sizeof(float)));
+  launch(mixKernel, {address(call->tokens), address(call->positions),
+                     address(mixed), uint64_t(tokens)});
+  launch(storeKernel,
+         {address(mixed), address(call->logits), uint64_t(tokens)});
+  table->free(mixed);
+  return 0;
+}
+
+template <class T> T *at(uint64_t address) {
+  return reinterpret_cast<T *>(uintptr_t(address));
+}
+
+class GpuDeviceTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    state = std::make_unique<FakeGpu>();
+    gpu = state.get();
+    // mix: mixed[i] = 1000 token + position.
+    gpu->kernels["mix"] = [](const std::vector<uint64_t> &a) {
+      for (uint64_t i = 0; i < a[3]; ++i)
+        at<float>(a[2])[i] =
+            float(1000 * at<int32_t>(a[0])[i] + at<int32_t>(a[1])[i]);
+    };
+    // store: logits[i][v] = mixed[i] + v.
+    gpu->kernels["store"] = [](const std::vector<uint64_t> &a) {
+      for (uint64_t i = 0; i < a[2]; ++i)
+        for (int64_t v = 0; v < kVocab; ++v)
+          at<float>(a[1])[i * kVocab + v] = at<float>(a[0])[i] + float(v);
+    };
+    manifest.vocabSize = kVocab;
+    manifest.dtype = DType::F32;
+  }
+  void TearDown() override {
+    device.reset();
+    unsetenv("LLAMA4C_CUDA_GRAPHS");
+  }
+
+  void open() {
+    Expected<std::unique_ptr<GpuDevice>> opened =
+        GpuDevice::open("fake.so", "sm_90", fakeDriver());
+    ASSERT_TRUE(opened) << opened.error().message();
+    device = std::move(*opened);
+    ASSERT_TRUE(device->bind(bindGpu));
+  }
+
+  /// A decode of `batch` rows, token t + row at position p + row; checks
+  /// the logits are those of this call's inputs.
+  void step(int64_t batch, int32_t token, int32_t position,
+            GpuDevice::Launch how = GpuDevice::Launch::Replayable) {
+    std::vector<int32_t> tokens, positions;
+    for (int32_t b = 0; b < batch; ++b) {
+      tokens.push_back(token + b);
+      positions.push_back(position + b);
+    }
+    std::vector<float> logits(size_t(batch * kVocab), -1.0f);
+    llama4c_call call{};
+    call.weights = weights;
+    call.tokens = tokens.data();
+    call.positions = positions.data();
+    call.batch = batch;
+    call.seq = 1;
+    call.logits = logits.data();
+    Expected<void> ran =
+        device->run(decode, "llama4c_decode", call, manifest, how);
+    ASSERT_TRUE(ran) << ran.error().message();
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t v = 0; v < kVocab; ++v)
+        EXPECT_EQ(logits[size_t(b * kVocab + v)],
+                  float(1000 * tokens[size_t(b)] + positions[size_t(b)] + v))
+            << "row " << b << ", logit " << v;
+  }
+
+  std::unique_ptr<FakeGpu> state;
+  Manifest manifest{};
+  const void *const *weights = &weightArray;
+  const void *weightArray = nullptr;
+  std::unique_ptr<GpuDevice> device;
+};
+
+TEST_F(GpuDeviceTest, ADecodeShapeSeenTwiceIsOneGraphLaunchAStep) {
+  open();
+  step(1, 7, 10);
+  EXPECT_EQ(gpu->eagerLaunches, 2);
+  EXPECT_EQ(gpu->captures, 0);
+  step(1, 8, 11); // captured, then launched
+  EXPECT_EQ(gpu->captures, 1);
+  EXPECT_EQ(gpu->graphLaunches, 1);
+  int allocations = gpu->allocations;
+  for (int32_t t = 9; t < 14; ++t)
+    step(1, t, t + 3);
+  EXPECT_EQ(gpu->eagerLaunches, 2);
+  EXPECT_EQ(gpu->captures, 1);
+  EXPECT_EQ(gpu->graphLaunches, 6);
+  // The step keeps its buffers and the graph its temporary.
+  EXPECT_EQ(gpu->allocations, allocations);
+}
+
+TEST_F(GpuDeviceTest, EachShapeHasItsOwnGraph) {
+  open();
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    step(1, 20 + repeat, repeat);
+    step(4, 30 + repeat, repeat);
+  }
+  EXPECT_EQ(gpu->captures, 2);
+  EXPECT_EQ(gpu->graphLaunches, 4);
+  EXPECT_EQ(gpu->eagerLaunches, 4);
+}
+
+TEST_F(GpuDeviceTest, TheLeastRecentlyUsedShapeMakesRoom) {
+  open();
+  for (int64_t batch = 1; batch <= 6; ++batch) {
+    step(batch, 5, 1);
+    step(batch, 6, 2);
+  }
+  EXPECT_EQ(gpu->captures, 6);
+  EXPECT_EQ(gpu->liveGraphs, 4);
+  step(1, 9, 3); // evicted: eager again
+  EXPECT_EQ(gpu->eagerLaunches, 14);
+  step(6, 9, 3); // kept
+  EXPECT_EQ(gpu->graphLaunches, 7);
+}
+
+TEST_F(GpuDeviceTest, PrefillRunsEagerly) {
+  open();
+  for (int32_t t = 0; t < 3; ++t)
+    step(2, t, 0, GpuDevice::Launch::Eager);
+  EXPECT_EQ(gpu->captures, 0);
+  EXPECT_EQ(gpu->eagerLaunches, 6);
+}
+
+TEST_F(GpuDeviceTest, ADriverThatCannotCaptureRunsEveryStepEagerly) {
+  open();
+  gpu->refusesCapture = true;
+  for (int32_t t = 0; t < 4; ++t)
+    step(1, t, t);
+  EXPECT_EQ(gpu->captureAttempts, 1); // then graphs are off
+  EXPECT_EQ(gpu->graphLaunches, 0);
+  EXPECT_EQ(gpu->eagerLaunches, 8);
+}
+
+TEST_F(GpuDeviceTest, NewWeightsDropTheGraphs) {
+  open();
+  step(1, 1, 0);
+  step(1, 2, 1);
+  EXPECT_EQ(gpu->liveGraphs, 1);
+  const void *otherArray = nullptr;
+  weights = &otherArray;
+  step(1, 3, 2);
+  EXPECT_EQ(gpu->liveGraphs, 0);
+  EXPECT_EQ(gpu->eagerLaunches, 4);
+}
+
+TEST_F(GpuDeviceTest, TheEnvironmentTurnsGraphsOff) {
+  setenv("LLAMA4C_CUDA_GRAPHS", "0", 1);
+  open();
+  for (int32_t t = 0; t < 3; ++t)
+    step(1, t, t);
+  EXPECT_EQ(gpu->captures, 0);
+  EXPECT_EQ(gpu->eagerLaunches, 6);
+}
+
+TEST_F(GpuDeviceTest, ClosingDestroysTheGraphs) {
+  open();
+  step(1, 1, 0);
+  step(1, 2, 1);
+  device.reset();
+  EXPECT_EQ(gpu->liveGraphs, 0);
+}
+
+} // namespace
