@@ -130,7 +130,13 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
       tiles compute the same element; or, a map or a sum of at most 128
       steps, is computed again by at most 128 tiles (those that differ
       only in loops its slice ignores): a head's qk-norm sum, repeated by
-      the threads of the head's 128 elements, costs less than a launch.
+      the threads of the head's 128 elements, costs less than a launch;
+      or a map read a row at a time, of at most 128 elements, that at most
+      128 tiles compute again (a head's RoPE under that sum).
+
+    A short sum outside the tile whose only reader is the tile does not
+    count as another user of its producer: it is offered to the tile
+    next.
 
     First, every output that an op's body never reads (a residual add's,
     whose init is its other operand) becomes a fresh `tensor.empty`, so

@@ -63,10 +63,35 @@ bool dependsOn(Value value, Value iv, scf::ForallOp tile) {
   });
 }
 
+/// Reduction steps of one element of `op`, more than kMaxRepeatedDepth if
+/// they are dynamic.
+int64_t reductionSteps(linalg::LinalgOp op) {
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  int64_t steps = 1;
+  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::reduction)
+      steps = ShapedType::isDynamic(extents[loop]) ? kMaxRepeatedDepth + 1
+                                                   : steps * extents[loop];
+  return steps;
+}
+
+/// Elements of the slice, if its sizes are static.
+std::optional<int64_t> volumeOf(tensor::ExtractSliceOp slice) {
+  int64_t volume = 1;
+  for (OpFoldResult size : slice.getMixedSizes()) {
+    std::optional<int64_t> extent = getConstantIntValue(size);
+    if (!extent)
+      return std::nullopt;
+    volume *= *extent;
+  }
+  return volume;
+}
+
 /// Whether each element of `producer` that `slice` reads in `tile` is
 /// computed by at most `kMaxRepeats` tiles (those that differ only in the
 /// loops the slice's offsets ignore) over at most `kMaxRepeatedDepth`
-/// reduction steps: a short reduction or a map, cheaper to repeat than to
+/// steps, a step being a reduction step of one element of the slice: a
+/// short reduction, or a map's short row, cheaper to repeat than to
 /// launch.
 bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
                      Operation *producer) {
@@ -86,14 +111,9 @@ bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
     if (repeats > kMaxRepeats)
       return false;
   }
-  auto linalgOp = cast<linalg::LinalgOp>(producer);
-  SmallVector<int64_t> extents = linalgOp.getStaticLoopRanges();
-  int64_t depth = 1;
-  for (auto [loop, type] : llvm::enumerate(linalgOp.getIteratorTypesArray()))
-    if (type == utils::IteratorType::reduction)
-      depth = ShapedType::isDynamic(extents[loop]) ? kMaxRepeatedDepth + 1
-                                                   : depth * extents[loop];
-  return depth <= kMaxRepeatedDepth;
+  std::optional<int64_t> volume = volumeOf(slice);
+  return volume && *volume * reductionSteps(cast<linalg::LinalgOp>(producer)) <=
+                       kMaxRepeatedDepth;
 }
 
 /// Whether `producer`, read through `slice` inside the tile of `fused`
@@ -101,9 +121,10 @@ bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
 /// readers (but shape queries) are in the tile, the tile reads one element
 /// of it, and through every parallel loop of the reader, so that no two
 /// tiles compute the same element, unless few tiles repeat a short sum or
-/// map (repeatsFewTimes); and a warp's tile holds no thread's
-/// reduction, which its 32 lanes would each repeat, reading what
-/// neighbouring threads would have read together.
+/// map (repeatsFewTimes), or a short row of a map (a head's RoPE, which
+/// its qk-norm's sum reads) that few tiles repeat; and a warp's tile holds
+/// no thread's reduction, which its 32 lanes would each repeat, reading
+/// what neighbouring threads would have read together.
 bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
                const DenseSet<Operation *> &fused) {
   Operation *producerOp = producer.getOwner();
@@ -121,17 +142,25 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
       [](OpOperand *input) {
         return isa<RankedTensorType>(input->get().getType());
       });
-  for (OpOperand &use : producer.getUses())
-    if (!recomputable && !fused.contains(use.getOwner()) &&
-        !isa<tensor::DimOp>(use.getOwner()) &&
-        !(tile && tile->isAncestor(use.getOwner())))
-      return false;
-  if (!llvm::all_of(slice.getMixedSizes(), [](OpFoldResult size) {
-        return isConstantIntValue(size, 1);
-      }))
+  auto inTile = [&](Operation *user) {
+    return fused.contains(user) || isa<tensor::DimOp>(user) ||
+           (tile && tile->isAncestor(user));
+  };
+  // A short sum outside the tile that only the tile reads (a qk-norm's,
+  // whose scaling is the root) is offered to it later.
+  auto readByTileAlone = [&](Operation *user) {
+    auto reader = dyn_cast<linalg::LinalgOp>(user);
+    return inTile(user) || (reader && isPerElement(reader) &&
+                            reductionSteps(reader) <= kMaxRepeatedDepth &&
+                            llvm::all_of(user->getUsers(), inTile));
+  };
+  if (!recomputable && !llvm::all_of(producer.getUsers(), readByTileAlone))
     return false;
   if (!slice->hasOneUse())
     return false;
+  if (volumeOf(slice) != 1)
+    return cast<linalg::LinalgOp>(producerOp).getNumReductionLoops() == 0 &&
+           repeatsFewTimes(slice, tile, producerOp);
   OpOperand &read = *slice->getUses().begin();
   auto reader = dyn_cast<linalg::LinalgOp>(read.getOwner());
   if (!reader)

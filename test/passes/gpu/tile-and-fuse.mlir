@@ -99,12 +99,14 @@ func.func @broadcasts_and_shared_results_stay_apart(%x: tensor<?x256xf32>) -> (t
 // Online attention tiles like a linalg op: one query (b, h, g, s) per
 // iteration, with its position, its KV head's cache and new keys whole,
 // and the new keys' positions of its row. The grouping map before it is
-// read a whole head row per tile, so it stays a kernel of its own.
+// read a whole head row per tile, which no other tile reads: it joins the
+// tile.
 // CHECK-LABEL: func.func @attention_per_query
 //  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>, %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>
-//       CHECK:   %[[GROUPED:.*]] = scf.forall
+//   CHECK-NOT:   scf.forall
 //       CHECK:   scf.forall (%[[B:.*]], %[[H:.*]], %[[G:.*]], %[[S:.*]]) in (%{{.*}}, 2, 2, %{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}})
-//   CHECK-DAG:     %[[QT:.*]] = tensor.extract_slice %[[GROUPED]][%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+//   CHECK-DAG:     %[[QS:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], %[[G]], %[[S]], 0] [1, 1, 1, 1, 16]
+//   CHECK-DAG:     %[[QT:.*]] = linalg.copy {{.*}} ins(%[[QS]] : tensor<1x1x1x1x16xbf16>)
 //   CHECK-DAG:     %[[QP:.*]] = tensor.extract_slice %[[POS]][%[[B]], %[[S]]] [1, 1] [1, 1]
 //   CHECK-DAG:     %[[KCT:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1]
 //   CHECK-DAG:     %[[KP:.*]] = tensor.extract_slice %[[POS]][%[[B]], 0] [1, %{{.*}}] [1, 1]
@@ -305,6 +307,80 @@ func.func @short_sum_repeats(%q: tensor<8x128xf32>, %r: tensor<4x256xf32>) -> (t
   %e4 = tensor.empty() : tensor<4x256xf32>
   %n3 = linalg.generic {indexing_maps = [#row, #head, #row], iterator_types = ["parallel", "parallel"]}
       ins(%r, %sum3 : tensor<4x256xf32>, tensor<4xf32>) outs(%e4 : tensor<4x256xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<4x256xf32>
+  return %n, %n3 : tensor<8x128xf32>, tensor<4x256xf32>
+}
+
+// -----
+
+// A short row of a map that a short sum reads (a head's RoPE under its
+// qk-norm): the map joins the tile of the norm's scaling twice, the head's
+// row for the sum and the tile's element for the scaling, and launches no
+// kernel of its own. Under a sum of 256 steps, which stays a kernel, the
+// map does too.
+// CHECK-LABEL: func.func @map_row_joins_short_sum
+//       CHECK:   scf.forall (%[[H:.*]], %[[E:.*]]) in (8, 128)
+//   CHECK-DAG:     %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%[[H]], 0] [1, 128] [1, 1] : tensor<8x128xf32> to tensor<1x128xf32>
+//   CHECK-DAG:     %[[ONE:.*]] = tensor.extract_slice %{{.*}}[%[[H]], %[[E]]] [1, 1] [1, 1] : tensor<8x128xf32> to tensor<1x1xf32>
+//   CHECK-DAG:     %[[ROPE_ROW:.*]] = linalg.generic {{.*}} ins(%[[ROW]] : tensor<1x128xf32>)
+//   CHECK-DAG:     %[[ROPE:.*]] = linalg.generic {{.*}} ins(%[[ONE]] : tensor<1x1xf32>)
+//       CHECK:     %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[ROPE_ROW]] : tensor<1x128xf32>)
+//       CHECK:     linalg.generic {{.*}} ins(%[[ROPE]], %[[SUM]] : tensor<1x1xf32>, tensor<1xf32>)
+//       CHECK:   %[[LONG:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (4, 256)
+//       CHECK:     arith.mulf
+//       CHECK:   scf.forall (%{{.*}}) in (4)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x256xf32>)
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (4, 256)
+//   CHECK-NOT:     arith.mulf
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#row = affine_map<(h, e) -> (h, e)>
+#head = affine_map<(h, e) -> (h)>
+func.func @map_row_joins_short_sum(%q: tensor<8x128xf32>, %r: tensor<4x256xf32>) -> (tensor<8x128xf32>, tensor<4x256xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x128xf32>
+  %rope = linalg.generic {indexing_maps = [#row, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%q : tensor<8x128xf32>) outs(%e0 : tensor<8x128xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8x128xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  %z = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#row, #head], iterator_types = ["parallel", "reduction"]}
+      ins(%rope : tensor<8x128xf32>) outs(%z : tensor<8xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %e2 = tensor.empty() : tensor<8x128xf32>
+  %n = linalg.generic {indexing_maps = [#row, #head, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%rope, %sum : tensor<8x128xf32>, tensor<8xf32>) outs(%e2 : tensor<8x128xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<8x128xf32>
+  %e5 = tensor.empty() : tensor<4x256xf32>
+  %long = linalg.generic {indexing_maps = [#row, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<4x256xf32>) outs(%e5 : tensor<4x256xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<4x256xf32>
+  %e3 = tensor.empty() : tensor<4xf32>
+  %z3 = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e3 : tensor<4xf32>) -> tensor<4xf32>
+  %sum3 = linalg.generic {indexing_maps = [#row, #head], iterator_types = ["parallel", "reduction"]}
+      ins(%long : tensor<4x256xf32>) outs(%z3 : tensor<4xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %e4 = tensor.empty() : tensor<4x256xf32>
+  %n3 = linalg.generic {indexing_maps = [#row, #head, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%long, %sum3 : tensor<4x256xf32>, tensor<4xf32>) outs(%e4 : tensor<4x256xf32>) attrs = {llama4.lowering_config = #t} {
   ^bb0(%a: f32, %s: f32, %o: f32):
     %d = arith.divf %a, %s : f32
     linalg.yield %d : f32
