@@ -95,8 +95,10 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   //    thread or warp (attention one query per warp), with the producers that
   //    only it reads fused in, after the sums with too few outputs to fill
   //    the GPU are split into partial sums, and a decode step's attention
-  //    into splits of its keys. Then attention's online softmax
-  //    is expanded, per tile on a GPU, per KV head on the CPU.
+  //    into splits of its keys; a decode step's kernels that compute the
+  //    new keys and values store them into the cache too. Then attention's
+  //    online softmax is expanded, per tile on a GPU, per KV head on the
+  //    CPU.
   if (gpu) {
     addSelectLoweringConfig(pm, schedule, target);
     Llama4GpuSplitReductionPassOptions split;
@@ -105,6 +107,7 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
     // The ops that combine attention's splits are configured like any.
     addSelectLoweringConfig(pm, schedule, target);
     pm.addPass(createLlama4GpuTileAndFusePass());
+    pm.addPass(createLlama4GpuFuseCacheWritesPass());
   }
   pm.addPass(createLlama4DecomposeOnlineAttentionPass());
   // A warp's query combines its lanes' softmaxes by subgroup reductions,

@@ -170,6 +170,33 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
   ];
 }
 
+def Llama4GpuFuseCacheWritesPass : Pass<"llama4-gpu-fuse-cache-writes"> {
+  let summary = "Stores a decode step's new keys and values into the KV "
+                "cache from the kernels that compute them.";
+  let description = [{
+    llama4.kv_cache_update becomes a host loop over the rows storing each
+    row's [Hkv, d] slice of the update at its slot of the cache, one
+    kernel per store after bufferization (a decode step's keys and values:
+    two launches a layer). Where that loop's update is the result of a
+    kernel of one element per tile (an scf.forall from
+    --llama4-gpu-tile-and-fuse, possibly reshaped by a tensor.expand_shape
+    splitting the heads), the kernel takes the cache as one more shared
+    output and each tile stores its element at the slot the loop computes
+    for the tile's row (the loop's scalar ops, cloned), and the loop goes.
+
+    The store then happens before attention, which is what makes it
+    valid only there: after the kernel, the cache may be read by nothing
+    but attention ops' cache operands (through slices), which read the
+    keys of earlier positions and never the slot the step stores into, so
+    they read the stored cache in place of the old one and bufferization
+    copies nothing. A prefill's update (a loop over rows and tokens) is
+    left as it is.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def Llama4GpuPrivateTileBuffersPass
     : Pass<"llama4-gpu-private-tile-buffers"> {
   let summary = "Keeps the buffers allocated inside a kernel's tile in "
