@@ -128,11 +128,12 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
     - is read one element per tile, and
     - is read through every parallel loop of its reader, so that no two
       tiles compute the same element; or, a map or a sum of at most 128
-      steps, is computed again by at most 128 tiles (those that differ
-      only in loops its slice ignores): a head's qk-norm sum, repeated by
-      the threads of the head's 128 elements, costs less than a launch;
-      or a map read a row at a time, of at most 128 elements, that at most
-      128 tiles compute again (a head's RoPE under that sum).
+      steps (a map read a row at a time: the row's elements), is computed
+      again by tiles (those that differ only in loops its slice ignores)
+      that together take at most 128 * 128 steps: a head's qk-norm sum,
+      repeated by the threads of the head's 128 elements, costs less than
+      a launch, and so do the head's RoPE under that sum and a token's
+      routing weight (one sigmoid) that its 5120 elements read.
 
     A short sum outside the tile whose only reader is the tile does not
     count as another user of its producer: it is offered to the tile

@@ -42,13 +42,15 @@ bool repeatsInWarp(Operation *op) {
          (!linalgOp || linalgOp.getNumReductionLoops() > 0);
 }
 
-/// Tiles of one kernel that may compute the same element of a fused
-/// producer, and the reduction steps such an element may take: a head's
-/// qk-norm (128 steps), recomputed by the threads of its 128 elements, is
-/// 16K loads of one cached row where a kernel of its own costs a launch
-/// (2.5 to 8 us measured on an H200).
-constexpr int64_t kMaxRepeats = 128;
+/// The steps a tile may take to compute a fused producer's elements that
+/// other tiles compute too, and the steps all the tiles that repeat one
+/// element may take together: a head's qk-norm (128 steps), recomputed by
+/// the threads of its 128 elements, is 16K loads of one cached row where
+/// a kernel of its own costs a launch (2.5 to 8 us measured on an H200);
+/// so is a row's routing weight, one sigmoid, repeated by its 5120
+/// elements.
 constexpr int64_t kMaxRepeatedDepth = 128;
+constexpr int64_t kMaxRepeatedWork = 128 * 128;
 
 /// Whether `value`, inside `tile`, depends on the tile's induction
 /// variable `iv`.
@@ -87,17 +89,20 @@ std::optional<int64_t> volumeOf(tensor::ExtractSliceOp slice) {
   return volume;
 }
 
-/// Whether each element of `producer` that `slice` reads in `tile` is
-/// computed by at most `kMaxRepeats` tiles (those that differ only in the
-/// loops the slice's offsets ignore) over at most `kMaxRepeatedDepth`
-/// steps, a step being a reduction step of one element of the slice: a
-/// short reduction, or a map's short row, cheaper to repeat than to
-/// launch.
+/// Whether what `slice` reads of `producer` in `tile` takes at most
+/// `kMaxRepeatedDepth` steps (a step being a reduction step of one element
+/// of the slice: a short reduction, or a map's short row), and at most
+/// `kMaxRepeatedWork` over the tiles that compute it again (those that
+/// differ only in the loops the slice's offsets ignore): cheaper to
+/// repeat than to launch.
 bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
                      Operation *producer) {
-  if (!tile)
+  std::optional<int64_t> volume = volumeOf(slice);
+  if (!tile || !volume)
     return false;
-  int64_t repeats = 1;
+  int64_t work = *volume * reductionSteps(cast<linalg::LinalgOp>(producer));
+  if (work > kMaxRepeatedDepth)
+    return false;
   for (auto [iv, low, high] :
        llvm::zip(tile.getInductionVars(), tile.getMixedLowerBound(),
                  tile.getMixedUpperBound())) {
@@ -107,13 +112,11 @@ bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
       continue;
     std::optional<int64_t> from = getConstantIntValue(low);
     std::optional<int64_t> to = getConstantIntValue(high);
-    repeats *= from && to ? *to - *from : kMaxRepeats + 1;
-    if (repeats > kMaxRepeats)
+    work *= from && to ? *to - *from : kMaxRepeatedWork + 1;
+    if (work > kMaxRepeatedWork)
       return false;
   }
-  std::optional<int64_t> volume = volumeOf(slice);
-  return volume && *volume * reductionSteps(cast<linalg::LinalgOp>(producer)) <=
-                       kMaxRepeatedDepth;
+  return true;
 }
 
 /// Whether `producer`, read through `slice` inside the tile of `fused`

@@ -387,3 +387,56 @@ func.func @map_row_joins_short_sum(%q: tensor<8x128xf32>, %r: tensor<4x256xf32>)
   } -> tensor<4x256xf32>
   return %n, %n3 : tensor<8x128xf32>, tensor<4x256xf32>
 }
+
+// -----
+
+// A row's scalar (a token's routing weight: one sigmoid) that each of the
+// row's 512 elements reads joins their kernel: 512 repeats of one step. A
+// 128-step sum that 256 elements would each repeat (32K steps) does not.
+// CHECK-LABEL: func.func @scalar_broadcast_repeats
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (4, 512)
+//       CHECK:     arith.negf
+//       CHECK:     arith.mulf
+//       CHECK:   %[[SUM:.*]] = scf.forall (%{{.*}}) in (4)
+//       CHECK:     iterator_types = ["parallel", "reduction"]
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (4, 256)
+//   CHECK-NOT:     "reduction"
+//       CHECK:     tensor.extract_slice %[[SUM]]
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#el = affine_map<(r, e) -> (r, e)>
+#r = affine_map<(r, e) -> (r)>
+#v = affine_map<(r) -> (r)>
+func.func @scalar_broadcast_repeats(%score: tensor<4xf32>, %x: tensor<4x512xf32>, %q: tensor<4x128xf32>, %y: tensor<4x256xf32>) -> (tensor<4x512xf32>, tensor<4x256xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4xf32>
+  %w = linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%score : tensor<4xf32>) outs(%e0 : tensor<4xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<4xf32>
+  %e1 = tensor.empty() : tensor<4x512xf32>
+  %scaled = linalg.generic {indexing_maps = [#el, #r, #el], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %w : tensor<4x512xf32>, tensor<4xf32>) outs(%e1 : tensor<4x512xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<4x512xf32>
+  %e2 = tensor.empty() : tensor<4xf32>
+  %z = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e2 : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#el, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%q : tensor<4x128xf32>) outs(%z : tensor<4xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %e3 = tensor.empty() : tensor<4x256xf32>
+  %n = linalg.generic {indexing_maps = [#el, #r, #el], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %sum : tensor<4x256xf32>, tensor<4xf32>) outs(%e3 : tensor<4x256xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %d = arith.divf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<4x256xf32>
+  return %scaled, %n : tensor<4x512xf32>, tensor<4x256xf32>
+}
