@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -57,9 +58,9 @@ constexpr int64_t kVectorLoadBytes = 16;
 /// Whether every row of `memref` (its innermost dimension) starts a
 /// multiple of `width` elements past where its allocation starts: a unit
 /// innermost stride, and an offset and outer strides that are multiples of
-/// `width`, followed through views back to the allocation or the function
-/// argument. (Allocations are 16-byte aligned on the device: cuMemAlloc
-/// and the runtime's allocator align to 256 bytes.)
+/// `width`, followed through views and calls back to the allocation or
+/// the function argument. (Allocations are 16-byte aligned on the device:
+/// cuMemAlloc and the runtime's allocator align to 256 bytes.)
 bool rowsStartAligned(Value memref, int64_t width) {
   auto type = cast<MemRefType>(memref.getType());
   auto multipleOfWidth = [&](std::optional<int64_t> value) {
@@ -98,6 +99,16 @@ bool rowsStartAligned(Value memref, int64_t width) {
     return rowsStartAligned(collapse.getSrc(), width);
   if (auto cast = dyn_cast<memref::CastOp>(def))
     return rowsStartAligned(cast.getSource(), width);
+  // What a layer function returns (the final norm reads the last layer's).
+  if (auto call = dyn_cast<func::CallOp>(def)) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    if (!callee || !callee.getBody().hasOneBlock())
+      return false;
+    Operation *returned = callee.getBody().front().getTerminator();
+    return rowsStartAligned(
+        returned->getOperand(cast<OpResult>(memref).getResultNumber()), width);
+  }
   return false;
 }
 

@@ -174,6 +174,46 @@ func.func @warp_per_row_unaligned(%x: memref<?x256xf32>, %w: memref<1024x512xbf1
 
 // -----
 
+// A buffer a called function returns is followed to what it returns: an
+// allocation's rows start aligned (the final norm reads the last layer's
+// output), a view at a dynamic column's do not.
+#in = affine_map<(r, k) -> (r, k)>
+#row = affine_map<(r, k) -> (r)>
+// CHECK-LABEL: func.func @sums_of_returned_rows
+//       CHECK:   vector.load %{{.*}} {alignment = 16 : i64} : memref<4x64xf32>, vector<4xf32>
+//       CHECK:   scf.parallel
+//   CHECK-NOT:     vector.load
+//       CHECK:   return
+func.func private @layer() -> memref<4x64xf32> {
+  %fresh = memref.alloc() : memref<4x64xf32>
+  return %fresh : memref<4x64xf32>
+}
+func.func private @shifted(%x: memref<4x128xf32>, %from: index) -> memref<4x64xf32, strided<[128, 1], offset: ?>> {
+  %view = memref.subview %x[0, %from] [4, 64] [1, 1] : memref<4x128xf32> to memref<4x64xf32, strided<[128, 1], offset: ?>>
+  return %view : memref<4x64xf32, strided<[128, 1], offset: ?>>
+}
+func.func @sums_of_returned_rows(%x: memref<4x128xf32>, %from: index, %out: memref<4xf32>, %out2: memref<4xf32>) {
+  %h = func.call @layer() : () -> memref<4x64xf32>
+  linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%h : memref<4x64xf32>) outs(%out : memref<4xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  %v = func.call @shifted(%x, %from) : (memref<4x128xf32>, index) -> memref<4x64xf32, strided<[128, 1], offset: ?>>
+  linalg.generic {indexing_maps = [#in, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%v : memref<4x64xf32, strided<[128, 1], offset: ?>>) outs(%out2 : memref<4xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A tile with a warp-per-element op is a warp's: its other ops run alike
 // in every lane, the accumulator (thread-private) is every lane's, and
 // only the store to the tile's output waits for lane 0. The rows are
