@@ -137,7 +137,9 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
 
     A short sum outside the tile whose only reader is the tile does not
     count as another user of its producer: it is offered to the tile
-    next.
+    next. Nor does a slice that only the tile reads (a gated activation's
+    half of gate|up): the tile's slice of that slice becomes one slice of
+    the producer.
 
     First, every output that an op's body never reads (a residual add's,
     whose init is its other operand) becomes a fresh `tensor.empty`, so

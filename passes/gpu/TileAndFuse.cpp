@@ -150,12 +150,16 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
            (tile && tile->isAncestor(user));
   };
   // A short sum outside the tile that only the tile reads (a qk-norm's,
-  // whose scaling is the root) is offered to it later.
+  // whose scaling is the root) is offered to it later; a slice that only
+  // the tile reads (a gated activation's half) the tile reads through.
   auto readByTileAlone = [&](Operation *user) {
     auto reader = dyn_cast<linalg::LinalgOp>(user);
-    return inTile(user) || (reader && isPerElement(reader) &&
-                            reductionSteps(reader) <= kMaxRepeatedDepth &&
-                            llvm::all_of(user->getUsers(), inTile));
+    return inTile(user) ||
+           (isa<tensor::ExtractSliceOp>(user) &&
+            llvm::all_of(user->getUsers(), inTile)) ||
+           (reader && isPerElement(reader) &&
+            reductionSteps(reader) <= kMaxRepeatedDepth &&
+            llvm::all_of(user->getUsers(), inTile));
   };
   if (!recomputable && !llvm::all_of(producer.getUsers(), readByTileAlone))
     return false;
@@ -209,6 +213,9 @@ struct TileAndFuse
     for (Operation *op : ops)
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
         startUnreadOutputsEmpty(rewriter, linalgOp);
+    RewritePatternSet slicePatterns(ctx);
+    tensor::populateMergeConsecutiveInsertExtractSlicePatterns(slicePatterns);
+    FrozenRewritePatternSet mergeSlices(std::move(slicePatterns));
     // Consumers first: each op not fused into a later one is a root.
     for (Operation *op : llvm::reverse(ops)) {
       // Fused into every reader: read by shape queries at most now, which
@@ -233,6 +240,9 @@ struct TileAndFuse
       scf::SCFTileAndFuseOptions options;
       options.tilingOptions.setTileSizes(tileSizes).setLoopType(
           scf::SCFTilingOptions::LoopType::ForallOp);
+      // A tile's slice of a slice (a gated activation's half of gate|up)
+      // reads the producer of the outer one.
+      options.cleanupPatterns = mergeSlices;
       options.setFusionControlFn(
           [&](tensor::ExtractSliceOp slice, OpResult producer, bool)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {

@@ -440,3 +440,48 @@ func.func @scalar_broadcast_repeats(%score: tensor<4xf32>, %x: tensor<4x512xf32>
   } -> tensor<4x256xf32>
   return %scaled, %n : tensor<4x512xf32>, tensor<4x256xf32>
 }
+
+// -----
+
+// A gated activation reads the halves of gate|up through slices: its tile
+// reads the sum that combines the split products through them, once for
+// the gate column and once for the up column, and that sum launches no
+// kernel of its own.
+// CHECK-LABEL: func.func @halves_read_through_slices
+//   CHECK-NOT:   scf.forall
+//       CHECK:   scf.forall (%[[R:.*]], %[[J:.*]]) in (4, 8)
+//       CHECK:     %[[GATE:.*]] = tensor.extract_slice %{{.*}}[0, %[[R]], %[[J]]] [16, 1, 1]
+//       CHECK:     %[[G:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[GATE]]
+//       CHECK:     %[[UPJ:.*]] = affine.apply #{{.*}}()[%[[J]]]
+//       CHECK:     %[[UP:.*]] = tensor.extract_slice %{{.*}}[0, %[[R]], %[[UPJ]]] [16, 1, 1]
+//       CHECK:     %[[U:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[UP]]
+//       CHECK:     linalg.generic {{.*}} ins(%[[G]], %[[U]] :
+//       CHECK:       arith.mulf
+//       CHECK:     scf.forall.in_parallel
+//   CHECK-NOT:   scf.forall
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#parts = affine_map<(r, c, s) -> (s, r, c)>
+#sum = affine_map<(r, c, s) -> (r, c)>
+#id = affine_map<(r, c) -> (r, c)>
+func.func @halves_read_through_slices(%partial: tensor<16x4x16xf32>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %z = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %gateUp = linalg.generic {indexing_maps = [#parts, #sum], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%partial : tensor<16x4x16xf32>) outs(%z : tensor<4x16xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  %gate = tensor.extract_slice %gateUp[0, 0] [4, 8] [1, 1] : tensor<4x16xf32> to tensor<4x8xf32>
+  %up = tensor.extract_slice %gateUp[0, 8] [4, 8] [1, 1] : tensor<4x16xf32> to tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %act = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%gate, %up : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%g: f32, %u: f32, %o: f32):
+    %m = arith.mulf %g, %u : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %act : tensor<4x8xf32>
+}
