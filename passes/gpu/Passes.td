@@ -141,6 +141,10 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
     half of gate|up): the tile's slice of that slice becomes one slice of
     the producer.
 
+    A warp's tile takes no thread's reduction of more than 32 steps
+    (a routed expert's x * W), which its 32 lanes would each repeat; the
+    sum of a split product's 32 partial sums joins it.
+
     First, every output that an op's body never reads (a residual add's,
     whose init is its other operand) becomes a fresh `tensor.empty`, so
     that bufferization copies nothing into it.

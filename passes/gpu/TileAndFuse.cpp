@@ -34,12 +34,22 @@ bool isWarpPerElement(Operation *op) {
       LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element));
 }
 
+/// Reduction steps of one element of `op`, more than kMaxRepeatedDepth if
+/// they are dynamic.
+int64_t reductionSteps(linalg::LinalgOp op);
+
+/// Steps of a thread's reduction that a warp's 32 lanes may each repeat,
+/// all reading the same elements: adding the 32 partial sums of a split
+/// product costs less than a launch.
+constexpr int64_t kMaxStepsRepeatedInWarp = 32;
+
 /// Whether every lane of a warp's tile would repeat `op`'s loop: a thread
-/// per element with a reduction (elementwise maps are cheap to repeat).
+/// per element with a reduction longer than kMaxStepsRepeatedInWarp
+/// (elementwise maps are cheap to repeat).
 bool repeatsInWarp(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   return !isWarpPerElement(op) &&
-         (!linalgOp || linalgOp.getNumReductionLoops() > 0);
+         (!linalgOp || reductionSteps(linalgOp) > kMaxStepsRepeatedInWarp);
 }
 
 /// The steps a tile may take to compute a fused producer's elements that

@@ -485,3 +485,55 @@ func.func @halves_read_through_slices(%partial: tensor<16x4x16xf32>) -> tensor<4
   } -> tensor<4x8xf32>
   return %act : tensor<4x8xf32>
 }
+
+// -----
+
+// The sum of a split product's 32 partial sums joins the warp's tile that
+// adds it to a nn.Linear (a routed expert's down projection and the shared
+// expert's): each lane repeats 32 steps over the same elements, where a
+// kernel of its own costs a launch.
+#x = affine_map<(m, n, k) -> (m, k)>
+#wt = affine_map<(m, n, k) -> (n, k)>
+#o = affine_map<(m, n, k) -> (m, n)>
+#parts = affine_map<(m, n, s) -> (s, m, n)>
+#sum = affine_map<(m, n, s) -> (m, n)>
+#id = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @split_sum_joins_a_warp
+//       CHECK:   scf.forall (
+//   CHECK-NOT:   scf.forall (
+//       CHECK:     linalg.contract {{.*}} gpu_warp_per_element
+//   CHECK-NOT:   scf.forall (
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<32x1x1xf32>)
+//   CHECK-NOT:   scf.forall (
+//       CHECK:     arith.addf
+//   CHECK-NOT:   scf.forall (
+//       CHECK:   return
+func.func @split_sum_joins_a_warp(%x: tensor<?x64xbf16>, %wt: tensor<32x64xbf16>, %partial: tensor<32x?x32xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x64xbf16>
+  %e = tensor.empty(%m) : tensor<?x32xf32>
+  %acc = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %shared = linalg.contract indexing_maps = [#x, #wt, #o]
+      ins(%x, %wt : tensor<?x64xbf16>, tensor<32x64xbf16>) outs(%acc : tensor<?x32xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>} -> tensor<?x32xf32>
+  %acc2 = linalg.fill {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+      ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %routed = linalg.generic {indexing_maps = [#parts, #sum], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%partial : tensor<32x?x32xf32>) outs(%acc2 : tensor<?x32xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %s: f32):
+    %t = arith.addf %s, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<?x32xf32>
+  %e3 = tensor.empty(%m) : tensor<?x32xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%shared, %routed : tensor<?x32xf32>, tensor<?x32xf32>) outs(%e3 : tensor<?x32xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  return %sum : tensor<?x32xf32>
+}
