@@ -215,7 +215,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    and every linalg op outside one, becomes one scf.parallel (a tile's
   //    ops, and an op's reductions, run inside each thread), collapsed and
   //    split into blocks of the threads its config names: one kernel
-  //    launch each. Host code keeps only sizes, allocations, loops of
+  //    launch each, independent neighbours of one config sharing one.
+  //    Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
   //    KV-cache scatter's token loops move into its kernel; constants and
   //    index arithmetic move into the kernels that use them (LLVM sees
@@ -228,6 +229,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
   pm.addPass(createLlama4GpuHostMetadataToStackPass());
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());
+  pm.addPass(createLlama4GpuMergeSiblingKernelsPass());
   pm.addPass(createLlama4GpuMapLoopsToBlocksPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

@@ -34,10 +34,14 @@ bool llama4c::isHostMemory(Value memref) {
   return true;
 }
 
-bool llama4c::isThreadPrivate(Value memref) {
+Value llama4c::bufferOf(Value memref) {
   while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
     memref = view.getViewSource();
-  return bool(memref.getDefiningOp<memref::AllocaOp>());
+  return memref;
+}
+
+bool llama4c::isThreadPrivate(Value memref) {
+  return bool(bufferOf(memref).getDefiningOp<memref::AllocaOp>());
 }
 
 bool llama4c::readsDeviceMemoryOnHost(Operation *op) {

@@ -18,6 +18,10 @@ namespace llama4c {
 /// or an argument of a function that every caller passes one.
 bool isHostMemory(mlir::Value memref);
 
+/// The buffer `memref` views: through view ops to an allocation or an
+/// argument.
+mlir::Value bufferOf(mlir::Value memref);
+
 /// Whether `memref`, inside a kernel-to-be, is its thread's own: a view of
 /// a memref.alloca.
 bool isThreadPrivate(mlir::Value memref);

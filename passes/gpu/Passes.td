@@ -303,6 +303,42 @@ def Llama4GpuLinalgToKernelLoopsPass
   ];
 }
 
+def Llama4GpuMergeSiblingKernelsPass
+    : Pass<"llama4-gpu-merge-sibling-kernels"> {
+  let summary = "Runs independent kernel loops of one lowering config as "
+                "one kernel.";
+  let description = [{
+    Two scf.parallel kernel loops of the same GPU lowering config (a warp
+    per element, or a thread, with the same block size), counting from 0
+    by steps of 1, with nothing between them but allocations, views and
+    arithmetic on the host, and independent (neither writes a buffer the
+    other reads or writes, buffers followed through views to their
+    allocation or argument; a layer function's arguments are distinct
+    buffers, as the entry points pass each weight, cache and activation
+    once) become one loop over the first's iterations then the second's:
+    iteration i runs the first body at the indices i unfolds to, or the
+    second's at i minus the first's count. A decode step's RoPE and
+    qk-norm of q and of k are one kernel. Loops whose lanes exchange values
+    (a warp per element's reduction: the q, k and v projections) stay
+    apart for now: the host emulation predicates one branch that depends
+    on the thread around a shuffle, not the launch guard's with the merged
+    loop's nested in it.
+
+    ```mlir
+    scf.parallel (%b, %h, %d) = (%c0, %c0, %c0) to (%rows, %c40, %c128) ...  // q
+    scf.parallel (%b, %h, %d) = (%c0, %c0, %c0) to (%rows, %c8, %c128) ...   // k
+    // becomes
+    scf.parallel (%i) = (%c0) to (%rows * 5120 + %rows * 1024) ... {
+      scf.if %i < %rows * 5120 { q's body at %i unfolded over (%rows, 40, 128) }
+      else { k's body at %i - %rows * 5120 unfolded over (%rows, 8, 128) }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
   let summary = "Maps each outermost scf.parallel onto GPU blocks and "
                 "threads as its lowering config says.";

@@ -1,0 +1,120 @@
+// RUN: llama4-opt %s --split-input-file --llama4-gpu-merge-sibling-kernels | FileCheck %s
+
+// Three maps of one input into three buffers, a thread per element (the
+// RoPE of q, of k, ...): one loop over the first's 4 x 8 iterations, then
+// the second's 4 x 2, then the third's, each body under its branch at the
+// indices its own bounds unfold the merged index to.
+// CHECK-LABEL: func.func @maps_share_a_kernel
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<4x16xf32>
+//       CHECK:   %[[Q:.*]] = memref.alloc() : memref<4x8xf32>
+//       CHECK:   %[[K:.*]] = memref.alloc() : memref<4x2xf32>
+//       CHECK:   %[[V:.*]] = memref.alloc() : memref<4x2xf32>
+//       CHECK:   scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+//       CHECK:     %[[IN_QK:.*]] = arith.cmpi ult, %[[I]], %[[QK:.*]] : index
+//       CHECK:     scf.if %[[IN_QK]] {
+//       CHECK:       %[[IN_Q:.*]] = arith.cmpi ult, %[[I]], %{{.*}} : index
+//       CHECK:       scf.if %[[IN_Q]] {
+//       CHECK:         %[[QI:.*]]:2 = affine.delinearize_index %[[I]] into (4, 8)
+//       CHECK:         memref.store %{{.*}}, %[[Q]][%[[QI]]#0, %[[QI]]#1]
+//       CHECK:       } else {
+//       CHECK:         %[[J:.*]] = arith.subi %[[I]], %{{.*}} : index
+//       CHECK:         %[[KI:.*]]:2 = affine.delinearize_index %[[J]] into (4, 2)
+//       CHECK:         memref.store %{{.*}}, %[[K]][%[[KI]]#0, %[[KI]]#1]
+//       CHECK:     } else {
+//       CHECK:       %[[VJ:.*]] = arith.subi %[[I]], %[[QK]] : index
+//       CHECK:       %[[VI:.*]]:2 = affine.delinearize_index %[[VJ]] into (4, 2)
+//       CHECK:       memref.store %{{.*}}, %[[V]][%[[VI]]#0, %[[VI]]#1]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//   CHECK-NOT:   scf.parallel
+//       CHECK:   return %[[Q]], %[[K]], %[[V]]
+#thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+func.func @maps_share_a_kernel(%x: memref<4x16xf32>) -> (memref<4x8xf32>, memref<4x2xf32>, memref<4x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %q = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %a = memref.load %x[%m, %n] : memref<4x16xf32>
+    memref.store %a, %q[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  %k = memref.alloc() : memref<4x2xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c2) step (%c1, %c1) {
+    %a = memref.load %x[%m, %n] : memref<4x16xf32>
+    %b = arith.negf %a : f32
+    memref.store %b, %k[%m, %n] : memref<4x2xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  %v = memref.alloc() : memref<4x2xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c2) step (%c1, %c1) {
+    %a = memref.load %x[%m, %n] : memref<4x16xf32>
+    %b = arith.addf %a, %a : f32
+    memref.store %b, %v[%m, %n] : memref<4x2xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  return %q, %k, %v : memref<4x8xf32>, memref<4x2xf32>, memref<4x2xf32>
+}
+
+// -----
+
+// Kept apart: a loop reading what the one before wrote (through a view),
+// loops of two configs, loops with a host copy between them, and a warp's
+// loops whose lanes exchange their sums.
+// CHECK-LABEL: func.func @dependent_or_different_kernels_stay_apart
+// CHECK-COUNT-7: scf.parallel (%{{.*}}, %{{.*}}) =
+//   CHECK-NOT:   scf.if
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+#thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+func.func @dependent_or_different_kernels_stay_apart(%x: memref<4x8xf32>, %y: memref<4x8xf32>) -> (memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %a = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    memref.store %e, %a[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %view = memref.subview %a[0, 0] [4, 8] [1, 1] : memref<4x8xf32> to memref<4x8xf32, strided<[8, 1]>>
+  %b = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %view[%m, %n] : memref<4x8xf32, strided<[8, 1]>>
+    memref.store %e, %b[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %c = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    memref.store %e, %c[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  memref.copy %x, %y : memref<4x8xf32> to memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    memref.store %e, %a[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %a[%m, %n] : memref<4x8xf32>
+    memref.store %e, %b[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  %d = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    %s = gpu.subgroup_reduce add %e uniform : (f32) -> f32
+    memref.store %s, %d[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %f = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    %s = gpu.subgroup_reduce add %e uniform : (f32) -> f32
+    memref.store %s, %f[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  return %a, %b, %c : memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>
+}
