@@ -115,6 +115,10 @@ private:
   /// scf.if ops around shuffles whose condition depends on the thread:
   /// uniform across each warp, as shfl.sync requires of the lanes it names.
   SmallVector<scf::IfOp> warpBranches;
+  /// Warp branches inside warp branches (a launch guard around the
+  /// branches of merged kernels): predicated with both conditions.
+  llvm::SmallPtrSet<Operation *, 8> nestedWarpBranches;
+  llvm::SmallPtrSet<Operation *, 16> nestedConditionOps;
   /// Split ops that run under a warp branch's condition.
   llvm::SmallPtrSet<Operation *, 16> predicated;
   DenseMap<Operation *, int64_t> segmentIds;
@@ -246,9 +250,23 @@ LogicalResult KernelEmulation::findWarpBranches() {
       auto nested = dyn_cast<scf::IfOp>(op);
       if (nested && containsShuffle(nested) &&
           dependsOnThread(nested.getCondition(), body, known)) {
-        op->emitOpError("nests a branch that depends on the thread inside "
-                        "another, around a shuffle: not emulated");
-        return WalkResult::interrupt();
+        if (nested.getNumResults() || !nested.getElseRegion().empty()) {
+          op->emitOpError("nests a branch that depends on the thread inside "
+                          "another, around a shuffle, with results or an "
+                          "else region: not emulated");
+          return WalkResult::interrupt();
+        }
+        nestedWarpBranches.insert(nested);
+        // Its condition's arithmetic (thread ids, bounds, compares).
+        SmallVector<Value> pending = {nested.getCondition()};
+        while (!pending.empty()) {
+          Operation *def = pending.pop_back_val().getDefiningOp();
+          if (!def || !branch->isAncestor(def) || def->getNumRegions() ||
+              !isMemoryEffectFree(def) ||
+              !nestedConditionOps.insert(def).second)
+            continue;
+          llvm::append_range(pending, def->getOperands());
+        }
       }
       return WalkResult::advance();
     });
@@ -267,14 +285,21 @@ LogicalResult KernelEmulation::findWarpBranches() {
 
 void KernelEmulation::predicate(Block &block, Value condition) {
   SmallVector<Operation *> run;
+  // The arithmetic of a nested warp branch's condition stays outside the
+  // wrappers, visible where the branch's ops go.
   auto wrapRun = [&] {
-    if (run.empty())
-      return;
-    OpBuilder b(run.front());
-    auto wrapper = scf::IfOp::create(b, run.front()->getLoc(), condition);
+    SmallVector<Operation *> guarded;
     for (Operation *op : run)
-      op->moveBefore(wrapper.thenBlock()->getTerminator());
+      if (!nestedConditionOps.contains(op))
+        guarded.push_back(op);
     run.clear();
+    if (guarded.empty())
+      return;
+    OpBuilder b(guarded.back());
+    b.setInsertionPointAfter(guarded.back());
+    auto wrapper = scf::IfOp::create(b, guarded.front()->getLoc(), condition);
+    for (Operation *op : guarded)
+      op->moveBefore(wrapper.thenBlock()->getTerminator());
   };
   for (Operation &op : llvm::make_early_inc_range(block.without_terminator())) {
     if (!splitOps.contains(&op)) {
@@ -282,6 +307,22 @@ void KernelEmulation::predicate(Block &block, Value condition) {
       continue;
     }
     wrapRun();
+    // A warp branch inside another: its ops run under both conditions in
+    // its place.
+    if (auto nested = dyn_cast<scf::IfOp>(&op);
+        nested && nestedWarpBranches.contains(nested)) {
+      OpBuilder b(nested);
+      Value both = arith::AndIOp::create(b, nested.getLoc(), condition,
+                                         nested.getCondition());
+      Block *then = nested.thenBlock();
+      predicate(*then, both);
+      then->getTerminator()->erase();
+      block.getOperations().splice(Block::iterator(nested),
+                                   then->getOperations());
+      splitOps.erase(nested);
+      nested.erase();
+      continue;
+    }
     predicated.insert(&op);
     for (Region &region : op.getRegions())
       for (Block &inner : region)

@@ -1,11 +1,11 @@
 //===- MergeSiblingKernels.cpp - Independent kernels side by side in one
 //---===//
 //
-// A decode step's RoPE and qk-norm of q and of k are two kernels of the
-// same shape of work (a thread per element) that read different buffers
-// and write others; so are many of a prompt's. One kernel can run both
-// loops' iterations, the first loop's then the second's, for one launch
-// instead of two.
+// The q, k and v projections of a decode step are three kernels of the
+// same shape of work (a warp per output) that read the same input and
+// write different buffers; so are the RoPE and qk-norm of q and of k, and
+// many of a prompt's. One kernel can run both loops' iterations, the first
+// loop's then the second's, for one launch instead of two.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,7 +42,9 @@ struct Accesses {
 std::optional<Accesses> accessesOf(scf::ParallelOp loop) {
   Accesses accesses;
   WalkResult result = loop.getBody()->walk([&](Operation *op) {
-    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    // A warp's reduction exchanges registers, not memory.
+    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+        isa<gpu::SubgroupReduceOp, gpu::ShuffleOp>(op))
       return WalkResult::advance();
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects)
@@ -100,52 +102,76 @@ bool isNormalized(scf::ParallelOp loop) {
                       [](Value s) { return isConstantIntValue(s, 1); });
 }
 
+/// The iterations of `loop`, counted before `loop`.
+Value countOf(scf::ParallelOp loop, RewriterBase &rewriter) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  Value total = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  for (Value bound : loop.getUpperBound())
+    total = arith::MulIOp::create(rewriter, loc, total, bound);
+  return total;
+}
+
+/// `loop`'s body at the indices linear index `index` unfolds to over its
+/// bounds, under `if (from <= index < to)` at `rewriter`'s insertion point
+/// (no lower test when `from` is null). Flat branches, no else: the host
+/// emulation predicates them (and a launch guard around them) lane by
+/// lane.
+void addSegment(scf::ParallelOp loop, Value index, Value from, Value to,
+                RewriterBase &rewriter) {
+  Location loc = loop.getLoc();
+  Value inside = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                                       index, to);
+  if (from)
+    inside = arith::AndIOp::create(
+        rewriter, loc,
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::uge, index,
+                              from),
+        inside);
+  auto segment = scf::IfOp::create(rewriter, loc, TypeRange{}, inside,
+                                   /*withElse=*/false);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(segment.thenBlock()->getTerminator());
+  Value local =
+      from ? arith::SubIOp::create(rewriter, loc, index, from).getResult()
+           : index;
+  SmallVector<Value> ivs = {local};
+  if (loop.getNumLoops() > 1)
+    ivs = affine::AffineDelinearizeIndexOp::create(
+              rewriter, loc, local, getAsOpFoldResult(loop.getUpperBound()))
+              .getResults();
+  IRMapping mapping;
+  mapping.map(loop.getInductionVars(), ivs);
+  for (Operation &op : loop.getBody()->without_terminator())
+    rewriter.clone(op, mapping);
+}
+
 /// One loop over `first`'s iterations then `second`'s, placed where
-/// `second` is: iteration i runs `first`'s body at the indices i unfolds to
-/// over `first`'s bounds, or `second`'s at i minus `first`'s count.
+/// `second` is, each body under the branch of its range of the merged
+/// index. A `first` merged before (`firstMerged`) keeps its branches.
 scf::ParallelOp merge(scf::ParallelOp first, scf::ParallelOp second,
-                      RewriterBase &rewriter) {
+                      bool firstMerged, RewriterBase &rewriter) {
   Location loc = second.getLoc();
+  Value firstCount = countOf(first, rewriter);
+  Value secondCount = countOf(second, rewriter);
   rewriter.setInsertionPoint(second);
-  auto count = [&](scf::ParallelOp loop) {
-    Value total = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    for (Value bound : loop.getUpperBound())
-      total = arith::MulIOp::create(rewriter, loc, total, bound);
-    return total;
-  };
-  Value firstCount = count(first);
-  Value total = arith::AddIOp::create(rewriter, loc, firstCount, count(second));
+  Value total = arith::AddIOp::create(rewriter, loc, firstCount, secondCount);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   auto merged = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
                                         ValueRange{total}, ValueRange{one});
   merged->setDiscardableAttrs(first->getDiscardableAttrDictionary());
-
-  // `loop`'s body at linear index `index`, before `block`'s terminator.
-  auto inlineAt = [&](scf::ParallelOp loop, Value index, Block *block) {
-    rewriter.setInsertionPoint(block->getTerminator());
-    SmallVector<Value> ivs = {index};
-    if (loop.getNumLoops() > 1) {
-      SmallVector<OpFoldResult> basis = getAsOpFoldResult(loop.getUpperBound());
-      ivs =
-          affine::AffineDelinearizeIndexOp::create(rewriter, loc, index, basis)
-              .getResults();
-    }
-    IRMapping mapping;
-    mapping.map(loop.getInductionVars(), ivs);
-    for (Operation &op : loop.getBody()->without_terminator())
-      rewriter.clone(op, mapping);
-  };
   Value i = merged.getInductionVars().front();
-  rewriter.setInsertionPointToStart(merged.getBody());
-  Value inFirst = arith::CmpIOp::create(
-      rewriter, loc, arith::CmpIPredicate::ult, i, firstCount);
-  auto branch =
-      scf::IfOp::create(rewriter, loc, TypeRange{}, inFirst, /*withElse=*/true);
-  inlineAt(first, i, branch.thenBlock());
-  rewriter.setInsertionPointToStart(branch.elseBlock());
-  Value j = arith::SubIOp::create(rewriter, loc, i, firstCount);
-  inlineAt(second, j, branch.elseBlock());
+  rewriter.setInsertionPoint(merged.getBody()->getTerminator());
+  if (firstMerged) {
+    IRMapping mapping;
+    mapping.map(first.getInductionVars().front(), i);
+    for (Operation &op : first.getBody()->without_terminator())
+      rewriter.clone(op, mapping);
+  } else {
+    addSegment(first, i, Value(), firstCount, rewriter);
+  }
+  addSegment(second, i, firstCount, total, rewriter);
   rewriter.eraseOp(first);
   rewriter.eraseOp(second);
   return merged;
@@ -159,6 +185,7 @@ struct MergeSiblingKernels
     getOperation()->walk([&](Block *block) { blocks.push_back(block); });
     for (Block *block : blocks) {
       scf::ParallelOp previous;
+      bool previousMerged = false;
       for (Operation &op : llvm::make_early_inc_range(*block)) {
         auto loop = dyn_cast<scf::ParallelOp>(op);
         if (!loop) {
@@ -167,32 +194,21 @@ struct MergeSiblingKernels
           continue;
         }
         if (previous && mergeable(previous, loop)) {
-          previous = merge(previous, loop, rewriter);
+          previous = merge(previous, loop, previousMerged, rewriter);
+          previousMerged = true;
           continue;
         }
         previous = loop;
+        previousMerged = false;
       }
     }
   }
 
   /// Two kernel loops of one lowering config, counting from 0, whose
-  /// buffers keep them apart, neither exchanging values between a warp's
-  /// lanes: the host emulation (--llama4-gpu-emulate-on-host) predicates
-  /// one branch that depends on the thread around a shuffle, not the
-  /// launch guard's and the merged loop's nested.
+  /// buffers keep them apart.
   static bool mergeable(scf::ParallelOp first, scf::ParallelOp second) {
-    auto exchangesLanes = [](scf::ParallelOp loop) {
-      return loop
-          ->walk([](Operation *op) {
-            return isa<gpu::SubgroupReduceOp, gpu::ShuffleOp>(op)
-                       ? WalkResult::interrupt()
-                       : WalkResult::advance();
-          })
-          .wasInterrupted();
-    };
     auto config = LoweringConfigAttr::ofGpu(first);
     if (!config || config != LoweringConfigAttr::ofGpu(second) ||
-        exchangesLanes(first) || exchangesLanes(second) ||
         !isNormalized(first) || !isNormalized(second) ||
         first.getNumReductions() || second.getNumReductions())
       return false;

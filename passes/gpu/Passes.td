@@ -317,12 +317,10 @@ def Llama4GpuMergeSiblingKernelsPass
     buffers, as the entry points pass each weight, cache and activation
     once) become one loop over the first's iterations then the second's:
     iteration i runs the first body at the indices i unfolds to, or the
-    second's at i minus the first's count. A decode step's RoPE and
-    qk-norm of q and of k are one kernel. Loops whose lanes exchange values
-    (a warp per element's reduction: the q, k and v projections) stay
-    apart for now: the host emulation predicates one branch that depends
-    on the thread around a shuffle, not the launch guard's with the merged
-    loop's nested in it.
+    second's at i minus the first's count: flat branches without an else,
+    which a warp per element takes in all its lanes and the host
+    emulation predicates. A decode step's q, k and v projections are one
+    kernel, and so are the RoPE and qk-norm of q and of k.
 
     ```mlir
     scf.parallel (%b, %h, %d) = (%c0, %c0, %c0) to (%rows, %c40, %c128) ...  // q
@@ -330,7 +328,8 @@ def Llama4GpuMergeSiblingKernelsPass
     // becomes
     scf.parallel (%i) = (%c0) to (%rows * 5120 + %rows * 1024) ... {
       scf.if %i < %rows * 5120 { q's body at %i unfolded over (%rows, 40, 128) }
-      else { k's body at %i - %rows * 5120 unfolded over (%rows, 8, 128) }
+      scf.if %rows * 5120 <= %i < %rows * 6144 {
+        k's body at %i - %rows * 5120 unfolded over (%rows, 8, 128) }
     }
     ```
   }];
@@ -508,11 +507,14 @@ def Llama4GpuEmulateOnHostPass
     kernel's guard) around shuffles runs for every thread, each of its
     runs of barrier-free ops under the condition: the lanes of a warp
     agree on it, as shfl.sync needs of the lanes it names, so a shuffle
-    reads only lanes that ran.
+    reads only lanes that ran. Such a branch nested in another (the
+    branches of merged kernels under a launch guard) runs in its place
+    under both conditions, its condition's arithmetic left outside the
+    outer runs' wrappers.
 
     Not emulated, and reported at the op: barriers inside other region ops,
     thread-dependent control flow around a block's barrier, such branches
-    nested or with results or an else, private attributions, an alloca of
+    with results or an else, private attributions, an alloca of
     dynamic size, unlowered subgroup reductions, asynchronous launches,
     device functions.
   }];

@@ -142,6 +142,45 @@ module attributes {gpu.container_module} {
       gpu.return
     }
 
+    // Two kernels merged into one (--llama4-gpu-merge-sibling-kernels):
+    // under the guard against the sixth warp, warps 0-2 run the first
+    // kernel's body (a warp's sum of x[0..31]) and warps 3-4 the second's
+    // (the maximum of x[32..63]), each under a branch nested in the guard,
+    // both around shuffles.
+    gpu.func @merged_rows(%x: memref<128xf32>, %out: memref<6xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c3 = arith.constant 3 : index
+      %c5 = arith.constant 5 : index
+      %c32 = arith.constant 32 : index
+      %block = gpu.block_id x
+      %warp = gpu.thread_id y
+      %lane = gpu.thread_id x
+      %first = arith.muli %block, %c3 : index
+      %row = arith.addi %first, %warp : index
+      %leader = arith.cmpi eq, %lane, %c0 : index
+      %in = arith.cmpi ult, %row, %c5 : index
+      scf.if %in {
+        %sums = arith.cmpi ult, %row, %c3 : index
+        scf.if %sums {
+          %v = memref.load %x[%lane] : memref<128xf32>
+          %sum = gpu.subgroup_reduce add %v uniform : (f32) -> f32
+          scf.if %leader {
+            memref.store %sum, %out[%row] : memref<6xf32>
+          }
+        }
+        %maxima = arith.cmpi uge, %row, %c3 : index
+        scf.if %maxima {
+          %k = arith.addi %lane, %c32 : index
+          %v = memref.load %x[%k] : memref<128xf32>
+          %max = gpu.subgroup_reduce maximumf %v uniform : (f32) -> f32
+          scf.if %leader {
+            memref.store %max, %out[%row] : memref<6xf32>
+          }
+        }
+      }
+      gpu.return
+    }
+
     // A subgroup reduction, lowered to shuffles before emulation.
     gpu.func @subgroup_max(%x: memref<128xf32>, %out: memref<4xf32>) kernel {
       %c32 = arith.constant 32 : index
@@ -214,6 +253,17 @@ module attributes {gpu.container_module} {
     // CHECK: [780,  1560,  2340,  3120,  3900,  -1]
     %r = memref.cast %rows : memref<6xf32> to memref<*xf32>
     call @printMemrefF32(%r) : (memref<*xf32>) -> ()
+    %merged = memref.alloc() : memref<6xf32>
+    scf.for %i = %c0 to %c6 step %c1 {
+      memref.store %untouched, %merged[%i] : memref<6xf32>
+    }
+    gpu.launch_func @kernels::@merged_rows blocks in (%c2, %c1, %c1)
+        threads in (%c32, %c3, %c1) args(%x : memref<128xf32>, %merged : memref<6xf32>)
+    // 0 + ... + 31 for the first kernel's three rows, 63 for the second's
+    // two; the sixth warp's guard kept it from writing.
+    // CHECK: [496,  496,  496,  63,  63,  -1]
+    %mr = memref.cast %merged : memref<6xf32> to memref<*xf32>
+    call @printMemrefF32(%mr) : (memref<*xf32>) -> ()
     return
   }
 }

@@ -2,26 +2,33 @@
 
 // Three maps of one input into three buffers, a thread per element (the
 // RoPE of q, of k, ...): one loop over the first's 4 x 8 iterations, then
-// the second's 4 x 2, then the third's, each body under its branch at the
-// indices its own bounds unfold the merged index to.
+// the second's 4 x 2, then the third's, each body under a branch of its
+// range of the merged index, at the indices its own bounds unfold the
+// index within that range to. The branches are flat and have no else:
+// the host emulation predicates them.
 // CHECK-LABEL: func.func @maps_share_a_kernel
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<4x16xf32>
 //       CHECK:   %[[Q:.*]] = memref.alloc() : memref<4x8xf32>
 //       CHECK:   %[[K:.*]] = memref.alloc() : memref<4x2xf32>
+//       CHECK:   %[[QK:.*]] = arith.addi %[[QN:.*]], %{{.*}} : index
 //       CHECK:   %[[V:.*]] = memref.alloc() : memref<4x2xf32>
-//       CHECK:   scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
-//       CHECK:     %[[IN_QK:.*]] = arith.cmpi ult, %[[I]], %[[QK:.*]] : index
-//       CHECK:     scf.if %[[IN_QK]] {
-//       CHECK:       %[[IN_Q:.*]] = arith.cmpi ult, %[[I]], %{{.*}} : index
-//       CHECK:       scf.if %[[IN_Q]] {
-//       CHECK:         %[[QI:.*]]:2 = affine.delinearize_index %[[I]] into (4, 8)
-//       CHECK:         memref.store %{{.*}}, %[[Q]][%[[QI]]#0, %[[QI]]#1]
-//       CHECK:       } else {
-//       CHECK:         %[[J:.*]] = arith.subi %[[I]], %{{.*}} : index
-//       CHECK:         %[[KI:.*]]:2 = affine.delinearize_index %[[J]] into (4, 2)
-//       CHECK:         memref.store %{{.*}}, %[[K]][%[[KI]]#0, %[[KI]]#1]
-//       CHECK:     } else {
-//       CHECK:       %[[VJ:.*]] = arith.subi %[[I]], %[[QK]] : index
+//       CHECK:   %[[ALL:.*]] = arith.addi %[[QKN:.*]], %{{.*}} : index
+//       CHECK:   scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[ALL]]) step (%{{.*}}) {
+//       CHECK:     %[[IN_Q:.*]] = arith.cmpi ult, %[[I]], %[[QN]] : index
+//       CHECK:     scf.if %[[IN_Q]] {
+//       CHECK:       %[[QI:.*]]:2 = affine.delinearize_index %[[I]] into (4, 8)
+//       CHECK:       memref.store %{{.*}}, %[[Q]][%[[QI]]#0, %[[QI]]#1]
+//   CHECK-NOT:     else
+//       CHECK:     %[[BELOW_QK:.*]] = arith.cmpi ult, %[[I]], %[[QK]] : index
+//       CHECK:     %[[FROM_Q:.*]] = arith.cmpi uge, %[[I]], %[[QN]] : index
+//       CHECK:     %[[IN_K:.*]] = arith.andi %[[FROM_Q]], %[[BELOW_QK]] : i1
+//       CHECK:     scf.if %[[IN_K]] {
+//       CHECK:       %[[J:.*]] = arith.subi %[[I]], %[[QN]] : index
+//       CHECK:       %[[KI:.*]]:2 = affine.delinearize_index %[[J]] into (4, 2)
+//       CHECK:       memref.store %{{.*}}, %[[K]][%[[KI]]#0, %[[KI]]#1]
+//       CHECK:     %[[IN_V:.*]] = arith.andi
+//       CHECK:     scf.if %[[IN_V]] {
+//       CHECK:       %[[VJ:.*]] = arith.subi %[[I]], %[[QKN]] : index
 //       CHECK:       %[[VI:.*]]:2 = affine.delinearize_index %[[VJ]] into (4, 2)
 //       CHECK:       memref.store %{{.*}}, %[[V]][%[[VI]]#0, %[[VI]]#1]
 //       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
@@ -60,11 +67,14 @@ func.func @maps_share_a_kernel(%x: memref<4x16xf32>) -> (memref<4x8xf32>, memref
 // -----
 
 // Kept apart: a loop reading what the one before wrote (through a view),
-// loops of two configs, loops with a host copy between them, and a warp's
-// loops whose lanes exchange their sums.
+// loops of two configs, and loops with a host copy between them. A warp's
+// loops whose lanes exchange sums merge like any (the last two).
 // CHECK-LABEL: func.func @dependent_or_different_kernels_stay_apart
-// CHECK-COUNT-7: scf.parallel (%{{.*}}, %{{.*}}) =
-//   CHECK-NOT:   scf.if
+// CHECK-COUNT-5: scf.parallel (%{{.*}}, %{{.*}}) =
+//       CHECK:   scf.parallel (%{{.*}}) =
+//       CHECK:     gpu.subgroup_reduce
+//       CHECK:     gpu.subgroup_reduce
+//       CHECK:   return
 #warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
 #thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
 func.func @dependent_or_different_kernels_stay_apart(%x: memref<4x8xf32>, %y: memref<4x8xf32>) -> (memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>) {
