@@ -257,14 +257,21 @@ LogicalResult KernelEmulation::findWarpBranches() {
           return WalkResult::interrupt();
         }
         nestedWarpBranches.insert(nested);
-        // Its condition's arithmetic (thread ids, bounds, compares).
+        // Its condition's arithmetic (thread ids, bounds, compares), which
+        // predicate() leaves unwrapped.
         SmallVector<Value> pending = {nested.getCondition()};
         while (!pending.empty()) {
           Operation *def = pending.pop_back_val().getDefiningOp();
-          if (!def || !branch->isAncestor(def) || def->getNumRegions() ||
-              !isMemoryEffectFree(def) ||
-              !nestedConditionOps.insert(def).second)
+          if (!def || !branch->isAncestor(def) ||
+              nestedConditionOps.contains(def))
             continue;
+          if (def->getNumRegions() || !isMemoryEffectFree(def)) {
+            op->emitOpError("nests a branch that depends on the thread "
+                            "inside another, on a condition read from "
+                            "memory: not emulated");
+            return WalkResult::interrupt();
+          }
+          nestedConditionOps.insert(def);
           llvm::append_range(pending, def->getOperands());
         }
       }

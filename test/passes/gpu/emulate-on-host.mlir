@@ -320,6 +320,33 @@ module attributes {gpu.container_module} {
 
 // -----
 
+// A nested warp branch's condition is arithmetic on the thread, computed
+// for every thread before the branch's ops: one read from memory is not
+// emulated.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @nested_branch_on_memory(%x: memref<?xf32>, %flags: memref<?xi1>) kernel {
+      %c3 = arith.constant 3 : index
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %warp = gpu.thread_id y
+      %in = arith.cmpi ult, %warp, %c3 : index
+      scf.if %in {
+        %flag = memref.load %flags[%warp] : memref<?xi1>
+        // expected-error @below {{nests a branch that depends on the thread inside another, on a condition read from memory}}
+        scf.if %flag {
+          %v = memref.load %x[%warp] : memref<?xf32>
+          %other, %valid = gpu.shuffle xor %v, %one, %width : f32
+          memref.store %other, %x[%warp] : memref<?xf32>
+        }
+      }
+      gpu.return
+    }
+  }
+}
+
+// -----
+
 // Subgroup reductions are lowered to shuffles first.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
