@@ -34,9 +34,27 @@ bool isWarpPerElement(Operation *op) {
       LoweringConfigAttr::of(op, LoweringPipeline::gpu_warp_per_element));
 }
 
+/// The steps a tile may take to compute a fused producer's elements that
+/// other tiles compute too, and the steps all the tiles that repeat one
+/// element may take together: a head's qk-norm (128 steps), recomputed by
+/// the threads of its 128 elements, is 16K loads of one cached row where
+/// a kernel of its own costs a launch (2.5 to 8 us measured on an H200);
+/// so is a row's routing weight, one sigmoid, repeated by its 5120
+/// elements.
+constexpr int64_t kMaxRepeatedDepth = 128;
+constexpr int64_t kMaxRepeatedWork = 128 * 128;
+
 /// Reduction steps of one element of `op`, more than kMaxRepeatedDepth if
 /// they are dynamic.
-int64_t reductionSteps(linalg::LinalgOp op);
+int64_t reductionSteps(linalg::LinalgOp op) {
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  int64_t steps = 1;
+  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::reduction)
+      steps = ShapedType::isDynamic(extents[loop]) ? kMaxRepeatedDepth + 1
+                                                   : steps * extents[loop];
+  return steps;
+}
 
 /// Steps of a thread's reduction that a warp's 32 lanes may each repeat,
 /// all reading the same elements: adding the 32 partial sums of a split
@@ -52,16 +70,6 @@ bool repeatsInWarp(Operation *op) {
          (!linalgOp || reductionSteps(linalgOp) > kMaxStepsRepeatedInWarp);
 }
 
-/// The steps a tile may take to compute a fused producer's elements that
-/// other tiles compute too, and the steps all the tiles that repeat one
-/// element may take together: a head's qk-norm (128 steps), recomputed by
-/// the threads of its 128 elements, is 16K loads of one cached row where
-/// a kernel of its own costs a launch (2.5 to 8 us measured on an H200);
-/// so is a row's routing weight, one sigmoid, repeated by its 5120
-/// elements.
-constexpr int64_t kMaxRepeatedDepth = 128;
-constexpr int64_t kMaxRepeatedWork = 128 * 128;
-
 /// Whether `value`, inside `tile`, depends on the tile's induction
 /// variable `iv`.
 bool dependsOn(Value value, Value iv, scf::ForallOp tile) {
@@ -73,18 +81,6 @@ bool dependsOn(Value value, Value iv, scf::ForallOp tile) {
   return llvm::any_of(def->getOperands(), [&](Value operand) {
     return dependsOn(operand, iv, tile);
   });
-}
-
-/// Reduction steps of one element of `op`, more than kMaxRepeatedDepth if
-/// they are dynamic.
-int64_t reductionSteps(linalg::LinalgOp op) {
-  SmallVector<int64_t> extents = op.getStaticLoopRanges();
-  int64_t steps = 1;
-  for (auto [loop, type] : llvm::enumerate(op.getIteratorTypesArray()))
-    if (type == utils::IteratorType::reduction)
-      steps = ShapedType::isDynamic(extents[loop]) ? kMaxRepeatedDepth + 1
-                                                   : steps * extents[loop];
-  return steps;
 }
 
 /// Elements of the slice, if its sizes are static.
