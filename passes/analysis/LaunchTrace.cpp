@@ -690,6 +690,32 @@ LogicalResult Machine::step(Operation *op, Env &env,
     });
     return success();
   }
+  // A merged kernel's index unfolded over each part's bounds: result i is
+  // the index divided by the sizes after it, modulo its own (the first
+  // unbounded when the basis leaves it out).
+  if (auto delinearize = dyn_cast<affine::AffineDelinearizeIndexOp>(op)) {
+    SmallVector<OpFoldResult> basis = delinearize.getMixedBasis();
+    unsigned results = delinearize.getNumResults();
+    unsigned omitted = results - basis.size();
+    for (unsigned i = 0; i < results; ++i) {
+      setScalar(delinearize.getResult(i), [&](int l) {
+        auto sizeOf = [&](unsigned j) {
+          OpFoldResult size = basis[j - omitted];
+          int64_t value =
+              isa<Attribute>(size)
+                  ? cast<IntegerAttr>(cast<Attribute>(size)).getInt()
+                  : lane(cast<Value>(size), l);
+          return std::max<int64_t>(value, 1);
+        };
+        int64_t stride = 1;
+        for (unsigned j = i + 1; j < results; ++j)
+          stride *= sizeOf(j);
+        int64_t value = lane(delinearize.getLinearIndex(), l) / stride;
+        return i < omitted ? value : value % sizeOf(i);
+      });
+    }
+    return success();
+  }
   if (isa<affine::AffineMinOp, affine::AffineMaxOp>(op)) {
     bool isMin = isa<affine::AffineMinOp>(op);
     AffineMap map = op->getAttrOfType<AffineMapAttr>("map").getValue();

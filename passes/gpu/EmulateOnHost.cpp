@@ -146,68 +146,92 @@ Value KernelEmulation::perThreadBuffer(Type type, Location loc) {
 /// its source lane's, as shfl.sync computes the lane (NVVM's lowering of
 /// gpu.shuffle: clamp width - 1, or 32 - width for `up`); an invalid lane
 /// reads the thread's own value. A second barrier keeps the next shuffle's
-/// stores from overwriting values not yet read.
+/// stores from overwriting values not yet read. Adjacent shuffles none of
+/// which reads another's result (the butterflies of a warp's several
+/// reductions, step by step) share the two barriers, each its own buffer.
 void KernelEmulation::lowerShuffles() {
-  SmallVector<gpu::ShuffleOp> shuffles;
-  body.walk([&](gpu::ShuffleOp op) { shuffles.push_back(op); });
-  DenseMap<Type, Value> scratch;
-  for (gpu::ShuffleOp op : shuffles) {
-    Location loc = op.getLoc();
-    Type type = op.getValue().getType();
-    Value &buffer = scratch[type];
-    if (!buffer)
-      buffer = perThreadBuffer(type, loc);
-    OpBuilder b(op);
+  SmallVector<SmallVector<gpu::ShuffleOp>> runs;
+  body.walk([&](gpu::ShuffleOp op) {
+    auto previous = dyn_cast_or_null<gpu::ShuffleOp>(op->getPrevNode());
+    bool joins =
+        previous && !runs.empty() && runs.back().back() == previous &&
+        llvm::none_of(runs.back(), [&](gpu::ShuffleOp earlier) {
+          return llvm::is_contained(earlier->getResults(), op.getValue()) ||
+                 llvm::is_contained(earlier->getResults(), op.getOffset()) ||
+                 llvm::is_contained(earlier->getResults(), op.getWidth());
+        });
+    if (!joins)
+      runs.emplace_back();
+    runs.back().push_back(op);
+  });
+  // One scratch buffer per type and place in a run, reused by every run.
+  DenseMap<std::pair<Type, unsigned>, Value> scratch;
+  for (MutableArrayRef<gpu::ShuffleOp> run : runs) {
+    OpBuilder b(run.front());
+    Location loc = run.front().getLoc();
     Value thread = linearThreadId(b, loc);
-    memref::StoreOp::create(b, loc, op.getValue(), buffer, thread);
+    SmallVector<Value> buffers;
+    for (auto [place, op] : llvm::enumerate(run)) {
+      Type type = op.getValue().getType();
+      Value &buffer = scratch[{type, place}];
+      if (!buffer)
+        buffer = perThreadBuffer(type, loc);
+      buffers.push_back(buffer);
+      memref::StoreOp::create(b, loc, op.getValue(), buffer, thread);
+    }
     gpu::BarrierOp::create(b, loc);
     Type i32 = b.getI32Type();
     Value lane = arith::IndexCastOp::create(
         b, loc, i32,
         arith::RemUIOp::create(b, loc, thread,
                                index(b, loc, llama4c::kWarpSize)));
-    Value offset = op.getOffset(), width = op.getWidth();
     Value c32 = arith::ConstantIntOp::create(b, loc, i32, llama4c::kWarpSize);
     Value one = arith::ConstantIntOp::create(b, loc, i32, 1);
-    Value source;
-    switch (op.getMode()) {
-    case gpu::ShuffleMode::XOR:
-      source = arith::XOrIOp::create(b, loc, lane, offset);
-      break;
-    case gpu::ShuffleMode::DOWN:
-      source = arith::AddIOp::create(b, loc, lane, offset);
-      break;
-    case gpu::ShuffleMode::IDX:
-      source = arith::AndIOp::create(
-          b, loc, offset, arith::ConstantIntOp::create(b, loc, i32, 31));
-      break;
-    case gpu::ShuffleMode::UP:
-      source = arith::SubIOp::create(b, loc, lane, offset);
-      break;
+    for (auto [op, buffer] : llvm::zip(run, buffers)) {
+      Value offset = op.getOffset(), width = op.getWidth();
+      Value source;
+      switch (op.getMode()) {
+      case gpu::ShuffleMode::XOR:
+        source = arith::XOrIOp::create(b, loc, lane, offset);
+        break;
+      case gpu::ShuffleMode::DOWN:
+        source = arith::AddIOp::create(b, loc, lane, offset);
+        break;
+      case gpu::ShuffleMode::IDX:
+        source = arith::AndIOp::create(
+            b, loc, offset, arith::ConstantIntOp::create(b, loc, i32, 31));
+        break;
+      case gpu::ShuffleMode::UP:
+        source = arith::SubIOp::create(b, loc, lane, offset);
+        break;
+      }
+      Value valid =
+          op.getMode() == gpu::ShuffleMode::UP
+              ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, source,
+                                      arith::SubIOp::create(b, loc, c32, width))
+              : arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::sle, source,
+                    arith::SubIOp::create(b, loc, width, one));
+      // The source thread: the lane's warp plus the source lane, or the
+      // thread itself where the lane is invalid or past the block.
+      Value warpStart = arith::SubIOp::create(
+          b, loc, thread,
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), lane));
+      Value candidate = arith::AddIOp::create(
+          b, loc, warpStart,
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), source));
+      Value inBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            candidate, threadCount);
+      Value from = arith::SelectOp::create(
+          b, loc, arith::AndIOp::create(b, loc, valid, inBlock), candidate,
+          thread);
+      Value result = memref::LoadOp::create(b, loc, buffer, from);
+      op.getShuffleResult().replaceAllUsesWith(result);
+      op.getValid().replaceAllUsesWith(valid);
     }
-    Value valid =
-        op.getMode() == gpu::ShuffleMode::UP
-            ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, source,
-                                    arith::SubIOp::create(b, loc, c32, width))
-            : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, source,
-                                    arith::SubIOp::create(b, loc, width, one));
-    // The source thread: the lane's warp plus the source lane, or the
-    // thread itself where the lane is invalid or past the block.
-    Value warpStart = arith::SubIOp::create(
-        b, loc, thread, arith::IndexCastOp::create(b, loc, b.getIndexType(), lane));
-    Value candidate = arith::AddIOp::create(
-        b, loc, warpStart,
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), source));
-    Value inBlock = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                          candidate, threadCount);
-    Value from = arith::SelectOp::create(
-        b, loc, arith::AndIOp::create(b, loc, valid, inBlock), candidate,
-        thread);
-    Value result = memref::LoadOp::create(b, loc, buffer, from);
     gpu::BarrierOp::create(b, loc);
-    op.getShuffleResult().replaceAllUsesWith(result);
-    op.getValid().replaceAllUsesWith(valid);
-    op.erase();
+    for (gpu::ShuffleOp op : run)
+      op.erase();
   }
 }
 
@@ -455,11 +479,14 @@ void KernelEmulation::replaceByBuffers(Operation *old, Operation *bare,
 int64_t KernelEmulation::segmentOf(Operation *op) {
   while (!isSplitBlock(op->getBlock()))
     op = op->getParentOp();
+  // What materialize() inserted is not numbered: it belongs where it was
+  // put, in front of a numbered op or a split op (a value recomputed for
+  // one segment can be an operand that another segment recomputes).
+  while (!splitOps.contains(op) && !segmentIds.contains(op))
+    op = op->getNextNode();
   if (splitOps.contains(op))
     return -1;
-  auto it = segmentIds.find(op);
-  assert(it != segmentIds.end() && "every op of a split block is numbered");
-  return it->second;
+  return segmentIds.lookup(op);
 }
 
 Operation *KernelEmulation::anchorOf(Operation *user, int64_t segment) {

@@ -9,6 +9,8 @@
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Utils/GPUUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llama4c {
@@ -20,10 +22,69 @@ using namespace mlir;
 
 namespace {
 
+/// A reduction over the whole warp of one 32-bit value, which a shuffle
+/// moves whole.
+bool isWholeWarpOf32Bits(gpu::SubgroupReduceOp op) {
+  Type type = op.getValue().getType();
+  return !op.getClusterSize() && type.isIntOrFloat() &&
+         type.getIntOrFloatBitWidth() == 32;
+}
+
+/// Runs of adjacent such reductions none of which reads another's result
+/// (a warp's several rows of sums): their butterflies go step by step
+/// together, so that a warp has their shuffles in flight at once.
+SmallVector<SmallVector<gpu::SubgroupReduceOp>> findRuns(Operation *root) {
+  SmallVector<SmallVector<gpu::SubgroupReduceOp>> runs;
+  root->walk([&](gpu::SubgroupReduceOp op) {
+    if (!isWholeWarpOf32Bits(op))
+      return;
+    auto previous = dyn_cast_or_null<gpu::SubgroupReduceOp>(op->getPrevNode());
+    bool joins = previous && !runs.empty() && runs.back().back() == previous &&
+                 llvm::none_of(runs.back(), [&](gpu::SubgroupReduceOp earlier) {
+                   return earlier.getResult() == op.getValue();
+                 });
+    if (!joins)
+      runs.emplace_back();
+    runs.back().push_back(op);
+  });
+  return runs;
+}
+
+/// Each lane combines its value with that of the lane `offset` away
+/// (xor), for offsets 1, 2, ..., 16: every lane ends with the whole warp's.
+/// The shuffles of one step are adjacent, their constants before them.
+void lowerRun(MutableArrayRef<gpu::SubgroupReduceOp> run) {
+  OpBuilder b(run.front());
+  Location loc = run.front().getLoc();
+  SmallVector<Value> values = llvm::map_to_vector(
+      run, [](gpu::SubgroupReduceOp op) { return op.getValue(); });
+  Value width =
+      arith::ConstantIntOp::create(b, loc, b.getI32Type(), llama4c::kWarpSize);
+  for (int32_t offset = 1; offset < llama4c::kWarpSize; offset *= 2) {
+    Value distance =
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), offset);
+    SmallVector<Value> partners;
+    for (Value value : values)
+      partners.push_back(gpu::ShuffleOp::create(b, loc, value, distance, width,
+                                                gpu::ShuffleMode::XOR)
+                             .getShuffleResult());
+    for (auto [op, value, partner] : llvm::zip(run, values, partners))
+      value = vector::makeArithReduction(
+          b, loc, gpu::convertReductionKind(op.getOp()), value, partner);
+  }
+  for (auto [op, value] : llvm::zip(run, values)) {
+    op.getResult().replaceAllUsesWith(value);
+    op.erase();
+  }
+}
+
 struct LowerSubgroupReductions
     : llama4c::impl::Llama4GpuLowerSubgroupReductionsPassBase<
           LowerSubgroupReductions> {
   void runOnOperation() override {
+    for (MutableArrayRef<gpu::SubgroupReduceOp> run : findRuns(getOperation()))
+      lowerRun(run);
+    // Narrower or clustered reductions, as upstream lowers them.
     RewritePatternSet patterns(&getContext());
     populateGpuLowerSubgroupReduceToShufflePatterns(patterns,
                                                     llama4c::kWarpSize);

@@ -448,7 +448,10 @@ def Llama4GpuLowerSubgroupReductionsPass
   let description = [{
     Every gpu.subgroup_reduce becomes a butterfly of 32-lane `gpu.shuffle
     xor` steps, each lane combining its value with its partner's (five
-    steps for a warp). NVVM lowers
+    steps for a warp). Adjacent reductions of 32-bit values none of which
+    reads another's result (a warp's several rows of sums) step together:
+    their shuffles of one step adjacent and in flight at once, which the
+    host emulation also runs between one pair of barriers. NVVM lowers
     the shuffles to `shfl.sync.bfly`; the host emulation emulates them.
     NVVM's own lowering (`redux.sync`) takes integers only. The GPU
     pipeline runs it twice: after attention's expansion, on tensors (a
@@ -466,6 +469,7 @@ def Llama4GpuLowerSubgroupReductionsPass
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

@@ -44,6 +44,13 @@
 // 5 in the butterfly.
 // CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read (66560 from HBM), 4096 written, 212992 L1, 114688 flops, 1 load rounds
 //
+// unfolded_kernel: scale_kernel with the index unfolded into (row,
+// column) of 32 and folded back (a merged kernel's part): the trace
+// follows affine.delinearize_index, so each warp reads and writes 4
+// sectors as scale_kernel's do (unfolded to unknowns, every lane would
+// read element 0, a sector).
+// CHECK: unfolded_kernel: 1 launches, 128 threads, 512 bytes read (512 from HBM), 512 written
+//
 // guarded_kernel: 100 elements on two blocks of 64 threads; the bounds
 // guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
 // (1 sector, but a clock of L1): 13 sectors read and written.
@@ -68,6 +75,20 @@ module attributes {gpu.container_module} {
       %v = memref.load %x[%i] : memref<?xf32>
       %w = arith.addf %v, %v : f32
       memref.store %w, %y[%i] : memref<?xf32>
+      gpu.return
+    }
+    gpu.func @unfolded_kernel(%x: memref<?xf32>, %y: memref<?xf32>, %rows: index) kernel {
+      %c32 = arith.constant 32 : index
+      %block = gpu.block_id x
+      %threads = gpu.block_dim x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %threads : index
+      %i = arith.addi %base, %thread : index
+      %rc:2 = affine.delinearize_index %i into (%rows, 32) : index, index
+      %row = arith.muli %rc#0, %c32 : index
+      %j = arith.addi %row, %rc#1 : index
+      %v = memref.load %x[%j] : memref<?xf32>
+      memref.store %v, %y[%j] : memref<?xf32>
       gpu.return
     }
     gpu.func @guarded_kernel(%x: memref<?xf32>, %n: index) kernel {
@@ -269,6 +290,10 @@ module attributes {gpu.container_module} {
       gpu.launch_func @kernels::@scale_kernel blocks in (%blocks, %c1, %c1)
           threads in (%c64, %c1, %c1) args(%y : memref<?xf32>, %x : memref<?xf32>)
     }
+    %c4 = arith.constant 4 : index
+    gpu.launch_func @kernels::@unfolded_kernel blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1)
+        args(%x : memref<?xf32>, %y : memref<?xf32>, %c4 : index)
     %c100 = arith.constant 100 : index
     gpu.launch_func @kernels::@guarded_kernel blocks in (%c2, %c1, %c1)
         threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %c100 : index)

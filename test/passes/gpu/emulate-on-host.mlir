@@ -90,6 +90,60 @@ module attributes {gpu.container_module} {
 
 // -----
 
+// A value recomputed in a later segment whose operand was itself
+// recomputed in an earlier one (b = (tid + 1) * 2, computed after the
+// first barrier, needed again after the last): the last loop recomputes
+// the whole chain from its own thread id, not from the copies another
+// loop made.
+// CHECK-LABEL: func.func private @kernels_chain
+//       CHECK:     scf.for
+//       CHECK:     scf.for
+//       CHECK:     scf.for
+//       CHECK:     scf.for %[[T:.*]] = %{{.*}} to
+//  CHECK-NEXT:       %[[T3:.*]] = arith.remui %[[T]], %{{.*}} : index
+//       CHECK:       %[[A3:.*]] = arith.addi %[[T3]], %{{.*}} : index
+//       CHECK:       %[[B3:.*]] = arith.muli %[[A3]], %{{.*}} : index
+//       CHECK:       %[[J3:.*]] = arith.andi %[[B3]], %{{.*}} : index
+//       CHECK:       memref.load %{{.*}}[%[[J3]]] : memref<64xf32>
+//       CHECK:       memref.store
+//  CHECK-NEXT:     }
+//  CHECK-NEXT:     memref.dealloc
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @chain(%x: memref<64xf32>)
+        workgroup(%shared : memref<64xf32, #gpu.address_space<workgroup>>)
+        kernel {
+      %c1 = arith.constant 1 : index
+      %c2 = arith.constant 2 : index
+      %c63 = arith.constant 63 : index
+      %tid = gpu.thread_id x
+      %a = arith.addi %tid, %c1 : index
+      %v = memref.load %x[%tid] : memref<64xf32>
+      memref.store %v, %shared[%tid] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %b = arith.muli %a, %c2 : index
+      %i = arith.andi %b, %c63 : index
+      %n = memref.load %shared[%i] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      memref.store %n, %shared[%tid] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %j = arith.andi %b, %c63 : index
+      %m = memref.load %shared[%j] : memref<64xf32, #gpu.address_space<workgroup>>
+      memref.store %m, %x[%tid] : memref<64xf32>
+      gpu.return
+    }
+  }
+  func.func @host(%x: memref<64xf32>) {
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    gpu.launch_func @kernels::@chain blocks in (%c1, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<64xf32>)
+    return
+  }
+}
+
+// -----
+
 // A loop with a barrier inside runs once per block, its bounds uniform; its
 // carried per-thread value goes through a per-thread buffer.
 // CHECK-LABEL: func.func private @kernels_steps
@@ -213,6 +267,44 @@ module attributes {gpu.container_module} {
       %n = memref.dim %x, %c0 : memref<?xf32>
       // expected-error @below {{is thread-private memory of a dynamic size or a layout}}
       %acc = memref.alloca(%n) : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Two adjacent shuffles, neither reading the other's result (a warp's two
+// rows of sums, a butterfly step of each): one pair of barriers, each its
+// own scratch buffer: three thread loops (store both; load both, add and
+// store), not five.
+// CHECK-LABEL: func.func private @kernels_shuffle_pair
+//       CHECK:   %[[FIRST:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+//       CHECK:   %[[SECOND:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+//       CHECK:   scf.for
+//       CHECK:     memref.store %{{.*}}, %[[FIRST]]
+//       CHECK:     memref.store %{{.*}}, %[[SECOND]]
+//       CHECK:   scf.for
+//       CHECK:     memref.load %[[FIRST]]
+//       CHECK:     memref.load %[[SECOND]]
+//       CHECK:   scf.for
+//       CHECK:     memref.store %{{.*}}, %arg
+//   CHECK-NOT:   scf.for
+//       CHECK:   memref.dealloc
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @shuffle_pair(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
+      %one = arith.constant 1 : i32
+      %width = arith.constant 32 : i32
+      %lane = gpu.thread_id x
+      %u = memref.load %x[%lane] : memref<?xf32>
+      %v = memref.load %y[%lane] : memref<?xf32>
+      %su, %vu = gpu.shuffle xor %u, %one, %width : f32
+      %sv, %vv = gpu.shuffle xor %v, %one, %width : f32
+      %a = arith.addf %u, %su : f32
+      %b = arith.addf %v, %sv : f32
+      memref.store %a, %x[%lane] : memref<?xf32>
+      memref.store %b, %y[%lane] : memref<?xf32>
       gpu.return
     }
   }

@@ -1,4 +1,4 @@
-// RUN: llama4-opt %s --llama4-gpu-lower-subgroup-reductions | FileCheck %s
+// RUN: llama4-opt %s --split-input-file --llama4-gpu-lower-subgroup-reductions | FileCheck %s
 
 // A warp's sum: five butterfly steps over 32 lanes, each adding the
 // partner lane's value.
@@ -20,6 +20,45 @@ gpu.module @kernels {
     %v = memref.load %x[%lane] : memref<32xf32>
     %sum = gpu.subgroup_reduce add %v uniform : (f32) -> f32
     memref.store %sum, %out[%c0] : memref<1xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// A sum and a maximum, adjacent and independent: their butterflies step
+// together, both shuffles of a step adjacent (in flight at once). A third
+// reduction reading the maximum starts a butterfly of its own after
+// them.
+// CHECK-LABEL: gpu.func @rows_sums
+//   CHECK-NOT:   gpu.subgroup_reduce
+//       CHECK:   %[[S1:.*]], %{{.*}} = gpu.shuffle xor %[[U:[a-z0-9_]+]], %c1_i32, %c32_i32 : f32
+//  CHECK-NEXT:   %[[T1:.*]], %{{.*}} = gpu.shuffle xor %[[V:[a-z0-9_]+]], %c1_i32, %c32_i32 : f32
+//  CHECK-NEXT:   %[[A1:.*]] = arith.addf %[[U]], %[[S1]]
+//  CHECK-NEXT:   %[[B1:.*]] = arith.maxnumf %[[V]], %[[T1]]
+//       CHECK:   gpu.shuffle xor %[[A1]], %c2_i32, %c32_i32
+//  CHECK-NEXT:   gpu.shuffle xor %[[B1]], %c2_i32, %c32_i32
+//       CHECK:   gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32
+//  CHECK-NEXT:   gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32
+//  CHECK-NEXT:   %[[A5:.*]] = arith.addf
+//  CHECK-NEXT:   %[[B5:.*]] = arith.maxnumf
+//       CHECK:   gpu.shuffle xor %[[B5]], %c1_i32, %c32_i32
+//   CHECK-NOT:   gpu.shuffle xor %[[A5]]
+//       CHECK:   gpu.return
+gpu.module @kernels {
+  gpu.func @rows_sums(%x: memref<32xf32>, %y: memref<32xf32>, %out: memref<3xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %lane = gpu.lane_id
+    %u = memref.load %x[%lane] : memref<32xf32>
+    %v = memref.load %y[%lane] : memref<32xf32>
+    %sum = gpu.subgroup_reduce add %u uniform : (f32) -> f32
+    %max = gpu.subgroup_reduce maxnumf %v uniform : (f32) -> f32
+    %again = gpu.subgroup_reduce add %max uniform : (f32) -> f32
+    memref.store %sum, %out[%c0] : memref<3xf32>
+    memref.store %max, %out[%c1] : memref<3xf32>
+    memref.store %again, %out[%c2] : memref<3xf32>
     gpu.return
   }
 }
