@@ -65,6 +65,7 @@ static void addSelectLoweringConfig(OpPassManager &pm,
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
+  select.gpuWarpRows = schedule.gpuWarpRows;
   select.gpuSplitKDepth = schedule.gpuSplitKDepth;
   pm.addPass(createLlama4SelectLoweringConfigPass(select));
 }
@@ -215,7 +216,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    and every linalg op outside one, becomes one scf.parallel (a tile's
   //    ops, and an op's reductions, run inside each thread), collapsed and
   //    split into blocks of the threads its config names: one kernel
-  //    launch each, independent neighbours of one config sharing one.
+  //    launch each, independent neighbours of one config sharing one;
+  //    a warp of nn.Linear takes several tokens' rows, sharing W's loads.
   //    Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
   //    KV-cache scatter's token loops move into its kernel; constants and
@@ -227,6 +229,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
   pm.addPass(createLlama4GpuLinalgToKernelLoopsPass());
+  pm.addPass(createLlama4GpuJamTokenRowsPass());
   pm.addPass(createLlama4GpuHostMetadataToStackPass());
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());
   pm.addPass(createLlama4GpuMergeSiblingKernelsPass());
@@ -346,6 +349,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Threads per block of every GPU kernel but a decode "
                      "step's attention (one warp)"),
       llvm::cl::init(TileSchedule().gpuBlockThreads)};
+  Option<int64_t> gpuWarpRows{
+      *this, schedule_keys::gpuWarpRows,
+      llvm::cl::desc("Rows of x a GPU warp takes at once in nn.Linear's "
+                     "product, sharing each load of W"),
+      llvm::cl::init(TileSchedule().gpuWarpRows)};
   Option<int64_t> gpuSplitKDepth{
       *this, schedule_keys::gpuSplitKDepth,
       llvm::cl::desc("Fewest reduction steps a thread keeps when a GPU "
@@ -367,6 +375,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.cpuWeightBlockBytes = cpuWeightBlockBytes;
     schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
     schedule.gpuBlockThreads = gpuBlockThreads;
+    schedule.gpuWarpRows = gpuWarpRows;
     schedule.gpuSplitKDepth = gpuSplitKDepth;
     schedule.gpuAttentionSplitKeys = gpuAttentionSplitKeys;
     schedule.moeDispatch = moeDispatch;

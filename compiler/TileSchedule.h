@@ -9,6 +9,7 @@
 //   attention_key_block: 64
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
+//   gpu_warp_rows: 2
 //   gpu_split_k_depth: 512
 //   gpu_attention_split_keys: 512
 //   moe_dispatch: per-token
@@ -38,6 +39,7 @@ inline constexpr llvm::StringLiteral cpuWeightBlockBytes =
 inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
     "cpu_parallel_weight_bytes";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
+inline constexpr llvm::StringLiteral gpuWarpRows = "gpu_warp_rows";
 inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
 inline constexpr llvm::StringLiteral gpuAttentionSplitKeys =
     "gpu_attention_split_keys";
@@ -62,6 +64,9 @@ struct TileSchedule {
   /// one warp a block (a multiple of the 32-thread warp, at most 1024).
   int64_t gpuBlockThreads =
       Llama4SelectLoweringConfigPassOptions().gpuBlockThreads;
+  /// Rows of x (tokens) a GPU warp takes at once in nn.Linear's product,
+  /// sharing each load of W.
+  int64_t gpuWarpRows = Llama4SelectLoweringConfigPassOptions().gpuWarpRows;
   /// Fewest reduction steps a GPU thread keeps when a product with too few
   /// outputs splits its reduction between threads (0: no split).
   int64_t gpuSplitKDepth =

@@ -303,6 +303,54 @@ def Llama4GpuLinalgToKernelLoopsPass
   ];
 }
 
+def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
+  let summary = "A warp's kernel loop takes several rows of x at once, "
+                "sharing each load of W.";
+  let description = [{
+    Runs after --llama4-gpu-linalg-to-kernel-loops. A kernel loop of a
+    warp per element whose config has `register_tile = [R]` (nn.Linear's
+    x * W^T with x's rows along a dynamic dimension) takes R consecutive
+    indices of its innermost dynamic dimension (a decode step's batch
+    rows, a prompt's tokens) per warp: that dimension's extent becomes
+    ceil(n / R), and the body runs once per row r = R i + t, t < R:
+
+    - what does not depend on the row (W's loads, its views, index
+      arithmetic) is computed once for all R rows;
+    - a loop over k whose body loads such shared values becomes one loop
+      carrying the R rows' sums, rows past n skipped (a branch that a
+      whole warp takes alike): W is read once for R rows where it was
+      read R times;
+    - every other op runs once per row at the row's index, clamped to
+      the last row n - 1 so that it stays in bounds (warp collectives
+      included, which every lane must take part in), and its stores to
+      memory that is not the thread's own are skipped past the last row.
+
+    The register tile, carried out, leaves the config. Loops with no
+    dynamic dimension, or writing shared memory other than by stores,
+    stay as they are.
+
+    ```mlir
+    scf.parallel (%b, %n) = (%c0, %c0) to (%rows, %c5120) ... {
+      %acc = scf.for %k ... iter_args(%s = %zero) {
+        %x = vector.load %act[%b, %k] ...  %w = vector.load %W[%n, %k] ...
+      } ...  memref.store %sum, %out[%b, %n]
+    } {register_tile = [2]}
+    // becomes
+    scf.parallel (%i, %n) = (%c0, %c0) to (ceil(%rows / 2), %c5120) ... {
+      %acc:2 = scf.for %k ... iter_args(%s0 = %zero, %s1 = %zero) {
+        %w = vector.load %W[%n, %k] ...
+        %x0 = vector.load %act[2 %i, %k] ...
+        %s1' = scf.if (2 %i + 1 < %rows) { %x1 = vector.load %act[min(2 %i + 1, %rows - 1), %k] ... }
+                 else { scf.yield %s1 }
+      } ...  memref.store %sum0, %out[2 %i, %n]
+      scf.if (2 %i + 1 < %rows) { memref.store %sum1, %out[min(2 %i + 1, %rows - 1), %n] }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def Llama4GpuMergeSiblingKernelsPass
     : Pass<"llama4-gpu-merge-sibling-kernels"> {
   let summary = "Runs independent kernel loops of one lowering config as "

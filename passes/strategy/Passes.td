@@ -23,6 +23,11 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            /*default=*/"256",
            "Threads per block of every GPU kernel but a decode step's "
            "attention, one warp a block (a multiple of 32 from 32 to 1024)">,
+    Option<"gpuWarpRows", "gpu-warp-rows", "int64_t", /*default=*/"4",
+           "Rows of x (tokens, when their number is dynamic) a warp takes at "
+           "once in nn.Linear's x * W^T, sharing each load of W between "
+           "them: a decode step of 8 rows reads W twice, not 8 times (1 "
+           "takes one row; 8 made Scout's shared expert spill registers)">,
     Option<"gpuSplitKDepth", "gpu-split-k-depth", "int64_t",
            /*default=*/"256",
            "Fewest reduction steps a thread keeps when a thread-per-element "
@@ -48,7 +53,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
     - **sm_80, sm_90**: `gpu-block-threads` threads per block, and
       `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
-      reads a row of W along k, its lanes splitting k) and for online
+      reads a row of W along k, its lanes splitting k; where x's rows run
+      along a dynamic dimension, register tile [`gpu-warp-rows`]: a warp
+      takes that many rows, for --llama4-gpu-jam-token-rows) and for online
       attention with one query per row (a decode step: a warp per query
       and split of its keys, its lanes splitting the split's keys, one
       warp a block so that the warps spread over the SMs; `split_k` the

@@ -59,6 +59,10 @@ struct SelectLoweringConfig
           "gpu-block-threads must be a multiple of 32 from 32 to 1024");
       return signalPassFailure();
     }
+    if (!cpu && gpuWarpRows < 1) {
+      getOperation()->emitError("gpu-warp-rows must be at least 1");
+      return signalPassFailure();
+    }
     if (!cpu && gpuSplitKDepth < 0) {
       getOperation()->emitError("gpu-split-k-depth must not be negative");
       return signalPassFailure();
@@ -127,17 +131,30 @@ struct SelectLoweringConfig
     bool decodeAttention =
         attention &&
         cast<ShapedType>(attention.getQueries().getType()).getDimSize(3) == 1;
-    bool warp =
-        decodeAttention || isRowSum(op) ||
-        (succeeded(product) && product->layout == llama4c::WeightLayout::OutIn);
+    bool linear =
+        succeeded(product) && product->layout == llama4c::WeightLayout::OutIn;
+    bool warp = decodeAttention || isRowSum(op) || linear;
+    SmallVector<int64_t> rows;
+    if (linear && gpuWarpRows > 1 && hasTokenRows(*product))
+      rows.push_back(gpuWarpRows);
     return LoweringConfigAttr::get(
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
-        {}, {}, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads}, false,
+        {}, rows, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads},
+        false,
         decodeAttention ? keySplitsOf(attention)
         : warp          ? 1
                         : splitKOf(op));
+  }
+
+  /// Whether x's rows run along a dynamic dimension (a batch, a prompt's
+  /// tokens): rows whose number is known only at run time, which a warp
+  /// takes `gpu-warp-rows` at a time so that they share each load of W (a
+  /// decode step of 8 rows otherwise reads every W 8 times).
+  static bool hasTokenRows(const llama4c::Product &product) {
+    ArrayRef<int64_t> shape = cast<ShapedType>(product.x.getType()).getShape();
+    return llvm::any_of(shape.drop_back(), ShapedType::isDynamic);
   }
 
   /// How many ways a decode step's attention splits each query's keys

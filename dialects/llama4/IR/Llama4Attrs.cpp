@@ -87,9 +87,20 @@ LogicalResult LoweringConfigAttr::verify(
       return emitError() << stringifyLoweringPipeline(pipeline)
                          << " needs workgroup_size = [threads], a multiple "
                             "of 32 from 32 to 1024";
-    if (!workgroup.empty() || !registerTile.empty() || distribute)
+    // A warp may take several rows of x (tokens) at once: [rows].
+    if (pipeline == LoweringPipeline::gpu_warp_per_element &&
+        !registerTile.empty() &&
+        (registerTile.size() != 1 || registerTile[0] < 2))
+      return emitError() << "gpu_warp_per_element's register tile must be "
+                            "[rows], rows at least 2";
+    if (!workgroup.empty() || distribute ||
+        (pipeline == LoweringPipeline::gpu_thread_per_element &&
+         !registerTile.empty()))
       return emitError() << stringifyLoweringPipeline(pipeline)
-                         << " takes only workgroup_size";
+                         << " takes only workgroup_size"
+                         << (pipeline == LoweringPipeline::gpu_warp_per_element
+                                 ? " and register_tile"
+                                 : "");
     return success();
   }
   return emitError() << "unknown lowering pipeline";

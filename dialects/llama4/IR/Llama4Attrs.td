@@ -92,7 +92,10 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     - `workgroup_tile`: the tile of the product's (m, n, k) loops that one
       thread (CPU) or block (GPU) computes, 0 for a whole loop.
     - `register_tile`: the (m, n, k) tile held in registers; k is the vector
-      lanes of a dot-product tile, n the lanes of an outer-product tile.
+      lanes of a dot-product tile, n the lanes of an outer-product tile. A
+      `gpu_warp_per_element` product's is [rows]: the rows of x (tokens) a
+      warp takes at once, sharing each load of W between them.
+      --llama4-gpu-jam-token-rows carries it out and drops it.
     - `workgroup_size`: threads per GPU block.
     - `distribute`: whether the CPU splits the workgroup tiles between
       threads.
@@ -108,6 +111,7 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
         register_tile = [4, 2, 8], distribute = true>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 32>
+    #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>
     ```
   }];
   let parameters = (ins
@@ -141,6 +145,11 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     /// GPU tile's config read from, or given to, the ops it holds.
     LoweringConfigAttr withPipeline(LoweringPipeline pipeline) const {
       return get(getContext(), pipeline, getWorkgroupTile(), getRegisterTile(),
+                 getWorkgroupSize(), getDistribute(), getSplitK());
+    }
+    /// This config without a register tile: one carried out.
+    LoweringConfigAttr withoutRegisterTile() const {
+      return get(getContext(), getPipeline(), getWorkgroupTile(), {},
                  getWorkgroupSize(), getDistribute(), getSplitK());
     }
     /// This config with its reduction split `splitK` ways.

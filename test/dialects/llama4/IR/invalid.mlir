@@ -2131,6 +2131,20 @@ func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<
 
 // -----
 
+// expected-error @+1 {{gpu_warp_per_element's register tile must be [rows], rows at least 2}}
+func.func @lowering_config_warp_one_row() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [1], workgroup_size = [256]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size}}
+func.func @lowering_config_thread_rows() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [8], workgroup_size = [256]>} {
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // llama4.online_attention
 //===----------------------------------------------------------------------===//
