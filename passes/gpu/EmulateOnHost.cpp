@@ -16,6 +16,7 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "passes/gpu/AdjacentRuns.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -150,20 +151,9 @@ Value KernelEmulation::perThreadBuffer(Type type, Location loc) {
 /// which reads another's result (the butterflies of a warp's several
 /// reductions, step by step) share the two barriers, each its own buffer.
 void KernelEmulation::lowerShuffles() {
-  SmallVector<SmallVector<gpu::ShuffleOp>> runs;
-  body.walk([&](gpu::ShuffleOp op) {
-    auto previous = dyn_cast_or_null<gpu::ShuffleOp>(op->getPrevNode());
-    bool joins =
-        previous && !runs.empty() && runs.back().back() == previous &&
-        llvm::none_of(runs.back(), [&](gpu::ShuffleOp earlier) {
-          return llvm::is_contained(earlier->getResults(), op.getValue()) ||
-                 llvm::is_contained(earlier->getResults(), op.getOffset()) ||
-                 llvm::is_contained(earlier->getResults(), op.getWidth());
-        });
-    if (!joins)
-      runs.emplace_back();
-    runs.back().push_back(op);
-  });
+  SmallVector<SmallVector<gpu::ShuffleOp>> runs =
+      llama4c::adjacentIndependentRuns<gpu::ShuffleOp>(
+          body, [](gpu::ShuffleOp) { return true; });
   // One scratch buffer per type and place in a run, reused by every run.
   DenseMap<std::pair<Type, unsigned>, Value> scratch;
   for (MutableArrayRef<gpu::ShuffleOp> run : runs) {

@@ -6,6 +6,7 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "passes/gpu/AdjacentRuns.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -28,26 +29,6 @@ bool isWholeWarpOf32Bits(gpu::SubgroupReduceOp op) {
   Type type = op.getValue().getType();
   return !op.getClusterSize() && type.isIntOrFloat() &&
          type.getIntOrFloatBitWidth() == 32;
-}
-
-/// Runs of adjacent such reductions none of which reads another's result
-/// (a warp's several rows of sums): their butterflies go step by step
-/// together, so that a warp has their shuffles in flight at once.
-SmallVector<SmallVector<gpu::SubgroupReduceOp>> findRuns(Operation *root) {
-  SmallVector<SmallVector<gpu::SubgroupReduceOp>> runs;
-  root->walk([&](gpu::SubgroupReduceOp op) {
-    if (!isWholeWarpOf32Bits(op))
-      return;
-    auto previous = dyn_cast_or_null<gpu::SubgroupReduceOp>(op->getPrevNode());
-    bool joins = previous && !runs.empty() && runs.back().back() == previous &&
-                 llvm::none_of(runs.back(), [&](gpu::SubgroupReduceOp earlier) {
-                   return earlier.getResult() == op.getValue();
-                 });
-    if (!joins)
-      runs.emplace_back();
-    runs.back().push_back(op);
-  });
-  return runs;
 }
 
 /// Each lane combines its value with that of the lane `offset` away
@@ -82,7 +63,13 @@ struct LowerSubgroupReductions
     : llama4c::impl::Llama4GpuLowerSubgroupReductionsPassBase<
           LowerSubgroupReductions> {
   void runOnOperation() override {
-    for (MutableArrayRef<gpu::SubgroupReduceOp> run : findRuns(getOperation()))
+    // Adjacent ones reading none of each other's results (a warp's
+    // several rows of sums) step together, their shuffles in flight at
+    // once.
+    Operation *root = getOperation();
+    for (MutableArrayRef<gpu::SubgroupReduceOp> run :
+         llama4c::adjacentIndependentRuns<gpu::SubgroupReduceOp>(
+             *root, isWholeWarpOf32Bits))
       lowerRun(run);
     // Narrower or clustered reductions, as upstream lowers them.
     RewritePatternSet patterns(&getContext());
