@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace llama4c {
@@ -326,24 +327,168 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
   memref::StoreOp::create(b, loc, after, init->get(), at);
 }
 
-/// For a thread's sum inside a tile, the elements of its innermost
-/// parallel loop `d` that one vector takes: 16 bytes of the narrowest
-/// operand reading d, when the output is the thread's own, every operand
-/// reading d reads it along a row (its last index, alone) from row starts
-/// aligned to that, d's static extent is a multiple of it, and the body
-/// is elementwise; 1 otherwise. A decode attention lane's p · v then
-/// updates its 128 accumulators 8 at a time, each load a round fewer.
-int64_t rowVectorWidthOf(linalg::LinalgOp op, unsigned d) {
-  if (!llama4c::isThreadPrivate(op.getDpsInitOperand(0)->get()))
-    return 1;
+/// The elements of `op`'s parallel loop `d` that one vector takes: 16
+/// bytes of the narrowest operand reading d, when every operand reading d
+/// reads it along a row (its last index, alone) from row starts aligned
+/// to that and the body is elementwise; 1 otherwise.
+int64_t alignedRowWidthOf(linalg::LinalgOp op, unsigned d) {
   SmallVector<OpOperand *> operands = llvm::to_vector(llvm::map_range(
       op->getOpOperands(), [](OpOperand &operand) { return &operand; }));
   int64_t width = rowLoadWidth(op, operands, d);
-  int64_t length = op.getStaticLoopRanges()[d];
-  if (width == 1 || ShapedType::isDynamic(length) || length % width != 0 ||
-      !vectorizesAlong(op, operands, d, width))
+  if (width == 1 || !vectorizesAlong(op, operands, d, width))
     return 1;
   return width;
+}
+
+/// For a thread's sum inside a tile, the elements of its innermost
+/// parallel loop `d` that one vector takes (alignedRowWidthOf), when the
+/// output is the thread's own and d's static extent is a multiple of it;
+/// 1 otherwise. A decode attention lane's p · v then updates its 128
+/// accumulators 8 at a time, each load a round fewer.
+int64_t rowVectorWidthOf(linalg::LinalgOp op, unsigned d) {
+  if (!llama4c::isThreadPrivate(op.getDpsInitOperand(0)->get()))
+    return 1;
+  int64_t width = alignedRowWidthOf(op, d);
+  int64_t length = op.getStaticLoopRanges()[d];
+  if (ShapedType::isDynamic(length) || length % width != 0)
+    return 1;
+  return width;
+}
+
+/// Whether `op`, in a warp's kernel, is a map of one output along a row
+/// of its innermost loop into memory that is not the thread's own: there
+/// every lane holds the same values (see storeFromLaneZero), so the lanes
+/// can share the row's elements instead of each computing all of them
+/// for lane 0 to store (a row's RMSNorm scaling after its sum, see
+/// --llama4-gpu-tile-and-fuse).
+bool isRowForLanes(linalg::LinalgOp op) {
+  auto kernel = op->getParentOfType<scf::ParallelOp>();
+  if (!kernel ||
+      !LoweringConfigAttr::of(kernel, LoweringPipeline::gpu_warp_per_element))
+    return false;
+  auto isMemref = [](Value value) { return isa<MemRefType>(value.getType()); };
+  return op.getNumLoops() > 0 && op.getNumReductionLoops() == 0 &&
+         op.getNumDpsInits() == 1 &&
+         llvm::all_of(op->getOperands(), isMemref) &&
+         !llama4c::isThreadPrivate(op.getDpsInitOperand(0)->get()) &&
+         op.getStaticLoopRanges().back() != 1;
+}
+
+/// One step of the map `op` at loop indices `ivs`, on vectors of `width`
+/// elements of its innermost loop (see emitVectorSteps) or, with width 1,
+/// on one element; stored into its output.
+void emitMapStep(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                 ValueRange ivs, int64_t width) {
+  OpOperand *init = op.getDpsInitOperand(0);
+  SmallVector<Value> at =
+      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
+  Type element = getElementTypeOrSelf(init->get().getType());
+  if (width > 1) {
+    auto type = VectorType::get({width}, element);
+    llvm::Align align(std::min(width * element.getIntOrFloatBitWidth() / 8,
+                               kVectorLoadBytes));
+    // The output's old value, where the body reads it.
+    Value old =
+        op.payloadUsesValueFromOperand(init)
+            ? Value(vector::LoadOp::create(b, loc, type, init->get(), at,
+                                           /*nontemporal=*/false, align))
+            : arith::ConstantOp::create(b, loc,
+                                        cast<TypedAttr>(b.getZeroAttr(type)));
+    Value result = emitVectorSteps(b, loc, op, ivs.drop_back(), ivs.back(), old,
+                                   width, op.getNumLoops() - 1);
+    vector::StoreOp::create(b, loc, result, init->get(), at,
+                            /*nontemporal=*/false, align);
+    return;
+  }
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  for (OpOperand &operand : op->getOpOperands())
+    if (&operand != init || op.payloadUsesValueFromOperand(init))
+      mapping.map(
+          op.getMatchingBlockArgument(&operand),
+          memref::LoadOp::create(
+              b, loc, operand.get(),
+              indicesOf(b, loc, op.getMatchingIndexingMap(&operand), ivs)));
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner))
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+    else
+      b.clone(inner, mapping);
+  }
+  memref::StoreOp::create(b, loc,
+                          mapping.lookup(body->getTerminator()->getOperand(0)),
+                          init->get(), at);
+}
+
+/// A map's row in a warp (see isRowForLanes): its outer loops run in every
+/// lane, its innermost one is split across the lanes, lane l taking w
+/// elements from w * l on, the warp 32 * w a step, as one vector each
+/// where the operands allow (alignedRowWidthOf), the rest one element a
+/// lane. Each lane stores its own elements.
+void emitRowAcrossLanes(OpBuilder &b, linalg::LinalgOp op) {
+  Location loc = op.getLoc();
+  SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+  Range row = ranges.pop_back_val();
+  // Loops only for the outer extents that are not one element.
+  SmallVector<Value> lbs, loopLbs, loopUbs, loopSteps;
+  for (Range range : ranges) {
+    lbs.push_back(getValueOrCreateConstantIndexOp(b, loc, range.offset));
+    if (isConstantIntValue(range.size, 1))
+      continue;
+    loopLbs.push_back(lbs.back());
+    loopUbs.push_back(b.createOrFold<arith::AddIOp>(
+        loc, lbs.back(), getValueOrCreateConstantIndexOp(b, loc, range.size)));
+    loopSteps.push_back(getValueOrCreateConstantIndexOp(b, loc, range.stride));
+  }
+  int64_t width = isConstantIntValue(row.stride, 1)
+                      ? alignedRowWidthOf(op, op.getNumLoops() - 1)
+                      : 1;
+  scf::buildLoopNest(
+      b, loc, loopLbs, loopUbs, loopSteps,
+      [&](OpBuilder &b, Location loc, ValueRange loopIvs) {
+        SmallVector<Value> outer;
+        auto next = loopIvs.begin();
+        for (auto [range, lb] : llvm::zip(ranges, lbs))
+          outer.push_back(isConstantIntValue(range.size, 1) ? lb : *next++);
+        Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
+        Value lb = getValueOrCreateConstantIndexOp(b, loc, row.offset);
+        Value size = getValueOrCreateConstantIndexOp(b, loc, row.size);
+        Value stride = getValueOrCreateConstantIndexOp(b, loc, row.stride);
+        Value end = b.createOrFold<arith::AddIOp>(loc, lb, size);
+        auto steps = [&](Value from, Value to, Value step, int64_t w) {
+          scf::ForOp::create(
+              b, loc, from, to, step, ValueRange{},
+              [&](OpBuilder &b, Location loc, Value k, ValueRange) {
+                SmallVector<Value> ivs(outer);
+                ivs.push_back(k);
+                emitMapStep(b, loc, op, ivs, w);
+                scf::YieldOp::create(b, loc);
+              });
+        };
+        Value rest = lb; // where one element a lane takes over
+        if (width > 1) {
+          Value span = indexConstant(b, loc, llama4c::kWarpSize * width);
+          rest = b.createOrFold<arith::AddIOp>(
+              loc, lb,
+              b.createOrFold<arith::MulIOp>(
+                  loc, b.createOrFold<arith::DivUIOp>(loc, size, span), span));
+          steps(b.createOrFold<arith::AddIOp>(
+                    loc, lb,
+                    b.createOrFold<arith::MulIOp>(
+                        loc, lane, indexConstant(b, loc, width))),
+                rest, span, width);
+        }
+        std::optional<int64_t> staticSize = getConstantIntValue(row.size);
+        if (width == 1 || !staticSize ||
+            *staticSize % (llama4c::kWarpSize * width) != 0)
+          steps(
+              b.createOrFold<arith::AddIOp>(
+                  loc, rest, b.createOrFold<arith::MulIOp>(loc, lane, stride)),
+              end,
+              b.createOrFold<arith::MulIOp>(
+                  loc, stride, indexConstant(b, loc, llama4c::kWarpSize)),
+              1);
+      });
 }
 
 /// `width` elements of a thread's sum `op` along its innermost parallel
@@ -379,6 +524,21 @@ void emitRowVectorElement(OpBuilder &b, linalg::LinalgOp op,
       });
   vector::StoreOp::create(b, loc, steps.getResult(0), init->get(), at,
                           /*nontemporal=*/false, align);
+}
+
+/// Whether `value` depends on the thread's lane: a gpu.lane_id, or a
+/// loop index counted from one, through arithmetic.
+bool dependsOnLane(Value value) {
+  if (auto index = dyn_cast<BlockArgument>(value)) {
+    auto loop = dyn_cast<scf::ForOp>(index.getOwner()->getParentOp());
+    return loop && index == loop.getInductionVar() &&
+           dependsOnLane(loop.getLowerBound());
+  }
+  Operation *def = value.getDefiningOp();
+  if (isa<gpu::LaneIdOp>(def))
+    return true;
+  return isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
+         llvm::any_of(def->getOperands(), dependsOnLane);
 }
 
 /// Whether `op` is a sum per output element: one reduction loop, innermost,
@@ -477,6 +637,11 @@ struct LinalgToKernelLoops
             "has a parallel loop after a reduction: a thread per output "
             "element needs its parallel loops first");
       rewriter.setInsertionPoint(op);
+      if (!root && isRowForLanes(op)) {
+        emitRowAcrossLanes(rewriter, op);
+        rewriter.eraseOp(op);
+        continue;
+      }
       bool warp = config && isWarpPerElement(config);
       if (warp && failed(checkWarpSplittable(op)))
         return failure();
@@ -578,7 +743,8 @@ struct LinalgToKernelLoops
 
   /// In a warp's kernel every lane computes the same elements; only lane 0
   /// writes memory that is not its own, so that an output updated in place
-  /// is updated once.
+  /// is updated once. A store at an index that depends on the lane (a row
+  /// the lanes share, see emitRowAcrossLanes) is the lane's own.
   void storeFromLaneZero() {
     SmallVector<memref::StoreOp> shared;
     getOperation()->walk([&](scf::ParallelOp loop) {
@@ -587,7 +753,8 @@ struct LinalgToKernelLoops
       if (!config)
         return;
       loop.getBody()->walk([&](memref::StoreOp store) {
-        if (!llama4c::isThreadPrivate(store.getMemRef()))
+        if (!llama4c::isThreadPrivate(store.getMemRef()) &&
+            llvm::none_of(store.getIndices(), dependsOnLane))
           shared.push_back(store);
       });
     });

@@ -141,6 +141,12 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
     half of gate|up): the tile's slice of that slice becomes one slice of
     the producer.
 
+    A map of a thread per element that alone reads a warp's sum along
+    rows, not along its innermost loop (RMSNorm's scaling of x [.., K] by
+    its row's sum of squares), keeps that loop whole: its tile is a row,
+    the sum joins it, and the tile is a warp's, one kernel for the norm
+    where a warp per sum and a thread per element took two launches.
+
     A warp's tile takes no thread's reduction of more than 32 steps
     (a routed expert's x * W), which its 32 lanes would each repeat; the
     sum of a split product's 32 partial sums joins it.
@@ -260,7 +266,11 @@ def Llama4GpuLinalgToKernelLoopsPass
       lanes' sums, and the total is added into the output. In a warp's
       kernel every lane computes every op alike, and a store to memory
       that is not the thread's own (not a memref.alloca) is made by lane 0
-      only, so that an output updated in place is updated once;
+      only, so that an output updated in place is updated once; but a
+      map in a warp's tile that writes such memory along a row (a norm's
+      row after its sum) splits the row's innermost loop across the lanes,
+      16 bytes a lane where the rows are aligned, each lane storing its
+      own elements;
     - any other linalg op (a `gpu_thread_per_element` config is required,
       and its parallel loops first, as the conversion to linalg orders
       them) becomes an scf.parallel over its parallel loops with its

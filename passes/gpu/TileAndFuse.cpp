@@ -187,6 +187,33 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   return everyLoop || repeatsFewTimes(slice, tile, producerOp);
 }
 
+/// The warp's sum along a row that `root` alone reads an element of per
+/// row, if `root` is a map of a thread per element whose innermost loop
+/// the sum's element does not depend on: RMSNorm's scaling of x [.., K]
+/// by its row's sum of squares. A warp then takes the root's whole row,
+/// the sum first, its lanes the row's elements after (see
+/// --llama4-gpu-linalg-to-kernel-loops): one launch for the norm, where
+/// a warp per sum and a thread per element took two.
+linalg::LinalgOp rowSumOf(Operation *root) {
+  auto map = dyn_cast<linalg::LinalgOp>(root);
+  if (!map || isWarpPerElement(map) || map.getNumReductionLoops() != 0 ||
+      map.getNumLoops() == 0)
+    return nullptr;
+  unsigned innermost = map.getNumLoops() - 1;
+  for (OpOperand *input : map.getDpsInputOperands()) {
+    auto sum = input->get().getDefiningOp<linalg::LinalgOp>();
+    if (!sum || !isWarpPerElement(sum) ||
+        map.getMatchingIndexingMap(input).isFunctionOfDim(innermost))
+      continue;
+    bool readByRootAlone = llvm::all_of(sum->getUsers(), [&](Operation *user) {
+      return user == root || isa<tensor::DimOp>(user);
+    });
+    if (readByRootAlone)
+      return sum;
+  }
+  return nullptr;
+}
+
 /// An output that `op`'s body never reads starts as a fresh tensor, so
 /// that bufferization copies nothing into it: a residual add's init is
 /// otherwise its other operand, which later ops still read.
@@ -234,10 +261,14 @@ struct TileAndFuse
                         "linalg's tiling models");
         return signalPassFailure();
       }
+      // A row's map with its row's sum keeps its innermost loop whole.
+      linalg::LinalgOp rowSum = rowSumOf(op);
       SmallVector<OpFoldResult> tileSizes;
       for (utils::IteratorType type : root.getLoopIteratorTypes())
         tileSizes.push_back(rewriter.getIndexAttr(
             type == utils::IteratorType::parallel ? 1 : 0));
+      if (rowSum)
+        tileSizes.back() = rewriter.getIndexAttr(0);
       if (llvm::all_of(tileSizes, [](OpFoldResult size) {
             return isConstantIntValue(size, 0);
           }))
@@ -252,7 +283,8 @@ struct TileAndFuse
       options.setFusionControlFn(
           [&](tensor::ExtractSliceOp slice, OpResult producer, bool)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-            if (!joinsTile(slice, producer, fused))
+            if (producer.getOwner() != rowSum &&
+                !joinsTile(slice, producer, fused))
               return std::nullopt;
             fused.insert(producer.getOwner());
             return scf::SCFTileAndFuseOptions::ControlFnResult{};

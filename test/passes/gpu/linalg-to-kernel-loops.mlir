@@ -368,3 +368,64 @@ func.func @values_of_a_lane(%p: memref<4xf32>, %v: memref<4x128xbf16>, %out: mem
   }
   return
 }
+
+// -----
+
+// A warp's tile of a row's map after the row's sum (RMSNorm): the sum
+// splits k across the lanes, every lane ends with it in its own memory;
+// the map's row, written to memory that is not the thread's own, is split
+// across the lanes too, lane l taking 8 bf16 (16 bytes) from 8 l on, the
+// warp 256 a step, then the 8 left over one element a lane; each lane
+// stores its own elements, none under a branch of lane 0.
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#w = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+#x = affine_map<(t, k) -> (t, k)>
+#r = affine_map<(t, k) -> (t)>
+#g = affine_map<(t, k) -> (k)>
+// CHECK-LABEL: func.func @row_across_lanes
+//       CHECK:   scf.parallel (%[[T:.*]]) =
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     %[[FROM:.*]] = arith.muli %[[LANE]], %c8
+//       CHECK:     scf.for %[[K:.*]] = %[[FROM]] to %c256 step %c256 {
+//       CHECK:       vector.load %{{.*}}[%c0, %[[K]]] {alignment = 16 : i64} : memref<1x264xbf16, strided<[264, 1], offset: ?>>, vector<8xbf16>
+//       CHECK:       vector.load %{{.*}}[%[[K]]] {alignment = 16 : i64} : memref<264xbf16>, vector<8xbf16>
+//       CHECK:       math.rsqrt %{{.*}} : vector<8xf32>
+//   CHECK-NOT:       scf.if
+//       CHECK:       vector.store %{{.*}}, %{{.*}}[%c0, %[[K]]] {alignment = 16 : i64} : memref<1x264xbf16, strided<[264, 1], offset: ?>>, vector<8xbf16>
+//       CHECK:     %[[REST:.*]] = arith.addi %[[LANE]], %c256
+//       CHECK:     scf.for %[[J:.*]] = %[[REST]] to %c264 step %c32 {
+//   CHECK-NOT:       scf.if
+//       CHECK:       memref.store %{{.*}}, %{{.*}}[%c0, %[[J]]] : memref<1x264xbf16, strided<[264, 1], offset: ?>>
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+func.func @row_across_lanes(%x: memref<?x264xbf16>, %gamma: memref<264xbf16>, %out: memref<?x264xbf16>, %rows: index) {
+  %zero = arith.constant 0.0 : f32
+  scf.forall (%t) in (%rows) {
+    %sum = memref.alloca() : memref<1xf32>
+    linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%sum : memref<1xf32>)
+    %row = memref.subview %x[%t, 0] [1, 264] [1, 1] : memref<?x264xbf16> to memref<1x264xbf16, strided<[264, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+        ins(%row : memref<1x264xbf16, strided<[264, 1], offset: ?>>) outs(%sum : memref<1xf32>)
+        attrs = {llama4.lowering_config = #w} {
+    ^bb0(%a: bf16, %acc: f32):
+      %f = arith.extf %a : bf16 to f32
+      %sq = arith.mulf %f, %f : f32
+      %s = arith.addf %acc, %sq : f32
+      linalg.yield %s : f32
+    }
+    %o = memref.subview %out[%t, 0] [1, 264] [1, 1] : memref<?x264xbf16> to memref<1x264xbf16, strided<[264, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#x, #r, #g, #x], iterator_types = ["parallel", "parallel"]}
+        ins(%row, %sum, %gamma : memref<1x264xbf16, strided<[264, 1], offset: ?>>, memref<1xf32>, memref<264xbf16>)
+        outs(%o : memref<1x264xbf16, strided<[264, 1], offset: ?>>) attrs = {llama4.lowering_config = #t} {
+    ^bb0(%a: bf16, %s: f32, %g: bf16, %y: bf16):
+      %f = arith.extf %a : bf16 to f32
+      %r = math.rsqrt %s : f32
+      %m = arith.mulf %f, %r : f32
+      %gf = arith.extf %g : bf16 to f32
+      %p = arith.mulf %m, %gf : f32
+      %b = arith.truncf %p : f32 to bf16
+      linalg.yield %b : bf16
+    }
+  }
+  return
+}

@@ -537,3 +537,71 @@ func.func @split_sum_joins_a_warp(%x: tensor<?x64xbf16>, %wt: tensor<32x64xbf16>
   } -> tensor<?x32xf32>
   return %sum : tensor<?x32xf32>
 }
+
+// -----
+
+// RMSNorm: a warp's sum of squares along a row, read by the scaling map
+// alone, joins a warp's tile of the map's whole row (one kernel for the
+// norm: the sum, then the row's elements). A warp's sum that another op
+// reads too stays a kernel of its own, and its map a thread per element.
+// CHECK-LABEL: func.func @norm_row_in_one_warp
+//       CHECK:   scf.forall (%[[T:.*]]) in (%{{.*}})
+//       CHECK:     tensor.extract_slice %{{.*}}[%[[T]], 0] [1, 512] [1, 1] : tensor<?x512xbf16> to tensor<1x512xbf16>
+//       CHECK:     %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x512xbf16>) {{.*}}gpu_warp_per_element
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[SUM]], %{{.*}} : tensor<1x512xbf16>, tensor<1xf32>, tensor<512xbf16>) outs(%{{.*}} : tensor<1x512xbf16>)
+//       CHECK:   scf.forall (%{{.*}}) in (%{{.*}})
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x512xbf16>)
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 512)
+//   CHECK-NOT:     "reduction"
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#w = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+#x = affine_map<(t, k) -> (t, k)>
+#r = affine_map<(t, k) -> (t)>
+#g = affine_map<(t, k) -> (k)>
+func.func @norm_row_in_one_warp(%x: tensor<?x512xbf16>, %y: tensor<?x512xbf16>, %gamma: tensor<512xbf16>)
+    -> (tensor<?x512xbf16>, tensor<?x512xbf16>, tensor<?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %rows = tensor.dim %x, %c0 : tensor<?x512xbf16>
+  %e = tensor.empty(%rows) : tensor<?xf32>
+  %z = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %sum = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x512xbf16>) outs(%z : tensor<?xf32>) attrs = {llama4.lowering_config = #w} {
+  ^bb0(%a: bf16, %acc: f32):
+    %f = arith.extf %a : bf16 to f32
+    %sq = arith.mulf %f, %f : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %e2 = tensor.empty(%rows) : tensor<?x512xbf16>
+  %n = linalg.generic {indexing_maps = [#x, #r, #g, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %sum, %gamma : tensor<?x512xbf16>, tensor<?xf32>, tensor<512xbf16>) outs(%e2 : tensor<?x512xbf16>)
+      attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: bf16, %s: f32, %g: bf16, %o: bf16):
+    %f = arith.extf %a : bf16 to f32
+    %r = math.rsqrt %s : f32
+    %m = arith.mulf %f, %r : f32
+    %gf = arith.extf %g : bf16 to f32
+    %p = arith.mulf %m, %gf : f32
+    %b = arith.truncf %p : f32 to bf16
+    linalg.yield %b : bf16
+  } -> tensor<?x512xbf16>
+  %sum2 = linalg.generic {indexing_maps = [#x, #r], iterator_types = ["parallel", "reduction"]}
+      ins(%y : tensor<?x512xbf16>) outs(%z : tensor<?xf32>) attrs = {llama4.lowering_config = #w} {
+  ^bb0(%a: bf16, %acc: f32):
+    %f = arith.extf %a : bf16 to f32
+    %s = arith.addf %acc, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %n2 = linalg.generic {indexing_maps = [#x, #r, #x], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %sum2 : tensor<?x512xbf16>, tensor<?xf32>) outs(%e2 : tensor<?x512xbf16>)
+      attrs = {llama4.lowering_config = #t} {
+  ^bb0(%a: bf16, %s: f32, %o: bf16):
+    %f = arith.extf %a : bf16 to f32
+    %m = arith.mulf %f, %s : f32
+    %b = arith.truncf %m : f32 to bf16
+    linalg.yield %b : bf16
+  } -> tensor<?x512xbf16>
+  return %n, %n2, %sum2 : tensor<?x512xbf16>, tensor<?x512xbf16>, tensor<?xf32>
+}
