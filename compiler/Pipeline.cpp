@@ -114,8 +114,15 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   // A warp's query combines its lanes' softmaxes by subgroup reductions,
   // which become shuffles now: buffer deallocation takes no op of unknown
   // memory effects.
-  if (gpu)
+  // Each GPU output keeps the buffer of its own that tile-and-fuse gave
+  // it: as allocations, CSE does not merge two empty inits of one shape,
+  // which bufferization would put in one buffer, a false dependency
+  // between their kernels that keeps --llama4-gpu-merge-sibling-kernels
+  // from running them side by side.
+  if (gpu) {
     pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());
+    pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // 4. Tensors become buffers; entry functions take identity-layout

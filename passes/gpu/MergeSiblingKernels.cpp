@@ -177,43 +177,81 @@ scf::ParallelOp merge(scf::ParallelOp first, scf::ParallelOp second,
   return merged;
 }
 
+/// Whether `first` and `second` are kernel loops of one lowering config
+/// that count from 0 and reduce nothing (`first` may be `second`).
+bool sameShapeOfWork(scf::ParallelOp first, scf::ParallelOp second) {
+  auto config = LoweringConfigAttr::ofGpu(first);
+  return config && config == LoweringConfigAttr::ofGpu(second) &&
+         isNormalized(first) && isNormalized(second) &&
+         !first.getNumReductions() && !second.getNumReductions();
+}
+
+/// The nearest kernel loop before `loop` in its block that `loop`, whose
+/// buffers are `accesses`, can run beside if moved up to it, and the host
+/// ops between them that `loop` needs (in block order), which move up
+/// with it: every kernel loop from there to `loop` is independent of
+/// `loop`, and every other op between computes, allocates or views
+/// without touching memory.
+std::optional<std::pair<scf::ParallelOp, SmallVector<Operation *>>>
+siblingBefore(scf::ParallelOp loop, const Accesses &accesses) {
+  llvm::SmallPtrSet<Operation *, 8> needs = {loop};
+  SmallVector<Operation *> carried;
+  auto needed = [&](Operation *op) {
+    return llvm::any_of(op->getUsers(), [&](Operation *user) {
+      for (Operation *at = user; at; at = at->getParentOp())
+        if (needs.contains(at))
+          return true;
+      return false;
+    });
+  };
+  for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
+    if (auto kernel = dyn_cast<scf::ParallelOp>(op)) {
+      std::optional<Accesses> other = accessesOf(kernel);
+      if (!other || !independent(*other, accesses))
+        return std::nullopt;
+      if (sameShapeOfWork(kernel, loop))
+        return std::make_pair(kernel, llvm::to_vector(llvm::reverse(carried)));
+      continue;
+    }
+    if (!movesBeforeKernels(*op))
+      return std::nullopt;
+    if (needed(op)) {
+      needs.insert(op);
+      carried.push_back(op);
+    }
+  }
+  return std::nullopt;
+}
+
 struct MergeSiblingKernels
     : llama4c::impl::Llama4GpuMergeSiblingKernelsPassBase<MergeSiblingKernels> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<Block *> blocks;
     getOperation()->walk([&](Block *block) { blocks.push_back(block); });
+    // The loops made by merging, whose bodies are branches already.
+    DenseSet<Operation *> merged;
     for (Block *block : blocks) {
-      scf::ParallelOp previous;
-      bool previousMerged = false;
-      for (Operation &op : llvm::make_early_inc_range(*block)) {
-        auto loop = dyn_cast<scf::ParallelOp>(op);
-        if (!loop) {
-          if (!movesBeforeKernels(op))
-            previous = nullptr;
+      SmallVector<scf::ParallelOp> loops;
+      for (Operation &op : *block)
+        if (auto loop = dyn_cast<scf::ParallelOp>(op))
+          loops.push_back(loop);
+      for (scf::ParallelOp loop : loops) {
+        std::optional<Accesses> accesses = accessesOf(loop);
+        if (!accesses || !sameShapeOfWork(loop, loop))
           continue;
-        }
-        if (previous && mergeable(previous, loop)) {
-          previous = merge(previous, loop, previousMerged, rewriter);
-          previousMerged = true;
+        auto sibling = siblingBefore(loop, *accesses);
+        if (!sibling)
           continue;
-        }
-        previous = loop;
-        previousMerged = false;
+        auto [first, carried] = *sibling;
+        // What the loop needs, then the loop, right after its sibling.
+        for (Operation *op : carried)
+          op->moveBefore(first);
+        loop->moveAfter(first);
+        bool firstMerged = merged.erase(first);
+        merged.insert(merge(first, loop, firstMerged, rewriter));
       }
     }
-  }
-
-  /// Two kernel loops of one lowering config, counting from 0, whose
-  /// buffers keep them apart.
-  static bool mergeable(scf::ParallelOp first, scf::ParallelOp second) {
-    auto config = LoweringConfigAttr::ofGpu(first);
-    if (!config || config != LoweringConfigAttr::ofGpu(second) ||
-        !isNormalized(first) || !isNormalized(second) ||
-        first.getNumReductions() || second.getNumReductions())
-      return false;
-    std::optional<Accesses> a = accessesOf(first), b = accessesOf(second);
-    return a && b && independent(*a, *b);
   }
 };
 

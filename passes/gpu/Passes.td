@@ -380,6 +380,13 @@ def Llama4GpuMergeSiblingKernelsPass
     emulation predicates. A decode step's q, k and v projections are one
     kernel, and so are the RoPE and qk-norm of q and of k.
 
+    A kernel loop further down moves up to the nearest kernel loop of its
+    config when every kernel loop it passes is independent of it and every
+    other op it passes computes, allocates or views without touching
+    memory; the host ops it needs among those move up with it. A decode
+    step's shared expert's gate/up projection runs beside the router's,
+    the routed experts' kernels between them.
+
     ```mlir
     scf.parallel (%b, %h, %d) = (%c0, %c0, %c0) to (%rows, %c40, %c128) ...  // q
     scf.parallel (%b, %h, %d) = (%c0, %c0, %c0) to (%rows, %c8, %c128) ...   // k

@@ -214,13 +214,17 @@ linalg::LinalgOp rowSumOf(Operation *root) {
   return nullptr;
 }
 
-/// An output that `op`'s body never reads starts as a fresh tensor, so
-/// that bufferization copies nothing into it: a residual add's init is
-/// otherwise its other operand, which later ops still read.
+/// An output that `op`'s body never reads starts as a fresh tensor of its
+/// own, so that bufferization copies nothing into it (a residual add's
+/// init is otherwise its other operand, which later ops still read) and
+/// gives it a buffer that no other op writes (CSE merges the empty inits
+/// of two ops of one shape, such as the routed and the shared experts'
+/// activations, which bufferization then put in one buffer: a false
+/// dependency between their kernels).
 void startUnreadOutputsEmpty(RewriterBase &rewriter, linalg::LinalgOp op) {
   for (OpOperand &init : op.getDpsInitsMutable()) {
-    if (op.payloadUsesValueFromOperand(&init) ||
-        init.get().getDefiningOp<tensor::EmptyOp>())
+    auto own = init.get().getDefiningOp<tensor::EmptyOp>();
+    if (op.payloadUsesValueFromOperand(&init) || (own && own->hasOneUse()))
       continue;
     rewriter.setInsertionPoint(op);
     Value empty = tensor::EmptyOp::create(

@@ -128,3 +128,63 @@ func.func @dependent_or_different_kernels_stay_apart(%x: memref<4x8xf32>, %y: me
   } {llama4.lowering_config = #warp}
   return %a, %b, %c : memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>
 }
+
+// -----
+
+// A kernel moves up past kernels it is independent of, with the host ops
+// it needs (its output's allocation), to run beside a kernel of its
+// config (the router's and the shared expert's projections, with the
+// routed experts' kernels between them). One that reads what a kernel
+// between writes stays where it is.
+// CHECK-LABEL: func.func @kernel_moves_up_to_its_sibling
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<4x8xf32>
+//       CHECK:   %[[ROUTER:.*]] = memref.alloc() : memref<4x8xf32>
+//       CHECK:   %[[SHARED:.*]] = memref.alloc() : memref<4x8xf32>
+//       CHECK:   scf.parallel (%{{.*}}) =
+//       CHECK:     memref.store %{{.*}}, %[[ROUTER]]
+//       CHECK:     memref.store %{{.*}}, %[[SHARED]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       CHECK:   %[[ROUTED:.*]] = memref.alloc() : memref<4x8xf32>
+//       CHECK:   scf.parallel (%{{.*}}, %{{.*}}) =
+//       CHECK:     memref.store %{{.*}}, %[[ROUTED]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+//       CHECK:   %[[LATE:.*]] = memref.alloc() : memref<4x8xf32>
+//       CHECK:   scf.parallel (%{{.*}}, %{{.*}}) =
+//       CHECK:     memref.load %[[ROUTED]]
+//       CHECK:     memref.store %{{.*}}, %[[LATE]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       CHECK:   return
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+#thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+func.func @kernel_moves_up_to_its_sibling(%x: memref<4x8xf32>) -> (memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %router = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    memref.store %e, %router[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %routed = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %router[%m, %n] : memref<4x8xf32>
+    memref.store %e, %routed[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  %shared = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %x[%m, %n] : memref<4x8xf32>
+    %s = arith.negf %e : f32
+    memref.store %s, %shared[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %late = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%m, %n) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %e = memref.load %routed[%m, %n] : memref<4x8xf32>
+    memref.store %e, %late[%m, %n] : memref<4x8xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  return %router, %routed, %shared, %late : memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>, memref<4x8xf32>
+}

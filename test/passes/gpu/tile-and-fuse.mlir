@@ -605,3 +605,33 @@ func.func @norm_row_in_one_warp(%x: tensor<?x512xbf16>, %y: tensor<?x512xbf16>, 
   } -> tensor<?x512xbf16>
   return %n, %n2, %sum2 : tensor<?x512xbf16>, tensor<?x512xbf16>, tensor<?xf32>
 }
+
+// -----
+
+// Two maps that CSE gave one empty init (the routed and the shared
+// experts' activations) each start from an empty tensor of their own, so
+// that bufferization gives them two buffers, not one that the second
+// kernel overwrites after the first's readers.
+// CHECK-LABEL: func.func @unread_inits_of_their_own
+//       CHECK:   %[[E1:.*]] = tensor.empty() : tensor<4x8xf32>
+//       CHECK:   %[[E2:.*]] = tensor.empty() : tensor<4x8xf32>
+//       CHECK:   scf.forall {{.*}} shared_outs(%{{.*}} = %[[E2]])
+//       CHECK:   scf.forall {{.*}} shared_outs(%{{.*}} = %[[E1]])
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#id = affine_map<(i, j) -> (i, j)>
+func.func @unread_inits_of_their_own(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<4x8xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.addf %v, %v : f32
+    linalg.yield %n : f32
+  } -> tensor<4x8xf32>
+  return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
+}
