@@ -218,11 +218,39 @@ Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
 
 /// `sum` plus lane `lane`'s steps of `op`'s body, in registers, over
 /// k = from + lane * stride, from + (lanes + lane) * stride, ... below
-/// `end`, one element at a time.
+/// `end`, one element at a time. What does not depend on k (the loads of
+/// inputs not read along k, and the body's ops of those alone: a routed
+/// expert's router score) is computed once, before the loop, which
+/// stores nothing.
 Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
                       ValueRange parallelIvs, Value lane, int64_t lanes,
                       Value from, Value end, Value stride, Value sum) {
   Block *body = op.getBlock();
+  unsigned kLoop = op.getNumLoops() - 1;
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(from); // k, which the loop sets; unread before it
+  // The body's values that do not depend on k or on the running sum.
+  IRMapping invariant;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (!map.isFunctionOfDim(kLoop))
+      invariant.map(op.getMatchingBlockArgument(input),
+                    memref::LoadOp::create(b, loc, input->get(),
+                                           indicesOf(b, loc, map, ivs)));
+  }
+  for (Operation &inner : body->without_terminator()) {
+    auto index = dyn_cast<linalg::IndexOp>(inner);
+    if (index && index.getDim() != kLoop) {
+      invariant.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    bool readsOnly = isMemoryEffectFree(&inner) || isa<memref::LoadOp>(inner);
+    bool fromAbove = llvm::all_of(inner.getOperands(), [&](Value operand) {
+      return invariant.contains(operand) || operand.getParentBlock() != body;
+    });
+    if (!index && readsOnly && inner.getNumRegions() == 0 && fromAbove)
+      b.clone(inner, invariant);
+  }
   Value first = b.createOrFold<arith::AddIOp>(
       loc, from, b.createOrFold<arith::MulIOp>(loc, lane, stride));
   Value step =
@@ -230,17 +258,23 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   auto loop = scf::ForOp::create(
       b, loc, first, end, step, ValueRange{sum},
       [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
-        SmallVector<Value> ivs(parallelIvs);
-        ivs.push_back(k);
-        IRMapping mapping;
+        ivs.back() = k;
+        IRMapping mapping = invariant;
         mapping.map(body->getArguments().back(), sum.front());
         for (OpOperand *input : op.getDpsInputOperands()) {
+          if (mapping.contains(op.getMatchingBlockArgument(input)))
+            continue;
           AffineMap map = op.getMatchingIndexingMap(input);
           mapping.map(op.getMatchingBlockArgument(input),
                       memref::LoadOp::create(b, loc, input->get(),
                                              indicesOf(b, loc, map, ivs)));
         }
         for (Operation &inner : body->without_terminator()) {
+          if (llvm::all_of(
+                  inner.getResults(),
+                  [&](Value result) { return mapping.contains(result); }) &&
+              inner.getNumResults() > 0)
+            continue;
           if (auto index = dyn_cast<linalg::IndexOp>(inner))
             mapping.map(index.getResult(), ivs[index.getDim()]);
           else

@@ -132,8 +132,7 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
       again by tiles (those that differ only in loops its slice ignores)
       that together take at most 128 * 128 steps: a head's qk-norm sum,
       repeated by the threads of the head's 128 elements, costs less than
-      a launch, and so do the head's RoPE under that sum and a token's
-      routing weight (one sigmoid) that its 5120 elements read.
+      a launch, and so does the head's RoPE under that sum.
 
     A short sum outside the tile whose only reader is the tile does not
     count as another user of its producer: it is offered to the tile

@@ -38,9 +38,7 @@ bool isWarpPerElement(Operation *op) {
 /// other tiles compute too, and the steps all the tiles that repeat one
 /// element may take together: a head's qk-norm (128 steps), recomputed by
 /// the threads of its 128 elements, is 16K loads of one cached row where
-/// a kernel of its own costs a launch (2.5 to 8 us measured on an H200);
-/// so is a row's routing weight, one sigmoid, repeated by its 5120
-/// elements.
+/// a kernel of its own costs a launch (2.5 to 8 us measured on an H200).
 constexpr int64_t kMaxRepeatedDepth = 128;
 constexpr int64_t kMaxRepeatedWork = 128 * 128;
 

@@ -354,14 +354,6 @@ Value routeSequences(OpBuilder &b, Location loc, llama4::MoeOp op, Value x,
   return sequences.results.front();
 }
 
-/// The experts and scores of every token at once, one tensor of the
-/// tokens' leading dimensions ([B, S]) per k: the k-th choice is a
-/// reduction over the experts that skips the earlier choices.
-struct TokenRouting {
-  SmallVector<Value> experts; // [...] index
-  SmallVector<Value> scores;  // [...] f32, rounded as transformers stores them
-};
-
 /// The leading dimensions of `tensor`: the tokens of a [..., last] tensor.
 SmallVector<OpFoldResult> tokenSizes(OpBuilder &b, Location loc,
                                      Value tensor) {
@@ -376,8 +368,11 @@ AffineMap leadingLoops(MLIRContext *ctx, unsigned rank, unsigned count) {
   return AffineMap::getMultiDimIdentityMap(rank, ctx).getMajorSubMap(count);
 }
 
-TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
-                                   llama4::MoeOp op, Value logits) {
+/// The experts of every token at once, one tensor of the tokens' leading
+/// dimensions ([B, S], index) per k: the k-th choice is a reduction over
+/// the experts that skips the earlier choices.
+SmallVector<Value> chooseExpertsPerToken(OpBuilder &b, Location loc,
+                                         llama4::MoeOp op, Value logits) {
   MLIRContext *ctx = b.getContext();
   Precision precision(elementTypeOf(logits));
   SmallVector<OpFoldResult> tokens = tokenSizes(b, loc, logits);
@@ -388,7 +383,7 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
   // Loops (tokens..., expert).
   AffineMap tokenExpert = AffineMap::getMultiDimIdentityMap(lead + 1, ctx);
   AffineMap token = leadingLoops(ctx, lead + 1, lead);
-  TokenRouting routing;
+  SmallVector<Value> chosen;
   for (int64_t k = 0; k < op.getTopKAttr().getInt(); ++k) {
     Value bestInit = linalg::FillOp::create(
                          b, loc, ValueRange{minusInf},
@@ -400,9 +395,9 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
             ValueRange{emptyTensor(b, loc, tokens, b.getIndexType())})
             .getResult(0);
     SmallVector<Value> inputs = {logits};
-    inputs.append(routing.experts);
+    inputs.append(chosen);
     SmallVector<AffineMap> maps = {tokenExpert};
-    maps.append(routing.experts.size(), token);
+    maps.append(chosen.size(), token);
     maps.append({token, token});
     auto search = linalg::GenericOp::create(
         b, loc, TypeRange{bestInit.getType(), expertInit.getType()}, inputs,
@@ -412,7 +407,7 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
           Value value = precision.widen(nb, nloc, args[0]);
           Value better = arith::CmpFOp::create(
               nb, nloc, arith::CmpFPredicate::OGT, value, args[args.size() - 2]);
-          for (Value taken : args.slice(1, routing.experts.size()))
+          for (Value taken : args.slice(1, chosen.size()))
             better = arith::AndIOp::create(
                 nb, nloc, better,
                 arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ne,
@@ -424,30 +419,21 @@ TokenRouting chooseExpertsPerToken(OpBuilder &b, Location loc,
                          arith::SelectOp::create(nb, nloc, better, expert,
                                                  args.back())});
         });
-    Value experts = search.getResult(1);
-    Value scores = buildMap(
-        b, loc, {experts}, {b.getMultiDimIdentityMap(lead)},
-        emptyTensor(b, loc, tokens, b.getF32Type()),
-        [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          SmallVector<Value> at;
-          for (unsigned dim = 0; dim < lead; ++dim)
-            at.push_back(linalg::IndexOp::create(nb, nloc, dim));
-          at.push_back(args[0]);
-          Value logit = precision.widen(
-              nb, nloc, tensor::ExtractOp::create(nb, nloc, logits, at));
-          return routerScore(nb, nloc, precision, logit);
-        });
-    routing.experts.push_back(experts);
-    routing.scores.push_back(scores);
+    chosen.push_back(search.getResult(1));
   }
-  return routing;
+  return chosen;
 }
 
 /// out[..., n] = sum_k x[..., k] * weights[expert[...], k, n] in f32,
 /// rounded to `storage`: each token's row times its own expert's [in, out]
-/// matrix, named a gathered product.
+/// matrix, named a gathered product. With the router's `logits`, each
+/// element of the row is first scaled by its expert's score
+/// round(sigmoid(logit)) and rounded to x's type, as transformers scales
+/// an expert's input: computed here, where the row is read, rather than
+/// by a kernel of its own that writes the scaled row (the score is the
+/// same in every step of a token's sum, which LLVM hoists out of it).
 Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
-                       Value weights, Type storage) {
+                       Value weights, Type storage, Value logits = Value()) {
   MLIRContext *ctx = b.getContext();
   SmallVector<OpFoldResult> sizes = tokenSizes(b, loc, x);
   unsigned lead = sizes.size();
@@ -472,9 +458,23 @@ Value timesTokenExpert(OpBuilder &b, Location loc, Value x, Value experts,
             Value k = linalg::IndexOp::create(nb, nloc, lead + 1);
             Value weight = tensor::ExtractOp::create(
                 nb, nloc, weights, ValueRange{args[1], k, n});
+            Value element = xPrecision.widen(nb, nloc, args[0]);
+            if (logits) {
+              SmallVector<Value> at;
+              for (unsigned dim = 0; dim < lead; ++dim)
+                at.push_back(linalg::IndexOp::create(nb, nloc, dim));
+              at.push_back(args[1]);
+              Precision logitPrecision(elementTypeOf(logits));
+              Value score =
+                  routerScore(nb, nloc, logitPrecision,
+                              logitPrecision.widen(nb, nloc,
+                                                   tensor::ExtractOp::create(
+                                                       nb, nloc, logits, at)));
+              element = xPrecision.round(
+                  nb, nloc, arith::MulFOp::create(nb, nloc, element, score));
+            }
             Value term = arith::MulFOp::create(
-                nb, nloc, xPrecision.widen(nb, nloc, args[0]),
-                wPrecision.widen(nb, nloc, weight));
+                nb, nloc, element, wPrecision.widen(nb, nloc, weight));
             linalg::YieldOp::create(
                 nb, nloc, Value(arith::AddFOp::create(nb, nloc, args[2], term)));
           });
@@ -495,21 +495,10 @@ Value routeTokensPerToken(OpBuilder &b, Location loc, llama4::MoeOp op,
   SmallVector<OpFoldResult> tokens = tokenSizes(b, loc, x);
   unsigned rank = tokens.size() + 1;
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap row = leadingLoops(ctx, rank, rank - 1);
-  TokenRouting routing = chooseExpertsPerToken(b, loc, op, logits);
   Value sum = zerosF32(b, loc, tensor::getMixedSizes(b, loc, x));
-  for (auto [experts, scores] : llvm::zip(routing.experts, routing.scores)) {
-    Value scaled = buildMap(
-        b, loc, {x, scores}, {identity, row},
-        emptyTensor(b, loc, tensor::getMixedSizes(b, loc, x), storage),
-        [&](OpBuilder &nb, Location nloc, ValueRange args) {
-          return precision.narrow(
-              nb, nloc,
-              arith::MulFOp::create(nb, nloc, precision.widen(nb, nloc, args[0]),
-                                    args[1]));
-        });
+  for (Value experts : chooseExpertsPerToken(b, loc, op, logits)) {
     Value gateUp =
-        timesTokenExpert(b, loc, scaled, experts, op.getGateUp(), storage);
+        timesTokenExpert(b, loc, x, experts, op.getGateUp(), storage, logits);
     Value hidden =
         gatedActivation(b, loc, gateUp, tokens, width, isSilu, storage);
     Value expertOut =

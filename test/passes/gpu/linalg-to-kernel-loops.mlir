@@ -297,7 +297,8 @@ func.func @tile_using_lanes(%out: memref<?xf32>, %rows: index) {
 // A routed expert's column of `x * W` (a gathered product): W is read down
 // a column, one element a step, added in k's order from the output's value
 // on, in a register, stored once; the body's loop indices are the thread's
-// column and the step's k.
+// column and the step's k. The token's expert, the same in every step, is
+// loaded once, before the loop.
 #tok = affine_map<(t, n, k) -> (t, k)>
 #tokex = affine_map<(t, n, k) -> (t)>
 #tokout = affine_map<(t, n, k) -> (t, n)>
@@ -305,8 +306,9 @@ func.func @tile_using_lanes(%out: memref<?xf32>, %rows: index) {
 //  CHECK-SAME:   %[[W:[a-z0-9]+]]: memref<4x32x16xf32>
 //       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) =
 //       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT:.*]][%[[T]], %[[N]]]
+//       CHECK:     %[[E:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xindex>
 //       CHECK:     %[[SUM:.*]] = scf.for %[[K:[a-z0-9]+]] = {{.*}} iter_args(%{{.*}} = %[[BEFORE]]) -> (f32)
-//       CHECK:       %[[E:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xindex>
+//   CHECK-NOT:       memref<?xindex>
 //       CHECK:       memref.load %[[W]][%[[E]], %[[K]], %[[N]]]
 //   CHECK-NOT:       memref.store
 //       CHECK:     }
