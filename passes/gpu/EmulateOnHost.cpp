@@ -867,9 +867,11 @@ FailureOr<func::FuncOp> emulate(gpu::GPUFuncOp kernel, StringRef name,
       return alloca.emitOpError(
           "is thread-private memory of a dynamic size or a layout, which "
           "the host emulation does not support");
-    // Each thread's slice 16-byte aligned, as a stack slot would be.
-    int64_t bytes = llvm::alignTo(
-        type.getNumElements() * type.getElementTypeBitWidth() / 8, 16);
+    // Each thread's slice 16-byte aligned, as a stack slot would be; an
+    // index (a token's chosen expert) is the host's 64 bits.
+    Type element = type.getElementType();
+    int64_t bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
+    int64_t bytes = llvm::alignTo(type.getNumElements() * bits / 8, 16);
     OpBuilder front(kernelRegion);
     Location at = alloca.getLoc();
     Value buffer = memref::AllocOp::create(

@@ -134,6 +134,13 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
       repeated by the threads of the head's 128 elements, costs less than
       a launch, and so does the head's RoPE under that sum.
 
+    A thread's reduction of at most 128 steps whose every reader is a
+    thread per element reading one element of it per output element, in
+    at least 8 times its steps, is computed again in each reader's tile
+    and launches no kernel: a token's choice among Scout's 16 experts,
+    read by the routed experts' split products (320 and 256 steps a
+    thread).
+
     A short sum outside the tile whose only reader is the tile does not
     count as another user of its producer: it is offered to the tile
     next. Nor does a slice that only the tile reads (a gated activation's

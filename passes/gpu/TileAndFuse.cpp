@@ -68,6 +68,48 @@ bool repeatsInWarp(Operation *op) {
          (!linalgOp || reductionSteps(linalgOp) > kMaxStepsRepeatedInWarp);
 }
 
+/// How many times a reader's own steps for an element must outnumber the
+/// steps of a short reduction it would compute again (see
+/// repeatedByEveryReader): at most an eighth more work.
+constexpr int64_t kMinStepsPerRepeatedStep = 8;
+
+/// Whether every reader of `producer` (before tiling), a thread's reduction of
+/// at most kMaxRepeatedDepth steps, is a thread per element that reads one
+/// element of it per output element and takes at least kMinStepsPerRepeatedStep
+/// times its steps for that element, so that each reader's tile computes
+/// the element again and the producer launches no kernel: a token's
+/// choice among Scout's 16 experts, read by the routed experts' split
+/// products (320 and 256 steps a thread); not among Maverick's 128.
+bool repeatedByEveryReader(linalg::LinalgOp producer) {
+  if (isWarpPerElement(producer) || producer.getNumReductionLoops() == 0)
+    return false;
+  int64_t steps = reductionSteps(producer);
+  if (steps > kMaxRepeatedDepth)
+    return false;
+  for (OpResult result : producer->getResults())
+    for (OpOperand &use : result.getUses()) {
+      if (isa<tensor::DimOp>(use.getOwner()))
+        continue;
+      auto reader = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      if (!reader || !isPerElement(reader) || isWarpPerElement(reader) ||
+          !reader.isDpsInput(&use))
+        return false;
+      AffineMap map = reader.getMatchingIndexingMap(&use);
+      SmallVector<utils::IteratorType> iterators =
+          reader.getIteratorTypesArray();
+      bool oneElementPerOutput =
+          map.isProjectedPermutation() &&
+          llvm::all_of(llvm::enumerate(iterators), [&](auto loop) {
+            return loop.value() == utils::IteratorType::parallel ||
+                   !map.isFunctionOfDim(loop.index());
+          });
+      if (!oneElementPerOutput ||
+          reductionSteps(reader) < kMinStepsPerRepeatedStep * steps)
+        return false;
+    }
+  return true;
+}
+
 /// Whether `value`, inside `tile`, depends on the tile's induction
 /// variable `iv`.
 bool dependsOn(Value value, Value iv, scf::ForallOp tile) {
@@ -133,7 +175,8 @@ bool repeatsFewTimes(tensor::ExtractSliceOp slice, scf::ForallOp tile,
 /// no thread's reduction, which its 32 lanes would each repeat, reading
 /// what neighbouring threads would have read together.
 bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
-               const DenseSet<Operation *> &fused) {
+               const DenseSet<Operation *> &fused,
+               const DenseSet<Operation *> &repeatedInReaders) {
   Operation *producerOp = producer.getOwner();
   if (!isa<linalg::LinalgOp>(producerOp) || !isPerElement(producerOp))
     return false;
@@ -143,10 +186,12 @@ bool joinsTile(tensor::ExtractSliceOp slice, OpResult producer,
   auto tile = slice->getParentOfType<scf::ForallOp>();
   // Shape queries fold to the producer's destination later. A producer
   // that reads no tensor (a fill) is recomputed in every tile that reads
-  // it instead.
-  bool recomputable = llvm::none_of(
-      cast<linalg::LinalgOp>(producerOp).getDpsInputOperands(),
-      [](OpOperand *input) {
+  // it instead, and so is a short reduction that every reader repeats.
+  auto producerLinalg = cast<linalg::LinalgOp>(producerOp);
+  if (repeatedInReaders.contains(producerOp))
+    return slice->hasOneUse() && volumeOf(slice) == 1;
+  bool recomputable =
+      llvm::none_of(producerLinalg.getDpsInputOperands(), [](OpOperand *input) {
         return isa<RankedTensorType>(input->get().getType());
       });
   auto inTile = [&](Operation *user) {
@@ -248,6 +293,12 @@ struct TileAndFuse
     for (Operation *op : ops)
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
         startUnreadOutputsEmpty(rewriter, linalgOp);
+    // Decided before tiling, which makes the readers' reads slices.
+    DenseSet<Operation *> repeatedInReaders;
+    for (Operation *op : ops)
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+          linalgOp && repeatedByEveryReader(linalgOp))
+        repeatedInReaders.insert(op);
     RewritePatternSet slicePatterns(ctx);
     tensor::populateMergeConsecutiveInsertExtractSlicePatterns(slicePatterns);
     FrozenRewritePatternSet mergeSlices(std::move(slicePatterns));
@@ -286,7 +337,7 @@ struct TileAndFuse
           [&](tensor::ExtractSliceOp slice, OpResult producer, bool)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
             if (producer.getOwner() != rowSum &&
-                !joinsTile(slice, producer, fused))
+                !joinsTile(slice, producer, fused, repeatedInReaders))
               return std::nullopt;
             fused.insert(producer.getOwner());
             return scf::SCFTileAndFuseOptions::ControlFnResult{};

@@ -635,3 +635,111 @@ func.func @unread_inits_of_their_own(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, t
   } -> tensor<4x8xf32>
   return %a, %b : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// A token's choice of expert (16 steps a token), read by two products of
+// at least 8 times its steps a thread (a routed expert's split products),
+// is computed again in each of their tiles and launches no kernel. Read
+// by a product of 64 steps over 2048 columns, it stays a kernel of its
+// own (16 steps repeated by 2048 tiles a token is more than the 128 x 128
+// that a single reader may repeat).
+// CHECK-LABEL: func.func @choice_repeated_by_its_readers
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 32)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x16xf32>)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x320xf32>, tensor<1xindex>)
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 32)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x16xf32>)
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x256xf32>, tensor<1xindex>)
+//   CHECK-NOT:   scf.forall (%{{.*}}) in (%{{.*}})
+//       CHECK:   return
+// CHECK-LABEL: func.func @choice_kept_for_a_short_reader
+//       CHECK:   %[[CHOICE:.*]]:2 = scf.forall (%{{.*}}) in (%{{.*}})
+//       CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<1x16xf32>)
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 2048)
+//   CHECK-NOT:     tensor<1x16xf32>
+//       CHECK:     tensor.extract_slice %[[CHOICE]]#1
+//   CHECK-NOT:     tensor<1x16xf32>
+//       CHECK:   return
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#te = affine_map<(t, e) -> (t, e)>
+#tok = affine_map<(t, e) -> (t)>
+#x = affine_map<(t, n, k) -> (t, k)>
+#ex = affine_map<(t, n, k) -> (t)>
+#o = affine_map<(t, n, k) -> (t, n)>
+func.func @choice_repeated_by_its_readers(%logits: tensor<?x16xf32>, %a: tensor<?x320xf32>, %b: tensor<?x256xf32>,
+    %wa: tensor<16x320x32xf32>, %wb: tensor<16x256x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %low = arith.constant 0xFF800000 : f32
+  %rows = tensor.dim %logits, %c0 : tensor<?x16xf32>
+  %eb = tensor.empty(%rows) : tensor<?xf32>
+  %best = linalg.fill {llama4.lowering_config = #t} ins(%low : f32) outs(%eb : tensor<?xf32>) -> tensor<?xf32>
+  %ei = tensor.empty(%rows) : tensor<?xindex>
+  %first = linalg.fill {llama4.lowering_config = #t} ins(%c0 : index) outs(%ei : tensor<?xindex>) -> tensor<?xindex>
+  %choice:2 = linalg.generic {indexing_maps = [#te, #tok, #tok], iterator_types = ["parallel", "reduction"]}
+      ins(%logits : tensor<?x16xf32>) outs(%best, %first : tensor<?xf32>, tensor<?xindex>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%l: f32, %m: f32, %i: index):
+    %e = linalg.index 1 : index
+    %gt = arith.cmpf ogt, %l, %m : f32
+    %nm = arith.select %gt, %l, %m : f32
+    %ni = arith.select %gt, %e, %i : index
+    linalg.yield %nm, %ni : f32, index
+  } -> (tensor<?xf32>, tensor<?xindex>)
+  %eo = tensor.empty(%rows) : tensor<?x32xf32>
+  %acc = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%eo : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %ya = linalg.generic {indexing_maps = [#x, #ex, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %choice#1 : tensor<?x320xf32>, tensor<?xindex>) outs(%acc : tensor<?x32xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%v: f32, %e: index, %s: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %w = tensor.extract %wa[%e, %k, %n] : tensor<16x320x32xf32>
+    %p = arith.mulf %v, %w : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<?x32xf32>
+  %yb = linalg.generic {indexing_maps = [#x, #ex, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%b, %choice#1 : tensor<?x256xf32>, tensor<?xindex>) outs(%acc : tensor<?x32xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%v: f32, %e: index, %s: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %w = tensor.extract %wb[%e, %k, %n] : tensor<16x256x32xf32>
+    %p = arith.mulf %v, %w : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<?x32xf32>
+  return %ya, %yb : tensor<?x32xf32>, tensor<?x32xf32>
+}
+func.func @choice_kept_for_a_short_reader(%logits: tensor<?x16xf32>, %a: tensor<?x64xf32>,
+    %wa: tensor<16x64x2048xf32>) -> tensor<?x2048xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %low = arith.constant 0xFF800000 : f32
+  %rows = tensor.dim %logits, %c0 : tensor<?x16xf32>
+  %eb = tensor.empty(%rows) : tensor<?xf32>
+  %best = linalg.fill {llama4.lowering_config = #t} ins(%low : f32) outs(%eb : tensor<?xf32>) -> tensor<?xf32>
+  %ei = tensor.empty(%rows) : tensor<?xindex>
+  %first = linalg.fill {llama4.lowering_config = #t} ins(%c0 : index) outs(%ei : tensor<?xindex>) -> tensor<?xindex>
+  %choice:2 = linalg.generic {indexing_maps = [#te, #tok, #tok], iterator_types = ["parallel", "reduction"]}
+      ins(%logits : tensor<?x16xf32>) outs(%best, %first : tensor<?xf32>, tensor<?xindex>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%l: f32, %m: f32, %i: index):
+    %e = linalg.index 1 : index
+    %gt = arith.cmpf ogt, %l, %m : f32
+    %nm = arith.select %gt, %l, %m : f32
+    %ni = arith.select %gt, %e, %i : index
+    linalg.yield %nm, %ni : f32, index
+  } -> (tensor<?xf32>, tensor<?xindex>)
+  %eo = tensor.empty(%rows) : tensor<?x2048xf32>
+  %acc = linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%eo : tensor<?x2048xf32>) -> tensor<?x2048xf32>
+  %ya = linalg.generic {indexing_maps = [#x, #ex, #o], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %choice#1 : tensor<?x64xf32>, tensor<?xindex>) outs(%acc : tensor<?x2048xf32>) attrs = {llama4.lowering_config = #t} {
+  ^bb0(%v: f32, %e: index, %s: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %w = tensor.extract %wa[%e, %k, %n] : tensor<16x64x2048xf32>
+    %p = arith.mulf %v, %w : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<?x2048xf32>
+  return %ya : tensor<?x2048xf32>
+}
