@@ -73,13 +73,13 @@ bool repeatsInWarp(Operation *op) {
 /// repeatedByEveryReader): at most an eighth more work.
 constexpr int64_t kMinStepsPerRepeatedStep = 8;
 
-/// Whether every reader of `producer` (before tiling), a thread's reduction of
-/// at most kMaxRepeatedDepth steps, is a thread per element that reads one
-/// element of it per output element and takes at least kMinStepsPerRepeatedStep
-/// times its steps for that element, so that each reader's tile computes
-/// the element again and the producer launches no kernel: a token's
-/// choice among Scout's 16 experts, read by the routed experts' split
-/// products (320 and 256 steps a thread); not among Maverick's 128.
+/// Whether `producer`, a thread's reduction of at most kMaxRepeatedDepth
+/// steps, has only readers (untiled yet) that are threads per element,
+/// each reading one element of it per output element in at least
+/// kMinStepsPerRepeatedStep times its steps, so that each reader's tile
+/// computes the element again and the producer launches no kernel: a
+/// token's choice among Scout's 16 experts, read by the routed experts'
+/// split products (320 and 256 steps a thread); not among Maverick's 128.
 bool repeatedByEveryReader(linalg::LinalgOp producer) {
   if (isWarpPerElement(producer) || producer.getNumReductionLoops() == 0)
     return false;
