@@ -475,7 +475,12 @@ def Llama4GpuUnrollLoadLoopsPass : Pass<"llama4-gpu-unroll-load-loops"> {
     unrolled body would exceed 1024 ops or load more than 256 bytes of
     global memory (64 registers in flight: a prompt's attention, its
     q . k's 32 loads of 16 bytes unrolled together, took 255 registers
-    and spilled). Loops over the thread's own
+    and spilled). A loop from a lane's own first element (a warp splitting
+    a row, lane l from 8 l on, 256 a step) whose every lane runs as many
+    iterations, by the range of its lower bound over the launch's threads
+    (integer range analysis: the bound's least and greatest values give
+    the same count), first counts from 0 with its index recomputed, so
+    that its trip count is static. Loops over the thread's own
     buffers stay rolled. A loop of one iteration (a tile's loop over its
     one element, whose bounds became constants in the kernel) is inlined,
     and the loop around it is innermost in turn; a loop around one that

@@ -14,7 +14,11 @@
 
 #include "passes/gpu/HostMemory.h"
 
+#include "mlir/Analysis/DataFlow/DeadCodeAnalysis.h"
+#include "mlir/Analysis/DataFlow/IntegerRangeAnalysis.h"
+#include "mlir/Analysis/DataFlowFramework.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPUUNROLLLOADLOOPSPASS
@@ -59,6 +63,50 @@ int64_t globalLoadBytes(scf::ForOp loop) {
   return bytes;
 }
 
+/// The iterations of `loop` when every thread runs as many: a constant
+/// step and upper bound, and a lower bound whose values over the threads
+/// (a lane's first element, 8 l, of a row the warp splits 256 a step)
+/// all give the same count. The count falls as the lower bound grows, so
+/// the bound's least and greatest values decide.
+std::optional<int64_t> uniformTripCount(scf::ForOp loop,
+                                        DataFlowSolver &solver) {
+  std::optional<int64_t> end = getConstantIntValue(loop.getUpperBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  auto *from = solver.lookupState<dataflow::IntegerValueRangeLattice>(
+      loop.getLowerBound());
+  if (!end || !step || *step <= 0 || !from ||
+      from->getValue().isUninitialized())
+    return std::nullopt;
+  const ConstantIntRanges &range = from->getValue().getValue();
+  auto trips = [&](const APInt &begin) {
+    int64_t first = begin.getSExtValue();
+    return first >= *end ? 0 : llvm::divideCeil(*end - first, *step);
+  };
+  if (trips(range.smin()) != trips(range.smax()))
+    return std::nullopt;
+  return trips(range.smin());
+}
+
+/// `loop`, whose every thread runs `trips` iterations from a lower bound
+/// of its own, as a loop from 0 to `trips` by 1, its index recomputed
+/// from the bound: a static trip count, which unrolls.
+void countFromZero(RewriterBase &rewriter, scf::ForOp loop, int64_t trips) {
+  OpFoldResult from = loop.getLowerBound(), step = loop.getStep();
+  rewriter.setInsertionPoint(loop);
+  Location loc = loop.getLoc();
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value count = arith::ConstantIndexOp::create(rewriter, loc, trips);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  rewriter.modifyOpInPlace(loop, [&] {
+    loop.setLowerBound(zero);
+    loop.setUpperBound(count);
+    loop.setStep(one);
+  });
+  rewriter.setInsertionPointToStart(loop.getBody());
+  denormalizeInductionVariable(rewriter, loc, loop.getInductionVar(), from,
+                               step);
+}
+
 /// How many times to unroll `loop`, 1 for not at all.
 int64_t unrollFactorOf(scf::ForOp loop) {
   std::optional<APInt> trips = loop.getStaticTripCount();
@@ -93,7 +141,18 @@ struct UnrollLoadLoops
         loops.push_back(loop);
     });
     IRRewriter rewriter(&getContext());
+    // A loop from a lane's own first element runs as many iterations in
+    // every lane where the lanes' bounds are close enough: known from the
+    // range of the lane index in its launch.
+    DataFlowSolver solver;
+    solver.load<dataflow::DeadCodeAnalysis>();
+    solver.load<dataflow::IntegerRangeAnalysis>();
+    if (failed(solver.initializeAndRun(getOperation())))
+      return signalPassFailure();
     for (scf::ForOp loop : loops) {
+      if (!loop.getStaticTripCount() && globalLoadBytes(loop) > 0)
+        if (std::optional<int64_t> uniform = uniformTripCount(loop, solver))
+          countFromZero(rewriter, loop, *uniform);
       std::optional<APInt> trips = loop.getStaticTripCount();
       if (trips && trips->getSExtValue() == 1) {
         rewriter.setInsertionPoint(loop);

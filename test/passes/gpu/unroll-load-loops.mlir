@@ -106,3 +106,63 @@ func.func @loops(%w: memref<128xbf16>, %w2: memref<128xbf16>,
   }
   return
 }
+
+// A warp splitting a row of 5120 bf16, 256 a step, lane l from 8 l on:
+// every lane runs 20 iterations (its first element, 0 to 248 in a launch
+// of 32 lanes, is closer to the next lane's than a step), so the loop
+// counts from 0 to 20, its index recomputed from the lane's first
+// element, and unrolls by 4. Lanes 0 to 63 of a launch of 64 threads run
+// 20 or 19 iterations: that loop stays as it is.
+// CHECK-LABEL: func.func @lane_rows
+//       CHECK:   gpu.launch
+//       CHECK:     %[[FIRST:.*]] = arith.muli %{{.*}}, %c8
+//       CHECK:     scf.for %[[I:.*]] = %c0 to %c20 step %c4
+//       CHECK:       %[[K:.*]] = affine.apply #{{.*}}(%[[I]])[%[[FIRST]]]
+//       CHECK:       vector.load %{{.*}}[%[[K]]]
+// CHECK-COUNT-3:     vector.load
+//       CHECK:       scf.yield
+//       CHECK:   gpu.launch
+//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c5120 step %c256
+// CHECK-COUNT-1:     vector.load
+//   CHECK-NOT:       vector.load
+//       CHECK:       scf.yield
+func.func @lane_rows(%row: memref<5120xbf16>, %out: memref<64xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %c8 = arith.constant 8 : index
+    %c256 = arith.constant 256 : index
+    %c5120 = arith.constant 5120 : index
+    %zero = arith.constant dense<0.0> : vector<8xf32>
+    %first = arith.muli %tx, %c8 : index
+    %sums = scf.for %k = %first to %c5120 step %c256 iter_args(%acc = %zero) -> (vector<8xf32>) {
+      %v = vector.load %row[%k] : memref<5120xbf16>, vector<8xbf16>
+      %f = arith.extf %v : vector<8xbf16> to vector<8xf32>
+      %s = arith.addf %acc, %f : vector<8xf32>
+      scf.yield %s : vector<8xf32>
+    }
+    %r = vector.reduction <add>, %sums : vector<8xf32> into f32
+    memref.store %r, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %c8 = arith.constant 8 : index
+    %c256 = arith.constant 256 : index
+    %c5120 = arith.constant 5120 : index
+    %zero = arith.constant dense<0.0> : vector<8xf32>
+    %first = arith.muli %tx, %c8 : index
+    %sums = scf.for %k = %first to %c5120 step %c256 iter_args(%acc = %zero) -> (vector<8xf32>) {
+      %v = vector.load %row[%k] : memref<5120xbf16>, vector<8xbf16>
+      %f = arith.extf %v : vector<8xbf16> to vector<8xf32>
+      %s = arith.addf %acc, %f : vector<8xf32>
+      scf.yield %s : vector<8xf32>
+    }
+    %r = vector.reduction <add>, %sums : vector<8xf32> into f32
+    memref.store %r, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
