@@ -216,6 +216,34 @@ Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   return mapping.lookup(body->getTerminator()->getOperand(0));
 }
 
+/// `operand`'s element at loop indices `ivs`, loaded, as its argument of
+/// `op`'s body.
+void loadElementAt(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                   OpOperand *operand, ValueRange ivs, IRMapping &mapping) {
+  mapping.map(op.getMatchingBlockArgument(operand),
+              memref::LoadOp::create(
+                  b, loc, operand->get(),
+                  indicesOf(b, loc, op.getMatchingIndexingMap(operand), ivs)));
+}
+
+/// `op`'s body at loop indices `ivs`, one element, its arguments (and
+/// what `mapping` holds already) from `mapping`: the value it yields.
+Value cloneBodyAt(OpBuilder &b, linalg::LinalgOp op, ValueRange ivs,
+                  IRMapping &mapping) {
+  Block *body = op.getBlock();
+  for (Operation &inner : body->without_terminator()) {
+    if (inner.getNumResults() > 0 &&
+        llvm::all_of(inner.getResults(),
+                     [&](Value result) { return mapping.contains(result); }))
+      continue;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner))
+      mapping.map(index.getResult(), ivs[index.getDim()]);
+    else
+      b.clone(inner, mapping);
+  }
+  return mapping.lookup(body->getTerminator()->getOperand(0));
+}
+
 /// `sum` plus lane `lane`'s steps of `op`'s body, in registers, over
 /// k = from + lane * stride, from + (lanes + lane) * stride, ... below
 /// `end`, one element at a time. What does not depend on k (the loads of
@@ -231,13 +259,9 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   ivs.push_back(from); // k, which the loop sets; unread before it
   // The body's values that do not depend on k or on the running sum.
   IRMapping invariant;
-  for (OpOperand *input : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(input);
-    if (!map.isFunctionOfDim(kLoop))
-      invariant.map(op.getMatchingBlockArgument(input),
-                    memref::LoadOp::create(b, loc, input->get(),
-                                           indicesOf(b, loc, map, ivs)));
-  }
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (!op.getMatchingIndexingMap(input).isFunctionOfDim(kLoop))
+      loadElementAt(b, loc, op, input, ivs, invariant);
   for (Operation &inner : body->without_terminator()) {
     auto index = dyn_cast<linalg::IndexOp>(inner);
     if (index && index.getDim() != kLoop) {
@@ -261,27 +285,10 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
         ivs.back() = k;
         IRMapping mapping = invariant;
         mapping.map(body->getArguments().back(), sum.front());
-        for (OpOperand *input : op.getDpsInputOperands()) {
-          if (mapping.contains(op.getMatchingBlockArgument(input)))
-            continue;
-          AffineMap map = op.getMatchingIndexingMap(input);
-          mapping.map(op.getMatchingBlockArgument(input),
-                      memref::LoadOp::create(b, loc, input->get(),
-                                             indicesOf(b, loc, map, ivs)));
-        }
-        for (Operation &inner : body->without_terminator()) {
-          if (llvm::all_of(
-                  inner.getResults(),
-                  [&](Value result) { return mapping.contains(result); }) &&
-              inner.getNumResults() > 0)
-            continue;
-          if (auto index = dyn_cast<linalg::IndexOp>(inner))
-            mapping.map(index.getResult(), ivs[index.getDim()]);
-          else
-            b.clone(inner, mapping);
-        }
-        scf::YieldOp::create(
-            b, loc, mapping.lookup(body->getTerminator()->getOperand(0)));
+        for (OpOperand *input : op.getDpsInputOperands())
+          if (!mapping.contains(op.getMatchingBlockArgument(input)))
+            loadElementAt(b, loc, op, input, ivs, mapping);
+        scf::YieldOp::create(b, loc, cloneBodyAt(b, op, ivs, mapping));
       });
   return loop.getResult(0);
 }
@@ -434,24 +441,38 @@ void emitMapStep(OpBuilder &b, Location loc, linalg::LinalgOp op,
                             /*nontemporal=*/false, align);
     return;
   }
-  Block *body = op.getBlock();
   IRMapping mapping;
   for (OpOperand &operand : op->getOpOperands())
     if (&operand != init || op.payloadUsesValueFromOperand(init))
-      mapping.map(
-          op.getMatchingBlockArgument(&operand),
-          memref::LoadOp::create(
-              b, loc, operand.get(),
-              indicesOf(b, loc, op.getMatchingIndexingMap(&operand), ivs)));
-  for (Operation &inner : body->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(inner))
-      mapping.map(index.getResult(), ivs[index.getDim()]);
-    else
-      b.clone(inner, mapping);
+      loadElementAt(b, loc, op, &operand, ivs, mapping);
+  memref::StoreOp::create(b, loc, cloneBodyAt(b, op, ivs, mapping), init->get(),
+                          at);
+}
+
+/// Loops from `lbs` below `ubs` by `steps`, one per range of `ranges`
+/// but those of one element (a tile's), whose index is their offset;
+/// `body` gets the index of every range.
+void buildLoopsOverExtents(
+    OpBuilder &b, Location loc, ArrayRef<Range> ranges, ArrayRef<Value> lbs,
+    ArrayRef<Value> ubs, ArrayRef<Value> steps,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  SmallVector<Value> loopLbs, loopUbs, loopSteps;
+  for (auto [range, lb, ub, step] : llvm::zip(ranges, lbs, ubs, steps)) {
+    if (isConstantIntValue(range.size, 1))
+      continue;
+    loopLbs.push_back(lb);
+    loopUbs.push_back(ub);
+    loopSteps.push_back(step);
   }
-  memref::StoreOp::create(b, loc,
-                          mapping.lookup(body->getTerminator()->getOperand(0)),
-                          init->get(), at);
+  scf::buildLoopNest(b, loc, loopLbs, loopUbs, loopSteps,
+                     [&](OpBuilder &b, Location loc, ValueRange loopIvs) {
+                       SmallVector<Value> ivs;
+                       auto next = loopIvs.begin();
+                       for (auto [range, lb] : llvm::zip(ranges, lbs))
+                         ivs.push_back(
+                             isConstantIntValue(range.size, 1) ? lb : *next++);
+                       body(b, loc, ivs);
+                     });
 }
 
 /// A map's row in a warp (see isRowForLanes): its outer loops run in every
@@ -463,27 +484,19 @@ void emitRowAcrossLanes(OpBuilder &b, linalg::LinalgOp op) {
   Location loc = op.getLoc();
   SmallVector<Range> ranges = op.createLoopRanges(b, loc);
   Range row = ranges.pop_back_val();
-  // Loops only for the outer extents that are not one element.
-  SmallVector<Value> lbs, loopLbs, loopUbs, loopSteps;
+  SmallVector<Value> lbs, ubs, steps;
   for (Range range : ranges) {
     lbs.push_back(getValueOrCreateConstantIndexOp(b, loc, range.offset));
-    if (isConstantIntValue(range.size, 1))
-      continue;
-    loopLbs.push_back(lbs.back());
-    loopUbs.push_back(b.createOrFold<arith::AddIOp>(
+    ubs.push_back(b.createOrFold<arith::AddIOp>(
         loc, lbs.back(), getValueOrCreateConstantIndexOp(b, loc, range.size)));
-    loopSteps.push_back(getValueOrCreateConstantIndexOp(b, loc, range.stride));
+    steps.push_back(getValueOrCreateConstantIndexOp(b, loc, range.stride));
   }
   int64_t width = isConstantIntValue(row.stride, 1)
                       ? alignedRowWidthOf(op, op.getNumLoops() - 1)
                       : 1;
-  scf::buildLoopNest(
-      b, loc, loopLbs, loopUbs, loopSteps,
-      [&](OpBuilder &b, Location loc, ValueRange loopIvs) {
-        SmallVector<Value> outer;
-        auto next = loopIvs.begin();
-        for (auto [range, lb] : llvm::zip(ranges, lbs))
-          outer.push_back(isConstantIntValue(range.size, 1) ? lb : *next++);
+  buildLoopsOverExtents(
+      b, loc, ranges, lbs, ubs, steps,
+      [&](OpBuilder &b, Location loc, ValueRange outer) {
         Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
         Value lb = getValueOrCreateConstantIndexOp(b, loc, row.offset);
         Value size = getValueOrCreateConstantIndexOp(b, loc, row.size);
@@ -750,28 +763,14 @@ struct LinalgToKernelLoops
             : 1;
     if (rowWidth > 1)
       steps[d] = indexConstant(rewriter, loc, rowWidth);
-    SmallVector<Value> loopLbs, loopUbs, loopSteps;
-    SmallVector<bool> looped;
-    for (auto [range, lb, ub, step] : llvm::zip(ranges, lbs, ubs, steps)) {
-      looped.push_back(!isConstantIntValue(range.size, 1));
-      if (looped.back()) {
-        loopLbs.push_back(lb);
-        loopUbs.push_back(ub);
-        loopSteps.push_back(step);
-      }
-    }
-    scf::buildLoopNest(rewriter, loc, loopLbs, loopUbs, loopSteps,
-                       [&](OpBuilder &b, Location, ValueRange loopIvs) {
-                         SmallVector<Value> ivs;
-                         auto next = loopIvs.begin();
-                         for (auto [isLooped, lb] : llvm::zip(looped, lbs))
-                           ivs.push_back(isLooped ? *next++ : lb);
-                         if (rowWidth > 1)
-                           emitRowVectorElement(b, op, ivs, reduction, d,
-                                                rowWidth);
-                         else
-                           emitElement(b, ivs, reduction);
-                       });
+    buildLoopsOverExtents(rewriter, loc, ranges, lbs, ubs, steps,
+                          [&](OpBuilder &b, Location, ValueRange ivs) {
+                            if (rowWidth > 1)
+                              emitRowVectorElement(b, op, ivs, reduction, d,
+                                                   rowWidth);
+                            else
+                              emitElement(b, ivs, reduction);
+                          });
     return success();
   }
 
