@@ -197,25 +197,34 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
 }
 
 /// The sizes of scenario `s` for `entry`'s arguments: tokens and
-/// positions [B, S], caches [B, heads, slots, d] with a global layer's
+/// positions [B, S], the tokens that get logits [B, 1] (each row's last, as
+/// when generating), caches [B, heads, slots, d] with a global layer's
 /// slots the context, pixel values no tiles; and the positions' contents,
 /// each row's S tokens ending the context.
 CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
+  auto roleOf = [entry](unsigned argument) mutable {
+    auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
+    return name ? name.getValue() : StringRef();
+  };
   CallSizes sizes;
-  sizes.dim = [entry, s](unsigned argument, unsigned dimension) mutable -> int64_t {
+  sizes.dim = [entry, s, roleOf](unsigned argument,
+                                 unsigned dimension) mutable -> int64_t {
     if (entry.getArgAttr(argument, "llama4.kv_cache"))
       return dimension == 0 ? s.batch : s.context;
-    auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
-    if (name && name.getValue() == "pixel_values")
+    if (roleOf(argument) == "pixel_values")
       return 0;
+    if (roleOf(argument) == "logits_at")
+      return dimension == 0 ? s.batch : 1;
     return dimension == 0 ? s.batch : s.tokens;
   };
-  sizes.element = [entry, s](unsigned argument,
-                             int64_t element) mutable -> std::optional<int64_t> {
-    auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
-    if (!name || name.getValue() != "positions")
-      return std::nullopt;
-    return s.context - s.tokens + element % s.tokens;
+  sizes.element = [s,
+                   roleOf](unsigned argument,
+                           int64_t element) mutable -> std::optional<int64_t> {
+    if (roleOf(argument) == "positions")
+      return s.context - s.tokens + element % s.tokens;
+    if (roleOf(argument) == "logits_at")
+      return s.tokens - 1;
+    return std::nullopt;
   };
   return sizes;
 }

@@ -135,6 +135,8 @@ public:
   /// `cache`.
   Value decoderLayer(int64_t layer, Value h, Value positions,
                      LayerCache &cache);
+  /// h [B, S, D], indices [B, R] -> the R chosen tokens' h [B, R, D].
+  Value gatherTokens(Value h, Value indices);
   /// h [B, S, D] -> logits [B, S, V] in f32.
   Value head(Value h);
   Value embed(Value tokens);
@@ -366,6 +368,16 @@ Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
   return call.getResult(0);
 }
 
+Value TextDecoderBuilder::gatherTokens(Value h, Value indices) {
+  auto hType = cast<RankedTensorType>(h.getType());
+  auto gathered = RankedTensorType::get(
+      {hType.getDimSize(0), kDynamic, hType.getDimSize(2)},
+      hType.getElementType());
+  return llama4::GatherTokensOp::create(
+      mb.b, mb.loc(mb.config.textWeightPrefix() + "model.norm"), gathered, h,
+      indices);
+}
+
 Value TextDecoderBuilder::head(Value h) {
   OpBuilder &b = mb.b;
   Value normWeight = mb.weight(mb.names.finalNorm(), {text.hiddenSize});
@@ -388,8 +400,9 @@ Value TextDecoderBuilder::head(Value h) {
 // Entry functions
 //===----------------------------------------------------------------------===//
 
-/// Builds `prefill` (seq = dynamic, with pixel values when multimodal) or
-/// `decode` (seq = 1).
+/// Builds `prefill` (seq = dynamic, with the tokens whose logits it returns
+/// and, when multimodal, pixel values) or `decode` (seq = 1, the logits of
+/// its one token).
 static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
                        int64_t seq, bool withImages) {
   MLIRContext *ctx = module.getContext();
@@ -406,6 +419,13 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   };
   inputAttrs.push_back(named("tokens"));
   inputAttrs.push_back(named("positions"));
+  bool choosesLogits = ShapedType::isDynamic(seq);
+  if (choosesLogits) {
+    // [B, R]: which of each row's tokens get logits.
+    inputs.push_back(
+        RankedTensorType::get({kDynamic, kDynamic}, IntegerType::get(ctx, 32)));
+    inputAttrs.push_back(named("logits_at"));
+  }
   if (withImages) {
     const Llama4VisionConfig &vision = *mb.config.vision;
     inputs.push_back(mb.tensor(
@@ -438,10 +458,11 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   b.setInsertionPointToStart(body);
 
   Value tokens = body->getArgument(0), positions = body->getArgument(1);
-  unsigned firstCache = withImages ? 3 : 2;
+  unsigned pixelValues = choosesLogits ? 3 : 2;
+  unsigned firstCache = withImages ? pixelValues + 1 : pixelValues;
   Value h = decoder.embed(tokens);
   if (withImages) {
-    Value features = mb.visionFeatures(body->getArgument(2));
+    Value features = mb.visionFeatures(body->getArgument(pixelValues));
     h = llama4::ScatterImageFeaturesOp::create(
         b, mb.loc("multi_modal_projector"), h.getType(), h, tokens, features,
         b.getI64IntegerAttr(mb.config.imageTokenIndex));
@@ -453,6 +474,8 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
     h = decoder.decoderLayer(layer, h, positions, cache);
     outputs.append({cache.key, cache.value});
   }
+  if (choosesLogits)
+    h = decoder.gatherTokens(h, body->getArgument(2));
   outputs[0] = decoder.head(h);
   func::ReturnOp::create(b, mb.loc(name), outputs);
 }

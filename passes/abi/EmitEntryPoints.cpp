@@ -3,12 +3,13 @@
 // --llama4-emit-entry-points: for each bufferized entry function F
 // (prefill, decode) adds the exported
 //
-//   int32_t llama4c_F(const llama4c_call *call)      (runtime/include/llama4c/abi.h)
+//   int32_t llama4c_F(const llama4c_call *call) (runtime/include/llama4c/abi.h)
 //
 // which reads the call struct field by field, wraps each pointer in the
-// memref descriptor F expects (weights, tokens, positions, KV caches, pixel
-// values; dynamic sizes from batch, seq, cache_slots and tiles, row-major
-// strides), calls F and copies its logits into call->logits. F becomes
+// memref descriptor F expects (weights, tokens, positions, the tokens that
+// get logits, KV caches, pixel values; dynamic sizes from batch, seq,
+// logits_per_row, cache_slots and tiles, row-major strides), calls F and
+// copies its logits into call->logits. F becomes
 // private, so that later passes may drop its cache results (they alias the
 // cache arguments) and pass its logits as an out-parameter.
 //
@@ -42,6 +43,8 @@ enum CallField : int32_t {
   kSeq,
   kKvCache,
   kCacheSlots,
+  kLogitsAt,
+  kLogitsPerRow,
   kLogits,
   kPixelValues,
   kTiles,
@@ -54,7 +57,7 @@ public:
         i64(b.getI64Type()) {
     callType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), {ptrType, ptrType, ptrType, i64, i64, ptrType, i64,
-                         ptrType, ptrType, i64});
+                         ptrType, i64, ptrType, ptrType, i64});
   }
 
   Value field(CallField which) {
@@ -179,6 +182,9 @@ struct EmitEntryPoints
         arguments.push_back(call.memrefAt(
             type, call.field(role.getValue() == "tokens" ? kTokens : kPositions),
             sizes));
+      } else if (role.getValue() == "logits_at") {
+        arguments.push_back(call.memrefAt(type, call.field(kLogitsAt),
+                                          {batch, call.field(kLogitsPerRow)}));
       } else if (role.getValue() == "pixel_values") {
         arguments.push_back(call.memrefAt(type, call.field(kPixelValues),
                                           {call.field(kTiles)}));
@@ -194,7 +200,7 @@ struct EmitEntryPoints
       return entry.emitOpError() << "must return the logits as its first buffer";
     SmallVector<Value> logitsSizes = {batch};
     if (logitsType.isDynamicDim(1))
-      logitsSizes.push_back(seq);
+      logitsSizes.push_back(call.field(kLogitsPerRow));
     Value logits =
         call.memrefAt(logitsType, call.field(kLogits), logitsSizes);
     memref::CopyOp::create(b, loc, results.getResult(0), logits);

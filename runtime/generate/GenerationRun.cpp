@@ -3,7 +3,8 @@
 // Sizes used below: B rows, S prompt tokens (per call), V vocab_size.
 // Every buffer handed to the model is allocated for exactly one call shape
 // and laid out as abi.h says: tokens and positions [B, S] int32, logits
-// [B, S, V] f32.
+// [B, R, V] f32 for the R tokens of each row that get logits (the last, or
+// all S when the logits are kept).
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,17 +89,18 @@ Expected<void> validateImages(const Manifest &manifest,
 
 namespace {
 
-/// A zeroed f32 [B, S, V] logits buffer.
-Expected<HostBuffer> allocateLogits(int64_t batch, int64_t seq, int64_t vocab) {
+/// A zeroed f32 [B, R, V] logits buffer: R tokens' logits a row.
+Expected<HostBuffer> allocateLogits(int64_t batch, int64_t rows,
+                                    int64_t vocab) {
   uint64_t bytes;
   bool overflow =
-      __builtin_mul_overflow(uint64_t(batch), uint64_t(seq), &bytes) ||
+      __builtin_mul_overflow(uint64_t(batch), uint64_t(rows), &bytes) ||
       __builtin_mul_overflow(bytes, uint64_t(vocab) * sizeof(float), &bytes);
   HostBuffer logits = overflow ? HostBuffer() : HostBuffer::zeroed(bytes);
   if (!logits)
     return Error(
-        "logits: batch " + std::to_string(batch) + ", seq " +
-        std::to_string(seq) + ": cannot allocate " +
+        "logits: batch " + std::to_string(batch) + ", " + std::to_string(rows) +
+        " tokens a row: cannot allocate " +
         (overflow ? std::string("more than 2^64 bytes") : formatSize(bytes)));
   return logits;
 }
@@ -129,7 +131,14 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
       tokens.push_back(int32_t(prompts[row][s]));
       positions.push_back(int32_t(start + s));
     }
-  Expected<HostBuffer> logits = allocateLogits(int64_t(count), seq, vocab);
+  // Every token's logits when they are kept, else the last's alone.
+  int64_t logitRows = options.keepLogits ? seq : 1;
+  std::vector<int32_t> logitsAt; // [count, logitRows]
+  for (size_t row = 0; row < count; ++row)
+    for (int64_t s = seq - logitRows; s < seq; ++s)
+      logitsAt.push_back(int32_t(s));
+  Expected<HostBuffer> logits =
+      allocateLogits(int64_t(count), logitRows, vocab);
   if (!logits)
     return logits.error();
   // The tiles of these rows, in row order: the model fills `<|patch|>`
@@ -143,6 +152,8 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
   }
   llama4c_call call = makeCall(tokens, positions, int64_t(count), seq, kvCache,
                                *logits, &pixels, tiles);
+  call.logits_at = logitsAt.data();
+  call.logits_per_row = logitRows;
   Clock::time_point begin = Clock::now();
   Expected<void> ran = model.prefill(call);
   result.timing.prefillSeconds += secondsSince(begin);
@@ -152,12 +163,13 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
 
   const float *all = static_cast<const float *>(logits->data());
   for (size_t row = first; row < first + count; ++row) {
-    const float *rowLogits = all + (row - first) * seq * vocab; // [S, V]
+    const float *rowLogits =
+        all + (row - first) * logitRows * vocab; // [logitRows, V]
     if (options.keepLogits)
       result.prefillLogits[row].assign(rowLogits, rowLogits + seq * vocab);
     if (options.maxNewTokens > 0)
       if (Expected<void> sampled =
-              sampleNext(row, rowLogits + (seq - 1) * vocab);
+              sampleNext(row, rowLogits + (logitRows - 1) * vocab);
           !sampled)
         return sampled;
   }
@@ -224,6 +236,7 @@ llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
   call.seq = seq;
   call.kv_cache = kvCache;
   call.cache_slots = cache.cacheSlots();
+  call.logits_per_row = 1;
   call.logits = static_cast<float *>(logits.data());
   call.pixel_values = tiles > 0 ? pixels->data() : nullptr;
   call.tiles = tiles;

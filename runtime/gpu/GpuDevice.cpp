@@ -266,6 +266,7 @@ Expected<GpuDevice::CallBuffers>
 GpuDevice::allocateCallBuffers(const llama4c_call &call,
                                const Manifest &manifest) {
   size_t tokens = size_t(call.batch) * size_t(call.seq);
+  size_t logitRows = size_t(call.batch) * size_t(call.logits_per_row);
   size_t pixelBytes = 0;
   if (call.tiles && manifest.vision)
     pixelBytes = size_t(call.tiles) * size_t(manifest.vision->numChannels) *
@@ -276,9 +277,12 @@ GpuDevice::allocateCallBuffers(const llama4c_call &call,
       {&buffers.tokens, allocateZeroed(tokens * sizeof(int32_t), "tokens")},
       {&buffers.positions,
        allocateZeroed(tokens * sizeof(int32_t), "positions")},
+      {&buffers.logitsAt,
+       allocateZeroed(call.logits_at ? logitRows * sizeof(int32_t) : 0,
+                      "logits_at")},
       {&buffers.pixels, allocateZeroed(pixelBytes, "pixel values")},
       {&buffers.logits,
-       allocateZeroed(tokens * size_t(manifest.vocabSize) * sizeof(float),
+       allocateZeroed(logitRows * size_t(manifest.vocabSize) * sizeof(float),
                       "logits")}};
   for (auto &[buffer, allocated] : made) {
     if (!allocated)
@@ -297,8 +301,9 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
                               call.kv_cache + manifest.kvCache.size());
   for (std::unique_ptr<Step> &step : steps)
     if (step->entry == entry && step->batch == call.batch &&
-        step->seq == call.seq && step->cacheSlots == call.cache_slots &&
-        step->tiles == call.tiles && step->kvCache == kvCache)
+        step->seq == call.seq && step->logitsPerRow == call.logits_per_row &&
+        step->cacheSlots == call.cache_slots && step->tiles == call.tiles &&
+        step->kvCache == kvCache)
       return step.get();
   if (steps.size() == kMaxSteps) {
     auto oldest = std::min_element(
@@ -311,8 +316,8 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
   if (!buffers)
     return buffers.error();
   steps.push_back(std::make_unique<Step>(
-      Step{entry, call.batch, call.seq, call.cache_slots, call.tiles,
-           std::move(kvCache), std::move(*buffers)}));
+      Step{entry, call.batch, call.seq, call.logits_per_row, call.cache_slots,
+           call.tiles, std::move(kvCache), std::move(*buffers)}));
   return steps.back().get();
 }
 
@@ -392,12 +397,16 @@ Expected<void> GpuDevice::run(Entry entry, const char *entryName,
   };
   copyIn(buffers.tokens, call.tokens);
   copyIn(buffers.positions, call.positions);
+  copyIn(buffers.logitsAt, call.logits_at);
   copyIn(buffers.pixels, call.pixel_values);
 
   llama4c_call onDevice = call;
   onDevice.weights = weightPointers.data();
   onDevice.tokens = static_cast<const int32_t *>(buffers.tokens.data());
   onDevice.positions = static_cast<const int32_t *>(buffers.positions.data());
+  onDevice.logits_at =
+      call.logits_at ? static_cast<const int32_t *>(buffers.logitsAt.data())
+                     : nullptr;
   onDevice.pixel_values = call.tiles ? buffers.pixels.data() : nullptr;
   onDevice.logits = static_cast<float *>(buffers.logits.data());
   int32_t status = 0;

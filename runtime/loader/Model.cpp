@@ -115,11 +115,28 @@ void Model::close() {
 }
 
 Expected<void> Model::prefill(const llama4c_call &call) const {
+  // The model reads h at these indices unchecked.
+  if (call.logits_per_row < 1 || !call.logits_at)
+    return Error(filePath +
+                 ": llama4c_prefill: logits_per_row must be at "
+                 "least 1 with logits_at given, got " +
+                 std::to_string(call.logits_per_row));
+  for (int64_t i = 0; i < call.batch * call.logits_per_row; ++i)
+    if (call.logits_at[i] < 0 || call.logits_at[i] >= call.seq)
+      return Error(filePath + ": llama4c_prefill: logits_at[" +
+                   std::to_string(i / call.logits_per_row) + "][" +
+                   std::to_string(i % call.logits_per_row) + "] = " +
+                   std::to_string(call.logits_at[i]) + " is not one of the " +
+                   std::to_string(call.seq) + " tokens of the call");
   return run(prefillEntry, "llama4c_prefill", call, GpuDevice::Launch::Eager);
 }
 
 Expected<void> Model::decode(const llama4c_call &call) const {
-  return run(decodeEntry, "llama4c_decode", call,
+  // Decode's logits are its one token's, whatever the call says.
+  llama4c_call step = call;
+  step.logits_at = nullptr;
+  step.logits_per_row = 1;
+  return run(decodeEntry, "llama4c_decode", step,
              GpuDevice::Launch::Replayable);
 }
 

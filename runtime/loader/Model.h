@@ -50,7 +50,9 @@ public:
   GpuDevice *gpu() const { return device.get(); }
 
   /// Run one call; a non-zero status from the model becomes
-  /// "PATH: llama4c_prefill failed with status N".
+  /// "PATH: llama4c_prefill failed with status N". prefill() first checks
+  /// logits_at against the call's tokens; decode() returns one token's
+  /// logits a row whatever logits_per_row says.
   Expected<void> prefill(const llama4c_call &call) const;
   Expected<void> decode(const llama4c_call &call) const;
 

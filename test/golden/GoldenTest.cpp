@@ -9,17 +9,20 @@
 //     prefill's last position, step t >= 1 our decode call t - 1 (which fed
 //     generated_ids[:, t-1] at position S + t - 1);
 //   - exactly generated_ids.
-// The errors are printed so CI logs carry them. Then llama4-run itself,
-// on the same model, must print the reference ids.
+// The errors are printed so CI logs carry them. A prefill asked for the
+// logits of chosen tokens only must return the reference's for those.
+// Then llama4-run itself, on the same model, must print the reference ids.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/kv-cache/KvCache.h"
 #include "test/golden/GoldenFixture.h"
 #include "test/runtime/TestSupport.h"
 
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -84,6 +87,58 @@ TEST_P(GoldenTest, MatchesHuggingFace) {
   RecordProperty("decode_max_relative_error", std::to_string(decodeError));
   EXPECT_LE(prefillError, kTolerance);
   EXPECT_EQ(generation->tokens, reference->generatedIds);
+}
+
+// A prefill returns the logits of the tokens it is asked for, in the order
+// asked (here each row's last, first and middle, and the last again), as
+// the reference has them at those positions.
+TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
+  const std::string &name = GetParam();
+  Expected<std::unique_ptr<LoadedModel>> loaded = loadModel(name);
+  ASSERT_TRUE(loaded) << loaded.error().message();
+  Expected<Reference> reference = loadReference(name);
+  ASSERT_TRUE(reference) << reference.error().message();
+  const LoadedModel &model = **loaded;
+  int64_t B = reference->batch, S = reference->promptLength,
+          V = reference->vocab;
+  std::vector<int32_t> tokens, positions, logitsAt;
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t s = 0; s < S; ++s) {
+      tokens.push_back(int32_t(reference->inputIds[b][s]));
+      positions.push_back(int32_t(s));
+    }
+    logitsAt.insert(logitsAt.end(),
+                    {int32_t(S - 1), 0, int32_t(S / 2), int32_t(S - 1)});
+  }
+  int64_t R = int64_t(logitsAt.size()) / B;
+  Expected<KvCache> cache =
+      KvCache::allocate(model.model.manifest(), B, S,
+                        KvCache::defaultLimitBytes(), model.model.gpu());
+  ASSERT_TRUE(cache) << cache.error().message();
+  std::vector<float> logits(size_t(B * R * V), NAN);
+  llama4c_call call{};
+  call.weights = model.weights.pointers();
+  call.tokens = tokens.data();
+  call.positions = positions.data();
+  call.batch = B;
+  call.seq = S;
+  call.kv_cache = cache->buffers();
+  call.cache_slots = cache->cacheSlots();
+  call.logits_at = logitsAt.data();
+  call.logits_per_row = R;
+  call.logits = logits.data();
+  Expected<void> ran = model.model.prefill(call);
+  ASSERT_TRUE(ran) << ran.error().message();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t r = 0; r < R; ++r) {
+      int64_t s = logitsAt[size_t(b * R + r)];
+      EXPECT_LE(
+          relativeError(&logits[size_t((b * R + r) * V)],
+                        &reference->prefillLogits[size_t((b * S + s) * V)],
+                        size_t(V)),
+          kTolerance)
+          << "row " << b << ", token " << s;
+    }
 }
 
 TEST_P(GoldenTest, LlamaRunPrintsTheReferenceIds) {

@@ -18,12 +18,14 @@
  *     value[b, 0, q % 4, 1] == q + 1 for every earlier q of p's 4-token
  *     chunk (the window holds the chunk so far, as a chunked-attention
  *     layer needs);
- *   - sets logits[b, s, v] = bias[v] - |v - target|, where
+ *   - sets logits[b, r, v] = bias[v] - |v - target| for the token s that
+ *     logits_at[b, r] names (prefill; decode: its one token), where
  *     target = (sum over q <= p of (q + 1) * key[b, 0, q, 0] + p
  *               + table[0, 0]) mod V,
  *     so greedy decoding with zero weights picks `target`.
- * Status 2: a token or position out of range; 5: decode with seq != 1;
- * 7: table[0, 1] != 0 (lets a test make a call fail on purpose).
+ * Status 2: a token, position or logits_at index out of range; 5: decode
+ * with seq != 1; 7: table[0, 1] != 0 (lets a test make a call fail on
+ * purpose).
  *
  * Variants, chosen by macros: FAKE_LLAMA4C_VERSION (the manifest's
  * llama4c_version), FAKE_ABI_VERSION (what llama4c_abi_version returns),
@@ -93,23 +95,46 @@ int32_t llama4c_bind_gpu(const llama4c_gpu_driver *driver) {
 
 const char *llama4c_manifest(void) { return kManifest; }
 
-static int32_t run(const llama4c_call *call) {
-  const float *bias = (const float *)call->weights[0];  /* [V] */
+/* logits[b, r] for each r: `targets` holds the row's [S] targets. */
+static int32_t writeLogits(const llama4c_call *call, int64_t b,
+                           const int64_t *targets, int prefill) {
+  const float *bias = (const float *)call->weights[0]; /* [V] */
+  int64_t rows = prefill ? call->logits_per_row : 1;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t s = prefill ? call->logits_at[b * rows + r] : 0;
+    if (s < 0 || s >= call->seq)
+      return 2;
+    float *logits = call->logits + (b * rows + r) * FAKE_VOCAB;
+    for (int64_t v = 0; v < FAKE_VOCAB; ++v)
+      logits[v] = bias[v] - (float)llabs(v - targets[s]);
+  }
+  return 0;
+}
+
+static int32_t run(const llama4c_call *call, int prefill) {
   const float *table = (const float *)call->weights[1]; /* [2, 3] */
   if (table[1] != 0)
     return 7;
   int64_t slots = call->cache_slots;
+  int64_t *targets = malloc((size_t)call->seq * sizeof(int64_t));
+  if (!targets)
+    return 6;
+  int32_t status = 0;
   for (int64_t b = 0; b < call->batch; ++b) {
     float *key = (float *)call->kv_cache[0] + b * slots * FAKE_HEAD_DIM;
     float *value = (float *)call->kv_cache[1] + b * FAKE_WINDOW * FAKE_HEAD_DIM;
     for (int64_t s = 0; s < call->seq; ++s) {
       int64_t t = call->tokens[b * call->seq + s];
       int64_t p = call->positions[b * call->seq + s];
-      if (t < 0 || t >= FAKE_VOCAB || p < 0 || p >= slots)
-        return 2;
+      if (t < 0 || t >= FAKE_VOCAB || p < 0 || p >= slots) {
+        status = 2;
+        goto done;
+      }
       for (int64_t q = p - p % FAKE_WINDOW; q < p; ++q)
-        if (value[(q % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != (float)(q + 1))
-          return 4;
+        if (value[(q % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != (float)(q + 1)) {
+          status = 4;
+          goto done;
+        }
       key[p * FAKE_HEAD_DIM] = (float)t;
       key[p * FAKE_HEAD_DIM + 1] = 1;
       value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM] = (float)t;
@@ -117,23 +142,26 @@ static int32_t run(const llama4c_call *call) {
 
       int64_t sum = p + (int64_t)table[0];
       for (int64_t q = 0; q <= p; ++q) {
-        if (key[q * FAKE_HEAD_DIM + 1] != 1)
-          return 3;
+        if (key[q * FAKE_HEAD_DIM + 1] != 1) {
+          status = 3;
+          goto done;
+        }
         sum += (q + 1) * (int64_t)key[q * FAKE_HEAD_DIM];
       }
-      int64_t target = sum % FAKE_VOCAB;
-      float *logits = call->logits + (b * call->seq + s) * FAKE_VOCAB;
-      for (int64_t v = 0; v < FAKE_VOCAB; ++v)
-        logits[v] = bias[v] - (float)llabs(v - target);
+      targets[s] = sum % FAKE_VOCAB;
     }
+    if ((status = writeLogits(call, b, targets, prefill)) != 0)
+      goto done;
   }
-  return 0;
+done:
+  free(targets);
+  return status;
 }
 
-int32_t llama4c_prefill(const llama4c_call *call) { return run(call); }
+int32_t llama4c_prefill(const llama4c_call *call) { return run(call, 1); }
 
 #ifndef FAKE_NO_DECODE
 int32_t llama4c_decode(const llama4c_call *call) {
-  return call->seq == 1 ? run(call) : 5;
+  return call->seq == 1 ? run(call, 0) : 5;
 }
 #endif

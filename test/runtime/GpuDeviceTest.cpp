@@ -182,13 +182,14 @@ const CudaDriver &fakeDriver() {
 // table, as a compiled model's host code calls it.
 constexpr int64_t kVocab = 3;
 const llama4c_gpu_driver *table = nullptr;
-void *mixKernel = nullptr, *storeKernel = nullptr;
+void *mixKernel = nullptr, *storeKernel = nullptr, *pickKernel = nullptr;
 
 int32_t bindGpu(const llama4c_gpu_driver *driver) {
   table = driver;
   void *module = driver->module_load("fake ptx", 2);
   mixKernel = driver->module_get_function(module, "mix");
   storeKernel = driver->module_get_function(module, "store");
+  pickKernel = driver->module_get_function(module, "pick");
   return 0;
 }
 
@@ -214,6 +215,14 @@ int32_t decode(const llama4c_call *call) {
   return 0;
 }
 
+// A prefill whose logits row r is logits_at[r] * 10 + v: the chosen
+// tokens must reach the device, and R rows come back.
+int32_t prefill(const llama4c_call *call) {
+  launch(pickKernel, {address(call->logits_at), address(call->logits),
+                      uint64_t(call->batch * call->logits_per_row)});
+  return 0;
+}
+
 template <class T> T *at(uint64_t address) {
   return reinterpret_cast<T *>(uintptr_t(address));
 }
@@ -234,6 +243,12 @@ protected:
       for (uint64_t i = 0; i < a[2]; ++i)
         for (int64_t v = 0; v < kVocab; ++v)
           at<float>(a[1])[i * kVocab + v] = at<float>(a[0])[i] + float(v);
+    };
+    gpu->kernels["pick"] = [](const std::vector<uint64_t> &a) {
+      for (uint64_t i = 0; i < a[2]; ++i)
+        for (int64_t v = 0; v < kVocab; ++v)
+          at<float>(a[1])[i * kVocab + v] =
+              float(10 * at<int32_t>(a[0])[i] + v);
     };
     manifest.vocabSize = kVocab;
     manifest.dtype = DType::F32;
@@ -267,6 +282,7 @@ protected:
     call.positions = positions.data();
     call.batch = batch;
     call.seq = 1;
+    call.logits_per_row = 1;
     call.logits = logits.data();
     Expected<void> ran =
         device->run(decode, "llama4c_decode", call, manifest, how);
@@ -334,6 +350,29 @@ TEST_F(GpuDeviceTest, PrefillRunsEagerly) {
     step(2, t, 0, GpuDevice::Launch::Eager);
   EXPECT_EQ(gpu->captures, 0);
   EXPECT_EQ(gpu->eagerLaunches, 6);
+}
+
+TEST_F(GpuDeviceTest, APrefillReturnsTheLogitsOfTheTokensItIsGiven) {
+  open();
+  std::vector<int32_t> tokens(2 * 5), positions(2 * 5),
+      logitsAt = {4, 0, 2, 1, 1, 3};
+  std::vector<float> logits(size_t(2 * 3 * kVocab), -1.0f);
+  llama4c_call call{};
+  call.weights = weights;
+  call.tokens = tokens.data();
+  call.positions = positions.data();
+  call.batch = 2;
+  call.seq = 5;
+  call.logits_at = logitsAt.data();
+  call.logits_per_row = 3;
+  call.logits = logits.data();
+  Expected<void> ran = device->run(prefill, "llama4c_prefill", call, manifest,
+                                   GpuDevice::Launch::Eager);
+  ASSERT_TRUE(ran) << ran.error().message();
+  for (size_t i = 0; i < logitsAt.size(); ++i)
+    for (int64_t v = 0; v < kVocab; ++v)
+      EXPECT_EQ(logits[i * kVocab + size_t(v)], float(10 * logitsAt[i] + v))
+          << "logits row " << i << ", logit " << v;
 }
 
 TEST_F(GpuDeviceTest, ADriverThatCannotCaptureRunsEveryStepEagerly) {

@@ -43,6 +43,26 @@ TEST_F(ModelTest, OpensAModelAndReadsItsManifest) {
   EXPECT_EQ(moved.manifest().vocabSize, 16);
 }
 
+// The model reads its hidden states at logits_at unchecked: a prefill
+// checks them against the call's tokens first.
+TEST_F(ModelTest, APrefillRefusesLogitsOfTokensItDoesNotHave) {
+  Expected<Model> model = Model::open(fakeModel());
+  ASSERT_TRUE(model) << model.error().message();
+  std::vector<int32_t> logitsAt = {2, 3};
+  llama4c_call call{};
+  call.batch = 2;
+  call.seq = 3;
+  call.logits_at = logitsAt.data();
+  call.logits_per_row = 1;
+  EXPECT_EQ(errorOf(model->prefill(call)),
+            fakeModel() + ": llama4c_prefill: logits_at[1][0] = 3 is not one "
+                          "of the 3 tokens of the call");
+  call.logits_per_row = 0;
+  EXPECT_EQ(errorOf(model->prefill(call)),
+            fakeModel() + ": llama4c_prefill: logits_per_row must be at least "
+                          "1 with logits_at given, got 0");
+}
+
 // dlopen("x.so") would search the library path; a bare file name must mean
 // the current directory.
 TEST_F(ModelTest, OpensABareFileNameInTheCurrentDirectory) {

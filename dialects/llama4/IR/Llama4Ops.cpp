@@ -98,6 +98,20 @@ LogicalResult EmbedTokensOp::verify() {
       .verified();
 }
 
+LogicalResult GatherTokensOp::verify() {
+  ArrayRef<int64_t> input = shapeOf(getInput());
+  SmallVector<int64_t> expected(shapeOf(getIndices()));
+  if (input.size() == 3)
+    expected.push_back(input[2]);
+  return ShapeVerifier(*this)
+      .rank("input", getInput(), 3)
+      .rank("indices", getIndices(), 2)
+      .sameDim("indices", getIndices(), 0, "input", getInput(), 0)
+      .sameElementType({{"input", getInput()}, {"result", getResult()}})
+      .resultShape(expected)
+      .verified();
+}
+
 LogicalResult RmsNormOp::verify() {
   if (failed(verifyPositive(*this, "eps", getEps().convertToDouble())))
     return failure();

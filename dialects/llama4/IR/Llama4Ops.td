@@ -146,6 +146,26 @@ def Llama4_LinearOp : Llama4_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Llama4_GatherTokensOp : Llama4_Op<"gather_tokens", [Pure]> {
+  let summary = "the hidden states of chosen tokens of each row";
+  let description = [{
+    `result[b, r, :] = input[b, indices[b, r], :]` with input [B, S, D] and
+    indices [B, R] in [0, S): the tokens of a prefill whose logits the
+    caller asked for (each row's last to generate, all to dump them), so
+    that the final norm and the LM head run on R rows instead of S. The
+    runtime checks the indices before the call.
+
+    ```mlir
+    %last = llama4.gather_tokens %h, %logits_at
+        : (tensor<?x?x5120xbf16>, tensor<?x?xi32>) -> tensor<?x?x5120xbf16>
+    ```
+  }];
+  let arguments = (ins Llama4_FloatTensor:$input, Llama4_IndexTensor:$indices);
+  let results = (outs Llama4_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Llama4_LmHeadOp : Llama4_Op<"lm_head", [Pure]> {
   let summary = "vocabulary projection producing logits";
   let description = [{

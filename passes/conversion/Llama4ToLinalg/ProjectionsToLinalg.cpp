@@ -1,6 +1,7 @@
 //===- ProjectionsToLinalg.cpp - Embedding, linears and MLP -> linalg -----===//
 //
-// llama4.embed_tokens (a gather), llama4.linear and llama4.lm_head (one f32
+// llama4.embed_tokens and llama4.gather_tokens (gathers), llama4.linear and
+// llama4.lm_head (one f32
 // contraction each, rounded once at the output as a bf16 GEMM with f32
 // accumulation is) and llama4.swiglu_mlp (three linears around
 // `round(act(gate)) * up`, each product rounded as Llama4TextMLP's are).
@@ -49,6 +50,38 @@ struct EmbedTokensToLinalg : OpRewritePattern<llama4::EmbedTokensOp> {
   }
 };
 
+struct GatherTokensToLinalg : OpRewritePattern<llama4::GatherTokensOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(llama4::GatherTokensOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = op.getInput(), indices = op.getIndices();
+    // result[b, r, d] = input[b, indices[b, r], d].
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, indices);
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, input, 2));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(3);
+    Value init = emptyTensor(rewriter, loc, sizes, elementTypeOf(input));
+    rewriter.replaceOp(
+        op,
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{op.getType()}, ValueRange{indices},
+            ValueRange{init},
+            ArrayRef<AffineMap>{identity.dropResult(2), identity}, iterators(3),
+            [&](OpBuilder &b, Location nloc, ValueRange args) {
+              Value token = arith::IndexCastOp::create(
+                  b, nloc, b.getIndexType(), args[0]);
+              Value row = linalg::IndexOp::create(b, nloc, 0);
+              Value column = linalg::IndexOp::create(b, nloc, 2);
+              Value element = tensor::ExtractOp::create(
+                  b, nloc, input, ValueRange{row, token, column});
+              linalg::YieldOp::create(b, nloc, element);
+            })
+            .getResult(0));
+    return success();
+  }
+};
+
 struct LinearToLinalg : OpRewritePattern<llama4::LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(llama4::LinearOp op,
@@ -89,6 +122,6 @@ struct SwigluMlpToLinalg : OpRewritePattern<llama4::SwigluMlpOp> {
 } // namespace
 
 void llama4c::populateProjectionsToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<EmbedTokensToLinalg, LinearToLinalg, LmHeadToLinalg,
-               SwigluMlpToLinalg>(patterns.getContext());
+  patterns.add<EmbedTokensToLinalg, GatherTokensToLinalg, LinearToLinalg,
+               LmHeadToLinalg, SwigluMlpToLinalg>(patterns.getContext());
 }

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 2
+#define LLAMA4C_ABI_VERSION 3
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -41,7 +41,14 @@ typedef struct llama4c_call {
   /* Slots of the global layers' caches: the longest context the caller
    * allocated for. */
   int64_t cache_slots;
-  /* [B, S, vocab_size] f32, written by the call. */
+  /* Prefill: [B, logits_per_row] indices s (0 <= s < S) of the tokens
+   * whose logits the call returns, in the order given: each row's last
+   * (S - 1) to generate, 0 ... S - 1 for every position. The final norm
+   * and the LM head run on those tokens only. Decode ignores both fields:
+   * it returns its one token's logits. */
+  const int32_t *logits_at;
+  int64_t logits_per_row;
+  /* [B, logits_per_row (decode: 1), vocab_size] f32, written by the call. */
   float *logits;
   /* Multimodal prefill only: [tiles, channels, image_size, image_size] in
    * the compute type; NULL with tiles = 0 otherwise. */

@@ -2,16 +2,17 @@
 
 // Each entry function F gets an exported `llama4c_F(!llvm.ptr) -> i32` that
 // reads the fields of llama4c_call (abi.h: weights, tokens, positions, batch,
-// seq, kv_cache, cache_slots, logits, ...) through getelementptr + load, wraps
-// each pointer in a row-major descriptor cast to the memref F expects (sizes
-// from batch, seq and, for a global layer's cache, cache_slots), calls F,
-// copies its logits to call->logits and returns 0. Weights are read at their
+// seq, kv_cache, cache_slots, logits_at, logits_per_row, logits, ...) through
+// getelementptr + load, wraps each pointer in a row-major descriptor cast to
+// the memref F expects (sizes from batch, seq, logits_per_row and, for a
+// global layer's cache, cache_slots), calls F, copies its logits to
+// call->logits and returns 0. Weights are read at their
 // `llama4.weight` index, caches in argument order. F becomes private.
 // CHECK-LABEL: func.func private @prefill(
 // CHECK-LABEL: func.func private @decode(
 // CHECK-LABEL: func.func @llama4c_prefill(
 //  CHECK-SAME:   %[[CALL:[a-z0-9]+]]: !llvm.ptr) -> i32
-//       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, ptr, i64)>
+//       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, i64, ptr, ptr, i64)>
 //       CHECK:   %[[BATCH:.*]] = llvm.load %[[BATCH_P]] : !llvm.ptr -> i64
 //       CHECK:   %[[SEQ_P:.*]] = llvm.getelementptr %[[CALL]][0, 4]
 //       CHECK:   %[[SEQ:.*]] = llvm.load %[[SEQ_P]] : !llvm.ptr -> i64
@@ -30,6 +31,14 @@
 //       CHECK:   %[[TOKENS:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)> to memref<?x?xi32>
 //       CHECK:   llvm.getelementptr %[[CALL]][0, 2]
 //       CHECK:   %[[POSITIONS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?xi32>
+// The tokens that get logits: [batch, logits_per_row].
+//       CHECK:   %[[AT_P:.*]] = llvm.getelementptr %[[CALL]][0, 7]
+//       CHECK:   %[[AT_DATA:.*]] = llvm.load %[[AT_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[ROWS_P:.*]] = llvm.getelementptr %[[CALL]][0, 8]
+//       CHECK:   %[[ROWS:.*]] = llvm.load %[[ROWS_P]] : !llvm.ptr -> i64
+//       CHECK:   llvm.insertvalue %[[AT_DATA]], %{{.*}}[1]
+//       CHECK:   llvm.insertvalue %[[ROWS]], %{{.*}}[3, 1]
+//       CHECK:   %[[LOGITS_AT:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?xi32>
 // The caches: kv_cache[0] and kv_cache[1], the global one sized by cache_slots.
 //       CHECK:   %[[KC_P:.*]] = llvm.getelementptr %[[CACHES]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 //       CHECK:   llvm.load %[[KC_P]] : !llvm.ptr -> !llvm.ptr
@@ -42,10 +51,13 @@
 //       CHECK:   %[[TABLE:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<128x64xf32>
 //       CHECK:   llvm.getelementptr %[[WEIGHTS]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 //       CHECK:   %[[NORM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<64xf32>
-//       CHECK:   %[[RESULTS:.*]]:3 = call @prefill(%[[TOKENS]], %[[POSITIONS]], %[[KC]], %[[VC]], %[[TABLE]], %[[NORM]])
-// The logits: call->logits as [batch, seq, vocab].
-//       CHECK:   %[[LOGITS_P:.*]] = llvm.getelementptr %[[CALL]][0, 7]
+//       CHECK:   %[[RESULTS:.*]]:3 = call @prefill(%[[TOKENS]], %[[POSITIONS]], %[[LOGITS_AT]], %[[KC]], %[[VC]], %[[TABLE]], %[[NORM]])
+// The logits: call->logits as [batch, logits_per_row, vocab].
+//       CHECK:   %[[ROWS_P:.*]] = llvm.getelementptr %[[CALL]][0, 8]
+//       CHECK:   %[[ROWS:.*]] = llvm.load %[[ROWS_P]] : !llvm.ptr -> i64
+//       CHECK:   %[[LOGITS_P:.*]] = llvm.getelementptr %[[CALL]][0, 9]
 //       CHECK:   llvm.load %[[LOGITS_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   llvm.insertvalue %[[ROWS]], %{{.*}}[3, 1]
 //       CHECK:   %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x128xf32>
 //       CHECK:   memref.copy %[[RESULTS]]#0, %[[LOGITS]] : memref<?x?x128xf32> to memref<?x?x128xf32>
 //       CHECK:   %[[OK:.*]] = arith.constant 0 : i32
@@ -73,6 +85,7 @@
 module {
   func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
       %positions: memref<?x?xi32> {llama4.name = "positions"},
+      %logits_at: memref<?x?xi32> {llama4.name = "logits_at"},
       %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}},
       %vc: memref<?x2x?x16xf32> {llama4.kv_cache = {kind = "value", layer = 0 : i64}},
       %table: memref<128x64xf32> {llama4.weight = 0 : i64},
@@ -81,8 +94,8 @@ module {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
-    %s = memref.dim %tokens, %c1 : memref<?x?xi32>
-    %logits = memref.alloc(%b, %s) : memref<?x?x128xf32>
+    %r = memref.dim %logits_at, %c1 : memref<?x?xi32>
+    %logits = memref.alloc(%b, %r) : memref<?x?x128xf32>
     return %logits, %kc, %vc : memref<?x?x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
   }
   func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"},

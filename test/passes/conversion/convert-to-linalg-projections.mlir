@@ -23,6 +23,29 @@ func.func @embed_tokens_gathers_rows(%ids: tensor<?x?xi32>, %table: tensor<128x6
 
 // -----
 
+// gather_tokens is a gather too: a parallel map over [B, R, D] reading the
+// indices and extracting h[b, index, d].
+// CHECK-LABEL: func.func @gather_tokens_picks_rows
+//  CHECK-SAME:   %[[H:[a-z0-9]+]]: tensor<?x?x64xbf16>, %[[AT:[a-z0-9]+]]: tensor<?x?xi32>
+//       CHECK:   %[[G:.*]] = linalg.generic
+//  CHECK-SAME:       iterator_types = ["parallel", "parallel", "parallel"]
+//  CHECK-SAME:       ins(%[[AT]] : tensor<?x?xi32>)
+//       CHECK:   ^bb0(%[[I:.*]]: i32, %{{.*}}: bf16):
+//       CHECK:     %[[S:.*]] = arith.index_cast %[[I]] : i32 to index
+//       CHECK:     %[[B:.*]] = linalg.index 0
+//       CHECK:     %[[D:.*]] = linalg.index 2
+//       CHECK:     %[[V:.*]] = tensor.extract %[[H]][%[[B]], %[[S]], %[[D]]]
+//       CHECK:     linalg.yield %[[V]] : bf16
+//       CHECK:   return %[[G]]
+func.func @gather_tokens_picks_rows(%h: tensor<?x?x64xbf16>, %at: tensor<?x?xi32>)
+    -> tensor<?x?x64xbf16> {
+  %g = llama4.gather_tokens %h, %at
+      : (tensor<?x?x64xbf16>, tensor<?x?xi32>) -> tensor<?x?x64xbf16>
+  return %g : tensor<?x?x64xbf16>
+}
+
+// -----
+
 // A bf16 linear is one linalg.contract (a reduction over k, each operand
 // widened to f32) into a zero-filled f32 accumulator, then one truncf to bf16.
 // CHECK-DAG: #[[$XMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>

@@ -110,6 +110,37 @@ func.func @embed_tokens_i64_ids(%ids: tensor<?x?xi64>, %table: tensor<128x64xbf1
 // -----
 
 //===----------------------------------------------------------------------===//
+// llama4.gather_tokens
+//===----------------------------------------------------------------------===//
+
+// The hidden states are [B, S, D].
+func.func @gather_tokens_input_rank(%h: tensor<?x64xbf16>, %at: tensor<?x?xi32>) {
+  // expected-error @+1 {{input must have rank 3, got [?, 64]}}
+  %g = llama4.gather_tokens %h, %at : (tensor<?x64xbf16>, tensor<?x?xi32>) -> tensor<?x?x64xbf16>
+  return
+}
+
+// -----
+
+// Each row picks its own tokens: the indices are [B, R], B the input's.
+func.func @gather_tokens_batch(%h: tensor<2x8x64xbf16>, %at: tensor<3x1xi32>) {
+  // expected-error @+1 {{indices dim 0 (3) must equal input dim 0 (2)}}
+  %g = llama4.gather_tokens %h, %at : (tensor<2x8x64xbf16>, tensor<3x1xi32>) -> tensor<3x1x64xbf16>
+  return
+}
+
+// -----
+
+// The result is [B, R, D].
+func.func @gather_tokens_result_shape(%h: tensor<2x8x64xbf16>, %at: tensor<2x1xi32>) {
+  // expected-error @+1 {{result shape [2, 8, 64] must be [2, 1, 64]}}
+  %g = llama4.gather_tokens %h, %at : (tensor<2x8x64xbf16>, tensor<2x1xi32>) -> tensor<2x8x64xbf16>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // llama4.rms_norm
 //===----------------------------------------------------------------------===//
 

@@ -30,6 +30,16 @@ func.func @embed_tokens_dynamic_batch_and_seq(%ids: tensor<?x?xi32>, %table: ten
   return %h : tensor<?x?x64xbf16>
 }
 
+// CHECK-LABEL: func.func @gather_tokens_picks_rows
+//  CHECK-SAME:   %[[H:[a-z0-9]+]]: tensor<?x?x64xbf16>, %[[AT:[a-z0-9]+]]: tensor<?x?xi32>
+//       CHECK:   llama4.gather_tokens %[[H]], %[[AT]] : (tensor<?x?x64xbf16>, tensor<?x?xi32>) -> tensor<?x?x64xbf16>
+func.func @gather_tokens_picks_rows(%h: tensor<?x?x64xbf16>, %at: tensor<?x?xi32>)
+    -> tensor<?x?x64xbf16> {
+  %last = llama4.gather_tokens %h, %at
+      : (tensor<?x?x64xbf16>, tensor<?x?xi32>) -> tensor<?x?x64xbf16>
+  return %last : tensor<?x?x64xbf16>
+}
+
 // CHECK-LABEL: func.func @rms_norm_keeps_eps
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: tensor<?x?x64xbf16>, %[[W:[a-z0-9]+]]: tensor<64xbf16>
 //       CHECK:   llama4.rms_norm %[[X]], %[[W]] {eps = 1.000000e-05 : f64}
