@@ -3,11 +3,12 @@
 // Builds the llama4 dialect module of a parsed config: `llama4.weight`
 // declarations for every checkpoint tensor, and the entry functions
 //
-//   prefill(tokens [B, S], positions [B, S], [pixel_values [N, C, I, I]],
-//           key/value cache of every layer) -> (logits [B, S, V], caches)
+//   prefill(tokens [B, S], positions [B, S], logits_at [B, R],
+//           [pixel_values [N, C, I, I]], key/value cache of every layer)
+//       -> (logits [B, R, V] of the tokens logits_at names, caches)
 //   decode (tokens [B, 1], positions [B, 1], caches) -> (logits [B, 1, V], caches)
 //
-// with dynamic B, S and N. pixel_values is present for multimodal configs.
+// with dynamic B, S, R and N. pixel_values is present for multimodal configs.
 //
 //===----------------------------------------------------------------------===//
 
