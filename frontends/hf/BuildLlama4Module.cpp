@@ -432,8 +432,11 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
         {kDynamic, vision.numChannels, vision.imageSize, vision.imageSize}));
     inputAttrs.push_back(named("pixel_values"));
   }
-  SmallVector<Type> results = {RankedTensorType::get(
-      {kDynamic, seq, text.vocabSize}, Float32Type::get(ctx))};
+  // The logits, then each logits row's greedy token.
+  SmallVector<Type> results = {
+      RankedTensorType::get({kDynamic, seq, text.vocabSize},
+                            Float32Type::get(ctx)),
+      RankedTensorType::get({kDynamic, seq}, IntegerType::get(ctx, 32))};
   for (const KvCacheEntry &entry : kvCacheLayout(mb.config)) {
     // [B, Hkv, L, d]; L is dynamic for a global layer.
     Type cache = mb.tensor({kDynamic, entry.kvHeads,
@@ -467,7 +470,7 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
         b, mb.loc("multi_modal_projector"), h.getType(), h, tokens, features,
         b.getI64IntegerAttr(mb.config.imageTokenIndex));
   }
-  SmallVector<Value> outputs = {Value()};
+  SmallVector<Value> outputs = {Value(), Value()};
   for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
     LayerCache cache{body->getArgument(firstCache + 2 * layer),
                      body->getArgument(firstCache + 2 * layer + 1)};
@@ -477,6 +480,8 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   if (choosesLogits)
     h = decoder.gatherTokens(h, body->getArgument(2));
   outputs[0] = decoder.head(h);
+  outputs[1] =
+      llama4::GreedyTokenOp::create(b, mb.loc(name), results[1], outputs[0]);
   func::ReturnOp::create(b, mb.loc(name), outputs);
 }
 

@@ -5,8 +5,10 @@
 //
 //   prefill(tokens [B, S], positions [B, S], logits_at [B, R],
 //           [pixel_values [N, C, I, I]], key/value cache of every layer)
-//       -> (logits [B, R, V] of the tokens logits_at names, caches)
-//   decode (tokens [B, 1], positions [B, 1], caches) -> (logits [B, 1, V], caches)
+//       -> (logits [B, R, V] of the tokens logits_at names,
+//           their greedy tokens [B, R], caches)
+//   decode (tokens [B, 1], positions [B, 1], caches)
+//       -> (logits [B, 1, V], greedy tokens [B, 1], caches)
 //
 // with dynamic B, S, R and N. pixel_values is present for multimodal configs.
 //

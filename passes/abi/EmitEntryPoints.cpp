@@ -9,7 +9,8 @@
 // memref descriptor F expects (weights, tokens, positions, the tokens that
 // get logits, KV caches, pixel values; dynamic sizes from batch, seq,
 // logits_per_row, cache_slots and tiles, row-major strides), calls F and
-// copies its logits into call->logits. F becomes
+// copies its logits into call->logits and their greedy tokens into
+// call->next_tokens, each unless NULL. F becomes
 // private, so that later passes may drop its cache results (they alias the
 // cache arguments) and pass its logits as an out-parameter.
 //
@@ -24,6 +25,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4EMITENTRYPOINTSPASS
@@ -46,6 +48,7 @@ enum CallField : int32_t {
   kLogitsAt,
   kLogitsPerRow,
   kLogits,
+  kNextTokens,
   kPixelValues,
   kTiles,
 };
@@ -57,7 +60,7 @@ public:
         i64(b.getI64Type()) {
     callType = LLVM::LLVMStructType::getLiteral(
         b.getContext(), {ptrType, ptrType, ptrType, i64, i64, ptrType, i64,
-                         ptrType, i64, ptrType, ptrType, i64});
+                         ptrType, i64, ptrType, ptrType, ptrType, i64});
   }
 
   Value field(CallField which) {
@@ -134,8 +137,9 @@ struct EmitEntryPoints
   }
 
   LogicalResult emitWrapper(ModuleOp module, func::FuncOp entry) {
-    if (entry.getNumResults() == 0)
-      return entry.emitOpError() << "must return the logits as its first buffer";
+    if (entry.getNumResults() < 2)
+      return entry.emitOpError() << "must return the logits and their greedy "
+                                    "tokens as its first buffers";
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
     Location loc = entry.getLoc();
@@ -195,15 +199,26 @@ struct EmitEntryPoints
     }
 
     auto results = func::CallOp::create(b, loc, entry, arguments);
-    auto logitsType = dyn_cast<MemRefType>(entry.getResultTypes().front());
-    if (!logitsType)
-      return entry.emitOpError() << "must return the logits as its first buffer";
-    SmallVector<Value> logitsSizes = {batch};
-    if (logitsType.isDynamicDim(1))
-      logitsSizes.push_back(call.field(kLogitsPerRow));
-    Value logits =
-        call.memrefAt(logitsType, call.field(kLogits), logitsSizes);
-    memref::CopyOp::create(b, loc, results.getResult(0), logits);
+    // Result 0 to call->logits, result 1 to call->next_tokens, each
+    // [batch, logits_per_row (or the static 1), ...], unless NULL.
+    for (auto [result, field] : {std::pair{0u, kLogits}, {1u, kNextTokens}}) {
+      auto type = dyn_cast<MemRefType>(entry.getResultTypes()[result]);
+      if (!type)
+        return entry.emitOpError()
+               << "must return the logits and their greedy tokens as its "
+                  "first buffers";
+      Value data = call.field(field);
+      Value given = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, data,
+                                         LLVM::ZeroOp::create(b, loc, ptrType));
+      auto ifGiven = scf::IfOp::create(b, loc, given);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifGiven.thenBlock()->getTerminator());
+      SmallVector<Value> sizes = {batch};
+      if (type.isDynamicDim(1))
+        sizes.push_back(call.field(kLogitsPerRow));
+      memref::CopyOp::create(b, loc, results.getResult(result),
+                             call.memrefAt(type, data, sizes));
+    }
     func::ReturnOp::create(
         b, loc,
         ValueRange{arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0))});

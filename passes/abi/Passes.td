@@ -34,12 +34,14 @@ def Llama4EmitEntryPointsPass : Pass<"llama4-emit-entry-points", "::mlir::Module
     of runtime/include/llama4c/abi.h: it loads the fields of the
     `llama4c_call` struct, builds a memref descriptor for every argument of
     F from its role attribute (`llama4.weight`, `llama4.kv_cache`,
-    `llama4.name`), calls F, copies the logits to `call->logits` and returns
-    0. F itself becomes private.
+    `llama4.name`), calls F, copies the logits to `call->logits` and their
+    greedy tokens to `call->next_tokens` (each unless NULL) and returns 0.
+    F itself becomes private.
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
   ];
 }
 

@@ -7,6 +7,7 @@
 #include "passes/gpu/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/conversion/Llama4ToLinalg/GreedyToken.h"
 #include "passes/gpu/HostMemory.h"
 #include "passes/gpu/Warp.h"
 #include "passes/strategy/Sum.h"
@@ -22,6 +23,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <limits>
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPULINALGTOKERNELLOOPSPASS
@@ -368,6 +371,76 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
   memref::StoreOp::create(b, loc, after, init->get(), at);
 }
 
+/// An element of a greedy-token reduction `op` (isGreedyTokenReduction),
+/// computed by `lanes` threads: lane l scans k = l, l + lanes, ... with its
+/// (best logit, index) pair in registers from (-inf, -1), the op's initial
+/// pair; in a warp the lanes' pairs then meet in five rounds of shuffles,
+/// each lane keeping the pair greedyPrefers ranks first, and every lane
+/// ends with the element's pair, ranked against the output's and stored
+/// (by lane 0 where the output is not the thread's own).
+void emitGreedyElement(OpBuilder &b, linalg::LinalgOp op,
+                       ValueRange parallelIvs, Range reduction, int64_t lanes) {
+  Location loc = op.getLoc();
+  Value lane =
+      lanes > 1 ? Value(gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr))
+                : indexConstant(b, loc, 0);
+  OpOperand *bestInit = op.getDpsInitOperand(0);
+  OpOperand *indexInit = op.getDpsInitOperand(1);
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(indexConstant(b, loc, 0)); // the outputs do not read k
+  SmallVector<Value> at =
+      indicesOf(b, loc, op.getMatchingIndexingMap(bestInit), ivs);
+  Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
+  Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
+  Value end = b.createOrFold<arith::AddIOp>(
+      loc, lb, getValueOrCreateConstantIndexOp(b, loc, reduction.size));
+  Value first = b.createOrFold<arith::AddIOp>(
+      loc, lb, b.createOrFold<arith::MulIOp>(loc, lane, stride));
+  Value step =
+      b.createOrFold<arith::MulIOp>(loc, stride, indexConstant(b, loc, lanes));
+  Value none[] = {
+      arith::ConstantOp::create(
+          b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity())),
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1))};
+  Block *body = op.getBlock();
+  auto scan = scf::ForOp::create(
+      b, loc, first, end, step, ValueRange(none),
+      [&](OpBuilder &b, Location loc, Value k, ValueRange pair) {
+        ivs.back() = k;
+        IRMapping mapping;
+        mapping.map(op.getMatchingBlockArgument(bestInit), pair[0]);
+        mapping.map(op.getMatchingBlockArgument(indexInit), pair[1]);
+        for (OpOperand *input : op.getDpsInputOperands())
+          if (!op.getMatchingBlockArgument(input).use_empty())
+            loadElementAt(b, loc, op, input, ivs, mapping);
+        Value best = cloneBodyAt(b, op, ivs, mapping);
+        Value index =
+            mapping.lookupOrDefault(body->getTerminator()->getOperand(1));
+        scf::YieldOp::create(b, loc, ValueRange{best, index});
+      });
+  Value best = scan.getResult(0), index = scan.getResult(1);
+  auto keepPreferred = [&](Value otherBest, Value otherIndex) {
+    Value take =
+        llama4c::greedyPrefers(b, loc, otherBest, otherIndex, best, index);
+    best = arith::SelectOp::create(b, loc, take, otherBest, best);
+    index = arith::SelectOp::create(b, loc, take, otherIndex, index);
+  };
+  Value width = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(lanes));
+  for (int64_t offset = lanes / 2; offset > 0; offset /= 2) {
+    Value by = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(offset));
+    auto shuffled = [&](Value value) {
+      return gpu::ShuffleOp::create(b, loc, value, by, width,
+                                    gpu::ShuffleMode::XOR)
+          .getShuffleResult();
+    };
+    keepPreferred(shuffled(best), shuffled(index));
+  }
+  keepPreferred(memref::LoadOp::create(b, loc, bestInit->get(), at),
+                memref::LoadOp::create(b, loc, indexInit->get(), at));
+  memref::StoreOp::create(b, loc, best, bestInit->get(), at);
+  memref::StoreOp::create(b, loc, index, indexInit->get(), at);
+}
+
 /// The elements of `op`'s parallel loop `d` that one vector takes: 16
 /// bytes of the narrowest operand reading d, when every operand reading d
 /// reads it along a row (its last index, alone) from row starts aligned
@@ -599,12 +672,14 @@ bool isSumPerElement(linalg::LinalgOp op) {
 }
 
 /// Whether `op` can be split across a warp: a sum per element, so that
-/// the lanes' partial sums add up.
+/// the lanes' partial sums add up, or a greedy-token reduction, whose
+/// lanes' pairs rank alike in any order.
 LogicalResult checkWarpSplittable(linalg::LinalgOp op) {
-  if (!isSumPerElement(op))
+  if (!isSumPerElement(op) && !llama4c::isGreedyTokenReduction(op))
     return op->emitOpError(
         "has a warp per element, which needs one reduction loop, innermost, "
-        "and one output, into which its body adds in f32");
+        "and one output, into which its body adds in f32 (or a greedy "
+        "token's pair)");
   return success();
 }
 
@@ -692,9 +767,9 @@ struct LinalgToKernelLoops
       bool warp = config && isWarpPerElement(config);
       if (warp && failed(checkWarpSplittable(op)))
         return failure();
-      if (warp || isSumPerElement(op)) {
-        if (failed(lowerSumPerElement(rewriter, op, root ? config : nullptr,
-                                      warp)))
+      if (warp || isSumPerElement(op) || llama4c::isGreedyTokenReduction(op)) {
+        if (failed(lowerReductionPerElement(rewriter, op,
+                                            root ? config : nullptr, warp)))
           return failure();
         rewriter.eraseOp(op);
         continue;
@@ -719,17 +794,24 @@ struct LinalgToKernelLoops
     return success();
   }
 
-  /// A sum per output element, a warp's (`warp`) or a thread's: a root's
+  /// A sum (or a greedy token's pair) per output element, a warp's
+  /// (`warp`) or a thread's: a root's
   /// parallel loops become the kernel loop (one warp or thread per
   /// iteration) with `rootConfig`; inside a tile they run in its warp or
   /// thread, where a tile's element makes them one iteration each.
-  LogicalResult lowerSumPerElement(RewriterBase &rewriter, linalg::LinalgOp op,
-                                   LoweringConfigAttr rootConfig, bool warp) {
+  LogicalResult lowerReductionPerElement(RewriterBase &rewriter,
+                                         linalg::LinalgOp op,
+                                         LoweringConfigAttr rootConfig,
+                                         bool warp) {
     Location loc = op.getLoc();
     int64_t lanes = warp ? llama4c::kWarpSize : 1;
-    int64_t width = vectorWidthOf(op, lanes);
+    bool greedy = llama4c::isGreedyTokenReduction(op);
+    int64_t width = greedy ? 1 : vectorWidthOf(op, lanes);
     auto emitElement = [&](OpBuilder &b, ValueRange ivs, Range reduction) {
-      emitSumElement(b, op, ivs, reduction, lanes, width);
+      if (greedy)
+        emitGreedyElement(b, op, ivs, reduction, lanes);
+      else
+        emitSumElement(b, op, ivs, reduction, lanes, width);
     };
     SmallVector<Range> ranges = op.createLoopRanges(rewriter, loc);
     Range reduction = ranges.pop_back_val();
@@ -757,10 +839,10 @@ struct LinalgToKernelLoops
     // In a tile: loops only for the extents that are not one element; a
     // thread's innermost one a vector a step where it can.
     unsigned d = ranges.size() - 1;
-    int64_t rowWidth =
-        !warp && !ranges.empty() && isConstantIntValue(ranges[d].stride, 1)
-            ? rowVectorWidthOf(op, d)
-            : 1;
+    int64_t rowWidth = !warp && !greedy && !ranges.empty() &&
+                               isConstantIntValue(ranges[d].stride, 1)
+                           ? rowVectorWidthOf(op, d)
+                           : 1;
     if (rowWidth > 1)
       steps[d] = indexConstant(rewriter, loc, rowWidth);
     buildLoopsOverExtents(rewriter, loc, ranges, lbs, ubs, steps,

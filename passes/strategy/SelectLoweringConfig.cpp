@@ -9,6 +9,7 @@
 
 #include "passes/strategy/Passes.h"
 
+#include "passes/conversion/Llama4ToLinalg/GreedyToken.h"
 #include "passes/gpu/Warp.h"
 #include "passes/strategy/Product.h"
 #include "passes/strategy/Sum.h"
@@ -120,8 +121,9 @@ struct SelectLoweringConfig
   /// one warp a block so that the warps spread over the SMs: a thread per
   /// query would leave all but a few of the GPU's threads idle. With a
   /// prompt's queries, a thread per query: a warp's 32 queries read each
-  /// key together. Everything else is a thread per element,
-  /// `gpu-block-threads` a block.
+  /// key together. A greedy token's spans of logits, and then its rows,
+  /// are a warp each, one a block, its lanes splitting the span. Everything
+  /// else is a thread per element, `gpu-block-threads` a block.
   LoweringConfigAttr selectForGpu(Operation *op) {
     auto contract = dyn_cast<linalg::ContractOp>(op);
     FailureOr<llama4c::Product> product = failure();
@@ -133,7 +135,10 @@ struct SelectLoweringConfig
         cast<ShapedType>(attention.getQueries().getType()).getDimSize(3) == 1;
     bool linear =
         succeeded(product) && product->layout == llama4c::WeightLayout::OutIn;
-    bool warp = decodeAttention || isRowSum(op) || linear;
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    bool greedy = linalgOp && llama4c::isGreedyTokenReduction(linalgOp);
+    bool warp = decodeAttention || isRowSum(op) || linear || greedy;
+    bool warpBlocks = decodeAttention || greedy;
     SmallVector<int64_t> rows;
     if (linear && gpuWarpRows > 1 && hasTokenRows(*product))
       rows.push_back(gpuWarpRows);
@@ -141,8 +146,7 @@ struct SelectLoweringConfig
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
-        {}, rows, {decodeAttention ? llama4c::kWarpSize : gpuBlockThreads},
-        false,
+        {}, rows, {warpBlocks ? llama4c::kWarpSize : gpuBlockThreads}, false,
         decodeAttention ? keySplitsOf(attention)
         : warp          ? 1
                         : splitKOf(op));

@@ -16,8 +16,9 @@ def Llama4VerifyModelPass : Pass<"llama4-verify-model", "::mlir::ModuleOp"> {
        manifest must not demand a checkpoint tensor the model never reads.
     2. The entry functions `prefill` and `decode` exist and are public.
     3. In each entry function, the arguments tagged `llama4.kv_cache` are
-       returned, updated, as results 1..n in the same order and with the
-       same types, after the logits as result 0; every cache argument names
+       returned, updated, as results 2..n+1 in the same order and with the
+       same types, after the logits (result 0) and their greedy tokens
+       (result 1); every cache argument names
        its `layer` and `kind` ("key" or "value") and each (layer, kind) pair
        appears once.
 

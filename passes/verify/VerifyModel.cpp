@@ -39,8 +39,10 @@ LogicalResult verifyWeightsAreRead(ModuleOp module) {
 /// Rule 3 for one entry function.
 LogicalResult verifyCacheThreading(func::FuncOp func) {
   FunctionType type = func.getFunctionType();
-  if (type.getNumResults() == 0)
-    return func.emitOpError() << "entry function must return the logits first";
+  if (type.getNumResults() < 2)
+    return func.emitOpError()
+           << "entry function must return the logits and their greedy "
+              "tokens first";
   SmallVector<unsigned> cacheArgs;
   llvm::DenseSet<std::pair<int64_t, StringRef>> seen;
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
@@ -62,17 +64,20 @@ LogicalResult verifyCacheThreading(func::FuncOp func) {
              << " cache of layer " << layer.getInt();
     cacheArgs.push_back(i);
   }
-  if (cacheArgs.size() + 1 != type.getNumResults())
+  constexpr unsigned kFirstCache = 2; // after the logits and greedy tokens
+  if (cacheArgs.size() + kFirstCache != type.getNumResults())
     return func.emitOpError()
            << "returns " << type.getNumResults() << " results, expected the "
-           << "logits and one updated cache per cache argument ("
-           << cacheArgs.size() + 1 << ")";
+           << "logits, their greedy tokens and one updated cache per cache "
+              "argument ("
+           << cacheArgs.size() + kFirstCache << ")";
   for (auto [result, arg] : llvm::enumerate(cacheArgs))
-    if (type.getResult(result + 1) != type.getInput(arg))
+    if (type.getResult(result + kFirstCache) != type.getInput(arg))
       return func.emitOpError()
-             << "result " << result + 1 << " has type "
-             << type.getResult(result + 1) << " but returns cache argument "
-             << arg << " of type " << type.getInput(arg);
+             << "result " << result + kFirstCache << " has type "
+             << type.getResult(result + kFirstCache)
+             << " but returns cache argument " << arg << " of type "
+             << type.getInput(arg);
   return success();
 }
 

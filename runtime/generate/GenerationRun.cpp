@@ -137,8 +137,12 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
   for (size_t row = 0; row < count; ++row)
     for (int64_t s = seq - logitRows; s < seq; ++s)
       logitsAt.push_back(int32_t(s));
-  Expected<HostBuffer> logits =
-      allocateLogits(int64_t(count), logitRows, vocab);
+  std::vector<int32_t> nextTokens; // [count, logitRows]
+  Expected<HostBuffer> logits = HostBuffer();
+  if (greedyOnModel())
+    nextTokens.resize(count * size_t(logitRows));
+  else
+    logits = allocateLogits(int64_t(count), logitRows, vocab);
   if (!logits)
     return logits.error();
   // The tiles of these rows, in row order: the model fills `<|patch|>`
@@ -154,6 +158,7 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
                                *logits, &pixels, tiles);
   call.logits_at = logitsAt.data();
   call.logits_per_row = logitRows;
+  call.next_tokens = nextTokens.empty() ? nullptr : nextTokens.data();
   Clock::time_point begin = Clock::now();
   Expected<void> ran = model.prefill(call);
   result.timing.prefillSeconds += secondsSince(begin);
@@ -163,15 +168,16 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
 
   const float *all = static_cast<const float *>(logits->data());
   for (size_t row = first; row < first + count; ++row) {
-    const float *rowLogits =
-        all + (row - first) * logitRows * vocab; // [logitRows, V]
+    size_t last = (row - first + 1) * size_t(logitRows) - 1; // its last token
     if (options.keepLogits)
-      result.prefillLogits[row].assign(rowLogits, rowLogits + seq * vocab);
-    if (options.maxNewTokens > 0)
-      if (Expected<void> sampled =
-              sampleNext(row, rowLogits + (logitRows - 1) * vocab);
-          !sampled)
-        return sampled;
+      result.prefillLogits[row].assign(all + (last + 1 - seq) * vocab,
+                                       all + (last + 1) * vocab);
+    if (options.maxNewTokens == 0)
+      continue;
+    Expected<void> next = greedyOnModel() ? takeGreedy(row, nextTokens[last])
+                                          : sampleNext(row, all + last * vocab);
+    if (!next)
+      return next;
   }
   return {};
 }
@@ -179,7 +185,12 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
 Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
   int64_t batch = int64_t(lengths.size());
   int64_t vocab = model.manifest().vocabSize;
-  Expected<HostBuffer> logits = allocateLogits(batch, 1, vocab);
+  std::vector<int32_t> nextTokens; // [B, 1]
+  Expected<HostBuffer> logits = HostBuffer();
+  if (greedyOnModel())
+    nextTokens.resize(size_t(batch));
+  else
+    logits = allocateLogits(batch, 1, vocab);
   if (!logits)
     return logits.error();
   const float *all = static_cast<const float *>(logits->data()); // [B, 1, V]
@@ -193,6 +204,7 @@ Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
     }
     llama4c_call call =
         makeCall(tokens, positions, batch, 1, cache.buffers(), *logits);
+    call.next_tokens = nextTokens.empty() ? nullptr : nextTokens.data();
     Clock::time_point begin = Clock::now();
     Expected<void> ran = model.decode(call);
     result.timing.decodeSeconds += secondsSince(begin);
@@ -202,6 +214,13 @@ Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
     ++result.decodeSteps;
 
     for (int64_t b = 0; b < batch; ++b) {
+      if (greedyOnModel()) {
+        if (!stopped[b])
+          if (Expected<void> taken = takeGreedy(size_t(b), nextTokens[b]);
+              !taken)
+            return taken;
+        continue;
+      }
       const float *rowLogits = all + b * vocab; // [V]
       if (options.keepLogits)
         result.decodeLogits[b].insert(result.decodeLogits[b].end(), rowLogits,
@@ -243,17 +262,35 @@ llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
   return call;
 }
 
+bool GenerationRun::greedyOnModel() const {
+  return options.sampling.temperature == 0 && !options.keepLogits;
+}
+
 Expected<void> GenerationRun::sampleNext(size_t row, const float *logits) {
   Expected<int64_t> token = sampler.sample(logits, model.manifest().vocabSize);
   if (!token)
     return Error("row " + std::to_string(row) + ", new token " +
                  std::to_string(result.tokens[row].size()) + ": " +
                  token.error().message());
-  result.tokens[row].push_back(*token);
+  return append(row, *token);
+}
+
+Expected<void> GenerationRun::takeGreedy(size_t row, int32_t token) {
+  if (token < 0 || token >= model.manifest().vocabSize)
+    return Error("row " + std::to_string(row) + ", new token " +
+                 std::to_string(result.tokens[row].size()) +
+                 ": greedy token: a logit is NaN or +inf, or every logit is "
+                 "-inf (the model returned " +
+                 std::to_string(token) + ")");
+  return append(row, token);
+}
+
+Expected<void> GenerationRun::append(size_t row, int64_t token) {
+  result.tokens[row].push_back(token);
   const std::vector<int64_t> &stops = options.stopTokenIds;
-  stopped[row] = std::find(stops.begin(), stops.end(), *token) != stops.end();
+  stopped[row] = std::find(stops.begin(), stops.end(), token) != stops.end();
   if (options.onToken)
-    return options.onToken(row, *token);
+    return options.onToken(row, token);
   return {};
 }
 

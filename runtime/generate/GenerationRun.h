@@ -66,8 +66,15 @@ private:
                         const HostBuffer &logits,
                         const std::vector<uint8_t> *pixels = nullptr,
                         int64_t tiles = 0) const;
+  /// Whether the model picks each row's next token itself (greedy, the
+  /// logits not kept): a call then returns token ids, not logits.
+  bool greedyOnModel() const;
   /// Samples row `row`'s next token from `logits` ([V]) and appends it.
   Expected<void> sampleNext(size_t row, const float *logits);
+  /// Appends `token`, the model's greedy pick for row `row` (-1: none).
+  Expected<void> takeGreedy(size_t row, int32_t token);
+  /// Appends row `row`'s next token.
+  Expected<void> append(size_t row, int64_t token);
   bool allStopped() const;
   static double secondsSince(Clock::time_point start);
 

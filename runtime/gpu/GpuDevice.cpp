@@ -282,8 +282,13 @@ GpuDevice::allocateCallBuffers(const llama4c_call &call,
                       "logits_at")},
       {&buffers.pixels, allocateZeroed(pixelBytes, "pixel values")},
       {&buffers.logits,
-       allocateZeroed(logitRows * size_t(manifest.vocabSize) * sizeof(float),
-                      "logits")}};
+       allocateZeroed(call.logits ? logitRows * size_t(manifest.vocabSize) *
+                                        sizeof(float)
+                                  : 0,
+                      "logits")},
+      {&buffers.nextTokens,
+       allocateZeroed(call.next_tokens ? logitRows * sizeof(int32_t) : 0,
+                      "next tokens")}};
   for (auto &[buffer, allocated] : made) {
     if (!allocated)
       return allocated.error();
@@ -302,8 +307,10 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
   for (std::unique_ptr<Step> &step : steps)
     if (step->entry == entry && step->batch == call.batch &&
         step->seq == call.seq && step->logitsPerRow == call.logits_per_row &&
-        step->cacheSlots == call.cache_slots && step->tiles == call.tiles &&
-        step->kvCache == kvCache)
+        step->cacheSlots == call.cache_slots &&
+        step->logits == (call.logits != nullptr) &&
+        step->nextTokens == (call.next_tokens != nullptr) &&
+        step->tiles == call.tiles && step->kvCache == kvCache)
       return step.get();
   if (steps.size() == kMaxSteps) {
     auto oldest = std::min_element(
@@ -317,7 +324,8 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
     return buffers.error();
   steps.push_back(std::make_unique<Step>(
       Step{entry, call.batch, call.seq, call.logits_per_row, call.cache_slots,
-           call.tiles, std::move(kvCache), std::move(*buffers)}));
+           call.tiles, call.logits != nullptr, call.next_tokens != nullptr,
+           std::move(kvCache), std::move(*buffers)}));
   return steps.back().get();
 }
 
@@ -408,7 +416,11 @@ Expected<void> GpuDevice::run(Entry entry, const char *entryName,
       call.logits_at ? static_cast<const int32_t *>(buffers.logitsAt.data())
                      : nullptr;
   onDevice.pixel_values = call.tiles ? buffers.pixels.data() : nullptr;
-  onDevice.logits = static_cast<float *>(buffers.logits.data());
+  onDevice.logits =
+      call.logits ? static_cast<float *>(buffers.logits.data()) : nullptr;
+  onDevice.next_tokens = call.next_tokens
+                             ? static_cast<int32_t *>(buffers.nextTokens.data())
+                             : nullptr;
   int32_t status = 0;
   if (step && step->executable)
     check("cuGraphLaunch", cuda->graphLaunch(step->executable, stream));
@@ -418,11 +430,15 @@ Expected<void> GpuDevice::run(Entry entry, const char *entryName,
     ++step->runs;
     step->lastUse = ++calls;
   }
-  check("cuMemcpyDtoHAsync",
-        cuda->memcpyDtoHAsync(
-            call.logits,
-            CudaDriver::DevicePointer(uintptr_t(buffers.logits.data())),
-            buffers.logits.size(), stream));
+  auto copyOut = [&](void *to, const DeviceBuffer &from) {
+    if (to && from.size())
+      check("cuMemcpyDtoHAsync",
+            cuda->memcpyDtoHAsync(
+                to, CudaDriver::DevicePointer(uintptr_t(from.data())),
+                from.size(), stream));
+  };
+  copyOut(call.logits, buffers.logits);
+  copyOut(call.next_tokens, buffers.nextTokens);
   check("cuStreamSynchronize", cuda->streamSynchronize(stream));
   if (Expected<void> ok = takeFailure(std::string(entryName) + " on " + name);
       !ok)

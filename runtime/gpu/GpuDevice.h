@@ -100,7 +100,7 @@ private:
   using Entry = int32_t (*)(const llama4c_call *);
   /// A call's inputs and logits on the device.
   struct CallBuffers {
-    DeviceBuffer tokens, positions, logitsAt, pixels, logits;
+    DeviceBuffer tokens, positions, logitsAt, pixels, logits, nextTokens;
   };
   /// A decode shape: what the model's host code reads of a call besides
   /// the buffers (its launches depend on nothing else), the buffers the
@@ -108,6 +108,7 @@ private:
   struct Step {
     Entry entry;
     int64_t batch, seq, logitsPerRow, cacheSlots, tiles;
+    bool logits, nextTokens; // which the call returns
     std::vector<void *> kvCache;
     CallBuffers buffers;
     void *graph = nullptr, *executable = nullptr;

@@ -116,6 +116,7 @@ TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
                         KvCache::defaultLimitBytes(), model.model.gpu());
   ASSERT_TRUE(cache) << cache.error().message();
   std::vector<float> logits(size_t(B * R * V), NAN);
+  std::vector<int32_t> nextTokens(size_t(B * R), -2);
   llama4c_call call{};
   call.weights = model.weights.pointers();
   call.tokens = tokens.data();
@@ -127,6 +128,7 @@ TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
   call.logits_at = logitsAt.data();
   call.logits_per_row = R;
   call.logits = logits.data();
+  call.next_tokens = nextTokens.data();
   Expected<void> ran = model.model.prefill(call);
   ASSERT_TRUE(ran) << ran.error().message();
   for (int64_t b = 0; b < B; ++b)
@@ -137,6 +139,10 @@ TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
                         &reference->prefillLogits[size_t((b * S + s) * V)],
                         size_t(V)),
           kTolerance)
+          << "row " << b << ", token " << s;
+      const float *row = &logits[size_t((b * R + r) * V)];
+      EXPECT_EQ(nextTokens[size_t(b * R + r)],
+                int32_t(std::max_element(row, row + V) - row))
           << "row " << b << ", token " << s;
     }
 }

@@ -19,7 +19,9 @@
  *     chunk (the window holds the chunk so far, as a chunked-attention
  *     layer needs);
  *   - sets logits[b, r, v] = bias[v] - |v - target| for the token s that
- *     logits_at[b, r] names (prefill; decode: its one token), where
+ *     logits_at[b, r] names (prefill; decode: its one token), and
+ *     next_tokens[b, r] to their first argmax, -1 with a NaN or +inf
+ *     (each unless NULL), where
  *     target = (sum over q <= p of (q + 1) * key[b, 0, q, 0] + p
  *               + table[0, 0]) mod V,
  *     so greedy decoding with zero weights picks `target`.
@@ -37,6 +39,7 @@
 
 #include "llama4c/abi.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #ifndef FAKE_TARGET
@@ -104,9 +107,21 @@ static int32_t writeLogits(const llama4c_call *call, int64_t b,
     int64_t s = prefill ? call->logits_at[b * rows + r] : 0;
     if (s < 0 || s >= call->seq)
       return 2;
-    float *logits = call->logits + (b * rows + r) * FAKE_VOCAB;
-    for (int64_t v = 0; v < FAKE_VOCAB; ++v)
-      logits[v] = bias[v] - (float)llabs(v - targets[s]);
+    int32_t greedy = -1;
+    int unusable = 0;
+    float best = -INFINITY;
+    for (int64_t v = 0; v < FAKE_VOCAB; ++v) {
+      float logit = bias[v] - (float)llabs(v - targets[s]);
+      if (call->logits)
+        call->logits[(b * rows + r) * FAKE_VOCAB + v] = logit;
+      unusable |= isnan(logit) || logit == INFINITY;
+      if (logit > best) {
+        best = logit;
+        greedy = (int32_t)v;
+      }
+    }
+    if (call->next_tokens)
+      call->next_tokens[b * rows + r] = unusable ? -1 : greedy;
   }
   return 0;
 }

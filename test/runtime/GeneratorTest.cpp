@@ -19,6 +19,7 @@
 #include "runtime/generate/ChatSession.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 using namespace llama4c::runtime;
@@ -36,18 +37,19 @@ protected:
     bindWeights(/*offset=*/0);
   }
 
-  /// Binds bias = 0 and table = [[offset, poison, 0], [0, 0, 0]].
-  void bindWeights(float offset, float poison = 0) {
+  /// Binds `bias` (zeros by default) and table = [[offset, poison, 0],
+  /// [0, 0, 0]].
+  void bindWeights(float offset, float poison = 0,
+                   std::vector<float> bias = std::vector<float>(kVocab)) {
     weights.reset();
     checkpoint.reset();
     writeFile(
         path("model.safetensors"),
-        SafetensorsImage::of(
-            {{"bias", "F32", {kVocab}, bytesOf(std::vector<float>(kVocab))},
-             {"table",
-              "F32",
-              {2, 3},
-              bytesOf<float>({offset, poison, 0, 0, 0, 0})}})
+        SafetensorsImage::of({{"bias", "F32", {kVocab}, bytesOf(bias)},
+                              {"table",
+                               "F32",
+                               {2, 3},
+                               bytesOf<float>({offset, poison, 0, 0, 0, 0})}})
             .bytes());
     Expected<Checkpoint> opened = Checkpoint::open(dir);
     ASSERT_TRUE(opened) << opened.error().message();
@@ -226,6 +228,25 @@ TEST_F(GeneratorTest, ReportsFailuresOfTheModelCacheAndSampler) {
   bindWeights(/*offset=*/0, /*poison=*/1);
   EXPECT_EQ(errorOf(run({kPromptA}, greedy(2))),
             fakeModel() + ": llama4c_prefill failed with status 7");
+}
+
+// A NaN logit: the model's greedy pick says no token can be drawn; with the
+// logits kept, the sampler names the logit.
+TEST_F(GeneratorTest, RefusesLogitsNoTokenCanBeDrawnFrom) {
+  std::vector<float> bias(kVocab);
+  bias[3] = NAN;
+  bindWeights(/*offset=*/0, /*poison=*/0, bias);
+  EXPECT_EQ(errorOf(run({kPromptA}, greedy(2))),
+            "row 0, new token 0: greedy token: a logit is NaN or +inf, or "
+            "every logit is -inf (the model returned -1)");
+  GenerateOptions options = greedy(2);
+  options.keepLogits = true;
+  std::string message = errorOf(run({kPromptA}, options));
+  EXPECT_EQ(message.rfind("row 0, new token 0: sampler: logits[3]: must not "
+                          "be NaN",
+                          0),
+            0u)
+      << message;
 }
 
 TEST_F(GeneratorTest, StreamsEachTokenAsItIsSampled) {

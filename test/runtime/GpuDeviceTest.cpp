@@ -182,7 +182,8 @@ const CudaDriver &fakeDriver() {
 // table, as a compiled model's host code calls it.
 constexpr int64_t kVocab = 3;
 const llama4c_gpu_driver *table = nullptr;
-void *mixKernel = nullptr, *storeKernel = nullptr, *pickKernel = nullptr;
+void *mixKernel = nullptr, *storeKernel = nullptr, *pickKernel = nullptr,
+     *greedyKernel = nullptr;
 
 int32_t bindGpu(const llama4c_gpu_driver *driver) {
   table = driver;
@@ -190,6 +191,7 @@ int32_t bindGpu(const llama4c_gpu_driver *driver) {
   mixKernel = driver->module_get_function(module, "mix");
   storeKernel = driver->module_get_function(module, "store");
   pickKernel = driver->module_get_function(module, "pick");
+  greedyKernel = driver->module_get_function(module, "greedy");
   return 0;
 }
 
@@ -209,8 +211,12 @@ int32_t decode(const llama4c_call *call) {
   void *mixed = table->alloc(tokens * int64_t(sizeof(float)));
   launch(mixKernel, {address(call->tokens), address(call->positions),
                      address(mixed), uint64_t(tokens)});
-  launch(storeKernel,
-         {address(mixed), address(call->logits), uint64_t(tokens)});
+  if (call->logits)
+    launch(storeKernel,
+           {address(mixed), address(call->logits), uint64_t(tokens)});
+  if (call->next_tokens)
+    launch(greedyKernel,
+           {address(mixed), address(call->next_tokens), uint64_t(tokens)});
   table->free(mixed);
   return 0;
 }
@@ -243,6 +249,11 @@ protected:
       for (uint64_t i = 0; i < a[2]; ++i)
         for (int64_t v = 0; v < kVocab; ++v)
           at<float>(a[1])[i * kVocab + v] = at<float>(a[0])[i] + float(v);
+    };
+    // greedy: next_tokens[i] = mixed[i].
+    gpu->kernels["greedy"] = [](const std::vector<uint64_t> &a) {
+      for (uint64_t i = 0; i < a[2]; ++i)
+        at<int32_t>(a[1])[i] = int32_t(at<float>(a[0])[i]);
     };
     gpu->kernels["pick"] = [](const std::vector<uint64_t> &a) {
       for (uint64_t i = 0; i < a[2]; ++i)
@@ -294,6 +305,31 @@ protected:
             << "row " << b << ", logit " << v;
   }
 
+  /// The same decode asking for greedy tokens only: no logits come back.
+  void greedyStep(int64_t batch, int32_t token, int32_t position) {
+    std::vector<int32_t> tokens, positions;
+    for (int32_t b = 0; b < batch; ++b) {
+      tokens.push_back(token + b);
+      positions.push_back(position + b);
+    }
+    std::vector<int32_t> next(size_t(batch), -2);
+    llama4c_call call{};
+    call.weights = weights;
+    call.tokens = tokens.data();
+    call.positions = positions.data();
+    call.batch = batch;
+    call.seq = 1;
+    call.logits_per_row = 1;
+    call.next_tokens = next.data();
+    Expected<void> ran = device->run(decode, "llama4c_decode", call, manifest,
+                                     GpuDevice::Launch::Replayable);
+    ASSERT_TRUE(ran) << ran.error().message();
+    for (int64_t b = 0; b < batch; ++b)
+      EXPECT_EQ(next[size_t(b)],
+                1000 * tokens[size_t(b)] + positions[size_t(b)])
+          << "row " << b;
+  }
+
   std::unique_ptr<FakeGpu> state;
   Manifest manifest{};
   const void *const *weights = &weightArray;
@@ -317,6 +353,18 @@ TEST_F(GpuDeviceTest, ADecodeShapeSeenTwiceIsOneGraphLaunchAStep) {
   EXPECT_EQ(gpu->graphLaunches, 6);
   // The step keeps its buffers and the graph its temporary.
   EXPECT_EQ(gpu->allocations, allocations);
+}
+
+// A step that returns greedy tokens launches other copies than one that
+// returns logits: each has its own graph.
+TEST_F(GpuDeviceTest, GreedyStepsAndLogitStepsHaveTheirOwnGraphs) {
+  open();
+  for (int32_t t = 0; t < 3; ++t) {
+    greedyStep(2, 40 + t, t);
+    step(2, 50 + t, t);
+  }
+  EXPECT_EQ(gpu->captures, 2);
+  EXPECT_EQ(gpu->graphLaunches, 4);
 }
 
 TEST_F(GpuDeviceTest, EachShapeHasItsOwnGraph) {

@@ -112,6 +112,14 @@ LogicalResult GatherTokensOp::verify() {
       .verified();
 }
 
+LogicalResult GreedyTokenOp::verify() {
+  ArrayRef<int64_t> logits = shapeOf(getLogits());
+  return ShapeVerifier(*this)
+      .minRank("logits", getLogits(), 1)
+      .resultShape(logits.empty() ? logits : logits.drop_back())
+      .verified();
+}
+
 LogicalResult RmsNormOp::verify() {
   if (failed(verifyPositive(*this, "eps", getEps().convertToDouble())))
     return failure();

@@ -184,6 +184,26 @@ def Llama4_LmHeadOp : Llama4_Op<"lm_head", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Llama4_GreedyTokenOp : Llama4_Op<"greedy_token", [Pure]> {
+  let summary = "the token greedy decoding picks from each row of logits";
+  let description = [{
+    `result[...] = argmax_v logits[..., v]`, the first of equal maxima (as
+    torch.argmax), or -1 where no token can be drawn: a NaN or +inf logit,
+    or every logit -inf (the runtime's sampler refuses those rows too).
+    The model computes it where it runs, so that a GPU step copies back one
+    id a row instead of the vocabulary's logits.
+
+    ```mlir
+    %next = llama4.greedy_token %logits
+        : (tensor<?x?x202048xf32>) -> tensor<?x?xi32>
+    ```
+  }];
+  let arguments = (ins Llama4_FloatTensor:$logits);
+  let results = (outs Llama4_IndexTensor:$result);
+  let assemblyFormat = "$logits attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//

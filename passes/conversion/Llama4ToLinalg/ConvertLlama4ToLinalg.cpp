@@ -48,6 +48,7 @@ struct ConvertLlama4ToLinalg
     }
     RewritePatternSet patterns(&getContext());
     llama4c::populateAttentionToLinalgPatterns(patterns, attentionKeyBlock);
+    llama4c::populateGreedyTokenToLinalgPatterns(patterns);
     llama4c::populateKvCacheToLinalgPatterns(patterns);
     llama4c::populateMoeToLinalgPatterns(patterns, *dispatch);
     llama4c::populateMultimodalToLinalgPatterns(patterns);

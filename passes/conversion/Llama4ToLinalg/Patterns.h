@@ -19,6 +19,7 @@ namespace llama4c {
 
 void populateAttentionToLinalgPatterns(mlir::RewritePatternSet &patterns,
                                        int64_t keyBlock);
+void populateGreedyTokenToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateKvCacheToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// How llama4.moe reaches its experts (MoeToLinalg.cpp).
 enum class MoeDispatch { Grouped, PerToken };

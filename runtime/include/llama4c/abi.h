@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 3
+#define LLAMA4C_ABI_VERSION 4
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -48,8 +48,15 @@ typedef struct llama4c_call {
    * it returns its one token's logits. */
   const int32_t *logits_at;
   int64_t logits_per_row;
-  /* [B, logits_per_row (decode: 1), vocab_size] f32, written by the call. */
+  /* [B, logits_per_row (decode: 1), vocab_size] f32, written by the call;
+   * NULL for none. */
   float *logits;
+  /* [B, logits_per_row (decode: 1)], NULL for none: the greedy token of
+   * each of those logits rows, computed where the model runs, so that a GPU
+   * step copies back B ids, not B x vocab_size logits: the index of the
+   * largest logit (the first of equal ones), or -1 where a logit is NaN or
+   * +inf or every logit is -inf (no token can be drawn). */
+  int32_t *next_tokens;
   /* Multimodal prefill only: [tiles, channels, image_size, image_size] in
    * the compute type; NULL with tiles = 0 otherwise. */
   const void *pixel_values;

@@ -6,13 +6,14 @@
 // getelementptr + load, wraps each pointer in a row-major descriptor cast to
 // the memref F expects (sizes from batch, seq, logits_per_row and, for a
 // global layer's cache, cache_slots), calls F, copies its logits to
-// call->logits and returns 0. Weights are read at their
+// call->logits and their greedy tokens to call->next_tokens, each unless
+// NULL, and returns 0. Weights are read at their
 // `llama4.weight` index, caches in argument order. F becomes private.
 // CHECK-LABEL: func.func private @prefill(
 // CHECK-LABEL: func.func private @decode(
 // CHECK-LABEL: func.func @llama4c_prefill(
 //  CHECK-SAME:   %[[CALL:[a-z0-9]+]]: !llvm.ptr) -> i32
-//       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, i64, ptr, ptr, i64)>
+//       CHECK:   %[[BATCH_P:.*]] = llvm.getelementptr %[[CALL]][0, 3] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, i64, i64, ptr, i64, ptr, i64, ptr, ptr, ptr, i64)>
 //       CHECK:   %[[BATCH:.*]] = llvm.load %[[BATCH_P]] : !llvm.ptr -> i64
 //       CHECK:   %[[SEQ_P:.*]] = llvm.getelementptr %[[CALL]][0, 4]
 //       CHECK:   %[[SEQ:.*]] = llvm.load %[[SEQ_P]] : !llvm.ptr -> i64
@@ -51,15 +52,28 @@
 //       CHECK:   %[[TABLE:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<128x64xf32>
 //       CHECK:   llvm.getelementptr %[[WEIGHTS]][1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
 //       CHECK:   %[[NORM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<64xf32>
-//       CHECK:   %[[RESULTS:.*]]:3 = call @prefill(%[[TOKENS]], %[[POSITIONS]], %[[LOGITS_AT]], %[[KC]], %[[VC]], %[[TABLE]], %[[NORM]])
-// The logits: call->logits as [batch, logits_per_row, vocab].
-//       CHECK:   %[[ROWS_P:.*]] = llvm.getelementptr %[[CALL]][0, 8]
-//       CHECK:   %[[ROWS:.*]] = llvm.load %[[ROWS_P]] : !llvm.ptr -> i64
+//       CHECK:   %[[RESULTS:.*]]:4 = call @prefill(%[[TOKENS]], %[[POSITIONS]], %[[LOGITS_AT]], %[[KC]], %[[VC]], %[[TABLE]], %[[NORM]])
+// The logits: call->logits as [batch, logits_per_row, vocab], unless NULL;
+// then the greedy tokens: call->next_tokens as [batch, logits_per_row].
 //       CHECK:   %[[LOGITS_P:.*]] = llvm.getelementptr %[[CALL]][0, 9]
-//       CHECK:   llvm.load %[[LOGITS_P]] : !llvm.ptr -> !llvm.ptr
-//       CHECK:   llvm.insertvalue %[[ROWS]], %{{.*}}[3, 1]
-//       CHECK:   %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x128xf32>
-//       CHECK:   memref.copy %[[RESULTS]]#0, %[[LOGITS]] : memref<?x?x128xf32> to memref<?x?x128xf32>
+//       CHECK:   %[[LOGITS_DATA:.*]] = llvm.load %[[LOGITS_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+//       CHECK:   %[[GIVEN:.*]] = llvm.icmp "ne" %[[LOGITS_DATA]], %[[NULL]] : !llvm.ptr
+//       CHECK:   scf.if %[[GIVEN]] {
+//       CHECK:     %[[ROWS_P:.*]] = llvm.getelementptr %[[CALL]][0, 8]
+//       CHECK:     %[[ROWS:.*]] = llvm.load %[[ROWS_P]] : !llvm.ptr -> i64
+//       CHECK:     llvm.insertvalue %[[LOGITS_DATA]], %{{.*}}[1]
+//       CHECK:     llvm.insertvalue %[[ROWS]], %{{.*}}[3, 1]
+//       CHECK:     %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?x128xf32>
+//       CHECK:     memref.copy %[[RESULTS]]#0, %[[LOGITS]] : memref<?x?x128xf32> to memref<?x?x128xf32>
+//       CHECK:   }
+//       CHECK:   %[[NEXT_P:.*]] = llvm.getelementptr %[[CALL]][0, 10]
+//       CHECK:   %[[NEXT_DATA:.*]] = llvm.load %[[NEXT_P]] : !llvm.ptr -> !llvm.ptr
+//       CHECK:   llvm.icmp "ne" %[[NEXT_DATA]]
+//       CHECK:   scf.if
+//       CHECK:     %[[NEXT:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x?xi32>
+//       CHECK:     memref.copy %[[RESULTS]]#1, %[[NEXT]] : memref<?x?xi32> to memref<?x?xi32>
+//       CHECK:   }
 //       CHECK:   %[[OK:.*]] = arith.constant 0 : i32
 //       CHECK:   return %[[OK]] : i32
 // Decode reads only the weight it takes, at its index 1; its token count is
@@ -77,10 +91,12 @@
 //       CHECK:   llvm.getelementptr %[[WEIGHTS]][1]
 //   CHECK-NOT:   llvm.getelementptr %[[WEIGHTS]]
 //   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
-//       CHECK:   %[[RESULTS:.*]]:3 = call @decode(
+//       CHECK:   %[[RESULTS:.*]]:4 = call @decode(
 //   CHECK-NOT:   llvm.insertvalue %[[SEQ]],
 //       CHECK:   %[[LOGITS:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1x128xf32>
 //       CHECK:   memref.copy %[[RESULTS]]#0, %[[LOGITS]]
+//       CHECK:   %[[NEXT:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x1xi32>
+//       CHECK:   memref.copy %[[RESULTS]]#1, %[[NEXT]]
 //       CHECK:   return
 module {
   func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
@@ -90,24 +106,26 @@ module {
       %vc: memref<?x2x?x16xf32> {llama4.kv_cache = {kind = "value", layer = 0 : i64}},
       %table: memref<128x64xf32> {llama4.weight = 0 : i64},
       %norm: memref<64xf32> {llama4.weight = 1 : i64})
-      -> (memref<?x?x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
+      -> (memref<?x?x128xf32>, memref<?x?xi32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
     %r = memref.dim %logits_at, %c1 : memref<?x?xi32>
     %logits = memref.alloc(%b, %r) : memref<?x?x128xf32>
-    return %logits, %kc, %vc : memref<?x?x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
+    %next = memref.alloc(%b, %r) : memref<?x?xi32>
+    return %logits, %next, %kc, %vc : memref<?x?x128xf32>, memref<?x?xi32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
   }
   func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"},
       %positions: memref<?x1xi32> {llama4.name = "positions"},
       %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}},
       %vc: memref<?x2x?x16xf32> {llama4.kv_cache = {kind = "value", layer = 0 : i64}},
       %norm: memref<64xf32> {llama4.weight = 1 : i64})
-      -> (memref<?x1x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
+      -> (memref<?x1x128xf32>, memref<?x1xi32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    return %logits, %kc, %vc : memref<?x1x128xf32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
+    %next = memref.alloc(%b) : memref<?x1xi32>
+    return %logits, %next, %kc, %vc : memref<?x1x128xf32>, memref<?x1xi32>, memref<?x2x8x16xf32>, memref<?x2x?x16xf32>
   }
 }
 
@@ -116,11 +134,12 @@ module {
 // Both entry points are part of the ABI: a module without decode is refused.
 // expected-error @+1 {{no 'decode' function to export}}
 module {
-  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> memref<?x?x128xf32> {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> (memref<?x?x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
     %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
-    return %logits : memref<?x?x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x?x128xf32>, memref<1xi32>
   }
 }
 
@@ -131,17 +150,19 @@ module {
 module {
   // expected-error @+1 {{'func.func' op argument 1 has no llama4 role to fill it from}}
   func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}, %scratch: memref<4xf32>)
-      -> memref<?x?x128xf32> {
+      -> (memref<?x?x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
     %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
-    return %logits : memref<?x?x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x?x128xf32>, memref<1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    return %logits : memref<?x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
   }
 }
 
@@ -150,15 +171,17 @@ module {
 // The pass runs after bufferization: a tensor argument is an error.
 module {
   // expected-error @+1 {{'func.func' op argument 0 is not a buffer; run after bufferization}}
-  func.func @prefill(%tokens: tensor<?x?xi32> {llama4.name = "tokens"}) -> memref<1x1x128xf32> {
+  func.func @prefill(%tokens: tensor<?x?xi32> {llama4.name = "tokens"}) -> (memref<1x1x128xf32>, memref<1xi32>) {
     %logits = memref.alloc() : memref<1x1x128xf32>
-    return %logits : memref<1x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    return %logits : memref<?x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
   }
 }
 
@@ -167,14 +190,16 @@ module {
 // A llama4.name the ABI has no field for is reported with the name.
 module {
   // expected-error @+1 {{'func.func' op argument 0 has unknown role "token_ids"}}
-  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "token_ids"}) -> memref<1x1x128xf32> {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "token_ids"}) -> (memref<1x1x128xf32>, memref<1xi32>) {
     %logits = memref.alloc() : memref<1x1x128xf32>
-    return %logits : memref<1x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> memref<?x1x128xf32> {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    return %logits : memref<?x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
   }
 }

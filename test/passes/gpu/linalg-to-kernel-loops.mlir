@@ -431,3 +431,47 @@ func.func @row_across_lanes(%x: memref<?x264xbf16>, %gamma: memref<264xbf16>, %o
   }
   return
 }
+
+// -----
+
+// A greedy token's reduction of (logit, index) pairs, a warp an element:
+// lane l scans k = l, l + 32, ... from (-inf, -1) with its pair in
+// registers, the lanes' pairs meet in five rounds of xor shuffles (16 ...
+// 1) of the logit and the index, ranked as greedyPrefers ranks them, then
+// against the output's pair, and lane 0 stores the pair.
+#w = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
+#spans = affine_map<(t, k) -> (t, k)>
+#row = affine_map<(t, k) -> (t)>
+// CHECK-LABEL: func.func @greedy_pairs_across_lanes
+//   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+//   CHECK-DAG:   %[[NONE:.*]] = arith.constant -1 : i32
+//       CHECK:   scf.parallel (%[[T:.*]]) =
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     %[[SCAN:.*]]:2 = scf.for %[[K:.*]] = %[[LANE]] to %c99 step %c32 iter_args(%[[B:.*]] = %[[NEG_INF]], %[[I:.*]] = %[[NONE]]) -> (f32, i32) {
+//       CHECK:       memref.load %{{.*}}[%[[T]], %[[K]]] : memref<?x99xf32>
+//       CHECK:       memref.load %{{.*}}[%[[T]], %[[K]]] : memref<?x99xi32>
+//       CHECK:       scf.yield
+//       CHECK:     gpu.shuffle  xor %[[SCAN]]#0, %c16_i32, %c32_i32 : f32
+//       CHECK:     gpu.shuffle  xor %[[SCAN]]#1, %c16_i32, %c32_i32 : i32
+//       CHECK:     arith.cmpf ueq
+// CHECK-COUNT-4:     gpu.shuffle  xor %{{.*}}, %c{{[0-9]+}}_i32, %c32_i32 : f32
+//       CHECK:     %[[OUT_B:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xf32>
+//       CHECK:     %[[OUT_I:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xi32>
+//       CHECK:     scf.if
+//       CHECK:       memref.store %{{.*}}, %{{.*}}[%[[T]]] : memref<?xf32>
+//       CHECK:     scf.if
+//       CHECK:       memref.store %{{.*}}, %{{.*}}[%[[T]]] : memref<?xi32>
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>}
+func.func @greedy_pairs_across_lanes(%bests: memref<?x99xf32>, %indices: memref<?x99xi32>,
+    %best: memref<?xf32>, %index: memref<?xi32>) {
+  linalg.generic {indexing_maps = [#spans, #spans, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%bests, %indices : memref<?x99xf32>, memref<?x99xi32>) outs(%best, %index : memref<?xf32>, memref<?xi32>)
+      attrs = {llama4.greedy_token, llama4.lowering_config = #w} {
+  ^bb0(%x: f32, %i: i32, %b: f32, %bi: i32):
+    %take = arith.cmpf ogt, %x, %b : f32
+    %nb = arith.select %take, %x, %b : f32
+    %ni = arith.select %take, %i, %bi : i32
+    linalg.yield %nb, %ni : f32, i32
+  }
+  return
+}

@@ -312,3 +312,24 @@ func.func @row_sums(%x: tensor<?x5120xbf16>, %short: tensor<?x64xf32>, %xt: tens
   } -> tensor<?xf32>
   return %rms, %few, %down : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>
 }
+
+// A greedy token's reduction of (logit, index) pairs is a warp a span (or a
+// row), one warp a block, its lanes splitting the span: the spans of a row
+// of logits are a few dozen warps, which spread over the SMs.
+// GPU-LABEL: func.func @greedy_token_spans
+//       GPU:   linalg.generic {{.*}}llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>}
+func.func @greedy_token_spans(%logits: tensor<?x64xf32>, %best: tensor<?xf32>, %index: tensor<?xi32>)
+    -> tensor<?xi32> {
+  %r:2 = linalg.generic {indexing_maps = [#row, #sum, #sum], iterator_types = ["parallel", "reduction"]}
+      ins(%logits : tensor<?x64xf32>) outs(%best, %index : tensor<?xf32>, tensor<?xi32>)
+      attrs = {llama4.greedy_token} {
+  ^bb0(%x: f32, %b: f32, %i: i32):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i32
+    %take = arith.cmpf ogt, %x, %b : f32
+    %nb = arith.select %take, %x, %b : f32
+    %ni = arith.select %take, %ki, %i : i32
+    linalg.yield %nb, %ni : f32, i32
+  } -> (tensor<?xf32>, tensor<?xi32>)
+  return %r#1 : tensor<?xi32>
+}

@@ -141,6 +141,19 @@ func.func @gather_tokens_result_shape(%h: tensor<2x8x64xbf16>, %at: tensor<2x1xi
 // -----
 
 //===----------------------------------------------------------------------===//
+// llama4.greedy_token
+//===----------------------------------------------------------------------===//
+
+// One token a row of logits: the result drops the vocabulary dimension.
+func.func @greedy_token_result_shape(%logits: tensor<2x3x128xf32>) {
+  // expected-error @+1 {{result shape [2, 3, 128] must be [2, 3]}}
+  %next = llama4.greedy_token %logits : (tensor<2x3x128xf32>) -> tensor<2x3x128xi32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // llama4.rms_norm
 //===----------------------------------------------------------------------===//
 

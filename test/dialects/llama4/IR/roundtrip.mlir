@@ -40,6 +40,13 @@ func.func @gather_tokens_picks_rows(%h: tensor<?x?x64xbf16>, %at: tensor<?x?xi32
   return %last : tensor<?x?x64xbf16>
 }
 
+// CHECK-LABEL: func.func @greedy_token_of_each_row
+//       CHECK:   llama4.greedy_token %{{.*}} : (tensor<?x?x128xf32>) -> tensor<?x?xi32>
+func.func @greedy_token_of_each_row(%logits: tensor<?x?x128xf32>) -> tensor<?x?xi32> {
+  %next = llama4.greedy_token %logits : (tensor<?x?x128xf32>) -> tensor<?x?xi32>
+  return %next : tensor<?x?xi32>
+}
+
 // CHECK-LABEL: func.func @rms_norm_keeps_eps
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: tensor<?x?x64xbf16>, %[[W:[a-z0-9]+]]: tensor<64xbf16>
 //       CHECK:   llama4.rms_norm %[[X]], %[[W]] {eps = 1.000000e-05 : f64}
