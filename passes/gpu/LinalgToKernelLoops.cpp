@@ -661,6 +661,24 @@ bool dependsOnLane(Value value) {
          llvm::any_of(def->getOperands(), dependsOnLane);
 }
 
+/// Whether `op`, a thread's op in a warp's tile, computes the same in every
+/// lane from memory the lanes share: no input is the thread's own memory
+/// (a lane's private buffer may hold values of its own lane) and nothing
+/// it reads depends on the lane. Its steps may then be split across the
+/// lanes.
+bool isSameInEveryLane(linalg::LinalgOp op) {
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (llama4c::isThreadPrivate(input->get()) || dependsOnLane(input->get()))
+      return false;
+  bool capturesLane = false;
+  op.getBlock()->walk([&](Operation *inner) {
+    for (Value operand : inner->getOperands())
+      capturesLane |= operand.getParentBlock() != op.getBlock() &&
+                      !isa<BlockArgument>(operand) && dependsOnLane(operand);
+  });
+  return !capturesLane;
+}
+
 /// Whether `op` is a sum per output element: one reduction loop, innermost,
 /// one output, into which its body adds in f32.
 bool isSumPerElement(linalg::LinalgOp op) {
@@ -764,7 +782,16 @@ struct LinalgToKernelLoops
         rewriter.eraseOp(op);
         continue;
       }
-      bool warp = config && isWarpPerElement(config);
+      // A thread's sum in a warp's tile that every lane would repeat alike
+      // (a routed expert's 32 partial sums, added where the shared
+      // expert's GEMV adds them) takes a step a lane instead: a load a
+      // lane, not 32, and none held in registers for each row the warp
+      // takes.
+      bool inWarp = !root && LoweringConfigAttr::of(
+                                 op->getParentOfType<scf::ParallelOp>(),
+                                 LoweringPipeline::gpu_warp_per_element);
+      bool warp = (config && isWarpPerElement(config)) ||
+                  (inWarp && isSumPerElement(op) && isSameInEveryLane(op));
       if (warp && failed(checkWarpSplittable(op)))
         return failure();
       if (warp || isSumPerElement(op) || llama4c::isGreedyTokenReduction(op)) {

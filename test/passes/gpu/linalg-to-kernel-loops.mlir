@@ -475,3 +475,68 @@ func.func @greedy_pairs_across_lanes(%bests: memref<?x99xf32>, %indices: memref<
   }
   return
 }
+
+// -----
+
+// In a warp's tile (the GEMV of a warp per element), a thread's sum that
+// every lane would repeat alike, the 32 partial sums of a split product
+// read from shared memory, takes a step a lane and a subgroup reduction;
+// a sum over the thread's own buffer (which may hold its lane's values)
+// stays whole in each lane.
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+#w = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+#xk = affine_map<(n, k) -> (k)>
+#wk = affine_map<(n, k) -> (n, k)>
+#out = affine_map<(n, k) -> (n)>
+#parts = affine_map<(n, s) -> (s, n)>
+#own = affine_map<(n, s) -> (s)>
+// CHECK-LABEL: func.func @partial_sums_across_lanes
+//       CHECK:   scf.parallel
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     memref.subview %{{.*}}[0, %{{.*}}] [32, 1] [1, 1]
+//       CHECK:     scf.if
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//  CHECK-NEXT:     scf.for %[[S:.*]] = %[[LANE]] to %c32 step %c32 iter_args
+//       CHECK:       memref.load %{{.*}}[%[[S]], %c0] : memref<32x1xf32, strided<[64, 1], offset: ?>>
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     scf.for %{{.*}} = %c0 to %c32 step %c4
+//       CHECK:       vector.load %{{.*}} : memref<32xf32>, vector<4xf32>
+//   CHECK-NOT:     gpu.subgroup_reduce
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+func.func @partial_sums_across_lanes(%x: memref<256xf32>, %wt: memref<64x256xf32>,
+    %parts: memref<32x64xf32>, %out: memref<64xf32>, %other: memref<64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  scf.forall (%n) in (64) {
+    %acc = memref.subview %out[%n] [1] [1] : memref<64xf32> to memref<1xf32, strided<[1], offset: ?>>
+    %row = memref.subview %wt[%n, 0] [1, 256] [1, 1] : memref<64x256xf32> to memref<1x256xf32, strided<[256, 1], offset: ?>>
+    linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%acc : memref<1xf32, strided<[1], offset: ?>>)
+    linalg.generic {indexing_maps = [#xk, #wk, #out], iterator_types = ["parallel", "reduction"]}
+        ins(%x, %row : memref<256xf32>, memref<1x256xf32, strided<[256, 1], offset: ?>>)
+        outs(%acc : memref<1xf32, strided<[1], offset: ?>>) attrs = {llama4.lowering_config = #w} {
+    ^bb0(%a: f32, %b: f32, %s: f32):
+      %p = arith.mulf %a, %b : f32
+      %r = arith.addf %s, %p : f32
+      linalg.yield %r : f32
+    }
+    %col = memref.subview %parts[0, %n] [32, 1] [1, 1] : memref<32x64xf32> to memref<32x1xf32, strided<[64, 1], offset: ?>>
+    %sum = memref.subview %other[%n] [1] [1] : memref<64xf32> to memref<1xf32, strided<[1], offset: ?>>
+    linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%sum : memref<1xf32, strided<[1], offset: ?>>)
+    linalg.generic {indexing_maps = [#parts, #out], iterator_types = ["parallel", "reduction"]}
+        ins(%col : memref<32x1xf32, strided<[64, 1], offset: ?>>)
+        outs(%sum : memref<1xf32, strided<[1], offset: ?>>) attrs = {llama4.lowering_config = #t} {
+    ^bb0(%a: f32, %s: f32):
+      %r = arith.addf %s, %a : f32
+      linalg.yield %r : f32
+    }
+    %mine = memref.alloca() : memref<32xf32>
+    %own = memref.alloca() : memref<1xf32>
+    linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%own : memref<1xf32>)
+    linalg.generic {indexing_maps = [#own, #out], iterator_types = ["parallel", "reduction"]}
+        ins(%mine : memref<32xf32>) outs(%own : memref<1xf32>) attrs = {llama4.lowering_config = #t} {
+    ^bb0(%a: f32, %s: f32):
+      %r = arith.addf %s, %a : f32
+      linalg.yield %r : f32
+    }
+  }
+  return
+}
