@@ -60,6 +60,24 @@ constexpr double kLaunchSeconds = 3e-6;
 /// written, took 18 us (2.5 of them a launch's).
 constexpr double kLoadRoundSeconds = 100e-9;
 
+/// Warps an SM holds at once of a kernel whose blocks have `blockThreads`
+/// threads of `registers` registers each (0: not known, as without
+/// ptxas): whole blocks, as many as its registers, the SM's threads and
+/// its blocks allow.
+int64_t residentWarpsPerSm(int64_t registers, int64_t blockThreads) {
+  int64_t blocks = kBlocksPerSm;
+  blocks = std::min(blocks, kThreadsPerSm / std::max<int64_t>(blockThreads, 1));
+  if (registers > 0) {
+    int64_t perThread = llvm::divideCeil(registers, kRegistersPerThreadUnit) *
+                        kRegistersPerThreadUnit;
+    blocks =
+        std::min(blocks, kRegistersPerSm /
+                             (perThread * std::max<int64_t>(blockThreads, 1)));
+  }
+  return std::max<int64_t>(blocks, 1) *
+         llvm::divideCeil(std::max<int64_t>(blockThreads, 1), kWarpSize);
+}
+
 /// One call the report predicts.
 struct Scenario {
   std::string name; // "prefill", "decode"
@@ -298,6 +316,13 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     for (const auto &[name, cost] : *trace) {
       total += cost;
       bool tensor = tensorCores.lookup(name);
+      auto found = resources->find(name);
+      int64_t registers =
+          found != resources->end() ? found->second.registers : 0;
+      int64_t blockThreads = cost.blocks > 0
+                                 ? llvm::divideCeil(cost.threads, cost.blocks)
+                                 : kThreadsPerSm;
+      int64_t residentWarps = residentWarpsPerSm(registers, blockThreads);
       llvm::json::Object predicted;
       for (auto [d, device] : llvm::enumerate(devices)) {
         // A launch of fewer blocks than SMs has only that share of the
@@ -315,13 +340,14 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
                                   : device.fmaF32FlopsPerSecond) *
                           share);
         // Warps wait for their loads side by side, a wave of resident
-        // warps after another.
+        // warps after another: as many as the SMs hold of the kernel's
+        // blocks, which its registers may bound.
         double warpsPerLaunch = double(cost.threads) /
                                 double(std::max<int64_t>(cost.launches, 1)) /
                                 double(kWarpSize);
-        double waves = std::max(
-            1.0, std::ceil(warpsPerLaunch /
-                           double(device.sms * (kThreadsPerSm / kWarpSize))));
+        double waves =
+            std::max(1.0, std::ceil(warpsPerLaunch /
+                                    double(device.sms * residentWarps)));
         double latency = cost.loadRounds * kLoadRoundSeconds * waves;
         double seconds = std::max(
             {memory, l1, compute, latency, cost.launches * kLaunchSeconds});
@@ -332,7 +358,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       kernel["name"] = name;
       kernel["tensor_cores"] = tensor;
       kernel["predicted_seconds"] = std::move(predicted);
-      auto found = resources->find(name);
+      kernel["resident_warps_per_sm"] = residentWarps;
       if (found != resources->end())
         kernel["ptxas"] = llvm::json::Object{
             {"registers", found->second.registers},

@@ -21,6 +21,10 @@ constexpr int64_t kThreadsPerSm = 2048;
 /// Blocks an SM of either holds at once: what bounds kernels of one-warp
 /// blocks.
 constexpr int64_t kBlocksPerSm = 32;
+/// Registers an SM of either holds, given out a warp at a time in units of
+/// 256 (8 a thread): what bounds kernels of many registers.
+constexpr int64_t kRegistersPerSm = 65536;
+constexpr int64_t kRegistersPerThreadUnit = 8;
 
 } // namespace llama4c
 
