@@ -8,10 +8,14 @@ on the same GPU, config, weights and prompt, and next to the HBM roofline
 the same run). llama4c runs twice: as it runs by default, each decode step
 one CUDA graph launch, and eagerly (LLAMA4C_CUDA_GRAPHS=0), one launch a
 kernel; the difference over the report's kernels a step is what a graph
-saves a launch.
+saves a launch. Then its decode at batch 1 and 8 with nn.Linear's warps
+taking 1, 4 (the default) and 8 token rows (gpu_warp_rows): what the
+registers and loads in flight of more rows cost a batch of one, which the
+report does not model.
 
     python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config, model.so, report.json
     python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
+    python3 bench/gpu_decode.py --warp-rows DIR [--prompt 32] [--new 16] [--out FILE]   # after --run
 
 --prepare needs $LLAMA4C_BUILD_DIR/bin/llama4c (default build/; no GPU); --run needs a GPU, PyTorch and
 transformers (the device machine has them) and build-gpu/bin/llama4-run (or
@@ -27,6 +31,10 @@ import subprocess
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+# gpu_warp_rows of the slice's other builds (model.so has the default, 4).
+WARP_ROWS_VARIANTS = (1, 8)
 
 
 def scout_slice(layers):
@@ -53,6 +61,12 @@ def prepare(directory, layers, prompt_tokens):
                     "--target", "sm_90", "--emit", "report", "--report-tokens", str(prompt_tokens),
                     "--report-batch", "1", "-o", str(directory / "report.json")],
                    check=True, stdout=subprocess.DEVNULL)
+    for rows in WARP_ROWS_VARIANTS:
+        schedule = directory / f"rows{rows}.yaml"
+        schedule.write_text(f"gpu_warp_rows: {rows}\n")
+        subprocess.run([str(compiler), "compile", str(directory / "config.json"),
+                        "--target", "sm_90", "--pipeline", str(schedule),
+                        "-o", str(directory / f"model-rows{rows}.so")], check=True)
 
 
 def predicted(directory, gpu_name, prompt_tokens):
@@ -121,11 +135,14 @@ def run_transformers(model, prompt, new_tokens):
             "decode_tok_s": (len(ids) - 1) / max(total_s - prefill_s, 1e-9), "ids": ids}
 
 
-def run_llama4c(directory, runner, prompt, new_tokens, graphs):
+def run_llama4c(directory, runner, prompt, new_tokens, graphs, model="model.so", batch=1):
+    """llama4-run's tok/s and row 0's new ids: `batch` rows of `prompt`."""
     env = dict(os.environ, LLAMA4C_CUDA_GRAPHS="1" if graphs else "0")
-    out = subprocess.run([runner, str(directory / "model.so"), "--weights", str(directory / "weights"),
-                          "--prompt-ids", ",".join(map(str, prompt)), "--max-new-tokens", str(new_tokens),
-                          "--temperature", "0", "--json"],
+    rows = []
+    for _ in range(batch):
+        rows += ["--prompt-ids", ",".join(map(str, prompt))]
+    out = subprocess.run([runner, str(directory / model), "--weights", str(directory / "weights")]
+                         + rows + ["--max-new-tokens", str(new_tokens), "--temperature", "0", "--json"],
                          check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out)
     timing = result["timing"]
@@ -200,10 +217,34 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
           + ("" if report["same_greedy_ids"] else f" (first difference at new token {report['first_different_id']})"))
 
 
+def compare_warp_rows(directory, runner, prompt_tokens, new_tokens, out):
+    """Decode tok/s at batch 1 and 8 of each gpu_warp_rows build, on the
+    weights a --run left in `directory`, against the copy roofline."""
+    import torch
+    config = json.loads((directory / "config.json").read_text())
+    prompt = [(7 * i + 3) % config["vocab_size"] for i in range(prompt_tokens)]
+    bandwidth = copy_bandwidth()
+    builds = {4: "model.so", **{rows: f"model-rows{rows}.so" for rows in WARP_ROWS_VARIANTS}}
+    table = {rows: {batch: run_llama4c(directory, runner, prompt, new_tokens, graphs=True,
+                                       model=builds[rows], batch=batch)["decode_tok_s"]
+                    for batch in (1, 8)}
+             for rows in sorted(builds)}
+    report = {"gpu": torch.cuda.get_device_name(), "copy_bandwidth_gb_s": bandwidth / 1e9,
+              "prompt_tokens": prompt_tokens, "new_tokens": new_tokens,
+              "decode_tok_s": {str(rows): {str(b): v for b, v in rates.items()}
+                               for rows, rates in table.items()}}
+    pathlib.Path(out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"{'gpu_warp_rows':18}{'batch 1 tok/s':>15}{'batch 8 tok/s':>15}")
+    for rows, rates in table.items():
+        print(f"{rows:<18}{rates[1]:15.2f}{rates[8]:15.2f}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", type=pathlib.Path)
     parser.add_argument("--run", type=pathlib.Path)
+    parser.add_argument("--warp-rows", type=pathlib.Path,
+                        help="after a --run of DIR: decode at batch 1 and 8 of each gpu_warp_rows build")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--new", type=int, default=32)
@@ -214,6 +255,8 @@ def main():
         prepare(args.prepare, args.layers, args.prompt)
     if args.run:
         run(args.run, args.runner, args.prompt, args.new, args.out)
+    if args.warp_rows:
+        compare_warp_rows(args.warp_rows, args.runner, args.prompt, args.new, args.out)
 
 
 if __name__ == "__main__":
