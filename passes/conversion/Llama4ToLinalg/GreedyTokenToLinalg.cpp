@@ -18,24 +18,24 @@
 using namespace mlir;
 using namespace llama4c;
 
-Value llama4c::greedyCandidateIndex(OpBuilder &b, Location loc, Value logit,
-                                    Value index) {
-  // ueq: unordered (a NaN) or equal to +inf.
-  Value unusable = arith::CmpFOp::create(
+/// Whether no token can be drawn where `logit` is: ueq, unordered (a NaN)
+/// or equal to +inf.
+static Value isUnusable(OpBuilder &b, Location loc, Value logit) {
+  return arith::CmpFOp::create(
       b, loc, arith::CmpFPredicate::UEQ, logit,
       constantF32(b, loc, std::numeric_limits<float>::infinity()));
+}
+
+Value llama4c::greedyCandidateIndex(OpBuilder &b, Location loc, Value logit,
+                                    Value index) {
   Value none = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1));
-  return arith::SelectOp::create(b, loc, unusable, none, index);
+  return arith::SelectOp::create(b, loc, isUnusable(b, loc, logit), none,
+                                 index);
 }
 
 Value llama4c::greedyPrefers(OpBuilder &b, Location loc, Value logit,
                              Value index, Value other, Value otherIndex) {
-  auto unusable = [&](Value x) {
-    return arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::UEQ, x,
-        constantF32(b, loc, std::numeric_limits<float>::infinity()));
-  };
-  Value mine = unusable(logit), theirs = unusable(other);
+  Value mine = isUnusable(b, loc, logit), theirs = isUnusable(b, loc, other);
   Value larger =
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, logit, other);
   Value equal =
