@@ -2,9 +2,10 @@
 //
 // The greedy token of a row of V logits in two reductions of (best logit,
 // index) pairs: each of P = ceil(V / kSpan) spans of kSpan logits, then the
-// P spans' pairs. On a CPU that is the same scan; on a GPU each span is a
-// warp (a row of Scout's 202,048 logits is 99 warps in one wave, where one
-// warp would take 790 rounds of loads), then a warp a row combines them.
+// P spans' pairs (one reduction when P is 1). On a CPU that is the same
+// scan; on a GPU each span is a warp (a row of Scout's 202,048 logits is 99
+// warps in one wave, where one warp would take 790 rounds of loads), then a
+// warp a row combines them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -120,6 +121,18 @@ struct GreedyTokenToLinalg : OpRewritePattern<llama4::GreedyTokenOp> {
           keepPreferred(b, nloc, logit, index, args[1], args[2]);
         });
     stage1->setAttr(kGreedyTokenAttr, rewriter.getUnitAttr());
+
+    // A vocabulary of one span is done: its one pair a row is the row's.
+    if (spans == 1) {
+      SmallVector<ReassociationIndices> rowsOf;
+      for (unsigned d = 0; d < rows; ++d)
+        rowsOf.push_back({int64_t(d)});
+      if (rows > 0)
+        rowsOf.back().push_back(rows);
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, op.getType(), stage1.getResult(1), rowsOf);
+      return success();
+    }
 
     // Stage 2: the spans' pairs of each row.
     auto [best, index] = pairsOf(rewriter, loc, sizes);

@@ -41,11 +41,15 @@ func.func @spans_then_rows(%logits: tensor<?x5000xf32>) -> tensor<?xi32> {
 
 // -----
 
-// A vocabulary of one span or less is one span.
+// A vocabulary of one span or less is one span, one reduction: its pair a
+// row is the row's, its index the token.
 // CHECK-LABEL: func.func @one_span
 //       CHECK:   tensor.empty() : tensor<100xi8>
-//       CHECK:   linalg.generic
+//       CHECK:   %[[SPAN:.*]]:2 = linalg.generic
 //  CHECK-SAME:       outs(%{{.*}}, %{{.*}} : tensor<2x1xf32>, tensor<2x1xi32>)
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   %[[NEXT:.*]] = tensor.collapse_shape %[[SPAN]]#1 {{\[}}[0, 1]] : tensor<2x1xi32> into tensor<2xi32>
+//       CHECK:   return %[[NEXT]]
 func.func @one_span(%logits: tensor<2x100xf32>) -> tensor<2xi32> {
   %next = llama4.greedy_token %logits : (tensor<2x100xf32>) -> tensor<2xi32>
   return %next : tensor<2xi32>
