@@ -277,41 +277,18 @@ protected:
     ASSERT_TRUE(device->bind(bindGpu));
   }
 
-  /// A decode of `batch` rows, token t + row at position p + row; checks
-  /// the logits are those of this call's inputs.
+  /// A decode of `batch` rows, token t + row at position p + row, whose
+  /// call returns logits (checked to be those of this call's inputs) or,
+  /// with `greedy`, next tokens only.
   void step(int64_t batch, int32_t token, int32_t position,
-            GpuDevice::Launch how = GpuDevice::Launch::Replayable) {
+            GpuDevice::Launch how = GpuDevice::Launch::Replayable,
+            bool greedy = false) {
     std::vector<int32_t> tokens, positions;
     for (int32_t b = 0; b < batch; ++b) {
       tokens.push_back(token + b);
       positions.push_back(position + b);
     }
     std::vector<float> logits(size_t(batch * kVocab), -1.0f);
-    llama4c_call call{};
-    call.weights = weights;
-    call.tokens = tokens.data();
-    call.positions = positions.data();
-    call.batch = batch;
-    call.seq = 1;
-    call.logits_per_row = 1;
-    call.logits = logits.data();
-    Expected<void> ran =
-        device->run(decode, "llama4c_decode", call, manifest, how);
-    ASSERT_TRUE(ran) << ran.error().message();
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t v = 0; v < kVocab; ++v)
-        EXPECT_EQ(logits[size_t(b * kVocab + v)],
-                  float(1000 * tokens[size_t(b)] + positions[size_t(b)] + v))
-            << "row " << b << ", logit " << v;
-  }
-
-  /// The same decode asking for greedy tokens only: no logits come back.
-  void greedyStep(int64_t batch, int32_t token, int32_t position) {
-    std::vector<int32_t> tokens, positions;
-    for (int32_t b = 0; b < batch; ++b) {
-      tokens.push_back(token + b);
-      positions.push_back(position + b);
-    }
     std::vector<int32_t> next(size_t(batch), -2);
     llama4c_call call{};
     call.weights = weights;
@@ -320,14 +297,27 @@ protected:
     call.batch = batch;
     call.seq = 1;
     call.logits_per_row = 1;
-    call.next_tokens = next.data();
-    Expected<void> ran = device->run(decode, "llama4c_decode", call, manifest,
-                                     GpuDevice::Launch::Replayable);
+    if (greedy)
+      call.next_tokens = next.data();
+    else
+      call.logits = logits.data();
+    Expected<void> ran =
+        device->run(decode, "llama4c_decode", call, manifest, how);
     ASSERT_TRUE(ran) << ran.error().message();
-    for (int64_t b = 0; b < batch; ++b)
-      EXPECT_EQ(next[size_t(b)],
-                1000 * tokens[size_t(b)] + positions[size_t(b)])
-          << "row " << b;
+    for (int64_t b = 0; b < batch; ++b) {
+      int32_t mixed = 1000 * tokens[size_t(b)] + positions[size_t(b)];
+      if (greedy)
+        EXPECT_EQ(next[size_t(b)], mixed) << "row " << b;
+      for (int64_t v = 0; v < kVocab && !greedy; ++v)
+        EXPECT_EQ(logits[size_t(b * kVocab + v)], float(mixed + v))
+            << "row " << b << ", logit " << v;
+    }
+  }
+
+  /// The same decode asking for greedy tokens only: no logits come back.
+  void greedyStep(int64_t batch, int32_t token, int32_t position) {
+    step(batch, token, position, GpuDevice::Launch::Replayable,
+         /*greedy=*/true);
   }
 
   std::unique_ptr<FakeGpu> state;
