@@ -247,6 +247,28 @@ Value cloneBodyAt(OpBuilder &b, linalg::LinalgOp op, ValueRange ivs,
   return mapping.lookup(body->getTerminator()->getOperand(0));
 }
 
+/// The thread's lane in a warp of `lanes` (gpu.lane_id), or 0 for a thread
+/// alone.
+Value laneOf(OpBuilder &b, Location loc, int64_t lanes) {
+  return lanes > 1
+             ? Value(gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr))
+             : indexConstant(b, loc, 0);
+}
+
+/// Lane `lane`'s loop of a reduction split across `lanes`: k = from + lane
+/// * stride, from + (lanes + lane) * stride, ... below `end`, carrying
+/// `inits`.
+scf::ForOp buildLaneLoop(
+    OpBuilder &b, Location loc, Value lane, int64_t lanes, Value from,
+    Value end, Value stride, ValueRange inits,
+    function_ref<void(OpBuilder &, Location, Value, ValueRange)> body) {
+  Value first = b.createOrFold<arith::AddIOp>(
+      loc, from, b.createOrFold<arith::MulIOp>(loc, lane, stride));
+  Value step =
+      b.createOrFold<arith::MulIOp>(loc, stride, indexConstant(b, loc, lanes));
+  return scf::ForOp::create(b, loc, first, end, step, inits, body);
+}
+
 /// `sum` plus lane `lane`'s steps of `op`'s body, in registers, over
 /// k = from + lane * stride, from + (lanes + lane) * stride, ... below
 /// `end`, one element at a time. What does not depend on k (the loads of
@@ -278,12 +300,8 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
     if (!index && readsOnly && inner.getNumRegions() == 0 && fromAbove)
       b.clone(inner, invariant);
   }
-  Value first = b.createOrFold<arith::AddIOp>(
-      loc, from, b.createOrFold<arith::MulIOp>(loc, lane, stride));
-  Value step =
-      b.createOrFold<arith::MulIOp>(loc, stride, indexConstant(b, loc, lanes));
-  auto loop = scf::ForOp::create(
-      b, loc, first, end, step, ValueRange{sum},
+  auto loop = buildLaneLoop(
+      b, loc, lane, lanes, from, end, stride, ValueRange{sum},
       [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
         ivs.back() = k;
         IRMapping mapping = invariant;
@@ -316,9 +334,7 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
                     Range reduction, int64_t lanes, int64_t width) {
   Location loc = op.getLoc();
   bool warp = lanes > 1;
-  Value lane =
-      warp ? Value(gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr))
-           : indexConstant(b, loc, 0);
+  Value lane = laneOf(b, loc, lanes);
   OpOperand *init = op.getDpsInitOperand(0);
   SmallVector<Value> ivs(parallelIvs);
   ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
@@ -381,9 +397,7 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
 void emitGreedyElement(OpBuilder &b, linalg::LinalgOp op,
                        ValueRange parallelIvs, Range reduction, int64_t lanes) {
   Location loc = op.getLoc();
-  Value lane =
-      lanes > 1 ? Value(gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr))
-                : indexConstant(b, loc, 0);
+  Value lane = laneOf(b, loc, lanes);
   OpOperand *bestInit = op.getDpsInitOperand(0);
   OpOperand *indexInit = op.getDpsInitOperand(1);
   SmallVector<Value> ivs(parallelIvs);
@@ -394,17 +408,13 @@ void emitGreedyElement(OpBuilder &b, linalg::LinalgOp op,
   Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
   Value end = b.createOrFold<arith::AddIOp>(
       loc, lb, getValueOrCreateConstantIndexOp(b, loc, reduction.size));
-  Value first = b.createOrFold<arith::AddIOp>(
-      loc, lb, b.createOrFold<arith::MulIOp>(loc, lane, stride));
-  Value step =
-      b.createOrFold<arith::MulIOp>(loc, stride, indexConstant(b, loc, lanes));
   Value none[] = {
       arith::ConstantOp::create(
           b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity())),
       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1))};
   Block *body = op.getBlock();
-  auto scan = scf::ForOp::create(
-      b, loc, first, end, step, ValueRange(none),
+  auto scan = buildLaneLoop(
+      b, loc, lane, lanes, lb, end, stride, ValueRange(none),
       [&](OpBuilder &b, Location loc, Value k, ValueRange pair) {
         ivs.back() = k;
         IRMapping mapping;
