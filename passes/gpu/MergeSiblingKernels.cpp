@@ -12,14 +12,12 @@
 #include "passes/gpu/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
-#include "passes/gpu/HostMemory.h"
+#include "passes/gpu/KernelLoops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace llama4c {
@@ -28,79 +26,14 @@ namespace llama4c {
 } // namespace llama4c
 
 using namespace mlir;
+using llama4c::accessesOf;
+using llama4c::BufferAccesses;
+using llama4c::independent;
+using llama4c::isNormalized;
+using llama4c::movesBeforeKernels;
 using mlir::llama4::LoweringConfigAttr;
 
 namespace {
-
-/// The buffers a kernel loop reads and writes (allocations and arguments;
-/// its threads' own arrays left out), or nothing if an op's effects are
-/// not known.
-struct Accesses {
-  llvm::SmallPtrSet<void *, 8> reads, writes;
-};
-
-std::optional<Accesses> accessesOf(scf::ParallelOp loop) {
-  Accesses accesses;
-  WalkResult result = loop.getBody()->walk([&](Operation *op) {
-    // A warp's reduction exchanges registers, not memory.
-    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
-        isa<gpu::SubgroupReduceOp, gpu::ShuffleOp>(op))
-      return WalkResult::advance();
-    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!effects)
-      return isMemoryEffectFree(op) ? WalkResult::advance()
-                                    : WalkResult::interrupt();
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffects(instances);
-    for (const MemoryEffects::EffectInstance &effect : instances) {
-      if (isa<MemoryEffects::Allocate, MemoryEffects::Free>(effect.getEffect()))
-        continue;
-      Value memref = effect.getValue();
-      if (!memref)
-        return WalkResult::interrupt();
-      if (llama4c::isThreadPrivate(memref))
-        continue;
-      void *buffer = llama4c::bufferOf(memref).getAsOpaquePointer();
-      if (isa<MemoryEffects::Write>(effect.getEffect()))
-        accesses.writes.insert(buffer);
-      else
-        accesses.reads.insert(buffer);
-    }
-    return WalkResult::advance();
-  });
-  if (result.wasInterrupted())
-    return std::nullopt;
-  return accesses;
-}
-
-/// Whether `a`, then `b`, may run in either order or side by side: neither
-/// writes a buffer the other reads or writes. Distinct buffers do not
-/// overlap: allocations are, and a layer function's arguments are distinct
-/// buffers (the entry points pass each weight, cache and activation once).
-bool independent(const Accesses &a, const Accesses &b) {
-  auto meets = [](const llvm::SmallPtrSet<void *, 8> &written,
-                  const llvm::SmallPtrSet<void *, 8> &other) {
-    return llvm::any_of(written,
-                        [&](void *buffer) { return other.contains(buffer); });
-  };
-  return !meets(a.writes, b.reads) && !meets(a.writes, b.writes) &&
-         !meets(b.writes, a.reads);
-}
-
-/// Whether the host may run `op` before a kernel it comes after: it
-/// allocates, views or computes without touching memory.
-bool movesBeforeKernels(Operation &op) {
-  return isa<memref::AllocOp, ViewLikeOpInterface, memref::DimOp>(op) ||
-         (op.getNumRegions() == 0 && isMemoryEffectFree(&op));
-}
-
-/// Whether `loop` counts from 0 by steps of 1 in every dimension.
-bool isNormalized(scf::ParallelOp loop) {
-  return llvm::all_of(loop.getLowerBound(),
-                      [](Value b) { return isConstantIntValue(b, 0); }) &&
-         llvm::all_of(loop.getStep(),
-                      [](Value s) { return isConstantIntValue(s, 1); });
-}
 
 /// The iterations of `loop`, counted before `loop`.
 Value countOf(scf::ParallelOp loop, RewriterBase &rewriter) {
@@ -193,7 +126,7 @@ bool sameShapeOfWork(scf::ParallelOp first, scf::ParallelOp second) {
 /// `loop`, and every other op between computes, allocates or views
 /// without touching memory.
 std::optional<std::pair<scf::ParallelOp, SmallVector<Operation *>>>
-siblingBefore(scf::ParallelOp loop, const Accesses &accesses) {
+siblingBefore(scf::ParallelOp loop, const BufferAccesses &accesses) {
   llvm::SmallPtrSet<Operation *, 8> needs = {loop};
   SmallVector<Operation *> carried;
   auto needed = [&](Operation *op) {
@@ -206,7 +139,7 @@ siblingBefore(scf::ParallelOp loop, const Accesses &accesses) {
   };
   for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
     if (auto kernel = dyn_cast<scf::ParallelOp>(op)) {
-      std::optional<Accesses> other = accessesOf(kernel);
+      std::optional<BufferAccesses> other = accessesOf(kernel);
       if (!other || !independent(*other, accesses))
         return std::nullopt;
       if (sameShapeOfWork(kernel, loop))
@@ -237,7 +170,7 @@ struct MergeSiblingKernels
         if (auto loop = dyn_cast<scf::ParallelOp>(op))
           loops.push_back(loop);
       for (scf::ParallelOp loop : loops) {
-        std::optional<Accesses> accesses = accessesOf(loop);
+        std::optional<BufferAccesses> accesses = accessesOf(loop);
         if (!accesses || !sameShapeOfWork(loop, loop))
           continue;
         auto sibling = siblingBefore(loop, *accesses);
