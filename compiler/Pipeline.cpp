@@ -224,7 +224,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    ops, and an op's reductions, run inside each thread), collapsed and
   //    split into blocks of the threads its config names: one kernel
   //    launch each, independent neighbours of one config sharing one;
-  //    a warp of nn.Linear takes several tokens' rows, sharing W's loads.
+  //    a warp of nn.Linear takes several tokens' rows, sharing W's loads;
+  //    a decode query's split attention is combined by its last split.
   //    Host code keeps only sizes, allocations, loops of
   //    launches and the deallocation bookkeeping (on its stack); the
   //    KV-cache scatter's token loops move into its kernel; constants and
@@ -239,6 +240,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createLlama4GpuJamTokenRowsPass());
   pm.addPass(createLlama4GpuHostMetadataToStackPass());
   pm.addPass(createLlama4GpuSinkScatterLoopsPass());
+  pm.addPass(createLlama4GpuCombineInLastSplitPass());
   pm.addPass(createLlama4GpuMergeSiblingKernelsPass());
   pm.addPass(createLlama4GpuMapLoopsToBlocksPass());
   pm.addPass(createConvertParallelLoopToGpuPass());

@@ -17,6 +17,7 @@
 
 #include "passes/analysis/LaunchTrace.h"
 
+#include "passes/gpu/CombineInLastSplit.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -502,8 +503,18 @@ LogicalResult Machine::runIf(scf::IfOp branch, Env &env) {
   }
   if (anyThen) {
     active = thenMask;
+    // A combine's last arriver: one warp of `arrivals` takes it, so its
+    // traffic and FLOPs are that share of each warp's; its rounds of loads
+    // are the last warp's whole, a wait the launch ends with.
+    auto arrivals = branch->getAttrOfType<IntegerAttr>(llama4c::kArrivalsAttr);
+    double share = arrivals ? 1.0 / double(arrivals.getInt()) : 1.0;
+    double outerWeight = weight, roundsBefore = kernel->loadRounds;
+    weight *= share;
     if (failed(runRegion(branch.getThenRegion(), thenResults)))
       return mlir::failure();
+    kernel->loadRounds =
+        roundsBefore + (kernel->loadRounds - roundsBefore) / share;
+    weight = outerWeight;
   }
   if (anyElse) {
     active = elseMask;

@@ -5,6 +5,7 @@
 #include "passes/gpu/HostMemory.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -17,7 +18,8 @@ llama4c::accessesOf(scf::ParallelOp loop) {
   BufferAccesses accesses;
   WalkResult result = loop.getBody()->walk([&](Operation *op) {
     if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
-        isa<gpu::SubgroupReduceOp, gpu::ShuffleOp>(op))
+        isa<gpu::SubgroupReduceOp, gpu::ShuffleOp, gpu::BarrierOp,
+            LLVM::FenceOp>(op))
       return WalkResult::advance();
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects)

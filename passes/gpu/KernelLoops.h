@@ -25,7 +25,8 @@ struct BufferAccesses {
 };
 
 /// What `loop` reads and writes, or nothing if an op's effects are not
-/// known. Warp shuffles and reductions exchange registers, not memory.
+/// known. Warp shuffles and reductions exchange registers, and barriers
+/// and fences only order, so none of them accesses a buffer.
 std::optional<BufferAccesses> accessesOf(mlir::scf::ParallelOp loop);
 
 /// Whether `a`, then `b`, may run in either order or side by side: neither

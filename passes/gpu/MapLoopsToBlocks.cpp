@@ -92,23 +92,26 @@ scf::ParallelOp mapToWarps(RewriterBase &rewriter, scf::ParallelOp flat,
       ValueRange{constant(llama4c::kWarpSize), perBlock}, ValueRange{one, one});
   rewriter.setInsertionPointToStart(threads.getBody());
   Value lane = threads.getInductionVars()[0];
-  Value trip = arith::AddIOp::create(
-      rewriter, loc,
-      arith::MulIOp::create(rewriter, loc, blocks.getInductionVars()[0],
-                            perBlock),
-      threads.getInductionVars()[1]);
-  Value inRange = arith::CmpIOp::create(rewriter, loc,
-                                        arith::CmpIPredicate::ult, trip, trips);
-  auto guard = scf::IfOp::create(rewriter, loc, inRange);
-  rewriter.setInsertionPointToStart(guard.thenBlock());
+  // A block of one warp runs one trip, its block's: no guard, so that the
+  // block may hold a barrier (a split's ticket, --llama4-gpu-combine-in-
+  // last-split) under no branch that depends on the thread.
+  Value trip = blocks.getInductionVars()[0];
+  Block *inside = threads.getBody();
+  if (warps > 1) {
+    trip = arith::AddIOp::create(
+        rewriter, loc, arith::MulIOp::create(rewriter, loc, trip, perBlock),
+        threads.getInductionVars()[1]);
+    Value inRange = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::ult, trip, trips);
+    inside = scf::IfOp::create(rewriter, loc, inRange).thenBlock();
+    rewriter.setInsertionPointToStart(inside);
+  }
   Value iv = arith::AddIOp::create(
       rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, trip, step));
   Block *body = flat.getBody();
   rewriter.eraseOp(body->getTerminator());
-  rewriter.inlineBlockBefore(body, guard.thenBlock()->getTerminator(),
-                             ValueRange{iv});
-  guard.thenBlock()->walk(
-      [&](gpu::LaneIdOp id) { rewriter.replaceOp(id, lane); });
+  rewriter.inlineBlockBefore(body, inside->getTerminator(), ValueRange{iv});
+  inside->walk([&](gpu::LaneIdOp id) { rewriter.replaceOp(id, lane); });
   rewriter.eraseOp(flat);
   if (failed(
           gpu::setMappingAttr(blocks, {mapTo(ctx, gpu::Processor::BlockX)})) ||

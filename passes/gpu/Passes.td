@@ -367,6 +367,59 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def Llama4GpuCombineInLastSplitPass
+    : Pass<"llama4-gpu-combine-in-last-split"> {
+  let summary = "Runs a split kernel's combine in the warp that finishes "
+                "each group's splits last.";
+  let description = [{
+    A kernel loop of a warp per (split, group...) in blocks of one warp
+    (flash-decoding's splits of a query's keys: (split, row, KV head,
+    query head)), followed by a kernel loop of a thread per (group...,
+    member...) that reads the splits' results (their softmax states,
+    combined into the query's output element by element), becomes one
+    kernel: each split's warp, after its stores, takes a ticket from its
+    group's counter (an atomic add by lane 0, between device-scope
+    fences, between two barriers of its one-warp block), and the warp
+    holding the group's last ticket runs the combine's threads of that
+    group, its lanes taking every 32nd member. The counters, an i32 a
+    group, are zeroed by a kernel loop of the combine's config before the
+    splits, which --llama4-gpu-merge-sibling-kernels runs beside an
+    earlier kernel.
+
+    Other groups' splits still run while a group's combine does, so the
+    combine is moved only where it writes no buffer the splits read or
+    write, and reads what the splits write only where it is its own
+    group's: loads of an allocation at indices (any split, its first loop
+    indices...), which each split writes only through a subview at its
+    own (split, group...) indices. The loops' group bounds must name the
+    same sizes (through the views of one allocation).
+
+    ```mlir
+    scf.parallel (%s, %b, %h) = ... to (%c16, %rows, %c40) {
+      ... store state[%s, %b, %h] ...
+    } {lowering_config = <gpu_warp_per_element, workgroup_size = [32]>}
+    scf.parallel (%b, %h, %d) = ... to (%rows, %c40, %c128) {
+      ... combine state[*, %b, %h, %d] ...
+    }
+    // becomes
+    scf.parallel (%s, %b, %h) ... {
+      ... store state[%s, %b, %h]; gpu.barrier
+      %t = (lane 0) atomic_rmw addi 1, %counters[%b * 40 + %h]; gpu.barrier
+      scf.if (shuffled %t == 15) {
+        scf.for %d = lane to 128 step 32 { combine }
+      }
+    }
+    ```
+    The branch carries `llama4.arrivals`, the splits of a group, for the
+    launch trace: one warp in that many takes it.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def Llama4GpuMergeSiblingKernelsPass
     : Pass<"llama4-gpu-merge-sibling-kernels"> {
   let summary = "Runs independent kernel loops of one lowering config as "
@@ -425,7 +478,9 @@ def Llama4GpuMapLoopsToBlocksPass : Pass<"llama4-gpu-map-loops-to-blocks"> {
     - `gpu_warp_per_element`: one iteration per warp, thread x the lane
       (every gpu.lane_id of the body becomes it) and thread y the warp of
       the block; a warp past the end does nothing, all its lanes alike,
-      as the shuffles of its reduction need.
+      as the shuffles of its reduction need. A block of one warp runs its
+      block's iteration under no guard, as there is none past the end:
+      its barriers are under no branch that depends on the thread.
 
     Nested scf.parallel loops run sequentially inside their thread. A loop
     without a config is an error.

@@ -56,6 +56,15 @@
 // (1 sector, but a clock of L1): 13 sectors read and written.
 // CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read (416 from HBM), 416 written, 1024 L1, 100 flops, 1 load rounds
 //
+// last_split_kernel: 4 one-warp blocks each store their 32 floats (4
+// sectors) and take a ticket (lane 0's atomic add: a sector read and
+// written); the branch only the last of the 4 takes (llama4.arrivals)
+// reads and writes 32 floats, charged a quarter a warp: x's 4 sectors and
+// y's 4 once in all (HBM: x's 128 bytes and the 4 counters' 16, once a
+// launch). Its load, in a loop, is a round of its own, whole (the last
+// warp waits for it): 2 rounds, the ticket's and the branch's.
+// CHECK: last_split_kernel: 1 launches, 128 threads, 256 bytes read (144 from HBM), 768 written, {{.*}} 2 load rounds
+//
 // causal_kernel: thread i sums x[0..p] for its position p = positions[i],
 // as attention's key loop is bounded. With the positions known (0..127)
 // warp w runs 32 (w + 1) iterations, reading a sector of x per 8 (the
@@ -103,6 +112,40 @@ module attributes {gpu.container_module} {
         %w = arith.mulf %v, %v : f32
         memref.store %w, %x[%i] : memref<?xf32>
       }
+      gpu.return
+    }
+    gpu.func @last_split_kernel(%x: memref<?xf32>, %y: memref<?xf32>,
+                                %counters: memref<?xi32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c32 = arith.constant 32 : index
+      %one = arith.constant 1 : i32
+      %none = arith.constant 0 : i32
+      %last = arith.constant 3 : i32
+      %width = arith.constant 32 : i32
+      %zero = arith.constant 0.0 : f32
+      %block = gpu.block_id x
+      %lane = gpu.thread_id x
+      %base = arith.muli %block, %c32 : index
+      %i = arith.addi %base, %lane : index
+      memref.store %zero, %y[%i] : memref<?xf32>
+      gpu.barrier
+      %first = arith.cmpi eq, %lane, %c0 : index
+      %taken = scf.if %first -> (i32) {
+        %t = memref.atomic_rmw addi %one, %counters[%c0] : (i32, memref<?xi32>) -> i32
+        scf.yield %t : i32
+      } else {
+        scf.yield %none : i32
+      }
+      gpu.barrier
+      %ticket, %valid = gpu.shuffle idx %taken, %none, %width : i32
+      %is_last = arith.cmpi eq, %ticket, %last : i32
+      scf.if %is_last {
+        scf.for %j = %c0 to %c1 step %c1 {
+          %v = memref.load %x[%lane] : memref<?xf32>
+          memref.store %v, %y[%lane] : memref<?xf32>
+        }
+      } {llama4.arrivals = 4 : i64}
       gpu.return
     }
     gpu.func @causal_kernel(%pos: memref<?xi32>, %x: memref<?xf32>,
@@ -297,6 +340,11 @@ module attributes {gpu.container_module} {
     %c100 = arith.constant 100 : index
     gpu.launch_func @kernels::@guarded_kernel blocks in (%c2, %c1, %c1)
         threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %c100 : index)
+    %counters = memref.alloc(%c4) : memref<?xi32>
+    gpu.launch_func @kernels::@last_split_kernel blocks in (%c4, %c1, %c1)
+        threads in (%c32, %c1, %c1)
+        args(%x : memref<?xf32>, %y : memref<?xf32>, %counters : memref<?xi32>)
+    memref.dealloc %counters : memref<?xi32>
     memref.dealloc %out : memref<?xf32>
     return
   }

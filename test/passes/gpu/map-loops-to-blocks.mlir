@@ -83,6 +83,35 @@ func.func @warp_per_row(%x: memref<?x16xf32>, %out: memref<?xf32>) {
 
 // -----
 
+// Blocks of one warp: block b runs trip b, which is always in range, so
+// no guard: a barrier in the body (a split's ticket) is under no branch
+// that depends on the thread.
+// CHECK-LABEL: func.func @one_warp_a_block
+//       CHECK:   %[[TRIPS:.*]] = arith.ceildivui %{{.*}}, %c1
+//       CHECK:   %[[BLOCKS:.*]] = arith.ceildivui %[[TRIPS]], %c1
+//       CHECK:   scf.parallel (%[[B:.*]]) = (%{{.*}}) to (%[[BLOCKS]])
+//       CHECK:     scf.parallel (%[[LANE:.*]], %{{.*}}) = (%{{.*}}, %{{.*}}) to (%c32{{.*}}, %c1
+//   CHECK-NOT:       scf.if
+//       CHECK:       %[[ROW:.*]] = arith.muli %[[B]], %c1
+//       CHECK:       %[[R:.*]] = arith.addi %{{.*}}, %[[ROW]]
+//       CHECK:       gpu.barrier
+//       CHECK:       memref.store %{{.*}}, %{{.*}}[%[[R]], %[[LANE]]]
+func.func @one_warp_a_block(%out: memref<?x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = memref.dim %out, %c0 : memref<?x32xf32>
+  scf.parallel (%r) = (%c0) to (%rows) step (%c1) {
+    %zero = arith.constant 0.0 : f32
+    %lane = gpu.lane_id
+    gpu.barrier
+    memref.store %zero, %out[%r, %lane] : memref<?x32xf32>
+    scf.reduce
+  } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>}
+  return
+}
+
+// -----
+
 // A loop that no config describes cannot become a kernel.
 func.func @unconfigured_loop(%out: memref<?xf32>) {
   %c0 = arith.constant 0 : index
