@@ -181,6 +181,52 @@ module attributes {gpu.container_module} {
       gpu.return
     }
 
+    // Four one-warp blocks each store their 32 values of x, then take a
+    // ticket (lane 0's atomic add between fences and barriers, broadcast
+    // by a shuffle); the block holding the last ticket, whichever runs
+    // last, sums the four blocks' values lane by lane
+    // (--llama4-gpu-combine-in-last-split's shape).
+    gpu.func @last_split(%x: memref<128xf32>, %state: memref<4x32xf32>,
+                         %counter: memref<1xi32>, %out: memref<32xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c4 = arith.constant 4 : index
+      %c32 = arith.constant 32 : index
+      %one = arith.constant 1 : i32
+      %none = arith.constant 0 : i32
+      %last = arith.constant 3 : i32
+      %width = arith.constant 32 : i32
+      %zero = arith.constant 0.0 : f32
+      %split = gpu.block_id x
+      %lane = gpu.thread_id x
+      %base = arith.muli %split, %c32 : index
+      %i = arith.addi %base, %lane : index
+      %v = memref.load %x[%i] : memref<128xf32>
+      memref.store %v, %state[%split, %lane] : memref<4x32xf32>
+      gpu.barrier
+      %first = arith.cmpi eq, %lane, %c0 : index
+      %taken = scf.if %first -> (i32) {
+        llvm.fence syncscope("device") acq_rel
+        %t = memref.atomic_rmw addi %one, %counter[%c0] : (i32, memref<1xi32>) -> i32
+        llvm.fence syncscope("device") acq_rel
+        scf.yield %t : i32
+      } else {
+        scf.yield %none : i32
+      }
+      gpu.barrier
+      %ticket, %valid = gpu.shuffle idx %taken, %none, %width : i32
+      %is_last = arith.cmpi eq, %ticket, %last : i32
+      scf.if %is_last {
+        %sum = scf.for %s = %c0 to %c4 step %c1 iter_args(%acc = %zero) -> f32 {
+          %part = memref.load %state[%s, %lane] : memref<4x32xf32>
+          %next = arith.addf %acc, %part : f32
+          scf.yield %next : f32
+        }
+        memref.store %sum, %out[%lane] : memref<32xf32>
+      }
+      gpu.return
+    }
+
     // A subgroup reduction, lowered to shuffles before emulation.
     gpu.func @subgroup_max(%x: memref<128xf32>, %out: memref<4xf32>) kernel {
       %c32 = arith.constant 32 : index
@@ -194,6 +240,7 @@ module attributes {gpu.container_module} {
   }
 
   func.func private @printMemrefF32(memref<*xf32>)
+  func.func private @printMemrefI32(memref<*xi32>)
 
   func.func @main() {
     %c0 = arith.constant 0 : index
@@ -264,6 +311,24 @@ module attributes {gpu.container_module} {
     // CHECK: [496,  496,  496,  63,  63,  -1]
     %mr = memref.cast %merged : memref<6xf32> to memref<*xf32>
     call @printMemrefF32(%mr) : (memref<*xf32>) -> ()
+    %state = memref.alloc() : memref<4x32xf32>
+    %counter = memref.alloc() : memref<1xi32>
+    %none = arith.constant 0 : i32
+    memref.store %none, %counter[%c0] : memref<1xi32>
+    %combined = memref.alloc() : memref<32xf32>
+    %c4 = arith.constant 4 : index
+    gpu.launch_func @kernels::@last_split blocks in (%c4, %c1, %c1)
+        threads in (%c32, %c1, %c1)
+        args(%x : memref<128xf32>, %state : memref<4x32xf32>,
+             %counter : memref<1xi32>, %combined : memref<32xf32>)
+    // Lane l: l + (l + 32) + (l + 64) + (l + 96) = 4 l + 192.
+    // CHECK: [192,  196,  200,  204,  208,  212,  216,  220,  224,  228,  232,  236,  240,  244,  248,  252,  256,  260,  264,  268,  272,  276,  280,  284,  288,  292,  296,  300,  304,  308,  312,  316]
+    %cm = memref.cast %combined : memref<32xf32> to memref<*xf32>
+    call @printMemrefF32(%cm) : (memref<*xf32>) -> ()
+    // One ticket a block, lane 0's: the four blocks' arrivals.
+    // CHECK: [4]
+    %tickets = memref.cast %counter : memref<1xi32> to memref<*xi32>
+    call @printMemrefI32(%tickets) : (memref<*xi32>) -> ()
     return
   }
 }
