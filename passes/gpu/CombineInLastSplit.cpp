@@ -16,11 +16,14 @@
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/gpu/CombineInLastSplit.h"
+#include "passes/gpu/HostMemory.h"
 #include "passes/gpu/KernelLoops.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPUCOMBINEINLASTSPLITPASS
@@ -82,6 +85,8 @@ struct SplitCombine {
   scf::ParallelOp splits, combine;
 };
 
+/// Whether `loop` is a kernel loop of `pipeline` (in blocks of
+/// `blockThreads` threads, if given) counting from 0 and reducing nothing.
 bool hasConfig(scf::ParallelOp loop, LoweringPipeline pipeline,
                std::optional<int64_t> blockThreads = std::nullopt) {
   auto config = LoweringConfigAttr::of(loop, pipeline);
@@ -91,32 +96,58 @@ bool hasConfig(scf::ParallelOp loop, LoweringPipeline pipeline,
           config.getWorkgroupSize() == ArrayRef<int64_t>{*blockThreads});
 }
 
-/// Whether the splits' writes of `state`, an allocation, stay in their
-/// group: each split reaches it only through one subview at its own
-/// (split, group...) indices, of size 1 along them.
+/// The memrefs through which ops inside `loop` read or write `buffer`
+/// (itself or a view of it). Every op's effects are known: accessesOf
+/// answered for `loop`.
+SmallVector<Value> accessesTo(scf::ParallelOp loop, Value buffer) {
+  SmallVector<Value> memrefs;
+  loop.getBody()->walk([&](MemoryEffectOpInterface op) {
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    op.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &effect : instances) {
+      Value memref = effect.getValue();
+      if (memref && llama4c::bufferOf(memref) == buffer &&
+          !isa<MemoryEffects::Allocate, MemoryEffects::Free>(
+              effect.getEffect()))
+        memrefs.push_back(memref);
+    }
+  });
+  return memrefs;
+}
+
+/// Whether the splits' accesses to `state`, an allocation, stay in their
+/// group: each goes through a subview of it taken inside the loop at the
+/// split's own (split, group...) indices, of size 1 along them.
 bool splitsWriteTheirGroup(scf::ParallelOp splits, Value state) {
-  unsigned pinned = splits.getNumLoops();
-  auto ivs = splits.getInductionVars();
-  for (Operation *user : state.getUsers()) {
-    if (!splits->isProperAncestor(user))
-      continue;
-    auto view = dyn_cast<memref::SubViewOp>(user);
-    if (!view || view.getSource() != state ||
-        view.getMixedOffsets().size() < pinned)
+  SmallVector<Value> ivs = splits.getInductionVars();
+  for (Value memref : accessesTo(splits, state)) {
+    // The view taken of `state` itself.
+    while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
+      if (view.getViewSource() == state)
+        break;
+      memref = view.getViewSource();
+    }
+    auto slice = memref.getDefiningOp<memref::SubViewOp>();
+    if (!slice || slice.getSource() != state ||
+        !splits->isProperAncestor(slice) ||
+        slice.getMixedOffsets().size() < ivs.size())
       return false;
-    for (unsigned d = 0; d < pinned; ++d)
-      if (!isEqualConstantIntOrValue(view.getMixedOffsets()[d], ivs[d]) ||
-          !isConstantIntValue(view.getMixedSizes()[d], 1))
+    for (auto [d, iv] : llvm::enumerate(ivs))
+      if (!isEqualConstantIntOrValue(slice.getMixedOffsets()[d], iv) ||
+          !isConstantIntValue(slice.getMixedSizes()[d], 1))
         return false;
   }
   return true;
 }
 
-/// Whether the combine reads `state` only as loads at its own group
+/// Whether the combine reads `state` only as loads of it at its own group
 /// (indices 1 .. n its first n loop indices, index 0 any split).
 bool combineReadsItsGroup(scf::ParallelOp combine, Value state,
                           unsigned groupDims) {
-  auto ivs = combine.getInductionVars();
+  SmallVector<Value> ivs = combine.getInductionVars();
+  for (Value memref : accessesTo(combine, state))
+    if (memref != state)
+      return false;
   for (Operation *user : state.getUsers()) {
     if (!combine->isProperAncestor(user))
       continue;

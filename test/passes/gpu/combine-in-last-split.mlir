@@ -77,16 +77,17 @@ func.func @combine_joins_its_splits(%rows: index) -> memref<?x8x64xf32> {
 // -----
 
 // Kept apart: a combine reading another group's state (its head index
-// moved), a combine writing a buffer the splits read, and splits in
-// blocks of more than one warp (whose barrier would wait on warps of
-// other groups).
+// moved), a combine writing a buffer the splits read, splits in blocks of
+// more than one warp (whose barrier would wait on warps of other groups),
+// and a combine reading the state through a view taken outside it, whose
+// indices the pass does not follow.
 // CHECK-LABEL: func.func @combines_that_cannot_join
 //   CHECK-NOT:   memref.atomic_rmw
 //       CHECK:   return
 #warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
 #warps = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
 #thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
-func.func @combines_that_cannot_join(%q: memref<8xf32>) -> (memref<8x64xf32>, memref<8x64xf32>) {
+func.func @combines_that_cannot_join(%q: memref<8xf32>) -> (memref<8x64xf32>, memref<8x64xf32>, memref<8x64xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -134,5 +135,19 @@ func.func @combines_that_cannot_join(%q: memref<8xf32>) -> (memref<8x64xf32>, me
     memref.store %x, %summed[%h, %d] : memref<8x64xf32>
     scf.reduce
   } {llama4.lowering_config = #thread}
-  return %shifted, %summed : memref<8x64xf32>, memref<8x64xf32>
+  %state4 = memref.alloc() : memref<4x8x64xf32>
+  scf.parallel (%s, %h) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+    %mine = memref.subview %state4[%s, %h, 0] [1, 1, 64] [1, 1, 1] : memref<4x8x64xf32> to memref<64xf32, strided<[1], offset: ?>>
+    %lane = gpu.lane_id
+    memref.store %zero, %mine[%lane] : memref<64xf32, strided<[1], offset: ?>>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %viewed = memref.alloc() : memref<8x64xf32>
+  %all = memref.subview %state4[0, 0, 0] [4, 8, 64] [1, 1, 1] : memref<4x8x64xf32> to memref<4x8x64xf32, strided<[512, 64, 1]>>
+  scf.parallel (%h, %d) = (%c0, %c0) to (%c8, %c64) step (%c1, %c1) {
+    %x = memref.load %all[%c0, %h, %d] : memref<4x8x64xf32, strided<[512, 64, 1]>>
+    memref.store %x, %viewed[%h, %d] : memref<8x64xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  return %shifted, %summed, %viewed : memref<8x64xf32>, memref<8x64xf32>, memref<8x64xf32>
 }
