@@ -2,13 +2,14 @@
 //
 // Flash-decoding splits each decode query's keys between warps, then
 // combines the splits' softmax states in a kernel of its own: a launch a
-// layer for a few microseconds of work. The warp that stores its group's
-// last state can combine the group itself, the way a grid's sum is often
-// finished by its last block: each split's warp, once its state is
-// stored, takes a ticket from its group's counter with an atomic add
-// (release: its stores before the ticket; acquire: the earlier tickets'
-// stores before what it reads next), and the warp holding the last ticket
-// runs the combine's threads of that group, a lane each in turn.
+// layer for a few microseconds of work (the greedy token's spans of a row
+// alike, once a step). The warp that stores its group's last state can
+// combine the group itself, the way a grid's sum is often finished by its
+// last block: each split's warp, once its state is stored, takes a ticket
+// from its group's counter with an atomic add (release: its stores before
+// the ticket; acquire: the earlier tickets' stores before what it reads
+// next), and the warp holding the last ticket runs the combine of that
+// group.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4GPUCOMBINEINLASTSPLITPASS
@@ -77,12 +79,24 @@ bool sameSize(Value a, Value b) {
   return isEqualConstantIntOrValue(sizeOf(a), sizeOf(b));
 }
 
-/// A kernel loop over (split, group...) whose warps each compute one
-/// split of one group, and the kernel loop right after it over (group...,
-/// member...) whose threads each combine one member of a group from the
-/// states of all its splits.
+/// A kernel loop whose warps each compute one split of one group, and
+/// the kernel loop right after it over (group..., member...) whose threads
+/// each combine one member of a group from the states of all its splits,
+/// or over (group...) whose warps each combine a group.
 struct SplitCombine {
   scf::ParallelOp splits, combine;
+  /// The splits' loop dimension of each of the combine's group indices,
+  /// in order; the one left out is the split's.
+  SmallVector<unsigned> groupDims;
+  unsigned splitDim;
+
+  /// The splits' loop indices, or bounds, of the combine's group.
+  template <typename Range> SmallVector<Value> groupOf(Range values) const {
+    SmallVector<Value> all(values), group;
+    for (unsigned d : groupDims)
+      group.push_back(all[d]);
+    return group;
+  }
 };
 
 /// Whether `loop` is a kernel loop of `pipeline` (in blocks of
@@ -96,11 +110,16 @@ bool hasConfig(scf::ParallelOp loop, LoweringPipeline pipeline,
           config.getWorkgroupSize() == ArrayRef<int64_t>{*blockThreads});
 }
 
-/// The memrefs through which ops inside `loop` read or write `buffer`
-/// (itself or a view of it). Every op's effects are known: accessesOf
-/// answered for `loop`.
-SmallVector<Value> accessesTo(scf::ParallelOp loop, Value buffer) {
-  SmallVector<Value> memrefs;
+/// An op of a kernel loop reading or writing a buffer, through `memref`.
+struct Access {
+  Operation *op;
+  Value memref;
+};
+
+/// The accesses of ops inside `loop` to `buffer` (itself or a view of it).
+/// Every op's effects are known: accessesOf answered for `loop`.
+SmallVector<Access> accessesTo(scf::ParallelOp loop, Value buffer) {
+  SmallVector<Access> accesses;
   loop.getBody()->walk([&](MemoryEffectOpInterface op) {
     SmallVector<MemoryEffects::EffectInstance> instances;
     op.getEffects(instances);
@@ -109,56 +128,79 @@ SmallVector<Value> accessesTo(scf::ParallelOp loop, Value buffer) {
       if (memref && llama4c::bufferOf(memref) == buffer &&
           !isa<MemoryEffects::Allocate, MemoryEffects::Free>(
               effect.getEffect()))
-        memrefs.push_back(memref);
+        accesses.push_back({op, memref});
     }
   });
-  return memrefs;
+  return accesses;
 }
 
-/// Whether the splits' accesses to `state`, an allocation, stay in their
-/// group: each goes through a subview of it taken inside the loop at the
-/// split's own (split, group...) indices, of size 1 along them.
-bool splitsWriteTheirGroup(scf::ParallelOp splits, Value state) {
-  SmallVector<Value> ivs = splits.getInductionVars();
-  for (Value memref : accessesTo(splits, state)) {
-    // The view taken of `state` itself.
-    while (auto view = memref.getDefiningOp<ViewLikeOpInterface>()) {
-      if (view.getViewSource() == state)
-        break;
-      memref = view.getViewSource();
-    }
-    auto slice = memref.getDefiningOp<memref::SubViewOp>();
-    if (!slice || slice.getSource() != state ||
-        !splits->isProperAncestor(slice) ||
-        slice.getMixedOffsets().size() < ivs.size())
-      return false;
-    for (auto [d, iv] : llvm::enumerate(ivs))
-      if (!isEqualConstantIntOrValue(slice.getMixedOffsets()[d], iv) ||
-          !isConstantIntValue(slice.getMixedSizes()[d], 1))
-        return false;
+/// For each of `values`, the dimension of `state` at which `access` takes
+/// exactly that value: a load's or store's index of `state` itself, or
+/// the offset of a slice of size 1 there that the access reads within (a
+/// subview of `state` taken inside `loop`); nothing if a value is not
+/// pinned so.
+std::optional<SmallVector<unsigned>> pinnedDims(const Access &access,
+                                                Value state, ValueRange values,
+                                                scf::ParallelOp loop) {
+  SmallVector<OpFoldResult> at;
+  SmallVector<bool> single;
+  if (access.memref == state) {
+    ValueRange indices;
+    if (auto load = dyn_cast<memref::LoadOp>(access.op))
+      indices = load.getIndices();
+    else if (auto store = dyn_cast<memref::StoreOp>(access.op))
+      indices = store.getIndices();
+    else
+      return std::nullopt;
+    at = getAsOpFoldResult(indices);
+    single.assign(at.size(), true);
+  } else {
+    Value memref = access.memref;
+    auto view = memref.getDefiningOp<ViewLikeOpInterface>();
+    while (view && view.getViewSource() != state)
+      view = view.getViewSource().getDefiningOp<ViewLikeOpInterface>();
+    auto slice = dyn_cast_or_null<memref::SubViewOp>(view.getOperation());
+    if (!slice || !loop->isProperAncestor(slice))
+      return std::nullopt;
+    at = slice.getMixedOffsets();
+    for (OpFoldResult size : slice.getMixedSizes())
+      single.push_back(isConstantIntValue(size, 1));
   }
-  return true;
+  SmallVector<unsigned> dims;
+  for (Value value : values) {
+    auto dim =
+        llvm::find_if(llvm::seq<unsigned>(0, at.size()), [&](unsigned d) {
+          return single[d] && isEqualConstantIntOrValue(at[d], value);
+        });
+    if (dim == llvm::seq<unsigned>(0, at.size()).end())
+      return std::nullopt;
+    dims.push_back(*dim);
+  }
+  return dims;
 }
 
-/// Whether the combine reads `state` only as loads of it at its own group
-/// (indices 1 .. n its first n loop indices, index 0 any split).
-bool combineReadsItsGroup(scf::ParallelOp combine, Value state,
-                          unsigned groupDims) {
-  SmallVector<Value> ivs = combine.getInductionVars();
-  for (Value memref : accessesTo(combine, state))
-    if (memref != state)
-      return false;
-  for (Operation *user : state.getUsers()) {
-    if (!combine->isProperAncestor(user))
-      continue;
-    auto load = dyn_cast<memref::LoadOp>(user);
-    if (!load || load.getIndices().size() <= groupDims)
-      return false;
-    for (unsigned d = 0; d < groupDims; ++d)
-      if (load.getIndices()[d + 1] != ivs[d])
-        return false;
+/// For each of `values`, the dimension of `state` that every access of
+/// `loop` to it pins to that value (see pinnedDims), or nothing.
+std::optional<SmallVector<unsigned>>
+dimsPinnedByAll(scf::ParallelOp loop, Value state, ValueRange values) {
+  std::optional<SmallVector<unsigned>> dims;
+  for (const Access &access : accessesTo(loop, state)) {
+    std::optional<SmallVector<unsigned>> pinned =
+        pinnedDims(access, state, values, loop);
+    if (!pinned || (dims && *dims != *pinned))
+      return std::nullopt;
+    dims = pinned;
   }
-  return true;
+  return dims;
+}
+
+/// Whether `combine` is a thread per member of a group, or a warp per
+/// group, of `groupSize` dimensions.
+bool isCombine(scf::ParallelOp combine, unsigned groupSize) {
+  if (hasConfig(combine, LoweringPipeline::gpu_thread_per_element))
+    return combine.getNumLoops() > groupSize;
+  return hasConfig(combine, LoweringPipeline::gpu_warp_per_element) &&
+         combine.getNumLoops() == groupSize;
 }
 
 /// `splits` and the kernel loop after it, if that loop is a combine that
@@ -173,39 +215,59 @@ std::optional<SplitCombine> combineAfter(scf::ParallelOp splits) {
          llama4c::movesBeforeKernels(*next))
     next = next->getNextNode();
   auto combine = dyn_cast_or_null<scf::ParallelOp>(next);
-  unsigned groupDims = splits.getNumLoops() - 1;
-  if (!combine ||
-      !hasConfig(combine, LoweringPipeline::gpu_thread_per_element) ||
-      combine.getNumLoops() <= groupDims)
+  unsigned groupSize = splits.getNumLoops() - 1;
+  if (!combine || !isCombine(combine, groupSize))
     return std::nullopt;
-  for (unsigned d = 0; d < groupDims; ++d)
-    if (!sameSize(splits.getUpperBound()[d + 1], combine.getUpperBound()[d]))
-      return std::nullopt;
   std::optional<llama4c::BufferAccesses> produced = llama4c::accessesOf(splits);
   std::optional<llama4c::BufferAccesses> consumed =
       llama4c::accessesOf(combine);
   if (!produced || !consumed)
     return std::nullopt;
   // Other groups' splits still run beside a group's combine: the combine
-  // writes nothing they touch, and reads of theirs only what its own
-  // group's splits wrote.
-  bool readsStates = false;
+  // writes nothing they touch, and reads what they write (the states)
+  // only where its own group's splits do. Each split's accesses to a state
+  // pin every one of its indices to a dimension, and the combine's pin its
+  // group's to the same dimensions as the splits' indices of that group.
   for (void *written : consumed->writes)
     if (produced->reads.contains(written) || produced->writes.contains(written))
       return std::nullopt;
+  SmallVector<Value> splitIvs = splits.getInductionVars();
+  ValueRange groupIvs =
+      ValueRange(combine.getInductionVars()).take_front(groupSize);
+  std::optional<SmallVector<unsigned>> groupDims;
   for (void *read : consumed->reads) {
     if (!produced->writes.contains(read))
       continue;
     Value state = Value::getFromOpaquePointer(read);
-    if (!state.getDefiningOp<memref::AllocOp>() ||
-        !splitsWriteTheirGroup(splits, state) ||
-        !combineReadsItsGroup(combine, state, groupDims))
+    std::optional<SmallVector<unsigned>> bySplits =
+        dimsPinnedByAll(splits, state, splitIvs);
+    std::optional<SmallVector<unsigned>> byCombine =
+        dimsPinnedByAll(combine, state, groupIvs);
+    if (!state.getDefiningOp<memref::AllocOp>() || !bySplits || !byCombine)
       return std::nullopt;
-    readsStates = true;
+    SmallVector<unsigned> dims;
+    for (unsigned dim : *byCombine) {
+      const unsigned *split = llvm::find(*bySplits, dim);
+      if (split == bySplits->end())
+        return std::nullopt;
+      dims.push_back(split - bySplits->begin());
+    }
+    if (groupDims && *groupDims != dims)
+      return std::nullopt;
+    groupDims = dims;
   }
-  if (!readsStates)
+  if (!groupDims)
     return std::nullopt;
-  return SplitCombine{splits, combine};
+  // The split's dimension: the one of the splits' that is no group's.
+  llvm::SmallBitVector isGroup(splits.getNumLoops());
+  for (auto [index, dim] : llvm::enumerate(*groupDims)) {
+    if (isGroup.test(dim) ||
+        !sameSize(splits.getUpperBound()[dim], combine.getUpperBound()[index]))
+      return std::nullopt;
+    isGroup.set(dim);
+  }
+  return SplitCombine{splits, combine, *groupDims,
+                      unsigned(isGroup.find_first_unset())};
 }
 
 /// The product of `bounds`, at `b`'s insertion point.
@@ -216,9 +278,8 @@ Value productOf(ValueRange bounds, OpBuilder &b, Location loc) {
   return total;
 }
 
-/// `count` counters, an i32 each, zeroed by a kernel loop of `config`'s
-/// shape (which --llama4-gpu-merge-sibling-kernels runs beside an earlier
-/// kernel), at `b`'s insertion point.
+/// `count` counters, an i32 each, zeroed by a kernel loop carrying
+/// `config`, at `b`'s insertion point.
 Value zeroedCounters(Value count, DictionaryAttr config, OpBuilder &b,
                      Location loc) {
   Value counters = memref::AllocOp::create(
@@ -274,11 +335,19 @@ Value takeTicket(Value counters, Value group, Value lane, OpBuilder &b,
       .getShuffleResult();
 }
 
-/// The combine's body for group `groupIvs`, each lane taking every 32nd
-/// member from `lane` on, at `b`'s insertion point.
+/// The combine's body for group `groupIvs`, at `b`'s insertion point: a
+/// warp's as it is, a thread's with each lane taking every 32nd member
+/// from `lane` on.
 void cloneCombine(scf::ParallelOp combine, ValueRange groupIvs, Value lane,
                   OpBuilder &b, Location loc) {
   ValueRange memberBounds = combine.getUpperBound().drop_front(groupIvs.size());
+  if (memberBounds.empty()) {
+    IRMapping mapping;
+    mapping.map(combine.getInductionVars(), groupIvs);
+    for (Operation &op : combine.getBody()->without_terminator())
+      b.clone(op, mapping);
+    return;
+  }
   Value warp = arith::ConstantIndexOp::create(b, loc, llama4c::kWarpSize);
   auto members =
       scf::ForOp::create(b, loc, lane, productOf(memberBounds, b, loc), warp);
@@ -297,8 +366,19 @@ void cloneCombine(scf::ParallelOp combine, ValueRange groupIvs, Value lane,
     b.clone(op, mapping);
 }
 
+/// The lowering config of the nearest kernel loop before `op` in its
+/// block, or `otherwise`.
+DictionaryAttr configBefore(Operation *op, DictionaryAttr otherwise) {
+  for (Operation *at = op->getPrevNode(); at; at = at->getPrevNode())
+    if (auto loop = dyn_cast<scf::ParallelOp>(at))
+      if (LoweringConfigAttr::ofGpu(loop))
+        return loop->getDiscardableAttrDictionary();
+  return otherwise;
+}
+
 void combineInLastSplit(SplitCombine pair, RewriterBase &rewriter) {
-  auto [splits, combine] = pair;
+  scf::ParallelOp splits = pair.splits, combine = pair.combine;
+  unsigned splitDim = pair.splitDim;
   Location loc = splits.getLoc();
   // What the combine needs from the host comes before the splits.
   for (Operation *op = splits->getNextNode(); op != combine.getOperation();) {
@@ -306,12 +386,15 @@ void combineInLastSplit(SplitCombine pair, RewriterBase &rewriter) {
     op->moveBefore(splits);
     op = next;
   }
+  // The counters are zeroed by a loop of the config of the kernel before,
+  // which --llama4-gpu-merge-sibling-kernels then runs beside it.
+  DictionaryAttr zeroingConfig =
+      configBefore(splits, combine->getDiscardableAttrDictionary());
   rewriter.setInsertionPoint(splits);
-  Value splitCount = splits.getUpperBound().front();
-  ValueRange groupBounds = splits.getUpperBound().drop_front();
-  Value counters =
-      zeroedCounters(productOf(groupBounds, rewriter, loc),
-                     combine->getDiscardableAttrDictionary(), rewriter, loc);
+  Value splitCount = splits.getUpperBound()[splitDim];
+  SmallVector<Value> groupBounds = pair.groupOf(splits.getUpperBound());
+  Value counters = zeroedCounters(productOf(groupBounds, rewriter, loc),
+                                  zeroingConfig, rewriter, loc);
   Value lastTicket = arith::IndexCastOp::create(
       rewriter, loc, rewriter.getI32Type(),
       arith::SubIOp::create(rewriter, loc, splitCount,
@@ -320,8 +403,7 @@ void combineInLastSplit(SplitCombine pair, RewriterBase &rewriter) {
   // After the split's stores: its ticket, then the combine if it is the
   // last.
   rewriter.setInsertionPoint(splits.getBody()->getTerminator());
-  SmallVector<Value> ivs = splits.getInductionVars();
-  ValueRange groupIvs = ArrayRef(ivs).drop_front();
+  SmallVector<Value> groupIvs = pair.groupOf(splits.getInductionVars());
   Value group = affine::AffineLinearizeIndexOp::create(
       rewriter, loc, groupIvs, groupBounds, /*disjoint=*/true);
   Value lane = gpu::LaneIdOp::create(rewriter, loc, /*upperBound=*/nullptr);

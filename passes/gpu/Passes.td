@@ -372,27 +372,31 @@ def Llama4GpuCombineInLastSplitPass
   let summary = "Runs a split kernel's combine in the warp that finishes "
                 "each group's splits last.";
   let description = [{
-    A kernel loop of a warp per (split, group...) in blocks of one warp
+    A kernel loop of a warp per split of a group in blocks of one warp
     (flash-decoding's splits of a query's keys: (split, row, KV head,
-    query head)), followed by a kernel loop of a thread per (group...,
-    member...) that reads the splits' results (their softmax states,
-    combined into the query's output element by element), becomes one
-    kernel: each split's warp, after its stores, takes a ticket from its
-    group's counter (an atomic add by lane 0, between device-scope
-    fences, between two barriers of its one-warp block), and the warp
-    holding the group's last ticket runs the combine's threads of that
-    group, its lanes taking every 32nd member. The counters, an i32 a
-    group, are zeroed by a kernel loop of the combine's config before the
-    splits, which --llama4-gpu-merge-sibling-kernels runs beside an
-    earlier kernel.
+    query head); the greedy token's spans of a row: (row, span)),
+    followed by a kernel loop that reads the splits' results (their
+    states) and combines each group's, a thread per (group..., member...)
+    or a warp per (group...), becomes one kernel: each split's warp,
+    after its stores, takes a ticket from its group's counter (an atomic
+    add by lane 0, between device-scope fences, between two barriers of
+    its one-warp block), and the warp holding the group's last ticket
+    runs the combine for that group: a warp's body as it is, a thread's
+    with its lanes taking every 32nd member. The counters, an i32 a group,
+    are zeroed before the splits by a kernel loop of the config of the
+    kernel before them, which --llama4-gpu-merge-sibling-kernels runs
+    beside it.
 
     Other groups' splits still run while a group's combine does, so the
     combine is moved only where it writes no buffer the splits read or
-    write, and reads what the splits write only where it is its own
-    group's: loads of an allocation at indices (any split, its first loop
-    indices...), which each split writes only through a subview at its
-    own (split, group...) indices. The loops' group bounds must name the
-    same sizes (through the views of one allocation).
+    write, and where, for each state (an allocation the splits write and
+    the combine reads), every access of the splits pins each of their
+    loop indices to a dimension of the state (a load's or store's index,
+    or the offset of a size-1 slice taken inside the loop) and every
+    access of the combine pins its group indices to the dimensions of the
+    splits' indices of that group, the one left being the split's. The
+    loops' group bounds must name the same sizes (through the views of
+    one allocation).
 
     ```mlir
     scf.parallel (%s, %b, %h) = ... to (%c16, %rows, %c40) {

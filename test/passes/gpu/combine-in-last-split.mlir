@@ -76,6 +76,69 @@ func.func @combine_joins_its_splits(%rows: index) -> memref<?x8x64xf32> {
 
 // -----
 
+// The greedy token's shape: a warp per (row, span) stores its span's best
+// at (row, 0, span); a warp per row ranks the spans'. The split is the
+// inner loop index, the combine a warp's (its body runs as it is, in the
+// warp holding the row's last of 4 tickets), and the counters are zeroed
+// by a loop of the kernel before's config (a warp's, merged beside it
+// later).
+// CHECK-LABEL: func.func @warp_combine_of_inner_splits
+//       CHECK:   %[[COUNTERS:.*]] = memref.alloc(%{{.*}}) : memref<?xi32>
+//       CHECK:   scf.parallel (%{{.*}}) =
+//       CHECK:     memref.store %{{.*}}, %[[COUNTERS]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       CHECK:   scf.parallel (%[[B:.*]], %[[SPAN:.*]]) =
+//       CHECK:     %[[GROUP:.*]] = affine.linearize_index disjoint [%[[B]]] by (%{{.*}})
+//       CHECK:     memref.atomic_rmw addi %{{.*}}, %[[COUNTERS]][%[[GROUP]]]
+//       CHECK:     scf.if %{{.*}} {
+//   CHECK-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32
+//       CHECK:       memref.subview %{{.*}}[%[[B]], 0, 0] [1, 1, 4]
+//       CHECK:       gpu.subgroup_reduce maxnumf
+//       CHECK:     } {llama4.arrivals = 4 : i64}
+//   CHECK-NOT:   scf.parallel
+//       CHECK:   return
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
+#warps = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>
+func.func @warp_combine_of_inner_splits(%logits: memref<?x128xf32>) -> memref<?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %rows = memref.dim %logits, %c0 : memref<?x128xf32>
+  %scaled = memref.alloc(%rows) : memref<?x128xf32>
+  scf.parallel (%b, %n) = (%c0, %c0) to (%rows, %c128) step (%c1, %c1) {
+    %x = memref.load %logits[%b, %n] : memref<?x128xf32>
+    memref.store %x, %scaled[%b, %n] : memref<?x128xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warps}
+  %best = memref.alloc(%rows) : memref<?x1x4xf32>
+  scf.parallel (%b, %span) = (%c0, %c0) to (%rows, %c4) step (%c1, %c1) {
+    %mine = memref.subview %best[%b, 0, %span] [1, 1, 1] [1, 1, 1] : memref<?x1x4xf32> to memref<1x1x1xf32, strided<[4, 4, 1], offset: ?>>
+    %lane = gpu.lane_id
+    %first = arith.muli %span, %c32 : index
+    %k = arith.addi %first, %lane : index
+    %x = memref.load %scaled[%b, %k] : memref<?x128xf32>
+    %max = gpu.subgroup_reduce maxnumf %x uniform : (f32) -> f32
+    memref.store %max, %mine[%c0, %c0, %c0] : memref<1x1x1xf32, strided<[4, 4, 1], offset: ?>>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  %out = memref.alloc(%rows) : memref<?xf32>
+  scf.parallel (%b) = (%c0) to (%rows) step (%c1) {
+    %spans = memref.subview %best[%b, 0, 0] [1, 1, 4] [1, 1, 1] : memref<?x1x4xf32> to memref<4xf32, strided<[1], offset: ?>>
+    %lane = gpu.lane_id
+    %inside = arith.minui %lane, %c3 : index
+    %x = memref.load %spans[%inside] : memref<4xf32, strided<[1], offset: ?>>
+    %max = gpu.subgroup_reduce maxnumf %x uniform : (f32) -> f32
+    memref.store %max, %out[%b] : memref<?xf32>
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  return %out : memref<?xf32>
+}
+
+// -----
+
 // Kept apart: a combine reading another group's state (its head index
 // moved), a combine writing a buffer the splits read, splits in blocks of
 // more than one warp (whose barrier would wait on warps of other groups),
