@@ -155,11 +155,11 @@ std::optional<SmallVector<unsigned>> pinnedDims(const Access &access,
     at = getAsOpFoldResult(indices);
     single.assign(at.size(), true);
   } else {
-    Value memref = access.memref;
-    auto view = memref.getDefiningOp<ViewLikeOpInterface>();
+    auto view = access.memref.getDefiningOp<ViewLikeOpInterface>();
     while (view && view.getViewSource() != state)
       view = view.getViewSource().getDefiningOp<ViewLikeOpInterface>();
-    auto slice = dyn_cast_or_null<memref::SubViewOp>(view.getOperation());
+    auto slice =
+        view ? dyn_cast<memref::SubViewOp>(view.getOperation()) : nullptr;
     if (!slice || !loop->isProperAncestor(slice))
       return std::nullopt;
     at = slice.getMixedOffsets();
@@ -168,13 +168,13 @@ std::optional<SmallVector<unsigned>> pinnedDims(const Access &access,
   }
   SmallVector<unsigned> dims;
   for (Value value : values) {
-    auto dim =
-        llvm::find_if(llvm::seq<unsigned>(0, at.size()), [&](unsigned d) {
-          return single[d] && isEqualConstantIntOrValue(at[d], value);
-        });
-    if (dim == llvm::seq<unsigned>(0, at.size()).end())
+    unsigned dim = 0;
+    while (dim < at.size() &&
+           !(single[dim] && isEqualConstantIntOrValue(at[dim], value)))
+      ++dim;
+    if (dim == at.size())
       return std::nullopt;
-    dims.push_back(*dim);
+    dims.push_back(dim);
   }
   return dims;
 }
