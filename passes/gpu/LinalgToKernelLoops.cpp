@@ -247,6 +247,17 @@ Value cloneBodyAt(OpBuilder &b, linalg::LinalgOp op, ValueRange ivs,
   return mapping.lookup(body->getTerminator()->getOperand(0));
 }
 
+/// Where a reduction element of `op` at `parallelIvs` keeps its value in
+/// output `init`: the output's indexing map at those indices and k = 0,
+/// which the output does not read.
+SmallVector<Value> elementIndicesOf(OpBuilder &b, Location loc,
+                                    linalg::LinalgOp op, OpOperand *init,
+                                    ValueRange parallelIvs) {
+  SmallVector<Value> ivs(parallelIvs);
+  ivs.push_back(indexConstant(b, loc, 0));
+  return indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
+}
+
 /// The thread's lane in a warp of `lanes` (gpu.lane_id), or 0 for a thread
 /// alone.
 Value laneOf(OpBuilder &b, Location loc, int64_t lanes) {
@@ -336,10 +347,7 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
   bool warp = lanes > 1;
   Value lane = laneOf(b, loc, lanes);
   OpOperand *init = op.getDpsInitOperand(0);
-  SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
-  SmallVector<Value> at =
-      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
+  SmallVector<Value> at = elementIndicesOf(b, loc, op, init, parallelIvs);
   Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
   Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
   Value size = getValueOrCreateConstantIndexOp(b, loc, reduction.size);
@@ -400,10 +408,9 @@ void emitGreedyElement(OpBuilder &b, linalg::LinalgOp op,
   Value lane = laneOf(b, loc, lanes);
   OpOperand *bestInit = op.getDpsInitOperand(0);
   OpOperand *indexInit = op.getDpsInitOperand(1);
-  SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(indexConstant(b, loc, 0)); // the outputs do not read k
-  SmallVector<Value> at =
-      indicesOf(b, loc, op.getMatchingIndexingMap(bestInit), ivs);
+  SmallVector<Value> at = elementIndicesOf(b, loc, op, bestInit, parallelIvs);
+  SmallVector<Value> ivs(parallelIvs); // and k, at each step
+  ivs.push_back(Value());
   Value lb = getValueOrCreateConstantIndexOp(b, loc, reduction.offset);
   Value stride = getValueOrCreateConstantIndexOp(b, loc, reduction.stride);
   Value end = b.createOrFold<arith::AddIOp>(
@@ -630,10 +637,7 @@ void emitRowVectorElement(OpBuilder &b, linalg::LinalgOp op,
                           int64_t width) {
   Location loc = op.getLoc();
   OpOperand *init = op.getDpsInitOperand(0);
-  SmallVector<Value> ivs(parallelIvs);
-  ivs.push_back(indexConstant(b, loc, 0)); // the output does not read k
-  SmallVector<Value> at =
-      indicesOf(b, loc, op.getMatchingIndexingMap(init), ivs);
+  SmallVector<Value> at = elementIndicesOf(b, loc, op, init, parallelIvs);
   Type element = getElementTypeOrSelf(init->get().getType());
   auto type = VectorType::get({width}, element);
   llvm::Align align(
@@ -721,8 +725,7 @@ struct LinalgToKernelLoops
     // The index arithmetic of the loops, folded as --convert-linalg-to-
     // parallel-loops folds it.
     RewritePatternSet patterns(&getContext());
-    affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
-                                                       &getContext());
+    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, &getContext());
     memref::DimOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
@@ -781,8 +784,8 @@ struct LinalgToKernelLoops
       auto isParallel = [](utils::IteratorType type) {
         return type == utils::IteratorType::parallel;
       };
-      if (root && llvm::any_of(ArrayRef(iterators).drop_while(isParallel),
-                               isParallel))
+      if (root &&
+          llvm::any_of(ArrayRef(iterators).drop_while(isParallel), isParallel))
         return op->emitOpError(
             "has a parallel loop after a reduction: a thread per output "
             "element needs its parallel loops first");
@@ -820,8 +823,9 @@ struct LinalgToKernelLoops
       if (failed(loops))
         return op->emitOpError("could not be lowered to loops");
       if (root) {
-        auto outermost =
-            loops->empty() ? nullptr : dyn_cast<scf::ParallelOp>(loops->front());
+        auto outermost = loops->empty()
+                             ? nullptr
+                             : dyn_cast<scf::ParallelOp>(loops->front());
         if (!outermost)
           return op->emitOpError("has no parallel loop to become a kernel");
         outermost->setAttr(LoweringConfigAttr::attributeName, config);
