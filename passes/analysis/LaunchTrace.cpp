@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 #include <variant>
 
 using namespace mlir;
@@ -79,7 +80,15 @@ struct View {
 };
 
 using Slot = std::variant<Scalar, View>;
-using Env = DenseMap<Value, Slot>;
+
+struct HashValue {
+  size_t operator()(Value value) const { return hash_value(value); }
+};
+/// Each value's slot. Node-based, so that a slot stays where it is while
+/// others are added: the trace holds a view's slot while it writes the
+/// slots its metadata defines, and `env[a] = env[b]` copies from a slot
+/// that a rehash of DenseMap would have freed.
+using Env = std::unordered_map<Value, Slot, HashValue>;
 
 /// Bytes that a warp's or a launch's loads read, by buffer.
 using BufferReads = llvm::SmallDenseMap<int64_t, double, 8>;
