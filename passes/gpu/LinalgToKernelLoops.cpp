@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -171,12 +172,58 @@ int64_t vectorWidthOf(linalg::LinalgOp op, int64_t lanes) {
   return width;
 }
 
+/// The `sum + term` that the body of `op` yields, when `op` adds into its
+/// output (llama4c::addsIntoItsOutput); null otherwise.
+arith::AddFOp sumStepOf(linalg::LinalgOp op) {
+  if (!llama4c::addsIntoItsOutput(op))
+    return nullptr;
+  return op.getBlock()
+      ->getTerminator()
+      ->getOperand(0)
+      .getDefiningOp<arith::AddFOp>();
+}
+
+/// `step`, a sum's `sum + term` (sumStepOf), cloned with `mapping`: a
+/// product term `a * b` as a fused multiply-add, one instruction and one
+/// rounding where the add and the multiply took two of each (what CUDA
+/// compilers contract it to). A scalar sum takes a vector term's elements
+/// in order, so that a lane's sum of several rows of x against one of W
+/// holds one register a row, not a vector.
+Value cloneSumStep(OpBuilder &b, Location loc, arith::AddFOp step,
+                   IRMapping &mapping) {
+  // The output's block argument: a sum has one output, the last argument.
+  Value sumArg = step->getBlock()->getArguments().back();
+  Value term = step.getLhs() == sumArg ? step.getRhs() : step.getLhs();
+  Value sum = mapping.lookup(sumArg);
+  auto product = term.getDefiningOp<arith::MulFOp>();
+  if (product &&
+      (!product->hasOneUse() || product->getBlock() != step->getBlock()))
+    product = nullptr;
+  auto add = [&](Value acc, auto element) -> Value {
+    if (product)
+      return math::FmaOp::create(b, loc, element(product.getLhs()),
+                                 element(product.getRhs()), acc);
+    return arith::AddFOp::create(b, loc, acc, element(term));
+  };
+  auto vector = dyn_cast<VectorType>(mapping.lookupOrDefault(term).getType());
+  if (!vector || isa<VectorType>(sum.getType()))
+    return add(sum,
+               [&](Value value) { return mapping.lookupOrDefault(value); });
+  for (int64_t i = 0; i < vector.getNumElements(); ++i)
+    sum = add(sum, [&](Value value) -> Value {
+      return vector::ExtractOp::create(b, loc, mapping.lookupOrDefault(value),
+                                       i);
+    });
+  return sum;
+}
+
 /// `op`'s body at reduction index `k` on vectors of `width` consecutive
 /// indices of loop `along` (k's own by default: `width` steps of k at
 /// once; else a parallel loop's: `width` elements, one step each), from
 /// the loop indices `parallelIvs` and `k` on: each input that reads
 /// `along` loaded as one aligned vector, the others broadcast, `sums` the
-/// output's running sums, one per vector element.
+/// output's running sums, one per vector element, or one f32 that the
+/// vector's steps add into in order (a sum along k; see cloneSumStep).
 Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
                       ValueRange parallelIvs, Value k, Value sums,
                       int64_t width, std::optional<unsigned> along = {}) {
@@ -189,6 +236,7 @@ Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
   ivs.push_back(k);
   IRMapping mapping;
   mapping.map(body->getArguments().back(), sums);
+  arith::AddFOp sumStep = sumStepOf(op);
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     SmallVector<Value> at = indicesOf(b, loc, map, ivs);
@@ -207,6 +255,10 @@ Value emitVectorSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
     mapping.map(op.getMatchingBlockArgument(input), loaded);
   }
   for (Operation &inner : body->without_terminator()) {
+    if (&inner == sumStep.getOperation()) {
+      mapping.map(sumStep.getResult(), cloneSumStep(b, loc, sumStep, mapping));
+      continue;
+    }
     // A value from above the body is the same for every element.
     for (Value operand : inner.getOperands())
       if (!mapping.contains(operand))
@@ -234,6 +286,7 @@ void loadElementAt(OpBuilder &b, Location loc, linalg::LinalgOp op,
 Value cloneBodyAt(OpBuilder &b, linalg::LinalgOp op, ValueRange ivs,
                   IRMapping &mapping) {
   Block *body = op.getBlock();
+  arith::AddFOp sumStep = sumStepOf(op);
   for (Operation &inner : body->without_terminator()) {
     if (inner.getNumResults() > 0 &&
         llvm::all_of(inner.getResults(),
@@ -241,6 +294,9 @@ Value cloneBodyAt(OpBuilder &b, linalg::LinalgOp op, ValueRange ivs,
       continue;
     if (auto index = dyn_cast<linalg::IndexOp>(inner))
       mapping.map(index.getResult(), ivs[index.getDim()]);
+    else if (&inner == sumStep.getOperation())
+      mapping.map(sumStep.getResult(),
+                  cloneSumStep(b, op.getLoc(), sumStep, mapping));
     else
       b.clone(inner, mapping);
   }
@@ -367,18 +423,14 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
     Value first = b.createOrFold<arith::AddIOp>(
         loc, lb,
         b.createOrFold<arith::MulIOp>(loc, lane, indexConstant(b, loc, width)));
-    Value noSums = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(VectorType::get({width}, b.getF32Type()), 0.0f));
     auto steps = scf::ForOp::create(
-        b, loc, first, rest, span, ValueRange{noSums},
+        b, loc, first, rest, span, ValueRange{partial},
         [&](OpBuilder &b, Location loc, Value k, ValueRange sums) {
           scf::YieldOp::create(
               b, loc,
               emitVectorSteps(b, loc, op, parallelIvs, k, sums.front(), width));
         });
-    partial = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                          steps.getResult(0));
+    partial = steps.getResult(0);
   }
   if (width == 1 || !staticSize || *staticSize % lanesStep != 0)
     partial = emitScalarSteps(b, loc, op, parallelIvs, lane, lanes, rest, end,

@@ -266,17 +266,19 @@ def Llama4GpuLinalgToKernelLoopsPass
       and outer strides multiples of w, back to the allocation) and the
       body is elementwise, lane l loads w = 16 bytes / (narrowest element)
       consecutive elements from k = w * l on (`vector.load` with 16-byte
-      alignment: `ld.global.v4`), the warp 32 * w a step, and sums them in
-      a vector<w x f32>; the rest of k (or all of it) goes one element a
-      lane, k = l, l + 32, .... A `gpu.subgroup_reduce add` adds the
-      lanes' sums, and the total is added into the output. In a warp's
-      kernel every lane computes every op alike, and a store to memory
-      that is not the thread's own (not a memref.alloca) is made by lane 0
-      only, so that an output updated in place is updated once; but a
-      map in a warp's tile that writes such memory along a row (a norm's
-      row after its sum) splits the row's innermost loop across the lanes,
-      16 bytes a lane where the rows are aligned, each lane storing its
-      own elements;
+      alignment: `ld.global.v4`), the warp 32 * w a step, and adds their
+      products into one f32 in order (`math.fma`, one register a row once
+      --llama4-gpu-jam-token-rows jams rows); the rest of k (or all of it)
+      goes one element a lane, k = l, l + 32, .... Every sum's
+      `acc + a * b` is emitted as a `math.fma`. A `gpu.subgroup_reduce
+      add` adds the lanes' sums, and the total is added into the output.
+      In a warp's kernel every lane computes every op alike, and a store
+      to memory that is not the thread's own (not a memref.alloca) is made
+      by lane 0 only, so that an output updated in place is updated once;
+      but a map in a warp's tile that writes such memory along a row (a
+      norm's row after its sum) splits the row's innermost loop across the
+      lanes, 16 bytes a lane where the rows are aligned, each lane storing
+      its own elements;
     - any other linalg op (a `gpu_thread_per_element` config is required,
       and its parallel loops first, as the conversion to linalg orders
       them) becomes an scf.parallel over its parallel loops with its
@@ -299,11 +301,12 @@ def Llama4GpuLinalgToKernelLoopsPass
     scf.parallel (%n, %m) = ... {
       %lane = gpu.lane_id
       %first = arith.muli %lane, %c8 : index    // 8 bf16 = 16 bytes a lane
-      %sums = scf.for %k = %first to %c256 step %c256 iter_args(%p = %zeros) -> (vector<8xf32>) {
+      %partial = scf.for %k = %first to %c256 step %c256 iter_args(%p = %zero) -> (f32) {
         %wk = vector.load %w[%n, %k] {alignment = 16 : i64} : memref<1024x256xbf16>, vector<8xbf16>
         ...
+        %p0 = math.fma %x0, %w0, %p : f32    // the 8 elements in order
+        ...
       }
-      %partial = vector.reduction <add>, %sums : vector<8xf32> into f32
       %sum = gpu.subgroup_reduce add %partial uniform : (f32) -> f32
       %y1 = arith.addf %y0, %sum : f32
       scf.if %lane_is_0 { memref.store %y1, %y[%m, %n] }
@@ -314,6 +317,7 @@ def Llama4GpuLinalgToKernelLoopsPass
     "::mlir::affine::AffineDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::llama4::Llama4Dialect",
+    "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
   ];

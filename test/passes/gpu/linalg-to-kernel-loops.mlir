@@ -2,21 +2,27 @@
 
 // A row reduction: the parallel rows become the scf.parallel that will be
 // a kernel, carrying the op's config; the reduction runs as an scf.for in
-// each thread, its partial sums in registers (16-byte loads along the row:
-// four f32 a step), added to the output and stored once.
+// each thread, its partial sum in a register (16-byte loads along the row:
+// four f32 a step, added in order), added to the output and stored once.
 #in = affine_map<(r, k) -> (r, k)>
 #row = affine_map<(r, k) -> (r)>
 // CHECK-LABEL: func.func @row_sums
 //  CHECK-SAME:   %[[X:.*]]: memref<?x16xf32>, %[[OUT:.*]]: memref<?xf32>
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   scf.parallel (%[[R:.*]]) =
-//       CHECK:     %[[SUMS:.*]] = scf.for %[[K:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args(%[[ACC:.*]] = %cst) -> (vector<4xf32>)
+//       CHECK:     %[[SUM:.*]] = scf.for %[[K:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args(%[[ACC:.*]] = %cst) -> (f32)
 //       CHECK:       %[[A:.*]] = vector.load %[[X]][%[[R]], %[[K]]] {alignment = 16 : i64} : memref<?x16xf32>, vector<4xf32>
-//       CHECK:       %[[NEXT:.*]] = arith.addf %[[ACC]], %[[A]]
-//       CHECK:       scf.yield %[[NEXT]]
+//       CHECK:       %[[A0:.*]] = vector.extract %[[A]][0]
+//       CHECK:       %[[S0:.*]] = arith.addf %[[ACC]], %[[A0]]
+//       CHECK:       %[[A1:.*]] = vector.extract %[[A]][1]
+//       CHECK:       %[[S1:.*]] = arith.addf %[[S0]], %[[A1]]
+//       CHECK:       %[[A2:.*]] = vector.extract %[[A]][2]
+//       CHECK:       %[[S2:.*]] = arith.addf %[[S1]], %[[A2]]
+//       CHECK:       %[[A3:.*]] = vector.extract %[[A]][3]
+//       CHECK:       %[[S3:.*]] = arith.addf %[[S2]], %[[A3]]
+//       CHECK:       scf.yield %[[S3]]
 //   CHECK-NOT:       memref.store
 //       CHECK:     }
-//       CHECK:     %[[SUM:.*]] = vector.reduction <add>, %[[SUMS]]
 //       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT]][%[[R]]]
 //       CHECK:     %[[AFTER:.*]] = arith.addf %[[BEFORE]], %[[SUM]]
 //       CHECK:     memref.store %[[AFTER]], %[[OUT]][%[[R]]]
@@ -93,8 +99,8 @@ func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
 // A warp per element: the root's parallel loops are the kernel loop (one
 // warp per iteration), k is split across the lanes (lane l takes l, l + 32,
 // ...: 48 is too short for two elements a lane), each lane's f32 partial
-// sum is added across the warp and into the output, which only lane 0
-// stores (the output is not the thread's own).
+// sum (a fused multiply-add a step) is added across the warp and into the
+// output, which only lane 0 stores (the output is not the thread's own).
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
@@ -105,8 +111,7 @@ func.func @tile_loop(%out: memref<?x32xf32>, %rows: index) {
 //       CHECK:       %[[X:.*]] = memref.load %{{.*}}[%[[M]], %[[K]]]
 //       CHECK:       %[[W:.*]] = memref.load %{{.*}}[%[[N]], %[[K]]]
 //       CHECK:       %[[WF:.*]] = arith.extf %[[W]] : bf16 to f32
-//       CHECK:       %[[PROD:.*]] = arith.mulf %[[X]], %[[WF]]
-//       CHECK:       %[[NEXT:.*]] = arith.addf %[[P]], %[[PROD]]
+//       CHECK:       %[[NEXT:.*]] = math.fma %[[X]], %[[WF]], %[[P]] : f32
 //       CHECK:       scf.yield %[[NEXT]]
 //       CHECK:     %[[SUM:.*]] = gpu.subgroup_reduce add %[[PARTIAL]] uniform
 //       CHECK:     %[[BEFORE:.*]] = memref.load %{{.*}}[%[[M]], %[[N]]]
@@ -127,21 +132,28 @@ func.func @warp_per_row(%x: memref<?x48xf32>, %w: memref<1024x48xbf16>, %out: me
 
 // With rows that start aligned (arguments of identity layout, rows of 320)
 // lane l loads 8 elements from k = 8 l on, 16 bytes of W and 32 of x, and
-// the warp takes 256 a step; the last 64 go one element a lane.
+// the warp takes 256 a step, each lane adding its 8 products in order into
+// one f32 (one register a row once rows are jammed); the last 64 go one
+// element a lane.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 // CHECK-LABEL: func.func @warp_per_row_vectors
 //       CHECK:     %[[LANE:.*]] = gpu.lane_id
 //       CHECK:     %[[FIRST:.*]] = arith.muli %[[LANE]], %c8
-//       CHECK:     %[[SUMS:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %c256 step %c256 iter_args(%[[P:.*]] = %cst{{.*}}) -> (vector<8xf32>)
+//       CHECK:     %[[PARTIAL:.*]] = scf.for %[[K:.*]] = %[[FIRST]] to %c256 step %c256 iter_args(%[[P:.*]] = %cst) -> (f32)
 //       CHECK:       %[[X:.*]] = vector.load %{{.*}}[%{{.*}}, %[[K]]] {alignment = 16 : i64} : memref<?x320xf32>, vector<8xf32>
 //       CHECK:       %[[W:.*]] = vector.load %{{.*}}[%{{.*}}, %[[K]]] {alignment = 16 : i64} : memref<1024x320xbf16>, vector<8xbf16>
 //       CHECK:       %[[WF:.*]] = arith.extf %[[W]] : vector<8xbf16> to vector<8xf32>
-//       CHECK:       %[[PROD:.*]] = arith.mulf %[[X]], %[[WF]] : vector<8xf32>
-//       CHECK:       %[[NEXT:.*]] = arith.addf %[[P]], %[[PROD]] : vector<8xf32>
-//       CHECK:       scf.yield %[[NEXT]]
-//       CHECK:     %[[PARTIAL:.*]] = vector.reduction <add>, %[[SUMS]] : vector<8xf32> into f32
+//       CHECK:       %[[X0:.*]] = vector.extract %[[X]][0]
+//       CHECK:       %[[W0:.*]] = vector.extract %[[WF]][0]
+//       CHECK:       %[[S0:.*]] = math.fma %[[X0]], %[[W0]], %[[P]] : f32
+//       CHECK:       %[[X1:.*]] = vector.extract %[[X]][1]
+//       CHECK:       %[[W1:.*]] = vector.extract %[[WF]][1]
+//       CHECK:       %[[S1:.*]] = math.fma %[[X1]], %[[W1]], %[[S0]] : f32
+//       CHECK-COUNT-6: math.fma
+//       CHECK:       scf.yield
+//   CHECK-NOT:     vector.reduction
 //       CHECK:     %[[TAIL:.*]] = arith.addi %[[LANE]], %c256
 //       CHECK:     %[[ALL:.*]] = scf.for %{{.*}} = %[[TAIL]] to %c320 step %c32 iter_args(%{{.*}} = %[[PARTIAL]]) -> (f32)
 //       CHECK:       memref.load
@@ -226,7 +238,7 @@ func.func @sums_of_returned_rows(%x: memref<4x128xf32>, %from: index, %out: memr
 //       CHECK:     %[[ACC:.*]] = memref.alloca() : memref<1x1xf32>
 //       CHECK:     memref.store %{{.*}}, %[[ACC]]
 //   CHECK-NOT:     scf.for {{.*}} = %c0 to %c1
-//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c64 step %c64 {{.*}} -> (vector<2xf32>)
+//       CHECK:     scf.for %{{.*}} = %{{.*}} to %c64 step %c64 {{.*}} -> (f32)
 //       CHECK:       vector.load %{{.*}} {alignment = 8 : i64} : memref<1x64xf32, strided<[64, 1], offset: ?>>, vector<2xf32>
 //       CHECK:     gpu.subgroup_reduce add
 //       CHECK:     memref.store %{{.*}}, %[[ACC]][%c0, %c0]
@@ -337,7 +349,7 @@ func.func @gathered_columns(%x: memref<?x32xf32>, %experts: memref<?xindex>,
 // thread's own) take a block of keys' values, a sum over the keys for
 // each of the 128 head dims. Along the dims every operand but p reads a
 // row: 8 accumulators a step (16 bytes of the bf16 values), each running
-// over the keys in order, loaded and stored once.
+// over the keys in order by fused multiply-adds, loaded and stored once.
 #p = affine_map<(d, j) -> (j)>
 #v = affine_map<(d, j) -> (j, d)>
 #acc = affine_map<(d, j) -> (d)>
@@ -351,6 +363,9 @@ func.func @gathered_columns(%x: memref<?x32xf32>, %experts: memref<?xindex>,
 //       CHECK:         %[[P:.*]] = memref.load %{{.*}}[%[[J]]] : memref<4xf32>
 //       CHECK:         %[[PS:.*]] = vector.broadcast %[[P]] : f32 to vector<8xf32>
 //       CHECK:         %[[VS:.*]] = vector.load %[[V]][%[[J]], %[[D]]] {alignment = 16 : i64} : memref<4x128xbf16>, vector<8xbf16>
+//       CHECK:         %[[VF:.*]] = arith.extf %[[VS]]
+//       CHECK:         %[[NEXT:.*]] = math.fma %[[PS]], %[[VF]], %[[S]] : vector<8xf32>
+//       CHECK:         scf.yield %[[NEXT]]
 //       CHECK:       vector.store %[[SUMS]], %[[ACC]][%[[D]]] {alignment = 16 : i64} : memref<128xf32>, vector<8xf32>
 func.func @values_of_a_lane(%p: memref<4xf32>, %v: memref<4x128xbf16>, %out: memref<?x128xf32>, %rows: index) {
   scf.forall (%m) in (%rows) {
