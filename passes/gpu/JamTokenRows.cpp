@@ -313,12 +313,27 @@ struct JamTokenRows
     Location loc = loop.getLoc();
     Value rows = loop.getUpperBound()[*d];
     Value perWarp = arith::ConstantIndexOp::create(b, loc, count);
+    Value oneRow =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rows,
+                              arith::ConstantIndexOp::create(b, loc, 1));
     SmallVector<Value> ubs(loop.getUpperBound());
     ubs[*d] = arith::CeilDivUIOp::create(b, loc, rows, perWarp);
     Jammer jammer(analysis);
     auto jammed = scf::ParallelOp::create(
         b, loc, loop.getLowerBound(), ubs, loop.getStep(),
         [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          // A single row (a decode step of one sequence) runs the body as
+          // it was: its loop over k carries one sum and loads no row it
+          // skips, so it unrolls further (--llama4-gpu-unroll-load-loops)
+          // and keeps more loads of W in flight. The condition is the
+          // launch's, the same in every warp.
+          auto branch = scf::IfOp::create(b, loc, oneRow, /*withElse=*/true);
+          b.setInsertionPointToStart(branch.thenBlock());
+          IRMapping asItWas;
+          asItWas.map(loop.getInductionVars(), ivs);
+          for (Operation &op : body->without_terminator())
+            b.clone(op, asItWas);
+          b.setInsertionPointToStart(branch.elseBlock());
           Value first = arith::MulIOp::create(b, loc, ivs[*d], perWarp);
           Value last = arith::SubIOp::create(
               b, loc, rows, arith::ConstantIndexOp::create(b, loc, 1));

@@ -345,6 +345,12 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
       included, which every lane must take part in), and its stores to
       memory that is not the thread's own are skipped past the last row.
 
+    A launch of one row (a decode step of one sequence) runs the loop's
+    body as it was, under a branch on the row count that the whole launch
+    takes alike: its loop over k carries one sum and loads no skipped
+    row's x, so --llama4-gpu-unroll-load-loops unrolls it further and more
+    loads of W are in flight.
+
     The register tile, carried out, leaves the config. Loops with no
     dynamic dimension, or writing shared memory other than by stores,
     stay as they are.
@@ -357,6 +363,7 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
     } {register_tile = [2]}
     // becomes
     scf.parallel (%i, %n) = (%c0, %c0) to (ceil(%rows / 2), %c5120) ... {
+      scf.if (%rows == 1) { the body as it was, %b = %i } else {
       %acc:2 = scf.for %k ... iter_args(%s0 = %zero, %s1 = %zero) {
         %w = vector.load %W[%n, %k] ...
         %x0 = vector.load %act[2 %i, %k] ...
@@ -364,6 +371,7 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
                  else { scf.yield %s1 }
       } ...  memref.store %sum0, %out[2 %i, %n]
       scf.if (2 %i + 1 < %rows) { memref.store %sum1, %out[min(2 %i + 1, %rows - 1), %n] }
+      }
     }
     ```
   }];

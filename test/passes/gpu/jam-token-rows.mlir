@@ -6,12 +6,23 @@
 // row's steps skipped past the last row (whose index is clamped to stay
 // in bounds); both sums are reduced across the lanes (every lane takes
 // part, whatever the row), and the second row's store is skipped past the
-// last row. The register tile leaves the config.
+// last row. A launch of one row runs the body as it was instead (one sum,
+// no skipped row's loads). The register tile leaves the config.
 // CHECK-LABEL: func.func @rows_share_w
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x512xbf16>, %[[W:[a-z0-9]+]]: memref<16x512xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x16xf32>
 //       CHECK:   %[[ROWS:.*]] = memref.dim %[[X]]
+//       CHECK:   %[[ONE_ROW:.*]] = arith.cmpi eq, %[[ROWS]], %{{.*}} : index
 //       CHECK:   %[[WARPS:.*]] = arith.ceildivui %[[ROWS]], %[[TWO:.*]] : index
 //       CHECK:   scf.parallel (%[[I:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%[[WARPS]], %{{.*}})
+//       CHECK:     scf.if %[[ONE_ROW]] {
+//       CHECK:       scf.for %{{.*}} iter_args(%{{[a-z0-9]+}} = %{{.*}}) -> (vector<8xf32>)
+//       CHECK:         vector.load %[[X]][%[[I]], %{{.*}}]
+//       CHECK:         vector.load %[[W]][%[[N]], %{{.*}}]
+//   CHECK-NOT:         scf.if
+//       CHECK:       gpu.subgroup_reduce add
+//   CHECK-NOT:       gpu.subgroup_reduce
+//       CHECK:       memref.store %{{.*}}, %[[OUT]][%[[I]], %[[N]]]
+//       CHECK:     } else {
 //       CHECK:     %[[FIRST:.*]] = arith.muli %[[I]], %[[TWO]] : index
 //       CHECK:     %[[LAST:.*]] = arith.subi %[[ROWS]], %{{.*}} : index
 //       CHECK:     %[[NEXT:.*]] = arith.addi %[[FIRST]], %{{.*}} : index
