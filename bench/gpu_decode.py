@@ -9,7 +9,7 @@ the same run). llama4c runs twice: as it runs by default, each decode step
 one CUDA graph launch, and eagerly (LLAMA4C_CUDA_GRAPHS=0), one launch a
 kernel; the difference over the report's kernels a step is what a graph
 saves a launch. Then its decode at batch 1 and 8 with nn.Linear's warps
-taking 1, 4 (the default) and 8 token rows (gpu_warp_rows): what the
+taking 1, 4 and 8 (the default) token rows (gpu_warp_rows): what the
 registers and loads in flight of more rows cost a batch of one, which the
 report does not model.
 
@@ -33,8 +33,10 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-# gpu_warp_rows of the slice's other builds (model.so has the default, 4).
-WARP_ROWS_VARIANTS = (1, 8)
+# gpu_warp_rows of model.so (the gpu-warp-rows default of
+# passes/strategy/Passes.td) and of the slice's other builds.
+DEFAULT_WARP_ROWS = 8
+WARP_ROWS_VARIANTS = (1, 4)
 
 
 def scout_slice(layers):
@@ -224,7 +226,8 @@ def compare_warp_rows(directory, runner, prompt_tokens, new_tokens, out):
     config = json.loads((directory / "config.json").read_text())
     prompt = [(7 * i + 3) % config["vocab_size"] for i in range(prompt_tokens)]
     bandwidth = copy_bandwidth()
-    builds = {4: "model.so", **{rows: f"model-rows{rows}.so" for rows in WARP_ROWS_VARIANTS}}
+    builds = {DEFAULT_WARP_ROWS: "model.so",
+              **{rows: f"model-rows{rows}.so" for rows in WARP_ROWS_VARIANTS}}
     table = {rows: {batch: run_llama4c(directory, runner, prompt, new_tokens, graphs=True,
                                        model=builds[rows], batch=batch)["decode_tok_s"]
                     for batch in (1, 8)}

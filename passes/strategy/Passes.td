@@ -23,11 +23,11 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            /*default=*/"256",
            "Threads per block of every GPU kernel but a decode step's "
            "attention, one warp a block (a multiple of 32 from 32 to 1024)">,
-    Option<"gpuWarpRows", "gpu-warp-rows", "int64_t", /*default=*/"4",
+    Option<"gpuWarpRows", "gpu-warp-rows", "int64_t", /*default=*/"8",
            "Rows of x (tokens, when their number is dynamic) a warp takes at "
            "once in nn.Linear's x * W^T, sharing each load of W between "
-           "them: a decode step of 8 rows reads W twice, not 8 times (1 "
-           "takes one row; 8 made Scout's shared expert spill registers)">,
+           "them: a decode step of 8 rows reads W once, not 8 times (1 "
+           "takes one row; a launch of one row runs a one-row path)">,
     Option<"gpuSplitKDepth", "gpu-split-k-depth", "int64_t",
            /*default=*/"256",
            "Fewest reduction steps a thread keeps when a thread-per-element "

@@ -34,12 +34,12 @@
 // KiB).
 // CPU-LABEL: func.func @linear_f32
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
-// On a GPU a warp per output element, 4 of x's rows (a dynamic number) a
+// On a GPU a warp per output element, 8 of x's rows (a dynamic number) a
 // warp, sharing each load of W; one row a warp at gpu-warp-rows=1.
 // GPU-LABEL: func.func @linear_f32
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [4], workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>}
 // SM80-LABEL: func.func @linear_f32
-//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [4], workgroup_size = [128]>}
+//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [128]>}
 // ONEROW-LABEL: func.func @linear_f32
 //       ONEROW:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
 func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
@@ -56,7 +56,7 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 // SMALL-LABEL: func.func @linear_bf16_batched
 //       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
 // GPU-LABEL: func.func @linear_bf16_batched
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [4], workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>}
 func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %out: memref<?x?x6xf32>) {
   linalg.contract indexing_maps = [#x3, #w3, #o3]
       ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
