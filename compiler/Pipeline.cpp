@@ -232,7 +232,9 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    index arithmetic move into the kernels that use them (LLVM sees
   //    static loop bounds and promotes a tile's one-element buffers to
   //    registers), as do constant tables (a kernel cannot read the host's
-  //    copy). Short loops that load unroll, their loads in flight together.
+  //    copy). Short loops that load unroll, their loads in flight together,
+  //    and those indexing a thread's own buffer, so that it stays in
+  //    registers.
   //    A warp's reduction across its lanes becomes shuffles.
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
@@ -247,6 +249,7 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createLlama4GpuSinkConstantTablesPass());
   pm.addPass(createLlama4GpuUnrollLoadLoopsPass());
+  pm.addPass(createLlama4GpuUnrollPrivateLoopsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
   pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());

@@ -569,6 +569,51 @@ def Llama4GpuUnrollLoadLoopsPass : Pass<"llama4-gpu-unroll-load-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def Llama4GpuUnrollPrivateLoopsPass : Pass<"llama4-gpu-unroll-private-loops"> {
+  let summary = "Unrolls the loops that index a thread's own buffers, so "
+                "that the buffers stay in registers.";
+  let description = [{
+    LLVM keeps a thread's buffer (a memref.alloca: a fused tile's
+    intermediate, an online softmax's accumulator) in registers only
+    where every index into it is a constant; otherwise the whole buffer
+    lives in local memory, DRAM behind L1. A decode query's lane
+    accumulates p . v into 128 floats that it rescales at every key: in
+    local memory, a kilobyte of loads and stores a key a lane, more than
+    the keys and values it reads. Inside each gpu.launch, a buffer whose
+    every access (loads and stores, directly or through views) indexes
+    it with constants and the induction variables of the launch's loops
+    of static trip counts from 2 to 128 has those loops unrolled
+    completely, inner ones first, where the launch's buffers so moved
+    hold at most 512 bytes (128 registers; a prompt's attention, a
+    thread's 128 accumulators and a block of 128 scores, spilled more
+    than it kept in local memory) and the loops at most 8192 ops, a math
+    function counting 64 (libdevice's sine is a hundred instructions: a
+    RoPE head's 128 angles unrolled made a kernel of 49,000 lines). A
+    loop with shuffles (a lane sum of each element) unrolls 32 iterations
+    at a time, each group step by step: its iterations' ops up to their
+    first shuffles, then those 32 shuffles side by side, and so on, so
+    that a warp has 32 in flight and the host emulation one pair of
+    barriers a step (one after another, 640 shuffles took the tiny
+    model's emulated build from one minute to ten); it must carry no
+    value between iterations, hold no region and store at most once,
+    into a buffer of the thread's that it does not load. A buffer indexed by anything else (the lane, a loaded value,
+    a loop of run-time bounds) keeps its loops: unrolled, they would
+    leave it in local memory all the same (a RoPE element's head, read at
+    the thread's own element and its rotation partner).
+
+    ```mlir
+    %acc = memref.alloca() : memref<128xf32>
+    scf.for %e = %c0 to %c128 step %c1 {
+      %a = memref.load %acc[%e] : memref<128xf32>
+      %r = arith.mulf %a, %rescale : f32
+      memref.store %r, %acc[%e] : memref<128xf32>
+    }
+    // becomes 128 loads and stores at constant indices
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def Llama4GpuMergeKernelModulesPass
     : Pass<"llama4-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
   let options = [
