@@ -35,8 +35,9 @@ namespace {
 /// Loops of at most this many iterations unroll: a head's 128 dimensions
 /// one at a time.
 constexpr int64_t kMaxTrips = 128;
-/// Ops a buffer's unrolled loops may hold at most together, so that a
-/// kernel stays quick to compile (the host emulation's too).
+/// Ops an unrolled loop may hold at most, its unrolled inner loops'
+/// included, so that a kernel stays quick to compile (the host
+/// emulation's too).
 constexpr int64_t kMaxUnrolledOps = 8192;
 /// Bytes of buffers a launch may move to registers: a 128-float
 /// accumulator, half of the 255 registers a thread may have. A prompt's
@@ -217,7 +218,8 @@ int64_t unrolledOps(Region &region,
         ops += unrolledOps(loop, unrolling);
         continue;
       }
-      ops += isa<math::MathDialect>(op.getDialect()) && !isa<math::FmaOp>(op)
+      ops += isa_and_present<math::MathDialect>(op.getDialect()) &&
+                     !isa<math::FmaOp>(op)
                  ? kMathFunctionOps
                  : 1;
       for (Region &nested : op.getRegions())
