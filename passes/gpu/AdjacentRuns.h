@@ -10,6 +10,7 @@
 #ifndef LLAMA4C_PASSES_GPU_ADJACENTRUNS_H
 #define LLAMA4C_PASSES_GPU_ADJACENTRUNS_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/STLExtras.h"
 
@@ -39,6 +40,14 @@ adjacentIndependentRuns(Root &root, llvm::function_ref<bool(OpTy)> accept) {
     runs.back().push_back(op);
   });
   return runs;
+}
+
+/// Whether `op` holds a shuffle, which every lane of its warp must reach
+/// together.
+inline bool containsShuffle(mlir::Operation *op) {
+  return op
+      ->walk([](mlir::gpu::ShuffleOp) { return mlir::WalkResult::interrupt(); })
+      .wasInterrupted();
 }
 
 } // namespace llama4c

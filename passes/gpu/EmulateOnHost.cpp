@@ -225,11 +225,6 @@ void KernelEmulation::lowerShuffles() {
   }
 }
 
-static bool containsShuffle(Operation *op) {
-  return op->walk([](gpu::ShuffleOp) { return WalkResult::interrupt(); })
-      .wasInterrupted();
-}
-
 /// Whether `value` may differ between the block's threads: it is computed
 /// from a thread or lane id (or, conservatively, by an op with regions).
 static bool dependsOnThread(Value value, Block &body,
@@ -250,7 +245,7 @@ static bool dependsOnThread(Value value, Block &body,
 LogicalResult KernelEmulation::findWarpBranches() {
   DenseMap<Value, bool> known;
   WalkResult result = body.walk<WalkOrder::PreOrder>([&](scf::IfOp branch) {
-    if (!containsShuffle(branch) ||
+    if (!llama4c::containsShuffle(branch) ||
         !dependsOnThread(branch.getCondition(), body, known))
       return WalkResult::advance();
     WalkResult inside = branch->walk([&](Operation *op) {
@@ -262,7 +257,7 @@ LogicalResult KernelEmulation::findWarpBranches() {
         return WalkResult::interrupt();
       }
       auto nested = dyn_cast<scf::IfOp>(op);
-      if (nested && containsShuffle(nested) &&
+      if (nested && llama4c::containsShuffle(nested) &&
           dependsOnThread(nested.getCondition(), body, known)) {
         if (nested.getNumResults() || !nested.getElseRegion().empty()) {
           op->emitOpError("nests a branch that depends on the thread inside "

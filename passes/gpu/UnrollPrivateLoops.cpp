@@ -14,6 +14,7 @@
 
 #include "passes/gpu/Passes.h"
 
+#include "passes/gpu/AdjacentRuns.h"
 #include "passes/gpu/HostMemory.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -88,11 +89,6 @@ bool runsInSteps(scf::ForOp loop) {
          });
 }
 
-bool hasShuffles(scf::ForOp loop) {
-  return loop->walk([](gpu::ShuffleOp) { return WalkResult::interrupt(); })
-      .wasInterrupted();
-}
-
 /// A loop in the kernel that unrolls completely within the limits: a
 /// static trip count of 2 to kMaxTrips, and steps between its shuffles'
 /// iterations (unrolled one after another, a decode query's 128 lane sums
@@ -102,7 +98,7 @@ bool isUnrollable(scf::ForOp loop) {
   std::optional<APInt> trips = loop.getStaticTripCount();
   return trips && trips->getSExtValue() >= 2 &&
          trips->getSExtValue() <= kMaxTrips &&
-         (!hasShuffles(loop) || runsInSteps(loop));
+         (!llama4c::containsShuffle(loop) || runsInSteps(loop));
 }
 
 /// Unrolls `loop`, which runsInSteps, kStepGroup iterations at a time,
@@ -278,7 +274,7 @@ struct UnrollPrivateLoops
         order.push_back(loop);
     });
     for (scf::ForOp loop : order) {
-      if (hasShuffles(loop)) {
+      if (llama4c::containsShuffle(loop)) {
         unrollInSteps(loop);
         continue;
       }
