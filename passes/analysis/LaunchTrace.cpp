@@ -17,7 +17,7 @@
 
 #include "passes/analysis/LaunchTrace.h"
 
-#include "passes/gpu/CombineInLastSplit.h"
+#include "passes/gpu/TakenShare.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -235,9 +235,13 @@ public:
                                     ArrayRef<Slot> args);
   /// The sectors a windowed loop's reads and its writes touched, each
   /// (buffer, sector): a sector that two accesses share (a loop unrolled
-  /// along a row) is fetched once, as one that two iterations share.
+  /// along a row) is fetched once, as one that two iterations share. Each
+  /// counts the largest share of the loop's `weight` that touched it: a
+  /// branch taken by a share of the iterations (see TakenShare.h) fetches
+  /// that share of its sectors.
   struct WindowAccess {
-    llvm::DenseSet<std::pair<int64_t, int64_t>> reads, writes;
+    double weight = 1;
+    llvm::DenseMap<std::pair<int64_t, int64_t>, double> reads, writes;
   };
 
   llvm::Error takeError() {
@@ -390,8 +394,12 @@ LogicalResult Machine::memoryAccess(Value memref, ValueRange indices, Env &env,
         std::max<double>(sectors.size() * kSectorBytes, kL1BytesPerClock) *
         weight;
   if (window) {
-    for (int64_t sector : sectors)
-      (write ? window->writes : window->reads).insert({v.buffer, sector});
+    double share = weight / window->weight;
+    for (int64_t sector : sectors) {
+      double &touched =
+          (write ? window->writes : window->reads)[{v.buffer, sector}];
+      touched = std::max(touched, share);
+    }
     return success();
   }
   (write ? kernel->bytesWritten : kernel->bytesRead) += bytes;
@@ -445,6 +453,7 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     double outerWeight = weight;
     if (sampled > 0)
       weight *= double(trips) / double(sampled);
+    accesses.weight = weight;
     LogicalResult ran = success();
     for (int64_t i = 0; i < sampled && succeeded(ran); ++i) {
       roundLoaded = false;
@@ -462,12 +471,12 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     }
     if (innermost) {
       window = nullptr;
-      kernel->bytesWritten +=
-          double(accesses.writes.size()) * kSectorBytes * weight;
-      kernel->bytesRead +=
-          double(accesses.reads.size()) * kSectorBytes * weight;
-      for (auto [buffer, sector] : accesses.reads)
-        (*reads)[buffer] += kSectorBytes * weight;
+      for (auto [sector, share] : accesses.writes)
+        kernel->bytesWritten += kSectorBytes * share * weight;
+      for (auto [sector, share] : accesses.reads) {
+        kernel->bytesRead += kSectorBytes * share * weight;
+        (*reads)[sector.first] += kSectorBytes * share * weight;
+      }
     }
     weight = outerWeight;
     active = outer;
@@ -512,11 +521,12 @@ LogicalResult Machine::runIf(scf::IfOp branch, Env &env) {
   }
   if (anyThen) {
     active = thenMask;
-    // A combine's last arriver: one warp of `arrivals` takes it, so its
-    // traffic and FLOPs are that share of each warp's; its rounds of loads
-    // are the last warp's whole, a wait the launch ends with.
-    auto arrivals = branch->getAttrOfType<IntegerAttr>(llama4c::kArrivalsAttr);
-    double share = arrivals ? 1.0 / double(arrivals.getInt()) : 1.0;
+    // A branch a known share of the iterations take (a combine's last
+    // arriver, one warp of its group): its traffic and FLOPs are that
+    // share of each warp's; its rounds of loads are whole, a wait the
+    // warps that take it have (the last arriver's ends the launch).
+    auto taken = branch->getAttrOfType<FloatAttr>(llama4c::kTakenShareAttr);
+    double share = taken ? taken.getValueAsDouble() : 1.0;
     double outerWeight = weight, roundsBefore = kernel->loadRounds;
     weight *= share;
     if (failed(runRegion(branch.getThenRegion(), thenResults)))

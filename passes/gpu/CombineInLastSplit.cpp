@@ -16,9 +16,9 @@
 #include "passes/gpu/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
-#include "passes/gpu/CombineInLastSplit.h"
 #include "passes/gpu/HostMemory.h"
 #include "passes/gpu/KernelLoops.h"
+#include "passes/gpu/TakenShare.h"
 #include "passes/gpu/Warp.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -414,8 +414,8 @@ void combineInLastSplit(SplitCombine pair, RewriterBase &rewriter) {
                                                       ticket, lastTicket),
                                 /*withElseRegion=*/false);
   if (std::optional<int64_t> arrivals = getConstantIntValue(splitCount))
-    last->setAttr(llama4c::kArrivalsAttr,
-                  rewriter.getI64IntegerAttr(*arrivals));
+    last->setAttr(llama4c::kTakenShareAttr,
+                  rewriter.getF64FloatAttr(1.0 / double(*arrivals)));
   rewriter.setInsertionPoint(last.thenBlock()->getTerminator());
   cloneCombine(combine, groupIvs, lane, rewriter, loc);
 

@@ -426,8 +426,8 @@ def Llama4GpuCombineInLastSplitPass
       }
     }
     ```
-    The branch carries `llama4.arrivals`, the splits of a group, for the
-    launch trace: one warp in that many takes it.
+    The branch carries `llama4.taken_share`, one over the splits of a
+    group, for the launch trace: one warp in that many takes it.
   }];
   let dependentDialects = ["::mlir::affine::AffineDialect",
                            "::mlir::gpu::GPUDialect",

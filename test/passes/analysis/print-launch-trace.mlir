@@ -23,6 +23,13 @@
 // FLOPs per step and lane; 64 rounds of loads, a step each.
 // CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written, 295424 L1, 16384 flops, 64 load rounds
 //
+// chosen_row_dot_kernel: row_dot_kernel with each step's W under a branch
+// that data decide and a quarter of the iterations take (the mark
+// llama4.taken_share, as a routed expert's rows sharing a choice have):
+// W's sectors, fetched once in the window as before, count a quarter
+// (8 KiB), its L1 and FLOPs too; v, outside the branch, is read whole.
+// CHECK: chosen_row_dot_kernel: 1 launches, 128 threads, 9216 bytes read (8448 from HBM), 512 written, 98816 L1, 4096 flops, 64 load rounds
+//
 // unrolled_row_dot_kernel: the same loop unrolled by two (k and k + 1 a
 // step): the two loads of W share their sectors, fetched once, so the
 // bytes are row_dot_kernel's; 32 rounds, a step each.
@@ -58,7 +65,7 @@
 //
 // last_split_kernel: 4 one-warp blocks each store their 32 floats (4
 // sectors) and take a ticket (lane 0's atomic add: a sector read and
-// written); the branch only the last of the 4 takes (llama4.arrivals)
+// written); the branch only the last of the 4 takes (llama4.taken_share)
 // reads and writes 32 floats, charged a quarter a warp: x's 4 sectors and
 // y's 4 once in all (HBM: x's 128 bytes and the 4 counters' 16, once a
 // launch). Its load, in a loop, is a round of its own, whole (the last
@@ -145,7 +152,7 @@ module attributes {gpu.container_module} {
           %v = memref.load %x[%lane] : memref<?xf32>
           memref.store %v, %y[%lane] : memref<?xf32>
         }
-      } {llama4.arrivals = 4 : i64}
+      } {llama4.taken_share = 2.500000e-01 : f64}
       gpu.return
     }
     gpu.func @causal_kernel(%pos: memref<?xi32>, %x: memref<?xf32>,
@@ -274,6 +281,32 @@ module attributes {gpu.container_module} {
       memref.store %sum, %out[%i] : memref<?xf32>
       gpu.return
     }
+    gpu.func @chosen_row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
+                                    %out: memref<?xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c64 = arith.constant 64 : index
+      %zero = arith.constant 0.0 : f32
+      %block = gpu.block_id x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %c64 : index
+      %i = arith.addi %base, %thread : index
+      %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> f32 {
+        %b = memref.load %v[%k] : memref<64xf32>
+        %chosen = arith.cmpf ogt, %b, %zero : f32
+        %s = scf.if %chosen -> f32 {
+          %a = memref.load %w[%i, %k] : memref<?x64xf32>
+          %p = arith.mulf %a, %b : f32
+          %t = arith.addf %acc, %p : f32
+          scf.yield %t : f32
+        } else {
+          scf.yield %acc : f32
+        } {llama4.taken_share = 2.500000e-01 : f64}
+        scf.yield %s : f32
+      }
+      memref.store %sum, %out[%i] : memref<?xf32>
+      gpu.return
+    }
     gpu.func @unrolled_row_dot_kernel(%w: memref<?x64xf32>, %v: memref<64xf32>,
                                       %out: memref<?xf32>) kernel {
       %c0 = arith.constant 0 : index
@@ -316,6 +349,9 @@ module attributes {gpu.container_module} {
     %out = memref.alloc(%rows) : memref<?xf32>
     %row_blocks = arith.divui %rows, %c64 : index
     gpu.launch_func @kernels::@row_dot_kernel blocks in (%row_blocks, %c1, %c1)
+        threads in (%c64, %c1, %c1)
+        args(%w : memref<?x64xf32>, %v : memref<64xf32>, %out : memref<?xf32>)
+    gpu.launch_func @kernels::@chosen_row_dot_kernel blocks in (%row_blocks, %c1, %c1)
         threads in (%c64, %c1, %c1)
         args(%w : memref<?x64xf32>, %v : memref<64xf32>, %out : memref<?xf32>)
     gpu.launch_func @kernels::@unrolled_row_dot_kernel blocks in (%row_blocks, %c1, %c1)

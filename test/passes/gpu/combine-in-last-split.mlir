@@ -37,7 +37,7 @@
 //       CHECK:         scf.for %[[P:[a-z0-9]+]] =
 //       CHECK:           memref.load %[[STATE]][%[[P]], %[[B]], %[[H]], %[[D]]]
 //       CHECK:         memref.store %{{.*}}, %[[OUT]][%[[B]], %[[H]], %[[D]]]
-//       CHECK:     } {llama4.arrivals = 4 : i64}
+//       CHECK:     } {llama4.taken_share = 2.500000e-01 : f64}
 //       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>}
 //       CHECK:   memref.dealloc %[[COUNTERS]]
 //   CHECK-NOT:   scf.parallel
@@ -94,7 +94,7 @@ func.func @combine_joins_its_splits(%rows: index) -> memref<?x8x64xf32> {
 //   CHECK-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c32
 //       CHECK:       memref.subview %{{.*}}[%[[B]], 0, 0] [1, 1, 4]
 //       CHECK:       gpu.subgroup_reduce maxnumf
-//       CHECK:     } {llama4.arrivals = 4 : i64}
+//       CHECK:     } {llama4.taken_share = 2.500000e-01 : f64}
 //   CHECK-NOT:   scf.parallel
 //       CHECK:   return
 #warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>
