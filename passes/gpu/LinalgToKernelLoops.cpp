@@ -172,6 +172,42 @@ int64_t vectorWidthOf(linalg::LinalgOp op, int64_t lanes) {
   return width;
 }
 
+/// The inputs of `op` that read its reduction loop k along a row.
+SmallVector<OpOperand *> rowInputsOf(linalg::LinalgOp op) {
+  unsigned k = op.getNumLoops() - 1;
+  SmallVector<OpOperand *> rows;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        llama4c::readsAlongRow(op.getMatchingIndexingMap(input), k))
+      rows.push_back(input);
+  return rows;
+}
+
+/// For a thread alone whose sum takes no vectors (a gathered product
+/// reads its expert's W down a column, through indices in its body): the
+/// elements of k that 16 bytes of its narrowest input read along a row
+/// hold, when those rows start aligned to that and `reduction` starts
+/// there a step at a time. Such inputs are then loaded a vector at a time
+/// while the body still takes one k a step, in k's order: a routed
+/// expert's row of x costs a load per 8 steps where it cost one a step.
+/// 1 otherwise.
+int64_t rowInputWidthOf(linalg::LinalgOp op, Range reduction) {
+  SmallVector<OpOperand *> rows = rowInputsOf(op);
+  unsigned k = op.getNumLoops() - 1;
+  int64_t width = rowLoadWidth(op, rows, k);
+  std::optional<int64_t> from = getConstantIntValue(reduction.offset);
+  std::optional<int64_t> size = getConstantIntValue(reduction.size);
+  if (rows.empty() || width == 1 || !from || *from % width != 0 ||
+      !isConstantIntValue(reduction.stride, 1) || (size && *size < width))
+    return 1;
+  return llvm::all_of(rows,
+                      [&](OpOperand *row) {
+                        return rowsStartAligned(row->get(), width);
+                      })
+             ? width
+             : 1;
+}
+
 /// The `sum + term` that the body of `op` yields, when `op` adds into its
 /// output (llama4c::addsIntoItsOutput); null otherwise.
 arith::AddFOp sumStepOf(linalg::LinalgOp op) {
@@ -341,10 +377,14 @@ scf::ForOp buildLaneLoop(
 /// `end`, one element at a time. What does not depend on k (the loads of
 /// inputs not read along k, and the body's ops of those alone: a routed
 /// expert's router score) is computed once, before the loop, which
-/// stores nothing.
+/// stores nothing. With a `rowWidth` w > 1 (a thread alone, see
+/// rowInputWidthOf), an iteration takes w steps of k: the inputs read
+/// along a row loaded as one vector of w elements, the body then cloned
+/// for each of them in k's order.
 Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
                       ValueRange parallelIvs, Value lane, int64_t lanes,
-                      Value from, Value end, Value stride, Value sum) {
+                      Value from, Value end, Value stride, Value sum,
+                      int64_t rowWidth = 1) {
   Block *body = op.getBlock();
   unsigned kLoop = op.getNumLoops() - 1;
   SmallVector<Value> ivs(parallelIvs);
@@ -367,16 +407,41 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
     if (!index && readsOnly && inner.getNumRegions() == 0 && fromAbove)
       b.clone(inner, invariant);
   }
+  SmallVector<OpOperand *> rows;
+  if (rowWidth > 1)
+    rows = rowInputsOf(op);
+  Value step = b.createOrFold<arith::MulIOp>(loc, stride,
+                                             indexConstant(b, loc, rowWidth));
   auto loop = buildLaneLoop(
-      b, loc, lane, lanes, from, end, stride, ValueRange{sum},
-      [&](OpBuilder &b, Location loc, Value k, ValueRange sum) {
+      b, loc, lane, lanes, from, end, step, ValueRange{sum},
+      [&](OpBuilder &b, Location loc, Value k, ValueRange sums) {
         ivs.back() = k;
-        IRMapping mapping = invariant;
-        mapping.map(body->getArguments().back(), sum.front());
-        for (OpOperand *input : op.getDpsInputOperands())
-          if (!mapping.contains(op.getMatchingBlockArgument(input)))
-            loadElementAt(b, loc, op, input, ivs, mapping);
-        scf::YieldOp::create(b, loc, cloneBodyAt(b, op, ivs, mapping));
+        SmallVector<Value> vectors;
+        for (OpOperand *row : rows) {
+          Type element = getElementTypeOrSelf(row->get().getType());
+          int64_t bytes = rowWidth * element.getIntOrFloatBitWidth() / 8;
+          vectors.push_back(vector::LoadOp::create(
+              b, loc, VectorType::get({rowWidth}, element), row->get(),
+              indicesOf(b, loc, op.getMatchingIndexingMap(row), ivs),
+              /*nontemporal=*/false,
+              llvm::Align(std::min(bytes, kVectorLoadBytes))));
+        }
+        Value running = sums.front();
+        for (int64_t i = 0; i < rowWidth; ++i) {
+          ivs.back() = i == 0 ? k
+                              : b.createOrFold<arith::AddIOp>(
+                                    loc, k, indexConstant(b, loc, i));
+          IRMapping mapping = invariant;
+          mapping.map(body->getArguments().back(), running);
+          for (auto [row, vector] : llvm::zip(rows, vectors))
+            mapping.map(op.getMatchingBlockArgument(row),
+                        vector::ExtractOp::create(b, loc, vector, i));
+          for (OpOperand *input : op.getDpsInputOperands())
+            if (!mapping.contains(op.getMatchingBlockArgument(input)))
+              loadElementAt(b, loc, op, input, ivs, mapping);
+          running = cloneBodyAt(b, op, ivs, mapping);
+        }
+        scf::YieldOp::create(b, loc, running);
       });
   return loop.getResult(0);
 }
@@ -393,8 +458,9 @@ Value emitScalarSteps(OpBuilder &b, Location loc, linalg::LinalgOp op,
 /// the output's value on, as the op's loops would, but in a register: left
 /// to the loops of linalg each step would load and store the output (it
 /// may alias the inputs), a round trip through memory that the next step
-/// waits for. Every lane ends with the sum; the output is stored by all of
-/// them when it is the thread's own, by lane 0 otherwise
+/// waits for; its inputs read along a row come a vector at a time where
+/// they can (rowInputWidthOf). Every lane ends with the sum; the output is
+/// stored by all of them when it is the thread's own, by lane 0 otherwise
 /// (storeFromLaneZero). The parallel loops are `parallelIvs` (a tile's
 /// element), and `reduction` the reduction loop's range.
 void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
@@ -415,6 +481,19 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
   Value rest = lb; // where one element a lane takes over
   std::optional<int64_t> staticSize = getConstantIntValue(reduction.size);
   int64_t lanesStep = lanes * width;
+  // The elements of k the steps above the one-element ones take at once.
+  int64_t chunk = width > 1 ? lanesStep : 1;
+  int64_t rowWidth = inOrder ? rowInputWidthOf(op, reduction) : 1;
+  if (rowWidth > 1) {
+    Value span = indexConstant(b, loc, rowWidth);
+    rest = b.createOrFold<arith::AddIOp>(
+        loc, lb,
+        b.createOrFold<arith::MulIOp>(
+            loc, b.createOrFold<arith::DivUIOp>(loc, size, span), span));
+    partial = emitScalarSteps(b, loc, op, parallelIvs, lane, lanes, lb, rest,
+                              stride, partial, rowWidth);
+    chunk = rowWidth;
+  }
   if (width > 1) {
     Value span = indexConstant(b, loc, lanesStep);
     Value whole = b.createOrFold<arith::MulIOp>(
@@ -432,7 +511,7 @@ void emitSumElement(OpBuilder &b, linalg::LinalgOp op, ValueRange parallelIvs,
         });
     partial = steps.getResult(0);
   }
-  if (width == 1 || !staticSize || *staticSize % lanesStep != 0)
+  if (chunk == 1 || !staticSize || *staticSize % chunk != 0)
     partial = emitScalarSteps(b, loc, op, parallelIvs, lane, lanes, rest, end,
                               stride, partial);
   if (warp)

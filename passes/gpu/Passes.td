@@ -279,6 +279,11 @@ def Llama4GpuLinalgToKernelLoopsPass
       norm's row after its sum) splits the row's innermost loop across the
       lanes, 16 bytes a lane where the rows are aligned, each lane storing
       its own elements;
+    - a thread's sum (one lane) adds in k's order from the output's value
+      on, in a register, stored once; where its body takes no vectors (a
+      routed expert's gathered W), its inputs that read k along aligned
+      rows still load w elements at once, the body then taking them one
+      step each, in order;
     - any other linalg op (a `gpu_thread_per_element` config is required,
       and its parallel loops first, as the conversion to linalg orders
       them) becomes an scf.parallel over its parallel loops with its

@@ -555,3 +555,54 @@ func.func @partial_sums_across_lanes(%x: memref<256xf32>, %wt: memref<64x256xf32
   }
   return
 }
+
+// -----
+
+// A gathered product with bf16 rows of x: its body reads W through indices,
+// so it takes no vectors, but a thread alone still loads x's row 16 bytes
+// at a time, the body then taking those 8 steps of k in order from the
+// output's value on; the 4 steps of k past the last whole vector go one at
+// a time.
+#tok = affine_map<(t, n, k) -> (t, k)>
+#tokex = affine_map<(t, n, k) -> (t)>
+#tokout = affine_map<(t, n, k) -> (t, n)>
+// CHECK-LABEL: func.func @gathered_rows_of_x
+//  CHECK-SAME:   %[[W:[a-z0-9]+]]: memref<4x44x16xbf16>
+//       CHECK:   %[[X:.*]] = memref.subview
+//       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) =
+//       CHECK:     %[[BEFORE:.*]] = memref.load %[[OUT:.*]][%[[T]], %[[N]]]
+//       CHECK:     %[[E:.*]] = memref.load %{{.*}}[%[[T]]] : memref<?xindex>
+//       CHECK:     %[[VECTORS:.*]] = scf.for %[[K:[a-z0-9]+]] = %c0 to %c40 step %c8 iter_args(%[[S0:.*]] = %[[BEFORE]]) -> (f32)
+//       CHECK:       %[[ROW:.*]] = vector.load %[[X]][%[[T]], %[[K]]] {alignment = 16 : i64} : {{.*}}, vector<8xbf16>
+//       CHECK:       %[[X0:.*]] = vector.extract %[[ROW]][0]
+//       CHECK:       %[[W0:.*]] = memref.load %[[W]][%[[E]], %[[K]], %[[N]]]
+//       CHECK:       %[[S1:.*]] = math.fma %{{.*}}, %{{.*}}, %[[S0]]
+//       CHECK:       vector.extract %[[ROW]][1]
+//       CHECK:       math.fma %{{.*}}, %{{.*}}, %[[S1]]
+//       CHECK:       vector.extract %[[ROW]][7]
+//   CHECK-NOT:       vector.load
+//       CHECK:       scf.yield
+//       CHECK:     %[[SUM:.*]] = scf.for %[[K2:[a-z0-9]+]] = %c40 to %c44 step %c1 iter_args(%{{.*}} = %[[VECTORS]]) -> (f32)
+//       CHECK:       memref.load %[[X]][%[[T]], %[[K2]]]
+//       CHECK:     memref.store %[[SUM]], %[[OUT]][%[[T]], %[[N]]]
+func.func @gathered_rows_of_x(%rows: memref<?x48xbf16>, %experts: memref<?xindex>,
+                              %w: memref<4x44x16xbf16>, %out: memref<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %tokens = memref.dim %rows, %c0 : memref<?x48xbf16>
+  %x = memref.subview %rows[0, 0] [%tokens, 44] [1, 1] : memref<?x48xbf16> to memref<?x44xbf16, strided<[48, 1]>>
+  linalg.generic {indexing_maps = [#tok, #tokex, #tokout],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %experts : memref<?x44xbf16, strided<[48, 1]>>, memref<?xindex>) outs(%out : memref<?x16xf32>)
+      attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [64]>} {
+  ^bb0(%xv: bf16, %e: index, %acc: f32):
+    %n = linalg.index 1 : index
+    %k = linalg.index 2 : index
+    %wv = memref.load %w[%e, %k, %n] : memref<4x44x16xbf16>
+    %xf = arith.extf %xv : bf16 to f32
+    %wf = arith.extf %wv : bf16 to f32
+    %p = arith.mulf %xf, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
