@@ -580,11 +580,15 @@ def Llama4GpuUnrollPrivateLoopsPass : Pass<"llama4-gpu-unroll-private-loops"> {
   let description = [{
     LLVM keeps a thread's buffer (a memref.alloca: a fused tile's
     intermediate, an online softmax's accumulator) in registers only
-    where every index into it is a constant; otherwise the whole buffer
-    lives in local memory, DRAM behind L1. A decode query's lane
-    accumulates p . v into 128 floats that it rescales at every key: in
-    local memory, a kilobyte of loads and stores a key a lane, more than
-    the keys and values it reads. Inside each gpu.launch, a buffer whose
+    where every index into it is a constant and it is allocated in the
+    kernel's entry block; otherwise the whole buffer lives in local
+    memory, DRAM behind L1. First, every buffer of static size that a
+    launch allocates under a branch (its bounds guard, a jammed row's)
+    moves to the start of its body, the entry block once outlined. A
+    decode query's lane accumulates p . v into 128 floats that it
+    rescales at every key: in local memory, a kilobyte of loads and
+    stores a key a lane, more than the keys and values it reads. Inside
+    each gpu.launch, a buffer whose
     every access (loads and stores, directly or through views) indexes
     it with constants and the induction variables of the launch's loops
     of static trip counts from 2 to 128 has those loops unrolled

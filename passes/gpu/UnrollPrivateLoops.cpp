@@ -3,12 +3,12 @@
 // --llama4-gpu-unroll-private-loops: see Passes.td. A thread's buffer
 // (memref.alloca) lives in registers only where LLVM can give each of its
 // elements a register of its own: where every index into it is a
-// constant. One access at a run-time index and the whole buffer stays in
-// local memory, which is DRAM behind L1: a decode query's 128-float
-// accumulator, rescaled and updated through local memory at every key,
-// moved a kilobyte a key a lane. Loops over such buffers are short (a
-// head's dimensions), so unrolling them is what makes the indices
-// constant.
+// constant, and where it is allocated in the function's entry block. One
+// access at a run-time index and the whole buffer stays in local memory,
+// which is DRAM behind L1: a decode query's 128-float accumulator,
+// rescaled and updated through local memory at every key, moved a
+// kilobyte a key a lane. Loops over such buffers are short (a head's
+// dimensions), so unrolling them is what makes the indices constant.
 //
 //===----------------------------------------------------------------------===//
 
@@ -236,7 +236,27 @@ int64_t unrolledOps(scf::ForOp loop,
 
 struct UnrollPrivateLoops
     : llama4c::impl::Llama4GpuUnrollPrivateLoopsPassBase<UnrollPrivateLoops> {
+  /// Each launch's buffers of static size, allocated where its bounds
+  /// guard (or a jammed row's branch) put them, move to the start of its
+  /// body: the kernel's entry block, the only one whose allocas LLVM
+  /// promotes to registers. (Eight rows' routed-expert choices, allocated
+  /// under the guard, kept 880 bytes of Scout's routed kernels in local
+  /// memory.)
+  void hoistBuffersToEntry() {
+    getOperation()->walk([&](gpu::LaunchOp launch) {
+      Block &entry = launch.getBody().front();
+      SmallVector<memref::AllocaOp> buffers;
+      launch.walk([&](memref::AllocaOp buffer) {
+        if (buffer->getBlock() != &entry && buffer->getNumOperands() == 0)
+          buffers.push_back(buffer);
+      });
+      for (memref::AllocaOp buffer : buffers)
+        buffer->moveBefore(&entry.front());
+    });
+  }
+
   void runOnOperation() override {
+    hoistBuffersToEntry();
     llvm::SetVector<scf::ForOp> unrolling;
     getOperation()->walk([&](gpu::LaunchOp launch) {
       // The launch's buffers that unrolling would move to registers, and

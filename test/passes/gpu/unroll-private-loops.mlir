@@ -130,3 +130,34 @@ func.func @lane_sums(%out: memref<4xf32>) {
   }
   return
 }
+
+// A buffer allocated under the launch's bounds guard moves to the start of
+// the launch body, the kernel's entry block (LLVM promotes only its
+// allocas); a buffer of run-time size stays where it is.
+// CHECK-LABEL: func.func @guarded_buffer
+//       CHECK:   gpu.launch
+//  CHECK-NEXT:     %[[CHOICE:.*]] = memref.alloca() : memref<1xindex>
+//       CHECK:     scf.if
+//       CHECK:       memref.alloca(%{{.*}}) : memref<?xf32>
+//       CHECK:       memref.store %{{.*}}, %[[CHOICE]][%{{.*}}] : memref<1xindex>
+func.func @guarded_buffer(%n: index, %size: index, %out: memref<?xindex>, %sums: memref<?xf32>) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %inside = arith.cmpi ult, %tx, %n : index
+    scf.if %inside {
+      %choice = memref.alloca() : memref<1xindex>
+      %scratch = memref.alloca(%size) : memref<?xf32>
+      memref.store %tx, %choice[%c0] : memref<1xindex>
+      %e = memref.load %choice[%c0] : memref<1xindex>
+      memref.store %e, %out[%tx] : memref<?xindex>
+      %zero = arith.constant 0.0 : f32
+      memref.store %zero, %scratch[%c0] : memref<?xf32>
+      %kept = memref.load %scratch[%c0] : memref<?xf32>
+      memref.store %kept, %sums[%c0] : memref<?xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
