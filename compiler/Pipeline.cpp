@@ -66,6 +66,7 @@ static void addSelectLoweringConfig(OpPassManager &pm,
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
   select.gpuWarpRows = schedule.gpuWarpRows;
+  select.gpuExpertRows = schedule.gpuExpertRows;
   select.gpuSplitKDepth = schedule.gpuSplitKDepth;
   pm.addPass(createLlama4SelectLoweringConfigPass(select));
 }
@@ -366,6 +367,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Rows of x a GPU warp takes at once in nn.Linear's "
                      "product, sharing each load of W"),
       llvm::cl::init(TileSchedule().gpuWarpRows)};
+  Option<int64_t> gpuExpertRows{
+      *this, schedule_keys::gpuExpertRows,
+      llvm::cl::desc("Rows of x grouped in a GPU routed expert's product, "
+                     "rows choosing one expert sharing each load of W"),
+      llvm::cl::init(TileSchedule().gpuExpertRows)};
   Option<int64_t> gpuSplitKDepth{
       *this, schedule_keys::gpuSplitKDepth,
       llvm::cl::desc("Fewest reduction steps a thread keeps when a GPU "
@@ -388,6 +394,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
     schedule.gpuBlockThreads = gpuBlockThreads;
     schedule.gpuWarpRows = gpuWarpRows;
+    schedule.gpuExpertRows = gpuExpertRows;
     schedule.gpuSplitKDepth = gpuSplitKDepth;
     schedule.gpuAttentionSplitKeys = gpuAttentionSplitKeys;
     schedule.moeDispatch = moeDispatch;

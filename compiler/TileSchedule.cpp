@@ -24,6 +24,7 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
                    schedule.cpuParallelWeightBytes);
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
     io.mapOptional(keys::gpuWarpRows.data(), schedule.gpuWarpRows);
+    io.mapOptional(keys::gpuExpertRows.data(), schedule.gpuExpertRows);
     io.mapOptional(keys::gpuSplitKDepth.data(), schedule.gpuSplitKDepth);
     io.mapOptional(keys::gpuAttentionSplitKeys.data(),
                    schedule.gpuAttentionSplitKeys);
@@ -41,6 +42,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "gpu_block_threads must be a multiple of 32 from 32 to 1024";
     if (schedule.gpuWarpRows < 1)
       return "gpu_warp_rows must be at least 1";
+    if (schedule.gpuExpertRows < 1)
+      return "gpu_expert_rows must be at least 1";
     if (schedule.gpuSplitKDepth < 0)
       return "gpu_split_k_depth must not be negative";
     if (schedule.gpuAttentionSplitKeys < 1)

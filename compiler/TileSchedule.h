@@ -10,6 +10,7 @@
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
 //   gpu_warp_rows: 2
+//   gpu_expert_rows: 4
 //   gpu_split_k_depth: 512
 //   gpu_attention_split_keys: 512
 //   moe_dispatch: per-token
@@ -40,6 +41,7 @@ inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
     "cpu_parallel_weight_bytes";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral gpuWarpRows = "gpu_warp_rows";
+inline constexpr llvm::StringLiteral gpuExpertRows = "gpu_expert_rows";
 inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
 inline constexpr llvm::StringLiteral gpuAttentionSplitKeys =
     "gpu_attention_split_keys";
@@ -67,6 +69,9 @@ struct TileSchedule {
   /// Rows of x (tokens) a GPU warp takes at once in nn.Linear's product,
   /// sharing each load of W.
   int64_t gpuWarpRows = Llama4SelectLoweringConfigPassOptions().gpuWarpRows;
+  /// Rows of x (tokens) grouped in a routed expert's product on a GPU,
+  /// rows of a group choosing one expert sharing each load of its W.
+  int64_t gpuExpertRows = Llama4SelectLoweringConfigPassOptions().gpuExpertRows;
   /// Fewest reduction steps a GPU thread keeps when a product with too few
   /// outputs splits its reduction between threads (0: no split).
   int64_t gpuSplitKDepth =

@@ -13,10 +13,9 @@
 
 using namespace mlir;
 
-std::optional<llama4c::BufferAccesses>
-llama4c::accessesOf(scf::ParallelOp loop) {
+std::optional<llama4c::BufferAccesses> llama4c::accessesOf(Operation *root) {
   BufferAccesses accesses;
-  WalkResult result = loop.getBody()->walk([&](Operation *op) {
+  WalkResult result = root->walk([&](Operation *op) {
     if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
         isa<gpu::SubgroupReduceOp, gpu::ShuffleOp, gpu::BarrierOp,
             LLVM::FenceOp>(op))

@@ -24,10 +24,11 @@ struct BufferAccesses {
   llvm::SmallPtrSet<void *, 8> reads, writes;
 };
 
-/// What `loop` reads and writes, or nothing if an op's effects are not
-/// known. Warp shuffles and reductions exchange registers, and barriers
-/// and fences only order, so none of them accesses a buffer.
-std::optional<BufferAccesses> accessesOf(mlir::scf::ParallelOp loop);
+/// What `op` (a kernel loop, or an op of one) and the ops inside it read
+/// and write, or nothing if an op's effects are not known. Warp shuffles
+/// and reductions exchange registers, and barriers and fences only order,
+/// so none of them accesses a buffer.
+std::optional<BufferAccesses> accessesOf(mlir::Operation *op);
 
 /// Whether `a`, then `b`, may run in either order or side by side: neither
 /// writes a buffer the other reads or writes. Distinct buffers do not

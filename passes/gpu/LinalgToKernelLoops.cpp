@@ -865,7 +865,9 @@ struct LinalgToKernelLoops
   /// Each tile loop of --llama4-gpu-tile-and-fuse becomes an scf.parallel
   /// with its ops' config: a warp's if one of them has a warp per element
   /// or its code asks for its lane (a warp's query of attention), the
-  /// others running alike in every lane; a thread's otherwise.
+  /// others running alike in every lane; a thread's otherwise; of those,
+  /// one with a register tile (the product's rows, which the fills and
+  /// the choices fused beside it do not have).
   LogicalResult convertTiles(RewriterBase &rewriter) {
     SmallVector<scf::ForallOp> tiles;
     getOperation()->walk<WalkOrder::PreOrder>([&](scf::ForallOp tile) {
@@ -874,9 +876,12 @@ struct LinalgToKernelLoops
     });
     for (scf::ForallOp tile : tiles) {
       LoweringConfigAttr config;
+      auto rank = [](LoweringConfigAttr config) {
+        return 2 * isWarpPerElement(config) + !config.getRegisterTile().empty();
+      };
       tile.getBody()->walk([&](linalg::LinalgOp op) {
         LoweringConfigAttr own = LoweringConfigAttr::ofGpu(op);
-        if (own && (!config || isWarpPerElement(own)))
+        if (own && (!config || rank(own) >= rank(config)))
           config = own;
       });
       if (!config)

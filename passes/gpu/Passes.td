@@ -257,7 +257,9 @@ def Llama4GpuLinalgToKernelLoopsPass
       scf.parallel, and the ops of its tile sequential loops (scf.for)
       inside each thread; a tile holding a `gpu_warp_per_element` op is a
       warp's, its config the kernel loop's, and so is a tile whose code
-      asks for its lane (`gpu.lane_id`: a warp's query of attention);
+      asks for its lane (`gpu.lane_id`: a warp's query of attention); of
+      its ops' configs, one with a register tile (the product's rows) is
+      the kernel loop's;
     - a `gpu_warp_per_element` op (one reduction loop, innermost, adding
       into an f32 output: nn.Linear's x * W^T) keeps its parallel loops
       (the kernel loop if it is a root, one iteration each in a tile) and
@@ -329,8 +331,8 @@ def Llama4GpuLinalgToKernelLoopsPass
 }
 
 def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
-  let summary = "A warp's kernel loop takes several rows of x at once, "
-                "sharing each load of W.";
+  let summary = "A kernel loop takes several rows of x at once, sharing "
+                "each load of W (a routed expert's: rows that chose alike).";
   let description = [{
     Runs after --llama4-gpu-linalg-to-kernel-loops. A kernel loop of a
     warp per element whose config has `register_tile = [R]` (nn.Linear's
@@ -356,9 +358,25 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
     row's x, so --llama4-gpu-unroll-load-loops unrolls it further and more
     loads of W are in flight.
 
+    A kernel loop of a thread per element with `register_tile = [R]` (a
+    routed expert's x * W, each row reading the W of the expert it chose)
+    is jammed by its rows' keys instead: index values each row loads at
+    the top of its body (its expert) that index memory the rows share
+    inside a loop over k. The ops that compute the keys move to the front
+    of the body where nothing they pass touches what they touch. The
+    extent stays n; row r's iteration computes the keys of the R rows of
+    its group (rows R floor(r / R) ...), its own first, and goes on only
+    if no earlier row of the group has its keys: then it runs the body
+    for itself and for each later row of the group with the same keys,
+    the loads those keys index once, each other row's steps, loads and
+    stores under a branch. Each row is computed once, as before. The
+    branches carry `llama4.taken_share` for the launch trace, the shares
+    that uniform choices among the keys' extent (W's dimension they
+    index) give.
+
     The register tile, carried out, leaves the config. Loops with no
     dynamic dimension, or writing shared memory other than by stores,
-    stay as they are.
+    stay as they are, and so do a thread's loops whose rows have no keys.
 
     ```mlir
     scf.parallel (%b, %n) = (%c0, %c0) to (%rows, %c5120) ... {

@@ -28,6 +28,11 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "once in nn.Linear's x * W^T, sharing each load of W between "
            "them: a decode step of 8 rows reads W once, not 8 times (1 "
            "takes one row; a launch of one row runs a one-row path)">,
+    Option<"gpuExpertRows", "gpu-expert-rows", "int64_t", /*default=*/"8",
+           "Rows of x (tokens, when their number is dynamic) grouped in a "
+           "routed expert's x * W: the first row of a group choosing an "
+           "expert reads its weights once for every row of the group that "
+           "chose it (1 groups none)">,
     Option<"gpuSplitKDepth", "gpu-split-k-depth", "int64_t",
            /*default=*/"256",
            "Fewest reduction steps a thread keeps when a thread-per-element "

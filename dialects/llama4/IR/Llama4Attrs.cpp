@@ -87,20 +87,15 @@ LogicalResult LoweringConfigAttr::verify(
       return emitError() << stringifyLoweringPipeline(pipeline)
                          << " needs workgroup_size = [threads], a multiple "
                             "of 32 from 32 to 1024";
-    // A warp may take several rows of x (tokens) at once: [rows].
-    if (pipeline == LoweringPipeline::gpu_warp_per_element &&
-        !registerTile.empty() &&
+    // A warp or a thread may take several rows of x (tokens) at once:
+    // [rows].
+    if (!registerTile.empty() &&
         (registerTile.size() != 1 || registerTile[0] < 2))
-      return emitError() << "gpu_warp_per_element's register tile must be "
-                            "[rows], rows at least 2";
-    if (!workgroup.empty() || distribute ||
-        (pipeline == LoweringPipeline::gpu_thread_per_element &&
-         !registerTile.empty()))
       return emitError() << stringifyLoweringPipeline(pipeline)
-                         << " takes only workgroup_size"
-                         << (pipeline == LoweringPipeline::gpu_warp_per_element
-                                 ? " and register_tile"
-                                 : "");
+                         << "'s register tile must be [rows], rows at least 2";
+    if (!workgroup.empty() || distribute)
+      return emitError() << stringifyLoweringPipeline(pipeline)
+                         << " takes only workgroup_size and register_tile";
     return success();
   }
   return emitError() << "unknown lowering pipeline";

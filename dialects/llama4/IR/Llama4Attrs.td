@@ -93,8 +93,10 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
       thread (CPU) or block (GPU) computes, 0 for a whole loop.
     - `register_tile`: the (m, n, k) tile held in registers; k is the vector
       lanes of a dot-product tile, n the lanes of an outer-product tile. A
-      `gpu_warp_per_element` product's is [rows]: the rows of x (tokens) a
-      warp takes at once, sharing each load of W between them.
+      GPU product's is [rows]: the rows of x (tokens) a warp takes at once
+      (`gpu_warp_per_element`), sharing each load of W between them, or a
+      group of rows whose threads (`gpu_thread_per_element`, a routed
+      expert's) share the loads of the expert they chose alike.
       --llama4-gpu-jam-token-rows carries it out and drops it.
     - `workgroup_size`: threads per GPU block.
     - `distribute`: whether the CPU splits the workgroup tiles between

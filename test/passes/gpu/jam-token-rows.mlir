@@ -11,8 +11,8 @@
 // CHECK-LABEL: func.func @rows_share_w
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x512xbf16>, %[[W:[a-z0-9]+]]: memref<16x512xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x16xf32>
 //       CHECK:   %[[ROWS:.*]] = memref.dim %[[X]]
-//       CHECK:   %[[ONE_ROW:.*]] = arith.cmpi eq, %[[ROWS]], %{{.*}} : index
 //       CHECK:   %[[WARPS:.*]] = arith.ceildivui %[[ROWS]], %[[TWO:.*]] : index
+//       CHECK:   %[[ONE_ROW:.*]] = arith.cmpi eq, %[[ROWS]], %{{.*}} : index
 //       CHECK:   scf.parallel (%[[I:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%[[WARPS]], %{{.*}})
 //       CHECK:     scf.if %[[ONE_ROW]] {
 //       CHECK:       scf.for %{{.*}} iter_args(%{{[a-z0-9]+}} = %{{.*}}) -> (vector<8xf32>)
@@ -114,5 +114,147 @@ func.func @static_rows(%x: memref<4x512xf32>, %w: memref<16x512xf32>, %out: memr
     memref.store %total, %out[%b, %n] : memref<4x16xf32>
     scf.reduce
   } {llama4.lowering_config = #warp}
+  return
+}
+
+// -----
+
+// A routed expert's thread per output column (t, n), rows grouped 4 at a
+// time by the expert each chose (the argmax of its logits, kept in the
+// thread's own buffer). The extent stays the rows'. Iteration t computes
+// the choices of its group's 4 rows first (its own, then the next ones,
+// wrapping around), and goes on only if no earlier row of the group chose
+// as it did: that branch is taken by 4 (1 - (3/4)^4) / 4 of the rows under
+// uniform routing. There it fills, sums and stores its own row and each
+// later row of the same choice, reading the chosen column of W once a
+// step for all of them; a row that chose otherwise reads and stores
+// nothing (1/p - 1 of the 3 later rows are taken along, a share each).
+// The zero fill of the output, which came before the choice was read,
+// now comes after it, inside the branch.
+// CHECK-LABEL: func.func @rows_share_their_expert
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xbf16>, %[[LOGITS:[a-z0-9]+]]: memref<?x4xbf16>, %[[W:[a-z0-9]+]]: memref<4x64x96xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x96xf32>
+//       CHECK:   %[[ROWS:.*]] = memref.dim %[[X]]
+//       CHECK:   %[[ONE_ROW:.*]] = arith.cmpi eq, %[[ROWS]]
+//       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%[[ROWS]], %{{.*}})
+//       CHECK:     scf.if %[[ONE_ROW]] {
+//       CHECK:       memref.load %[[W]]
+//       CHECK:     } else {
+//       CHECK:       %[[WITHIN:.*]] = arith.remui %[[T]], %[[FOUR:.*]] : index
+//       CHECK:       %[[START:.*]] = arith.subi %[[T]], %[[WITHIN]]
+//       CHECK:       %[[OFFSET1:.*]] = arith.remui %{{.*}}, %[[FOUR]]
+//       CHECK:       %[[ROW1:.*]] = arith.addi %[[START]], %[[OFFSET1]]
+//       CHECK:       %[[IN1:.*]] = arith.cmpi ult, %[[ROW1]], %[[ROWS]]
+//       CHECK:       %[[BEFORE1:.*]] = arith.cmpi ult, %[[OFFSET1]], %[[WITHIN]]
+//       CHECK:       %[[CLAMPED1:.*]] = arith.minui %[[ROW1]]
+//       CHECK:       %[[CHOICE0:.*]] = memref.alloca() : memref<1xindex>
+//       CHECK:       %[[CHOICE1:.*]] = memref.alloca() : memref<1xindex>
+//       CHECK:       scf.for
+//       CHECK:         memref.load %[[LOGITS]][%[[T]], %{{.*}}]
+//       CHECK:       scf.for
+//       CHECK:         memref.load %[[LOGITS]][%[[CLAMPED1]], %{{.*}}]
+//       CHECK:       %[[E0:.*]] = memref.load %[[CHOICE0]]
+//       CHECK:       %[[E1:.*]] = memref.load %[[CHOICE1]]
+//       CHECK:       %[[SAME1:.*]] = arith.cmpi eq, %[[E1]], %[[E0]] : index
+//       CHECK:       %[[EARLIER1:.*]] = arith.andi %[[BEFORE1]], %[[SAME1]]
+//       CHECK:       %[[LATER1:.*]] = arith.xori %[[BEFORE1]]
+//       CHECK:       %[[TAKEN1:.*]] = arith.andi %[[LATER1]], %[[SAME1]]
+//       CHECK:       %[[VALID1:.*]] = arith.andi %[[IN1]], %[[TAKEN1]]
+//       CHECK:       scf.if %[[FIRST:.*]] {
+//   CHECK-NOT:         memref.alloca
+//       CHECK:         memref.store %{{.*}}, %[[OUT]][%[[T]], %[[N]]]
+//       CHECK:         scf.if %[[VALID1]] {
+//  CHECK-NEXT:           memref.store %{{.*}}, %[[OUT]][%[[CLAMPED1]], %[[N]]]
+//  CHECK-NEXT:         } {llama4.taken_share = 0.15428571428571428 : f64}
+//       CHECK:         %[[BEFORE_SUM1:.*]] = scf.if %[[VALID1]] -> (f32) {
+//       CHECK:           memref.load %[[OUT]][%[[CLAMPED1]], %[[N]]]
+//       CHECK:         } else {
+//       CHECK:         } {llama4.taken_share = 0.15428571428571428 : f64}
+//       CHECK:         %[[SUMS:.*]]:4 = scf.for %[[K:[a-z0-9]+]] = {{.*}} -> (f32, f32, f32, f32) {
+//       CHECK:           memref.load %[[X]][%[[T]], %[[K]]]
+//       CHECK:           %[[WK:.*]] = memref.load %[[W]][%[[E0]], %[[K]], %[[N]]]
+//   CHECK-NOT:           memref.load %[[W]]
+//       CHECK:           %[[WF:.*]] = arith.extf %[[WK]]
+//       CHECK:           scf.if %[[VALID1]] -> (f32) {
+//       CHECK:             memref.load %[[X]][%[[CLAMPED1]], %[[K]]]
+//       CHECK:             math.fma %{{.*}}, %[[WF]], %{{.*}}
+//       CHECK:           } {llama4.taken_share = 0.15428571428571428 : f64}
+//       CHECK:         memref.store %[[SUMS]]#0, %[[OUT]][%[[T]], %[[N]]]
+//       CHECK:         scf.if %[[VALID1]] {
+//  CHECK-NEXT:           memref.store %[[SUMS]]#1, %[[OUT]][%[[CLAMPED1]], %[[N]]]
+//       CHECK:       } {llama4.taken_share = 0.68359375 : f64}
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+#thread = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [4], workgroup_size = [256]>
+func.func @rows_share_their_expert(%x: memref<?x64xbf16>, %logits: memref<?x4xbf16>,
+                                   %w: memref<4x64x96xbf16>, %out: memref<?x96xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  %zero = arith.constant 0.0 : f32
+  %lowest = arith.constant 0xFF800000 : f32
+  %rows = memref.dim %x, %c0 : memref<?x64xbf16>
+  scf.parallel (%t, %n) = (%c0, %c0) to (%rows, %c96) step (%c1, %c1) {
+    %best = memref.alloca() : memref<1xf32>
+    %choice = memref.alloca() : memref<1xindex>
+    memref.store %lowest, %best[%c0] : memref<1xf32>
+    memref.store %c0, %choice[%c0] : memref<1xindex>
+    scf.for %e = %c0 to %c4 step %c1 {
+      %logit = memref.load %logits[%t, %e] : memref<?x4xbf16>
+      %value = arith.extf %logit : bf16 to f32
+      %so_far = memref.load %best[%c0] : memref<1xf32>
+      %chosen = memref.load %choice[%c0] : memref<1xindex>
+      %better = arith.cmpf ogt, %value, %so_far : f32
+      %new_best = arith.select %better, %value, %so_far : f32
+      %new_choice = arith.select %better, %e, %chosen : index
+      memref.store %new_best, %best[%c0] : memref<1xf32>
+      memref.store %new_choice, %choice[%c0] : memref<1xindex>
+    }
+    memref.store %zero, %out[%t, %n] : memref<?x96xf32>
+    %before = memref.load %out[%t, %n] : memref<?x96xf32>
+    %expert = memref.load %choice[%c0] : memref<1xindex>
+    %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%acc = %before) -> (f32) {
+      %xk = memref.load %x[%t, %k] : memref<?x64xbf16>
+      %wk = memref.load %w[%expert, %k, %n] : memref<4x64x96xbf16>
+      %xf = arith.extf %xk : bf16 to f32
+      %wf = arith.extf %wk : bf16 to f32
+      %next = math.fma %xf, %wf, %acc : f32
+      scf.yield %next : f32
+    }
+    memref.store %sum, %out[%t, %n] : memref<?x96xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread}
+  return
+}
+
+// -----
+
+// A thread's rows that read W by the row itself, not by a choice: nothing
+// to share, the loop stays as it was; the register tile leaves the config.
+// CHECK-LABEL: func.func @rows_without_a_choice
+//       CHECK:   scf.parallel (%[[T:.*]], %[[N:.*]]) =
+//   CHECK-NOT:   scf.if
+//       CHECK:       memref.load %{{.*}}[%[[T]], %{{.*}}, %[[N]]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
+#thread_rows = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [4], workgroup_size = [256]>
+func.func @rows_without_a_choice(%x: memref<?x64xbf16>, %w: memref<?x64x96xbf16>, %out: memref<?x96xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %c96 = arith.constant 96 : index
+  %zero = arith.constant 0.0 : f32
+  %rows = memref.dim %x, %c0 : memref<?x64xbf16>
+  scf.parallel (%t, %n) = (%c0, %c0) to (%rows, %c96) step (%c1, %c1) {
+    %sum = scf.for %k = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %xk = memref.load %x[%t, %k] : memref<?x64xbf16>
+      %wk = memref.load %w[%t, %k, %n] : memref<?x64x96xbf16>
+      %xf = arith.extf %xk : bf16 to f32
+      %wf = arith.extf %wk : bf16 to f32
+      %next = math.fma %xf, %wf, %acc : f32
+      scf.yield %next : f32
+    }
+    memref.store %sum, %out[%t, %n] : memref<?x96xf32>
+    scf.reduce
+  } {llama4.lowering_config = #thread_rows}
   return
 }

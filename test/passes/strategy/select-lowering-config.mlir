@@ -7,9 +7,12 @@
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-block-threads=100" 2>&1 | FileCheck %s --check-prefix=BAD-THREADS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=1" | FileCheck %s --check-prefix=ONEROW
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-ROWS
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=1" | FileCheck %s --check-prefix=ONE-EXPERT-ROW
+// RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-EXPERT-ROWS
 // BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
 // BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
 // BAD-ROWS: gpu-warp-rows must be at least 1
+// BAD-EXPERT-ROWS: gpu-expert-rows must be at least 1
 
 // The configs each target gets, pinned: what the code generation passes
 // then carry out. On a GPU every op is one kernel of one element per
@@ -215,14 +218,19 @@ func.func @decode_attention_many_heads(%q: tensor<?x32x16x1x16xbf16>,
 // outputs and 5120 steps, 16 ways (320 steps; 32 would exceed the 270,336
 // threads an H100 holds). A sum not named a gathered product (here a
 // sum of squares, along x's rows: a warp each) is not split, nor is
-// anything at gpu-split-k-depth=0.
+// anything at gpu-split-k-depth=0. The tokens' rows, a dynamic batch, are
+// grouped 8 at a time, rows choosing one expert sharing its loads; not at
+// gpu-expert-rows=1.
 #tok = affine_map<(b, s, n, k) -> (b, s, k)>
 #tokex = affine_map<(b, s, n, k) -> (b, s)>
 #tokout = affine_map<(b, s, n, k) -> (b, s, n)>
 // GPU-LABEL: func.func @routed_expert_products
-//       GPU:   linalg.generic {{.*}} split_k = 32>}
-//       GPU:   linalg.generic {{.*}} split_k = 16>}
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, register_tile = [8], workgroup_size = [256], split_k = 32>}
+//       GPU:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, register_tile = [8], workgroup_size = [256], split_k = 16>}
 //       GPU:   linalg.generic {{.*}}<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+// ONE-EXPERT-ROW-LABEL: func.func @routed_expert_products
+//       ONE-EXPERT-ROW:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 32>}
+//       ONE-EXPERT-ROW:   linalg.generic {{.*}}<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 16>}
 // NOSPLIT-LABEL: func.func @routed_expert_products
 //   NOSPLIT-NOT:   split_k
 //       NOSPLIT:   return

@@ -2154,7 +2154,7 @@ func.func @lowering_config_gpu_partial_warp() attributes {c = #llama4.lowering_c
 
 // -----
 
-// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size}}
+// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size and register_tile}}
 func.func @lowering_config_gpu_distributed() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], distribute = true>} {
   return
 }
@@ -2168,7 +2168,7 @@ func.func @lowering_config_warp_of_16() attributes {c = #llama4.lowering_config<
 
 // -----
 
-// expected-error @+1 {{gpu_warp_per_element takes only workgroup_size}}
+// expected-error @+1 {{gpu_warp_per_element takes only workgroup_size and register_tile}}
 func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [0, 8, 0], workgroup_size = [256]>} {
   return
 }
@@ -2182,8 +2182,8 @@ func.func @lowering_config_warp_one_row() attributes {c = #llama4.lowering_confi
 
 // -----
 
-// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size}}
-func.func @lowering_config_thread_rows() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [8], workgroup_size = [256]>} {
+// expected-error @+1 {{gpu_thread_per_element's register tile must be [rows], rows at least 2}}
+func.func @lowering_config_thread_rows_and_columns() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [8, 2], workgroup_size = [256]>} {
   return
 }
 
