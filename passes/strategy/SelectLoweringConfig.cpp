@@ -176,6 +176,8 @@ struct SelectLoweringConfig
     return isa<linalg::GenericOp>(op) &&
            op->hasAttr(mlir::llama4::kGatheredProductAttrName);
   }
+  /// Whether the rows of `op`'s output (all but its last dimension) run
+  /// along a dynamic dimension: the tokens.
   static bool hasTokenRows(Operation *op) {
     auto output = cast<ShapedType>(
         cast<linalg::LinalgOp>(op).getDpsInitOperand(0)->get().getType());
@@ -232,10 +234,9 @@ struct SelectLoweringConfig
   /// as one: more tokens have threads enough already, and pay the partial
   /// sums per token (prefill's per-token experts wait for grouped GEMMs).
   int64_t splitKOf(Operation *op) {
-    auto generic = dyn_cast<linalg::GenericOp>(op);
-    if (!generic || gpuSplitKDepth < 1 ||
-        !generic->hasAttr(mlir::llama4::kGatheredProductAttrName))
+    if (!isGatheredProduct(op) || gpuSplitKDepth < 1)
       return 1;
+    auto generic = cast<linalg::GenericOp>(op);
     FailureOr<llama4c::Sum> sum = llama4c::matchSum(generic);
     if (failed(sum))
       return 1;
