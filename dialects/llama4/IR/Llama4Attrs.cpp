@@ -88,14 +88,18 @@ LogicalResult LoweringConfigAttr::verify(
                          << " needs workgroup_size = [threads], a multiple "
                             "of 32 from 32 to 1024";
     // A warp or a thread may take several rows of x (tokens) at once:
-    // [rows].
+    // [rows]; a decode query's lane some of its head dims: [columns].
     if (!registerTile.empty() &&
-        (registerTile.size() != 1 || registerTile[0] < 2))
+        (registerTile.size() != 1 || registerTile[0] < 1))
       return emitError() << stringifyLoweringPipeline(pipeline)
-                         << "'s register tile must be [rows], rows at least 2";
-    if (!workgroup.empty() || distribute)
+                         << "'s register tile must be [n], n positive";
+    // The loops a thread or warp takes: sizes, 0 for a whole loop.
+    if (llvm::any_of(workgroup, [](int64_t size) { return size < 0; }))
       return emitError() << stringifyLoweringPipeline(pipeline)
-                         << " takes only workgroup_size and register_tile";
+                         << "'s workgroup tile must not be negative";
+    if (distribute)
+      return emitError() << stringifyLoweringPipeline(pipeline)
+                         << " does not distribute";
     return success();
   }
   return emitError() << "unknown lowering pipeline";

@@ -90,14 +90,21 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
 
     - `pipeline`: the kernel template.
     - `workgroup_tile`: the tile of the product's (m, n, k) loops that one
-      thread (CPU) or block (GPU) computes, 0 for a whole loop.
+      thread (CPU) computes, 0 for a whole loop. On a GPU, the tile of the
+      op's parallel loops that one thread or warp computes, 0 for a whole
+      loop, 1 each when empty: a decode step's attention gives a warp the
+      queries of one KV head ([1, 1, 0, 0] of (b, h, g, s)), which read
+      the same keys and values.
     - `register_tile`: the (m, n, k) tile held in registers; k is the vector
       lanes of a dot-product tile, n the lanes of an outer-product tile. A
       GPU product's is [rows]: the rows of x (tokens) a warp takes at once
       (`gpu_warp_per_element`), sharing each load of W between them, or a
       group of rows whose threads (`gpu_thread_per_element`, a routed
       expert's) share the loads of the expert they chose alike.
-      --llama4-gpu-jam-token-rows carries it out and drops it.
+      --llama4-gpu-jam-token-rows carries it out and drops it. A decode
+      step's attention's is [columns]: the head dims of each query's
+      accumulator that a lane of its warp holds, of each key's row the
+      columns it reads (--llama4-decompose-online-attention).
     - `workgroup_size`: threads per GPU block.
     - `distribute`: whether the CPU splits the workgroup tiles between
       threads.
@@ -114,6 +121,7 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 32>
     #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>
+    #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [16], workgroup_size = [32], split_k = 16>
     ```
   }];
   let parameters = (ins
@@ -152,6 +160,11 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
     /// This config without a register tile: one carried out.
     LoweringConfigAttr withoutRegisterTile() const {
       return get(getContext(), getPipeline(), getWorkgroupTile(), {},
+                 getWorkgroupSize(), getDistribute(), getSplitK());
+    }
+    /// This config with workgroup tile `tile`.
+    LoweringConfigAttr withWorkgroupTile(::llvm::ArrayRef<int64_t> tile) const {
+      return get(getContext(), getPipeline(), tile, getRegisterTile(),
                  getWorkgroupSize(), getDistribute(), getSplitK());
     }
     /// This config with its reduction split `splitK` ways.

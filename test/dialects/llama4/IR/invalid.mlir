@@ -2154,7 +2154,7 @@ func.func @lowering_config_gpu_partial_warp() attributes {c = #llama4.lowering_c
 
 // -----
 
-// expected-error @+1 {{gpu_thread_per_element takes only workgroup_size and register_tile}}
+// expected-error @+1 {{gpu_thread_per_element does not distribute}}
 func.func @lowering_config_gpu_distributed() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], distribute = true>} {
   return
 }
@@ -2168,21 +2168,21 @@ func.func @lowering_config_warp_of_16() attributes {c = #llama4.lowering_config<
 
 // -----
 
-// expected-error @+1 {{gpu_warp_per_element takes only workgroup_size and register_tile}}
-func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [0, 8, 0], workgroup_size = [256]>} {
+// expected-error @+1 {{gpu_warp_per_element's workgroup tile must not be negative}}
+func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, -1, 0], workgroup_size = [256]>} {
   return
 }
 
 // -----
 
-// expected-error @+1 {{gpu_warp_per_element's register tile must be [rows], rows at least 2}}
-func.func @lowering_config_warp_one_row() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [1], workgroup_size = [256]>} {
+// expected-error @+1 {{gpu_warp_per_element's register tile must be [n], n positive}}
+func.func @lowering_config_warp_no_row() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [0], workgroup_size = [256]>} {
   return
 }
 
 // -----
 
-// expected-error @+1 {{gpu_thread_per_element's register tile must be [rows], rows at least 2}}
+// expected-error @+1 {{gpu_thread_per_element's register tile must be [n], n positive}}
 func.func @lowering_config_thread_rows_and_columns() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [8, 2], workgroup_size = [256]>} {
   return
 }
