@@ -667,8 +667,12 @@ def Llama4GpuLowerSubgroupReductionsPass
   let description = [{
     Every gpu.subgroup_reduce becomes a butterfly of 32-lane `gpu.shuffle
     xor` steps, each lane combining its value with its partner's (five
-    steps for a warp). Adjacent reductions of 32-bit values none of which
-    reads another's result (a warp's several rows of sums) step together:
+    steps for a warp; for a cluster of n lanes s apart, offsets s, 2s,
+    ... below n * s: a decode query group's lanes that share a key add
+    their parts of its scores 1 apart, those holding the same head dims
+    combine their states s apart). Adjacent reductions of 32-bit values
+    none of which reads another's result (a warp's several rows of sums,
+    a query group's heads) step together, those of each cluster shape:
     their shuffles of one step adjacent and in flight at once, which the
     host emulation also runs between one pair of barriers. NVVM lowers
     the shuffles to `shfl.sync.bfly`; the host emulation emulates them.
