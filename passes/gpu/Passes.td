@@ -611,9 +611,11 @@ def Llama4GpuUnrollPrivateLoopsPass : Pass<"llama4-gpu-unroll-private-loops"> {
     it with constants and the induction variables of the launch's loops
     of static trip counts from 2 to 128 has those loops unrolled
     completely, inner ones first, where the launch's buffers so moved
-    hold at most 512 bytes (128 registers; a prompt's attention, a
-    thread's 128 accumulators and a block of 128 scores, spilled more
-    than it kept in local memory) and the loops at most 8192 ops, a math
+    hold at most 768 bytes (192 registers: a decode query group's lane,
+    Scout's 80 accumulators and its 5 queries' running state, 620 bytes;
+    a prompt's attention, a thread's 128 accumulators and a block of 128
+    scores, spilled more than it kept in local memory) and the loops at
+    most 8192 ops, a math
     function counting 64 (libdevice's sine is a hundred instructions: a
     RoPE head's 128 angles unrolled made a kernel of 49,000 lines). A
     loop with shuffles (a lane sum of each element) unrolls 32 iterations
@@ -623,7 +625,11 @@ def Llama4GpuUnrollPrivateLoopsPass : Pass<"llama4-gpu-unroll-private-loops"> {
     barriers a step (one after another, 640 shuffles took the tiny
     model's emulated build from one minute to ten); it must carry no
     value between iterations, hold no region and store at most once,
-    into a buffer of the thread's that it does not load. A buffer indexed by anything else (the lane, a loaded value,
+    into a buffer of the thread's that it loads nowhere else than where
+    it stores (a sum combined in place). A loop whose shuffles are all in
+    such loops nested in it (a query group's heads around each head's
+    dims) unrolls whole once they have, one iteration's steps after
+    another's. A buffer indexed by anything else (the lane, a loaded value,
     a loop of run-time bounds) keeps its loops: unrolled, they would
     leave it in local memory all the same (a RoPE element's head, read at
     the thread's own element and its rotation partner).

@@ -41,11 +41,13 @@ constexpr int64_t kMaxTrips = 128;
 /// emulation's too).
 constexpr int64_t kMaxUnrolledOps = 8192;
 /// Bytes of buffers a launch may move to registers: a 128-float
-/// accumulator, half of the 255 registers a thread may have. A prompt's
+/// accumulator, half of the 255 registers a thread may have, or a decode
+/// query group's lane (Scout's: 80 accumulators combined in place, and
+/// its 5 queries' running maxima, sums and scores, 620 bytes). A prompt's
 /// attention, a thread's query with its 128 accumulators and a block of
 /// 128 scores, holds more: unrolled, it spilled more than it had kept in
 /// local memory.
-constexpr int64_t kMaxRegisterBytes = 512;
+constexpr int64_t kMaxRegisterBytes = 768;
 /// Iterations of a loop with shuffles that step together: 32 shuffles in
 /// flight a step. All 128 of a decode query's lane sums at once held 255
 /// registers.
@@ -58,35 +60,53 @@ constexpr int64_t kMathFunctionOps = 64;
 /// Whether `loop`'s iterations may run in steps: its ops, of no regions
 /// and no results carried, free of memory effects but for loads,
 /// shuffles and at most one store, into the thread's own buffer, which
-/// nothing in the loop loads. Then what each iteration does before its
-/// first shuffle can run for every iteration first, their first shuffles
-/// next to each other, and so on: no load moves past a store it could
-/// read, and the one store's iterations keep their order.
+/// the loop loads nowhere but where that iteration stores (a sum updated
+/// in place). Then what each iteration does before its first shuffle can
+/// run for every iteration first, their first shuffles next to each
+/// other, and so on: no load moves past a store it could read, and the
+/// one store's iterations keep their order.
 bool runsInSteps(scf::ForOp loop) {
   if (loop.getNumResults() > 0)
     return false;
-  SmallVector<Value> loaded, stored;
+  SmallVector<Operation *> loads, stores;
   for (Operation &op : loop.getBody()->without_terminator()) {
     if (op.getNumRegions() > 0)
       return false;
-    if (auto load = dyn_cast<memref::LoadOp>(op))
-      loaded.push_back(load.getMemRef());
-    else if (auto load = dyn_cast<vector::LoadOp>(op))
-      loaded.push_back(load.getBase());
-    else if (auto store = dyn_cast<memref::StoreOp>(op))
-      stored.push_back(store.getMemRef());
-    else if (auto store = dyn_cast<vector::StoreOp>(op))
-      stored.push_back(store.getBase());
+    if (isa<memref::LoadOp, vector::LoadOp>(op))
+      loads.push_back(&op);
+    else if (isa<memref::StoreOp, vector::StoreOp>(op))
+      stores.push_back(&op);
     else if (!isa<gpu::ShuffleOp>(op) && !isMemoryEffectFree(&op))
       return false;
   }
-  if (stored.empty())
+  if (stores.empty())
     return true;
-  Value buffer = llama4c::bufferOf(stored.front());
-  return stored.size() == 1 && llama4c::isThreadPrivate(stored.front()) &&
-         llvm::none_of(loaded, [&](Value memref) {
-           return llama4c::bufferOf(memref) == buffer;
+  if (stores.size() != 1)
+    return false;
+  // A store's operands: the value, the memref, then the indices.
+  Operation *store = stores.front();
+  Value stored = store->getOperand(1);
+  ValueRange at = store->getOperands().drop_front(2);
+  Value buffer = llama4c::bufferOf(stored);
+  return llama4c::isThreadPrivate(stored) &&
+         llvm::all_of(loads, [&](Operation *load) {
+           Value memref = load->getOperand(0);
+           return llama4c::bufferOf(memref) != buffer ||
+                  (memref == stored && load->getOperands().drop_front() == at);
          });
+}
+
+bool isUnrollable(scf::ForOp loop);
+
+/// Whether every shuffle of `loop` is in a loop nested in it that
+/// unrolls (a query group's heads around each head's dims): those unroll
+/// in steps first, then `loop` unrolls whole, its iterations' steps one
+/// after another.
+bool shufflesInUnrollableLoops(scf::ForOp loop) {
+  return llvm::all_of(loop.getBody()->without_terminator(), [](Operation &op) {
+    auto inner = dyn_cast<scf::ForOp>(op);
+    return !llama4c::containsShuffle(&op) || (inner && isUnrollable(inner));
+  });
 }
 
 /// A loop in the kernel that unrolls completely within the limits: a
@@ -98,7 +118,8 @@ bool isUnrollable(scf::ForOp loop) {
   std::optional<APInt> trips = loop.getStaticTripCount();
   return trips && trips->getSExtValue() >= 2 &&
          trips->getSExtValue() <= kMaxTrips &&
-         (!llama4c::containsShuffle(loop) || runsInSteps(loop));
+         (!llama4c::containsShuffle(loop) || runsInSteps(loop) ||
+          shufflesInUnrollableLoops(loop));
 }
 
 /// Unrolls `loop`, which runsInSteps, kStepGroup iterations at a time,
@@ -294,7 +315,7 @@ struct UnrollPrivateLoops
         order.push_back(loop);
     });
     for (scf::ForOp loop : order) {
-      if (llama4c::containsShuffle(loop)) {
+      if (llama4c::containsShuffle(loop) && runsInSteps(loop)) {
         unrollInSteps(loop);
         continue;
       }

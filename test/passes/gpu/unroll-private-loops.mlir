@@ -131,6 +131,52 @@ func.func @lane_sums(%out: memref<4xf32>) {
   return
 }
 
+// A query group's accumulators combined in place across lanes: the loop
+// over a head's dims loads and stores each element where it shuffles it
+// (no iteration reads another's), so its iterations run in steps, their
+// shuffles adjacent; the loop over the heads around it, its shuffles all
+// in that loop, unrolls whole, one head's steps after another's. Every
+// index into the buffer is then a constant.
+// CHECK-LABEL: func.func @group_sums_in_place
+//       CHECK:   gpu.launch
+//   CHECK-NOT:     scf.for
+//       CHECK:     memref.load %[[ACC:.*]][%c0, %c0] : memref<2x3xf32>
+//  CHECK-NEXT:     memref.load %[[ACC]][%c0, %c1]
+//  CHECK-NEXT:     memref.load %[[ACC]][%c0, %c2]
+//  CHECK-NEXT:     gpu.shuffle xor
+//  CHECK-NEXT:     gpu.shuffle xor
+//  CHECK-NEXT:     gpu.shuffle xor
+// CHECK-COUNT-3:   memref.store %{{.*}}, %[[ACC]][%c0, %c{{[0-2]}}]
+//       CHECK:     memref.load %[[ACC]][%c1, %c0]
+// CHECK-COUNT-3:   gpu.shuffle xor
+// CHECK-COUNT-3:   memref.store %{{.*}}, %[[ACC]][%c1, %c{{[0-2]}}]
+//       CHECK:     gpu.terminator
+func.func @group_sums_in_place(%out: memref<4xf32>) {
+  %c1 = arith.constant 1 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %c0 = arith.constant 0 : index
+    %c1_k = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %eight = arith.constant 8 : i32
+    %width = arith.constant 32 : i32
+    %acc = memref.alloca() : memref<2x3xf32>
+    scf.for %g = %c0 to %c2 step %c1_k {
+      scf.for %e = %c0 to %c3 step %c1_k {
+        %a = memref.load %acc[%g, %e] : memref<2x3xf32>
+        %other, %valid = gpu.shuffle xor %a, %eight, %width : f32
+        %s = arith.addf %a, %other : f32
+        memref.store %s, %acc[%g, %e] : memref<2x3xf32>
+      }
+    }
+    %mine = memref.load %acc[%c1_k, %c2] : memref<2x3xf32>
+    memref.store %mine, %out[%c0] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
+
 // A buffer allocated under the launch's bounds guard moves to the start of
 // the launch body, the kernel's entry block (LLVM promotes only its
 // allocas); a buffer of run-time size stays where it is.
