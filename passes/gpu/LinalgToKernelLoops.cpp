@@ -60,6 +60,19 @@ SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap map,
 /// 512 consecutive bytes of a row in one instruction.
 constexpr int64_t kVectorLoadBytes = 16;
 
+/// Whether `offset` is a multiple of `width`: a constant one, or a
+/// product by one (a lane's first column of a row the lanes share).
+bool isMultipleOf(OpFoldResult offset, int64_t width) {
+  if (std::optional<int64_t> constant = getConstantIntValue(offset))
+    return *constant % width == 0;
+  auto product =
+      dyn_cast_if_present<arith::MulIOp>(cast<Value>(offset).getDefiningOp());
+  return product && llvm::any_of(product->getOperands(), [&](Value factor) {
+           std::optional<int64_t> constant = getConstantIntValue(factor);
+           return constant && *constant % width == 0;
+         });
+}
+
 /// Whether every row of `memref` (its innermost dimension) starts a
 /// multiple of `width` elements past where its allocation starts: a unit
 /// innermost stride, and an offset and outer strides that are multiples of
@@ -90,8 +103,7 @@ bool rowsStartAligned(Value memref, int64_t width) {
     int64_t last = subview.getSourceType().getRank() - 1;
     return !subview.getDroppedDims().test(last) &&
            isConstantIntValue(subview.getMixedStrides().back(), 1) &&
-           multipleOfWidth(
-               getConstantIntValue(subview.getMixedOffsets().back())) &&
+           isMultipleOf(subview.getMixedOffsets().back(), width) &&
            rowsStartAligned(subview.getSource(), width);
   }
   // Splitting the innermost dimension: its new outer stride is the new
@@ -617,12 +629,29 @@ int64_t rowVectorWidthOf(linalg::LinalgOp op, unsigned d) {
   return width;
 }
 
+/// Whether `value` depends on the thread's lane: a gpu.lane_id, or a
+/// loop index counted from one, through arithmetic.
+bool dependsOnLane(Value value) {
+  if (auto index = dyn_cast<BlockArgument>(value)) {
+    auto loop = dyn_cast<scf::ForOp>(index.getOwner()->getParentOp());
+    return loop && index == loop.getInductionVar() &&
+           dependsOnLane(loop.getLowerBound());
+  }
+  Operation *def = value.getDefiningOp();
+  if (isa<gpu::LaneIdOp>(def))
+    return true;
+  return isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
+         llvm::any_of(def->getOperands(), dependsOnLane);
+}
+
 /// Whether `op`, in a warp's kernel, is a map of one output along a row
-/// of its innermost loop into memory that is not the thread's own: there
-/// every lane holds the same values (see storeFromLaneZero), so the lanes
-/// can share the row's elements instead of each computing all of them
-/// for lane 0 to store (a row's RMSNorm scaling after its sum, see
-/// --llama4-gpu-tile-and-fuse).
+/// of its innermost loop into memory that is not the thread's own, at a
+/// place that does not depend on the lane: there every lane holds the
+/// same values (see storeFromLaneZero), so the lanes can share the row's
+/// elements instead of each computing all of them for lane 0 to store (a
+/// row's RMSNorm scaling after its sum, see --llama4-gpu-tile-and-fuse).
+/// A lane's own columns of a decode query group's state are its own to
+/// store.
 bool isRowForLanes(linalg::LinalgOp op) {
   auto kernel = op->getParentOfType<scf::ParallelOp>();
   if (!kernel ||
@@ -633,6 +662,7 @@ bool isRowForLanes(linalg::LinalgOp op) {
          op.getNumDpsInits() == 1 &&
          llvm::all_of(op->getOperands(), isMemref) &&
          !llama4c::isThreadPrivate(op.getDpsInitOperand(0)->get()) &&
+         !dependsOnLane(op.getDpsInitOperand(0)->get()) &&
          op.getStaticLoopRanges().back() != 1;
 }
 
@@ -789,21 +819,6 @@ void emitRowVectorElement(OpBuilder &b, linalg::LinalgOp op,
       });
   vector::StoreOp::create(b, loc, steps.getResult(0), init->get(), at,
                           /*nontemporal=*/false, align);
-}
-
-/// Whether `value` depends on the thread's lane: a gpu.lane_id, or a
-/// loop index counted from one, through arithmetic.
-bool dependsOnLane(Value value) {
-  if (auto index = dyn_cast<BlockArgument>(value)) {
-    auto loop = dyn_cast<scf::ForOp>(index.getOwner()->getParentOp());
-    return loop && index == loop.getInductionVar() &&
-           dependsOnLane(loop.getLowerBound());
-  }
-  Operation *def = value.getDefiningOp();
-  if (isa<gpu::LaneIdOp>(def))
-    return true;
-  return isMemoryEffectFree(def) && def->getNumRegions() == 0 &&
-         llvm::any_of(def->getOperands(), dependsOnLane);
 }
 
 /// Whether `op`, a thread's op in a warp's tile, computes the same in every
@@ -1036,7 +1051,8 @@ struct LinalgToKernelLoops
   /// In a warp's kernel every lane computes the same elements; only lane 0
   /// writes memory that is not its own, so that an output updated in place
   /// is updated once. A store at an index that depends on the lane (a row
-  /// the lanes share, see emitRowAcrossLanes) is the lane's own.
+  /// the lanes share, see emitRowAcrossLanes), or into a view that does (a
+  /// lane's columns of a decode query group's state), is the lane's own.
   void storeFromLaneZero() {
     SmallVector<memref::StoreOp> shared;
     getOperation()->walk([&](scf::ParallelOp loop) {
@@ -1046,6 +1062,7 @@ struct LinalgToKernelLoops
         return;
       loop.getBody()->walk([&](memref::StoreOp store) {
         if (!llama4c::isThreadPrivate(store.getMemRef()) &&
+            !dependsOnLane(store.getMemRef()) &&
             llvm::none_of(store.getIndices(), dependsOnLane))
           shared.push_back(store);
       });

@@ -606,3 +606,62 @@ func.func @gathered_rows_of_x(%rows: memref<?x48xbf16>, %experts: memref<?xindex
   }
   return
 }
+
+// -----
+
+// A decode query group's warp, each lane holding 8 of a head's 32 dims
+// (its columns, from 8 (lane mod 4) on). A lane's dot product reads its
+// columns 16 bytes at a time: the views' offsets, multiples of 8, keep
+// their rows aligned. Its columns of the output are its own to store:
+// every lane stores them, in its own loop, neither split across the lanes
+// nor left to lane 0.
+// CHECK-LABEL: func.func @lane_columns
+//       CHECK:   scf.parallel
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     vector.load %{{.*}} {alignment = 16 : i64} : memref<1x8xbf16, strided<[32, 1], offset: ?>>, vector<8xbf16>
+//       CHECK:     vector.load %{{.*}} {alignment = 16 : i64} : memref<8xbf16, strided<[1], offset: ?>>, vector<8xbf16>
+//       CHECK:     %[[O:.*]] = memref.subview
+//   CHECK-NOT:     gpu.lane_id
+//   CHECK-NOT:     scf.if
+//       CHECK:     scf.for %{{.*}} = %c0 to %c8 step %c1 {
+//       CHECK:       memref.store %{{.*}}, %[[O]]
+//   CHECK-NOT:   scf.if
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>}
+#t = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [32]>
+#qk = affine_map<(i, k) -> (i, k)>
+#kk = affine_map<(i, k) -> (k)>
+#ik = affine_map<(i, k) -> (i)>
+#bc = affine_map<(i, e) -> (i)>
+#ie = affine_map<(i, e) -> (i, e)>
+func.func @lane_columns(%q: memref<?x32xbf16>, %k: memref<32xbf16>, %out: memref<?x32xf32>, %rows: index) {
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  scf.forall (%m) in (%rows) {
+    %lane = gpu.lane_id
+    %dim = arith.remui %lane, %c4 : index
+    %first = arith.muli %dim, %c8 : index
+    %qs = memref.subview %q[%m, %first] [1, 8] [1, 1] : memref<?x32xbf16> to memref<1x8xbf16, strided<[32, 1], offset: ?>>
+    %ks = memref.subview %k[%first] [8] [1] : memref<32xbf16> to memref<8xbf16, strided<[1], offset: ?>>
+    %acc = memref.alloca() : memref<1xf32>
+    linalg.fill {llama4.lowering_config = #t} ins(%zero : f32) outs(%acc : memref<1xf32>)
+    linalg.generic {indexing_maps = [#qk, #kk, #ik], iterator_types = ["parallel", "reduction"]}
+        ins(%qs, %ks : memref<1x8xbf16, strided<[32, 1], offset: ?>>, memref<8xbf16, strided<[1], offset: ?>>)
+        outs(%acc : memref<1xf32>) attrs = {llama4.lowering_config = #t} {
+    ^bb0(%a: bf16, %b: bf16, %s: f32):
+      %af = arith.extf %a : bf16 to f32
+      %bf = arith.extf %b : bf16 to f32
+      %p = arith.mulf %af, %bf : f32
+      %n = arith.addf %s, %p : f32
+      linalg.yield %n : f32
+    }
+    %o = memref.subview %out[%m, %first] [1, 8] [1, 1] : memref<?x32xf32> to memref<1x8xf32, strided<[32, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#bc, #ie], iterator_types = ["parallel", "parallel"]}
+        ins(%acc : memref<1xf32>) outs(%o : memref<1x8xf32, strided<[32, 1], offset: ?>>)
+        attrs = {llama4.lowering_config = #t} {
+    ^bb0(%s: f32, %y: f32):
+      linalg.yield %s : f32
+    }
+  }
+  return
+}
