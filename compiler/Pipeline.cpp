@@ -67,6 +67,7 @@ static void addSelectLoweringConfig(OpPassManager &pm,
   select.gpuBlockThreads = schedule.gpuBlockThreads;
   select.gpuWarpRows = schedule.gpuWarpRows;
   select.gpuExpertRows = schedule.gpuExpertRows;
+  select.gpuLaneAccumulators = schedule.gpuLaneAccumulators;
   select.gpuSplitKDepth = schedule.gpuSplitKDepth;
   pm.addPass(createLlama4SelectLoweringConfigPass(select));
 }
@@ -372,6 +373,12 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Rows of x grouped in a GPU routed expert's product, "
                      "rows choosing one expert sharing each load of W"),
       llvm::cl::init(TileSchedule().gpuExpertRows)};
+  Option<int64_t> gpuLaneAccumulators{
+      *this, schedule_keys::gpuLaneAccumulators,
+      llvm::cl::desc("Floats of a decode step's query group's accumulators a "
+                     "GPU lane holds at most (lanes split each key's head "
+                     "dims until they fit)"),
+      llvm::cl::init(TileSchedule().gpuLaneAccumulators)};
   Option<int64_t> gpuSplitKDepth{
       *this, schedule_keys::gpuSplitKDepth,
       llvm::cl::desc("Fewest reduction steps a thread keeps when a GPU "
@@ -395,6 +402,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.gpuBlockThreads = gpuBlockThreads;
     schedule.gpuWarpRows = gpuWarpRows;
     schedule.gpuExpertRows = gpuExpertRows;
+    schedule.gpuLaneAccumulators = gpuLaneAccumulators;
     schedule.gpuSplitKDepth = gpuSplitKDepth;
     schedule.gpuAttentionSplitKeys = gpuAttentionSplitKeys;
     schedule.moeDispatch = moeDispatch;

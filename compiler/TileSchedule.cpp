@@ -25,6 +25,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
     io.mapOptional(keys::gpuWarpRows.data(), schedule.gpuWarpRows);
     io.mapOptional(keys::gpuExpertRows.data(), schedule.gpuExpertRows);
+    io.mapOptional(keys::gpuLaneAccumulators.data(),
+                   schedule.gpuLaneAccumulators);
     io.mapOptional(keys::gpuSplitKDepth.data(), schedule.gpuSplitKDepth);
     io.mapOptional(keys::gpuAttentionSplitKeys.data(),
                    schedule.gpuAttentionSplitKeys);
@@ -44,6 +46,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "gpu_warp_rows must be at least 1";
     if (schedule.gpuExpertRows < 1)
       return "gpu_expert_rows must be at least 1";
+    if (schedule.gpuLaneAccumulators < 1)
+      return "gpu_lane_accumulators must be at least 1";
     if (schedule.gpuSplitKDepth < 0)
       return "gpu_split_k_depth must not be negative";
     if (schedule.gpuAttentionSplitKeys < 1)

@@ -11,6 +11,7 @@
 //   gpu_block_threads: 128
 //   gpu_warp_rows: 2
 //   gpu_expert_rows: 4
+//   gpu_lane_accumulators: 64
 //   gpu_split_k_depth: 512
 //   gpu_attention_split_keys: 512
 //   moe_dispatch: per-token
@@ -42,6 +43,8 @@ inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral gpuWarpRows = "gpu_warp_rows";
 inline constexpr llvm::StringLiteral gpuExpertRows = "gpu_expert_rows";
+inline constexpr llvm::StringLiteral gpuLaneAccumulators =
+    "gpu_lane_accumulators";
 inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
 inline constexpr llvm::StringLiteral gpuAttentionSplitKeys =
     "gpu_attention_split_keys";
@@ -72,6 +75,11 @@ struct TileSchedule {
   /// Rows of x (tokens) grouped in a routed expert's product on a GPU,
   /// rows of a group choosing one expert sharing each load of its W.
   int64_t gpuExpertRows = Llama4SelectLoweringConfigPassOptions().gpuExpertRows;
+  /// Floats of a decode step's query group's accumulators a lane of its
+  /// GPU warp holds at most: lanes split each key's head dims until they
+  /// fit.
+  int64_t gpuLaneAccumulators =
+      Llama4SelectLoweringConfigPassOptions().gpuLaneAccumulators;
   /// Fewest reduction steps a GPU thread keeps when a product with too few
   /// outputs splits its reduction between threads (0: no split).
   int64_t gpuSplitKDepth =

@@ -26,9 +26,15 @@
 // are consecutive (abi.h), so the op's first and last queries bound them.
 // Skipped keys would have weighed exactly 0.
 //
-// A warp's query (a GPU tile with a warp per element) splits its keys
-// between the lanes, each lane an online softmax of its own, and combines
-// the lanes' states at the end, as flash-decoding combines splits.
+// A warp's queries (a GPU tile with a warp per element: a decode step's
+// query heads of one KV head) split their keys between the lanes, each
+// lane an online softmax of its own, and combine the lanes' states at the
+// end, as flash-decoding combines splits. Where the group's accumulators
+// would not fit a lane's registers, each key is read by a few lanes side
+// by side, each taking some of its head dims (the config's register
+// tile): they add their parts of each score across the lanes, and each
+// keeps its own dims of p . v. Every key and value is read once for the
+// whole group.
 //
 // llama4.partial_attention is the same softmax over one split of each
 // query's visible keys, its state written out unnormalised.
@@ -102,15 +108,25 @@ struct KeySplit {
   int64_t minKeys;
 };
 
+/// How a warp's lanes share its queries: `keyLanes` groups of lanes take
+/// every keyLanes-th key, and in each group `dimLanes` lanes side by side
+/// take `columns` head dims each of every key, value and accumulator
+/// (lane = keyLane * dimLanes + dimLane).
+struct WarpLanes {
+  Value keyLane, dimLane;
+  int64_t keyLanes, dimLanes, columns;
+};
+
 /// Emits the attention of one KV head of one batch row.
 class HeadAttention {
 public:
-  /// `lane` is the thread's lane when a warp computes the queries, else
-  /// null.
+  /// `lanes` when a warp computes the queries [G, S, d].
   HeadAttention(OpBuilder &b, Location loc, const KeySpec &spec, Value row,
-                Value queries, Value lane)
-      : b(b), loc(loc), spec(spec), row(row), queries(queries), lane(lane),
-        precision(elementTypeOf(queries)) {}
+                Value queries, std::optional<WarpLanes> lanes)
+      : b(b), loc(loc), spec(spec), row(row), lanes(lanes),
+        precision(elementTypeOf(queries)) {
+    this->queries = laneColumns(queries);
+  }
 
   /// The online softmax of the queries [G, S, d] over the cached keys
   /// [L, d] then the new ones [S', d], or over `split` of them.
@@ -135,22 +151,61 @@ public:
       std::tie(cached, fresh) = splitOf(cached, fresh, *split);
     state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
     state = attend(state, newKeys, newValues, fresh, /*cached=*/false);
-    return lane ? combineLanes(state) : state;
+    return lanes ? combineLanes(state) : state;
   }
 
-  /// round(acc / sum) of `state`, written into `out` [G, S, d].
+  /// round(acc / sum) of `state`, written into `out` [G, S, d] (the lane's
+  /// head dims of it).
   Value normalize(const OnlineSoftmax &state, Value out) {
     AffineMap identity = b.getMultiDimIdentityMap(3);
-    return buildMap(b, loc, {state.acc, state.sum},
-                    {identity, dims(b.getContext(), 3, {0, 1})}, out,
-                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                      return precision.narrow(
-                          nb, nloc,
-                          arith::DivFOp::create(nb, nloc, args[0], args[1]));
-                    });
+    Value normalized = buildMap(
+        b, loc, {state.acc, state.sum},
+        {identity, dims(b.getContext(), 3, {0, 1})}, laneColumns(out),
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          return precision.narrow(
+              nb, nloc, arith::DivFOp::create(nb, nloc, args[0], args[1]));
+        });
+    return withLaneColumns(normalized, out);
+  }
+
+  /// `whole`'s last dimension cut to the lane's head dims: all of them
+  /// but where lanes share each key.
+  Value laneColumns(Value whole) {
+    if (!lanes || lanes->dimLanes == 1)
+      return whole;
+    LaneSlice slice = laneSliceOf(whole);
+    return tensor::ExtractSliceOp::create(b, loc, whole, slice.offsets,
+                                          slice.sizes, slice.strides);
+  }
+
+  /// `part`, the lane's head dims, written into `whole`.
+  Value withLaneColumns(Value part, Value whole) {
+    if (!lanes || lanes->dimLanes == 1)
+      return part;
+    LaneSlice slice = laneSliceOf(whole);
+    return tensor::InsertSliceOp::create(b, loc, part, whole, slice.offsets,
+                                         slice.sizes, slice.strides);
   }
 
 private:
+  struct LaneSlice {
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+  };
+
+  /// The lane's head dims of `whole`: `columns` of its last dimension from
+  /// dimLane * columns.
+  LaneSlice laneSliceOf(Value whole) {
+    LaneSlice slice;
+    slice.sizes = tensor::getMixedSizes(b, loc, whole);
+    slice.offsets.assign(slice.sizes.size(), b.getIndexAttr(0));
+    slice.strides.assign(slice.sizes.size(), b.getIndexAttr(1));
+    slice.sizes.back() = b.getIndexAttr(lanes->columns);
+    slice.offsets.back() = getAsOpFoldResult(arith::MulIOp::create(
+        b, loc, lanes->dimLane,
+        arith::ConstantIndexOp::create(b, loc, lanes->columns)));
+    return slice;
+  }
+
   /// Keys [begin, end) of one source (index values).
   struct KeyRange {
     Value begin, end;
@@ -258,11 +313,24 @@ private:
   OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
                        KeyRange range, bool cached) {
     auto [begin, end] = range;
-    // A warp's lanes take every 32nd key, lane l from the l-th.
-    if (lane)
+    // A warp's groups of lanes take every keyLanes-th key, group l from
+    // the l-th. Lanes that add a key's products across them meet at every
+    // key: the groups walk the keys in rounds of keyLanes, the same loop
+    // for every lane, the last round's keys past the end masked.
+    if (lanes && lanes->dimLanes > 1) {
+      Value keyLanes = arith::ConstantIndexOp::create(b, loc, lanes->keyLanes);
+      Value rounds = arith::CeilDivSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, end, begin), keyLanes);
+      Value roundsEnd = arith::AddIOp::create(
+          b, loc, begin, arith::MulIOp::create(b, loc, rounds, keyLanes));
+      return attendBlocks(state, keys, values, begin, roundsEnd, 1,
+                          lanes->keyLanes, /*whole=*/true, cached,
+                          KeysInRounds{lanes->keyLane, end});
+    }
+    if (lanes)
       return attendBlocks(state, keys, values,
-                          arith::AddIOp::create(b, loc, begin, lane), end, 1,
-                          llama4c::kWarpSize, /*whole=*/true, cached);
+                          arith::AddIOp::create(b, loc, begin, lanes->keyLane),
+                          end, 1, lanes->keyLanes, /*whole=*/true, cached);
     int64_t keyBlock = spec.keyBlock;
     if (!spec.inTile || keyBlock == 1)
       return attendBlocks(state, keys, values, begin, end, keyBlock, keyBlock,
@@ -281,12 +349,20 @@ private:
                         /*whole=*/true, cached);
   }
 
+  /// A lane's key in each round of a warp's: `offset` into the round;
+  /// from `end` on, a key that weighs nothing.
+  struct KeysInRounds {
+    Value offset, end;
+  };
+
   /// `state` updated with blocks of `blockSize` keys starting `stride`
   /// apart from `begin` below `end`, `whole` when every block is (the
-  /// blocks' tensors then have static shapes).
+  /// blocks' tensors then have static shapes); or, in `rounds`, with
+  /// the lane's key of each round starting there.
   OnlineSoftmax attendBlocks(OnlineSoftmax state, Value keys, Value values,
                              Value begin, Value end, int64_t blockSize,
-                             int64_t stride, bool whole, bool cached) {
+                             int64_t stride, bool whole, bool cached,
+                             std::optional<KeysInRounds> rounds = {}) {
     Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
     auto loop = scf::ForOp::create(
         b, loc, begin, end, arith::ConstantIndexOp::create(b, loc, stride),
@@ -299,10 +375,22 @@ private:
                     : Value(arith::MinSIOp::create(
                           b, loc, block,
                           arith::SubIOp::create(b, loc, end, start)));
-          OnlineSoftmax next =
-              attendBlock({carried[0], carried[1], carried[2]},
-                          sliceBlock(keys, start, size),
-                          sliceBlock(values, start, size), start, cached);
+          // A key past the end reads the last one, and weighs nothing.
+          Value at = start, inRange;
+          if (rounds) {
+            Value key = arith::AddIOp::create(b, loc, start, rounds->offset);
+            at = arith::MinSIOp::create(
+                b, loc, key,
+                arith::SubIOp::create(
+                    b, loc, rounds->end,
+                    arith::ConstantIndexOp::create(b, loc, 1)));
+            inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                            key, rounds->end);
+          }
+          OnlineSoftmax next = attendBlock(
+              {carried[0], carried[1], carried[2]},
+              laneColumns(sliceBlock(keys, at, size)),
+              laneColumns(sliceBlock(values, at, size)), at, cached, inRange);
           scf::YieldOp::create(b, loc,
                                ValueRange{next.max, next.sum, next.acc});
         });
@@ -320,8 +408,11 @@ private:
                                           strides);
   }
 
+  /// `state` updated with the block of `keys` and `values` from key
+  /// `start`, which weighs nothing where `inRange` (if any) is false.
   OnlineSoftmax attendBlock(const OnlineSoftmax &state, Value keys,
-                            Value values, Value start, bool cached) {
+                            Value values, Value start, bool cached,
+                            Value inRange) {
     MLIRContext *ctx = b.getContext();
     AffineMap rowMap = dims(ctx, 3, {0, 1});
     AffineMap rows = b.getMultiDimIdentityMap(2);
@@ -334,7 +425,7 @@ private:
     };
 
     Value scores = maskScores(buildLinearF32(b, loc, queries, keys, Value()),
-                              start, cached, blockSizes);
+                              start, cached, inRange, blockSizes);
     Value minusInf =
         constantF32(b, loc, -std::numeric_limits<float>::infinity());
     Value blockMax = buildLastDimReduction(
@@ -389,17 +480,22 @@ private:
     return {max, sum, acc};
   }
 
-  /// The lanes' online softmaxes as one: the maximum M of their maxima,
-  /// then their sums and accumulators, each scaled by exp(m_lane - M),
-  /// added across the warp.
+  /// The key lanes' online softmaxes as one: the maximum M of their
+  /// maxima, then their sums and accumulators, each scaled by
+  /// exp(m_lane - M), added across the lanes holding the same head dims.
   OnlineSoftmax combineLanes(const OnlineSoftmax &state) {
     MLIRContext *ctx = b.getContext();
     AffineMap rows = b.getMultiDimIdentityMap(2);
     AffineMap rowMap = dims(ctx, 3, {0, 1});
-    auto acrossLanes = [](OpBuilder &nb, Location nloc, Value value,
-                          gpu::AllReduceOperation kind) {
+    int64_t keyLanes = lanes->keyLanes, dimLanes = lanes->dimLanes;
+    auto acrossLanes = [&](OpBuilder &nb, Location nloc, Value value,
+                           gpu::AllReduceOperation kind) {
+      if (keyLanes == llama4c::kWarpSize)
+        return Value(gpu::SubgroupReduceOp::create(nb, nloc, value, kind,
+                                                   /*uniform=*/true));
       return Value(gpu::SubgroupReduceOp::create(nb, nloc, value, kind,
-                                                 /*uniform=*/true));
+                                                 /*uniform=*/true, keyLanes,
+                                                 dimLanes));
     };
     auto like = [&](Value tensor) {
       return emptyTensor(b, loc, tensor::getMixedSizes(b, loc, tensor),
@@ -423,16 +519,18 @@ private:
     };
     Value sum = buildMap(b, loc, {state.sum, share}, {rows, rows},
                          like(state.sum), addScaled);
-    Value acc = buildMap(b, loc, {state.acc, share},
-                         {b.getMultiDimIdentityMap(3), rowMap}, like(state.acc),
-                         addScaled);
+    // The accumulators, the lane's largest state, are combined in place.
+    Value acc = buildMap(b, loc, {share}, {rowMap}, state.acc,
+                         [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                           return addScaled(nb, nloc, {args[1], args[0]});
+                         });
     return {max, sum, acc};
   }
 
   /// The raw products [G, S, n] of a block scaled, and -inf where the
   /// query may not see the key (transformers adds finfo.min; both give
-  /// exactly zero weight).
-  Value maskScores(Value products, Value start, bool cached,
+  /// exactly zero weight) or the block is not `inRange`.
+  Value maskScores(Value products, Value start, bool cached, Value inRange,
                    ArrayRef<OpFoldResult> sizes) {
     Value minusInf =
         constantF32(b, loc, -std::numeric_limits<float>::infinity());
@@ -448,11 +546,18 @@ private:
                                                   ValueRange{row, token});
           Value visible = cached ? cachedVisible(nb, nloc, query, key)
                                  : newVisible(nb, nloc, query, key);
+          if (inRange)
+            visible = arith::AndIOp::create(nb, nloc, visible, inRange);
+          // Lanes sharing a key hold parts of its products.
+          Value product = args[0];
+          if (lanes && lanes->dimLanes > 1)
+            product = gpu::SubgroupReduceOp::create(
+                nb, nloc, product, gpu::AllReduceOperation::ADD,
+                /*uniform=*/true, lanes->dimLanes);
           Value scaled = precision.round(
               nb, nloc,
-              arith::MulFOp::create(nb, nloc,
-                                    precision.round(nb, nloc, args[0]),
-                                    scaleValue));
+              arith::MulFOp::create(
+                  nb, nloc, precision.round(nb, nloc, product), scaleValue));
           return Value(
               arith::SelectOp::create(nb, nloc, visible, scaled, minusInf));
         });
@@ -501,30 +606,57 @@ private:
   Location loc;
   const KeySpec &spec;
   Value row;     // the batch row
-  Value queries; // [G, S, d]
-  Value lane;    // the thread's lane in a warp's query, else null
+  Value queries; // [G, S, d], the lane's head dims of them in a warp
+  std::optional<WarpLanes> lanes;
   Precision precision;
 };
+
+/// How the lanes of a warp computing `op`'s tile share its queries: each
+/// lane holds `columns` head dims (the config's register tile; all of them
+/// without one) of each query's accumulator.
+template <typename AttentionOp>
+FailureOr<WarpLanes> warpLanesOf(OpBuilder &b, AttentionOp op,
+                                 llama4::LoweringConfigAttr config) {
+  Location loc = op.getLoc();
+  int64_t headDim =
+      cast<ShapedType>(op.getQueries().getType()).getShape().back();
+  ArrayRef<int64_t> tile = config.getRegisterTile();
+  int64_t columns = tile.empty() ? headDim : tile.front();
+  if (ShapedType::isDynamic(headDim) || headDim % columns ||
+      llama4c::kWarpSize % (headDim / columns))
+    return op.emitOpError("a warp's lanes cannot take ")
+           << columns << " of " << headDim << " head dims each";
+  int64_t dimLanes = headDim / columns;
+  Value lane = gpu::LaneIdOp::create(b, loc, /*upperBound=*/nullptr);
+  Value across = arith::ConstantIndexOp::create(b, loc, dimLanes);
+  return WarpLanes{arith::DivUIOp::create(b, loc, lane, across),
+                   arith::RemUIOp::create(b, loc, lane, across),
+                   llama4c::keyLanesOf(headDim, columns), dimLanes, columns};
+}
 
 /// `op` replaced by a loop nest over the sizes `extents` (a tensor and
 /// its dimension each), from 0 by 1, carrying `inits`, whose body `body`
 /// builds from the indices, the carried values, the op's KeySpec and, in a
-/// warp's tile, the thread's lane (else null). The expanded ops are
+/// warp's tile, how its lanes share the work. The expanded ops are
 /// configured as `op` was: in a warp's tile, in each lane as a thread per
-/// element.
+/// element; its tiles carried out.
 template <typename AttentionOp, typename Body>
-void expandInLoops(IRRewriter &rewriter, AttentionOp op,
-                   ArrayRef<std::pair<Value, int64_t>> extents,
-                   ValueRange inits, Body body) {
+LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
+                            ArrayRef<std::pair<Value, int64_t>> extents,
+                            ValueRange inits, Body body) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   auto config = llama4::LoweringConfigAttr::of(op);
   bool warp =
       op->template getParentOfType<scf::ForallOp>() && config &&
       config.getPipeline() == llama4::LoweringPipeline::gpu_warp_per_element;
-  Value lane =
-      warp ? Value(gpu::LaneIdOp::create(rewriter, loc, /*upperBound=*/nullptr))
-           : Value();
+  std::optional<WarpLanes> lanes;
+  if (warp) {
+    FailureOr<WarpLanes> shared = warpLanesOf(rewriter, op, config);
+    if (failed(shared))
+      return failure();
+    lanes = *shared;
+  }
   KeySpec spec = KeySpec::of(op);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
@@ -536,30 +668,35 @@ void expandInLoops(IRRewriter &rewriter, AttentionOp op,
       scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
                          [&](OpBuilder &b, Location lloc, ValueRange at,
                              ValueRange args) -> scf::ValueVector {
-                           return body(b, lloc, at, args, spec, lane);
+                           return body(b, lloc, at, args, spec, lanes);
                          });
-  if (config && warp)
-    config =
-        config.withPipeline(llama4::LoweringPipeline::gpu_thread_per_element);
+  if (config)
+    config = llama4::LoweringConfigAttr::get(
+        rewriter.getContext(),
+        warp ? llama4::LoweringPipeline::gpu_thread_per_element
+             : config.getPipeline(),
+        {}, {}, config.getWorkgroupSize(), config.getDistribute(), 1);
   if (config)
     loops.loops.front()->walk([&](linalg::LinalgOp inner) {
       inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
     });
   rewriter.replaceOp(op, loops.results);
+  return success();
 }
 
 /// One KV head of one batch row at a time, each written into its slice of
 /// the op's destination.
-void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
-  expandInLoops(
+LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
+  return expandInLoops(
       rewriter, op, {{op.getQueries(), 0}, {op.getQueries(), 1}},
       ValueRange{op.getInit()},
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
-          const KeySpec &spec, Value lane) -> scf::ValueVector {
+          const KeySpec &spec,
+          std::optional<WarpLanes> lanes) -> scf::ValueVector {
         auto slice = [&](Value tensor) {
           return sliceLeading(b, loc, tensor, at);
         };
-        HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lane);
+        HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lanes);
         OnlineSoftmax state = head.softmax(
             slice(op.getKeyCache()), slice(op.getValueCache()),
             slice(op.getKeys()), slice(op.getValues()), std::nullopt);
@@ -570,27 +707,30 @@ void decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
 
 /// One KV head of one batch row and one split at a time, its state written
 /// into the split's slot of the op's destinations.
-void decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
-  expandInLoops(
+LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
+  return expandInLoops(
       rewriter, op,
       {{op.getQueries(), 0}, {op.getQueries(), 1}, {op.getMaxInit(), 0}},
       op.getDpsInits(),
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
-          const KeySpec &spec, Value lane) -> scf::ValueVector {
+          const KeySpec &spec,
+          std::optional<WarpLanes> lanes) -> scf::ValueVector {
         auto slice = [&](Value tensor) {
           return sliceLeading(b, loc, tensor, at.take_front(2));
         };
         KeySplit split{arith::AddIOp::create(b, loc, op.getFirstSplit(), at[2]),
                        op.getSplitsAttr().getInt(),
                        op.getSplitKeysAttr().getInt()};
+        HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lanes);
         OnlineSoftmax state =
-            HeadAttention(b, loc, spec, at[0], slice(op.getQueries()), lane)
-                .softmax(slice(op.getKeyCache()), slice(op.getValueCache()),
+            head.softmax(slice(op.getKeyCache()), slice(op.getValueCache()),
                          slice(op.getKeys()), slice(op.getValues()), split);
         SmallVector<Value> slot = {at[2], at[0], at[1]};
+        Value acc = head.withLaneColumns(state.acc,
+                                         sliceLeading(b, loc, args[2], slot));
         return {insertLeading(b, loc, state.max, args[0], slot),
                 insertLeading(b, loc, state.sum, args[1], slot),
-                insertLeading(b, loc, state.acc, args[2], slot)};
+                insertLeading(b, loc, acc, args[2], slot)};
       });
 }
 
@@ -605,9 +745,13 @@ struct DecomposeOnlineAttention
     });
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops)
-      TypeSwitch<Operation *>(op)
-          .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
-              [&](auto attention) { decompose(rewriter, attention); });
+      if (failed(
+              TypeSwitch<Operation *, LogicalResult>(op)
+                  .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
+                      [&](auto attention) {
+                        return decompose(rewriter, attention);
+                      })))
+        return signalPassFailure();
   }
 };
 

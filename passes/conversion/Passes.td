@@ -60,12 +60,34 @@ def Llama4DecomposeOnlineAttentionPass
     conversion on the CPU), before bufferization.
 
     A tile whose attention has a `gpu_warp_per_element` config is a warp's
-    query: lane l (`gpu.lane_id`) runs the online softmax over every 32nd
-    visible key from the l-th, one key at a time, and the lanes' states
-    are then combined by subgroup reductions: the maximum M of the lanes'
-    maxima, then the sums and accumulators each scaled by
-    exp(m_lane - M) and added. The expanded ops are each lane's
-    (`gpu_thread_per_element`, the same block size).
+    queries (a decode step's query heads of one KV head). Its register
+    tile [c] gives each lane c of the d head dims: n = d / c lanes side by
+    side share each key, and the warp's 32 / n groups of them run the
+    online softmax over every (32 / n)-th visible key, group l from the
+    l-th, one key at a time. A group's lanes each read their c columns of
+    the key and value rows, add their parts of each score across the
+    group (a subgroup reduction of n lanes; every group then walks as
+    many keys, its last one past the end masked, so that the lanes meet
+    at each), and keep their c dims of each query's accumulator. The
+    groups' states are then combined by subgroup reductions over the
+    lanes holding the same dims: the maximum M of their maxima, then the
+    sums and accumulators each scaled by exp(m_lane - M) and added. Each
+    key and value is read once for the group's G queries. The expanded
+    ops are each lane's (`gpu_thread_per_element`, the same block size).
+
+    ```mlir
+    // A split of Scout's KV head: 5 queries of 128 dims, register tile [16].
+    %lane = gpu.lane_id
+    %group = arith.divui %lane, %c8
+    %dim = arith.remui %lane, %c8
+    scf.for %key = %first + %group to %rounds_end step %c4 ... {
+      // 16 dims of the key's row, q [5, 1, 16] . k [1, 16]
+      %part = linalg.contract ...
+      %score = gpu.subgroup_reduce add %part uniform cluster(size = 8)
+      ...
+    }
+    %max = gpu.subgroup_reduce maximumf %m uniform cluster(size = 4, stride = 8)
+    ```
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -50,9 +50,11 @@ def Llama4GpuSplitReductionPass : Pass<"llama4-gpu-split-reduction"> {
   let options = [
     Option<"attentionSplitKeys", "attention-split-keys", "int64_t",
            /*default=*/"256",
-           "Fewest keys a split of attention takes: eight a lane of its "
-           "warp, so that combining the lanes' states (shuffles of d + 2 "
-           "values) stays a small part of its work">,
+           "Fewest keys a split of attention takes where each lane of its "
+           "warp takes keys of its own: eight a lane, so that combining the "
+           "lanes' states (shuffles of d + 2 values) stays a small part of "
+           "its work; where n lanes share each key (a KV head's query "
+           "group), n times fewer, as many rounds of keys">,
   ];
   let description = [{
     Runs on tensors after --llama4-select-lowering-config, before
@@ -81,9 +83,13 @@ def Llama4GpuSplitReductionPass : Pass<"llama4-gpu-split-reduction"> {
     ```
 
     A `llama4.online_attention` whose config has `split_k = P > 1` (a
-    decode step's: a warp per query) becomes a `llama4.partial_attention`
-    of P splits, each at least `attention-split-keys` keys, configured as
-    the attention was (a warp per query and split), and a
+    decode step's: a warp per KV head's queries) becomes a
+    `llama4.partial_attention` of P splits, each at least
+    `attention-split-keys` keys, or as many rounds of keys where the
+    config's register tile [c] of d head dims has d / c lanes share each
+    key (Scout's 128 / 16: 8 lanes, a round of 4 keys, 32 keys at least),
+    configured as the attention was (a warp per KV head's queries and
+    split), and a
     `linalg.generic` with a thread per output element that combines the
     splits' states: the largest maximum M, then
     `sum_p exp(max_p - M) acc_p / sum_p exp(max_p - M) sum_p`, rounded to
@@ -117,9 +123,11 @@ def Llama4GpuTileAndFusePass : Pass<"llama4-gpu-tile-and-fuse"> {
     Walking the `gpu_thread_per_element` and `gpu_warp_per_element` ops
     (linalg ops and `llama4.online_attention`) from last to first, each op
     not yet fused becomes the root of a kernel: TilingInterface tiles its
-    parallel loops by 1 into an scf.forall (one iteration = one thread, or
-    one warp if an op of the tile is a warp per element; its reductions
-    whole inside; one query of attention, its keys whole), and fuses into
+    parallel loops by 1, or by its config's workgroup tile (0 keeping a
+    loop whole), into an scf.forall (one iteration = one thread, or one
+    warp if an op of the tile is a warp per element; its reductions whole
+    inside; one query of attention, its keys whole, or in a decode step
+    one split of a KV head's queries), and fuses into
     that tile every producer
     (linalg op with a GPU config) whose result
 

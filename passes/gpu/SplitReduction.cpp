@@ -13,6 +13,7 @@
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "passes/conversion/Llama4ToLinalg/LinalgBuilders.h"
+#include "passes/gpu/Warp.h"
 #include "passes/strategy/Sum.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -188,7 +189,13 @@ Value splitKeys(RewriterBase &rewriter, llama4::OnlineAttentionOp op,
       accInit, op.getScaleAttr(), op.getChunkSizeAttr(), op.getKeyBlockAttr(),
       rewriter.getI64IntegerAttr(splits),
       rewriter.getI64IntegerAttr(splitKeys));
-  partial->setAttr(LoweringConfigAttr::attributeName, config.withSplitK(1));
+  // A tile takes one split of what a tile of `op` took.
+  SmallVector<int64_t> tile = {1};
+  llvm::append_range(tile, config.getWorkgroupTile());
+  partial->setAttr(
+      LoweringConfigAttr::attributeName,
+      config.withSplitK(1).withWorkgroupTile(
+          config.getWorkgroupTile().empty() ? ArrayRef<int64_t>{} : tile));
 
   // Each output element (b, h, g, s, e): the largest split maximum M, then
   // sum_p exp(max_p - M) acc_p[e] / sum_p exp(max_p - M) sum_p, rounded.
@@ -276,9 +283,19 @@ struct SplitReduction
     IRRewriter rewriter(&getContext());
     for (llama4::OnlineAttentionOp op : attentions) {
       LoweringConfigAttr config = LoweringConfigAttr::of(op);
+      // As many rounds of keys as `attention-split-keys` are to a warp
+      // whose lanes each take a key: fewer keys where lanes share each.
+      int64_t headDim =
+          cast<ShapedType>(op.getQueries().getType()).getShape().back();
+      ArrayRef<int64_t> columns = config.getRegisterTile();
+      int64_t keyLanes = columns.empty()
+                             ? llama4c::kWarpSize
+                             : llama4c::keyLanesOf(headDim, columns.front());
+      int64_t fewestKeys = std::max<int64_t>(1, attentionSplitKeys * keyLanes /
+                                                    llama4c::kWarpSize);
       rewriter.setInsertionPoint(op);
-      rewriter.replaceOp(op, splitKeys(rewriter, op, config.getSplitK(),
-                                       attentionSplitKeys, config));
+      rewriter.replaceOp(
+          op, splitKeys(rewriter, op, config.getSplitK(), fewestKeys, config));
     }
     for (linalg::GenericOp op : split) {
       LoweringConfigAttr config = LoweringConfigAttr::of(op);

@@ -316,10 +316,14 @@ struct TileAndFuse
       }
       // A row's map with its row's sum keeps its innermost loop whole.
       linalg::LinalgOp rowSum = rowSumOf(op);
+      // One element of each parallel loop, or the config's tile of them.
+      ArrayRef<int64_t> tile = LoweringConfigAttr::of(op).getWorkgroupTile();
       SmallVector<OpFoldResult> tileSizes;
-      for (utils::IteratorType type : root.getLoopIteratorTypes())
-        tileSizes.push_back(rewriter.getIndexAttr(
-            type == utils::IteratorType::parallel ? 1 : 0));
+      for (auto [loop, type] : llvm::enumerate(root.getLoopIteratorTypes()))
+        tileSizes.push_back(
+            rewriter.getIndexAttr(type != utils::IteratorType::parallel ? 0
+                                  : loop < tile.size() ? tile[loop]
+                                                       : 1));
       if (rowSum)
         tileSizes.back() = rewriter.getIndexAttr(0);
       if (llvm::all_of(tileSizes, [](OpFoldResult size) {

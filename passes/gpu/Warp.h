@@ -12,6 +12,14 @@ namespace llama4c {
 /// the launch trace interprets together.
 constexpr int64_t kWarpSize = 32;
 
+/// The groups of lanes of a decode step's attention warp that each take a
+/// key of every round of keys, when each lane holds `columns` of a head's
+/// `headDim` dims (the attention's register tile) and the lanes of a
+/// group share the key's dims between them.
+constexpr int64_t keyLanesOf(int64_t headDim, int64_t columns) {
+  return kWarpSize / (headDim / columns);
+}
+
 /// SMs of each target's GPUs (sm_90: H100 and H200 SXM; sm_80: A100 SXM),
 /// and the threads an SM of either holds at once: how many threads a
 /// kernel needs to fill the GPU.

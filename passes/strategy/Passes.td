@@ -33,6 +33,13 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "routed expert's x * W: the first row of a group choosing an "
            "expert reads its weights once for every row of the group that "
            "chose it (1 groups none)">,
+    Option<"gpuLaneAccumulators", "gpu-lane-accumulators", "int64_t",
+           /*default=*/"128",
+           "Floats of a decode step's query group's accumulators (the G "
+           "query heads of a KV head, d head dims each) a lane of its warp "
+           "holds at most: the fewest lanes side by side, a power of two "
+           "dividing d, take each key's head dims until G * d / lanes "
+           "fits (Scout's 5 x 128: 8 lanes, 80 floats)">,
     Option<"gpuSplitKDepth", "gpu-split-k-depth", "int64_t",
            /*default=*/"256",
            "Fewest reduction steps a thread keeps when a thread-per-element "
@@ -61,11 +68,16 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       reads a row of W along k, its lanes splitting k; where x's rows run
       along a dynamic dimension, register tile [`gpu-warp-rows`]: a warp
       takes that many rows, for --llama4-gpu-jam-token-rows) and for online
-      attention with one query per row (a decode step: a warp per query
-      and split of its keys, its lanes splitting the split's keys, one
-      warp a block so that the warps spread over the SMs; `split_k` the
-      most splits up to 16 whose one-warp blocks the SMs hold at once,
-      for --llama4-gpu-split-reduction to make); every other op, and attention over a
+      attention with one query per row (a decode step: a warp per KV
+      head's queries and split of its keys, workgroup tile [1, 1, 0, 0]
+      of (b, h, g, s), so that the G query heads of a KV head read its
+      keys and values once; its lanes splitting the split's keys, and
+      each key's head dims between the fewest lanes that keep G * d /
+      lanes accumulators within `gpu-lane-accumulators`, register tile
+      [d / lanes]; one warp a block so that the warps spread over the SMs;
+      `split_k` the most splits up to 16 whose one-warp blocks the SMs
+      hold at once, for --llama4-gpu-split-reduction to make); every
+      other op, and attention over a
       prompt (a thread per query: a warp's queries read each key
       together), is `gpu_thread_per_element`. A product named
       `llama4.gathered_product` (a routed expert's `x * W`, a

@@ -68,6 +68,10 @@ struct SelectLoweringConfig
       getOperation()->emitError("gpu-expert-rows must be at least 1");
       return signalPassFailure();
     }
+    if (!cpu && gpuLaneAccumulators < 1) {
+      getOperation()->emitError("gpu-lane-accumulators must be at least 1");
+      return signalPassFailure();
+    }
     if (!cpu && gpuSplitKDepth < 0) {
       getOperation()->emitError("gpu-split-k-depth must not be negative");
       return signalPassFailure();
@@ -121,9 +125,11 @@ struct SelectLoweringConfig
   /// reads a row of W in whole sectors, its lanes taking consecutive k. A
   /// thread per element would read 32 rows at once, a sector of each.
   /// Attention with one query per row (a decode step) is a warp per
-  /// query and split of its keys, its lanes splitting the split's keys,
-  /// one warp a block so that the warps spread over the SMs: a thread per
-  /// query would leave all but a few of the GPU's threads idle. With a
+  /// KV head's queries and split of its keys, its lanes splitting the
+  /// split's keys, one warp a block so that the warps spread over the SMs:
+  /// a thread per query would leave all but a few of the GPU's threads
+  /// idle, and a warp per query head would read its KV head's keys and
+  /// values once per query head of the group. With a
   /// prompt's queries, a thread per query: a warp's 32 queries read each
   /// key together. A greedy token's spans of logits, and then its rows,
   /// are a warp each, one a block, its lanes splitting the span. Everything
@@ -143,19 +149,38 @@ struct SelectLoweringConfig
     bool greedy = linalgOp && llama4c::isGreedyTokenReduction(linalgOp);
     bool warp = decodeAttention || isRowSum(op) || linear || greedy;
     bool warpBlocks = decodeAttention || greedy;
-    SmallVector<int64_t> rows;
+    SmallVector<int64_t> tile, rows;
     if (linear && gpuWarpRows > 1 && hasTokenRows(*product))
       rows.push_back(gpuWarpRows);
     if (isGatheredProduct(op) && gpuExpertRows > 1 && hasTokenRows(op))
       rows.push_back(gpuExpertRows);
+    if (decodeAttention) {
+      tile = {1, 1, 0, 0};
+      rows.push_back(laneColumnsOf(attention));
+    }
     return LoweringConfigAttr::get(
         &getContext(),
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
-        {}, rows, {warpBlocks ? llama4c::kWarpSize : gpuBlockThreads}, false,
+        tile, rows, {warpBlocks ? llama4c::kWarpSize : gpuBlockThreads}, false,
         decodeAttention ? keySplitsOf(attention)
         : warp          ? 1
                         : splitKOf(op));
+  }
+
+  /// The head dims of each query's accumulator a lane of a decode step's
+  /// warp holds: all of them, or the fewest lanes' share of them (a
+  /// power of two of lanes, dividing the head) that keeps the group's
+  /// accumulators within `gpu-lane-accumulators` floats a lane.
+  int64_t laneColumnsOf(mlir::llama4::OnlineAttentionOp attention) {
+    ArrayRef<int64_t> shape =
+        cast<ShapedType>(attention.getQueries().getType()).getShape();
+    int64_t group = shape[2], headDim = shape.back();
+    int64_t lanes = 1;
+    while (group * headDim / lanes > gpuLaneAccumulators &&
+           2 * lanes <= llama4c::kWarpSize && headDim % (2 * lanes) == 0)
+      lanes *= 2;
+    return headDim / lanes;
   }
 
   /// Whether x's rows run along a dynamic dimension (a batch, a prompt's
@@ -185,20 +210,20 @@ struct SelectLoweringConfig
   }
 
   /// How many ways a decode step's attention splits each query's keys
-  /// (flash-decoding): its queries alone are a few dozen warps where the
-  /// GPU holds thousands, each reading a whole context. The most splits,
-  /// up to `kMaxKeySplits`, whose one-warp blocks the SMs hold at once (a
+  /// (flash-decoding): its KV heads alone are a few warps where the GPU
+  /// holds thousands, each reading a whole context. The most splits, up
+  /// to `kMaxKeySplits`, whose one-warp blocks the SMs hold at once (a
   /// dynamic batch counted as one).
   static int64_t keySplitsOf(mlir::llama4::OnlineAttentionOp attention) {
-    int64_t queries = 1;
+    int64_t warps = 1;
     for (int64_t size : cast<ShapedType>(attention.getQueries().getType())
                             .getShape()
-                            .drop_back())
+                            .take_front(2))
       if (!ShapedType::isDynamic(size))
-        queries *= size;
+        warps *= size;
     constexpr int64_t residentWarps = llama4c::kSm90Sms * llama4c::kBlocksPerSm;
     int64_t splits = 1;
-    while (2 * splits <= kMaxKeySplits && queries * 2 * splits <= residentWarps)
+    while (2 * splits <= kMaxKeySplits && warps * 2 * splits <= residentWarps)
       splits *= 2;
     return splits;
   }

@@ -254,3 +254,69 @@ func.func @a_split(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
       -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
   return %max, %sum, %a : tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>
 }
+
+// -----
+
+// A warp's KV head group of a decode step (workgroup tile [1, 1, 0, 0]:
+// its 2 query heads), register tile [4]: each lane holds 4 of the 16 head
+// dims, so 4 lanes side by side share each key and the warp's 8 groups of
+// them take every 8th key. Every lane walks the same rounds of 8 keys (a
+// key past the end reads the last one and is masked), reads its 4 columns
+// of the key and value rows, and adds its parts of the 2 scores across
+// its 4 lanes; the groups' states combine over the 8 lanes 4 apart that
+// hold the same dims, and each lane writes its own columns of the output.
+// CHECK-LABEL: func.func @a_warps_query_group
+//       CHECK:   scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 2)
+//       CHECK:     %[[LANE:.*]] = gpu.lane_id
+//       CHECK:     %[[GROUP:.*]] = arith.divui %[[LANE]], %c4 : index
+//       CHECK:     %[[DIMS:.*]] = arith.remui %[[LANE]], %c4 : index
+//       CHECK:     %[[COLUMN:.*]] = arith.muli %[[DIMS]], %c4 : index
+//       CHECK:     tensor.extract_slice %{{.*}}[0, 0, %[[COLUMN]]] [2, 1, 4] [1, 1, 1] : tensor<2x1x16xf32> to tensor<2x1x4xf32>
+//       CHECK:     scf.for %[[ROUND:.*]] = %c0 to %{{.*}} step %c8 iter_args({{.*}}) -> (tensor<2x1xf32>, tensor<2x1xf32>, tensor<2x1x4xf32>)
+//       CHECK:       %[[KEY:.*]] = arith.addi %[[ROUND]], %[[GROUP]] : index
+//       CHECK:       %[[AT:.*]] = arith.minsi %[[KEY]], %{{.*}} : index
+//       CHECK:       %[[IN:.*]] = arith.cmpi slt, %[[KEY]], %{{.*}} : index
+//       CHECK:       %[[ROW:.*]] = tensor.extract_slice %{{.*}}[%[[AT]], 0] [1, 16] [1, 1] : tensor<?x16xf32> to tensor<1x16xf32>
+//       CHECK:       tensor.extract_slice %[[ROW]][0, %[[COLUMN]]] [1, 4] [1, 1] : tensor<1x16xf32> to tensor<1x4xf32>
+//       CHECK:       linalg.contract {{.*}} -> tensor<2x1x1xf32>
+//       CHECK:       linalg.generic
+//       CHECK:         arith.andi %{{.*}}, %[[IN]] : i1
+//       CHECK:         gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 4) : (f32) -> f32
+//       CHECK:     scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+//       CHECK:       gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 4) : (f32) -> f32
+//       CHECK:     gpu.subgroup_reduce maximumf %{{.*}} uniform cluster(size = 8, stride = 4) : (f32) -> f32
+//       CHECK:     gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 8, stride = 4) : (f32) -> f32
+//       CHECK:     gpu.subgroup_reduce add %{{.*}} uniform cluster(size = 8, stride = 4) : (f32) -> f32
+//       CHECK:     arith.divf
+//       CHECK:     tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, %[[COLUMN]]] [2, 1, 4] [1, 1, 1] : tensor<2x1x4xf32> into tensor<2x1x16xf32>
+//   CHECK-NOT:   gpu_warp_per_element
+//   CHECK-NOT:   register_tile
+#group = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [4], workgroup_size = [32]>
+func.func @a_warps_query_group(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
+    %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,
+    %k: tensor<?x2x1x16xf32>, %v: tensor<?x2x1x16xf32>,
+    %init: tensor<?x2x2x1x16xf32>) -> tensor<?x2x2x1x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %b = tensor.dim %q, %c0 : tensor<?x2x2x1x16xf32>
+  %r = scf.forall (%i, %h) in (%b, 2) shared_outs(%out = %init) -> (tensor<?x2x2x1x16xf32>) {
+    %qt = tensor.extract_slice %q[%i, %h, 0, 0, 0] [1, 1, 2, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x1x16xf32> to tensor<1x1x2x1x16xf32>
+    %qp = tensor.extract_slice %pos[%i, 0] [1, 1] [1, 1] : tensor<?x1xi32> to tensor<1x1xi32>
+    %l = tensor.dim %kc, %c2 : tensor<?x2x?x16xf32>
+    %kct = tensor.extract_slice %kc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %vct = tensor.extract_slice %vc[%i, %h, 0, 0] [1, 1, %l, 16] [1, 1, 1, 1] : tensor<?x2x?x16xf32> to tensor<1x1x?x16xf32>
+    %kt = tensor.extract_slice %k[%i, %h, 0, 0] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<?x2x1x16xf32> to tensor<1x1x1x16xf32>
+    %vt = tensor.extract_slice %v[%i, %h, 0, 0] [1, 1, 1, 16] [1, 1, 1, 1] : tensor<?x2x1x16xf32> to tensor<1x1x1x16xf32>
+    %ot = tensor.extract_slice %out[%i, %h, 0, 0, 0] [1, 1, 2, 1, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x1x16xf32> to tensor<1x1x2x1x16xf32>
+    %a = llama4.online_attention %qt at(%qp) cache(%kct, %vct) tokens(%kt, %vt at %qp)
+        outs(%ot) {chunk_size = 0 : i64, key_block = 4 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #group}
+        : (tensor<1x1x2x1x16xf32>, tensor<1x1xi32>, tensor<1x1x?x16xf32>,
+           tensor<1x1x?x16xf32>, tensor<1x1x1x16xf32>, tensor<1x1x1x16xf32>,
+           tensor<1x1xi32>, tensor<1x1x2x1x16xf32>) -> tensor<1x1x2x1x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %a into %out[%i, %h, 0, 0, 0] [1, 1, 2, 1, 16] [1, 1, 1, 1, 1] : tensor<1x1x2x1x16xf32> into tensor<?x2x2x1x16xf32>
+    }
+  }
+  return %r : tensor<?x2x2x1x16xf32>
+}

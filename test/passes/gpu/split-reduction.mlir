@@ -86,7 +86,8 @@ func.func @indivisible(%x: tensor<60xf32>, %y: tensor<60xf32>) -> tensor<8xf32> 
 // A decode step's attention split 4 ways, each split at least 3 keys (the
 // pass option): a llama4.partial_attention from split 0 into split-major
 // [4, B, Hkv, G, S] states and [4, B, Hkv, G, S, d] accumulators,
-// configured as the attention was but for the split; then a thread per
+// configured as the attention was but for the split (a tile: one split of
+// the attention's tile, a KV head's queries); then a thread per
 // output element combines the splits: the largest maximum M over a first
 // pass, then exp(max_p - M) weighting acc_p and sum_p, divided and rounded
 // to bf16. The combining op is left for the next config selection.
@@ -100,7 +101,7 @@ func.func @indivisible(%x: tensor<60xf32>, %y: tensor<60xf32>) -> tensor<8xf32> 
 //       SPLIT_KEYS:   %[[L0:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x2x2x1xf32>
 //       SPLIT_KEYS:   %[[A0:.*]] = tensor.empty(%{{.*}}) : tensor<4x?x2x2x1x16xf32>
 //       SPLIT_KEYS:   %[[MAX:.*]], %[[SUM:.*]], %[[ACC:.*]] = llama4.partial_attention {{.*}} splits(%{{.*}}) outs(%[[M0]], %[[L0]], %[[A0]])
-//  SPLIT_KEYS-SAME:     chunk_size = 8 : i64, key_block = 128 : i64, llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32]>, scale = 2.500000e-01 : f64, split_keys = 3 : i64, splits = 4 : i64
+//  SPLIT_KEYS-SAME:     chunk_size = 8 : i64, key_block = 128 : i64, llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 1, 0, 0], register_tile = [16], workgroup_size = [32]>, scale = 2.500000e-01 : f64, split_keys = 3 : i64, splits = 4 : i64
 //       SPLIT_KEYS:   %[[OUT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} outs(%[[INIT]] : tensor<?x2x2x1x16xbf16>) {
 //       SPLIT_KEYS:     %[[E:.*]] = linalg.index 4
 //       SPLIT_KEYS:     %[[M:.*]] = scf.for %[[P:.*]] = %{{.*}} to %c4 {{.*}} -> (f32)
@@ -124,7 +125,31 @@ func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
     %init: tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16> {
   %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
       outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
-                   llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32], split_k = 4>}
+                   llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [16], workgroup_size = [32], split_k = 4>}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>
+  return %o : tensor<?x2x2x1x16xbf16>
+}
+
+// -----
+
+// Lanes that share each key take fewer keys a split: with register tile
+// [4] of 16 head dims, 4 lanes share each key and a round of the warp's is
+// 8 keys, so a split takes at least 256 * 8 / 32 = 64 keys (as many
+// rounds as 256 keys are to 32 lanes each taking its own), or 1 where
+// the option's 3 keys would round to none.
+// CHECK-LABEL: func.func @decode_attention_lanes_sharing_keys
+//       CHECK:   llama4.partial_attention {{.*}} split_keys = 64 : i64, splits = 4 : i64
+// SPLIT_KEYS-LABEL: func.func @decode_attention_lanes_sharing_keys
+//       SPLIT_KEYS:   llama4.partial_attention {{.*}} split_keys = 1 : i64, splits = 4 : i64
+func.func @decode_attention_lanes_sharing_keys(%q: tensor<?x2x2x1x16xbf16>,
+    %pos: tensor<?x1xi32>, %kc: tensor<?x2x8x16xbf16>,
+    %k: tensor<?x2x1x16xbf16>, %init: tensor<?x2x2x1x16xbf16>)
+    -> tensor<?x2x2x1x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [4], workgroup_size = [32], split_k = 4>}
       : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
          tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
          tensor<?x1xi32>, tensor<?x2x2x1x16xbf16>) -> tensor<?x2x2x1x16xbf16>

@@ -262,6 +262,35 @@ func.func @partial_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
 
 // -----
 
+// With a workgroup tile, a tile takes what it says: [1, 1, 1, 0, 0] of
+// (split, b, h, g, s) is a warp per split of a KV head's queries, its 2
+// query heads' [1, 1, 1, 2, 1] slots of each state.
+// CHECK-LABEL: func.func @partial_attention_of_a_kv_head
+//       CHECK:   scf.forall (%[[P:.*]], %[[B:.*]], %[[H:.*]]) in (4, %{{.*}}, 2) shared_outs(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[A:.*]] = %{{.*}})
+//       CHECK:     tensor.extract_slice %{{.*}}[%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, 1, 16]
+//       CHECK:     %[[AT:.*]] = tensor.extract_slice %[[A]][%[[P]], %[[B]], %[[H]], 0, 0, 0] [1, 1, 1, 2, 1, 16]
+//       CHECK:     llama4.partial_attention {{.*}} outs(%{{.*}}, %{{.*}}, %[[AT]])
+//       CHECK:     tensor.parallel_insert_slice %{{.*}} into %[[A]][%[[P]], %[[B]], %[[H]], 0, 0, 0] [1, 1, 1, 2, 1, 16]
+#group = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 1, 0, 0], register_tile = [8], workgroup_size = [32]>
+func.func @partial_attention_of_a_kv_head(%q: tensor<?x2x2x1x16xbf16>,
+    %pos: tensor<?x1xi32>, %kc: tensor<?x2x8x16xbf16>,
+    %k: tensor<?x2x1x16xbf16>, %first: index, %m: tensor<4x?x2x2x1xf32>,
+    %l: tensor<4x?x2x2x1xf32>, %acc: tensor<4x?x2x2x1x16xf32>)
+    -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>) {
+  %max, %sum, %a = llama4.partial_attention %q at(%pos) cache(%kc, %kc)
+      tokens(%k, %k at %pos) splits(%first) outs(%m, %l, %acc)
+      {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+       splits = 4 : i64, split_keys = 256 : i64, llama4.lowering_config = #group}
+      : (tensor<?x2x2x1x16xbf16>, tensor<?x1xi32>, tensor<?x2x8x16xbf16>,
+         tensor<?x2x8x16xbf16>, tensor<?x2x1x16xbf16>, tensor<?x2x1x16xbf16>,
+         tensor<?x1xi32>, index, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>,
+         tensor<4x?x2x2x1x16xf32>)
+      -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
+  return %max, %sum, %a : tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>
+}
+
+// -----
+
 // A short sum read by a map that broadcasts it (a head's qk-norm): each of
 // a head's 128 element tiles repeats the head's 128-step sum rather than
 // launching a kernel for it. A sum of 256 steps broadcast over 256

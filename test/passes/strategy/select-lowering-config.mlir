@@ -9,10 +9,13 @@
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-ROWS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=1" | FileCheck %s --check-prefix=ONE-EXPERT-ROW
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-EXPERT-ROWS
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-lane-accumulators=8" | FileCheck %s --check-prefix=FEW-ACCUMULATORS
+// RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-lane-accumulators=0" 2>&1 | FileCheck %s --check-prefix=BAD-ACCUMULATORS
 // BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
 // BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
 // BAD-ROWS: gpu-warp-rows must be at least 1
 // BAD-EXPERT-ROWS: gpu-expert-rows must be at least 1
+// BAD-ACCUMULATORS: gpu-lane-accumulators must be at least 1
 
 // The configs each target gets, pinned: what the code generation passes
 // then carry out. On a GPU every op is one kernel of one element per
@@ -176,13 +179,19 @@ func.func @online_attention(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
   return %o : tensor<?x2x2x?x16xbf16>
 }
 
-// One query per row (a decode step): a warp per query and split of its
-// keys, its lanes splitting the split's keys, one warp a block so that the
-// warps spread over the SMs. Four queries split the most ways, 16.
+// One query per row (a decode step): a warp per KV head's queries (the
+// tile [1, 1, 0, 0] of (b, h, g, s): its 2 query heads read each key
+// once) and split of its keys, its lanes splitting the split's keys, one
+// warp a block so that the warps spread over the SMs. Two KV heads split
+// the most ways, 16. The group's 2 x 16 accumulators fit a lane: each
+// holds all 16 head dims; at 8 accumulators a lane, 4 lanes share each
+// key, 4 dims each.
 // GPU-LABEL: func.func @decode_attention
-//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [32], split_k = 16>
+//       GPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [16], workgroup_size = [32], split_k = 16>
 // SM80-LABEL: func.func @decode_attention
 //       SM80:   llama4.online_attention {{.*}} workgroup_size = [32], split_k = 16>
+// FEW-ACCUMULATORS-LABEL: func.func @decode_attention
+//       FEW-ACCUMULATORS:   llama4.online_attention {{.*}} workgroup_tile = [1, 1, 0, 0], register_tile = [4], workgroup_size = [32], split_k = 16>
 // CPU-LABEL: func.func @decode_attention
 //       CPU:   llama4.online_attention {{.*}} llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>
 func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
@@ -196,20 +205,21 @@ func.func @decode_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
   return %o : tensor<?x2x2x1x16xbf16>
 }
 
-// 32 KV heads of 16 queries each: 512 queries, whose 8 splits fill the
-// 4224 one-warp blocks 132 SMs hold (16 would not fit).
+// 512 KV heads, whose 8 splits fill the 4224 one-warp blocks 132 SMs hold
+// (16 would not fit). Their 16 queries of 16 dims, 256 accumulators,
+// take 2 lanes a key, 8 dims each.
 // GPU-LABEL: func.func @decode_attention_many_heads
-//       GPU:   llama4.online_attention {{.*}} workgroup_size = [32], split_k = 8>
-func.func @decode_attention_many_heads(%q: tensor<?x32x16x1x16xbf16>,
-    %pos: tensor<?x1xi32>, %kc: tensor<?x32x8x16xbf16>,
-    %k: tensor<?x32x1x16xbf16>, %init: tensor<?x32x16x1x16xbf16>)
-    -> tensor<?x32x16x1x16xbf16> {
+//       GPU:   llama4.online_attention {{.*}} register_tile = [8], workgroup_size = [32], split_k = 8>
+func.func @decode_attention_many_heads(%q: tensor<?x512x16x1x16xbf16>,
+    %pos: tensor<?x1xi32>, %kc: tensor<?x512x8x16xbf16>,
+    %k: tensor<?x512x1x16xbf16>, %init: tensor<?x512x16x1x16xbf16>)
+    -> tensor<?x512x16x1x16xbf16> {
   %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) tokens(%k, %k at %pos)
       outs(%init) {chunk_size = 8 : i64, key_block = 128 : i64, scale = 0.25 : f64}
-      : (tensor<?x32x16x1x16xbf16>, tensor<?x1xi32>, tensor<?x32x8x16xbf16>,
-         tensor<?x32x8x16xbf16>, tensor<?x32x1x16xbf16>, tensor<?x32x1x16xbf16>,
-         tensor<?x1xi32>, tensor<?x32x16x1x16xbf16>) -> tensor<?x32x16x1x16xbf16>
-  return %o : tensor<?x32x16x1x16xbf16>
+      : (tensor<?x512x16x1x16xbf16>, tensor<?x1xi32>, tensor<?x512x8x16xbf16>,
+         tensor<?x512x8x16xbf16>, tensor<?x512x1x16xbf16>, tensor<?x512x1x16xbf16>,
+         tensor<?x1xi32>, tensor<?x512x16x1x16xbf16>) -> tensor<?x512x16x1x16xbf16>
+  return %o : tensor<?x512x16x1x16xbf16>
 }
 
 // A routed expert's x * W in a decode step (one token, its expert's W
