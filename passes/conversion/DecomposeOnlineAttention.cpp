@@ -670,16 +670,16 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
                              ValueRange args) -> scf::ValueVector {
                            return body(b, lloc, at, args, spec, lanes);
                          });
-  if (config)
-    config = llama4::LoweringConfigAttr::get(
+  if (config) {
+    auto inLane = llama4::LoweringConfigAttr::get(
         rewriter.getContext(),
         warp ? llama4::LoweringPipeline::gpu_thread_per_element
              : config.getPipeline(),
         {}, {}, config.getWorkgroupSize(), config.getDistribute(), 1);
-  if (config)
     loops.loops.front()->walk([&](linalg::LinalgOp inner) {
-      inner->setAttr(llama4::LoweringConfigAttr::attributeName, config);
+      inner->setAttr(llama4::LoweringConfigAttr::attributeName, inLane);
     });
+  }
   rewriter.replaceOp(op, loops.results);
   return success();
 }

@@ -92,7 +92,8 @@ bool runsInSteps(scf::ForOp loop) {
          llvm::all_of(loads, [&](Operation *load) {
            Value memref = load->getOperand(0);
            return llama4c::bufferOf(memref) != buffer ||
-                  (memref == stored && load->getOperands().drop_front() == at);
+                  (memref == stored &&
+                   llvm::equal(load->getOperands().drop_front(), at));
          });
 }
 

@@ -42,6 +42,10 @@ constexpr int64_t kStreamColumns = 512;
 /// heads are 16 KB a query both ways, 4% of the K and V its KV head reads
 /// at 4096 keys, which 16 splits of 256 keys cover.
 constexpr int64_t kMaxKeySplits = 16;
+/// A decode step's attention's tile of its query loops (b, h, g, s) that
+/// a warp takes: one KV head's queries, which read the same keys and
+/// values.
+constexpr int64_t kQueryGroupTile[] = {1, 1, 0, 0};
 
 struct SelectLoweringConfig
     : llama4c::impl::Llama4SelectLoweringConfigPassBase<SelectLoweringConfig> {
@@ -155,7 +159,7 @@ struct SelectLoweringConfig
     if (isGatheredProduct(op) && gpuExpertRows > 1 && hasTokenRows(op))
       rows.push_back(gpuExpertRows);
     if (decodeAttention) {
-      tile = {1, 1, 0, 0};
+      tile.assign(std::begin(kQueryGroupTile), std::end(kQueryGroupTile));
       rows.push_back(laneColumnsOf(attention));
     }
     return LoweringConfigAttr::get(
@@ -163,7 +167,7 @@ struct SelectLoweringConfig
         warp ? LoweringPipeline::gpu_warp_per_element
              : LoweringPipeline::gpu_thread_per_element,
         tile, rows, {warpBlocks ? llama4c::kWarpSize : gpuBlockThreads}, false,
-        decodeAttention ? keySplitsOf(attention)
+        decodeAttention ? keySplitsOf(attention, tile)
         : warp          ? 1
                         : splitKOf(op));
   }
@@ -210,17 +214,19 @@ struct SelectLoweringConfig
   }
 
   /// How many ways a decode step's attention splits each query's keys
-  /// (flash-decoding): its KV heads alone are a few warps where the GPU
-  /// holds thousands, each reading a whole context. The most splits, up
-  /// to `kMaxKeySplits`, whose one-warp blocks the SMs hold at once (a
-  /// dynamic batch counted as one).
-  static int64_t keySplitsOf(mlir::llama4::OnlineAttentionOp attention) {
+  /// (flash-decoding): its warps, one a `tile` of its query loops (a KV
+  /// head's queries), are a few where the GPU holds thousands, each
+  /// reading a whole context. The most splits, up to `kMaxKeySplits`,
+  /// whose one-warp blocks the SMs hold at once (a dynamic batch counted
+  /// as one).
+  static int64_t keySplitsOf(mlir::llama4::OnlineAttentionOp attention,
+                             ArrayRef<int64_t> tile) {
     int64_t warps = 1;
-    for (int64_t size : cast<ShapedType>(attention.getQueries().getType())
-                            .getShape()
-                            .take_front(2))
-      if (!ShapedType::isDynamic(size))
-        warps *= size;
+    for (auto [size, taken] : llvm::zip(
+             cast<ShapedType>(attention.getQueries().getType()).getShape(),
+             tile))
+      if (!ShapedType::isDynamic(size) && taken != 0)
+        warps *= size / taken;
     constexpr int64_t residentWarps = llama4c::kSm90Sms * llama4c::kBlocksPerSm;
     int64_t splits = 1;
     while (2 * splits <= kMaxKeySplits && warps * 2 * splits <= residentWarps)
