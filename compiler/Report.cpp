@@ -214,6 +214,25 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
   return total;
 }
 
+/// The bytes of keys and values a decode step `s` must read from
+/// `entry`'s caches: a cache of W slots (a chunked layer's window) holds
+/// the keys of the chunk so far, ((context - 1) mod W) + 1 of them, one
+/// whose slots are dynamic (a global layer's) the whole context.
+double liveCacheBytes(func::FuncOp entry, const Scenario &s) {
+  double bytes = 0;
+  for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument) {
+    if (!entry.getArgAttr(argument, "llama4.kv_cache"))
+      continue;
+    auto type = cast<MemRefType>(entry.getArgument(argument).getType());
+    int64_t slots = type.getDimSize(2);
+    int64_t keys =
+        ShapedType::isDynamic(slots) ? s.context : (s.context - 1) % slots + 1;
+    bytes += double(s.batch) * type.getDimSize(1) * keys * type.getDimSize(3) *
+             type.getElementTypeBitWidth() / 8;
+  }
+  return bytes;
+}
+
 /// The sizes of scenario `s` for `entry`'s arguments: tokens and
 /// positions [B, S], the tokens that get logits [B, 1] (each row's last, as
 /// when generating), caches [B, heads, slots, d] with a global layer's
@@ -254,6 +273,7 @@ llvm::json::Object costJson(const KernelCost &cost) {
                             {"bytes_read", cost.bytesRead},
                             {"hbm_bytes_read", cost.hbmBytesRead},
                             {"bytes_written", cost.bytesWritten},
+                            {"hbm_bytes_written", cost.hbmBytesWritten},
                             {"l1_bytes", cost.l1Bytes},
                             {"flops", cost.flops},
                             {"load_rounds", cost.loadRounds}};
@@ -305,6 +325,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
                                      ": " + llvm::toString(trace.takeError()));
     double newTokens = double(s.batch * s.tokens);
     WeightUse weights = weightUse(kernels, config, s.batch);
+    double liveCache = s.name == "decode" ? liveCacheBytes(entry, s) : 0;
     double minimalFlops = 2 * weights.paramsPerToken * newTokens +
                           (s.name == "prefill"
                                ? s.batch * attentionFlops(config.text, s.tokens)
@@ -332,8 +353,8 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
                 ? 1.0
                 : std::min(1.0, double(cost.blocks) /
                                     double(cost.launches * device.sms));
-        double memory =
-            (cost.hbmBytesRead + cost.bytesWritten) / device.hbmBytesPerSecond;
+        double memory = (cost.hbmBytesRead + cost.hbmBytesWritten) /
+                        device.hbmBytesPerSecond;
         double l1 = cost.l1Bytes / (device.l1BytesPerSecond * share);
         double compute =
             cost.flops / ((tensor ? device.tensorBf16FlopsPerSecond
@@ -387,12 +408,13 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
           lines << llvm::format(
               "decode (batch %lld, context %lld, %s): %lld launches/step, "
               "predicted %.3g tok/s, roofline %.4g tok/s (%.2g%%), "
-              "%.3g GB of HBM traffic for %.3g GB of weights\n",
+              "%.3g GB of HBM traffic for %.3g GB of weights and %.2g GB "
+              "of live keys and values\n",
               (long long)s.batch, (long long)s.context, device.name,
               (long long)total.launches, newTokens / predicted,
               newTokens / roofline, 100 * roofline / predicted,
-              (total.hbmBytesRead + total.bytesWritten) / 1e9,
-              weights.decodeBytes / 1e9);
+              (total.hbmBytesRead + total.hbmBytesWritten) / 1e9,
+              weights.decodeBytes / 1e9, liveCache / 1e9);
         else
           lines << llvm::format(
               "prefill (%lld tokens, %s): %lld launches, predicted %.3g "
@@ -407,6 +429,8 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     call["new_tokens_per_row"] = s.tokens;
     call["context"] = s.context;
     call["weight_bytes_read_at_least"] = weights.decodeBytes;
+    if (s.name == "decode")
+      call["live_kv_bytes"] = liveCache;
     call["minimal_flops"] = minimalFlops;
     call["devices"] = std::move(perDevice);
     call["kernels"] = std::move(kernelReports);

@@ -90,20 +90,23 @@ struct HashValue {
 /// that a rehash of DenseMap would have freed.
 using Env = std::unordered_map<Value, Slot, HashValue>;
 
-/// Bytes that a warp's or a launch's loads read, by buffer.
-using BufferReads = llvm::SmallDenseMap<int64_t, double, 8>;
+/// Bytes that a warp's or a launch's loads read, or its stores write, by
+/// buffer.
+using BufferBytes = llvm::SmallDenseMap<int64_t, double, 8>;
 
 /// What a warp's, or a launch's, accesses cost, with the bytes it read
-/// from each buffer: what L2 keeps of them is known once the launch's
-/// warps are summed.
+/// from and wrote to each buffer: what L2 keeps of them is known once the
+/// launch's warps are summed.
 struct SampledCost {
   KernelCost cost;
-  BufferReads reads;
+  BufferBytes reads, writes;
 
   SampledCost &operator+=(const SampledCost &other) {
     cost += other.cost;
     for (auto [buffer, bytes] : other.reads)
       reads[buffer] += bytes;
+    for (auto [buffer, bytes] : other.writes)
+      writes[buffer] += bytes;
     return *this;
   }
 };
@@ -315,8 +318,8 @@ private:
   bool roundLoaded = false;
   /// Inside a windowed innermost loop: its accesses' sectors so far.
   WindowAccess *window = nullptr;
-  /// Inside a kernel: the bytes read from each buffer.
-  BufferReads *reads = nullptr;
+  /// Inside a kernel: the bytes read from, and written to, each buffer.
+  BufferBytes *reads = nullptr, *writes = nullptr;
   /// The cost of one launch, by launch signature.
   llvm::StringMap<KernelCost> launchCache;
   KnownElement knownElement;
@@ -403,8 +406,7 @@ LogicalResult Machine::memoryAccess(Value memref, ValueRange indices, Env &env,
     return success();
   }
   (write ? kernel->bytesWritten : kernel->bytesRead) += bytes;
-  if (!write)
-    (*reads)[v.buffer] += bytes;
+  (*(write ? writes : reads))[v.buffer] += bytes;
   return success();
 }
 
@@ -471,8 +473,10 @@ LogicalResult Machine::runFor(scf::ForOp loop, Env &env) {
     }
     if (innermost) {
       window = nullptr;
-      for (auto [sector, share] : accesses.writes)
+      for (auto [sector, share] : accesses.writes) {
         kernel->bytesWritten += kSectorBytes * share * weight;
+        (*writes)[sector.first] += kSectorBytes * share * weight;
+      }
       for (auto [sector, share] : accesses.reads) {
         kernel->bytesRead += kSectorBytes * share * weight;
         (*reads)[sector.first] += kSectorBytes * share * weight;
@@ -987,8 +991,9 @@ SampledCost scaled(SampledCost sampled, double factor) {
   cost.l1Bytes *= factor;
   cost.flops *= factor;
   // Warps wait for their loads side by side: the rounds stay one warp's.
-  for (auto &entry : sampled.reads)
-    entry.second *= factor;
+  for (BufferBytes *bytes : {&sampled.reads, &sampled.writes})
+    for (auto &entry : *bytes)
+      entry.second *= factor;
   return sampled;
 }
 
@@ -998,6 +1003,7 @@ SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   SampledCost sampled;
   kernel = &sampled.cost;
   reads = &sampled.reads;
+  writes = &sampled.writes;
   weight = 1;
   roundLoaded = false;
   for (int d = 0; d < 3; ++d) {
@@ -1025,7 +1031,7 @@ SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   }
   ok = succeeded(run(body, env, nullptr));
   kernel = nullptr;
-  reads = nullptr;
+  reads = writes = nullptr;
   return sampled;
 }
 
@@ -1075,47 +1081,54 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
                              warp % warpsPerBlock, ok)
                 : SampledCost();
     };
-    // Warps run like the first up to where a bounds guard starts to switch
-    // lanes off (found by bisection), then like the last.
+    // Warps run alike between where their cost changes (a bounds guard
+    // switching lanes off, a merged sibling's warps giving way to the
+    // next one's): a range whose first and last warps cost the same is
+    // taken as uniform, any other is halved until it is.
+    SampledCost sampled;
+    double rounds = 0;
+    auto cover = [&](auto &self, int64_t low, const SampledCost &atLow,
+                     int64_t high, const SampledCost &atHigh) -> void {
+      rounds =
+          std::max({rounds, atLow.cost.loadRounds, atHigh.cost.loadRounds});
+      if (low == high || sameCost(atLow, atHigh)) {
+        sampled += scaled(atLow, double(high - low + 1));
+        return;
+      }
+      if (high == low + 1) {
+        sampled += atLow;
+        sampled += atHigh;
+        return;
+      }
+      int64_t middle = low + (high - low) / 2;
+      self(self, low, atLow, middle, sample(middle));
+      self(self, middle + 1, sample(middle + 1), high, atHigh);
+    };
     SampledCost first = sample(0);
-    SampledCost sampled = first;
-    double rounds = first.cost.loadRounds;
-    if (warps > 1) {
-      SampledCost last = sample(warps - 1);
-      int64_t low = 0, high = warps - 1; // first(low) == first, high differs
-      if (sameCost(last, first)) {
-        low = high;
-      } else {
-        while (ok && high - low > 1) {
-          int64_t middle = low + (high - low) / 2;
-          (sameCost(sample(middle), first) ? low : high) = middle;
-        }
-      }
-      sampled = scaled(first, double(low + 1));
-      if (high > low) {
-        SampledCost boundary = sample(high);
-        rounds =
-            std::max({rounds, boundary.cost.loadRounds, last.cost.loadRounds});
-        sampled += boundary;
-        sampled += scaled(last, double(warps - 1 - high));
-      }
-    }
+    cover(cover, 0, first, warps - 1, warps > 1 ? sample(warps - 1) : first);
     if (!ok)
       return mlir::failure();
     // A buffer that fits in L2 comes from HBM once however many warps read
-    // it; the launch can read no more of it than its arguments span.
+    // it, and goes back once however many stores wrote parts of its
+    // sectors; the launch can move no more of it than its arguments span.
     llvm::SmallDenseMap<int64_t, int64_t, 8> spans;
     for (const Slot &slot : args)
       if (const auto *v = std::get_if<View>(&slot); v && v->global)
         spans[v->buffer] = std::max(spans.lookup(v->buffer), spanBytes(*v));
+    auto fromHbm = [&](const BufferBytes &traffic) {
+      double bytes = 0;
+      for (auto [buffer, moved] : traffic) {
+        int64_t span = spans.lookup(buffer);
+        bytes += span > 0 && span <= kL2ResidentBytes
+                     ? std::min<double>(moved, span)
+                     : moved;
+      }
+      return bytes;
+    };
     KernelCost cost = sampled.cost;
     cost.loadRounds = rounds;
-    for (auto [buffer, bytes] : sampled.reads) {
-      int64_t span = spans.lookup(buffer);
-      cost.hbmBytesRead += span > 0 && span <= kL2ResidentBytes
-                               ? std::min<double>(bytes, span)
-                               : bytes;
-    }
+    cost.hbmBytesRead = fromHbm(sampled.reads);
+    cost.hbmBytesWritten = fromHbm(sampled.writes);
     cost.launches = 1;
     cost.threads = threads * blocks;
     cost.blocks = blocks;

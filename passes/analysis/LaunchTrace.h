@@ -51,6 +51,10 @@ struct KernelCost {
   /// GEMV reads, the KV cache the query heads of a KV head share), a
   /// larger one as often as the warps read it.
   double hbmBytesRead = 0;
+  /// What of bytesWritten reaches HBM: a buffer no larger than
+  /// kL2ResidentBytes at most once a launch, its sectors' parts merged in
+  /// L2 (a warp's lanes each storing a float of their own columns).
+  double hbmBytesWritten = 0;
   /// The same accesses as sectors per warp instruction, at least 128
   /// bytes' worth each: what the load/store units and L1 move, 128 bytes
   /// a clock, an instruction a clock at least (an uncoalesced warp load is
@@ -72,6 +76,7 @@ struct KernelCost {
     bytesRead += other.bytesRead;
     bytesWritten += other.bytesWritten;
     hbmBytesRead += other.hbmBytesRead;
+    hbmBytesWritten += other.hbmBytesWritten;
     l1Bytes += other.l1Bytes;
     flops += other.flops;
     loadRounds += other.loadRounds;

@@ -47,7 +47,8 @@ struct PrintLaunchTrace
                    << cost.threads << " threads, " << int64_t(cost.bytesRead)
                    << " bytes read (" << int64_t(cost.hbmBytesRead)
                    << " from HBM), " << int64_t(cost.bytesWritten)
-                   << " written, " << int64_t(cost.l1Bytes) << " L1, "
+                   << " written (" << int64_t(cost.hbmBytesWritten)
+                   << " to HBM), " << int64_t(cost.l1Bytes) << " L1, "
                    << int64_t(cost.flops) << " flops, "
                    << int64_t(cost.loadRounds) << " load rounds\n";
   }

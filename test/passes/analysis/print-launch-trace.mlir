@@ -13,7 +13,7 @@
 // scale_kernel, launched once and then twice by a host loop: each warp
 // reads and writes 32 consecutive floats, 4 sectors (128 bytes) each way,
 // a clock of L1 each.
-// CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read (1536 from HBM), 1536 written, 3072 L1, 384 flops, 3 load rounds
+// CHECK: scale_kernel: 3 launches, 384 threads, 1536 bytes read (1536 from HBM), 1536 written (1536 to HBM), 3072 L1, 384 flops, 3 load rounds
 //
 // row_dot_kernel: each lane walks its own 64-float row of W (256 bytes
 // apart), so a warp instruction touches 32 sectors of W (L1: 64 steps x
@@ -21,35 +21,38 @@
 // store, per warp), but along k consecutive steps share sectors: global
 // reads are W once (32 KiB) and v once per warp (4 x 256 bytes). Two
 // FLOPs per step and lane; 64 rounds of loads, a step each.
-// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written, 295424 L1, 16384 flops, 64 load rounds
+// CHECK: row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written (512 to HBM), 295424 L1, 16384 flops, 64 load rounds
 //
 // chosen_row_dot_kernel: row_dot_kernel with each step's W under a branch
 // that data decide and a quarter of the iterations take (the mark
 // llama4.taken_share, as a routed expert's rows sharing a choice have):
 // W's sectors, fetched once in the window as before, count a quarter
 // (8 KiB), its L1 and FLOPs too; v, outside the branch, is read whole.
-// CHECK: chosen_row_dot_kernel: 1 launches, 128 threads, 9216 bytes read (8448 from HBM), 512 written, 98816 L1, 4096 flops, 64 load rounds
+// CHECK: chosen_row_dot_kernel: 1 launches, 128 threads, 9216 bytes read (8448 from HBM), 512 written (512 to HBM), 98816 L1, 4096 flops, 64 load rounds
 //
 // unrolled_row_dot_kernel: the same loop unrolled by two (k and k + 1 a
 // step): the two loads of W share their sectors, fetched once, so the
 // bytes are row_dot_kernel's; 32 rounds, a step each.
-// CHECK: unrolled_row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written, 295424 L1, 16384 flops, 32 load rounds
+// CHECK: unrolled_row_dot_kernel: 1 launches, 128 threads, 33792 bytes read (33024 from HBM), 512 written (512 to HBM), 295424 L1, 16384 flops, 32 load rounds
 //
 // warp_dot_kernel: the same product a warp per row (thread y the warp, 2
 // to a block of 32 x 2), lane l taking k = l and l + 32: each load
 // instruction reads 4 whole sectors (128 bytes), so L1 is 2 steps x
 // (128 + 128) plus a clock for lane 0's store per warp, 3.6x less than a
 // lane per row. Each of the 128 warps reads v whole (8 sectors) beside
-// its row, from L2 but for the first: HBM gives W and v once. FLOPs: 2 steps of mulf and addf, then the 5
-// additions of the butterfly, per lane.
-// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read (33024 from HBM), 4096 written, 81920 L1, 36864 flops, 2 load rounds
+// its row, from L2 but for the first: HBM gives W and v once. Lane 0's
+// store writes a sector of its own per warp (4 KiB), parts of the
+// output's 16 sectors that L2 merges: 512 bytes reach HBM. FLOPs: 2
+// steps of mulf and addf, then the 5 additions of the butterfly, per
+// lane.
+// CHECK: warp_dot_kernel: 1 launches, 4096 threads, 65536 bytes read (33024 from HBM), 4096 written (512 to HBM), 81920 L1, 36864 flops, 2 load rounds
 //
 // vector_dot_kernel: a warp per 256-long bf16 row, lane l loading 8
 // elements of W (16 bytes) and of v (32 bytes) from k = 8 l: one step, W's
 // row 16 sectors, v 32, the store one (a clock, 128 bytes), per warp of
 // 128. FLOPs per lane: 8 mulf and 8 addf on vectors, 7 to sum the vector,
 // 5 in the butterfly.
-// CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read (66560 from HBM), 4096 written, 212992 L1, 114688 flops, 1 load rounds
+// CHECK: vector_dot_kernel: 1 launches, 4096 threads, 196608 bytes read (66560 from HBM), 4096 written (512 to HBM), 212992 L1, 114688 flops, 1 load rounds
 //
 // unfolded_kernel: scale_kernel with the index unfolded into (row,
 // column) of 32 and folded back (a merged kernel's part): the trace
@@ -61,7 +64,14 @@
 // guarded_kernel: 100 elements on two blocks of 64 threads; the bounds
 // guard leaves warps 0-2 whole (4 sectors each way) and 4 lanes of warp 3
 // (1 sector, but a clock of L1): 13 sectors read and written.
-// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read (416 from HBM), 416 written, 1024 L1, 100 flops, 1 load rounds
+// CHECK: guarded_kernel: 1 launches, 128 threads, 416 bytes read (416 from HBM), 416 written (416 to HBM), 1024 L1, 100 flops, 1 load rounds
+//
+// siblings_kernel: two merged kernels' warps and an idle one, as
+// --llama4-gpu-merge-sibling-kernels leaves them: warp 0 copies 32 floats
+// (4 sectors each way), warps 1-2 store 32 zeros each (4 sectors
+// written), warp 3 does nothing. Each run of warps is costed by its own:
+// 128 bytes read, 384 written.
+// CHECK: siblings_kernel: 1 launches, 128 threads, 128 bytes read (128 from HBM), 384 written (384 to HBM)
 //
 // last_split_kernel: 4 one-warp blocks each store their 32 floats (4
 // sectors) and take a ticket (lane 0's atomic add: a sector read and
@@ -70,16 +80,17 @@
 // y's 4 once in all (HBM: x's 128 bytes and the 4 counters' 16, once a
 // launch). Its load, in a loop, is a round of its own, whole (the last
 // warp waits for it): 2 rounds, the ticket's and the branch's.
-// CHECK: last_split_kernel: 1 launches, 128 threads, 256 bytes read (144 from HBM), 768 written, {{.*}} 2 load rounds
+// CHECK: last_split_kernel: 1 launches, 128 threads, 256 bytes read (144 from HBM), 768 written (528 to HBM), {{.*}} 2 load rounds
 //
 // causal_kernel: thread i sums x[0..p] for its position p = positions[i],
 // as attention's key loop is bounded. With the positions known (0..127)
-// warp w runs 32 (w + 1) iterations, reading a sector of x per 8 (the
-// warps in between bisection finds costed like the last); unknown, every
-// load reads 0 and each thread one iteration. Rounds: the position, then
-// the last warp's 128 iterations (known) or one (unknown).
-// KNOWN: causal_kernel: 1 launches, 128 threads, 1920 bytes read (1024 from HBM), 512 written, {{.*}} 129 load rounds
-// UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read (640 from HBM), 512 written, {{.*}} 2 load rounds
+// warp w runs 32 (w + 1) iterations, reading a sector of x per 8: 4 (w +
+// 1) sectors, each warp sampled since each costs differently, and its 4
+// sectors of positions (1792 bytes in all); unknown, every load reads 0
+// and each thread one iteration. Rounds: the position, then the last
+// warp's 128 iterations (known) or one (unknown).
+// KNOWN: causal_kernel: 1 launches, 128 threads, 1792 bytes read (1024 from HBM), 512 written (512 to HBM), {{.*}} 129 load rounds
+// UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read (640 from HBM), 512 written (512 to HBM), {{.*}} 2 load rounds
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
@@ -118,6 +129,28 @@ module attributes {gpu.container_module} {
         %v = memref.load %x[%i] : memref<?xf32>
         %w = arith.mulf %v, %v : f32
         memref.store %w, %x[%i] : memref<?xf32>
+      }
+      gpu.return
+    }
+    gpu.func @siblings_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
+      %c32 = arith.constant 32 : index
+      %c96 = arith.constant 96 : index
+      %zero = arith.constant 0.0 : f32
+      %block = gpu.block_id x
+      %threads = gpu.block_dim x
+      %thread = gpu.thread_id x
+      %base = arith.muli %block, %threads : index
+      %i = arith.addi %base, %thread : index
+      %copies = arith.cmpi ult, %i, %c32 : index
+      scf.if %copies {
+        %v = memref.load %x[%i] : memref<?xf32>
+        memref.store %v, %y[%i] : memref<?xf32>
+      }
+      %past = arith.cmpi uge, %i, %c32 : index
+      %before = arith.cmpi ult, %i, %c96 : index
+      %clears = arith.andi %past, %before : i1
+      scf.if %clears {
+        memref.store %zero, %y[%i] : memref<?xf32>
       }
       gpu.return
     }
@@ -376,6 +409,8 @@ module attributes {gpu.container_module} {
     %c100 = arith.constant 100 : index
     gpu.launch_func @kernels::@guarded_kernel blocks in (%c2, %c1, %c1)
         threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %c100 : index)
+    gpu.launch_func @kernels::@siblings_kernel blocks in (%c2, %c1, %c1)
+        threads in (%c64, %c1, %c1) args(%x : memref<?xf32>, %y : memref<?xf32>)
     %counters = memref.alloc(%c4) : memref<?xi32>
     gpu.launch_func @kernels::@last_split_kernel blocks in (%c4, %c1, %c1)
         threads in (%c32, %c1, %c1)
