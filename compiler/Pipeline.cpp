@@ -66,6 +66,7 @@ static void addSelectLoweringConfig(OpPassManager &pm,
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
   select.gpuWarpRows = schedule.gpuWarpRows;
+  select.gpuWarpColumns = schedule.gpuWarpColumns;
   select.gpuExpertRows = schedule.gpuExpertRows;
   select.gpuLaneAccumulators = schedule.gpuLaneAccumulators;
   select.gpuSplitKDepth = schedule.gpuSplitKDepth;
@@ -368,6 +369,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Rows of x a GPU warp takes at once in nn.Linear's "
                      "product, sharing each load of W"),
       llvm::cl::init(TileSchedule().gpuWarpRows)};
+  Option<int64_t> gpuWarpColumns{
+      *this, schedule_keys::gpuWarpColumns,
+      llvm::cl::desc("Rows of W a GPU warp takes at once in nn.Linear's "
+                     "product, sharing each load of x"),
+      llvm::cl::init(TileSchedule().gpuWarpColumns)};
   Option<int64_t> gpuExpertRows{
       *this, schedule_keys::gpuExpertRows,
       llvm::cl::desc("Rows of x grouped in a GPU routed expert's product, "
@@ -401,6 +407,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
     schedule.gpuBlockThreads = gpuBlockThreads;
     schedule.gpuWarpRows = gpuWarpRows;
+    schedule.gpuWarpColumns = gpuWarpColumns;
     schedule.gpuExpertRows = gpuExpertRows;
     schedule.gpuLaneAccumulators = gpuLaneAccumulators;
     schedule.gpuSplitKDepth = gpuSplitKDepth;

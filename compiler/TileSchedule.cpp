@@ -24,6 +24,7 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
                    schedule.cpuParallelWeightBytes);
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
     io.mapOptional(keys::gpuWarpRows.data(), schedule.gpuWarpRows);
+    io.mapOptional(keys::gpuWarpColumns.data(), schedule.gpuWarpColumns);
     io.mapOptional(keys::gpuExpertRows.data(), schedule.gpuExpertRows);
     io.mapOptional(keys::gpuLaneAccumulators.data(),
                    schedule.gpuLaneAccumulators);
@@ -44,6 +45,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "gpu_block_threads must be a multiple of 32 from 32 to 1024";
     if (schedule.gpuWarpRows < 1)
       return "gpu_warp_rows must be at least 1";
+    if (schedule.gpuWarpColumns < 1)
+      return "gpu_warp_columns must be at least 1";
     if (schedule.gpuExpertRows < 1)
       return "gpu_expert_rows must be at least 1";
     if (schedule.gpuLaneAccumulators < 1)

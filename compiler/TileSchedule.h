@@ -10,6 +10,7 @@
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
 //   gpu_warp_rows: 2
+//   gpu_warp_columns: 4
 //   gpu_expert_rows: 4
 //   gpu_lane_accumulators: 64
 //   gpu_split_k_depth: 512
@@ -42,6 +43,7 @@ inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
     "cpu_parallel_weight_bytes";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral gpuWarpRows = "gpu_warp_rows";
+inline constexpr llvm::StringLiteral gpuWarpColumns = "gpu_warp_columns";
 inline constexpr llvm::StringLiteral gpuExpertRows = "gpu_expert_rows";
 inline constexpr llvm::StringLiteral gpuLaneAccumulators =
     "gpu_lane_accumulators";
@@ -72,6 +74,10 @@ struct TileSchedule {
   /// Rows of x (tokens) a GPU warp takes at once in nn.Linear's product,
   /// sharing each load of W.
   int64_t gpuWarpRows = Llama4SelectLoweringConfigPassOptions().gpuWarpRows;
+  /// Rows of W (output columns) a GPU warp takes at once in nn.Linear's
+  /// product, sharing each load of x.
+  int64_t gpuWarpColumns =
+      Llama4SelectLoweringConfigPassOptions().gpuWarpColumns;
   /// Rows of x (tokens) grouped in a routed expert's product on a GPU,
   /// rows of a group choosing one expert sharing each load of its W.
   int64_t gpuExpertRows = Llama4SelectLoweringConfigPassOptions().gpuExpertRows;

@@ -4,7 +4,9 @@
 // x * W^T reads a row of W for one row of x; with a batch of 8 rows, 8
 // warps read each row of W. Jammed, one warp walks the row of W once for
 // R rows and keeps R sums: a decode step of R rows reads its weights
-// once. A routed expert's thread per output element reads its row's
+// once. Each of its lanes then loads R vectors of x per vector of W, which
+// L1 bounds; a warp taking C rows of W too loads them per C vectors of W.
+// A routed expert's thread per output element reads its row's
 // expert's column of W: jammed by that choice, the first row of a group
 // choosing an expert walks its column once for every row that chose it.
 //
@@ -162,11 +164,17 @@ private:
 
 /// The rows a warp (or a thread) takes: each one's mapping from the
 /// original body's values, and whether it is a row to compute (null for
-/// the first, which always is, and for every row while a keyed jam
-/// computes the keys, which every row needs).
+/// the first, which always is, for every row while a keyed jam computes
+/// the keys, which every row needs, and for rows of a static extent that
+/// the jam divides).
 struct Rows {
   SmallVector<IRMapping> mappings;
   SmallVector<Value> valid;
+  /// Whether a row past the last still computes (at its clamped index,
+  /// what the last row does), skipping only its stores: no branch splits
+  /// a loop over k, so that a later jam of its body shares what the rows
+  /// load alike.
+  bool computePastLast = false;
   /// The share of the iterations where a later row is valid, for the
   /// launch trace, when data decide it (rows sharing an expert); null
   /// where the launch's sizes do.
@@ -193,13 +201,13 @@ public:
         emitJammedLoop(b, cast<scf::ForOp>(op), rows);
       } else {
         for (auto [t, mapping] : llvm::enumerate(rows.mappings)) {
-          if (t > 0 && rows.valid[t] && op.getNumRegions() == 0 &&
-              loadsSharedMemory(&op)) {
+          if (t > 0 && rows.valid[t] && !rows.computePastLast &&
+              op.getNumRegions() == 0 && loadsSharedMemory(&op)) {
             emitGuardedLoad(b, op, rows, t, mapping);
             continue;
           }
           Operation *clone = b.clone(op, mapping);
-          if (t > 0)
+          if (t > 0 && rows.valid[t])
             guardStores(clone, rows, t);
         }
       }
@@ -289,6 +297,13 @@ private:
           SmallVector<Value> next = yieldedBy(inner.mappings.front());
           for (auto [t, mapping] :
                llvm::drop_begin(llvm::enumerate(inner.mappings))) {
+            if (!inner.valid[t] || inner.computePastLast) {
+              for (Operation &op : body->without_terminator())
+                if (analysis.isPerRow(&op))
+                  b.clone(op, mapping);
+              llvm::append_range(next, yieldedBy(mapping));
+              continue;
+            }
             auto step = scf::IfOp::create(
                 b, loc, inner.valid[t],
                 [&, &mapping = mapping](OpBuilder &b, Location loc) {
@@ -491,11 +506,17 @@ struct JamTokenRows
     });
     for (scf::ParallelOp loop : loops) {
       LoweringConfigAttr config = LoweringConfigAttr::of(loop);
-      int64_t rows = config.getRegisterTile().front();
-      if (config.getPipeline() == LoweringPipeline::gpu_warp_per_element)
-        jam(loop, rows);
-      else
-        jamByKeys(loop, rows);
+      ArrayRef<int64_t> tile = config.getRegisterTile();
+      if (config.getPipeline() != LoweringPipeline::gpu_warp_per_element) {
+        jamByKeys(loop, tile.front());
+      } else {
+        // The columns first: their loop over k has no branch, so the rows
+        // jammed around it share each of its loads of W.
+        if (tile.size() == 2)
+          jamColumns(loop, tile[1]);
+        if (tile.front() > 1)
+          jam(loop, tile.front());
+      }
       loop->setAttr(LoweringConfigAttr::attributeName,
                     config.withoutRegisterTile());
     }
@@ -526,28 +547,88 @@ struct JamTokenRows
   rebuild(scf::ParallelOp &loop, unsigned d, Value extent,
           function_ref<void(OpBuilder &, Location, ValueRange)> jammed) {
     OpBuilder b(loop);
-    Location loc = loop.getLoc();
     Value oneRow = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::eq, loop.getUpperBound()[d],
-        arith::ConstantIndexOp::create(b, loc, 1));
+        b, loop.getLoc(), arith::CmpIPredicate::eq, loop.getUpperBound()[d],
+        arith::ConstantIndexOp::create(b, loop.getLoc(), 1));
+    Block *body = loop.getBody();
+    replace(loop, d, extent, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+      auto branch = scf::IfOp::create(b, loc, oneRow, /*withElse=*/true);
+      b.setInsertionPointToStart(branch.thenBlock());
+      IRMapping asItWas;
+      asItWas.map(loop.getInductionVars(), ivs);
+      for (Operation &op : body->without_terminator())
+        b.clone(op, asItWas);
+      b.setInsertionPointToStart(branch.elseBlock());
+      jammed(b, loc, ivs);
+    });
+  }
+
+  /// `loop` replaced by one whose dimension `d` runs to `extent`, its
+  /// body built by `build` at the new induction variables.
+  static void
+  replace(scf::ParallelOp &loop, unsigned d, Value extent,
+          function_ref<void(OpBuilder &, Location, ValueRange)> build) {
+    OpBuilder b(loop);
     SmallVector<Value> ubs(loop.getUpperBound());
     ubs[d] = extent;
-    Block *body = loop.getBody();
     auto rebuilt = scf::ParallelOp::create(
-        b, loc, loop.getLowerBound(), ubs, loop.getStep(),
-        [&](OpBuilder &b, Location loc, ValueRange ivs) {
-          auto branch = scf::IfOp::create(b, loc, oneRow, /*withElse=*/true);
-          b.setInsertionPointToStart(branch.thenBlock());
-          IRMapping asItWas;
-          asItWas.map(loop.getInductionVars(), ivs);
-          for (Operation &op : body->without_terminator())
-            b.clone(op, asItWas);
-          b.setInsertionPointToStart(branch.elseBlock());
-          jammed(b, loc, ivs);
-        });
+        b, loop.getLoc(), loop.getLowerBound(), ubs, loop.getStep(), build);
     rebuilt->setDiscardableAttrs(loop->getDiscardableAttrDictionary());
     loop.erase();
     loop = rebuilt;
+  }
+
+  /// `loop` with `count` consecutive indices of its last dimension (the
+  /// output's columns: rows of W) per iteration, if that extent is static
+  /// and a loop over k loads what the columns share (x): a warp walks x
+  /// once for `count` rows of W. A column past the last computes the
+  /// last one's again and stores nothing, so that no branch splits the
+  /// loop over k and the token rows jammed next share each load of W.
+  static void jamColumns(scf::ParallelOp &loop, int64_t count) {
+    unsigned d = loop.getNumLoops() - 1;
+    std::optional<int64_t> columns =
+        getConstantIntValue(loop.getUpperBound()[d]);
+    if (!columns || !isConstantIntValue(loop.getLowerBound()[d], 0) ||
+        !isConstantIntValue(loop.getStep()[d], 1) ||
+        !loop.getInitVals().empty())
+      return;
+    count = std::min(count, *columns);
+    Block *body = loop.getBody();
+    RowAnalysis analysis(loop.getInductionVars()[d]);
+    analysis.analyze(*body);
+    if (count < 2 || !analysis.jamsAnyLoop() || !writesOnlyByStores(body))
+      return;
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    Value perWarp = arith::ConstantIndexOp::create(b, loc, count);
+    Value extent = arith::ConstantIndexOp::create(
+        b, loc, llvm::divideCeil(*columns, count));
+    Jammer jammer(analysis);
+    replace(loop, d, extent, [&](OpBuilder &b, Location loc, ValueRange ivs) {
+      Value first = arith::MulIOp::create(b, loc, ivs[d], perWarp);
+      Rows taken;
+      taken.computePastLast = true;
+      for (int64_t t = 0; t < count; ++t) {
+        Value column = first, valid;
+        if (t > 0) {
+          column = arith::AddIOp::create(
+              b, loc, first, arith::ConstantIndexOp::create(b, loc, t));
+          if (*columns % count) {
+            valid = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::ult, column,
+                arith::ConstantIndexOp::create(b, loc, *columns));
+            column = arith::MinUIOp::create(
+                b, loc, column,
+                arith::ConstantIndexOp::create(b, loc, *columns - 1));
+          }
+        }
+        IRMapping &mapping = taken.mappings.emplace_back();
+        mapping.map(loop.getInductionVars(), ivs);
+        mapping.map(loop.getInductionVars()[d], column);
+        taken.valid.push_back(valid);
+      }
+      jammer.emit(b, body->without_terminator(), taken);
+    });
   }
 
   /// `loop` with `count` rows per iteration of its row dimension, if it

@@ -339,12 +339,20 @@ def Llama4GpuLinalgToKernelLoopsPass
 }
 
 def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
-  let summary = "A kernel loop takes several rows of x at once, sharing "
-                "each load of W (a routed expert's: rows that chose alike).";
+  let summary = "A kernel loop takes several rows of x (and of W) at once, "
+                "sharing each load of W (of x; a routed expert's: rows that "
+                "chose alike).";
   let description = [{
     Runs after --llama4-gpu-linalg-to-kernel-loops. A kernel loop of a
-    warp per element whose config has `register_tile = [R]` (nn.Linear's
-    x * W^T with x's rows along a dynamic dimension) takes R consecutive
+    warp per element whose config has `register_tile = [R, C]`
+    (nn.Linear's x * W^T) first takes C consecutive indices of its last
+    dimension (the output's columns, rows of W) per warp, where that
+    extent is static: it becomes ceil(n / C), what does not depend on the
+    column (x's loads) is computed once, a loop over k carries the C
+    sums, and a column past the last computes the last one's again and
+    skips only its stores, so that no branch splits the loop (x is read
+    once for C rows of W where it was read C times). Then (and with
+    `register_tile = [R]`) it takes R consecutive
     indices of its innermost dynamic dimension (a decode step's batch
     rows, a prompt's tokens) per warp: that dimension's extent becomes
     ceil(n / R), and the body runs once per row r = R i + t, t < R:
@@ -383,7 +391,8 @@ def Llama4GpuJamTokenRowsPass : Pass<"llama4-gpu-jam-token-rows"> {
     index) give.
 
     The register tile, carried out, leaves the config. Loops with no
-    dynamic dimension, or writing shared memory other than by stores,
+    dynamic dimension (for the rows of x) or no static last one (for the
+    columns), or writing shared memory other than by stores,
     stay as they are, and so do a thread's loops whose rows have no keys.
 
     ```mlir

@@ -28,6 +28,12 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "once in nn.Linear's x * W^T, sharing each load of W between "
            "them: a decode step of 8 rows reads W once, not 8 times (1 "
            "takes one row; a launch of one row runs a one-row path)">,
+    Option<"gpuWarpColumns", "gpu-warp-columns", "int64_t", /*default=*/"2",
+           "Columns of the output (rows of W) a warp takes at once in "
+           "nn.Linear's x * W^T, sharing each load of x between them: with "
+           "8 rows of x, a lane loads 8 vectors of x per vector of W, which "
+           "L1 bounds, and per 2 vectors of W it loads the same 8 (1 takes "
+           "one column)">,
     Option<"gpuExpertRows", "gpu-expert-rows", "int64_t", /*default=*/"8",
            "Rows of x (tokens, when their number is dynamic) grouped in a "
            "routed expert's x * W: the first row of a group choosing an "
@@ -65,9 +71,10 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
     - **sm_80, sm_90**: `gpu-block-threads` threads per block, and
       `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
-      reads a row of W along k, its lanes splitting k; where x's rows run
-      along a dynamic dimension, register tile [`gpu-warp-rows`]: a warp
-      takes that many rows, for --llama4-gpu-jam-token-rows) and for online
+      reads a row of W along k, its lanes splitting k; register tile
+      [m, n]: a warp takes m = `gpu-warp-rows` rows of x where they run
+      along a dynamic dimension (1 otherwise) and n = `gpu-warp-columns`
+      rows of W, for --llama4-gpu-jam-token-rows) and for online
       attention with one query per row (a decode step: a warp per KV
       head's queries and split of its keys, workgroup tile [1, 1, 0, 0]
       of (b, h, g, s), so that the G query heads of a KV head read its

@@ -68,6 +68,10 @@ struct SelectLoweringConfig
       getOperation()->emitError("gpu-warp-rows must be at least 1");
       return signalPassFailure();
     }
+    if (!cpu && gpuWarpColumns < 1) {
+      getOperation()->emitError("gpu-warp-columns must be at least 1");
+      return signalPassFailure();
+    }
     if (!cpu && gpuExpertRows < 1) {
       getOperation()->emitError("gpu-expert-rows must be at least 1");
       return signalPassFailure();
@@ -127,7 +131,9 @@ struct SelectLoweringConfig
 
   /// nn.Linear's `x * W^T` reads W along k: a warp per output element
   /// reads a row of W in whole sectors, its lanes taking consecutive k. A
-  /// thread per element would read 32 rows at once, a sector of each.
+  /// thread per element would read 32 rows at once, a sector of each. Its
+  /// register tile [m, n]: a warp takes m rows of x (tokens) and n rows of
+  /// W at once, each load of W shared by the m, each of x by the n.
   /// Attention with one query per row (a decode step) is a warp per
   /// KV head's queries and split of its keys, its lanes splitting the
   /// split's keys, one warp a block so that the warps spread over the SMs:
@@ -154,8 +160,11 @@ struct SelectLoweringConfig
     bool warp = decodeAttention || isRowSum(op) || linear || greedy;
     bool warpBlocks = decodeAttention || greedy;
     SmallVector<int64_t> tile, rows;
-    if (linear && gpuWarpRows > 1 && hasTokenRows(*product))
-      rows.push_back(gpuWarpRows);
+    if (linear) {
+      int64_t xRows = hasTokenRows(*product) ? gpuWarpRows : 1;
+      if (xRows > 1 || gpuWarpColumns > 1)
+        rows.assign({xRows, gpuWarpColumns});
+    }
     if (isGatheredProduct(op) && gpuExpertRows > 1 && hasTokenRows(op))
       rows.push_back(gpuExpertRows);
     if (decodeAttention) {

@@ -87,12 +87,16 @@ LogicalResult LoweringConfigAttr::verify(
       return emitError() << stringifyLoweringPipeline(pipeline)
                          << " needs workgroup_size = [threads], a multiple "
                             "of 32 from 32 to 1024";
-    // A warp or a thread may take several rows of x (tokens) at once:
-    // [rows]; a decode query's lane some of its head dims: [columns].
-    if (!registerTile.empty() &&
-        (registerTile.size() != 1 || registerTile[0] < 1))
-      return emitError() << stringifyLoweringPipeline(pipeline)
-                         << "'s register tile must be [n], n positive";
+    // A thread may take several rows of x (tokens) at once: [rows]; a
+    // decode query's lane some of its head dims: [columns]; a warp of
+    // nn.Linear's product rows of x and of W: [rows, columns].
+    if (pipeline == LoweringPipeline::gpu_thread_per_element &&
+        (registerTile.size() > 1 || !allPositive(registerTile)))
+      return emitError() << "gpu_thread_per_element's register tile must be "
+                            "[n], n positive";
+    if (registerTile.size() > 2 || !allPositive(registerTile))
+      return emitError() << "gpu_warp_per_element's register tile must be "
+                            "[n] or [m, n], each positive";
     // The loops a thread or warp takes: sizes, 0 for a whole loop.
     if (llvm::any_of(workgroup, [](int64_t size) { return size < 0; }))
       return emitError() << stringifyLoweringPipeline(pipeline)

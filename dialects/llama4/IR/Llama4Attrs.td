@@ -97,10 +97,11 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
       the same keys and values.
     - `register_tile`: the (m, n, k) tile held in registers; k is the vector
       lanes of a dot-product tile, n the lanes of an outer-product tile. A
-      GPU product's is [rows]: the rows of x (tokens) a warp takes at once
-      (`gpu_warp_per_element`), sharing each load of W between them, or a
-      group of rows whose threads (`gpu_thread_per_element`, a routed
-      expert's) share the loads of the expert they chose alike.
+      GPU nn.Linear product's is [m, n] (`gpu_warp_per_element`): the m
+      rows of x (tokens) and n rows of W a warp takes at once, each load
+      of W shared by the m rows, each of x by the n. A routed expert's is
+      [rows]: a group of rows whose threads (`gpu_thread_per_element`)
+      share the loads of the expert they chose alike.
       --llama4-gpu-jam-token-rows carries it out and drops it. A decode
       step's attention's is [columns]: the head dims of each query's
       accumulator that a lane of its warp holds, of each key's row the
@@ -120,7 +121,7 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
         register_tile = [4, 2, 8], distribute = true>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
     #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256], split_k = 32>
-    #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>
+    #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2], workgroup_size = [256]>
     #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_tile = [1, 1, 0, 0], register_tile = [16], workgroup_size = [32], split_k = 16>
     ```
   }];

@@ -86,6 +86,133 @@ func.func @rows_share_w(%x: memref<?x512xbf16>, %w: memref<16x512xbf16>, %out: m
 
 // -----
 
+// x * W^T with a static number of rows of x, 2 rows of W a warp (register
+// tile [1, 2]): the columns' extent 16 becomes 8, and the warp's walk
+// along k loads each vector of x once for columns 2n and 2n + 1, each
+// column's vector of W its own; a sum, a reduction and a store a column,
+// none skipped (2 divides 16).
+// CHECK-LABEL: func.func @columns_share_x
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x512xbf16>, %[[W:[a-z0-9]+]]: memref<16x512xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x16xf32>
+//       CHECK:   scf.parallel (%[[B:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %[[EIGHT:.*]])
+//       CHECK:     %[[FIRST:.*]] = arith.muli %[[N]], %[[TWO:.*]] : index
+//       CHECK:     %[[SECOND:.*]] = arith.addi %[[FIRST]], %{{.*}} : index
+//   CHECK-NOT:     arith.minui
+//       CHECK:     scf.for %[[K:.*]] = %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>)
+//       CHECK:       vector.load %[[X]][%[[B]], %[[K]]]
+//       CHECK:       vector.load %[[W]][%[[FIRST]], %[[K]]]
+//       CHECK:       vector.load %[[W]][%[[SECOND]], %[[K]]]
+//   CHECK-NOT:       vector.load
+//   CHECK-NOT:       scf.if
+//       CHECK:       scf.yield
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     gpu.subgroup_reduce add
+//       CHECK:     scf.if
+//  CHECK-NEXT:       memref.store %{{.*}}, %[[OUT]][%[[B]], %[[FIRST]]]
+//       CHECK:     scf.if
+//  CHECK-NEXT:       memref.store %{{.*}}, %[[OUT]][%[[B]], %[[SECOND]]]
+//       CHECK:   } {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [1, 2], workgroup_size = [256]>
+func.func @columns_share_x(%x: memref<?x512xbf16>, %w: memref<16x512xbf16>, %out: memref<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c256 = arith.constant 256 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant dense<0.0> : vector<8xf32>
+  %rows = memref.dim %x, %c0 : memref<?x512xbf16>
+  scf.parallel (%b, %n) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
+    %lane = gpu.lane_id
+    %from = arith.muli %lane, %c8 : index
+    %sums = scf.for %k = %from to %c512 step %c256 iter_args(%acc = %zero) -> (vector<8xf32>) {
+      %xv = vector.load %x[%b, %k] {alignment = 16 : i64} : memref<?x512xbf16>, vector<8xbf16>
+      %wv = vector.load %w[%n, %k] {alignment = 16 : i64} : memref<16x512xbf16>, vector<8xbf16>
+      %xf = arith.extf %xv : vector<8xbf16> to vector<8xf32>
+      %wf = arith.extf %wv : vector<8xbf16> to vector<8xf32>
+      %p = arith.mulf %xf, %wf : vector<8xf32>
+      %next = arith.addf %acc, %p : vector<8xf32>
+      scf.yield %next : vector<8xf32>
+    }
+    %sum = vector.reduction <add>, %sums : vector<8xf32> into f32
+    %total = gpu.subgroup_reduce add %sum uniform : (f32) -> f32
+    %first = arith.cmpi eq, %lane, %c0 : index
+    scf.if %first {
+      memref.store %total, %out[%b, %n] : memref<?x16xf32>
+    }
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  return
+}
+
+// -----
+
+// 2 rows of x by 3 rows of W a warp (register tile [2, 3]), 16 columns: 6
+// warps along them, the last one's third column past the end (clamped to
+// 15, its store skipped; its steps run, so that no branch splits the
+// walk). The columns are jammed first, then the rows around them: in the
+// walk of two rows the second row's branch loads its x and uses the three
+// vectors of W that the first row loaded, and its stores are skipped past
+// the last row as well.
+// CHECK-LABEL: func.func @rows_and_columns
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x512xbf16>, %[[W:[a-z0-9]+]]: memref<16x512xbf16>, %[[OUT:[a-z0-9]+]]: memref<?x16xf32>
+//       CHECK:   scf.parallel (%[[I:.*]], %[[N:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %c6)
+//       CHECK:     } else {
+//       CHECK:       %[[ROW0:.*]] = arith.muli %[[I]], %{{.*}} : index
+//       CHECK:       %[[ROW1_VALID:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
+//       CHECK:       %[[ROW1:.*]] = arith.minui
+//       CHECK:       %[[COL0:.*]] = arith.muli %[[N]], %{{.*}} : index
+//       CHECK:       %[[COL2_NEXT:.*]] = arith.addi %[[COL0]], %c2
+//       CHECK:       %[[COL2_VALID:.*]] = arith.cmpi ult, %[[COL2_NEXT]], %c16
+//       CHECK:       %[[COL2:.*]] = arith.minui %[[COL2_NEXT]], %c15
+//       CHECK:       scf.for %[[K:[a-z0-9]+]] = {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:         vector.load %[[X]][%[[ROW0]], %[[K]]]
+//       CHECK:         %[[W0:.*]] = vector.load %[[W]][%[[COL0]], %[[K]]]
+//       CHECK:         vector.load %[[W]]
+//       CHECK:         %[[W2:.*]] = vector.load %[[W]][%[[COL2]], %[[K]]]
+//       CHECK:         scf.if %[[ROW1_VALID]]
+//       CHECK:           vector.load %[[X]][%[[ROW1]], %[[K]]]
+//   CHECK-NOT:           vector.load
+//       CHECK:         } else {
+//       CHECK:       scf.if %[[COL2_VALID]] {
+//  CHECK-NEXT:         memref.store %{{.*}}, %[[OUT]][%[[ROW0]], %[[COL2]]]
+//       CHECK:       scf.if %[[COL2_VALID]] {
+//  CHECK-NEXT:         scf.if %[[ROW1_VALID]] {
+//  CHECK-NEXT:           memref.store %{{.*}}, %[[OUT]][%[[ROW1]], %[[COL2]]]
+#warp = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [2, 3], workgroup_size = [256]>
+func.func @rows_and_columns(%x: memref<?x512xbf16>, %w: memref<16x512xbf16>, %out: memref<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c256 = arith.constant 256 : index
+  %c512 = arith.constant 512 : index
+  %zero = arith.constant dense<0.0> : vector<8xf32>
+  %rows = memref.dim %x, %c0 : memref<?x512xbf16>
+  scf.parallel (%b, %n) = (%c0, %c0) to (%rows, %c16) step (%c1, %c1) {
+    %lane = gpu.lane_id
+    %from = arith.muli %lane, %c8 : index
+    %sums = scf.for %k = %from to %c512 step %c256 iter_args(%acc = %zero) -> (vector<8xf32>) {
+      %xv = vector.load %x[%b, %k] {alignment = 16 : i64} : memref<?x512xbf16>, vector<8xbf16>
+      %wv = vector.load %w[%n, %k] {alignment = 16 : i64} : memref<16x512xbf16>, vector<8xbf16>
+      %xf = arith.extf %xv : vector<8xbf16> to vector<8xf32>
+      %wf = arith.extf %wv : vector<8xbf16> to vector<8xf32>
+      %p = arith.mulf %xf, %wf : vector<8xf32>
+      %next = arith.addf %acc, %p : vector<8xf32>
+      scf.yield %next : vector<8xf32>
+    }
+    %sum = vector.reduction <add>, %sums : vector<8xf32> into f32
+    %total = gpu.subgroup_reduce add %sum uniform : (f32) -> f32
+    %first = arith.cmpi eq, %lane, %c0 : index
+    scf.if %first {
+      memref.store %total, %out[%b, %n] : memref<?x16xf32>
+    }
+    scf.reduce
+  } {llama4.lowering_config = #warp}
+  return
+}
+
+// -----
+
 // Rows of a static extent are not jammed: the loop stays as it was, its
 // config without the register tile.
 // CHECK-LABEL: func.func @static_rows

@@ -7,6 +7,8 @@
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-block-threads=100" 2>&1 | FileCheck %s --check-prefix=BAD-THREADS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=1" | FileCheck %s --check-prefix=ONEROW
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-ROWS
+// RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-rows=1 gpu-warp-columns=1" | FileCheck %s --check-prefix=ONE-ELEMENT
+// RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-warp-columns=0" 2>&1 | FileCheck %s --check-prefix=BAD-COLUMNS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=1" | FileCheck %s --check-prefix=ONE-EXPERT-ROW
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-EXPERT-ROWS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-lane-accumulators=8" | FileCheck %s --check-prefix=FEW-ACCUMULATORS
@@ -14,6 +16,7 @@
 // BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
 // BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
 // BAD-ROWS: gpu-warp-rows must be at least 1
+// BAD-COLUMNS: gpu-warp-columns must be at least 1
 // BAD-EXPERT-ROWS: gpu-expert-rows must be at least 1
 // BAD-ACCUMULATORS: gpu-lane-accumulators must be at least 1
 
@@ -40,14 +43,18 @@
 // KiB).
 // CPU-LABEL: func.func @linear_f32
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
-// On a GPU a warp per output element, 8 of x's rows (a dynamic number) a
-// warp, sharing each load of W; one row a warp at gpu-warp-rows=1.
+// On a GPU a warp per output element, 8 of x's rows (a dynamic number) by
+// 2 rows of W a warp, each load of W shared by the 8, each of x by the 2;
+// one row of x a warp at gpu-warp-rows=1, no register tile when a warp
+// takes one of each.
 // GPU-LABEL: func.func @linear_f32
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2], workgroup_size = [256]>}
 // SM80-LABEL: func.func @linear_f32
-//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [128]>}
+//       SM80:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2], workgroup_size = [128]>}
 // ONEROW-LABEL: func.func @linear_f32
-//       ONEROW:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       ONEROW:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [1, 2], workgroup_size = [256]>}
+// ONE-ELEMENT-LABEL: func.func @linear_f32
+//       ONE-ELEMENT:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
 func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
@@ -62,17 +69,17 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 // SMALL-LABEL: func.func @linear_bf16_batched
 //       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
 // GPU-LABEL: func.func @linear_bf16_batched
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8], workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2], workgroup_size = [256]>}
 func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %out: memref<?x?x6xf32>) {
   linalg.contract indexing_maps = [#x3, #w3, #o3]
       ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
   return
 }
 
-// x's rows static (a vision tile's patches): a row a warp, no register
-// tile.
+// x's rows static (a vision tile's patches): a row of x a warp, by 2 rows
+// of W.
 // GPU-LABEL: func.func @linear_static_rows
-//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, workgroup_size = [256]>}
+//       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [1, 2], workgroup_size = [256]>}
 func.func @linear_static_rows(%x: memref<4x64xf32>, %w: memref<1024x64xf32>, %out: memref<4x1024xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<4x64xf32>, memref<1024x64xf32>) outs(%out : memref<4x1024xf32>)

@@ -2175,7 +2175,7 @@ func.func @lowering_config_warp_tiled() attributes {c = #llama4.lowering_config<
 
 // -----
 
-// expected-error @+1 {{gpu_warp_per_element's register tile must be [n], n positive}}
+// expected-error @+1 {{gpu_warp_per_element's register tile must be [n] or [m, n], each positive}}
 func.func @lowering_config_warp_no_row() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [0], workgroup_size = [256]>} {
   return
 }
@@ -2184,6 +2184,13 @@ func.func @lowering_config_warp_no_row() attributes {c = #llama4.lowering_config
 
 // expected-error @+1 {{gpu_thread_per_element's register tile must be [n], n positive}}
 func.func @lowering_config_thread_rows_and_columns() attributes {c = #llama4.lowering_config<pipeline = gpu_thread_per_element, register_tile = [8, 2], workgroup_size = [256]>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{gpu_warp_per_element's register tile must be [n] or [m, n], each positive}}
+func.func @lowering_config_warp_three_sizes() attributes {c = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2, 1], workgroup_size = [256]>} {
   return
 }
 
