@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <unordered_map>
 #include <variant>
 
@@ -50,6 +51,8 @@ constexpr int64_t kMaxHostSteps = 200'000'000;
 /// Iterations of an innermost kernel loop run to see its sector reuse: a
 /// lane walking 2-byte elements reaches a new sector every 16.
 constexpr int64_t kWindowIterations = 32;
+/// Warps of one launch interpreted at most (see Machine::launch).
+constexpr int64_t kMaxSampledWarps = 64;
 
 using Lanes = std::array<int64_t, kWarp>;
 using Mask = std::array<bool, kWarp>;
@@ -1084,28 +1087,40 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     // Warps run alike between where their cost changes (a bounds guard
     // switching lanes off, a merged sibling's warps giving way to the
     // next one's): a range whose first and last warps cost the same is
-    // taken as uniform, any other is halved until it is.
+    // taken as uniform, any other is halved, broadest first, until its
+    // ends agree or meet, or kMaxSampledWarps are sampled; a range still
+    // split then costs what its ends do, half its warps each (a causal
+    // prompt's warps, each walking more keys than the last).
+    struct Range {
+      int64_t low, high;
+      SampledCost atLow, atHigh;
+    };
     SampledCost sampled;
     double rounds = 0;
-    auto cover = [&](auto &self, int64_t low, const SampledCost &atLow,
-                     int64_t high, const SampledCost &atHigh) -> void {
-      rounds =
-          std::max({rounds, atLow.cost.loadRounds, atHigh.cost.loadRounds});
-      if (low == high || sameCost(atLow, atHigh)) {
-        sampled += scaled(atLow, double(high - low + 1));
-        return;
-      }
-      if (high == low + 1) {
-        sampled += atLow;
-        sampled += atHigh;
-        return;
-      }
-      int64_t middle = low + (high - low) / 2;
-      self(self, low, atLow, middle, sample(middle));
-      self(self, middle + 1, sample(middle + 1), high, atHigh);
-    };
     SampledCost first = sample(0);
-    cover(cover, 0, first, warps - 1, warps > 1 ? sample(warps - 1) : first);
+    std::deque<Range> ranges;
+    ranges.push_back(
+        {0, warps - 1, first, warps > 1 ? sample(warps - 1) : first});
+    int64_t samples = warps > 1 ? 2 : 1;
+    while (!ranges.empty()) {
+      Range range = std::move(ranges.front());
+      ranges.pop_front();
+      rounds = std::max(
+          {rounds, range.atLow.cost.loadRounds, range.atHigh.cost.loadRounds});
+      int64_t count = range.high - range.low + 1;
+      if (range.low == range.high || sameCost(range.atLow, range.atHigh)) {
+        sampled += scaled(range.atLow, double(count));
+      } else if (count == 2 || samples + 2 > kMaxSampledWarps) {
+        sampled += scaled(range.atLow, double(count / 2));
+        sampled += scaled(range.atHigh, double(count - count / 2));
+      } else {
+        int64_t middle = range.low + (count - 1) / 2;
+        SampledCost atMiddle = sample(middle), next = sample(middle + 1);
+        samples += 2;
+        ranges.push_back({range.low, middle, range.atLow, atMiddle});
+        ranges.push_back({middle + 1, range.high, next, range.atHigh});
+      }
+    }
     if (!ok)
       return mlir::failure();
     // A buffer that fits in L2 comes from HBM once however many warps read

@@ -1,6 +1,7 @@
 // RUN: llama4-opt %s --llama4-print-launch-trace="entry=host size=128" -o /dev/null | FileCheck %s
 // RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=128 positions=0" -o /dev/null | FileCheck %s --check-prefix=KNOWN
 // RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=128" -o /dev/null | FileCheck %s --check-prefix=UNKNOWN
+// RUN: llama4-opt %s --llama4-print-launch-trace="entry=causal_host size=4096 positions=0" -o /dev/null | FileCheck %s --check-prefix=LONG
 
 // Every dynamic dimension is 128: four warps of 32 lanes per launch.
 // Load rounds, the loads one warp waits for in turn: an iteration of a
@@ -91,6 +92,11 @@
 // warp's 128 iterations (known) or one (unknown).
 // KNOWN: causal_kernel: 1 launches, 128 threads, 1792 bytes read (1024 from HBM), 512 written (512 to HBM), {{.*}} 129 load rounds
 // UNKNOWN: causal_kernel: 1 launches, 128 threads, 640 bytes read (640 from HBM), 512 written (512 to HBM), {{.*}} 2 load rounds
+// With 4096 positions, 128 warps each cost differently: past 64 sampled
+// warps, a range still split costs its ends', half its warps each, which
+// for costs growing by the warp, as here, is their sum: 128 (w + 1)
+// bytes of x a warp and 128 of positions, 1073152 in all.
+// LONG: causal_kernel: 1 launches, 4096 threads, 1073152 bytes read (32768 from HBM), 16384 written (16384 to HBM), {{.*}} 4097 load rounds
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @scale_kernel(%x: memref<?xf32>, %y: memref<?xf32>) kernel {
@@ -421,10 +427,12 @@ module attributes {gpu.container_module} {
   }
   func.func @causal_host(%pos: memref<?xi32>, %x: memref<?xf32>,
                          %y: memref<?xf32>) {
+    %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
-    %c2 = arith.constant 2 : index
     %c64 = arith.constant 64 : index
-    gpu.launch_func @kernels::@causal_kernel blocks in (%c2, %c1, %c1)
+    %n = memref.dim %pos, %c0 : memref<?xi32>
+    %blocks = arith.divui %n, %c64 : index
+    gpu.launch_func @kernels::@causal_kernel blocks in (%blocks, %c1, %c1)
         threads in (%c64, %c1, %c1)
         args(%pos : memref<?xi32>, %x : memref<?xf32>, %y : memref<?xf32>)
     return
