@@ -2,6 +2,7 @@
 
 #include "compiler/Report.h"
 
+#include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 #include "frontends/hf/WeightNames.h"
 #include "passes/analysis/LaunchTrace.h"
@@ -221,7 +222,7 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
 double liveCacheBytes(func::FuncOp entry, const Scenario &s) {
   double bytes = 0;
   for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument) {
-    if (!entry.getArgAttr(argument, "llama4.kv_cache"))
+    if (!entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
       continue;
     auto type = cast<MemRefType>(entry.getArgument(argument).getType());
     int64_t slots = type.getDimSize(2);
@@ -246,7 +247,7 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
   CallSizes sizes;
   sizes.dim = [entry, s, roleOf](unsigned argument,
                                  unsigned dimension) mutable -> int64_t {
-    if (entry.getArgAttr(argument, "llama4.kv_cache"))
+    if (entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
       return dimension == 0 ? s.batch : s.context;
     if (roleOf(argument) == "pixel_values")
       return 0;

@@ -445,11 +445,12 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
     inputs.push_back(cache);
     results.push_back(cache);
     inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
-        "llama4.kv_cache",
+        llama4::kKvCacheAttrName,
         attrs.getDictionaryAttr(
             {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(entry.layer)),
-             attrs.getNamedAttr("kind", attrs.getStringAttr(
-                                            entry.isKey ? "key" : "value"))}))));
+             attrs.getNamedAttr(
+                 "kind",
+                 attrs.getStringAttr(entry.isKey ? "key" : "value"))}))));
   }
 
   OpBuilder &b = mb.b;

@@ -22,6 +22,8 @@
 
 #include "passes/abi/Passes.h"
 
+#include "dialects/llama4/IR/Llama4Dialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -166,7 +168,7 @@ struct EmitEntryPoints
             call.memrefAt(type, call.pointerAt(weights, weight.getInt()), {}));
         continue;
       }
-      if (entry.getArgAttr(index, "llama4.kv_cache")) {
+      if (entry.getArgAttr(index, mlir::llama4::kKvCacheAttrName)) {
         // [B, Hkv, L, d]: L is dynamic for global layers only.
         SmallVector<Value> sizes = {batch};
         if (type.isDynamicDim(2))

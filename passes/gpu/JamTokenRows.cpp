@@ -593,10 +593,12 @@ struct JamTokenRows
         !loop.getInitVals().empty())
       return;
     count = std::min(count, *columns);
+    if (count < 2)
+      return;
     Block *body = loop.getBody();
     RowAnalysis analysis(loop.getInductionVars()[d]);
     analysis.analyze(*body);
-    if (count < 2 || !analysis.jamsAnyLoop() || !writesOnlyByStores(body))
+    if (!analysis.jamsAnyLoop() || !writesOnlyByStores(body))
       return;
     OpBuilder b(loop);
     Location loc = loop.getLoc();

@@ -21,8 +21,6 @@ using namespace mlir;
 
 namespace {
 
-constexpr StringLiteral kCacheAttr = "llama4.kv_cache";
-
 /// Rule 1: every declared weight is read.
 LogicalResult verifyWeightsAreRead(ModuleOp module) {
   llvm::StringSet<> read;
@@ -46,7 +44,8 @@ LogicalResult verifyCacheThreading(func::FuncOp func) {
   SmallVector<unsigned> cacheArgs;
   llvm::DenseSet<std::pair<int64_t, StringRef>> seen;
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i) {
-    auto tag = func.getArgAttrOfType<DictionaryAttr>(i, kCacheAttr);
+    auto tag =
+        func.getArgAttrOfType<DictionaryAttr>(i, llama4::kKvCacheAttrName);
     if (!tag)
       continue;
     auto layer = tag.getAs<IntegerAttr>("layer");
@@ -54,7 +53,7 @@ LogicalResult verifyCacheThreading(func::FuncOp func) {
     if (!layer || !kind ||
         (kind.getValue() != "key" && kind.getValue() != "value"))
       return func.emitOpError()
-             << "argument " << i << ": " << kCacheAttr
+             << "argument " << i << ": " << llama4::kKvCacheAttrName
              << " must name an integer 'layer' and a 'kind' of \"key\" or "
                 "\"value\", got "
              << tag;

@@ -37,6 +37,10 @@ namespace mlir::llama4 {
 /// per-token dispatch, where each token indexes W by its own expert.
 inline constexpr llvm::StringLiteral kGatheredProductAttrName =
     "llama4.gathered_product";
+/// The argument attribute of an entry point's KV cache: {layer, kind =
+/// "key" | "value"}, a [B, Hkv, slots, d] buffer whose slots are dynamic
+/// for a global layer.
+inline constexpr llvm::StringLiteral kKvCacheAttrName = "llama4.kv_cache";
 } // namespace mlir::llama4
 
 #endif // LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H
