@@ -55,6 +55,12 @@ std::vector<Device> devicesOf(Target target) {
 /// which a stream accepts back-to-back launches.
 constexpr double kLaunchSeconds = 3e-6;
 
+/// Seconds a later phase of a chained launch takes at least: its blocks'
+/// thread 0 sees the last block of the phase before count itself (an L2
+/// atomic after a release fence, a poll, an acquire fence), about an L2
+/// round trip or two. An estimate, not yet measured.
+constexpr double kPhaseWaitSeconds = 1e-6;
+
 /// Seconds a warp waits for a round of loads (KernelCost::loadRounds):
 /// about an L2 hit's latency. Measured on an H200: a final RMSNorm of one
 /// warp, 160 rounds of 2-byte loads along a row that the kernel before had
@@ -269,6 +275,7 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
 
 llvm::json::Object costJson(const KernelCost &cost) {
   return llvm::json::Object{{"launches", cost.launches},
+                            {"waits", cost.waits},
                             {"threads", cost.threads},
                             {"blocks", cost.blocks},
                             {"bytes_read", cost.bytesRead},
@@ -337,8 +344,12 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     std::vector<double> totalSeconds(devices.size(), 0);
     for (const auto &[name, cost] : *trace) {
       total += cost;
-      bool tensor = tensorCores.lookup(name);
-      auto found = resources->find(name);
+      // A chained launch's later phases are its kernel's, and so is each
+      // phase's every run, a launch or a wait.
+      std::string kernelName = name.substr(0, name.find('/'));
+      int64_t runs = std::max<int64_t>(cost.launches + cost.waits, 1);
+      bool tensor = tensorCores.lookup(kernelName);
+      auto found = resources->find(kernelName);
       int64_t registers =
           found != resources->end() ? found->second.registers : 0;
       int64_t blockThreads = cost.blocks > 0
@@ -349,11 +360,10 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       for (auto [d, device] : llvm::enumerate(devices)) {
         // A launch of fewer blocks than SMs has only that share of the
         // per-SM resources: L1 bandwidth and arithmetic.
-        double share =
-            cost.blocks == 0
-                ? 1.0
-                : std::min(1.0, double(cost.blocks) /
-                                    double(cost.launches * device.sms));
+        double share = cost.blocks == 0
+                           ? 1.0
+                           : std::min(1.0, double(cost.blocks) /
+                                               double(runs * device.sms));
         double memory = (cost.hbmBytesRead + cost.hbmBytesWritten) /
                         device.hbmBytesPerSecond;
         double l1 = cost.l1Bytes / (device.l1BytesPerSecond * share);
@@ -364,15 +374,15 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
         // Warps wait for their loads side by side, a wave of resident
         // warps after another: as many as the SMs hold of the kernel's
         // blocks, which its registers may bound.
-        double warpsPerLaunch = double(cost.threads) /
-                                double(std::max<int64_t>(cost.launches, 1)) /
-                                double(kWarpSize);
+        double warpsPerLaunch =
+            double(cost.threads) / double(runs) / double(kWarpSize);
         double waves =
             std::max(1.0, std::ceil(warpsPerLaunch /
                                     double(device.sms * residentWarps)));
         double latency = cost.loadRounds * kLoadRoundSeconds * waves;
         double seconds = std::max(
-            {memory, l1, compute, latency, cost.launches * kLaunchSeconds});
+            {memory, l1, compute, latency,
+             cost.launches * kLaunchSeconds + cost.waits * kPhaseWaitSeconds});
         totalSeconds[d] += seconds;
         predicted[device.name] = seconds;
       }
@@ -456,10 +466,13 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
        "time the largest of traffic / HBM bandwidth, L1 traffic / L1 "
        "bandwidth, FLOPs / peak (FMA, or tensor cores where it uses them), "
        "its busiest warp's rounds of loads at 100 ns each (a wave of "
-       "resident warps after another) and its launches at 3 us each. "
-       "Occupancy, L2 bandwidth and caches across warps are not modelled"},
+       "resident warps after another) and its launches at 3 us each (a "
+       "chained launch's later phases each a kernel of its own, at 1 us "
+       "each for its wait). Occupancy, L2 bandwidth and caches across "
+       "warps are not modelled"},
       {"load_round_seconds", kLoadRoundSeconds},
       {"launch_seconds", kLaunchSeconds},
+      {"phase_wait_seconds", kPhaseWaitSeconds},
       {"devices", std::move(deviceList)},
       {"calls", std::move(scenarioReports)}};
   if (llvm::Error error = llvm::writeToOutput(

@@ -17,6 +17,7 @@
 
 #include "passes/analysis/LaunchTrace.h"
 
+#include "passes/gpu/LaunchPhases.h"
 #include "passes/gpu/TakenShare.h"
 #include "passes/gpu/Warp.h"
 
@@ -51,7 +52,8 @@ constexpr int64_t kMaxHostSteps = 200'000'000;
 /// Iterations of an innermost kernel loop run to see its sector reuse: a
 /// lane walking 2-byte elements reaches a new sector every 16.
 constexpr int64_t kWindowIterations = 32;
-/// Warps of one launch interpreted at most (see Machine::launch).
+/// Warps of one launch (of each phase of a chained one) interpreted at
+/// most, past those that find its phases (see Machine::launch).
 constexpr int64_t kMaxSampledWarps = 64;
 
 using Lanes = std::array<int64_t, kWarp>;
@@ -103,6 +105,8 @@ using BufferBytes = llvm::SmallDenseMap<int64_t, double, 8>;
 struct SampledCost {
   KernelCost cost;
   BufferBytes reads, writes;
+  /// The phase of a chained launch the warp ran, -1 in other launches.
+  int64_t phase = -1;
 
   SampledCost &operator+=(const SampledCost &other) {
     cost += other.cost;
@@ -323,8 +327,14 @@ private:
   WindowAccess *window = nullptr;
   /// Inside a kernel: the bytes read from, and written to, each buffer.
   BufferBytes *reads = nullptr, *writes = nullptr;
-  /// The cost of one launch, by launch signature.
-  llvm::StringMap<KernelCost> launchCache;
+  /// Inside a kernel: the phase the warp runs (see SampledCost::phase).
+  int64_t *phase = nullptr;
+  /// The buffer of each global the kernels take, and the bytes it spans.
+  llvm::StringMap<int64_t> globalBuffers;
+  llvm::SmallDenseMap<int64_t, int64_t, 8> globalSpans;
+  /// The cost of one launch, by launch signature: its phases', each with
+  /// the name suffix of its trace entry.
+  llvm::StringMap<std::vector<std::pair<std::string, KernelCost>>> launchCache;
   KnownElement knownElement;
 };
 
@@ -528,6 +538,8 @@ LogicalResult Machine::runIf(scf::IfOp branch, Env &env) {
   }
   if (anyThen) {
     active = thenMask;
+    if (auto index = branch->getAttrOfType<IntegerAttr>(llama4c::kPhaseAttr))
+      *phase = index.getInt();
     // A branch a known share of the iterations take (a combine's last
     // arriver, one warp of its group): its traffic and FLOPs are that
     // share of each warp's; its rounds of loads are whole, a wait the
@@ -789,8 +801,15 @@ LogicalResult Machine::step(Operation *op, Env &env,
   if (auto alloca = dyn_cast<memref::AllocaOp>(op))
     return allocate(alloca, false);
   if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
-    env[global] = contiguous(nextBuffer++, true, global.getType(),
-                             global.getType().getShape());
+    // One buffer per global (a constant table, a chain's counters),
+    // spanning its size.
+    auto [it, added] = globalBuffers.try_emplace(global.getName(), nextBuffer);
+    if (added)
+      ++nextBuffer;
+    View view = contiguous(it->second, true, global.getType(),
+                           global.getType().getShape());
+    globalSpans[it->second] = spanBytes(view);
+    env[global] = std::move(view);
     return success();
   }
   if (auto dim = dyn_cast<memref::DimOp>(op)) {
@@ -889,6 +908,11 @@ LogicalResult Machine::step(Operation *op, Env &env,
   }
   if (auto load = dyn_cast<memref::LoadOp>(op)) {
     env[load] = loaded(env, load.getMemRef(), load.getIndices());
+    // Blocks take a chained launch's tickets about in the order the GPU
+    // starts them, by index.
+    if (load->hasAttr(llama4c::kBlockTicketAttr))
+      env[load] = Scalar::uniform(
+          blockId[0] + gridDim[0] * (blockId[1] + gridDim[1] * blockId[2]));
     return memoryAccess(load.getMemRef(), load.getIndices(), env, false);
   }
   if (auto store = dyn_cast<memref::StoreOp>(op))
@@ -915,6 +939,10 @@ LogicalResult Machine::step(Operation *op, Env &env,
     return runFor(loop, env);
   if (auto branch = dyn_cast<scf::IfOp>(op))
     return runIf(branch, env);
+  // A chained launch's wait for earlier phases costs each phase a wait
+  // (KernelCost::waits), not the polls.
+  if (isa<scf::WhileOp>(op) && op->hasAttr(llama4c::kPhaseWaitAttr))
+    return success();
   if (auto loop = dyn_cast<scf::ParallelOp>(op))
     return runParallel(loop, env);
   if (isa<scf::ReduceOp>(op))
@@ -981,7 +1009,7 @@ LogicalResult Machine::step(Operation *op, Env &env,
 }
 
 bool sameCost(const SampledCost &a, const SampledCost &b) {
-  return a.cost.bytesRead == b.cost.bytesRead &&
+  return a.phase == b.phase && a.cost.bytesRead == b.cost.bytesRead &&
          a.cost.bytesWritten == b.cost.bytesWritten &&
          a.cost.l1Bytes == b.cost.l1Bytes && a.cost.flops == b.cost.flops &&
          a.cost.loadRounds == b.cost.loadRounds;
@@ -1007,6 +1035,7 @@ SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   kernel = &sampled.cost;
   reads = &sampled.reads;
   writes = &sampled.writes;
+  phase = &sampled.phase;
   weight = 1;
   roundLoaded = false;
   for (int d = 0; d < 3; ++d) {
@@ -1035,6 +1064,7 @@ SampledCost Machine::sampleWarp(gpu::GPUFuncOp kernelOp, ArrayRef<Slot> args,
   ok = succeeded(run(body, env, nullptr));
   kernel = nullptr;
   reads = writes = nullptr;
+  phase = nullptr;
   return sampled;
 }
 
@@ -1073,60 +1103,44 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
     args.push_back(slot);
   }
 
-  KernelCost &total = trace[launchOp.getKernelName().getValue().str()];
   auto cached = launchCache.find(key);
   if (cached == launchCache.end()) {
     int64_t warpsPerBlock = (threads + kWarp - 1) / kWarp;
     int64_t warps = blocks * warpsPerBlock;
     bool ok = true;
+    std::unordered_map<int64_t, SampledCost> samples;
     auto sample = [&](int64_t warp) {
-      return ok ? sampleWarp(kernelOp, args, grid, block, warp / warpsPerBlock,
-                             warp % warpsPerBlock, ok)
-                : SampledCost();
+      auto it = samples.find(warp);
+      if (it == samples.end())
+        it = samples
+                 .emplace(warp, ok ? sampleWarp(kernelOp, args, grid, block,
+                                                warp / warpsPerBlock,
+                                                warp % warpsPerBlock, ok)
+                                   : SampledCost())
+                 .first;
+      return it->second;
     };
-    // Warps run alike between where their cost changes (a bounds guard
-    // switching lanes off, a merged sibling's warps giving way to the
-    // next one's): a range whose first and last warps cost the same is
-    // taken as uniform, any other is halved, broadest first, until its
-    // ends agree or meet, or kMaxSampledWarps are sampled; a range still
-    // split then costs what its ends do, half its warps each (a causal
-    // prompt's warps, each walking more keys than the last).
-    struct Range {
-      int64_t low, high;
-      SampledCost atLow, atHigh;
-    };
-    SampledCost sampled;
-    double rounds = 0;
-    SampledCost first = sample(0);
-    std::deque<Range> ranges;
-    ranges.push_back(
-        {0, warps - 1, first, warps > 1 ? sample(warps - 1) : first});
-    int64_t samples = warps > 1 ? 2 : 1;
-    while (!ranges.empty()) {
-      Range range = std::move(ranges.front());
-      ranges.pop_front();
-      rounds = std::max(
-          {rounds, range.atLow.cost.loadRounds, range.atHigh.cost.loadRounds});
-      int64_t count = range.high - range.low + 1;
-      if (range.low == range.high || sameCost(range.atLow, range.atHigh)) {
-        sampled += scaled(range.atLow, double(count));
-      } else if (count == 2 || samples + 2 > kMaxSampledWarps) {
-        sampled += scaled(range.atLow, double(count / 2));
-        sampled += scaled(range.atHigh, double(count - count / 2));
-      } else {
-        int64_t middle = range.low + (count - 1) / 2;
-        SampledCost atMiddle = sample(middle), next = sample(middle + 1);
-        samples += 2;
-        ranges.push_back({range.low, middle, range.atLow, atMiddle});
-        ranges.push_back({middle + 1, range.high, next, range.atHigh});
+    // A chained launch's phases take consecutive blocks: each phase's
+    // warps, found by bisection, are costed as a launch of their own.
+    std::vector<std::pair<int64_t, int64_t>> phaseWarps;
+    for (int64_t low = 0; low < warps;) {
+      int64_t phase = sample(low).phase, high = warps - 1;
+      if (sample(high).phase != phase) {
+        int64_t same = low;
+        while (high - same > 1) {
+          int64_t middle = same + (high - same) / 2;
+          (sample(middle).phase == phase ? same : high) = middle;
+        }
+        high = same;
       }
+      phaseWarps.emplace_back(low, high);
+      low = high + 1;
     }
-    if (!ok)
-      return mlir::failure();
     // A buffer that fits in L2 comes from HBM once however many warps read
     // it, and goes back once however many stores wrote parts of its
-    // sectors; the launch can move no more of it than its arguments span.
-    llvm::SmallDenseMap<int64_t, int64_t, 8> spans;
+    // sectors; a launch can move no more of it than its arguments (or a
+    // global, whole) span.
+    llvm::SmallDenseMap<int64_t, int64_t, 8> spans = globalSpans;
     for (const Slot &slot : args)
       if (const auto *v = std::get_if<View>(&slot); v && v->global)
         spans[v->buffer] = std::max(spans.lookup(v->buffer), spanBytes(*v));
@@ -1140,16 +1154,62 @@ LogicalResult Machine::launch(gpu::LaunchFuncOp launchOp, Env &env) {
       }
       return bytes;
     };
-    KernelCost cost = sampled.cost;
-    cost.loadRounds = rounds;
-    cost.hbmBytesRead = fromHbm(sampled.reads);
-    cost.hbmBytesWritten = fromHbm(sampled.writes);
-    cost.launches = 1;
-    cost.threads = threads * blocks;
-    cost.blocks = blocks;
-    cached = launchCache.insert({key, cost}).first;
+    std::vector<std::pair<std::string, KernelCost>> phases;
+    for (auto [low, high] : phaseWarps) {
+      // Warps run alike between where their cost changes (a bounds guard
+      // switching lanes off, a merged sibling's warps giving way to the
+      // next one's): a range whose first and last warps cost the same is
+      // taken as uniform, any other is halved, broadest first, until its
+      // ends agree or meet, or kMaxSampledWarps are sampled; a range still
+      // split then costs what its ends do, half its warps each (a causal
+      // prompt's warps, each walking more keys than the last).
+      struct Range {
+        int64_t low, high;
+        SampledCost atLow, atHigh;
+      };
+      SampledCost sampled;
+      double rounds = 0;
+      std::deque<Range> ranges;
+      ranges.push_back({low, high, sample(low), sample(high)});
+      int64_t sampledWarps = low < high ? 2 : 1;
+      while (!ranges.empty()) {
+        Range range = std::move(ranges.front());
+        ranges.pop_front();
+        rounds = std::max({rounds, range.atLow.cost.loadRounds,
+                           range.atHigh.cost.loadRounds});
+        int64_t count = range.high - range.low + 1;
+        if (range.low == range.high || sameCost(range.atLow, range.atHigh)) {
+          sampled += scaled(range.atLow, double(count));
+        } else if (count == 2 || sampledWarps + 2 > kMaxSampledWarps) {
+          sampled += scaled(range.atLow, double(count / 2));
+          sampled += scaled(range.atHigh, double(count - count / 2));
+        } else {
+          int64_t middle = range.low + (count - 1) / 2;
+          SampledCost atMiddle = sample(middle), next = sample(middle + 1);
+          sampledWarps += 2;
+          ranges.push_back({range.low, middle, range.atLow, atMiddle});
+          ranges.push_back({middle + 1, range.high, next, range.atHigh});
+        }
+      }
+      if (!ok)
+        return mlir::failure();
+      int64_t phase = sample(low).phase;
+      int64_t phaseBlocks = (high - low + 1) / warpsPerBlock;
+      KernelCost cost = sampled.cost;
+      cost.loadRounds = rounds;
+      cost.hbmBytesRead = fromHbm(sampled.reads);
+      cost.hbmBytesWritten = fromHbm(sampled.writes);
+      cost.launches = phases.empty() ? 1 : 0;
+      cost.waits = phases.empty() ? 0 : 1;
+      cost.threads = threads * phaseBlocks;
+      cost.blocks = phaseBlocks;
+      phases.emplace_back(phase > 0 ? "/" + std::to_string(phase) : "", cost);
+    }
+    cached = launchCache.insert({key, std::move(phases)}).first;
   }
-  total += cached->second;
+  std::string name = launchOp.getKernelName().getValue().str();
+  for (const auto &[suffix, cost] : cached->second)
+    trace[name + suffix] += cost;
   return success();
 }
 

@@ -38,6 +38,10 @@ inline constexpr int64_t kL2ResidentBytes = 20'000'000;
 /// What the launches of one kernel cost, summed.
 struct KernelCost {
   int64_t launches = 0;
+  /// Times a later phase of a chained launch (--llama4-gpu-chain-launches)
+  /// waited for the phases before it: a phase is costed as a kernel of
+  /// its own, its first one carrying the launch.
+  int64_t waits = 0;
   int64_t threads = 0;
   /// Thread blocks, over all launches.
   int64_t blocks = 0;
@@ -71,6 +75,7 @@ struct KernelCost {
 
   KernelCost &operator+=(const KernelCost &other) {
     launches += other.launches;
+    waits += other.waits;
     threads += other.threads;
     blocks += other.blocks;
     bytesRead += other.bytesRead;
@@ -84,7 +89,9 @@ struct KernelCost {
   }
 };
 
-/// Every kernel launched by one call, by kernel name, in first-launch order.
+/// Every kernel launched by one call, by kernel name, in first-launch order;
+/// the later phases of a chained launch by the kernel's name, a slash and
+/// the phase's index (`decode_kernel_3/2`).
 class LaunchTrace {
 public:
   KernelCost &operator[](llvm::StringRef kernel) {

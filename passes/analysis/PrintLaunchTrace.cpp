@@ -6,6 +6,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <string>
+
 namespace llama4c {
 #define GEN_PASS_DEF_LLAMA4PRINTLAUNCHTRACEPASS
 #include "passes/analysis/Passes.h.inc"
@@ -44,6 +46,8 @@ struct PrintLaunchTrace
     }
     for (const auto &[kernel, cost] : *trace)
       llvm::outs() << kernel << ": " << cost.launches << " launches, "
+                   << (cost.waits ? std::to_string(cost.waits) + " waits, "
+                                  : std::string())
                    << cost.threads << " threads, " << int64_t(cost.bytesRead)
                    << " bytes read (" << int64_t(cost.hbmBytesRead)
                    << " from HBM), " << int64_t(cost.bytesWritten)

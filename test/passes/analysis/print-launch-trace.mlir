@@ -83,6 +83,18 @@
 // warp waits for it): 2 rounds, the ticket's and the branch's.
 // CHECK: last_split_kernel: 1 launches, 128 threads, 256 bytes read (144 from HBM), 768 written (528 to HBM), {{.*}} 2 load rounds
 //
+// chained_kernel: two kernels chained by --llama4-gpu-chain-launches,
+// each block taking a ticket (marked llama4.block_ticket: the trace takes
+// the block's index) and, past the first phase, waiting (the scf.while
+// marked llama4.phase_wait, not run). Each phase is costed as a kernel of
+// its own, the second named by its index and charged a wait, not a
+// launch: blocks 0-1 double x into y (4 warps, 4 sectors each way), block
+// 2 copies 64 floats of y back (2 warps); thread 0 of each block adds to
+// the ticket counter (a sector read and written, from HBM at most the
+// global's 8 bytes a phase).
+// CHECK: chained_kernel: 1 launches, 128 threads, 576 bytes read (520 from HBM), 576 written (520 to HBM), 1536 L1, 128 flops, 1 load rounds
+// CHECK: chained_kernel/1: 0 launches, 1 waits, 64 threads, 288 bytes read (264 from HBM), 288 written (264 to HBM), 768 L1, 0 flops, 1 load rounds
+//
 // causal_kernel: thread i sums x[0..p] for its position p = positions[i],
 // as attention's key loop is bounded. With the positions known (0..127)
 // warp w runs 32 (w + 1) iterations, reading a sector of x per 8: 4 (w +
@@ -372,6 +384,59 @@ module attributes {gpu.container_module} {
       memref.store %sum, %out[%i] : memref<?xf32>
       gpu.return
     }
+    memref.global "private" @chained_tickets : memref<2xi32> = dense<0>
+    gpu.func @chained_kernel(%x: memref<?xf32>, %y: memref<?xf32>,
+                             %first: index, %total: index)
+        workgroup(%slot : memref<1xi32, #gpu.address_space<workgroup>>)
+        kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c64 = arith.constant 64 : index
+      %thread = gpu.thread_id x
+      %is_first = arith.cmpi eq, %thread, %c0 : index
+      %tickets = memref.get_global @chained_tickets : memref<2xi32>
+      scf.if %is_first {
+        %one = arith.constant 1 : i32
+        %t = memref.atomic_rmw addi %one, %tickets[%c0] : (i32, memref<2xi32>) -> i32
+        memref.store %t, %slot[%c0] : memref<1xi32, #gpu.address_space<workgroup>>
+      }
+      gpu.barrier
+      %t32 = memref.load %slot[%c0] {llama4.block_ticket}
+          : memref<1xi32, #gpu.address_space<workgroup>>
+      %ticket = arith.index_castui %t32 : i32 to index
+      %later = arith.cmpi uge, %ticket, %first : index
+      %waits = arith.andi %is_first, %later : i1
+      scf.if %waits {
+        %awaited = arith.index_castui %first : index to i32
+        scf.while : () -> () {
+          %zero = arith.constant 0 : i32
+          %done = memref.atomic_rmw addi %zero, %tickets[%c1] : (i32, memref<2xi32>) -> i32
+          %early = arith.cmpi ult, %done, %awaited : i32
+          scf.condition(%early)
+        } do {
+          scf.yield
+        } attributes {llama4.phase_wait}
+      }
+      gpu.barrier
+      %in_first = arith.cmpi ult, %ticket, %first : index
+      scf.if %in_first {
+        %base = arith.muli %ticket, %c64 : index
+        %i = arith.addi %base, %thread : index
+        %v = memref.load %x[%i] : memref<?xf32>
+        %w = arith.addf %v, %v : f32
+        memref.store %w, %y[%i] : memref<?xf32>
+      } {llama4.phase = 0 : i64}
+      %before_end = arith.cmpi ult, %ticket, %total : index
+      %in_second = arith.andi %later, %before_end : i1
+      scf.if %in_second {
+        %block = arith.subi %ticket, %first : index
+        %base = arith.muli %block, %c64 : index
+        %i = arith.addi %base, %thread : index
+        %v = memref.load %y[%i] : memref<?xf32>
+        memref.store %v, %x[%i] : memref<?xf32>
+      } {llama4.phase = 1 : i64}
+      gpu.return
+    }
   }
   func.func @host(%x: memref<?xf32>, %y: memref<?xf32>, %w: memref<?x64xf32>,
                   %v: memref<64xf32>, %wh: memref<?x256xbf16>,
@@ -422,6 +487,10 @@ module attributes {gpu.container_module} {
         threads in (%c32, %c1, %c1)
         args(%x : memref<?xf32>, %y : memref<?xf32>, %counters : memref<?xi32>)
     memref.dealloc %counters : memref<?xi32>
+    %c3 = arith.constant 3 : index
+    gpu.launch_func @kernels::@chained_kernel blocks in (%c3, %c1, %c1)
+        threads in (%c64, %c1, %c1)
+        args(%x : memref<?xf32>, %y : memref<?xf32>, %c2 : index, %c3 : index)
     memref.dealloc %out : memref<?xf32>
     return
   }
