@@ -237,7 +237,8 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   //    registers), as do constant tables (a kernel cannot read the host's
   //    copy). Short loops that load unroll, their loads in flight together,
   //    and those indexing a thread's own buffer, so that it stays in
-  //    registers.
+  //    registers. A decode step's kernels in a row of one block size run
+  //    as the phases of one launch (at most 128 registers a thread).
   //    A warp's reduction across its lanes becomes shuffles.
   pm.addPass(createLlama4CopiesToLinalgPass());
   addSelectLoweringConfig(pm, schedule, target);
@@ -253,7 +254,11 @@ static void buildGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createLlama4GpuSinkConstantTablesPass());
   pm.addPass(createLlama4GpuUnrollLoadLoopsPass());
   pm.addPass(createLlama4GpuUnrollPrivateLoopsPass());
+  Llama4GpuChainLaunchesPassOptions chain;
+  chain.entry = schedule.gpuChainedEntry;
+  pm.addPass(createLlama4GpuChainLaunchesPass(chain));
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLlama4GpuBoundChainedRegistersPass());
   pm.addPass(createLlama4GpuMergeKernelModulesPass());
   pm.addPass(createLlama4GpuLowerSubgroupReductionsPass());
 }
@@ -395,6 +400,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       llvm::cl::desc("Fewest keys a split of a GPU decode step's attention "
                      "takes"),
       llvm::cl::init(TileSchedule().gpuAttentionSplitKeys)};
+  Option<std::string> gpuChainedEntry{
+      *this, schedule_keys::gpuChainedEntry,
+      llvm::cl::desc("Host entry point whose GPU launches chain into one "
+                     "launch where they can (empty: none)"),
+      llvm::cl::init(TileSchedule().gpuChainedEntry)};
   Option<std::string> moeDispatch{
       *this, schedule_keys::moeDispatch,
       llvm::cl::desc("grouped or per-token; empty for the target's own"),
@@ -412,6 +422,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     schedule.gpuLaneAccumulators = gpuLaneAccumulators;
     schedule.gpuSplitKDepth = gpuSplitKDepth;
     schedule.gpuAttentionSplitKeys = gpuAttentionSplitKeys;
+    schedule.gpuChainedEntry = gpuChainedEntry;
     schedule.moeDispatch = moeDispatch;
     return schedule;
   }

@@ -31,6 +31,7 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     io.mapOptional(keys::gpuSplitKDepth.data(), schedule.gpuSplitKDepth);
     io.mapOptional(keys::gpuAttentionSplitKeys.data(),
                    schedule.gpuAttentionSplitKeys);
+    io.mapOptional(keys::gpuChainedEntry.data(), schedule.gpuChainedEntry);
     io.mapOptional(keys::moeDispatch.data(), schedule.moeDispatch);
   }
   static std::string validate(IO &, TileSchedule &schedule) {

@@ -15,6 +15,7 @@
 //   gpu_lane_accumulators: 64
 //   gpu_split_k_depth: 512
 //   gpu_attention_split_keys: 512
+//   gpu_chained_entry: ""
 //   moe_dispatch: per-token
 //
 //===----------------------------------------------------------------------===//
@@ -50,6 +51,7 @@ inline constexpr llvm::StringLiteral gpuLaneAccumulators =
 inline constexpr llvm::StringLiteral gpuSplitKDepth = "gpu_split_k_depth";
 inline constexpr llvm::StringLiteral gpuAttentionSplitKeys =
     "gpu_attention_split_keys";
+inline constexpr llvm::StringLiteral gpuChainedEntry = "gpu_chained_entry";
 inline constexpr llvm::StringLiteral moeDispatch = "moe_dispatch";
 } // namespace schedule_keys
 
@@ -93,6 +95,9 @@ struct TileSchedule {
   /// Fewest keys a split of a decode step's attention takes on a GPU.
   int64_t gpuAttentionSplitKeys =
       Llama4GpuSplitReductionPassOptions().attentionSplitKeys;
+  /// The host entry point whose GPU launches (its own and its callees')
+  /// chain into one launch where they can; empty for none.
+  std::string gpuChainedEntry = Llama4GpuChainLaunchesPassOptions().entry;
   /// How MoE tokens reach their experts: "grouped" or "per-token"
   /// (MoeToLinalg.cpp); empty for the target's own (CPU grouped, GPU
   /// per-token, the only one a GPU can run).

@@ -44,6 +44,17 @@ bool llama4c::isThreadPrivate(Value memref) {
   return bool(bufferOf(memref).getDefiningOp<memref::AllocaOp>());
 }
 
+void llama4c::moveStaticBuffersToEntry(gpu::LaunchOp launch) {
+  Block &entry = launch.getBody().front();
+  SmallVector<memref::AllocaOp> buffers;
+  launch.walk([&](memref::AllocaOp buffer) {
+    if (buffer->getBlock() != &entry && buffer->getNumOperands() == 0)
+      buffers.push_back(buffer);
+  });
+  for (memref::AllocaOp buffer : buffers)
+    buffer->moveBefore(&entry.front());
+}
+
 bool llama4c::readsDeviceMemoryOnHost(Operation *op) {
   WalkResult result = op->walk<WalkOrder::PreOrder>([](Operation *inner) {
     if (isa<scf::ParallelOp>(inner))

@@ -10,6 +10,7 @@
 #ifndef LLAMA4C_PASSES_GPU_HOSTMEMORY_H
 #define LLAMA4C_PASSES_GPU_HOSTMEMORY_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Value.h"
 
 namespace llama4c {
@@ -25,6 +26,12 @@ mlir::Value bufferOf(mlir::Value memref);
 /// Whether `memref`, inside a kernel-to-be, is its thread's own: a view of
 /// a memref.alloca.
 bool isThreadPrivate(mlir::Value memref);
+
+/// Moves each buffer of static size that `launch` allocates below its
+/// body's entry block (under its bounds guard, a branch) to the start of
+/// that block: the kernel's entry block, the only one whose allocas LLVM
+/// promotes to registers.
+void moveStaticBuffersToEntry(mlir::gpu::LaunchOp launch);
 
 /// Whether `op` is a memref load or store of device memory outside every
 /// scf.parallel nested in `op` (or `op` itself, for a load or store): an

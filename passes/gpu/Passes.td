@@ -664,6 +664,94 @@ def Llama4GpuUnrollPrivateLoopsPass : Pass<"llama4-gpu-unroll-private-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def Llama4GpuChainLaunchesPass
+    : Pass<"llama4-gpu-chain-launches", "::mlir::ModuleOp"> {
+  let summary = "Runs a decode step's consecutive kernels of one block size "
+                "as the phases of one launch.";
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"decode\"",
+           "Host entry point whose launches (its own and its callees') "
+           "chain: a decode step's kernels are short, a launch a large "
+           "share of each; a prompt's run long, and would share one "
+           "register budget (its attention's 255 registers)">,
+  ];
+  let description = [{
+    Runs on gpu.launch ops, before kernel outlining, in the function
+    `entry` names and those it calls. Two or more
+    launches in a row of one constant block size (in threads; their
+    shapes may differ), synchronous, without shared memory, whose bodies
+    take their ids from their arguments, with nothing between them but
+    host ops that compute, allocate or view without touching memory,
+    become one launch where the last one was: its grid is their blocks
+    in order, a block of the first block's shape each.
+
+    Each block takes a ticket as it starts (thread 0's atomic add on a
+    pair of zeroed i32 counters, a mutable global of the module that
+    --gpu-kernel-outlining copies into the kernel's module; the ticket
+    goes to every thread through shared memory). The tickets of phase p,
+    from the sum s_p of the blocks of the launches before it, run launch
+    p's body as its block ticket - s_p (its block ids delinearized over
+    its grid, its thread ids over its block's shape). A block of phase p
+    first waits, thread 0 polling, until s_p blocks have finished: a
+    block of a later phase finishes only after that, so those are the
+    earlier phases' blocks. A block waits only for smaller tickets,
+    which have all started, whatever the GPU's occupancy or order of
+    starting blocks. Finished, each block counts itself; the last zeroes
+    both counters for the next launch (a module's launches run one at a
+    time, in order on one stream). Memory is ordered as cooperative
+    groups' grid sync orders it: barrier, thread 0's release fence and
+    atomic add; thread 0's poll, acquire fence, barrier.
+
+    A decode step's layer of Scout runs in 3 launches: the norm, q|k|v
+    and RoPE with qk-norm (blocks of 256); attention with its combine
+    (blocks of one warp); and the o projection to the shared expert's
+    down projection, 7 kernels. The phases' buffers of static size move
+    to the kernel's entry block, where LLVM keeps them in registers;
+    --llama4-gpu-bound-chained-registers then bounds the kernel's
+    registers, which its phases share. The
+    ticket's load, the phases' branches and the wait carry
+    `llama4.block_ticket`, `llama4.phase` and `llama4.phase_wait` for the
+    launch trace.
+
+    ```mlir
+    gpu.launch blocks(%b, ...) in (%gx = %n0, ...) threads(%t, ...) in (%bx = %c256, ...) { norm }
+    gpu.launch blocks(%b, ...) in (%gx = %n1, ...) threads(%t, ...) in (%bx = %c32, %by = %c8, ...) { q|k|v }
+    // becomes
+    gpu.launch blocks(...) in (%gx = %n0 + %n1, ...) threads(%t, %u, ...) in (%bx = %c256, ...)
+        workgroup(%slot : memref<1xi32, #gpu.address_space<workgroup>>) {
+      thread 0: %slot[0] = atomic_rmw addi 1, @tickets[0]; gpu.barrier
+      %ticket = memref.load %slot[0] {llama4.block_ticket}
+      thread 0, %ticket >= %n0: poll @tickets[1] until it reaches %n0; fence; gpu.barrier
+      scf.if %ticket < %n0 { norm at block %ticket } {llama4.phase = 0}
+      scf.if %n0 <= %ticket < %n0 + %n1 { q|k|v at block %ticket - %n0,
+                                           thread (%t mod 32, %t floordiv 32) } {llama4.phase = 1}
+      gpu.barrier; thread 0: fence; atomic_rmw addi 1, @tickets[1]; the last zeroes both
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def Llama4GpuBoundChainedRegistersPass
+    : Pass<"llama4-gpu-bound-chained-registers", "::mlir::ModuleOp"> {
+  let summary = "Bounds a chained kernel's registers to 128 a thread.";
+  let description = [{
+    Runs after kernel outlining. A kernel made by
+    --llama4-gpu-chain-launches (one that loads a `llama4.block_ticket`)
+    gets `nvvm.maxnreg = 128`: 16 warps an SM, two blocks of 256 threads,
+    the occupancy of a decode step's GEMVs (92 to 124 registers each).
+    Unbounded, the registers of a chain are at least its hungriest
+    phase's and more where LLVM keeps values across phases: Scout's MoE
+    chain, of phases of at most 124, came to 162, one block an SM, and
+    its latency-bound routed experts took 15% longer.
+  }];
+}
+
 def Llama4GpuMergeKernelModulesPass
     : Pass<"llama4-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
   let options = [

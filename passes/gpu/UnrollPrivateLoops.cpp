@@ -258,27 +258,15 @@ int64_t unrolledOps(scf::ForOp loop,
 
 struct UnrollPrivateLoops
     : llama4c::impl::Llama4GpuUnrollPrivateLoopsPassBase<UnrollPrivateLoops> {
-  /// Each launch's buffers of static size, allocated where its bounds
-  /// guard (or a jammed row's branch) put them, move to the start of its
-  /// body: the kernel's entry block, the only one whose allocas LLVM
-  /// promotes to registers. (Eight rows' routed-expert choices, allocated
-  /// under the guard, kept 880 bytes of Scout's routed kernels in local
-  /// memory.)
-  void hoistBuffersToEntry() {
-    getOperation()->walk([&](gpu::LaunchOp launch) {
-      Block &entry = launch.getBody().front();
-      SmallVector<memref::AllocaOp> buffers;
-      launch.walk([&](memref::AllocaOp buffer) {
-        if (buffer->getBlock() != &entry && buffer->getNumOperands() == 0)
-          buffers.push_back(buffer);
-      });
-      for (memref::AllocaOp buffer : buffers)
-        buffer->moveBefore(&entry.front());
-    });
-  }
-
   void runOnOperation() override {
-    hoistBuffersToEntry();
+    // Each launch's buffers of static size, allocated where its bounds
+    // guard (or a jammed row's branch) put them, move to the start of its
+    // body, where LLVM can keep them in registers. (Eight rows'
+    // routed-expert choices, allocated under the guard, kept 880 bytes of
+    // Scout's routed kernels in local memory.)
+    getOperation()->walk([](gpu::LaunchOp launch) {
+      llama4c::moveStaticBuffersToEntry(launch);
+    });
     llvm::SetVector<scf::ForOp> unrolling;
     getOperation()->walk([&](gpu::LaunchOp launch) {
       // The launch's buffers that unrolling would move to registers, and
