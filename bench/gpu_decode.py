@@ -11,11 +11,13 @@ kernel; the difference over the report's kernels a step is what a graph
 saves a launch. Then its decode at batch 1 and 8 with nn.Linear's warps
 taking 1, 4 and 8 (the default) token rows (gpu_warp_rows): what the
 registers and loads in flight of more rows cost a batch of one, which the
-report does not model.
+report does not model; and with the decode step's kernels launched one by
+one (gpu_chained_entry empty), not chained into 3 launches a layer: what a
+chain's waits cost next to a graph's launches.
 
     python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config, model.so, report.json
     python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
-    python3 bench/gpu_decode.py --warp-rows DIR [--prompt 32] [--new 16] [--out FILE]   # after --run
+    python3 bench/gpu_decode.py --variants DIR [--prompt 32] [--new 16] [--out FILE]   # after --run
 
 --prepare needs $LLAMA4C_BUILD_DIR/bin/llama4c (default build/; no GPU); --run needs a GPU, PyTorch and
 transformers (the device machine has them) and build-gpu/bin/llama4-run (or
@@ -33,10 +35,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-# gpu_warp_rows of model.so (the gpu-warp-rows default of
-# passes/strategy/Passes.td) and of the slice's other builds.
-DEFAULT_WARP_ROWS = 8
-WARP_ROWS_VARIANTS = (1, 4)
+# The slice's builds besides model.so (the defaults: 8 token rows a GEMV
+# warp, the decode step chained), by file: what each --pipeline sets.
+VARIANTS = {"model-rows1.so": "gpu_warp_rows: 1\n",
+            "model-rows4.so": "gpu_warp_rows: 4\n",
+            "model-unchained.so": "gpu_chained_entry: \"\"\n"}
 
 
 def scout_slice(layers):
@@ -63,12 +66,12 @@ def prepare(directory, layers, prompt_tokens):
                     "--target", "sm_90", "--emit", "report", "--report-tokens", str(prompt_tokens),
                     "--report-batch", "1", "-o", str(directory / "report.json")],
                    check=True, stdout=subprocess.DEVNULL)
-    for rows in WARP_ROWS_VARIANTS:
-        schedule = directory / f"rows{rows}.yaml"
-        schedule.write_text(f"gpu_warp_rows: {rows}\n")
+    for model, settings in VARIANTS.items():
+        schedule = directory / model.replace(".so", ".yaml")
+        schedule.write_text(settings)
         subprocess.run([str(compiler), "compile", str(directory / "config.json"),
                         "--target", "sm_90", "--pipeline", str(schedule),
-                        "-o", str(directory / f"model-rows{rows}.so")], check=True)
+                        "-o", str(directory / model)], check=True)
 
 
 def predicted(directory, gpu_name, prompt_tokens):
@@ -219,35 +222,34 @@ def run(directory, runner, prompt_tokens, new_tokens, out):
           + ("" if report["same_greedy_ids"] else f" (first difference at new token {report['first_different_id']})"))
 
 
-def compare_warp_rows(directory, runner, prompt_tokens, new_tokens, out):
-    """Decode tok/s at batch 1 and 8 of each gpu_warp_rows build, on the
-    weights a --run left in `directory`, against the copy roofline."""
+def compare_variants(directory, runner, prompt_tokens, new_tokens, out):
+    """Decode tok/s at batch 1 and 8 of model.so and each variant build, on
+    the weights a --run left in `directory`."""
     import torch
     config = json.loads((directory / "config.json").read_text())
     prompt = [(7 * i + 3) % config["vocab_size"] for i in range(prompt_tokens)]
-    bandwidth = copy_bandwidth()
-    builds = {DEFAULT_WARP_ROWS: "model.so",
-              **{rows: f"model-rows{rows}.so" for rows in WARP_ROWS_VARIANTS}}
-    table = {rows: {batch: run_llama4c(directory, runner, prompt, new_tokens, graphs=True,
-                                       model=builds[rows], batch=batch)["decode_tok_s"]
-                    for batch in (1, 8)}
-             for rows in sorted(builds)}
-    report = {"gpu": torch.cuda.get_device_name(), "copy_bandwidth_gb_s": bandwidth / 1e9,
+    builds = ["model.so", *VARIANTS]
+    table = {model: {batch: run_llama4c(directory, runner, prompt, new_tokens, graphs=True,
+                                        model=model, batch=batch)["decode_tok_s"]
+                     for batch in (1, 8)}
+             for model in builds}
+    report = {"gpu": torch.cuda.get_device_name(), "copy_bandwidth_gb_s": copy_bandwidth() / 1e9,
               "prompt_tokens": prompt_tokens, "new_tokens": new_tokens,
-              "decode_tok_s": {str(rows): {str(b): v for b, v in rates.items()}
-                               for rows, rates in table.items()}}
+              "settings": {model: VARIANTS.get(model, "defaults").strip() for model in builds},
+              "decode_tok_s": {model: {str(b): v for b, v in rates.items()}
+                               for model, rates in table.items()}}
     pathlib.Path(out).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{'gpu_warp_rows':18}{'batch 1 tok/s':>15}{'batch 8 tok/s':>15}")
-    for rows, rates in table.items():
-        print(f"{rows:<18}{rates[1]:15.2f}{rates[8]:15.2f}")
+    print(f"{'build':22}{'batch 1 tok/s':>15}{'batch 8 tok/s':>15}")
+    for model, rates in table.items():
+        print(f"{model:22}{rates[1]:15.2f}{rates[8]:15.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", type=pathlib.Path)
     parser.add_argument("--run", type=pathlib.Path)
-    parser.add_argument("--warp-rows", type=pathlib.Path,
-                        help="after a --run of DIR: decode at batch 1 and 8 of each gpu_warp_rows build")
+    parser.add_argument("--variants", type=pathlib.Path,
+                        help="after a --run of DIR: decode at batch 1 and 8 of each build")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--new", type=int, default=32)
@@ -258,8 +260,8 @@ def main():
         prepare(args.prepare, args.layers, args.prompt)
     if args.run:
         run(args.run, args.runner, args.prompt, args.new, args.out)
-    if args.warp_rows:
-        compare_warp_rows(args.warp_rows, args.runner, args.prompt, args.new, args.out)
+    if args.variants:
+        compare_variants(args.variants, args.runner, args.prompt, args.new, args.out)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ bench/gpu_decode.py prepared and ran (run that first).
 Nsight Compute (`ncu`, on the device machine) times every launch of a short
 generation (one duration metric: no replay); the launches of kernels the
 report's batch-1 decode call names are summed per kernel and divided by the
-decode steps. A benchmark, not a test: it asserts nothing.
+decode steps, next to the report's prediction for the kernel (a chained
+launch's phases, `kernel/p` in the report, summed). A benchmark, not a
+test: it asserts nothing.
 """
 import argparse
 import csv
@@ -71,14 +73,16 @@ def main():
     device = "H200"
     seconds, launches = measure(ncu, args.directory, args.runner, args.directory / "ncu.csv")
     steps = NEW_TOKENS - 1
-    rows = []
+    by_kernel = {}
     for kernel in decode["kernels"]:
-        name = kernel["name"]
-        rows.append({"kernel": name,
-                     "launches_per_step": launches.get(name, 0) / steps,
-                     "predicted_launches": kernel["launches"],
-                     "measured_us": 1e6 * seconds.get(name, 0.0) / steps,
-                     "predicted_us": 1e6 * kernel["predicted_seconds"][device]})
+        name = kernel["name"].split("/")[0]
+        row = by_kernel.setdefault(name, {
+            "kernel": name, "launches_per_step": launches.get(name, 0) / steps,
+            "predicted_launches": 0, "measured_us": 1e6 * seconds.get(name, 0.0) / steps,
+            "predicted_us": 0.0})
+        row["predicted_launches"] += kernel["launches"]
+        row["predicted_us"] += 1e6 * kernel["predicted_seconds"][device]
+    rows = list(by_kernel.values())
     rows.sort(key=lambda r: -r["measured_us"])
     total = {"measured_us": sum(r["measured_us"] for r in rows),
              "predicted_us": sum(r["predicted_us"] for r in rows)}

@@ -20,9 +20,9 @@
 #                                     bench/gpu_kernels.py (each decode
 #                                     kernel timed by ncu next to its
 #                                     prediction), then the decode with 1,
-#                                     4 and 8 token rows a GEMV warp; a
-#                                     short table last, JSON and logs
-#                                     under $OUT
+#                                     4 and 8 token rows a GEMV warp and
+#                                     unchained; a short table last, JSON
+#                                     and logs under $OUT
 #   scripts/gpu_check.sh --rehearse   here: the second half in a fresh copy
 #                                     of the tree plus the bundle, with
 #                                     only the bundle's libraries beside
@@ -172,10 +172,11 @@ timeout 100 python3 bench/gpu_kernels.py $build/bench \
   --runner $build/bin/llama4-run --out "$out/gpu_kernels.json" \
   > "$out/gpu_kernels.log" 2>&1 || status=1
 # Last, as the first to go when time runs short: the decode of the same
-# slice with nn.Linear's warps taking 1, 4 and 8 token rows, batch 1 and 8.
-timeout 90 python3 bench/gpu_decode.py --warp-rows $build/bench --prompt 32 --new 16 \
-  --runner $build/bin/llama4-run --out "$out/gpu_warp_rows.json" \
-  > "$out/gpu_warp_rows.log" 2>&1 || status=1
+# slice with nn.Linear's warps taking 1, 4 and 8 token rows, and with its
+# kernels launched one by one, not chained, batch 1 and 8.
+timeout 110 python3 bench/gpu_decode.py --variants $build/bench --prompt 32 --new 16 \
+  --runner $build/bin/llama4-run --out "$out/gpu_variants.json" \
+  > "$out/gpu_variants.log" 2>&1 || status=1
 
 echo "== golden tests on the GPU (sm_90 models against the HF references)"
 echo "$(grep -c '^\[       OK \]' "$out/golden.log") passed," \
@@ -186,6 +187,6 @@ echo "== bench/gpu_decode.py (measured) next to --emit report (predicted)"
 tail -20 "$out/gpu_decode.log"
 echo "== bench/gpu_kernels.py: decode kernels timed by ncu next to the report"
 tail -11 "$out/gpu_kernels.log"
-echo "== bench/gpu_decode.py --warp-rows: decode tok/s by gpu_warp_rows (measured)"
-tail -5 "$out/gpu_warp_rows.log"
+echo "== bench/gpu_decode.py --variants: decode tok/s by build (measured)"
+tail -5 "$out/gpu_variants.log"
 exit $status
