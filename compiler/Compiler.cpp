@@ -2,18 +2,18 @@
 
 #include "compiler/Compiler.h"
 
+#include "compiler/Output.h"
 #include "compiler/Packaging.h"
 #include "compiler/Pipeline.h"
 #include "compiler/Registration.h"
-#include "compiler/TileSchedule.h"
 #include "compiler/Report.h"
+#include "compiler/TileSchedule.h"
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -58,12 +58,17 @@ static void initializeNativeTarget() {
 }
 
 llvm::Error llama4c::compile(const CompileOptions &requested) {
+  // Refused before any work: a compile takes seconds to minutes.
+  if (llvm::Expected<runtime::OutputFile> output =
+          checkOutput(requested.outputPath);
+      !output)
+    return output.takeError();
   // Read once: parsed here, embedded verbatim in the manifest later.
-  auto configText = readConfigFile(requested.configPath);
+  llvm::Expected<std::string> configText = readConfigFile(requested.configPath);
   if (!configText)
     return configText.takeError();
   llvm::Expected<Llama4Config> config =
-      parseLlama4Config((*configText)->getBuffer(), requested.configPath);
+      parseLlama4Config(*configText, requested.configPath);
   if (!config)
     return config.takeError();
   CompileOptions options = requested;
@@ -133,16 +138,11 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
     return llvm::createStringError(options.configPath + ": " + errors.message);
 
   if (options.emit == Phase::Llama4) {
-    llvm::Error written =
-        llvm::writeToOutput(options.outputPath, [&](llvm::raw_ostream &os) {
-          module->print(os);
-          os << '\n';
-          return llvm::Error::success();
-        });
-    if (written)
-      return llvm::createStringError(options.outputPath + ": cannot write: " +
-                                     llvm::toString(std::move(written)));
-    return llvm::Error::success();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    os << '\n';
+    return writeOutput(options.outputPath, text);
   }
 
   if (options.emit == Phase::Report) {
@@ -164,8 +164,7 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   if (options.emit == Phase::Ptx)
     return writePtx(*module, options);
   // The manifest carries config.json verbatim; the parser accepted it.
-  std::string manifest = buildManifest(*module, *config,
-                                       (*configText)->getBuffer(), options);
+  std::string manifest = buildManifest(*module, *config, *configText, options);
   (*module)->removeAttr("llama4.weights");
   initializeNativeTarget();
   return writeHostArtifact(*module, manifest, options);

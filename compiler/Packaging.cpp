@@ -3,10 +3,12 @@
 #include "compiler/Packaging.h"
 
 #include "compiler/GpuDriverBinding.h"
+#include "compiler/Output.h"
 
 #include "frontends/hf/KvCacheLayout.h"
 #include "frontends/hf/Llama4Config.h"
 #include "runtime/include/llama4c/abi.h"
+#include "runtime/support/InputFile.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -21,8 +23,10 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
@@ -198,20 +202,39 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
   if (!driver)
     return llvm::createStringError(
         "cannot link " + output + ": no C compiler driver (cc) on PATH");
-  std::string errorMessage;
+  // The driver's own output (collect2's notes, ld's errors) goes to a log;
+  // a failure is reported by its first error line.
+  llvm::Expected<TemporaryFile> log =
+      TemporaryFile::create("llama4c-link", "log");
+  if (!log)
+    return log.takeError();
   llvm::SmallVector<llvm::StringRef> args = {*driver, "-shared", "-o", output,
                                              object, "-lm"};
   if (openMP)
     args.append({"-L" LLAMA4C_LIBOMP_DIR, "-lomp",
                  "-Wl,-rpath," LLAMA4C_LIBOMP_DIR});
-  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
-                                         &errorMessage);
-  if (status != 0)
-    return llvm::createStringError("linking " + output + " with " + *driver +
-                                   " failed" +
-                                   (errorMessage.empty() ? "" : ": ") +
-                                   errorMessage);
-  return llvm::Error::success();
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log->path(),
+                                                log->path()};
+  std::string errorMessage;
+  int status = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, redirects,
+                                         0, 0, &errorMessage);
+  if (status == 0)
+    return llvm::Error::success();
+  if (errorMessage.empty())
+    if (auto text = llvm::MemoryBuffer::getFile(log->path())) {
+      llvm::SmallVector<llvm::StringRef> lines;
+      (*text)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+      auto error = llvm::find_if(lines, [](llvm::StringRef line) {
+        return line.contains("error") || line.contains("failed");
+      });
+      if (error != lines.end())
+        errorMessage = error->trim().str();
+      else if (!lines.empty())
+        errorMessage = lines.front().trim().str();
+    }
+  return llvm::createStringError("linking with " + *driver + " failed" +
+                                 (errorMessage.empty() ? "" : ": ") +
+                                 errorMessage);
 }
 
 llvm::Expected<llvm::StringRef> llama4c::kernelsPtx(ModuleOp module) {
@@ -228,15 +251,8 @@ llvm::Error llama4c::writePtx(ModuleOp module, const CompileOptions &options) {
   llvm::Expected<llvm::StringRef> ptx = kernelsPtx(module);
   if (!ptx)
     return ptx.takeError();
-  if (llvm::Error error = llvm::writeToOutput(
-          options.outputPath, [&](llvm::raw_ostream &os) {
-            // The object keeps the NUL that cuModuleLoadData needs.
-            os << ptx->rtrim('\0');
-            return llvm::Error::success();
-          }))
-    return llvm::createStringError(options.outputPath + ": cannot write: " +
-                                   llvm::toString(std::move(error)));
-  return llvm::Error::success();
+  // The object keeps the NUL that cuModuleLoadData needs.
+  return writeOutput(options.outputPath, ptx->rtrim('\0'));
 }
 
 llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest,
@@ -275,43 +291,57 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
       return llvm::createStringError("the host target cannot emit objects");
     codegen.run(*llvmModule);
   }
+  if (options.emit == Phase::Llvm) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return writeOutput(options.outputPath, text);
+  }
+  if (options.emit == Phase::Obj)
+    return writeOutput(options.outputPath,
+                       llvm::StringRef(objectBytes.data(), objectBytes.size()));
+
+  // A shared object: the object in a temporary file, linked into the
+  // output's staging file and renamed over it when complete (or, for
+  // standard output, a device or a pipe, linked into a temporary file and
+  // copied through).
+  llvm::Expected<TemporaryFile> object =
+      TemporaryFile::create("llama4c-model", "o");
+  if (!object)
+    return object.takeError();
+  if (llvm::Error error = object->write(
+          llvm::StringRef(objectBytes.data(), objectBytes.size())))
+    return error;
+  llvm::Expected<runtime::OutputFile> output = checkOutput(options.outputPath);
+  if (!output)
+    return output.takeError();
   auto cannotWrite = [&](llvm::Error error) {
     return llvm::createStringError(options.outputPath + ": cannot write: " +
                                    llvm::toString(std::move(error)));
   };
-
-  if (options.emit == Phase::Llvm || options.emit == Phase::Obj) {
-    if (llvm::Error error = llvm::writeToOutput(
-            options.outputPath, [&](llvm::raw_ostream &os) {
-              if (options.emit == Phase::Llvm)
-                llvmModule->print(os, nullptr);
-              else
-                os.write(objectBytes.data(), objectBytes.size());
-              return llvm::Error::success();
-            }))
+  if (!output->replacesFile()) {
+    llvm::Expected<TemporaryFile> linked =
+        TemporaryFile::create("llama4c-model", "so");
+    if (!linked)
+      return linked.takeError();
+    if (llvm::Error error =
+            linkSharedObject(object->path(), linked->path(), onHost))
       return cannotWrite(std::move(error));
-    return llvm::Error::success();
+    runtime::Expected<std::string> bytes =
+        runtime::readInputFile(linked->path().str(), UINT64_MAX);
+    if (!bytes)
+      return llvm::createStringError(bytes.error().message());
+    return writeOutput(options.outputPath, *bytes);
   }
-
-  // A shared object: the object in a temporary file, linked into a
-  // temporary .so next to the output, renamed over it only when complete.
-  llvm::SmallString<128> object;
-  int fd;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "llama4c-model", "o", fd, object))
-    return cannotWrite(llvm::errorCodeToError(ec));
-  llvm::FileRemover removeObject(object);
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os.write(objectBytes.data(), objectBytes.size());
-  }
-  llvm::SmallString<128> partial(options.outputPath);
-  partial += ".partial";
-  llvm::FileRemover removePartial(partial);
-  if (llvm::Error error =
-          linkSharedObject(object, partial, onHost))
-    return error;
-  if (std::error_code ec = llvm::sys::fs::rename(partial, options.outputPath))
-    return cannotWrite(llvm::errorCodeToError(ec));
+  const std::string &staging = output->stagingPath();
+  llvm::sys::fs::remove(staging);
+  llvm::sys::RemoveFileOnSignal(staging);
+  llvm::FileRemover removeStaging(staging);
+  if (llvm::Error error = linkSharedObject(object->path(), staging, onHost))
+    return cannotWrite(std::move(error));
+  runtime::Expected<void> committed = output->commitStaged();
+  llvm::sys::DontRemoveFileOnSignal(staging);
+  if (!committed)
+    return llvm::createStringError(committed.error().message());
   return llvm::Error::success();
 }

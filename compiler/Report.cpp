@@ -2,6 +2,8 @@
 
 #include "compiler/Report.h"
 
+#include "compiler/Output.h"
+
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 #include "frontends/hf/WeightNames.h"
@@ -11,7 +13,6 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -108,29 +109,27 @@ llvm::Expected<llvm::StringMap<Resources>> ptxasResources(llvm::StringRef ptx,
   std::string ptxas = std::string(LLAMA4C_CUDA_TOOLKIT) + "/bin/ptxas";
   if (!llvm::sys::fs::can_execute(ptxas))
     return resources;
-  llvm::SmallString<128> input, log;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("llama4c-report", "ptx", fd, input))
-    return llvm::errorCodeToError(ec);
-  llvm::FileRemover removeInput(input);
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << ptx.rtrim('\0');
-  }
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("llama4c-report", "log", log))
-    return llvm::errorCodeToError(ec);
-  llvm::FileRemover removeLog(log);
+  llvm::Expected<TemporaryFile> input =
+      TemporaryFile::create("llama4c-report", "ptx");
+  if (!input)
+    return input.takeError();
+  if (llvm::Error error = input->write(ptx.rtrim('\0')))
+    return error;
+  llvm::Expected<TemporaryFile> log =
+      TemporaryFile::create("llama4c-report", "log");
+  if (!log)
+    return log.takeError();
   std::string arch = ("-arch=" + chip).str();
-  llvm::StringRef args[] = {ptxas, arch, "-v", input, "-o", "/dev/null"};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log, log};
+  llvm::StringRef args[] = {ptxas,         arch, "-v",
+                            input->path(), "-o", "/dev/null"};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, log->path(),
+                                                log->path()};
   std::string error;
   if (llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
                                 &error) != 0)
     return llvm::createStringError("ptxas failed on the kernels" +
                                    (error.empty() ? "" : ": " + error));
-  auto text = llvm::MemoryBuffer::getFile(log);
+  auto text = llvm::MemoryBuffer::getFile(log->path());
   if (!text)
     return llvm::errorCodeToError(text.getError());
   llvm::Regex entry("Compiling entry function '([^']+)'");
@@ -475,14 +474,11 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       {"phase_wait_seconds", kPhaseWaitSeconds},
       {"devices", std::move(deviceList)},
       {"calls", std::move(scenarioReports)}};
-  if (llvm::Error error = llvm::writeToOutput(
-          options.outputPath, [&](llvm::raw_ostream &os) {
-            os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
-               << '\n';
-            return llvm::Error::success();
-          }))
-    return llvm::createStringError(options.outputPath + ": cannot write: " +
-                                   llvm::toString(std::move(error)));
+  std::string json;
+  llvm::raw_string_ostream os(json);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << '\n';
+  if (llvm::Error error = writeOutput(options.outputPath, json))
+    return error;
   summary << summaryText;
   return llvm::Error::success();
 }

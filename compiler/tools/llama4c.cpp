@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "runtime/support/OutputFile.h"
+#include "runtime/support/Utf8.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -86,6 +88,7 @@ static void printVersion(raw_ostream &os) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  runtime::reportFileSizeLimitAsAnError();
   cl::SetVersionPrinter(printVersion);
   cl::HideUnrelatedOptions(compileCategory);
   cl::ParseCommandLineOptions(
@@ -117,7 +120,18 @@ int main(int argc, char **argv) {
   }
 
   if (Error error = compile(options)) {
-    WithColor::error(errs(), "llama4c") << toString(std::move(error)) << "\n";
+    WithColor::error(errs(), "llama4c")
+        << runtime::printableLine(toString(std::move(error))) << "\n";
+    return 1;
+  }
+  // The report's summary: a stdout that cannot take it (> /dev/full) is an
+  // error here, not LLVM's fatal one when the stream is destroyed.
+  outs().flush();
+  if (outs().has_error()) {
+    WithColor::error(errs(), "llama4c")
+        << "standard output: cannot write: " << outs().error().message()
+        << "\n";
+    outs().clear_error();
     return 1;
   }
   return 0;

@@ -15,8 +15,10 @@
 
 #include "frontends/hf/Llama4Config.h"
 
+#include "runtime/support/InputFile.h"
+#include "runtime/support/JsonNesting.h"
+
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -638,18 +640,17 @@ llama4c::parseLlama4Config(llvm::StringRef jsonText, llvm::StringRef path) {
   return config;
 }
 
-llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-llama4c::readConfigFile(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return makeError(path.str() +
-                     ": cannot read file: " + buffer.getError().message());
-  return std::move(*buffer);
+llvm::Expected<std::string> llama4c::readConfigFile(llvm::StringRef path) {
+  runtime::Expected<std::string> text =
+      runtime::readInputFile(path.str(), kMaxConfigBytes);
+  if (!text)
+    return makeError(text.error().message());
+  return std::move(*text);
 }
 
 llvm::Expected<Llama4Config> llama4c::loadLlama4Config(llvm::StringRef path) {
   auto buffer = readConfigFile(path);
   if (!buffer)
     return buffer.takeError();
-  return parseLlama4Config((*buffer)->getBuffer(), path);
+  return parseLlama4Config(*buffer, path);
 }

@@ -17,10 +17,8 @@
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -127,9 +125,14 @@ struct Llama4Config {
 llvm::Expected<Llama4Config> parseLlama4Config(llvm::StringRef jsonText,
                                                llvm::StringRef path);
 
-/// The bytes of the config file at `path`, or "PATH: cannot read file: ...".
-llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-readConfigFile(llvm::StringRef path);
+/// A config.json is a few kilobytes (Scout's is 3 KB); anything past this
+/// is not one, and is refused before it is read.
+constexpr uint64_t kMaxConfigBytes = uint64_t(1) << 20;
+
+/// The bytes of the config file at `path`, or "PATH: cannot open: ..."
+/// (runtime/support/InputFile.h: regular files only, at most
+/// kMaxConfigBytes).
+llvm::Expected<std::string> readConfigFile(llvm::StringRef path);
 
 /// Reads and parses the file at `path`; unreadable files are reported the
 /// same way.

@@ -2,12 +2,11 @@
 
 #include "runtime/chat-template/ChatTemplate.h"
 
-#include "runtime/safetensors/MappedFile.h"
 #include "runtime/safetensors/StrictJson.h"
+#include "runtime/support/InputFile.h"
 #include "runtime/support/Utf8.h"
 
 #include <ctime>
-#include <sys/stat.h>
 
 namespace llama4c::runtime {
 
@@ -17,11 +16,6 @@ namespace {
 
 /// Templates are kilobytes; configs that are not are not ours to read.
 constexpr uint64_t kMaxConfigBytes = uint64_t(64) << 20;
-
-bool fileExists(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0;
-}
 
 /// transformers' strftime_now(format): the local time, formatted.
 Expected<Value> strftimeNow(const jinja::Arguments &arguments) {
@@ -99,7 +93,7 @@ Expected<ChatTemplate> ChatTemplate::open(const std::string &dir) {
   std::string configPath = dir + "/tokenizer_config.json";
   std::string jinjaPath = dir + "/chat_template.jinja";
   nlohmann::json config = nlohmann::json::object();
-  if (fileExists(configPath)) {
+  if (pathExists(configPath)) {
     Expected<nlohmann::json> parsed =
         readJsonObjectFile(configPath, kMaxConfigBytes);
     if (!parsed)
@@ -111,19 +105,13 @@ Expected<ChatTemplate> ChatTemplate::open(const std::string &dir) {
   if (!tokens)
     return tokens.error();
 
-  if (fileExists(jinjaPath)) {
-    Expected<MappedFile> file = MappedFile::open(jinjaPath);
-    if (!file)
-      return file.error();
-    if (file->size() > kMaxConfigBytes)
-      return Error(jinjaPath + ": file is " + std::to_string(file->size()) +
-                   " bytes, over the limit of " +
-                   std::to_string(kMaxConfigBytes));
-    std::string source(reinterpret_cast<const char *>(file->data()),
-                       file->size());
-    return compile(source, jinjaPath, std::move(*tokens));
+  if (pathExists(jinjaPath)) {
+    Expected<std::string> source = readInputFile(jinjaPath, kMaxConfigBytes);
+    if (!source)
+      return source.error();
+    return compile(*source, jinjaPath, std::move(*tokens));
   }
-  if (!fileExists(configPath))
+  if (!pathExists(configPath))
     return Error(dir + ": no chat template: neither chat_template.jinja nor "
                        "tokenizer_config.json is there");
   Expected<std::string> source = templateFromConfig(config, configPath);

@@ -68,8 +68,27 @@ int64_t ChatSession::wholeTileStart(const std::vector<int64_t> &conversation,
 Expected<std::vector<int64_t>>
 ChatSession::reply(const std::vector<int64_t> &conversation,
                    int64_t maxNewTokens, const RowImages &images) {
-  options.maxNewTokens = maxNewTokens;
   const Manifest &manifest = model.manifest();
+  // Said before anything else checks the numbers: what grew, and what the
+  // user can change.
+  int64_t length = int64_t(conversation.size());
+  std::string larger = "/reset to start over, or run with a larger --context "
+                       "(at most max_position_embeddings " +
+                       std::to_string(manifest.maxPositionEmbeddings) + ")";
+  if (length >= context())
+    return Error("chat: the conversation has grown to " +
+                 std::to_string(length) + " tokens, and the context of " +
+                 std::to_string(context()) +
+                 " tokens leaves no room for a reply: " + larger);
+  if (maxNewTokens < 1 || maxNewTokens > context() - length)
+    return Error("chat: the conversation (" + std::to_string(length) +
+                 " tokens) and " +
+                 std::to_string(std::max<int64_t>(maxNewTokens, 1)) +
+                 " new tokens do not fit in the context of " +
+                 std::to_string(context()) + " tokens: ask for at most " +
+                 std::to_string(context() - length) +
+                 " new tokens (--max-new-tokens), " + larger);
+  options.maxNewTokens = maxNewTokens;
   if (Expected<void> valid =
           validatePrompts(manifest, {conversation}, options);
       !valid)
@@ -77,13 +96,6 @@ ChatSession::reply(const std::vector<int64_t> &conversation,
   if (Expected<void> valid = validateImages(manifest, {conversation}, {images});
       !valid)
     return valid.error();
-  int64_t length = int64_t(conversation.size());
-  if (options.maxNewTokens < 1 || options.maxNewTokens > context() - length)
-    return Error("chat: the conversation (" + std::to_string(length) +
-                 " tokens) and " +
-                 std::to_string(std::max<int64_t>(maxNewTokens, 1)) +
-                 " new tokens do not fit in the context of " +
-                 std::to_string(context()) + " tokens");
 
   // At least the last token is fed again: its logits start the reply.
   auto mismatch = std::mismatch(cached.begin(), cached.end(),

@@ -3,8 +3,7 @@
 #include "runtime/generate/GenerationConfig.h"
 
 #include "runtime/safetensors/StrictJson.h"
-
-#include <sys/stat.h>
+#include "runtime/support/InputFile.h"
 
 namespace llama4c::runtime {
 
@@ -12,8 +11,7 @@ Expected<GenerationConfig> readGenerationConfig(const std::string &dir) {
   GenerationConfig config;
   config.sampling.temperature = 0;
   std::string path = dir + "/generation_config.json";
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0)
+  if (!pathExists(path))
     return config;
   constexpr uint64_t kMaxBytes = uint64_t(1) << 20;
   Expected<Json> parsed = readJsonObjectFile(path, kMaxBytes);

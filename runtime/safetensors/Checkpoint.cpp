@@ -10,6 +10,7 @@
 #include "runtime/safetensors/Checkpoint.h"
 
 #include "runtime/safetensors/StrictJson.h"
+#include "runtime/support/InputFile.h"
 
 #include <cerrno>
 #include <system_error>
@@ -25,11 +26,6 @@ constexpr const char *kIndexFileName = "model.safetensors.index.json";
 
 std::string joinPath(const std::string &dir, const std::string &name) {
   return !dir.empty() && dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
-bool exists(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0;
 }
 
 /// Whether `name` stays inside the checkpoint directory once joined to it.
@@ -91,7 +87,7 @@ Expected<Checkpoint> Checkpoint::open(const std::string &directory,
   std::string singlePath = joinPath(directory, kSingleFileName);
   std::string indexPath = joinPath(directory, kIndexFileName);
 
-  if (exists(singlePath)) {
+  if (pathExists(singlePath)) {
     Expected<SafetensorsFile> file = SafetensorsFile::open(singlePath, options);
     if (!file)
       return file.error();
@@ -100,7 +96,7 @@ Expected<Checkpoint> Checkpoint::open(const std::string &directory,
       checkpoint.locations[view.name] = Location{0, &view};
     return checkpoint;
   }
-  if (!exists(indexPath))
+  if (!pathExists(indexPath))
     return Error(directory + ": no checkpoint found: neither " +
                  kSingleFileName + " nor " + kIndexFileName);
 
@@ -118,11 +114,13 @@ Expected<Checkpoint> Checkpoint::open(const std::string &directory,
   uint64_t totalBytes = 0;
   for (const auto &[shard, tensors] : tensorsOf) {
     std::string shardPath = joinPath(directory, shard);
-    struct stat shardInfo;
-    if (::stat(shardPath.c_str(), &shardInfo) != 0)
+    if (!pathExists(shardPath))
       return Error(shardPath + ": shard named in " + kIndexFileName +
                    " does not exist (needed by " + tensors.front() + ")");
-    totalBytes += uint64_t(shardInfo.st_size);
+    // Only for the progress total: opening the shard names any problem.
+    struct stat shardInfo;
+    if (::stat(shardPath.c_str(), &shardInfo) == 0)
+      totalBytes += uint64_t(shardInfo.st_size);
   }
   uint64_t loadedBytes = 0;
   SafetensorsOptions shardOptions = options;

@@ -2,25 +2,15 @@
 
 #include "runtime/safetensors/MappedFile.h"
 
+#include "runtime/support/InputFile.h"
+
 #include <algorithm>
 #include <cerrno>
-#include <system_error>
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace llama4c::runtime {
-
-namespace {
-
-/// errno as text. std::generic_category is thread-safe, unlike strerror.
-std::string errnoText(int error) {
-  return std::error_code(error, std::generic_category()).message();
-}
-
-} // namespace
 
 /// Reads the pages of [bytes, bytes + length) into memory.
 void populate(const unsigned char *bytes, size_t length) {
@@ -40,22 +30,10 @@ void populate(const unsigned char *bytes, size_t length) {
 Expected<MappedFile> MappedFile::open(const std::string &path,
                                       const LoadProgress &progress,
                                       uint64_t stepBytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return Error(path + ": cannot open: " + errnoText(errno));
-
-  struct stat info;
-  if (::fstat(fd, &info) != 0) {
-    int error = errno;
-    ::close(fd);
-    return Error(path + ": cannot stat: " + errnoText(error));
-  }
-  if (!S_ISREG(info.st_mode)) {
-    ::close(fd);
-    return Error(path + ": not a regular file");
-  }
-
-  size_t length = size_t(info.st_size);
+  Expected<InputFile> input = InputFile::open(path);
+  if (!input)
+    return input.error();
+  size_t length = size_t(input->size());
   void *bytes = nullptr;
   if (length > 0) {
     // Populated up front: a forward pass reads (nearly) every weight, and
@@ -66,15 +44,11 @@ Expected<MappedFile> MappedFile::open(const std::string &path,
     if (!progress)
       flags |= MAP_POPULATE;
 #endif
-    bytes = ::mmap(nullptr, length, PROT_READ, flags, fd, 0);
-    if (bytes == MAP_FAILED) {
-      int error = errno;
-      ::close(fd);
-      return Error(path + ": cannot map: " + errnoText(error));
-    }
+    bytes = ::mmap(nullptr, length, PROT_READ, flags, input->descriptor(), 0);
+    if (bytes == MAP_FAILED)
+      return Error(path + ": cannot map: " + errnoText(errno));
   }
-  // The mapping keeps the file alive; the descriptor is no longer needed.
-  ::close(fd);
+  // The mapping keeps the file alive; the descriptor closes with `input`.
   MappedFile file(static_cast<const unsigned char *>(bytes), length);
   if (progress) {
     // Page-aligned steps, at least one page.

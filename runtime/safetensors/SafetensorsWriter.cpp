@@ -2,9 +2,7 @@
 
 #include "runtime/safetensors/SafetensorsWriter.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <system_error>
+#include "runtime/support/OutputFile.h"
 
 namespace llama4c::runtime {
 
@@ -43,20 +41,10 @@ std::string encodeSafetensors(const std::string &header,
 
 Expected<void> writeBinaryFile(const std::string &path,
                                const std::string &bytes) {
-  auto failure = [&](int error) {
-    return Error(path + ": cannot write: " +
-                 std::error_code(error, std::generic_category()).message());
-  };
-  std::FILE *file = std::fopen(path.c_str(), "wb");
-  if (!file)
-    return failure(errno);
-  size_t written = std::fwrite(bytes.data(), 1, bytes.size(), file);
-  int writeError = written == bytes.size() ? 0 : errno;
-  if (std::fclose(file) != 0 && writeError == 0)
-    writeError = errno;
-  if (writeError != 0 || written != bytes.size())
-    return failure(writeError != 0 ? writeError : EIO);
-  return {};
+  Expected<OutputFile> output = OutputFile::check(path);
+  if (!output)
+    return output.error();
+  return output->write(bytes);
 }
 
 } // namespace llama4c::runtime

@@ -62,8 +62,8 @@ struct SafetensorsImage {
 std::string encodeSafetensors(const std::string &header,
                               const std::string &data, size_t alignment = 8);
 
-/// Writes `bytes` to `path`, replacing it. Fails with "PATH: cannot write:
-/// REASON".
+/// Writes `bytes` to `path` as runtime/support/OutputFile.h says: a file
+/// is replaced whole or not at all. Fails with "PATH: cannot write: REASON".
 Expected<void> writeBinaryFile(const std::string &path,
                                const std::string &bytes);
 

@@ -9,7 +9,8 @@
 
 #include "runtime/safetensors/StrictJson.h"
 
-#include "runtime/safetensors/MappedFile.h"
+#include "runtime/support/InputFile.h"
+#include "runtime/support/JsonNesting.h"
 
 #include <unordered_set>
 #include <utility>
@@ -115,16 +116,10 @@ Expected<Json> parseStrictJson(std::string_view text, const std::string &file) {
 }
 
 Expected<Json> readJsonFile(const std::string &path, uint64_t maxBytes) {
-  Expected<MappedFile> mapped = MappedFile::open(path);
-  if (!mapped)
-    return mapped.error();
-  if (mapped->size() > maxBytes)
-    return Error(path + ": file is " + std::to_string(mapped->size()) +
-                 " bytes, over the limit of " + std::to_string(maxBytes));
-  return parseStrictJson(
-      std::string_view(reinterpret_cast<const char *>(mapped->data()),
-                       mapped->size()),
-      path);
+  Expected<std::string> text = readInputFile(path, maxBytes);
+  if (!text)
+    return text.error();
+  return parseStrictJson(*text, path);
 }
 
 Expected<Json> readJsonObjectFile(const std::string &path, uint64_t maxBytes) {

@@ -94,4 +94,27 @@ void appendUtf8(std::string &out, uint32_t code) {
   }
 }
 
+std::string printableLine(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    unsigned char byte = static_cast<unsigned char>(text[i]);
+    size_t length = validUtf8Length(text, i);
+    if (byte == '\n' || byte == '\r') {
+      out += ' ';
+    } else if (length == 0 || byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out.append(text, i, length);
+      i += length;
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
+
 } // namespace llama4c::runtime

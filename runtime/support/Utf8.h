@@ -41,6 +41,12 @@ uint32_t decodeUtf8(std::string_view text, size_t &i);
 /// Appends code point `code` (at most U+10FFFF) as UTF-8.
 void appendUtf8(std::string &out, uint32_t code);
 
+/// `text` made safe to print on one line of a terminal or log: line breaks
+/// become spaces; other control characters and bytes that are not
+/// well-formed UTF-8 become \xNN. Messages quote names and bytes from files
+/// nobody checked.
+std::string printableLine(std::string_view text);
+
 } // namespace llama4c::runtime
 
 #endif // LLAMA4C_RUNTIME_SUPPORT_UTF8_H

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <iterator>
 
+#include <sched.h>
+#include <unistd.h>
+
 namespace llama4c::runtime {
 
 const char *const kRunUsage =
@@ -179,7 +182,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       value = argv[++i];
     }
 
-    auto bad = [&](const char *expected) {
+    auto bad = [&](const std::string &expected) {
       return Error(flag + ": expected " + expected + ", got '" + value + "'");
     };
     std::optional<int64_t> count = parseCount(value);
@@ -231,8 +234,9 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
         return bad("a non-negative integer");
       args.seed = uint64_t(*count);
     } else if (flag == "--threads") {
-      if (!count || *count == 0 || *count > 4096)
-        return bad("a thread count from 1 to 4096");
+      if (!count || *count == 0 || *count > threadLimit())
+        return bad("a thread count from 1 to " + std::to_string(threadLimit()) +
+                   " (the CPUs this process may run on)");
       args.threads = value;
     } else if (flag == "--temperature") {
       if (!number)
@@ -263,6 +267,32 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
   if (!args.dumpLogits.empty() && args.mode != RunArguments::Mode::Ids)
     return Error("--dump-logits needs --prompt-ids");
   return args;
+}
+
+int64_t threadLimit() {
+  cpu_set_t cpus;
+  if (::sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
+    return std::max(1, CPU_COUNT(&cpus));
+  return std::max<long>(1, ::sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+Expected<void> checkThreadsEnvironment() {
+  const char *value = std::getenv("OMP_NUM_THREADS");
+  if (!value)
+    return {};
+  std::string text = value;
+  for (size_t begin = 0;;) {
+    size_t comma = text.find(',', begin);
+    std::optional<int64_t> count =
+        parseCount(text.substr(begin, comma - begin));
+    if (!count || *count == 0 || *count > threadLimit())
+      return Error("OMP_NUM_THREADS: expected a thread count from 1 to " +
+                   std::to_string(threadLimit()) +
+                   " (the CPUs this process may run on), got '" + text + "'");
+    if (comma == std::string::npos)
+      return {};
+    begin = comma + 1;
+  }
 }
 
 } // namespace llama4c::runtime

@@ -52,6 +52,16 @@ struct RunArguments {
 /// message naming the flag at fault.
 Expected<RunArguments> parseRunArguments(int argc, char **argv);
 
+/// The most threads a run may use: the CPUs this process may run on. More
+/// would only take turns on the same cores, and each costs the OpenMP
+/// runtime a stack.
+int64_t threadLimit();
+
+/// Checks OMP_NUM_THREADS (set by --threads, or by the user) before the
+/// model's OpenMP runtime reads it: that runtime aborts on "", "abc" or
+/// "1.5". A comma-separated list of counts from 1 to threadLimit().
+Expected<void> checkThreadsEnvironment();
+
 } // namespace llama4c::runtime
 
 #endif // LLAMA4C_RUNTIME_TOOLS_RUNARGUMENTS_H

@@ -20,6 +20,8 @@
 #include "runtime/generate/Generator.h"
 #include "runtime/generate/LogitsDump.h"
 #include "runtime/loader/LoadedModel.h"
+#include "runtime/support/OutputFile.h"
+#include "runtime/support/Utf8.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/tools/RunArguments.h"
 #include "runtime/vision/PromptImages.h"
@@ -499,7 +501,8 @@ private:
 
 int fail(const std::string &message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "llama4-run: error: %s\n", message.c_str());
+  std::fprintf(stderr, "llama4-run: error: %s\n",
+               printableLine(message).c_str());
   return 1;
 }
 
@@ -516,6 +519,13 @@ int main(int argc, char **argv) {
   // Read by the OpenMP runtime when the model loads it, below.
   if (!args->threads.empty())
     ::setenv("OMP_NUM_THREADS", args->threads.c_str(), /*overwrite=*/1);
+  if (Expected<void> threads = checkThreadsEnvironment(); !threads)
+    return fail(threads.error().message());
+  // Outputs are checked before the checkpoint is read, not after the run.
+  if (!args->dumpLogits.empty())
+    if (Expected<OutputFile> dump = OutputFile::check(args->dumpLogits); !dump)
+      return fail(dump.error().message());
+  reportFileSizeLimitAsAnError();
   try {
     SafetensorsOptions reading;
     if (args->maxHeaderBytes)
@@ -547,5 +557,7 @@ int main(int argc, char **argv) {
   } catch (const std::bad_alloc &) {
     return fail("out of memory");
   }
+  if (Expected<void> flushed = flushStandardOutput(); !flushed)
+    return fail(flushed.error().message());
   return 0;
 }

@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/support/OutputFile.h"
+#include "runtime/support/Utf8.h"
 #include "runtime/tokenizer/Tokenizer.h"
 
 #include <chrono>
@@ -24,7 +26,8 @@ using namespace llama4c::runtime;
 namespace {
 
 int fail(const std::string &message) {
-  std::fprintf(stderr, "llama4-tokenize: error: %s\n", message.c_str());
+  std::fprintf(stderr, "llama4-tokenize: error: %s\n",
+               printableLine(message).c_str());
   return 1;
 }
 
@@ -77,6 +80,8 @@ int main(int argc, char **argv) {
     std::fwrite(text->data(), 1, text->size(), stdout);
     std::fprintf(stderr, "decoded %zu ids in %.2f ms\n", ids.size(),
                  seconds * 1e3);
+    if (Expected<void> flushed = flushStandardOutput(); !flushed)
+      return fail(flushed.error().message());
     return 0;
   }
   Expected<std::vector<int64_t>> ids = tokenizer->encode(input, bos);
@@ -91,5 +96,7 @@ int main(int argc, char **argv) {
                "encoded %zu bytes into %zu ids in %.2f ms (%.2f MB/s)\n",
                input.size(), ids->size(), seconds * 1e3,
                seconds > 0 ? input.size() / seconds / 1e6 : 0.0);
+  if (Expected<void> flushed = flushStandardOutput(); !flushed)
+    return fail(flushed.error().message());
   return 0;
 }

@@ -15,17 +15,13 @@
 
 #include "runtime/vision/ImageDecoder.h"
 
+#include "runtime/support/InputFile.h"
+
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
-#include <system_error>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jpeglib.h> // after <cstdio>: it uses FILE
 #include <png.h>
@@ -36,10 +32,6 @@
 namespace llama4c::runtime {
 
 namespace {
-
-std::string errnoText(int error) {
-  return std::error_code(error, std::generic_category()).message();
-}
 
 /// Fails unless a width x height image is allowed by `limits`.
 Expected<void> checkSize(const std::string &name, uint64_t width,
@@ -479,36 +471,11 @@ Expected<RgbImage> decodeImageBytes(const uint8_t *data, size_t size,
 
 Expected<RgbImage> decodeImage(const std::string &path,
                                const ImageLimits &limits) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return Error(path + ": cannot read file: " + errnoText(errno));
-  struct Close {
-    int fd;
-    ~Close() { ::close(fd); }
-  } close{fd};
-  struct stat info;
-  if (::fstat(fd, &info) != 0)
-    return Error(path + ": cannot read file: " + errnoText(errno));
-  if (!S_ISREG(info.st_mode))
-    return Error(path + ": not a regular file");
-  if (uint64_t(info.st_size) > limits.maxFileBytes)
-    return Error(path + ": file of " + std::to_string(info.st_size) +
-                 " bytes is over the limit of " +
-                 std::to_string(limits.maxFileBytes) + " bytes");
-
-  std::vector<uint8_t> bytes(size_t(info.st_size));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t count = ::read(fd, bytes.data() + done, bytes.size() - done);
-    if (count < 0 && errno == EINTR)
-      continue;
-    if (count < 0)
-      return Error(path + ": cannot read file: " + errnoText(errno));
-    if (count == 0)
-      break; // shrank while we read; decode what is there
-    done += size_t(count);
-  }
-  return decodeImageBytes(bytes.data(), done, path, limits);
+  Expected<std::string> bytes = readInputFile(path, limits.maxFileBytes);
+  if (!bytes)
+    return bytes.error();
+  return decodeImageBytes(reinterpret_cast<const uint8_t *>(bytes->data()),
+                          bytes->size(), path, limits);
 }
 
 } // namespace llama4c::runtime

@@ -10,12 +10,11 @@
 
 #include "runtime/safetensors/Bf16.h"
 #include "runtime/safetensors/StrictJson.h"
+#include "runtime/support/InputFile.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <sys/stat.h>
 
 // The resize weights must be computed with one rounding per operation, as
 // torch's reference arithmetic is; a fused multiply-add would move some of
@@ -480,8 +479,7 @@ loadImageProcessorConfig(const std::string &checkpointDir, int tileSize) {
   ImageProcessorConfig config;
   config.tileSize = tileSize;
   std::string path = checkpointDir + "/preprocessor_config.json";
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0) {
+  if (!pathExists(path)) {
     if (Expected<void> valid = validateImageProcessorConfig(config); !valid)
       return Error(checkpointDir +
                    ": image processor: " + valid.error().message());

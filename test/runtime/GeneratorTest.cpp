@@ -345,7 +345,17 @@ TEST_F(ChatSessionTest, RefusesConversationsThatDoNotFit) {
   open({}, /*context=*/16);
   EXPECT_EQ(errorOf(session->reply(std::vector<int64_t>(14, 1), 3)),
             "chat: the conversation (14 tokens) and 3 new tokens do not fit in "
-            "the context of 16 tokens");
+            "the context of 16 tokens: ask for at most 2 new tokens "
+            "(--max-new-tokens), /reset to start over, or run with a larger "
+            "--context (at most max_position_embeddings 32)");
+  // A conversation that outgrew the context, as llama4-run asks for the
+  // new tokens that are left (here -1): said as such, not as a negative
+  // count of new tokens.
+  EXPECT_EQ(errorOf(session->reply(std::vector<int64_t>(17, 1), -1)),
+            "chat: the conversation has grown to 17 tokens, and the context "
+            "of 16 tokens leaves no room for a reply: /reset to start over, "
+            "or run with a larger --context (at most max_position_embeddings "
+            "32)");
   EXPECT_EQ(errorOf(session->reply({1, 16}, 3)),
             "prompt row 0, position 1: token id 16 is out of range: "
             "vocab_size is 16");

@@ -329,12 +329,11 @@ protected:
 
 TEST_F(ImageErrorTest, RefusesMissingAndEmptyFiles) {
   std::string missing = errorOf(decodeImage(path("missing.png")));
-  EXPECT_EQ(missing, path("missing.png") +
-                         ": cannot read file: No such file or "
-                         "directory");
+  EXPECT_EQ(missing,
+            path("missing.png") + ": cannot open: No such file or directory");
   EXPECT_EQ(decodeError("empty.png", ""), path("empty.png") + ": empty file");
   std::string directory = errorOf(decodeImage(dir));
-  EXPECT_EQ(directory, dir + ": not a regular file");
+  EXPECT_EQ(directory, dir + ": not a regular file: a directory");
 }
 
 TEST_F(ImageErrorTest, RefusesTruncatedFiles) {

@@ -11,6 +11,7 @@
 
 #include "llama4c/abi.h"
 #include "runtime/safetensors/SafetensorsFile.h"
+#include "runtime/tools/RunArguments.h"
 
 #include "test/runtime/FakeModels.h"
 #include "test/runtime/TestSupport.h"
@@ -23,6 +24,8 @@
 #include <filesystem>
 #include <iterator>
 #include <regex>
+
+#include <sys/stat.h>
 
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
@@ -275,10 +278,21 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
       "'99999999999999999999'");
   expectError(withModel({"--prompt-ids", "1", "--max-prompt-tokens", "0"}),
               "--max-prompt-tokens: expected a positive integer, got '0'");
+  std::string threads = "a thread count from 1 to " +
+                        std::to_string(threadLimit()) +
+                        " (the CPUs this process may run on)";
   expectError(withModel({"--prompt-ids", "1", "--threads", "0"}),
-              "--threads: expected a thread count from 1 to 4096, got '0'");
+              "--threads: expected " + threads + ", got '0'");
   expectError(withModel({"--prompt-ids", "1", "--threads=two"}),
-              "--threads: expected a thread count from 1 to 4096, got 'two'");
+              "--threads: expected " + threads + ", got 'two'");
+  expectError(withModel({"--prompt-ids", "1", "--threads",
+                         std::to_string(threadLimit() + 1)}),
+              "--threads: expected " + threads + ", got '" +
+                  std::to_string(threadLimit() + 1) + "'");
+  // Bytes that are not UTF-8 are quoted escaped.
+  expectError(withModel({"--prompt-ids", "1\xff"}),
+              "--prompt-ids: expected comma-separated token ids, got "
+              "'1\\xff'");
   expectError({fakeModel(), "--prompt-ids", "1"}, "--weights DIR is required");
   expectError(withModel({}),
               "one of --prompt, --chat or --prompt-ids is required");
@@ -327,7 +341,8 @@ TEST_F(LlamaRunTest, ReportsRuntimeErrorsOnOneLine) {
               "sampler: temperature: must be a finite number >= 0, got -1");
   expectError(
       withModel({"--prompt-ids", "1", "--dump-logits", path("no/dir/x")}),
-      path("no/dir/x") + ": cannot write: No such file or directory");
+      path("no/dir/x") + ": cannot write: directory " + path("no/dir") +
+          ": No such file or directory");
   expectError(withModel({"--prompt", "abc"}),
               path("weights/tokenizer.json") +
                   ": cannot open: No such file or directory");
@@ -342,6 +357,89 @@ TEST_F(LlamaRunTest, ReportsRuntimeErrorsOnOneLine) {
               path("weights") + ": no chat template: neither "
                                 "chat_template.jinja nor tokenizer_config.json "
                                 "is there");
+}
+
+// Hostile surroundings rather than hostile files: each ends in one error
+// line and exit 1, within the timeout (nothing waits on a FIFO).
+class LlamaRunSurroundingsTest : public LlamaRunTest {
+protected:
+  ToolResult runIn(const std::string &prefix,
+                   const std::vector<std::string> &args,
+                   const std::string &stdoutTo = "") {
+    return runTool(LLAMA4_RUN_PATH, args, "", dir, prefix + " timeout 60",
+                   stdoutTo);
+  }
+  void expectFailure(const ToolResult &result, const std::string &message) {
+    EXPECT_EQ(result.exitCode, 1);
+    EXPECT_EQ(result.err, "llama4-run: error: " + message + "\n");
+  }
+  void replaceByFifo(const std::string &name) {
+    std::remove(path(name).c_str());
+    ASSERT_EQ(::mkfifo(path(name).c_str(), 0600), 0);
+  }
+};
+
+TEST_F(LlamaRunSurroundingsTest, InputsThatAreFifosAreRefusedNotWaitedOn) {
+  writeTokenizer();
+  replaceByFifo("weights/tokenizer.json");
+  expectFailure(runIn("", withModel({"--prompt", "abc"})),
+                path("weights/tokenizer.json") +
+                    ": not a regular file: a FIFO");
+  replaceByFifo("weights/model.safetensors");
+  expectFailure(runIn("", withModel({"--prompt-ids", "1"})),
+                path("weights/model.safetensors") +
+                    ": not a regular file: a FIFO");
+  replaceByFifo("model.so");
+  expectFailure(runIn("", {path("model.so"), "--weights", path("weights"),
+                           "--prompt-ids", "1"}),
+                path("model.so") + ": not a regular file: a FIFO");
+}
+
+TEST_F(LlamaRunSurroundingsTest, OutputsThatCannotBeWrittenFailOnOneLine) {
+  std::vector<std::string> dump = withModel(
+      {"--prompt-ids", "1", "--max-new-tokens", "30", "--dump-logits"});
+  // A device is written through, never replaced.
+  std::vector<std::string> toFull = dump;
+  toFull.push_back("/dev/full");
+  expectFailure(runIn("", toFull),
+                "/dev/full: cannot write: No space left on device");
+  struct stat info;
+  ASSERT_EQ(::stat("/dev/full", &info), 0);
+  EXPECT_TRUE(S_ISCHR(info.st_mode));
+  // A file size limit: the old dump stays, no staging file is left.
+  writeFile(path("dump"), "old");
+  std::vector<std::string> toFile = dump;
+  toFile.push_back(path("dump"));
+  // 1 KiB in sh's 512-byte blocks: room for the messages, not the dump
+  // (30 steps of 16 f32 logits).
+  expectFailure(runIn("ulimit -f 2;", toFile),
+                path("dump") + ": cannot write: File too large");
+  EXPECT_EQ(readFile(path("dump")), "old");
+  EXPECT_FALSE(std::filesystem::exists(path("dump.partial")));
+  // Standard output that cannot take the tokens: said last, after the
+  // throughput line.
+  ToolResult full = runIn("", withModel({"--prompt-ids", "1"}), "/dev/full");
+  EXPECT_EQ(full.exitCode, 1);
+  std::string last = "llama4-run: error: standard output: cannot write: No "
+                     "space left on device\n";
+  EXPECT_EQ(
+      full.err.substr(full.err.size() - std::min(full.err.size(), last.size())),
+      last);
+}
+
+TEST_F(LlamaRunSurroundingsTest, ThreadsFromTheEnvironmentAreChecked) {
+  std::string expected = "a thread count from 1 to " +
+                         std::to_string(threadLimit()) +
+                         " (the CPUs this process may run on)";
+  for (const char *value : {"", "abc", "1.5", "0", "2,x", "99999999"})
+    expectFailure(runIn("OMP_NUM_THREADS=" + shellQuote(value),
+                        withModel({"--prompt-ids", "1"})),
+                  "OMP_NUM_THREADS: expected " + expected + ", got '" + value +
+                      "'");
+  // --threads sets it, whatever the environment said.
+  ToolResult result = runIn("OMP_NUM_THREADS=abc",
+                            withModel({"--prompt-ids", "1", "--threads", "1"}));
+  EXPECT_EQ(result.exitCode, 0) << result.err;
 }
 
 } // namespace

@@ -134,7 +134,8 @@ TEST_F(ModelTest, RejectsAMalformedManifest) {
 TEST_F(ModelTest, RejectsMissingFilesAndDirectories) {
   EXPECT_EQ(errorOf(Model::open(path("absent.so"))),
             path("absent.so") + ": cannot open: No such file or directory");
-  EXPECT_EQ(errorOf(Model::open(dir)), dir + ": not a regular file");
+  EXPECT_EQ(errorOf(Model::open(dir)),
+            dir + ": not a regular file: a directory");
 }
 
 TEST_F(ModelTest, RejectsFilesThatAreNotSharedObjects) {

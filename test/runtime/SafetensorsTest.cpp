@@ -205,7 +205,8 @@ TEST_F(SafetensorsTest, RejectsMissingFile) {
 }
 
 TEST_F(SafetensorsTest, RejectsDirectory) {
-  EXPECT_EQ(errorOf(SafetensorsFile::open(dir)), dir + ": not a regular file");
+  EXPECT_EQ(errorOf(SafetensorsFile::open(dir)),
+            dir + ": not a regular file: a directory");
 }
 
 TEST_F(SafetensorsTest, RejectsFileShorterThanLengthPrefix) {

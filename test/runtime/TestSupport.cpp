@@ -43,8 +43,6 @@ std::string readFile(const std::string &path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-namespace {
-
 std::string shellQuote(const std::string &text) {
   std::string quoted = "'";
   for (char c : text)
@@ -52,19 +50,21 @@ std::string shellQuote(const std::string &text) {
   return quoted + "'";
 }
 
-} // namespace
-
 ToolResult runTool(const std::string &tool,
                    const std::vector<std::string> &args,
-                   const std::string &input, const std::string &scratchDir) {
+                   const std::string &input, const std::string &scratchDir,
+                   const std::string &shellPrefix,
+                   const std::string &stdoutTo) {
   std::string in = scratchDir + "/tool.in", out = scratchDir + "/tool.out",
               err = scratchDir + "/tool.err";
   writeFile(in, input);
-  std::string command = shellQuote(tool);
+  writeFile(out, "");
+  std::string command = shellPrefix + " " + shellQuote(tool);
   for (const std::string &arg : args)
     command += " " + shellQuote(arg);
-  command +=
-      " <" + shellQuote(in) + " >" + shellQuote(out) + " 2>" + shellQuote(err);
+  command += " <" + shellQuote(in) + " >" +
+             shellQuote(stdoutTo.empty() ? out : stdoutTo) + " 2>" +
+             shellQuote(err);
   int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out),
           readFile(err)};

@@ -43,10 +43,18 @@ struct ToolResult {
 };
 
 /// Runs `tool` with `args` and `input` on stdin; its output goes through
-/// files in `scratchDir`.
+/// files in `scratchDir`. `shellPrefix` goes before the command, for the
+/// environment, limits or a timeout (`ulimit -f 1;`, `timeout 60`), and
+/// `stdoutTo`, when given,
+/// takes the standard output instead of a file that is read back.
 ToolResult runTool(const std::string &tool,
                    const std::vector<std::string> &args,
-                   const std::string &input, const std::string &scratchDir);
+                   const std::string &input, const std::string &scratchDir,
+                   const std::string &shellPrefix = "",
+                   const std::string &stdoutTo = "");
+
+/// `text` quoted for sh.
+std::string shellQuote(const std::string &text);
 
 /// A fixture giving each test a fresh, empty directory under
 /// testing::TempDir(), removed afterwards.

@@ -528,7 +528,7 @@ TEST(ConfigParserTest, UnreadableFile) {
   llvm::Expected<Llama4Config> result = loadLlama4Config(path);
   ASSERT_FALSE(static_cast<bool>(result));
   std::string message = llvm::toString(result.takeError());
-  EXPECT_EQ(message.rfind(std::string(path) + ": cannot read file: ", 0), 0u)
+  EXPECT_EQ(message.rfind(std::string(path) + ": cannot open: ", 0), 0u)
       << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }

@@ -8,7 +8,8 @@
 // A message is one line, "FILE: TENSOR-or-FIELD: what is wrong", so that a
 // tool can print it as is and a test can match it. Error enforces the "one
 // line" part: tensor names and JSON excerpts come from files we do not
-// trust, and a stray newline would split a log record.
+// trust, and a stray newline would split a log record, a stray byte garble
+// a terminal.
 //
 // The runtime lives in llama4c::runtime rather than llama4c because compiler
 // code that reads checkpoints (weight manifests) also says
@@ -18,6 +19,8 @@
 
 #ifndef LLAMA4C_RUNTIME_STATUS_H
 #define LLAMA4C_RUNTIME_STATUS_H
+
+#include "runtime/support/Utf8.h"
 
 #include <cassert>
 #include <optional>
@@ -30,12 +33,9 @@ namespace llama4c::runtime {
 /// A failure with a one-line message.
 class [[nodiscard]] Error {
 public:
-  /// Line breaks in `message` become spaces.
-  explicit Error(std::string message) : text(std::move(message)) {
-    for (char &c : text)
-      if (c == '\n' || c == '\r')
-        c = ' ';
-  }
+  /// Line breaks in `message` become spaces, other control characters and
+  /// bytes that are not UTF-8 \xNN (printableLine).
+  explicit Error(std::string message) : text(printableLine(message)) {}
 
   const std::string &message() const { return text; }
 
