@@ -7,6 +7,8 @@
 
 #include "compiler/TileSchedule.h"
 
+#include "runtime/support/InputFile.h"
+
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLTraits.h"
@@ -78,15 +80,64 @@ struct FirstDiagnostic {
 };
 } // namespace
 
+/// The deepest nesting in YAML `text`: block levels (indentation steps,
+/// and "- " or "? " entries opening a level on the same line) plus flow
+/// levels ('[', '{'). LLVM's YAML reader recurses once or more per level
+/// and overflows its stack on a few thousand; a schedule needs one.
+static int yamlNesting(llvm::StringRef text) {
+  int deepest = 0, flow = 0;
+  llvm::SmallVector<size_t> indents; // of the open block levels
+  llvm::SmallVector<llvm::StringRef> lines;
+  text.split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    llvm::StringRef body = line.ltrim(' ');
+    if (body.empty() || body.starts_with("#"))
+      continue;
+    size_t indent = line.size() - body.size();
+    while (!indents.empty() && indents.back() >= indent)
+      indents.pop_back();
+    indents.push_back(indent);
+    int entries = 0;
+    while (body.consume_front("- ") || body.consume_front("? ")) {
+      ++entries;
+      body = body.ltrim(' ');
+    }
+    char quote = 0;
+    for (char c : body) {
+      if (quote) {
+        quote = c == quote ? 0 : quote;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '#') {
+        break;
+      } else if (c == '[' || c == '{') {
+        deepest = std::max(deepest, int(indents.size()) + entries + ++flow);
+      } else if ((c == ']' || c == '}') && flow > 0) {
+        --flow;
+      }
+    }
+    deepest = std::max(deepest, int(indents.size()) + entries + flow);
+  }
+  return deepest;
+}
+
 llvm::Expected<TileSchedule> llama4c::readTileSchedule(llvm::StringRef path) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file)
-    return llvm::createStringError(file.getError(), path + ": cannot read: " +
-                                                        file.getError().message());
+  runtime::Expected<std::string> text =
+      runtime::readInputFile(path.str(), kMaxTileScheduleBytes);
+  if (!text)
+    return llvm::createStringError(text.error().message());
+  return parseTileSchedule(*text, path);
+}
+
+llvm::Expected<TileSchedule> llama4c::parseTileSchedule(llvm::StringRef text,
+                                                        llvm::StringRef path) {
+  if (yamlNesting(text) > kMaxTileScheduleNesting)
+    return llvm::createStringError(
+        path + ": nested deeper than " + llvm::Twine(kMaxTileScheduleNesting) +
+        " levels; a schedule is one mapping of keys to numbers and names");
   TileSchedule schedule;
   FirstDiagnostic diagnostic;
-  llvm::yaml::Input input((*file)->getMemBufferRef(), nullptr,
+  llvm::yaml::Input input(llvm::MemoryBufferRef(text, path), nullptr,
                           &FirstDiagnostic::handle, &diagnostic);
   input >> schedule;
   if (input.error())

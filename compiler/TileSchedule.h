@@ -104,9 +104,20 @@ struct TileSchedule {
   std::string moeDispatch;
 };
 
+/// A schedule is a few lines of keys; anything past this is not one, and
+/// is refused before it is read.
+constexpr uint64_t kMaxTileScheduleBytes = uint64_t(64) << 10;
+/// Levels of YAML nesting refused before LLVM's reader, which recurses per
+/// level, sees them.
+constexpr int kMaxTileScheduleNesting = 16;
+
 /// The schedule in the YAML file at `path`: a mapping of the keys above,
-/// each optional. Errors name the file, line and column, on one line.
+/// each optional. Errors name the file, line and column, on one line; an
+/// unreadable file is refused as runtime/support/InputFile.h says.
 llvm::Expected<TileSchedule> readTileSchedule(llvm::StringRef path);
+/// readTileSchedule of `text`, read from `path`.
+llvm::Expected<TileSchedule> parseTileSchedule(llvm::StringRef text,
+                                               llvm::StringRef path);
 
 } // namespace llama4c
 

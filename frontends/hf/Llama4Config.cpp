@@ -34,9 +34,14 @@ namespace {
 /// Largest value any size, count or token id may take. These become tensor
 /// dimensions and products of them; past 2^31 it is a typo, not a model.
 constexpr int64_t kMaxSize = int64_t(1) << 31;
-/// Layer counts are also bounded by what one compile can build: the
-/// released models have 48 text and 34 vision layers.
-constexpr int64_t kMaxLayers = 4096;
+/// Layer counts are also bounded by what one compile can build: every layer
+/// is code of its own, about 3.5 MB of compiler memory each (2,000 layers
+/// ran out of 8 GB). The released models have 48 text and 34 vision layers.
+constexpr int64_t kMaxLayers = 256;
+/// RoPE's inverse frequencies are a constant table of head_dim / 2 floats
+/// inside the model, which the compiler holds several times over (head_dim
+/// 2^28 ran out of 8 GB). Llama 4's heads are 128 wide (vision 88).
+constexpr int64_t kMaxHeadDim = 65536;
 
 /// Builds the DOM like json::parse, but records the first syntax error
 /// instead of throwing. Hides the base class's parse_error, which sax_parse
@@ -398,9 +403,18 @@ void resolveLayerKinds(FieldReader &r, Llama4TextConfig &text) {
 
 void checkLayerCount(FieldReader &r, int64_t layers) {
   if (layers > kMaxLayers)
-    r.fail("num_hidden_layers", std::to_string(layers) +
-                                    " layers exceed llama4c's limit of " +
-                                    std::to_string(kMaxLayers));
+    r.fail("num_hidden_layers",
+           std::to_string(layers) + " layers exceed llama4c's limit of " +
+               std::to_string(kMaxLayers) +
+               " (each layer is compiled code of its own)");
+}
+
+void checkHeadDim(FieldReader &r, const char *field, int64_t headDim) {
+  if (headDim > kMaxHeadDim)
+    r.fail(field, "head dim " + std::to_string(headDim) +
+                      " exceeds llama4c's limit of " +
+                      std::to_string(kMaxHeadDim) +
+                      " (RoPE's frequency table is compiled into the model)");
 }
 
 void parseTextConfig(FieldReader &r, Llama4TextConfig &text) {
@@ -428,6 +442,7 @@ void parseTextConfig(FieldReader &r, Llama4TextConfig &text) {
   } else {
     text.headDim = r.size("head_dim", text.headDim);
   }
+  checkHeadDim(r, "head_dim", text.headDim);
 
   std::string act = r.string("hidden_act", "silu");
   if (act == "gelu") // ACT2FN["gelu"] is the exact erf form
@@ -498,6 +513,8 @@ void parseVisionConfig(FieldReader &r, Llama4VisionConfig &vision) {
 
   expectDivisible(r, "hidden_size", "hidden_size", vision.hiddenSize,
                   "num_attention_heads", vision.numAttentionHeads);
+  if (!r.failed())
+    checkHeadDim(r, "num_attention_heads", vision.headDim());
   // The 2-D RoPE splits each head into x and y halves of complex pairs.
   if (!r.failed() && vision.headDim() % 4 != 0)
     r.fail("num_attention_heads",
@@ -617,6 +634,9 @@ int64_t Llama4VisionConfig::tokensPerTile() const {
 
 llvm::Expected<Llama4Config>
 llama4c::parseLlama4Config(llvm::StringRef jsonText, llvm::StringRef path) {
+  if (runtime::jsonNestsTooDeeply(jsonText))
+    return makeError(path.str() + ": invalid JSON: nested deeper than " +
+                     std::to_string(runtime::kMaxJsonNesting) + " levels");
   json root;
   NoThrowDomBuilder builder(root);
   if (!json::sax_parse(jsonText.begin(), jsonText.end(), &builder)) {

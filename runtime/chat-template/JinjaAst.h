@@ -46,6 +46,8 @@ struct Expr {
   std::vector<ExprPtr> children;
   std::vector<std::pair<std::string, ExprPtr>> keywords;
   bool negated = false; // Test: "is not"
+  /// Nodes on the longest path down from here, this one included.
+  int height = 1;
 };
 
 struct Node {

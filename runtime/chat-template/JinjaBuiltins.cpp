@@ -163,6 +163,9 @@ Expected<std::string> replace(const std::string &text, const Value &from,
           out += replacement;
           ++inserted;
         }
+        if (out.size() > kMaxStringBytes)
+          return Error("replace: the result exceeds " +
+                       std::to_string(kMaxStringBytes >> 20) + " MiB");
         if (i < characters.size())
           out += characters[i];
       }
@@ -173,6 +176,9 @@ Expected<std::string> replace(const std::string &text, const Value &from,
       break;
     out += text.substr(pos, found - pos) + replacement;
     pos = found + old.size();
+    if (out.size() > kMaxStringBytes)
+      return Error("replace: the result exceeds " +
+                   std::to_string(kMaxStringBytes >> 20) + " MiB");
   }
   return out + text.substr(pos);
 }
@@ -487,6 +493,9 @@ Expected<Value> applyFilter(const std::string &name, const Value &input,
              (attribute.is(Kind::String)
                   ? attributeOf(item, attribute.asString()).str()
                   : item.str());
+      if (out.size() > kMaxStringBytes)
+        return Error(what + ": the result exceeds " +
+                     std::to_string(kMaxStringBytes >> 20) + " MiB");
     }
     return done(Value::string(out), {"d", "attribute"});
   }

@@ -277,6 +277,22 @@ private:
 
   // --- Expressions --------------------------------------------------------
 
+  /// Makes `child` (possibly null: an absent part) one of `parent`'s, and
+  /// fails once a chain of nodes grows deeper than kMaxDepth: `1+1+...`,
+  /// `x|f|f...` or `a.b.c...` parse in loops, not recursion, but rendering
+  /// and freeing the tree recurse over its height.
+  void noteChild(Expr &parent, const Expr *child) {
+    if (!child)
+      return;
+    parent.height = std::max(parent.height, child->height + 1);
+    if (parent.height > kMaxDepth)
+      fail("expression nested too deeply", parent.line);
+  }
+  void adopt(Expr &parent, ExprPtr child) {
+    noteChild(parent, child.get());
+    parent.children.push_back(std::move(child));
+  }
+
   ExprPtr make(Expr::Kind kind, int line, std::string name = "") {
     auto expr = std::make_unique<Expr>();
     expr->kind = kind;
@@ -291,8 +307,8 @@ private:
   }
   ExprPtr binary(std::string op, ExprPtr lhs, ExprPtr rhs, int line) {
     ExprPtr expr = make(Expr::Kind::Binary, line, std::move(op));
-    expr->children.push_back(std::move(lhs));
-    expr->children.push_back(std::move(rhs));
+    adopt(*expr, std::move(lhs));
+    adopt(*expr, std::move(rhs));
     return expr;
   }
 
@@ -313,10 +329,9 @@ private:
     if (failure || !acceptName("if"))
       return value;
     ExprPtr conditional = make(Expr::Kind::Conditional, line);
-    conditional->children.push_back(std::move(value));
-    conditional->children.push_back(parseOr());
-    conditional->children.push_back(acceptName("else") ? parseExpression()
-                                                       : nullptr);
+    adopt(*conditional, std::move(value));
+    adopt(*conditional, parseOr());
+    adopt(*conditional, acceptName("else") ? parseExpression() : nullptr);
     return conditional;
   }
 
@@ -342,8 +357,10 @@ private:
     if (!isName("not"))
       return parseCompare();
     DepthGuard guard(*this);
+    if (failure) // too deep: stop here, not one level per remaining "not"
+      return literal(Value(), peek().line);
     ExprPtr expr = make(Expr::Kind::Unary, next().line, "not");
-    expr->children.push_back(parseNot());
+    adopt(*expr, parseNot());
     return expr;
   }
 
@@ -408,11 +425,13 @@ private:
 
   ExprPtr parseUnary(bool withFilters) {
     DepthGuard guard(*this);
+    if (failure)
+      return literal(Value(), peek().line);
     ExprPtr expr;
     if (isOperator("-") || isOperator("+")) {
       const Token &op = next();
       expr = make(Expr::Kind::Unary, op.line, op.text);
-      expr->children.push_back(parseUnary(false));
+      adopt(*expr, parseUnary(false));
     } else {
       expr = parsePostfix(parsePrimary());
     }
@@ -481,9 +500,9 @@ private:
       return first;
     }
     ExprPtr tuple = make(Expr::Kind::List, line);
-    tuple->children.push_back(std::move(first));
+    adopt(*tuple, std::move(first));
     while (!failure && acceptOperator(",") && !isOperator(")"))
-      tuple->children.push_back(parseExpression());
+      adopt(*tuple, parseExpression());
     expectOperator(")");
     return tuple;
   }
@@ -491,7 +510,7 @@ private:
   ExprPtr parseList(int line) {
     ExprPtr list = make(Expr::Kind::List, line);
     while (!failure && !isOperator("]")) {
-      list->children.push_back(parseExpression());
+      adopt(*list, parseExpression());
       if (!acceptOperator(","))
         break;
     }
@@ -502,9 +521,9 @@ private:
   ExprPtr parseDict(int line) {
     ExprPtr dict = make(Expr::Kind::Dict, line);
     while (!failure && !isOperator("}")) {
-      dict->children.push_back(parseExpression());
+      adopt(*dict, parseExpression());
       expectOperator(":");
-      dict->children.push_back(parseExpression());
+      adopt(*dict, parseExpression());
       if (!acceptOperator(","))
         break;
     }
@@ -518,19 +537,19 @@ private:
       if (acceptOperator(".")) {
         if (peek().kind == Kind::Integer) { // x.0 is x[0]
           ExprPtr item = make(Expr::Kind::Item, line);
-          item->children.push_back(std::move(expr));
-          item->children.push_back(parsePrimary());
+          adopt(*item, std::move(expr));
+          adopt(*item, parsePrimary());
           expr = std::move(item);
           continue;
         }
         ExprPtr attribute = make(Expr::Kind::Attribute, line, expectName());
-        attribute->children.push_back(std::move(expr));
+        adopt(*attribute, std::move(expr));
         expr = std::move(attribute);
       } else if (acceptOperator("[")) {
         expr = parseSubscript(std::move(expr), line);
       } else if (acceptOperator("(")) {
         ExprPtr call = make(Expr::Kind::Call, line);
-        call->children.push_back(std::move(expr));
+        adopt(*call, std::move(expr));
         parseArguments(*call);
         expr = std::move(call);
       } else {
@@ -559,14 +578,14 @@ private:
       if (!parts[0])
         fail("empty subscript", line);
       ExprPtr item = make(Expr::Kind::Item, line);
-      item->children.push_back(std::move(object));
-      item->children.push_back(std::move(parts[0]));
+      adopt(*item, std::move(object));
+      adopt(*item, std::move(parts[0]));
       return item;
     }
     ExprPtr result = make(Expr::Kind::Slice, line);
-    result->children.push_back(std::move(object));
+    adopt(*result, std::move(object));
     for (ExprPtr &p : parts)
-      result->children.push_back(std::move(p));
+      adopt(*result, std::move(p));
     return result;
   }
 
@@ -576,11 +595,13 @@ private:
       if (peek().kind == Kind::Name && isOperator("=", 1)) {
         std::string name = next().text;
         next();
-        call.keywords.emplace_back(name, parseExpression());
+        ExprPtr value = parseExpression();
+        noteChild(call, value.get());
+        call.keywords.emplace_back(name, std::move(value));
       } else {
         if (!call.keywords.empty())
           fail("positional argument after a keyword argument");
-        call.children.push_back(parseExpression());
+        adopt(call, parseExpression());
       }
       if (!acceptOperator(","))
         break;
@@ -593,7 +614,7 @@ private:
       int line = peek().line;
       if (acceptOperator("|")) {
         ExprPtr filter = make(Expr::Kind::Filter, line, expectName());
-        filter->children.push_back(std::move(expr));
+        adopt(*filter, std::move(expr));
         if (acceptOperator("("))
           parseArguments(*filter);
         expr = std::move(filter);
@@ -601,11 +622,11 @@ private:
         bool negated = acceptName("not");
         ExprPtr test = make(Expr::Kind::Test, line, expectName());
         test->negated = negated;
-        test->children.push_back(std::move(expr));
+        adopt(*test, std::move(expr));
         if (acceptOperator("(")) {
           parseArguments(*test);
         } else if (startsBareTestArgument()) {
-          test->children.push_back(parsePostfix(parsePrimary()));
+          adopt(*test, parsePostfix(parsePrimary()));
         }
         expr = std::move(test);
       } else {

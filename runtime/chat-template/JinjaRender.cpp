@@ -22,7 +22,6 @@ namespace {
 
 using Kind = Value::Kind;
 
-constexpr size_t kMaxOutputBytes = size_t(64) << 20;
 /// Printing, comparing and freeing values recurse through them.
 constexpr uint32_t kMaxNesting = 256;
 constexpr int64_t kMaxLoopIterations = 1'000'000;
@@ -228,17 +227,20 @@ private:
         return at(node.line, "more than 1000000 loop iterations");
       scopes.emplace_back();
       int64_t n = int64_t(items.size()), index = int64_t(i);
-      scopes.back()["loop"] = Value::dict({
-          {"index", Value::integer(index + 1)},
-          {"index0", Value::integer(index)},
-          {"revindex", Value::integer(n - index)},
-          {"revindex0", Value::integer(n - index - 1)},
-          {"first", Value::boolean(i == 0)},
-          {"last", Value::boolean(i + 1 == items.size())},
-          {"length", Value::integer(n)},
-          {"previtem", i > 0 ? items[i - 1] : Value()},
-          {"nextitem", i + 1 < items.size() ? items[i + 1] : Value()},
-      });
+      scopes.back()["loop"] = [&] {
+        BuiltBytes::Paused renderersOwn;
+        return Value::dict({
+            {"index", Value::integer(index + 1)},
+            {"index0", Value::integer(index)},
+            {"revindex", Value::integer(n - index)},
+            {"revindex0", Value::integer(n - index - 1)},
+            {"first", Value::boolean(i == 0)},
+            {"last", Value::boolean(i + 1 == items.size())},
+            {"length", Value::integer(n)},
+            {"previtem", i > 0 ? items[i - 1] : Value()},
+            {"nextitem", i + 1 < items.size() ? items[i + 1] : Value()},
+        });
+      }();
       Expected<void> bound = bindTargets(node, items[i]);
       Expected<Flow> flow =
           bound ? render(node.bodies[0]) : Expected<Flow>(bound.error());
@@ -269,7 +271,7 @@ private:
   }
 
   Expected<Flow> emit(const std::string &text, int line) {
-    if (out.size() + text.size() > kMaxOutputBytes)
+    if (out.size() + text.size() > kMaxStringBytes)
       return at(line, "rendered text exceeds 64 MiB");
     out += text;
     return Flow::Normal;
@@ -289,6 +291,10 @@ private:
     if (value && value->nesting() > kMaxNesting)
       return at(expr.line, "values nested deeper than " +
                                std::to_string(kMaxNesting) + " levels");
+    if (value && built.exceeded())
+      return at(expr.line, "the template built more than " +
+                               std::to_string(kMaxBuiltBytes >> 20) +
+                               " MiB of values");
     return value;
   }
 
@@ -529,8 +535,13 @@ private:
       }
       return Value::boolean(found == (op == "in"));
     }
-    if (op == "~")
-      return Value::string(a.str() + b.str());
+    if (op == "~" || (op == "+" && a.is(Kind::String) && b.is(Kind::String))) {
+      std::string left = a.str(), right = b.str();
+      if (left.size() + right.size() > kMaxStringBytes)
+        return Error("string concatenation exceeds " +
+                     std::to_string(kMaxStringBytes >> 20) + " MiB");
+      return Value::string(left + right);
+    }
     if (op == "<" || op == "<=" || op == ">" || op == ">=") {
       int order;
       if (a.isNumber() && b.isNumber())
@@ -546,8 +557,6 @@ private:
       return Value::boolean(holds);
     }
     if (op == "+") {
-      if (a.is(Kind::String) && b.is(Kind::String))
-        return Value::string(a.asString() + b.asString());
       if (a.is(Kind::List) && b.is(Kind::List)) {
         Value::List items = a.asList();
         items.insert(items.end(), b.asList().begin(), b.asList().end());
@@ -556,9 +565,11 @@ private:
     }
     if (op == "*" && a.is(Kind::String) && b.is(Kind::Int)) {
       std::string out;
-      if (b.asInt() > 0 &&
-          a.asString().size() * size_t(b.asInt()) > kMaxOutputBytes)
-        return Error("string repetition exceeds 64 MiB");
+      // Divided, not multiplied: "abcd" * 2**62 must not wrap around.
+      if (b.asInt() > 0 && !a.asString().empty() &&
+          uint64_t(b.asInt()) > kMaxStringBytes / a.asString().size())
+        return Error("string repetition exceeds " +
+                     std::to_string(kMaxStringBytes >> 20) + " MiB");
       for (int64_t i = 0; i < b.asInt(); ++i)
         out += a.asString();
       return Value::string(out);
@@ -617,6 +628,7 @@ private:
   }
 
   std::vector<std::unordered_map<std::string, Value>> scopes;
+  BuiltBytes built;
   std::string out;
   int64_t iterations = 0;
 };

@@ -31,12 +31,40 @@ Value Value::number(double value) {
   v.storage = value;
   return v;
 }
+namespace {
+thread_local BuiltBytes *currentRender = nullptr;
+} // namespace
+
+BuiltBytes::BuiltBytes() : outer(currentRender) { currentRender = this; }
+BuiltBytes::~BuiltBytes() { currentRender = outer; }
+BuiltBytes::Paused::Paused() : render(currentRender) {
+  currentRender = nullptr;
+}
+BuiltBytes::Paused::~Paused() { currentRender = render; }
+
+void BuiltBytes::count(uint64_t bytes) {
+  if (currentRender)
+    currentRender->total += bytes;
+}
+
 Value Value::string(std::string value) {
+  BuiltBytes::count(value.size());
   Value v;
   v.storage = std::move(value);
   return v;
 }
+/// What a list or dict entry holding `item` costs: the entry, and a string's
+/// bytes, since a Value copies its string (lists and dicts it shares).
+static uint64_t entryBytes(const Value &item) {
+  return sizeof(Value) +
+         (item.is(Value::Kind::String) ? item.asString().size() : 0);
+}
+
 Value Value::list(List items) {
+  uint64_t bytes = 0;
+  for (const Value &item : items)
+    bytes += entryBytes(item);
+  BuiltBytes::count(bytes);
   Value v;
   for (const Value &item : items)
     v.depth = std::max(v.depth, item.depth);
@@ -45,6 +73,10 @@ Value Value::list(List items) {
   return v;
 }
 Value Value::dict(Dict entries) {
+  uint64_t bytes = 0;
+  for (const auto &[key, value] : entries)
+    bytes += key.size() + entryBytes(value);
+  BuiltBytes::count(bytes);
   Value v;
   for (const auto &entry : entries)
     v.depth = std::max(v.depth, entry.second.depth);

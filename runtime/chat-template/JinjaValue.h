@@ -122,6 +122,46 @@ private:
   uint32_t depth = 0;
 };
 
+/// The longest string a template may build: the rendered text's own cap.
+constexpr uint64_t kMaxStringBytes = uint64_t(64) << 20;
+/// What one render may build in all: the bytes of every string, list and
+/// dict it makes (a list's strings included, which its Values copy),
+/// counted when made; freed values are not given back. Bounds a template's
+/// memory and time whatever it computes, however many values it keeps.
+constexpr uint64_t kMaxBuiltBytes = uint64_t(512) << 20;
+
+/// Counts what the render on this thread builds (Value's factories report
+/// to it), from construction to destruction.
+class BuiltBytes {
+public:
+  BuiltBytes();
+  ~BuiltBytes();
+  BuiltBytes(const BuiltBytes &) = delete;
+  BuiltBytes &operator=(const BuiltBytes &) = delete;
+
+  bool exceeded() const { return total > kMaxBuiltBytes; }
+  /// Counts `bytes` into the render running on this thread, if any.
+  static void count(uint64_t bytes);
+
+  /// Stops the counting on this thread while it lives: for the renderer's
+  /// own values (each iteration's `loop` object), which the iteration
+  /// limit bounds.
+  class Paused {
+  public:
+    Paused();
+    ~Paused();
+    Paused(const Paused &) = delete;
+    Paused &operator=(const Paused &) = delete;
+
+  private:
+    BuiltBytes *render;
+  };
+
+private:
+  uint64_t total = 0;
+  BuiltBytes *outer;
+};
+
 /// The arguments of Python's json.dumps that templates pass.
 struct JsonStyle {
   /// Spaces per level; negative for None (everything on one line).

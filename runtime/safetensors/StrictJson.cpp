@@ -99,6 +99,9 @@ std::string dumpJson(const Json &value) {
 } // namespace
 
 Expected<Json> parseStrictJson(std::string_view text, const std::string &file) {
+  if (jsonNestsTooDeeply(text))
+    return Error(file + ": invalid JSON: nested deeper than " +
+                 std::to_string(kMaxJsonNesting) + " levels");
   Json root;
   StrictDomBuilder builder(root);
   if (Json::sax_parse(text.begin(), text.end(), &builder))

@@ -10,8 +10,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdio>
 #include <functional>
-#include <limits>
 #include <queue>
 #include <tuple>
 
@@ -20,8 +21,30 @@ namespace llama4c::runtime {
 /// A compiled PCRE2 pattern with its match data.
 struct Tokenizer::Regex {
   pcre2_code *code = nullptr;
-  ~Regex() { pcre2_code_free(code); }
+  /// Limits each match: a split regex that backtracks catastrophically
+  /// fails one match instead of running for hours.
+  pcre2_match_context *limits = nullptr;
+  ~Regex() {
+    pcre2_match_context_free(limits);
+    pcre2_code_free(code);
+  }
 };
+
+namespace {
+
+/// Backtracking steps (PCRE2's match limit) one match of the split regex
+/// may take. Llama 4's pattern takes tens per piece.
+constexpr uint32_t kMaxMatchSteps = 1'000'000;
+
+/// How long splitting one text may take, in all: 2 s plus 10 us a byte
+/// (about 50 times what Llama 4's pattern needs on this project's CI). A
+/// pattern can stay under the per-match limit on every match and still be
+/// quadratic over the text; this bounds that.
+std::chrono::duration<double> splitTimeBudget(size_t bytes) {
+  return std::chrono::duration<double>(2.0 + 1e-5 * double(bytes));
+}
+
+} // namespace
 
 namespace {
 
@@ -74,8 +97,9 @@ Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Expected<Tokenizer> Tokenizer::open(const std::string &path) {
-  // Llama 4's is 27 MB.
-  constexpr uint64_t kMaxTokenizerBytes = uint64_t(1) << 30;
+  // Llama 4's is 27 MB; the JSON value it parses into takes several times
+  // its size.
+  constexpr uint64_t kMaxTokenizerBytes = uint64_t(256) << 20;
   Expected<Json> parsed = readJsonFile(path, kMaxTokenizerBytes);
   if (!parsed)
     return parsed.error();
@@ -99,11 +123,23 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
   auto vocab = model->find("vocab");
   if (vocab == model->end() || !vocab->is_object())
     return fail("model.vocab", "expected an object of token -> id");
+  // Ids index a table, so they must be about as dense as HF's are: a file
+  // listing N tokens may number them up to 2N + 1024, not 200,000,000.
+  auto added = root.find("added_tokens");
+  uint64_t listed =
+      vocab->size() +
+      (added != root.end() && added->is_array() ? added->size() : 0);
+  uint64_t maxId = 2 * listed + 1024;
   auto addToken = [&](const std::string &token, const Json &idValue,
                       const std::string &field) -> Expected<void> {
     std::optional<uint64_t> id = jsonUnsigned(idValue);
-    if (!id || *id > uint64_t(std::numeric_limits<int32_t>::max()))
+    if (!id)
       return fail(field, "expected a token id, got " + describeJson(idValue));
+    if (*id > maxId)
+      return fail(field, "token id " + std::to_string(*id) + " is past what " +
+                             std::to_string(listed) +
+                             " tokens may number (at most " +
+                             std::to_string(maxId) + ")");
     if (*id >= tokenizer.tokens.size()) {
       tokenizer.tokens.resize(*id + 1);
       tokenizer.isSpecial.resize(*id + 1);
@@ -139,7 +175,7 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
   }
 
   // added_tokens: cut out of the text before anything else.
-  if (auto added = root.find("added_tokens"); added != root.end()) {
+  if (added != root.end()) {
     if (!added->is_array())
       return fail("added_tokens", "expected an array");
     tokenizer.addedByFirstByte.resize(256);
@@ -245,6 +281,10 @@ Expected<Tokenizer> Tokenizer::open(const std::string &path) {
                     ": " + reinterpret_cast<const char *>(message));
   }
   pcre2_jit_compile(tokenizer.split->code, PCRE2_JIT_COMPLETE);
+  tokenizer.split->limits = pcre2_match_context_create(nullptr);
+  if (!tokenizer.split->limits)
+    return fail("pre_tokenizer", "out of memory for the regex's limits");
+  pcre2_set_match_limit(tokenizer.split->limits, kMaxMatchSteps);
 
   // post_processor: the single-sequence template's special tokens.
   if (auto post = root.find("post_processor");
@@ -289,6 +329,9 @@ Expected<std::vector<int64_t>> Tokenizer::encode(std::string_view text,
   // every match, which is quadratic.
   if (size_t bad = firstInvalidUtf8(text); bad != std::string_view::npos)
     return Error("text is not valid UTF-8 at byte " + std::to_string(bad));
+  Deadline deadline =
+      Clock::now() +
+      std::chrono::duration_cast<Clock::duration>(splitTimeBudget(text.size()));
   std::vector<int64_t> ids;
   if (addSpecialTokens)
     ids = prefix;
@@ -308,33 +351,56 @@ Expected<std::vector<int64_t>> Tokenizer::encode(std::string_view text,
       ++i;
       continue;
     }
-    encodeOrdinary(text.substr(start, i - start), ids);
+    if (Expected<void> done =
+            encodeOrdinary(text.substr(start, i - start), ids, deadline);
+        !done)
+      return done.error();
     ids.push_back(match->id);
     i += match->content.size();
     start = i;
   }
-  encodeOrdinary(text.substr(start), ids);
+  if (Expected<void> done = encodeOrdinary(text.substr(start), ids, deadline);
+      !done)
+    return done.error();
   if (addSpecialTokens)
     ids.insert(ids.end(), suffix.begin(), suffix.end());
   return ids;
 }
 
-void Tokenizer::encodeOrdinary(std::string_view text,
-                               std::vector<int64_t> &ids) const {
+Expected<void> Tokenizer::encodeOrdinary(std::string_view text,
+                                         std::vector<int64_t> &ids,
+                                         Deadline deadline) const {
   if (text.empty())
-    return;
-  pcre2_match_data *match =
-      pcre2_match_data_create_from_pattern(split->code, nullptr);
+    return {};
+  std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data *)> match(
+      pcre2_match_data_create_from_pattern(split->code, nullptr),
+      pcre2_match_data_free);
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t offset = 0;
   while (offset < text.size()) {
     int found = pcre2_match(split->code, subject, text.size(), offset,
-                            PCRE2_NO_UTF_CHECK, match, nullptr);
-    if (found < 0) { // no match (or a resource limit): the rest is a piece
+                            PCRE2_NO_UTF_CHECK, match.get(), split->limits);
+    if (found == PCRE2_ERROR_MATCHLIMIT || found == PCRE2_ERROR_DEPTHLIMIT ||
+        found == PCRE2_ERROR_HEAPLIMIT || found == PCRE2_ERROR_JIT_STACKLIMIT)
+      return Error(path + ": pre_tokenizer: the split regex needs more than " +
+                   std::to_string(kMaxMatchSteps) +
+                   " backtracking steps to match at byte " +
+                   std::to_string(offset) + " of the text");
+    if (Clock::now() > deadline) {
+      char budget[32];
+      std::snprintf(budget, sizeof(budget), "%.1f s",
+                    splitTimeBudget(text.size()).count());
+      return Error(path +
+                   ": pre_tokenizer: the split regex took longer "
+                   "than " +
+                   budget + " on " + std::to_string(text.size()) +
+                   " bytes of text (2 s plus 10 us a byte)");
+    }
+    if (found < 0) { // no match: the rest is a piece
       encodePiece(text.substr(offset), ids);
       break;
     }
-    PCRE2_SIZE *span = pcre2_get_ovector_pointer(match);
+    PCRE2_SIZE *span = pcre2_get_ovector_pointer(match.get());
     // Text the pattern skipped is a piece of its own (Isolated).
     if (span[0] > offset)
       encodePiece(text.substr(offset, span[0] - offset), ids);
@@ -343,7 +409,7 @@ void Tokenizer::encodeOrdinary(std::string_view text,
     encodePiece(text.substr(span[0], end - span[0]), ids);
     offset = end;
   }
-  pcre2_match_data_free(match);
+  return {};
 }
 
 void Tokenizer::mergeSymbols(std::vector<std::string> &symbols) const {

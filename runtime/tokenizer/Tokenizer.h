@@ -22,6 +22,7 @@
 
 #include "llama4c/Status.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,8 +75,14 @@ private:
     bool special;
   };
 
-  /// Appends the ids of `text`: valid UTF-8 holding no added token.
-  void encodeOrdinary(std::string_view text, std::vector<int64_t> &ids) const;
+  using Clock = std::chrono::steady_clock;
+  using Deadline = Clock::time_point;
+  /// Appends the ids of `text`: valid UTF-8 holding no added token. Fails
+  /// when the split regex takes too many steps on one match, or splitting
+  /// runs past `deadline`.
+  Expected<void> encodeOrdinary(std::string_view text,
+                                std::vector<int64_t> &ids,
+                                Deadline deadline) const;
   /// Merges byte-level `symbols` by rank, as BPE does.
   void mergeSymbols(std::vector<std::string> &symbols) const;
   /// Appends the ids of one pre-tokenized piece.

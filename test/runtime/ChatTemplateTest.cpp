@@ -105,6 +105,19 @@ TEST(ChatTemplateTest, ParseErrorsNameTheLine) {
   EXPECT_EQ(templateError("{{ " + std::string(5000, '(') + "1" +
                           std::string(5000, ')') + " }}"),
             "1: expression nested too deeply");
+  // Chains parse in loops but build trees as deep as they are long, which
+  // rendering would recurse over: refused too, without a deep recursion.
+  auto chain = [](const std::string &first, const std::string &link) {
+    std::string text = "{{ " + first;
+    for (int i = 0; i < 30000; ++i)
+      text += link;
+    return text + " }}";
+  };
+  for (const std::string &deep :
+       {chain("1", " + 1"), chain("'a'", " ~ 'a'"), chain("'a'", " | trim"),
+        chain("x", ".a"), chain("x", "[0]"), chain("1", " is number"),
+        chain("", "not ") + "", chain("", "- ") + ""})
+    EXPECT_EQ(templateError(deep), "1: expression nested too deeply");
   std::string nested;
   for (int i = 0; i < 1000; ++i)
     nested += "{% if true %}";
@@ -135,6 +148,30 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
       "1: more than 1000000 loop iterations");
   EXPECT_EQ(templateError("{{ 'x' * 100000000 }}"),
             "1: string repetition exceeds 64 MiB");
+  // Sizes that would wrap around 2^64 when multiplied.
+  EXPECT_EQ(templateError("{{ 'abcd' * 2**62 }}"),
+            "1: string repetition exceeds 64 MiB");
+  // Strings grown step by step, each step within bounds.
+  EXPECT_EQ(templateError("{% set ns = namespace(s='x' * 1000000) %}"
+                          "{% for i in range(100) %}{% set ns.s = ns.s + ns.s "
+                          "%}{% endfor %}"),
+            "1: string concatenation exceeds 64 MiB");
+  EXPECT_EQ(templateError("{% set ns = namespace(s='x' * 1000000) %}"
+                          "{% for i in range(100) %}{% set ns.s = ns.s ~ ns.s "
+                          "%}{% endfor %}"),
+            "1: string concatenation exceeds 64 MiB");
+  EXPECT_EQ(templateError("{{ ('x' * 1000000) | replace('x', 'yyyyyyyyyyyy"
+                          "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+                          "yyyyyyyyyyyy') }}"),
+            "1: filter 'replace': replace: the result exceeds 64 MiB");
+  EXPECT_EQ(templateError("{{ range(100000) | join('x' * 1000) }}"),
+            "1: filter 'join': the result exceeds 64 MiB");
+  // Many values, each within bounds, kept together.
+  EXPECT_EQ(templateError("{% set ns = namespace(all=[]) %}"
+                          "{% for i in range(1000) %}"
+                          "{% set ns.all = ns.all + ['x' * 60000000] %}"
+                          "{% endfor %}"),
+            "1: the template built more than 512 MiB of values");
   EXPECT_EQ(templateError("{% set ns = namespace(x=[]) %}"
                           "{% for i in range(1000) %}{% set ns.x = [ns.x] %}"
                           "{% endfor %}"),

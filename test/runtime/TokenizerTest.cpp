@@ -125,6 +125,54 @@ TEST_F(TokenizerErrorTest, RefusesBadFilesOnOneLine) {
   EXPECT_NE(errorOf(Tokenizer::open(path("regex.json")))
                 .find("Split.pattern.Regex: does not compile at offset 9"),
             std::string::npos);
+  // An id far past the tokens listed would size the id table by it.
+  writeFile(path("sparse.json"), R"({"model": {"type": "BPE", "vocab": {"a": 0,
+    "b": 200000000}, "merges": []}})");
+  EXPECT_EQ(errorOf(Tokenizer::open(path("sparse.json"))),
+            path("sparse.json") +
+                ": model.vocab.\"b\": token id 200000000 is past what 2 tokens "
+                "may number (at most 1028)");
+  // Nesting is refused before the JSON is parsed.
+  writeFile(path("deep.json"), std::string(300000, '['));
+  EXPECT_EQ(errorOf(Tokenizer::open(path("deep.json"))),
+            path("deep.json") + ": invalid JSON: nested deeper than 64 levels");
+}
+
+TEST_F(TokenizerErrorTest, BoundsTheWorkOfTheSplitRegex) {
+  auto open = [&](const std::string &pattern) {
+    nlohmann::json file = {{"model",
+                            {{"type", "BPE"},
+                             {"vocab", {{"a", 0}}},
+                             {"merges", nlohmann::json::array()}}},
+                           {"pre_tokenizer",
+                            {{"type", "Sequence"},
+                             {"pretokenizers",
+                              {{{"type", "Split"},
+                                {"pattern", {{"Regex", pattern}}},
+                                {"behavior", "Isolated"}},
+                               {{"type", "ByteLevel"},
+                                {"add_prefix_space", false},
+                                {"use_regex", false}}}}}}};
+    writeFile(path("split.json"), file.dump());
+    Expected<Tokenizer> tokenizer = Tokenizer::open(path("split.json"));
+    EXPECT_TRUE(tokenizer) << tokenizer.error().message();
+    return tokenizer;
+  };
+  // Exponential backtracking within one match.
+  Expected<Tokenizer> nested = open("(a|a)+$");
+  ASSERT_TRUE(nested);
+  EXPECT_EQ(errorOf(nested->encode(std::string(40, 'a') + "b")),
+            path("split.json") +
+                ": pre_tokenizer: the split regex needs more than 1000000 "
+                "backtracking steps to match at byte 0 of the text");
+  // Each match within the limit, quadratic over the text: stopped by the
+  // time budget (2 s + 10 us a byte), not after minutes.
+  Expected<Tokenizer> quadratic = open("a*b|.");
+  ASSERT_TRUE(quadratic);
+  EXPECT_EQ(errorOf(quadratic->encode(std::string(300000, 'a'))),
+            path("split.json") +
+                ": pre_tokenizer: the split regex took longer than 5.0 s on "
+                "300000 bytes of text (2 s plus 10 us a byte)");
 }
 
 TEST(TokenizerTest, RefusesTextThatIsNotUtf8) {

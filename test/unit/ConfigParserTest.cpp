@@ -400,7 +400,14 @@ std::vector<BadConfig> badConfigs() {
       {"HugeVocab", textWith("/vocab_size", 1000000000000LL),
        "vocab_size: 1000000000000 is too large"},
       {"TooManyLayers", textWith("/num_hidden_layers", 1000000000),
-       "num_hidden_layers: 1000000000 layers exceed llama4c's limit of 4096"},
+       "num_hidden_layers: 1000000000 layers exceed llama4c's limit of 256 "
+       "(each layer is compiled code of its own)"},
+      {"TwoThousandLayers", textWith("/num_hidden_layers", 2000),
+       "num_hidden_layers: 2000 layers exceed llama4c's limit of 256 (each "
+       "layer is compiled code of its own)"},
+      {"HugeHeadDim", textWith("/head_dim", 2147483648LL),
+       "head_dim: head dim 2147483648 exceeds llama4c's limit of 65536 "
+       "(RoPE's frequency table is compiled into the model)"},
       {"ZeroEps", textWith("/rms_norm_eps", 0),
        "rms_norm_eps: expected a positive number, got 0"},
       {"BiasNotBool", textWith("/attention_bias", "no"),
