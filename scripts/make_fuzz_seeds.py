@@ -10,6 +10,7 @@ Deterministic: taken from the committed fixtures and small hand-made files.
 import hashlib
 import json
 import pathlib
+import re
 import struct
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def main():
     write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
     write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
 
-    manifest = {"llama4c_version": "0.1.0", "abi_version": 2, "target": "cpu",
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 4, "target": "cpu",
                 "emulated": False, "dtype": "f32", "vocab_size": 16,
                 "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
                 "config": {"model_type": "llama4_text", "eos_token_id": [15, 14]},
@@ -59,6 +60,17 @@ def main():
                 "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 1, "slots": 0, "head_dim": 2},
                              {"layer": 0, "kind": "value", "kv_heads": 1, "slots": 4, "head_dim": 2}]}
     write("manifest", json.dumps(manifest))
+    # A multimodal GPU model's: vision settings, and a KV cache of chunked
+    # layers (a window of slots) beside global ones (slots 0: the context).
+    layers = [{"layer": layer, "kind": kind, "kv_heads": 2,
+               "slots": 0 if layer % 4 == 3 else 64, "head_dim": 64}
+              for layer in range(4) for kind in ("key", "value")]
+    write("manifest", json.dumps(dict(
+        manifest, target="sm_90", emulated=True, dtype="bf16",
+        vocab_size=2050, max_position_embeddings=2048, multimodal=True,
+        image_token_index=2047,
+        vision={"image_size": 56, "num_channels": 3, "tokens_per_tile": 4},
+        kv_cache=layers)))
 
     for case in json.loads((ROOT / "test/tokenizer/fixtures/corpus.json").read_text())["cases"]:
         write("tokenizer_encode", case["text"])
@@ -68,6 +80,18 @@ def main():
         write("chat_template", source)
     for snippet in cases["snippets"]:
         write("chat_template", snippet["template"])
+    # The inside of the snippets' {{ ... }} tags, for the expression target.
+    for snippet in cases["snippets"]:
+        for expression in re.findall(r"\{\{-?(.*?)-?\}\}", snippet["template"], re.S):
+            write("jinja_expression", expression.strip())
+
+    # Tile schedules: every key once, and the GPU's keys.
+    write("schedule", "attention_key_block: 16\ncpu_weight_block_bytes: 4096\n"
+                      "cpu_parallel_weight_bytes: 0\n")
+    write("schedule", "# decode on the GPU\ngpu_warp_rows: 4\ngpu_block_threads: 256\n"
+                      "gpu_attention_split_keys: 8\ngpu_chained_entry: decode\n"
+                      "moe_dispatch: per-token\n")
+    write("schedule", "{attention_key_block: 8, moe_dispatch: grouped}\n")
 
     # The image fixtures' small files: each PNG colour type and JPEG kind,
     # and the CMYK JPEG the decoder refuses.

@@ -20,7 +20,7 @@ if [ "${1:-}" = --runtime ]; then
   scripts/build.sh llama4c-runtime-tests llama4c-unittests \
     config-replay manifest-replay safetensors-replay checkpoint_index-replay \
     tokenizer_json-replay tokenizer_encode-replay chat_template-replay \
-    image-replay
+    image-replay jinja_expression-replay schedule-replay
   labels=(-L runtime)
 else
   scripts/build.sh
