@@ -8,6 +8,7 @@
 #include "compiler/TileSchedule.h"
 
 #include "runtime/support/InputFile.h"
+#include "runtime/support/Utf8.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -76,6 +77,8 @@ struct FirstDiagnostic {
     llvm::raw_string_ostream os(self->message);
     os << diagnostic.getFilename() << ":" << diagnostic.getLineNo() << ":"
        << diagnostic.getColumnNo() + 1 << ": " << diagnostic.getMessage();
+    // A key quoted in the message may span lines of the file.
+    self->message = runtime::printableLine(self->message);
   }
 };
 } // namespace
@@ -140,7 +143,13 @@ llvm::Expected<TileSchedule> llama4c::parseTileSchedule(llvm::StringRef text,
   llvm::yaml::Input input(llvm::MemoryBufferRef(text, path), nullptr,
                           &FirstDiagnostic::handle, &diagnostic);
   input >> schedule;
-  if (input.error())
+  if (input.error()) {
+    // Some failures (a malformed directive before the document) set the
+    // error without a diagnostic.
+    if (diagnostic.message.empty())
+      return llvm::createStringError(
+          input.error(), path + ": not a YAML mapping of schedule keys");
     return llvm::createStringError(input.error(), diagnostic.message);
+  }
   return schedule;
 }
