@@ -564,15 +564,19 @@ private:
       }
     }
     if (op == "*" && a.is(Kind::String) && b.is(Kind::Int)) {
-      std::string out;
+      const std::string &text = a.asString();
+      // "" * 10**12 is "" at once, not after 10**12 appends.
+      if (text.empty() || b.asInt() <= 0)
+        return Value::string("");
       // Divided, not multiplied: "abcd" * 2**62 must not wrap around.
-      if (b.asInt() > 0 && !a.asString().empty() &&
-          uint64_t(b.asInt()) > kMaxStringBytes / a.asString().size())
+      if (uint64_t(b.asInt()) > kMaxStringBytes / text.size())
         return Error("string repetition exceeds " +
                      std::to_string(kMaxStringBytes >> 20) + " MiB");
+      std::string out;
+      out.reserve(text.size() * size_t(b.asInt()));
       for (int64_t i = 0; i < b.asInt(); ++i)
-        out += a.asString();
-      return Value::string(out);
+        out += text;
+      return Value::string(std::move(out));
     }
     if (!a.isNumber() || !b.isNumber())
       return unsupported();

@@ -148,6 +148,13 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
       "1: more than 1000000 loop iterations");
   EXPECT_EQ(templateError("{{ 'x' * 100000000 }}"),
             "1: string repetition exceeds 64 MiB");
+  // The empty string repeated any number of times is "" at once.
+  Expected<jinja::Template> empty =
+      jinja::Template::parse("[{{ '' * 1000000000000 }}]");
+  ASSERT_TRUE(empty);
+  Expected<std::string> repeated = empty->render({});
+  ASSERT_TRUE(repeated);
+  EXPECT_EQ(*repeated, "[]");
   // Sizes that would wrap around 2^64 when multiplied.
   EXPECT_EQ(templateError("{{ 'abcd' * 2**62 }}"),
             "1: string repetition exceeds 64 MiB");
