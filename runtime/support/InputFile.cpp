@@ -31,7 +31,7 @@ std::string fileKindName(unsigned mode) {
     return "a block device";
   if (S_ISSOCK(mode))
     return "a socket";
-  return "not a regular file";
+  return "a special file";
 }
 
 namespace {

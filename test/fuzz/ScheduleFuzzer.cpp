@@ -8,18 +8,12 @@
 
 #include "compiler/TileSchedule.h"
 
-#include "llvm/Support/Error.h"
-
-#include <cstdlib>
+#include "test/fuzz/LlvmFuzzSupport.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::Expected<llama4c::TileSchedule> schedule = llama4c::parseTileSchedule(
       llvm::StringRef(reinterpret_cast<const char *>(data), size),
       "schedule.yaml");
-  if (!schedule) {
-    std::string message = llvm::toString(schedule.takeError());
-    if (message.empty() || message.find('\n') != std::string::npos)
-      std::abort();
-  }
+  llama4c::fuzz::checkLlvmResult(schedule);
   return 0;
 }
