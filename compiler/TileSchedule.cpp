@@ -83,12 +83,22 @@ struct FirstDiagnostic {
 };
 } // namespace
 
-/// The deepest nesting in YAML `text`: block levels (indentation steps,
-/// and "- " or "? " entries opening a level on the same line) plus flow
-/// levels ('[', '{'). LLVM's YAML reader recurses once or more per level
-/// and overflows its stack on a few thousand; a schedule needs one.
-static int yamlNesting(llvm::StringRef text) {
-  int deepest = 0, flow = 0;
+/// What of YAML `text` LLVM's reader recurses on.
+struct YamlShape {
+  /// The deepest nesting: block levels (indentation steps, and "- " or
+  /// "? " entries opening a level on the same line) plus flow levels ('[',
+  /// '{'). The reader recurses once or more per level and overflows its
+  /// stack on a few thousand; a schedule needs one.
+  int nesting = 0;
+  /// Entry separators (',') inside flow collections: the reader recurses
+  /// once per separator that follows another ("{,,,,}"); a schedule's
+  /// keys are a dozen.
+  int flowEntries = 0;
+};
+
+static YamlShape measureYaml(llvm::StringRef text) {
+  YamlShape shape;
+  int flow = 0;
   llvm::SmallVector<size_t> indents; // of the open block levels
   llvm::SmallVector<llvm::StringRef> lines;
   text.split(lines, '\n');
@@ -105,6 +115,7 @@ static int yamlNesting(llvm::StringRef text) {
       ++entries;
       body = body.ltrim(' ');
     }
+    int block = int(indents.size()) + entries;
     char quote = 0;
     for (char c : body) {
       if (quote) {
@@ -114,14 +125,16 @@ static int yamlNesting(llvm::StringRef text) {
       } else if (c == '#') {
         break;
       } else if (c == '[' || c == '{') {
-        deepest = std::max(deepest, int(indents.size()) + entries + ++flow);
+        shape.nesting = std::max(shape.nesting, block + ++flow);
       } else if ((c == ']' || c == '}') && flow > 0) {
         --flow;
+      } else if (c == ',' && flow > 0) {
+        ++shape.flowEntries;
       }
     }
-    deepest = std::max(deepest, int(indents.size()) + entries + flow);
+    shape.nesting = std::max(shape.nesting, block + flow);
   }
-  return deepest;
+  return shape;
 }
 
 llvm::Expected<TileSchedule> llama4c::readTileSchedule(llvm::StringRef path) {
@@ -134,10 +147,16 @@ llvm::Expected<TileSchedule> llama4c::readTileSchedule(llvm::StringRef path) {
 
 llvm::Expected<TileSchedule> llama4c::parseTileSchedule(llvm::StringRef text,
                                                         llvm::StringRef path) {
-  if (yamlNesting(text) > kMaxTileScheduleNesting)
+  YamlShape shape = measureYaml(text);
+  if (shape.nesting > kMaxTileScheduleNesting)
     return llvm::createStringError(
         path + ": nested deeper than " + llvm::Twine(kMaxTileScheduleNesting) +
         " levels; a schedule is one mapping of keys to numbers and names");
+  if (shape.flowEntries > kMaxTileScheduleFlowEntries)
+    return llvm::createStringError(
+        path + ": more than " + llvm::Twine(kMaxTileScheduleFlowEntries) +
+        " ',' in flow collections; a schedule is one mapping of keys to "
+        "numbers and names");
   TileSchedule schedule;
   FirstDiagnostic diagnostic;
   llvm::yaml::Input input(llvm::MemoryBufferRef(text, path), nullptr,
