@@ -10,6 +10,7 @@
 #include "runtime/support/InputFile.h"
 #include "runtime/support/Utf8.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLTraits.h"
@@ -83,17 +84,18 @@ struct FirstDiagnostic {
 };
 } // namespace
 
-/// What of YAML `text` LLVM's reader recurses on.
+/// What of YAML `text` LLVM's reader recurses on, counted as an upper
+/// bound: brackets and commas in quotes and comments count too, so that
+/// no quoting or comment can hide structure from the count.
 struct YamlShape {
   /// The deepest nesting: block levels (indentation steps, and "- " or
   /// "? " entries opening a level on the same line) plus flow levels ('[',
   /// '{'). The reader recurses once or more per level and overflows its
   /// stack on a few thousand; a schedule needs one.
   int nesting = 0;
-  /// Entry separators (',') inside flow collections: the reader recurses
-  /// once per separator that follows another ("{,,,,}"); a schedule's
-  /// keys are a dozen.
-  int flowEntries = 0;
+  /// Commas: the reader recurses once per flow-entry separator that
+  /// follows another ("{,,,,}"); a schedule's keys are a dozen.
+  int commas = 0;
 };
 
 static YamlShape measureYaml(llvm::StringRef text) {
@@ -101,36 +103,30 @@ static YamlShape measureYaml(llvm::StringRef text) {
   int flow = 0;
   llvm::SmallVector<size_t> indents; // of the open block levels
   llvm::SmallVector<llvm::StringRef> lines;
-  text.split(lines, '\n');
+  // YAML breaks lines at "\r" as well as "\n".
+  llvm::SplitString(text, lines, "\r\n");
   for (llvm::StringRef line : lines) {
     llvm::StringRef body = line.ltrim(' ');
-    if (body.empty() || body.starts_with("#"))
-      continue;
     size_t indent = line.size() - body.size();
-    while (!indents.empty() && indents.back() >= indent)
+    // A blank or comment line opens and closes no block level.
+    bool content = !body.empty() && !body.starts_with("#");
+    while (content && !indents.empty() && indents.back() >= indent)
       indents.pop_back();
-    indents.push_back(indent);
+    if (content)
+      indents.push_back(indent);
     int entries = 0;
     while (body.consume_front("- ") || body.consume_front("? ")) {
       ++entries;
       body = body.ltrim(' ');
     }
     int block = int(indents.size()) + entries;
-    char quote = 0;
     for (char c : body) {
-      if (quote) {
-        quote = c == quote ? 0 : quote;
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '#') {
-        break;
-      } else if (c == '[' || c == '{') {
+      if (c == '[' || c == '{')
         shape.nesting = std::max(shape.nesting, block + ++flow);
-      } else if ((c == ']' || c == '}') && flow > 0) {
+      else if ((c == ']' || c == '}') && flow > 0)
         --flow;
-      } else if (c == ',' && flow > 0) {
-        ++shape.flowEntries;
-      }
+      else if (c == ',')
+        ++shape.commas;
     }
     shape.nesting = std::max(shape.nesting, block + flow);
   }
@@ -152,11 +148,10 @@ llvm::Expected<TileSchedule> llama4c::parseTileSchedule(llvm::StringRef text,
     return llvm::createStringError(
         path + ": nested deeper than " + llvm::Twine(kMaxTileScheduleNesting) +
         " levels; a schedule is one mapping of keys to numbers and names");
-  if (shape.flowEntries > kMaxTileScheduleFlowEntries)
+  if (shape.commas > kMaxTileScheduleCommas)
     return llvm::createStringError(
-        path + ": more than " + llvm::Twine(kMaxTileScheduleFlowEntries) +
-        " ',' in flow collections; a schedule is one mapping of keys to "
-        "numbers and names");
+        path + ": more than " + llvm::Twine(kMaxTileScheduleCommas) +
+        " ','; a schedule is one mapping of keys to numbers and names");
   TileSchedule schedule;
   FirstDiagnostic diagnostic;
   llvm::yaml::Input input(llvm::MemoryBufferRef(text, path), nullptr,

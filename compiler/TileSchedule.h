@@ -110,9 +110,9 @@ constexpr uint64_t kMaxTileScheduleBytes = uint64_t(64) << 10;
 /// Levels of YAML nesting refused before LLVM's reader, which recurses per
 /// level, sees them.
 constexpr int kMaxTileScheduleNesting = 16;
-/// Entry separators (',') of flow collections refused before LLVM's reader
-/// sees them: it recurses once per separator that follows another.
-constexpr int kMaxTileScheduleFlowEntries = 256;
+/// Commas refused before LLVM's reader sees them: it recurses once per
+/// flow-entry separator that follows another.
+constexpr int kMaxTileScheduleCommas = 256;
 
 /// The schedule in the YAML file at `path`: a mapping of the keys above,
 /// each optional. Errors name the file, line and column, on one line; an
