@@ -4,7 +4,7 @@ model on the CPU, llama4c against transformers (PyTorch eager) on the same
 config, the same random weights, the same prompt and the same thread count.
 --model DIR benchmarks a checkpoint instead (the demo: examples/tiny-llama4).
 
-    python3 bench/cpu_decode.py [--threads 2] [--prompt 128] [--new 32] [--model DIR] [--out bench/cpu_decode.json]
+    python3 bench/cpu_decode.py [--threads 2] [--prompt 128] [--new 32] [--model DIR] [--cpu NAME] [--out bench/cpu_decode.json]
 
 Needs build/bin/llama4c and build/bin/llama4-run (scripts/build.sh) and
 `pip install -r scripts/requirements-golden.txt`. Writes a JSON report and
@@ -72,12 +72,12 @@ def run_transformers(model, prompt, new_tokens, threads):
     }
 
 
-def run_llama4c(directory, scratch, prompt, new_tokens, threads):
+def run_llama4c(directory, scratch, prompt, new_tokens, threads, cpu):
     so = pathlib.Path(scratch) / "model.so"
     start = time.perf_counter()
     subprocess.run([str(ROOT / "build/bin/llama4c"), "compile",
                     str(pathlib.Path(directory) / "config.json"), "--dtype", "f32",
-                    "-o", str(so)], check=True)
+                    "--cpu", cpu, "-o", str(so)], check=True)
     compile_s = time.perf_counter() - start
     # Greedy and without stop ids, as transformers' side runs.
     out = subprocess.run([str(ROOT / "build/bin/llama4-run"), str(so), "--weights",
@@ -107,6 +107,8 @@ def main():
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--new", type=int, default=32)
     parser.add_argument("--model", help="a checkpoint directory (default: random weights)")
+    parser.add_argument("--cpu", default="native",
+                        help="llama4c compile --cpu: the CPU the model is compiled for")
     parser.add_argument("--out", default=str(ROOT / "bench/cpu_decode.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -114,11 +116,12 @@ def main():
         model = load_model(directory) if args.model else make_model(directory)
         config = model.config
         prompt = [(7 * i + 3) % config.vocab_size for i in range(args.prompt)]
-        ours = run_llama4c(directory, scratch, prompt, args.new, args.threads)
+        ours = run_llama4c(directory, scratch, prompt, args.new, args.threads, args.cpu)
         theirs = run_transformers(model, prompt, args.new, args.threads)
     report = {
         "model": args.model or "random weights",
         "config": config.to_diff_dict(), "parameters": theirs["params"], "threads": args.threads,
+        "cpu": args.cpu,
         "prompt_tokens": args.prompt, "new_tokens": args.new,
         "llama4c": {k: v for k, v in ours.items() if k != "ids"},
         "transformers": {k: v for k, v in theirs.items() if k not in ("ids", "params")},

@@ -3,16 +3,19 @@
 PyTorch (torch.nn.functional.linear / torch.matmul) on the same number of
 threads, and against the cores' FMA peak.
 
-    python3 bench/cpu_matmul.py [--threads 1] [--rows 128] [--out bench/cpu_matmul.json]
+    python3 bench/cpu_matmul.py [--threads 1] [--rows 128] [--lanes 16] [--out bench/cpu_matmul.json]
 
-Each case is one linalg.generic in the form the llama4 lowerings write,
-lowered by llama4-opt with the same CPU passes as a model (the register
-tiling of --llama4-tile-contractions, its outer loop split between threads
-by OpenMP, then loops and LLVM), compiled with clang -O3 -march=native as
-llama4c compiles a model for its host. Shapes
-are those of bench/cpu_decode.py's model for a 128-token prefill; the LM
-head is its largest matmul. Needs build/bin/llama4-opt, mlir-translate-22,
-clang-22, numpy and torch. Asserts only that both sides agree to 1e-4.
+Each case is one linalg.contract in the form the llama4 lowerings write,
+configured by --llama4-select-lowering-config for the CPU (register tiles
+of --lanes f32 lanes: 16 where the CPU has AVX-512, as `llama4c compile
+--cpu native` chooses, else 8) and lowered by llama4-opt with the same CPU
+passes as a model (the register tiling of --llama4-tile-contractions, its
+outer loop split between threads by OpenMP, then loops and LLVM), compiled
+with clang -O2 -march=native as llama4c compiles a model for its host.
+Shapes are those of bench/cpu_decode.py's model for a 128-token prefill;
+the LM head is its largest matmul. Needs build/bin/llama4-opt,
+mlir-translate-22, clang-22, numpy and torch. Asserts only that both sides
+agree to 1e-4.
 """
 import argparse
 import ctypes
@@ -41,8 +44,8 @@ CASES = [
     ("expert down", 1280, 640, "in_out"),
 ]
 
-# Step 5 of compiler/Pipeline.cpp, for a function on plain buffers.
-PASSES = ",".join([
+# Step 6 of compiler/Pipeline.cpp, for a function on plain buffers.
+LOWERING = [
     "llama4-tile-contractions", "convert-scf-to-openmp", "canonicalize",
     "convert-linalg-to-loops", "lower-affine",
     "convert-scf-to-cf", "expand-strided-metadata", "finalize-memref-to-llvm",
@@ -50,42 +53,46 @@ PASSES = ",".join([
     "convert-math-to-llvm", "convert-arith-to-llvm", "convert-index-to-llvm",
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}", "convert-openmp-to-llvm",
     "convert-cf-to-llvm", "reconcile-unrealized-casts",
-])
+]
+
+
+def passes(lanes):
+    select = f"llama4-select-lowering-config{{target=cpu cpu-vector-lanes={lanes}}}"
+    return ",".join([select] + LOWERING)
 
 
 def kernel_mlir(m, k, n, layout):
-    weight = f"memref<{n}x{k}xf32>" if layout == "out_in" else f"memref<{k}x{n}xf32>"
-    w_map = "(m, n, k) -> (n, k)" if layout == "out_in" else "(m, n, k) -> (k, n)"
+    # Loops (n, m, k) for nn.Linear's W [out, in], as buildLinearF32 writes
+    # them; (m, n, k) for an expert's W [in, out].
+    if layout == "out_in":
+        weight, maps = f"memref<{n}x{k}xf32>", ["(n, m, k) -> (m, k)", "(n, m, k) -> (n, k)",
+                                                "(n, m, k) -> (m, n)"]
+    else:
+        weight, maps = f"memref<{k}x{n}xf32>", ["(m, n, k) -> (m, k)", "(m, n, k) -> (k, n)",
+                                                "(m, n, k) -> (m, n)"]
+    maps = ", ".join(f"affine_map<{m_}>" for m_ in maps)
     return f"""
-func.func @matmul(%x: memref<{m}x{k}xf32>, %w: {weight}, %out: memref<{m}x{n}xf32>)
-    attributes {{llvm.emit_c_interface}} {{
+func.func @matmul(%x: memref<{m}x{k}xf32>, %w: {weight}, %out: memref<{m}x{n}xf32>) {{
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%out : memref<{m}x{n}xf32>)
-  linalg.generic {{indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<{w_map}>,
-                                   affine_map<(m, n, k) -> (m, n)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}}
-      ins(%x, %w : memref<{m}x{k}xf32>, {weight}) outs(%out : memref<{m}x{n}xf32>) {{
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %p = arith.mulf %a, %b : f32
-    %s = arith.addf %c, %p fastmath<reassoc> : f32
-    linalg.yield %s : f32
-  }}
+  linalg.contract indexing_maps = [{maps}]
+      ins(%x, %w : memref<{m}x{k}xf32>, {weight}) outs(%out : memref<{m}x{n}xf32>)
   return
 }}
 """
 
 
-def compile_kernel(directory, m, k, n, layout):
+def compile_kernel(directory, m, k, n, layout, lanes):
     base = pathlib.Path(directory) / f"{layout}_{m}x{k}x{n}"
     base.with_suffix(".mlir").write_text(kernel_mlir(m, k, n, layout))
     subprocess.run([str(ROOT / "build/bin/llama4-opt"), str(base.with_suffix(".mlir")),
-                    f"--pass-pipeline=builtin.module({PASSES})",
+                    f"--pass-pipeline=builtin.module({passes(lanes)})",
                     "-o", str(base.with_suffix(".llvm.mlir"))], check=True)
     subprocess.run([str(LLVM_BIN / "mlir-translate"), "--mlir-to-llvmir",
                     str(base.with_suffix(".llvm.mlir")), "-o", str(base.with_suffix(".ll"))],
                    check=True)
     so = base.with_suffix(".so")
-    subprocess.run(["clang-22", "-O3", "-march=native", "-shared", "-fPIC",
+    subprocess.run(["clang-22", "-O2", "-march=native", "-shared", "-fPIC",
                     "-Wno-override-module", str(base.with_suffix(".ll")), "-o", str(so),
                     f"-L{LLVM_LIB}", "-lomp", f"-Wl,-rpath,{LLVM_LIB}"], check=True)
     function = ctypes.CDLL(str(so)).matmul
@@ -118,6 +125,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rows", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--lanes", type=int, choices=(8, 16),
+                        help="f32 lanes of the register tiles (default: 16 "
+                             "with AVX-512, else 8)")
     parser.add_argument("--out", default=str(ROOT / "bench/cpu_matmul.json"))
     args = parser.parse_args()
     # Read by each kernel's OpenMP runtime when it loads.
@@ -125,6 +135,7 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     peak = peak_gflop_s(args.threads)
+    lanes = args.lanes or (16 if "avx512f" in pathlib.Path("/proc/cpuinfo").read_text() else 8)
     rng = np.random.default_rng(0)
     operands = []
     for name, k, n, layout in CASES:
@@ -148,7 +159,7 @@ def main():
                 CASES, operands, torch_seconds, references):
             m = args.rows
             out = np.empty((m, n), dtype=np.float32)
-            kernel = compile_kernel(directory, m, k, n, layout)
+            kernel = compile_kernel(directory, m, k, n, layout, lanes)
             ours_s = best_seconds(lambda: kernel(x.ctypes.data, w.ctypes.data, out.ctypes.data),
                                   args.repeats)
             error = float(np.abs(out - reference).max() / np.abs(reference).max())
@@ -162,9 +173,10 @@ def main():
                 "fraction_of_peak": flops / ours_s / 1e9 / peak,
                 "max_relative_error": error,
             })
-    report = {"threads": args.threads, "peak_gflop_s": peak, "cases": results}
+    report = {"threads": args.threads, "lanes": lanes, "peak_gflop_s": peak, "cases": results}
     pathlib.Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{args.threads} thread(s): f32 FMA peak {peak:.1f} GFLOP/s; {args.rows} rows")
+    print(f"{args.threads} thread(s), {lanes}-lane tiles: f32 FMA peak {peak:.1f} GFLOP/s; "
+          f"{args.rows} rows")
     print(f"{'':26}{'M x K x N':>18}{'llama4c':>9}{'torch':>8}{'ratio':>7}{'of peak':>9}")
     for r in results:
         shape = f"{r['m']}x{r['k']}x{r['n']}"

@@ -39,6 +39,9 @@ struct CompileOptions {
   /// threads, threads as loops), so that they run, and are tested, without
   /// a GPU.
   bool emulate = false;
+  /// The CPU the host code is compiled for: "native" (this machine's) or
+  /// an LLVM CPU name (compiler/HostCpu.h).
+  std::string cpu = "native";
   Phase emit = Phase::So;
   /// Unset: config.json's torch_dtype decides (float32 gives f32, bfloat16
   /// and float16 give bf16).

@@ -2,6 +2,7 @@
 
 #include "compiler/Compiler.h"
 
+#include "compiler/HostCpu.h"
 #include "compiler/Output.h"
 #include "compiler/Packaging.h"
 #include "compiler/Pipeline.h"
@@ -14,7 +15,6 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -46,16 +46,6 @@ private:
   ScopedDiagnosticHandler handler;
 };
 } // namespace
-
-/// The host target, for code generation; once per process.
-static void initializeNativeTarget() {
-  static bool initialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialized;
-}
 
 llvm::Error llama4c::compile(const CompileOptions &requested) {
   // Refused before any work: a compile takes seconds to minutes.
@@ -105,6 +95,9 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
           "--report-batch must be from 1 to " + llvm::Twine(kMaxReportBatch) +
           ", got " + llvm::Twine(options.reportBatch));
   }
+  llvm::Expected<HostCpu> cpu = resolveHostCpu(options.cpu);
+  if (!cpu)
+    return cpu.takeError();
   TileSchedule schedule;
   if (!options.pipelinePath.empty()) {
     llvm::Expected<TileSchedule> read = readTileSchedule(options.pipelinePath);
@@ -133,7 +126,7 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
                              "verify: " + errors.message);
 
   PassManager pm(&context);
-  buildLlama4Pipeline(pm, options, schedule);
+  buildLlama4Pipeline(pm, options, schedule, *cpu);
   if (failed(pm.run(*module)))
     return llvm::createStringError(options.configPath + ": " + errors.message);
 
@@ -164,8 +157,8 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   if (options.emit == Phase::Ptx)
     return writePtx(*module, options);
   // The manifest carries config.json verbatim; the parser accepted it.
-  std::string manifest = buildManifest(*module, *config, *configText, options);
+  std::string manifest =
+      buildManifest(*module, *config, *configText, options, *cpu);
   (*module)->removeAttr("llama4.weights");
-  initializeNativeTarget();
-  return writeHostArtifact(*module, manifest, options);
+  return writeHostArtifact(*module, manifest, options, *cpu);
 }

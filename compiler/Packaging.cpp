@@ -16,10 +16,10 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -29,8 +29,6 @@
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/SubtargetFeature.h"
 
 using namespace mlir;
 using namespace llama4c;
@@ -61,13 +59,19 @@ static llvm::StringRef dtypeName(Type type) {
 
 std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
                                    llvm::StringRef configText,
-                                   const CompileOptions &options) {
+                                   const CompileOptions &options,
+                                   const HostCpu &cpu) {
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "{\"llama4c_version\": " << jsonString(LLAMA4C_VERSION)
-     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION << ", \"target\": "
-     << jsonString(targetName(options.target))
+     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION
+     << ", \"target\": " << jsonString(targetName(options.target))
      << ", \"emulated\": " << (options.emulate ? "true" : "false")
+     << ", \"cpu\": {\"name\": " << jsonString(cpu.name) << ", \"features\": [";
+  llvm::interleave(
+      cpu.requiredFeatures, os,
+      [&](const std::string &feature) { os << jsonString(feature); }, ", ");
+  os << "]}"
      << ", \"dtype\": "
      << jsonString(options.computeType == ComputeType::F32 ? "f32" : "bf16")
      << ", \"vocab_size\": " << config.text.vocabSize
@@ -151,25 +155,22 @@ static void addBf16Truncation(llvm::Module &module) {
   b.CreateRet(b.CreateBitCast(result, b.getBFloatTy()));
 }
 
-/// A target machine for the CPU this compiler runs on.
-static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> hostMachine() {
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return llvm::createStringError("no LLVM target for " + triple.str() +
-                                   ": " + error);
-  llvm::SubtargetFeatures features;
-  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature, enabled);
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features.getString(), {},
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!machine)
-    return llvm::createStringError("cannot create a target machine for " +
-                                   triple.str());
-  return std::move(machine);
+/// Whether the host code calls glibc's vector math library, libmvec: on
+/// x86-64 Linux, where every glibc has it.
+static bool usesLibmvec(const llvm::Triple &triple) {
+  return triple.getArch() == llvm::Triple::x86_64 && triple.isOSLinux() &&
+         triple.isGNUEnvironment();
+}
+
+/// The C library as LLVM sees it: with libmvec, a loop calling expf
+/// (softmax, SiLU, GELU) is vectorised into calls of its 16- or 8-lane
+/// variant instead of one call per element.
+static llvm::TargetLibraryInfoImpl hostLibrary(const llvm::Triple &triple) {
+  llvm::TargetLibraryInfoImpl library(triple);
+  if (usesLibmvec(triple))
+    library.addVectorizableFunctionsFromVecLib(llvm::VectorLibrary::LIBMVEC,
+                                               triple);
+  return library;
 }
 
 /// LLVM's O2: the loops arrive register-tiled and vectorised, and O3's extra
@@ -181,6 +182,9 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::CGSCCAnalysisManager cgscc;
   llvm::ModuleAnalysisManager modules;
   llvm::PassBuilder builder(&machine);
+  // Before the defaults, which would register a library without libmvec.
+  llvm::TargetLibraryInfoImpl library = hostLibrary(machine.getTargetTriple());
+  functions.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(cgscc);
   builder.registerFunctionAnalyses(functions);
@@ -191,11 +195,12 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 }
 
 /// Links `object` into the shared object `output` with the C compiler
-/// driver, which knows where libc and libm live, and for CPU models LLVM's
-/// OpenMP runtime, found at load time through the rpath. (GPU models call
-/// the CUDA driver through the runtime: llama4c_bind_gpu.)
+/// driver, which knows where libc, libm and libmvec live, and for CPU
+/// models LLVM's OpenMP runtime, found at load time through the rpath. (GPU
+/// models call the CUDA driver through the runtime: llama4c_bind_gpu.)
 static llvm::Error linkSharedObject(llvm::StringRef object,
-                                    llvm::StringRef output, bool openMP) {
+                                    llvm::StringRef output, bool openMP,
+                                    bool libmvec) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
   if (!driver)
     driver = llvm::sys::findProgramByName("clang-22");
@@ -210,6 +215,8 @@ static llvm::Error linkSharedObject(llvm::StringRef object,
     return log.takeError();
   llvm::SmallVector<llvm::StringRef> args = {*driver, "-shared", "-o", output,
                                              object, "-lm"};
+  if (libmvec)
+    args.append({"-Wl,--push-state,--as-needed", "-lmvec", "-Wl,--pop-state"});
   if (openMP)
     args.append({"-L" LLAMA4C_LIBOMP_DIR, "-lomp",
                  "-Wl,-rpath," LLAMA4C_LIBOMP_DIR});
@@ -255,8 +262,10 @@ llvm::Error llama4c::writePtx(ModuleOp module, const CompileOptions &options) {
   return writeOutput(options.outputPath, ptx->rtrim('\0'));
 }
 
-llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest,
-                                       const CompileOptions &options) {
+llvm::Error llama4c::writeHostArtifact(ModuleOp module,
+                                       llvm::StringRef manifest,
+                                       const CompileOptions &options,
+                                       const HostCpu &cpu) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   registerOpenMPDialectTranslation(*module.getContext());
@@ -273,7 +282,7 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
       return llvm::createStringError(options.configPath + ": " +
                                      llvm::toString(std::move(error)));
 
-  auto machine = hostMachine();
+  auto machine = createHostMachine(cpu);
   if (!machine)
     return machine.takeError();
   llvmModule->setDataLayout((*machine)->createDataLayout());
@@ -286,6 +295,9 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   if (options.emit != Phase::Llvm) {
     llvm::raw_svector_ostream os(objectBytes);
     llvm::legacy::PassManager codegen;
+    // Vector math intrinsics become libmvec calls here too.
+    codegen.add(new llvm::TargetLibraryInfoWrapperPass(
+        hostLibrary((*machine)->getTargetTriple())));
     if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
                                         llvm::CodeGenFileType::ObjectFile))
       return llvm::createStringError("the host target cannot emit objects");
@@ -305,6 +317,7 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   // output's staging file and renamed over it when complete (or, for
   // standard output, a device or a pipe, linked into a temporary file and
   // copied through).
+  bool libmvec = usesLibmvec((*machine)->getTargetTriple());
   llvm::Expected<TemporaryFile> object =
       TemporaryFile::create("llama4c-model", "o");
   if (!object)
@@ -325,7 +338,7 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
     if (!linked)
       return linked.takeError();
     if (llvm::Error error =
-            linkSharedObject(object->path(), linked->path(), onHost))
+            linkSharedObject(object->path(), linked->path(), onHost, libmvec))
       return cannotWrite(std::move(error));
     runtime::Expected<std::string> bytes =
         runtime::readInputFile(linked->path().str(), UINT64_MAX);
@@ -337,7 +350,8 @@ llvm::Error llama4c::writeHostArtifact(ModuleOp module, llvm::StringRef manifest
   llvm::sys::fs::remove(staging);
   llvm::sys::RemoveFileOnSignal(staging);
   llvm::FileRemover removeStaging(staging);
-  if (llvm::Error error = linkSharedObject(object->path(), staging, onHost))
+  if (llvm::Error error =
+          linkSharedObject(object->path(), staging, onHost, libmvec))
     return cannotWrite(std::move(error));
   runtime::Expected<void> committed = output->commitStaged();
   llvm::sys::DontRemoveFileOnSignal(staging);

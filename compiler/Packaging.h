@@ -13,6 +13,7 @@
 #define LLAMA4C_COMPILER_PACKAGING_H
 
 #include "compiler/CompileOptions.h"
+#include "compiler/HostCpu.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
@@ -25,7 +26,7 @@ struct Llama4Config;
 /// which records the weights in its `llama4.weights` attribute).
 std::string buildManifest(mlir::ModuleOp module, const Llama4Config &config,
                           llvm::StringRef configText,
-                          const CompileOptions &options);
+                          const CompileOptions &options, const HostCpu &cpu);
 
 /// The PTX of the kernels of the lowered GPU `module`: its one gpu.binary's
 /// assembly.
@@ -36,9 +37,10 @@ llvm::Expected<llvm::StringRef> kernelsPtx(mlir::ModuleOp module);
 llvm::Error writePtx(mlir::ModuleOp module, const CompileOptions &options);
 
 /// Writes the phase `options.emit` (Llvm, Obj or So) of the LLVM dialect
-/// `module` to `options.outputPath`, atomically.
+/// `module`, compiled for `cpu`, to `options.outputPath`, atomically.
 llvm::Error writeHostArtifact(mlir::ModuleOp module, llvm::StringRef manifest,
-                              const CompileOptions &options);
+                              const CompileOptions &options,
+                              const HostCpu &cpu);
 
 } // namespace llama4c
 

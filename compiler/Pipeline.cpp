@@ -56,12 +56,15 @@ static void buildFrontendPipeline(OpPassManager &pm) {
 
 /// How each linalg op becomes code on `target`: the one pass that
 /// decides, recording a #llama4.lowering_config on every op (that has none
-/// yet) for the code generation passes to carry out.
-static void addSelectLoweringConfig(OpPassManager &pm,
-                                    const TileSchedule &schedule,
-                                    Target target) {
+/// yet) for the code generation passes to carry out. The CPU's register
+/// tiles take vectors of `cpuVectorLanes` f32 lanes.
+static void addSelectLoweringConfig(
+    OpPassManager &pm, const TileSchedule &schedule, Target target,
+    int64_t cpuVectorLanes =
+        Llama4SelectLoweringConfigPassOptions().cpuVectorLanes) {
   Llama4SelectLoweringConfigPassOptions select;
   select.target = targetName(target).str();
+  select.cpuVectorLanes = cpuVectorLanes;
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
@@ -201,16 +204,19 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-/// The verified module -> LLVM dialect for the host CPU.
-static void buildCpuLoweringPipeline(OpPassManager &pm,
-                                     const TileSchedule &schedule) {
+/// The verified module -> LLVM dialect for a host CPU whose vectors hold
+/// `vectorLanes` f32 lanes.
+static void buildCpuLoweringPipeline(
+    OpPassManager &pm, const TileSchedule &schedule,
+    int64_t vectorLanes =
+        Llama4SelectLoweringConfigPassOptions().cpuVectorLanes) {
   buildBufferPipeline(pm, schedule, Target::Cpu);
   // 6. Each op's lowering config, then loops and LLVM. The products
   //    configured as register tiles become vector loops, their outer loop
   //    split between threads by OpenMP where the config distributes it;
   //    copies become loops too, so that the model needs nothing beyond
   //    libc, libm and libomp.
-  addSelectLoweringConfig(pm, schedule, Target::Cpu);
+  addSelectLoweringConfig(pm, schedule, Target::Cpu, vectorLanes);
   pm.addPass(createLlama4TileContractionsPass());
   buildHostCodePipeline(pm);
 }
@@ -334,14 +340,15 @@ static void buildGpuLoweringPipeline(OpPassManager &pm,
 
 void llama4c::buildLlama4Pipeline(OpPassManager &pm,
                                   const CompileOptions &options,
-                                  const TileSchedule &schedule) {
+                                  const TileSchedule &schedule,
+                                  const HostCpu &cpu) {
   buildFrontendPipeline(pm);
   if (options.emit == Phase::Llama4)
     return;
   if (options.emit == Phase::Report)
     buildGpuKernelsPipeline(pm, schedule, options.target);
   else if (options.target == Target::Cpu)
-    buildCpuLoweringPipeline(pm, schedule);
+    buildCpuLoweringPipeline(pm, schedule, cpu.vectorLanes);
   else if (options.emulate)
     buildGpuEmulationPipeline(pm, schedule, options.target);
   else

@@ -4,6 +4,7 @@
 #define LLAMA4C_COMPILER_PIPELINE_H
 
 #include "compiler/CompileOptions.h"
+#include "compiler/HostCpu.h"
 #include "compiler/TileSchedule.h"
 
 #include "mlir/Pass/PassManager.h"
@@ -11,10 +12,10 @@
 namespace llama4c {
 
 /// Appends the passes that take a freshly built llama4 module to the phase
-/// `options.emit`, tiled as `schedule` says. This is the only place where
-/// pass order is written down.
+/// `options.emit`, tiled as `schedule` says, host code for `cpu`. This is
+/// the only place where pass order is written down.
 void buildLlama4Pipeline(mlir::OpPassManager &pm, const CompileOptions &options,
-                         const TileSchedule &schedule);
+                         const TileSchedule &schedule, const HostCpu &cpu);
 
 /// Compiles the kernels of a module that the GPU kernel pipeline produced
 /// (what `--emit report` stops at) to PTX for `target`, and the host code

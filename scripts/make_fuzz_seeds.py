@@ -51,8 +51,9 @@ def main():
     write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
     write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
 
-    manifest = {"llama4c_version": "0.1.0", "abi_version": 4, "target": "cpu",
-                "emulated": False, "dtype": "f32", "vocab_size": 16,
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 5, "target": "cpu",
+                "emulated": False, "cpu": {"name": "x86-64-v3", "features": ["avx2", "fma"]},
+                "dtype": "f32", "vocab_size": 16,
                 "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
                 "config": {"model_type": "llama4_text", "eos_token_id": [15, 14]},
                 "weights": [{"name": "bias", "dtype": "f32", "shape": [16]},

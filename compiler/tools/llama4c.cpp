@@ -1,6 +1,7 @@
 //===- llama4c.cpp - The llama4c compiler driver --------------------------===//
 //
 //   llama4c compile CONFIG -o OUT [--target cpu|sm_80|sm_90 [--emulate]]
+//           [--cpu native|NAME]
 //           [--emit mlir|llvm|ptx|obj|so|report] [--dtype bf16|f32]
 //           [--pipeline FILE.yaml] [--report-tokens S] [--report-batch B]
 //
@@ -45,6 +46,13 @@ static cl::opt<bool> emulate(
     cl::desc("Compile the GPU target's kernels for the host CPU, to run "
              "them without a GPU"),
     cl::sub(compileCommand), cl::cat(compileCategory));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("CPU the host code is compiled for: native (this machine's, "
+                 "the default) or an LLVM CPU name (x86-64-v3, skylake-avx512, "
+                 "znver4, ...)"),
+        cl::init("native"), cl::value_desc("name"), cl::sub(compileCommand),
+        cl::cat(compileCategory));
 static cl::opt<Phase> emit(
     "emit", cl::desc("What to produce"), cl::init(Phase::So),
     cl::values(clEnumValN(Phase::Llama4, "mlir",
@@ -105,6 +113,7 @@ int main(int argc, char **argv) {
   options.configPath = configPath;
   options.target = target;
   options.emulate = emulate;
+  options.cpu = cpu;
   options.emit = emit;
   if (dtype.getNumOccurrences())
     options.computeType = dtype;

@@ -332,10 +332,6 @@ private:
   Value rows;
 };
 
-/// f32 lanes of one 256-bit vector register (AVX2; AVX-512 and NEON split
-/// or fuse them): the width an outer-product tile's columns are loaded in.
-constexpr int64_t kOuterProductLanes = 8;
-
 /// The tiles `config` asks of `product`, or failure (with an error on
 /// `op`) when its template cannot compute that product.
 FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
@@ -353,11 +349,9 @@ FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
   if (product.layout != WeightLayout::InOut)
     return op->emitOpError("is configured as outer-product tiles but its "
                            "weight is not [in, out]");
-  if (tiles.lanes != 1 || tiles.cols % kOuterProductLanes)
-    return op->emitOpError("needs an outer-product register tile [m, n, 1] "
-                           "with n a multiple of ")
-           << kOuterProductLanes;
-  tiles.lanes = kOuterProductLanes;
+  if (tiles.cols % tiles.lanes)
+    return op->emitOpError("needs an outer-product register tile [m, n, "
+                           "lanes] with n a multiple of lanes");
   return tiles;
 }
 

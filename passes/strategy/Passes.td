@@ -9,6 +9,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
            "The target whose kernels are configured: cpu, sm_80 or sm_90">,
+    Option<"cpuVectorLanes", "cpu-vector-lanes", "int64_t", /*default=*/"8",
+           "f32 lanes of the CPU's vector registers (8: AVX2, 16: AVX-512), "
+           "which its register tiles are made of">,
     Option<"cpuWeightBlockBytes", "cpu-weight-block-bytes", "int64_t",
            /*default=*/"131072",
            "Bytes of W rows that every row of x passes over before the next "
@@ -63,10 +66,12 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
 
     - **cpu**: a `linalg.contract` computing `x * W` in f32 with contiguous
       rows becomes `cpu_dot_tiles` for nn.Linear's W [out, in] (register
-      tile [4, 2, 8]: 4 rows of x by 2 rows of W by 8 lanes of k; rows of
-      W in blocks of `cpu-weight-block-bytes`), or
+      tile [4, 2, 8] with 8 lanes: 4 rows of x by 2 rows of W by 8 lanes
+      of k; [6, 4, 16] with 16, whose 32 registers hold three times the
+      accumulators; rows of W in blocks of `cpu-weight-block-bytes`), or
       `cpu_outer_product_tiles` for the experts' W [in, out] (register tile
-      [4, 16, 1]; 512-column chunks when one row streams over W). Either is
+      [4, 2 × lanes, lanes]: 4 rows of x by two vectors of a W row;
+      512-column chunks when one row streams over W). Either is
       split between threads when W is static and at least
       `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
     - **sm_80, sm_90**: `gpu-block-threads` threads per block, and

@@ -10,7 +10,9 @@
 #include "runtime/loader/Manifest.h"
 
 #include "llama4c/abi.h"
+#include "runtime/support/CpuFeatures.h"
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -241,6 +243,21 @@ Expected<Manifest> parseManifest(std::string_view text,
   if (reader.ok() && manifest.emulated && manifest.target == "cpu")
     reader.fail("emulated", "true needs a GPU target to emulate, got "
                             "target \"cpu\"");
+  const Json &cpu = reader.object(root, "", "cpu");
+  manifest.cpu.name = reader.string(cpu, "cpu", "name");
+  const Json &features = reader.array(cpu, "cpu", "features");
+  for (size_t i = 0; i < features.size() && reader.ok(); ++i) {
+    std::string field = "cpu.features[" + std::to_string(i) + "]";
+    const Json &feature = features[i];
+    if (!feature.is_string() ||
+        std::find(std::begin(kCpuFeatures), std::end(kCpuFeatures),
+                  feature.get<std::string>()) == std::end(kCpuFeatures))
+      reader.fail(field, "expected an instruction set this runtime checks, "
+                         "got " +
+                             describeJson(feature));
+    else
+      manifest.cpu.features.push_back(feature.get<std::string>());
+  }
   manifest.dtype = reader.computeType(root, "", "dtype");
   manifest.vocabSize = reader.integer(root, "", "vocab_size", 1, kInt32Limit);
   manifest.maxPositionEmbeddings =

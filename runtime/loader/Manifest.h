@@ -63,6 +63,13 @@ struct ManifestVision {
   int64_t tokensPerTile; // <|patch|> tokens per tile
 };
 
+/// "cpu": what the host code was compiled for (llama4c compile --cpu).
+struct ManifestCpu {
+  std::string name; // LLVM's name: "icelake-server", "x86-64-v3"
+  /// The extensions of support/CpuFeatures.h the code may use.
+  std::vector<std::string> features;
+};
+
 struct Manifest {
   std::string llama4cVersion;
   uint32_t abiVersion;
@@ -72,6 +79,7 @@ struct Manifest {
   /// model runs on the CPU like a "cpu" one.
   bool emulated;
   bool runsOnHost() const { return target == "cpu" || emulated; }
+  ManifestCpu cpu;
   /// Compute type of weights, caches and pixel values: F32 or BF16.
   DType dtype;
   int64_t vocabSize;             // < 2^31: tokens are int32

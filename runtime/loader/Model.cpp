@@ -3,6 +3,7 @@
 #include "runtime/loader/Model.h"
 
 #include "runtime/loader/ElfCheck.h"
+#include "runtime/support/CpuFeatures.h"
 
 #include <utility>
 
@@ -72,6 +73,14 @@ Expected<Model> Model::open(const std::string &path) {
   if (!parsed)
     return parsed.error();
   model.info = std::move(*parsed);
+  // Code for a CPU with instructions this one lacks would die on SIGILL.
+  for (const std::string &feature : model.info.cpu.features)
+    if (!cpuHasFeature(feature))
+      return Error(path + ": compiled for CPU " + model.info.cpu.name +
+                   ", whose " + feature +
+                   " instructions this machine lacks; recompile it here "
+                   "(llama4c compile --cpu native) or for an older CPU "
+                   "(--cpu x86-64-v3)");
   if (model.info.runsOnHost())
     return model;
 

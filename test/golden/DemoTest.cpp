@@ -8,7 +8,8 @@
 // (test/golden/demo/generations.json, scripts/make_demo_golden.py). Its
 // bf16 build must give transformers' bf16 prefill logits within 1e-2
 // relative L2 on a prompt that crosses a chunk. Every test runs on each
-// golden build: native, and the GPU kernels emulated on the host.
+// golden build: native, x86-64-v3 (AVX2) and the GPU kernels emulated on
+// the host.
 //
 //===----------------------------------------------------------------------===//
 

@@ -23,13 +23,14 @@ namespace llama4c::golden {
 
 /// Every compiled model, as CMake named them: FIXTURE for each folder
 /// under test/golden/fixtures, FIXTURE__SCHEDULE for each tile schedule
-/// under test/golden/schedules, each of them with `__emulated` appended
-/// for the emulated build.
+/// under test/golden/schedules, each of them with `__x86_64_v3` and
+/// `__emulated` appended for those builds.
 std::vector<std::string> fixtureNames();
 
 /// The builds every golden model was compiled for: "native" (CMake's
-/// LLAMA4C_GOLDEN_TARGET) and, where that is the CPU, "emulated" (a GPU
-/// target's kernels run on the host, `llama4c compile --emulate`).
+/// LLAMA4C_GOLDEN_TARGET) and, where that is the CPU, "x86_64_v3"
+/// (`llama4c compile --cpu x86-64-v3`) and "emulated" (a GPU target's
+/// kernels run on the host, `llama4c compile --emulate`).
 std::vector<std::string> goldenBuilds();
 
 /// The path of the model BASE ("tiny-llama4", "multimodal-bf16", ...) of

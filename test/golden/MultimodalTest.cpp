@@ -13,8 +13,8 @@
 // runtime's own processor and tokenizer must rebuild HF's ids and pixel
 // values exactly, and llama4-run must answer with HF's greedy ids, here and
 // on the bundled demo examples/tiny-llama4-vision (a PNG and a JPEG, bf16).
-// Every test runs on each golden build: native, and the GPU kernels
-// emulated on the host.
+// Every test runs on each golden build: native, x86-64-v3 (AVX2) and the
+// GPU kernels emulated on the host.
 //
 //===----------------------------------------------------------------------===//
 

@@ -33,14 +33,19 @@
  * llama4c_version), FAKE_ABI_VERSION (what llama4c_abi_version returns),
  * FAKE_NO_DECODE (no llama4c_decode symbol), FAKE_BROKEN_MANIFEST
  * (vocab_size is a string), FAKE_TARGET (the manifest's target, "cpu" by
- * default), FAKE_BIND_GPU (exports a llama4c_bind_gpu that does nothing).
+ * default), FAKE_BIND_GPU (exports a llama4c_bind_gpu that does nothing),
+ * FAKE_CPU_FEATURE_FROM_ENV (the manifest's cpu.features lists the one
+ * named by the environment variable FAKE_CPU_FEATURE when the model is
+ * loaded).
  *
  *===----------------------------------------------------------------------===*/
 
 #include "llama4c/abi.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef FAKE_TARGET
 #define FAKE_TARGET "cpu"
@@ -69,6 +74,8 @@ static const char kManifest[] =
         LLAMA4C_ABI_VERSION) ","
                              " \"target\": \"" FAKE_TARGET "\","
                              " \"emulated\": false,"
+                             " \"cpu\": {\"name\": \"fake\", \"features\": ["
+                             "%s]},"
                              " \"dtype\": \"f32\", "
                              "\"vocab_size\": " FAKE_VOCAB_JSON ","
                              " \"max_position_embeddings\": 32, "
@@ -96,7 +103,18 @@ int32_t llama4c_bind_gpu(const llama4c_gpu_driver *driver) {
 }
 #endif
 
-const char *llama4c_manifest(void) { return kManifest; }
+/* kManifest with its cpu.features filled in, each time it is asked for. */
+const char *llama4c_manifest(void) {
+  static char manifest[sizeof kManifest + 64];
+  char quoted[48] = "";
+#ifdef FAKE_CPU_FEATURE_FROM_ENV
+  const char *feature = getenv("FAKE_CPU_FEATURE");
+  if (feature && strlen(feature) < sizeof quoted - 2)
+    snprintf(quoted, sizeof quoted, "\"%s\"", feature);
+#endif
+  snprintf(manifest, sizeof manifest, kManifest, quoted);
+  return manifest;
+}
 
 /* logits[b, r] for each r: `targets` holds the row's [S] targets. */
 static int32_t writeLogits(const llama4c_call *call, int64_t b,

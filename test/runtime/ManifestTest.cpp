@@ -25,6 +25,7 @@ json validManifest() {
       {"abi_version", LLAMA4C_ABI_VERSION},
       {"target", "cpu"},
       {"emulated", false},
+      {"cpu", {{"name", "x86-64-v3"}, {"features", {"avx2", "fma"}}}},
       {"dtype", "bf16"},
       {"vocab_size", 112},
       {"max_position_embeddings", 512},
@@ -160,6 +161,23 @@ TEST(ManifestTest, ReadsWhetherTheKernelsAreEmulated) {
             "m.so: manifest: emulated: expected true or false, got 1");
   EXPECT_EQ(errorAfter([](json &m) { m.erase("emulated"); }),
             "m.so: manifest: emulated: missing");
+}
+
+TEST(ManifestTest, ReadsTheCpuTheCodeIsFor) {
+  Expected<Manifest> parsed = parseManifest(validManifest().dump(), kSource);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->cpu.name, "x86-64-v3");
+  EXPECT_EQ(parsed->cpu.features, (std::vector<std::string>{"avx2", "fma"}));
+  EXPECT_EQ(errorAfter([](json &m) { m["cpu"]["features"][1] = "sse9"; }),
+            "m.so: manifest: cpu.features[1]: expected an instruction set "
+            "this runtime checks, got string \"sse9\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["cpu"]["features"][0] = 2; }),
+            "m.so: manifest: cpu.features[0]: expected an instruction set "
+            "this runtime checks, got 2");
+  EXPECT_EQ(errorAfter([](json &m) { m["cpu"].erase("name"); }),
+            "m.so: manifest: cpu.name: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m.erase("cpu"); }),
+            "m.so: manifest: cpu: missing");
 }
 
 TEST(ManifestTest, RejectsInvalidJson) {

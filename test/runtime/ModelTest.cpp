@@ -8,10 +8,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/loader/Model.h"
+#include "runtime/support/CpuFeatures.h"
 
 #include "test/runtime/FakeModels.h"
 #include "test/runtime/TestSupport.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -82,6 +84,33 @@ TEST_F(ModelTest, RejectsAModelOfAnotherLlama4cVersion) {
                 std::to_string(LLAMA4C_ABI_VERSION) + "), this runtime is " +
                 LLAMA4C_VERSION + " (ABI " +
                 std::to_string(LLAMA4C_ABI_VERSION) + "); recompile the model");
+}
+
+TEST(CpuFeaturesTest, AreThoseOfThisMachine) {
+  EXPECT_EQ(cpuHasFeature("avx2"), bool(__builtin_cpu_supports("avx2")));
+  EXPECT_EQ(cpuHasFeature("avx512f"), bool(__builtin_cpu_supports("avx512f")));
+  EXPECT_FALSE(cpuHasFeature("sse9"));
+}
+
+// A model for a CPU with instructions this one lacks would die on SIGILL.
+TEST_F(ModelTest, RejectsAModelForInstructionsThisCpuLacks) {
+  const std::string_view *lacking =
+      std::find_if(std::begin(kCpuFeatures), std::end(kCpuFeatures),
+                   [](std::string_view f) { return !cpuHasFeature(f); });
+  if (lacking == std::end(kCpuFeatures))
+    GTEST_SKIP() << "this CPU has every instruction set the runtime checks";
+  std::string so = fakeModel("fake-model-cpu-from-env");
+  std::string feature(*lacking);
+  ::setenv("FAKE_CPU_FEATURE", feature.c_str(), 1);
+  std::string message = errorOf(Model::open(so));
+  ::unsetenv("FAKE_CPU_FEATURE");
+  EXPECT_EQ(message, so + ": compiled for CPU fake, whose " + feature +
+                         " instructions this machine lacks; recompile it "
+                         "here (llama4c compile --cpu native) or for an "
+                         "older CPU (--cpu x86-64-v3)");
+  // Without the feature the same model loads.
+  Expected<Model> model = Model::open(so);
+  EXPECT_TRUE(model) << model.error().message();
 }
 
 TEST_F(ModelTest, RejectsAModelOfAnotherAbi) {

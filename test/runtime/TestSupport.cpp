@@ -15,18 +15,20 @@ namespace llama4c::runtime::testing {
 
 Manifest manifestOf(const char *dtype, const nlohmann::json &weights,
                     const nlohmann::json &kvCache) {
-  nlohmann::json text = {{"llama4c_version", LLAMA4C_VERSION},
-                         {"abi_version", LLAMA4C_ABI_VERSION},
-                         {"target", "cpu"},
-                         {"emulated", false},
-                         {"dtype", dtype},
-                         {"vocab_size", 4},
-                         {"max_position_embeddings", 8},
-                         {"multimodal", false},
-                         {"image_token_index", nullptr},
-                         {"config", nlohmann::json::object()},
-                         {"weights", weights},
-                         {"kv_cache", kvCache}};
+  nlohmann::json text = {
+      {"llama4c_version", LLAMA4C_VERSION},
+      {"abi_version", LLAMA4C_ABI_VERSION},
+      {"target", "cpu"},
+      {"emulated", false},
+      {"cpu", {{"name", "x86-64"}, {"features", nlohmann::json::array()}}},
+      {"dtype", dtype},
+      {"vocab_size", 4},
+      {"max_position_embeddings", 8},
+      {"multimodal", false},
+      {"image_token_index", nullptr},
+      {"config", nlohmann::json::object()},
+      {"weights", weights},
+      {"kv_cache", kvCache}};
   Expected<Manifest> manifest = parseManifest(text.dump(), "test.so");
   EXPECT_TRUE(manifest) << manifest.error().message();
   return manifest ? *manifest : Manifest{};

@@ -76,7 +76,7 @@ LogicalResult LoweringConfigAttr::verify(
                             "[0, n, 0] with n positive";
     if (registerTile.size() != 3 || !allPositive(registerTile))
       return emitError() << "a CPU contraction's register tile must be "
-                            "[m, n, k], each positive";
+                            "[m, n, lanes], each positive";
     if (!workgroupSize.empty())
       return emitError() << "a CPU config has no workgroup_size";
     return success();

@@ -95,8 +95,9 @@ def Llama4_LoweringConfigAttr : Llama4_Attr<"LoweringConfig", "lowering_config">
       loop, 1 each when empty: a decode step's attention gives a warp the
       queries of one KV head ([1, 1, 0, 0] of (b, h, g, s)), which read
       the same keys and values.
-    - `register_tile`: the (m, n, k) tile held in registers; k is the vector
-      lanes of a dot-product tile, n the lanes of an outer-product tile. A
+    - `register_tile`: the tile held in registers. On the CPU [m, n, lanes]:
+      m rows of x by n columns of the output, in vectors of `lanes` f32,
+      along k for a dot-product tile, along n for an outer-product tile. A
       GPU nn.Linear product's is [m, n] (`gpu_warp_per_element`): the m
       rows of x (tokens) and n rows of W a warp takes at once, each load
       of W shared by the m rows, each of x by the n. A routed expert's is

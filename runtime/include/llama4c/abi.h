@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 4
+#define LLAMA4C_ABI_VERSION 5
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -90,7 +90,7 @@ typedef struct llama4c_gpu_driver {
 /* LLAMA4C_ABI_VERSION of the compiler that made the model. */
 uint32_t llama4c_abi_version(void);
 /* NUL-terminated JSON: llama4c version, abi version, target (cpu, sm_80,
- * sm_90), config, dtype,
+ * sm_90), cpu {name, features} of the host code, config, dtype,
  * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads, slots,
  * head_dim}] (slots 0 = cache_slots), vocab_size, max_position_embeddings. */
 const char *llama4c_manifest(void);

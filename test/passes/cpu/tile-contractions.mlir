@@ -105,7 +105,7 @@ func.func @linear_follows_its_config(%x: memref<?x16xf32>, %w: memref<8x16xf32>,
 
 // -----
 
-// An expert's [in, out] matrix, register tiles [4, 16, 1]. When there are
+// An expert's [in, out] matrix, register tiles [4, 16, 8]. When there are
 // whole 4-row tiles of x, 43 columns are strips of
 // 16 (two vectors), then 8, then 1, each passed over by every 4-row tile:
 // x broadcast, one W row per k, the accumulators added to the output as
@@ -166,7 +166,7 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
   linalg.contract indexing_maps = [#xe, #we, #oe]
       ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>)
       {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
-          workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+          workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
   return
 }
 
@@ -208,11 +208,11 @@ func.func @dot_tiles_on_an_in_out_weight(%x: memref<?x64xf32>, %w: memref<64x32x
 #we = affine_map<(m, n, k) -> (k, n)>
 #oe = affine_map<(m, n, k) -> (m, n)>
 func.func @outer_product_tile_of_partial_vectors(%x: memref<?x64xf32>, %w: memref<64x32xf32>, %out: memref<?x32xf32>) {
-  // expected-error @+1 {{needs an outer-product register tile [m, n, 1] with n a multiple of 8}}
+  // expected-error @+1 {{needs an outer-product register tile [m, n, lanes] with n a multiple of lanes}}
   linalg.contract indexing_maps = [#xe, #we, #oe]
       ins(%x, %w : memref<?x64xf32>, memref<64x32xf32>) outs(%out : memref<?x32xf32>)
       {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
-          workgroup_tile = [0, 512, 0], register_tile = [4, 12, 1]>}
+          workgroup_tile = [0, 512, 0], register_tile = [4, 12, 8]>}
   return
 }
 

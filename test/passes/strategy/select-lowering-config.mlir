@@ -1,5 +1,7 @@
 // RUN: llama4-opt %s --llama4-select-lowering-config | FileCheck %s --check-prefix=CPU
 // RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160 cpu-parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
+// RUN: llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=16" | FileCheck %s --check-prefix=AVX512
+// RUN: not llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=4" 2>&1 | FileCheck %s --check-prefix=BAD-LANES
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90" | FileCheck %s --check-prefix=GPU
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_80 gpu-block-threads=128" | FileCheck %s --check-prefix=SM80
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-split-k-depth=0" | FileCheck %s --check-prefix=NOSPLIT
@@ -13,6 +15,7 @@
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-expert-rows=0" 2>&1 | FileCheck %s --check-prefix=BAD-EXPERT-ROWS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-lane-accumulators=8" | FileCheck %s --check-prefix=FEW-ACCUMULATORS
 // RUN: not llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-lane-accumulators=0" 2>&1 | FileCheck %s --check-prefix=BAD-ACCUMULATORS
+// BAD-LANES: cpu-vector-lanes must be 8 or 16
 // BAD-TARGET: target must be cpu, sm_80 or sm_90, not 'sm_70'
 // BAD-THREADS: gpu-block-threads must be a multiple of 32 from 32 to 1024
 // BAD-ROWS: gpu-warp-rows must be at least 1
@@ -43,6 +46,9 @@
 // KiB).
 // CPU-LABEL: func.func @linear_f32
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
+// With AVX-512's 16 lanes and 32 registers, 6 x 4 tiles of 16 lanes.
+// AVX512-LABEL: func.func @linear_f32
+//       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [6, 4, 16], distribute = true>}
 // On a GPU a warp per output element, 8 of x's rows (a dynamic number) by
 // 2 rows of W a warp, each load of W shared by the 8, each of x by the 2;
 // one row of x a warp at gpu-warp-rows=1, no register tile when a warp
@@ -89,7 +95,9 @@ func.func @linear_static_rows(%x: memref<4x64xf32>, %w: memref<1024x64xf32>, %ou
 // An expert's W [in, out]: outer-product tiles of 4 rows by 16 columns,
 // 512-column chunks when a row streams; 5.5 KB is not worth a fork.
 // CPU-LABEL: func.func @expert_in_out
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
+// AVX512-LABEL: func.func @expert_in_out
+//       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16]>}
 // On a GPU, W [in, out] is read along n: a thread per element, so that a
 // warp's threads read consecutive columns.
 // GPU-LABEL: func.func @expert_in_out
@@ -103,9 +111,9 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
 // Attention's value product: a dynamic W (a block of the cache) is never
 // split between threads.
 // CPU-LABEL: func.func @values_of_a_key_block
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
 // SMALL-LABEL: func.func @values_of_a_key_block
-//       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>}
+//       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
 func.func @values_of_a_key_block(%p: memref<?x?xf32>, %v: memref<?x16xbf16>, %out: memref<?x16xf32>) {
   linalg.contract indexing_maps = [#xe, #we, #oe]
       ins(%p, %v : memref<?x?xf32>, memref<?x16xbf16>) outs(%out : memref<?x16xf32>)

@@ -2133,7 +2133,7 @@ func.func @lowering_config_dot_tiles_block_of_m() attributes {c = #llama4.loweri
 
 // -----
 
-// expected-error @+1 {{a CPU contraction's register tile must be [m, n, k], each positive}}
+// expected-error @+1 {{a CPU contraction's register tile must be [m, n, lanes], each positive}}
 func.func @lowering_config_outer_product_zero_rows() attributes {c = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [0, 16, 1]>} {
   return
 }

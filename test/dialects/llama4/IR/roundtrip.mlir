@@ -313,12 +313,12 @@ func.func @scatter_image_features_keeps_token_index(%h: tensor<?x?x64xbf16>, %id
 //  CHECK-SAME:   cpu = #llama4.lowering_config<pipeline = cpu_loops>
 //  CHECK-SAME:   dot = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>
 //  CHECK-SAME:   gpu = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
-//  CHECK-SAME:   outer = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1]>
+//  CHECK-SAME:   outer = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>
 func.func @lowering_configs() attributes {
     cpu = #llama4.lowering_config<pipeline = cpu_loops>,
     dot = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>,
     gpu = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>,
-    outer = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 1], distribute = false>} {
+    outer = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = false>} {
   return
 }
 
