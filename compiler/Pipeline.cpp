@@ -41,6 +41,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <optional>
+
 using namespace mlir;
 using namespace llama4c;
 
@@ -57,14 +59,16 @@ static void buildFrontendPipeline(OpPassManager &pm) {
 /// How each linalg op becomes code on `target`: the one pass that
 /// decides, recording a #llama4.lowering_config on every op (that has none
 /// yet) for the code generation passes to carry out. The CPU's register
-/// tiles take vectors of `cpuVectorLanes` f32 lanes.
-static void addSelectLoweringConfig(
-    OpPassManager &pm, const TileSchedule &schedule, Target target,
-    int64_t cpuVectorLanes =
-        Llama4SelectLoweringConfigPassOptions().cpuVectorLanes) {
+/// tiles take vectors of `cpuVectorLanes` f32 lanes (unset: the pass's
+/// default).
+static void
+addSelectLoweringConfig(OpPassManager &pm, const TileSchedule &schedule,
+                        Target target,
+                        std::optional<int64_t> cpuVectorLanes = std::nullopt) {
   Llama4SelectLoweringConfigPassOptions select;
   select.target = targetName(target).str();
-  select.cpuVectorLanes = cpuVectorLanes;
+  if (cpuVectorLanes)
+    select.cpuVectorLanes = *cpuVectorLanes;
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
   select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
@@ -205,11 +209,10 @@ static void buildHostCodePipeline(OpPassManager &pm) {
 }
 
 /// The verified module -> LLVM dialect for a host CPU whose vectors hold
-/// `vectorLanes` f32 lanes.
-static void buildCpuLoweringPipeline(
-    OpPassManager &pm, const TileSchedule &schedule,
-    int64_t vectorLanes =
-        Llama4SelectLoweringConfigPassOptions().cpuVectorLanes) {
+/// `vectorLanes` f32 lanes (unset: the selection pass's default).
+static void
+buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
+                         std::optional<int64_t> vectorLanes = std::nullopt) {
   buildBufferPipeline(pm, schedule, Target::Cpu);
   // 6. Each op's lowering config, then loops and LLVM. The products
   //    configured as register tiles become vector loops, their outer loop
