@@ -27,9 +27,9 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
-#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -38,6 +38,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -214,13 +215,18 @@ static void
 buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
                          std::optional<int64_t> vectorLanes = std::nullopt) {
   buildBufferPipeline(pm, schedule, Target::Cpu);
+  // Attention's loop over KV heads is an scf.forall, as OpenMP takes it.
+  pm.addPass(createForallToParallelLoopPass());
   // 6. Each op's lowering config, then loops and LLVM. The products
   //    configured as register tiles become vector loops, their outer loop
   //    split between threads by OpenMP where the config distributes it;
-  //    copies become loops too, so that the model needs nothing beyond
-  //    libc, libm and libomp.
+  //    the distributed other ops (norms, RoPE, activations, softmaxes)
+  //    become OpenMP loops that take the threads when a call's sizes make
+  //    it worth waking them; copies become loops too, so that the model
+  //    needs nothing beyond libc, libm and libomp.
   addSelectLoweringConfig(pm, schedule, Target::Cpu, vectorLanes);
   pm.addPass(createLlama4TileContractionsPass());
+  pm.addPass(createLlama4DistributeLoopsPass());
   buildHostCodePipeline(pm);
 }
 

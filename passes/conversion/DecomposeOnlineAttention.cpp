@@ -26,6 +26,10 @@
 // are consecutive (abi.h), so the op's first and last queries bound them.
 // Skipped keys would have weighed exactly 0.
 //
+// On the host the KV heads of the batch rows run side by side on threads
+// (an scf.forall): each reads its own keys and values and writes its own
+// slice of the output.
+//
 // A warp's queries (a GPU tile with a warp per element: a decode step's
 // query heads of one KV head) split their keys between the lanes, each
 // lane an online softmax of its own, and combine the lanes' states at the
@@ -634,6 +638,34 @@ FailureOr<WarpLanes> warpLanesOf(OpBuilder &b, AttentionOp op,
                    llama4c::keyLanesOf(headDim, columns), dimLanes, columns};
 }
 
+/// `op` on the host: an scf.forall over `upper`, its iterations (a batch
+/// row's KV heads) side by side on threads, each inserting its slices of
+/// `inits` in parallel. `body` yields each as a tensor.insert_slice into
+/// its shared output, which becomes the terminator's parallel insert.
+template <typename AttentionOp, typename Body>
+LogicalResult expandOnThreads(IRRewriter &rewriter, AttentionOp op,
+                              ValueRange upper, ValueRange inits,
+                              const KeySpec &spec, Body body) {
+  Location loc = op.getLoc();
+  auto forall = scf::ForallOp::create(rewriter, loc, getAsOpFoldResult(upper),
+                                      inits, std::nullopt);
+  rewriter.setInsertionPoint(forall.getTerminator());
+  scf::ValueVector inserted =
+      body(rewriter, loc, forall.getInductionVars(), forall.getRegionIterArgs(),
+           spec, std::nullopt);
+  rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (Value value : inserted) {
+    auto insert = value.getDefiningOp<tensor::InsertSliceOp>();
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, insert.getSource(), insert.getDest(),
+        insert.getMixedOffsets(), insert.getMixedSizes(),
+        insert.getMixedStrides());
+    rewriter.eraseOp(insert);
+  }
+  rewriter.replaceOp(op, forall.getResults());
+  return success();
+}
+
 /// `op` replaced by a loop nest over the sizes `extents` (a tensor and
 /// its dimension each), from 0 by 1, carrying `inits`, whose body `body`
 /// builds from the indices, the carried values, the op's KeySpec and, in a
@@ -664,6 +696,8 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
   SmallVector<Value> upper;
   for (auto [tensor, dim] : extents)
     upper.push_back(tensor::DimOp::create(rewriter, loc, tensor, dim));
+  if (!spec.inTile)
+    return expandOnThreads(rewriter, op, upper, inits, spec, body);
   scf::LoopNest loops =
       scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
                          [&](OpBuilder &b, Location lloc, ValueRange at,

@@ -60,4 +60,48 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
   ];
 }
 
+def Llama4DistributeLoopsPass : Pass<"llama4-distribute-loops"> {
+  let summary = "Splits the configured loop ops between OpenMP threads.";
+  let description = [{
+    Runs on buffers, after --llama4-select-lowering-config. Each linalg op
+    configured `cpu_loops` with `distribute` (its parallel dims first)
+    becomes loops whose outer parallel dims (all but the innermost, or the
+    one there is) are an `omp.wsloop` in an `omp.parallel` region, the
+    innermost parallel dim and the reductions scf.for loops inside: the
+    innermost loop walks consecutive elements, which LLVM vectorises, where
+    a loop collapsed with it would recover each index by division. The
+    region runs on the OpenMP team only when the op's iterations,
+    reductions included, reach `min-iterations` and its shared dims span
+    at least two: decided here where the sizes are
+    static (an op that never reaches it is left to the loop lowering), at
+    run time by the region's `if` clause where they are not (the token
+    count). A decode step's ops on one row then stay on the calling thread.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<?x640xf32>) outs(%sum : memref<?xf32>)
+        {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops, distribute = true>}
+    // becomes
+    %iterations = arith.muli %rows, %c640 : index
+    %big = arith.cmpi uge, %iterations, %c16384 : index
+    %several = arith.cmpi uge, %rows, %c2 : index
+    %team = arith.andi %big, %several : i1
+    omp.parallel if(%team) {
+      omp.wsloop {
+        omp.loop_nest (%row) : index = (%c0) to (%rows) step (%c1) {
+          scf.for %k = %c0 to %c640 step %c1 { ... }
+    ```
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", "16384",
+           "Fewest iterations of an op that its threads share: below, "
+           "waking them costs more than they save.">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::omp::OpenMPDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // LLAMA4C_PASSES_CPU_PASSES_TD

@@ -73,7 +73,11 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       [4, 2 × lanes, lanes]: 4 rows of x by two vectors of a W row;
       512-column chunks when one row streams over W). Either is
       split between threads when W is static and at least
-      `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`.
+      `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`,
+      distributed (for --llama4-distribute-loops) when its parallel dims
+      come first and it is not inside a loop already split between
+      threads (attention's KV heads); products inside one are not split
+      either.
     - **sm_80, sm_90**: `gpu-block-threads` threads per block, and
       `gpu_warp_per_element` for nn.Linear's `x * W^T` (W [out, in]: a warp
       reads a row of W along k, its lanes splitting k; register tile

@@ -11,6 +11,7 @@
 
 #include "passes/conversion/Llama4ToLinalg/GreedyToken.h"
 #include "passes/gpu/Warp.h"
+#include "passes/strategy/ParallelLoop.h"
 #include "passes/strategy/Product.h"
 #include "passes/strategy/Sum.h"
 
@@ -120,9 +121,12 @@ struct SelectLoweringConfig
       product = llama4c::matchProduct(contract);
     if (failed(product))
       return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
-                                     {}, false, 1);
-    bool distribute =
-        product->weightBytes && *product->weightBytes >= cpuParallelWeightBytes;
+                                     {}, splitsBetweenThreads(op), 1);
+    // Inside a loop already split between threads (attention's KV heads),
+    // a product runs on its iteration's thread.
+    bool distribute = product->weightBytes &&
+                      *product->weightBytes >= cpuParallelWeightBytes &&
+                      !op->getParentOfType<scf::ParallelOp>();
     if (product->layout == llama4c::WeightLayout::InOut)
       return LoweringConfigAttr::get(
           ctx, LoweringPipeline::cpu_outer_product_tiles,
@@ -140,6 +144,14 @@ struct SelectLoweringConfig
                    group);
     return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_dot_tiles,
                                    {0, blockRows, 0}, tile, {}, distribute, 1);
+  }
+
+  /// Whether a loop-lowered op runs on threads: its loops must be one
+  /// parallel loop, not within a loop that is already split between them.
+  static bool splitsBetweenThreads(Operation *op) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    return linalgOp && llama4c::hasOuterParallelLoop(linalgOp) &&
+           !op->getParentOfType<scf::ParallelOp>();
   }
 
   /// nn.Linear's `x * W^T` reads W along k: a warp per output element

@@ -1,7 +1,7 @@
 // RUN: llama4-opt %s --split-input-file --llama4-decompose-online-attention --canonicalize --cse | FileCheck %s
 
 // A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys: an
-// scf.for nest visits each batch row and KV head. The online softmax
+// scf.forall visits the batch rows' KV heads side by side (on threads). The online softmax
 // starts at max -inf and walks the cached slots that hold earlier
 // positions of the first query's chunk (first - chunk_start, clamped to
 // [0, 8]), then the new tokens from that chunk's start to the last query,
@@ -19,8 +19,7 @@
 //   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 //   CHECK-DAG:   %[[CHUNK:.*]] = arith.constant 8 : i32
 //   CHECK-DAG:   %[[BLOCK:.*]] = arith.constant 4 : index
-//       CHECK:   %[[OUT:.*]] = scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%[[DEST:.*]] = %[[INIT]])
-//       CHECK:     scf.for %[[H:[a-z0-9]+]] = %{{.*}} to %c2 {{.*}} iter_args(%[[HEADS:.*]] = %[[DEST]])
+//       CHECK:   %[[OUT:.*]] = scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]]) in (%{{.*}}, 2) shared_outs(%[[HEADS:.*]] = %[[INIT]])
 //       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
 //       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
 //       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
@@ -75,7 +74,8 @@
 //       CHECK:       %[[HEAD_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_H]] : tensor<2x?x16xbf16>)
 //       CHECK:         arith.divf
 //       CHECK:         arith.truncf
-//       CHECK:       tensor.insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
+//       CHECK:       scf.forall.in_parallel
+//       CHECK:         tensor.parallel_insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
 //       CHECK:   return %[[OUT]]
 //   CHECK-NOT:   llama4.online_attention
 func.func @per_kv_head(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
@@ -213,9 +213,7 @@ func.func @a_warps_query(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
 //  CHECK-SAME:   %[[FIRST_SPLIT:[a-z0-9]+]]: index, %[[MAX_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1xf32>, %[[SUM_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1xf32>, %[[ACC_INIT:[a-z0-9]+]]: tensor<4x?x2x2x1x16xf32>
 //   CHECK-DAG:   %[[SPLITS:.*]] = arith.constant 4 : index
 //   CHECK-DAG:   %[[MIN_KEYS:.*]] = arith.constant 3 : index
-//       CHECK:   scf.for %[[B:[a-z0-9]+]] = {{.*}} iter_args(%[[M_B:.*]] = %[[MAX_INIT]], %[[L_B:.*]] = %[[SUM_INIT]], %[[A_B:.*]] = %[[ACC_INIT]])
-//       CHECK:     scf.for %[[H:[a-z0-9]+]] =
-//       CHECK:       scf.for %[[P:[a-z0-9]+]] = %c0 to %c4 step %c1 iter_args(%[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}, %[[A:.*]] = %{{.*}})
+//       CHECK:   scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]], %[[P:[a-z0-9]+]]) in (%{{.*}}, 2, 4) shared_outs(%[[M:.*]] = %[[MAX_INIT]], %[[L:.*]] = %[[SUM_INIT]], %[[A:.*]] = %[[ACC_INIT]])
 //       CHECK:         %[[SPLIT:.*]] = arith.addi %[[FIRST_SPLIT]], %[[P]]
 //       CHECK:         %[[CACHED:.*]] = arith.minsi %{{.*}}, %{{.*}} : index
 //       CHECK:         %[[FRESH:.*]] = arith.minsi %{{.*}}, %c1 : index
@@ -233,9 +231,10 @@ func.func @a_warps_query(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
 //       CHECK:         %[[STATE:.*]]:3 = scf.for %{{.*}} = %[[CACHED_LOW]] to %[[CACHED_HIGH]] step %c4
 //       CHECK:         %[[STATE2:.*]]:3 = scf.for {{.*}} iter_args(%{{.*}} = %[[STATE]]#0, %{{.*}} = %[[STATE]]#1, %{{.*}} = %[[STATE]]#2)
 //   CHECK-NOT:         arith.divf
-//       CHECK:         tensor.insert_slice %[[STATE2]]#0 into %[[M]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
-//       CHECK:         tensor.insert_slice %[[STATE2]]#1 into %[[L]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
-//       CHECK:         tensor.insert_slice %[[STATE2]]#2 into %[[A]][%[[P]], %[[B]], %[[H]], 0, 0, 0] [1, 1, 1, 2, 1, 16]
+//       CHECK:         scf.forall.in_parallel
+//       CHECK:         tensor.parallel_insert_slice %[[STATE2]]#0 into %[[M]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
+//       CHECK:         tensor.parallel_insert_slice %[[STATE2]]#1 into %[[L]][%[[P]], %[[B]], %[[H]], 0, 0] [1, 1, 1, 2, 1]
+//       CHECK:         tensor.parallel_insert_slice %[[STATE2]]#2 into %[[A]][%[[P]], %[[B]], %[[H]], 0, 0, 0] [1, 1, 1, 2, 1, 16]
 //   CHECK-NOT:   llama4.partial_attention
 func.func @a_split(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>,
     %kc: tensor<?x2x?x16xf32>, %vc: tensor<?x2x?x16xf32>,

@@ -121,12 +121,13 @@ func.func @values_of_a_key_block(%p: memref<?x?xf32>, %v: memref<?x16xbf16>, %ou
 }
 
 // Plain loops: a W whose rows are strided, a product into bf16, an
-// elementwise map and a copy.
+// elementwise map and a copy, each split between threads (its parallel
+// dims come first).
 // CPU-LABEL: func.func @loops
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
-//       CPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
-//       CPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops, distribute = true>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops, distribute = true>}
+//       CPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops, distribute = true>}
+//       CPU:   linalg.copy {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops, distribute = true>}
 // GPU-LABEL: func.func @loops
 // GPU-COUNT-2:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
 //       GPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>}
@@ -144,6 +145,39 @@ func.func @loops(%x: memref<?x64xf32>, %ws: memref<1024x64xf32, strided<[1, 1024
     linalg.yield %e : f32
   }
   linalg.copy ins(%z : memref<?x1024xf32>) outs(%y : memref<?x1024xf32>)
+  return
+}
+
+// Loops that stay on one thread: a sum whose reduction comes first (its
+// loops would split the threads inside a sequential one), and the ops
+// inside a loop already split between them (attention's KV heads), a
+// product of static W included.
+// CPU-LABEL: func.func @not_on_threads
+//       CPU:   linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:   scf.parallel
+//       CPU:     linalg.generic {{.*}} attrs = {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_loops>}
+//       CPU:     linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8]>}
+func.func @not_on_threads(%x: memref<?x64xf32>, %sum: memref<64xf32>, %heads: index,
+    %y: memref<?x64xf32>, %w: memref<1024x64xf32>, %z: memref<?x1024xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(k, n) -> (k, n)>, affine_map<(k, n) -> (n)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<?x64xf32>) outs(%sum : memref<64xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.parallel (%h) = (%c0) to (%heads) step (%c1) {
+    linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : memref<?x64xf32>) outs(%y : memref<?x64xf32>) {
+    ^bb0(%a: f32, %b: f32):
+      linalg.yield %a : f32
+    }
+    linalg.contract indexing_maps = [#x, #w, #o]
+        ins(%y, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%z : memref<?x1024xf32>)
+    scf.reduce
+  }
   return
 }
 
