@@ -5,7 +5,11 @@
 // with llama4-run's. Built by that script against the llama.cpp it builds;
 // not part of llama4c's build.
 //
-//   llamacpp_greedy MODEL.gguf THREADS NEW_TOKENS FLASH_ATTN(0|1) ID,ID,...
+//   llamacpp_greedy MODEL.gguf THREADS NEW_TOKENS FLASH_ATTN(0|1) KV(f32|bf16)
+//                   ID,ID,...
+//
+// The KV cache holds the model's precision, as llama4c's does (llama.cpp's
+// default is f16).
 
 #include "llama.h"
 
@@ -43,18 +47,20 @@ llama_token argmax(const float *logits, int32_t count) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
+  if (argc != 7) {
     std::fprintf(stderr,
-                 "usage: %s MODEL.gguf THREADS NEW_TOKENS "
-                 "FLASH_ATTN(0|1) ID,ID,...\n",
+                 "usage: %s MODEL.gguf THREADS NEW_TOKENS FLASH_ATTN(0|1) "
+                 "KV(f32|bf16) ID,ID,...\n",
                  argv[0]);
     return 2;
   }
   int threads = std::atoi(argv[2]);
   int newTokens = std::atoi(argv[3]);
   bool flashAttention = std::atoi(argv[4]) != 0;
-  std::vector<llama_token> prompt = parseIds(argv[5]);
-  if (threads < 1 || newTokens < 1 || prompt.empty()) {
+  std::string cache = argv[5];
+  std::vector<llama_token> prompt = parseIds(argv[6]);
+  if (threads < 1 || newTokens < 1 || prompt.empty() ||
+      (cache != "f32" && cache != "bf16")) {
     std::fprintf(stderr, "%s: bad arguments\n", argv[0]);
     return 2;
   }
@@ -76,6 +82,8 @@ int main(int argc, char **argv) {
   contextParams.flash_attn_type = flashAttention
                                       ? LLAMA_FLASH_ATTN_TYPE_ENABLED
                                       : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  contextParams.type_k = contextParams.type_v =
+      cache == "f32" ? GGML_TYPE_F32 : GGML_TYPE_BF16;
   llama_context *context = llama_init_from_model(model, contextParams);
   if (!context) {
     std::fprintf(stderr, "%s: cannot create a context\n", argv[0]);
