@@ -2,14 +2,15 @@
 //
 // --llama4-distribute-loops: see Passes.td. The norms, RoPE, activations
 // and softmaxes around the products are a small share of the arithmetic
-// but, on one thread, a fifth of a prefill on two. Their cost depends on
+// but took a fifth of a one-thread prefill (perf, bench/cpu_decode.py's
+// model), time that more threads did not shorten. Their cost depends on
 // the token count, known only at run time: a decode step's RMSNorm over
 // one row is a microsecond, less than waking a second thread, while a
-// prefill's is thousands of rows. So each configured op's loop over its
-// parallel dims is an OpenMP worksharing loop whose team is taken only
-// when the op's iterations reach the threshold (an `if` clause), and
-// runs on the calling thread otherwise. OpenMP keeps its team between
-// regions: a region wakes the waiting threads, it does not create them.
+// prefill's is thousands of rows. So each configured op's outer parallel
+// loop is an OpenMP worksharing loop whose team is taken only when the
+// op's iterations reach the threshold (an `if` clause), and runs on the
+// calling thread otherwise. OpenMP keeps its team between regions: a
+// region wakes the waiting threads, it does not create them.
 //
 //===----------------------------------------------------------------------===//
 
