@@ -119,14 +119,19 @@ struct SelectLoweringConfig
     FailureOr<llama4c::Product> product = failure();
     if (contract)
       product = llama4c::matchProduct(contract);
-    if (failed(product))
-      return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
-                                     {}, splitsBetweenThreads(op), 1);
     // Inside a loop already split between threads (attention's KV heads),
-    // a product runs on its iteration's thread.
-    bool distribute = product->weightBytes &&
-                      *product->weightBytes >= cpuParallelWeightBytes &&
-                      !op->getParentOfType<scf::ParallelOp>();
+    // an op runs on its iteration's thread.
+    bool onTheTeam = !op->getParentOfType<scf::ParallelOp>();
+    // A loop-lowered op's loops must be one parallel loop to be split.
+    if (failed(product)) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      bool distribute =
+          onTheTeam && linalgOp && llama4c::hasOuterParallelLoop(linalgOp);
+      return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
+                                     {}, distribute, 1);
+    }
+    bool distribute = onTheTeam && product->weightBytes &&
+                      *product->weightBytes >= cpuParallelWeightBytes;
     if (product->layout == llama4c::WeightLayout::InOut)
       return LoweringConfigAttr::get(
           ctx, LoweringPipeline::cpu_outer_product_tiles,
@@ -144,14 +149,6 @@ struct SelectLoweringConfig
                    group);
     return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_dot_tiles,
                                    {0, blockRows, 0}, tile, {}, distribute, 1);
-  }
-
-  /// Whether a loop-lowered op runs on threads: its loops must be one
-  /// parallel loop, not within a loop that is already split between them.
-  static bool splitsBetweenThreads(Operation *op) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    return linalgOp && llama4c::hasOuterParallelLoop(linalgOp) &&
-           !op->getParentOfType<scf::ParallelOp>();
   }
 
   /// nn.Linear's `x * W^T` reads W along k: a warp per output element
