@@ -71,7 +71,6 @@ addSelectLoweringConfig(OpPassManager &pm, const TileSchedule &schedule,
   if (cpuVectorLanes)
     select.cpuVectorLanes = *cpuVectorLanes;
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
-  select.cpuParallelWeightBytes = schedule.cpuParallelWeightBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
   select.gpuWarpRows = schedule.gpuWarpRows;
   select.gpuWarpColumns = schedule.gpuWarpColumns;
@@ -121,7 +120,9 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
     pm.addPass(createLlama4GpuTileAndFusePass());
     pm.addPass(createLlama4GpuFuseCacheWritesPass());
   }
-  pm.addPass(createLlama4DecomposeOnlineAttentionPass());
+  Llama4DecomposeOnlineAttentionPassOptions attention;
+  attention.teamMultiplyAdds = schedule.cpuTeamMultiplyAdds;
+  pm.addPass(createLlama4DecomposeOnlineAttentionPass(attention));
   // A warp's query combines its lanes' softmaxes by subgroup reductions,
   // which become shuffles now: buffer deallocation takes no op of unknown
   // memory effects.
@@ -215,7 +216,8 @@ static void
 buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
                          std::optional<int64_t> vectorLanes = std::nullopt) {
   buildBufferPipeline(pm, schedule, Target::Cpu);
-  // Attention's loop over KV heads is an scf.forall, as OpenMP takes it.
+  // Attention's loop over KV heads, where it runs on threads, is an
+  // scf.forall, which the OpenMP lowering takes as a parallel loop.
   pm.addPass(createForallToParallelLoopPass());
   // 6. Each op's lowering config, then loops and LLVM. The products
   //    configured as register tiles become vector loops, their outer loop
@@ -225,7 +227,9 @@ buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
   //    it worth waking them; copies become loops too, so that the model
   //    needs nothing beyond libc, libm and libomp.
   addSelectLoweringConfig(pm, schedule, Target::Cpu, vectorLanes);
-  pm.addPass(createLlama4TileContractionsPass());
+  Llama4TileContractionsPassOptions tiles;
+  tiles.teamMultiplyAdds = schedule.cpuTeamMultiplyAdds;
+  pm.addPass(createLlama4TileContractionsPass(tiles));
   pm.addPass(createLlama4DistributeLoopsPass());
   buildHostCodePipeline(pm);
 }
@@ -376,10 +380,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       *this, schedule_keys::cpuWeightBlockBytes,
       llvm::cl::desc("Bytes of weight rows per block of a CPU matmul"),
       llvm::cl::init(TileSchedule().cpuWeightBlockBytes)};
-  Option<int64_t> cpuParallelWeightBytes{
-      *this, schedule_keys::cpuParallelWeightBytes,
-      llvm::cl::desc("Weights at least this large are split between threads"),
-      llvm::cl::init(TileSchedule().cpuParallelWeightBytes)};
+  Option<int64_t> cpuTeamMultiplyAdds{
+      *this, schedule_keys::cpuTeamMultiplyAdds,
+      llvm::cl::desc("Fewest multiply-adds of a parallel region that the CPU "
+                     "threads share"),
+      llvm::cl::init(TileSchedule().cpuTeamMultiplyAdds)};
   Option<int64_t> gpuBlockThreads{
       *this, schedule_keys::gpuBlockThreads,
       llvm::cl::desc("Threads per block of every GPU kernel but a decode "
@@ -430,7 +435,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
     TileSchedule schedule;
     schedule.attentionKeyBlock = attentionKeyBlock;
     schedule.cpuWeightBlockBytes = cpuWeightBlockBytes;
-    schedule.cpuParallelWeightBytes = cpuParallelWeightBytes;
+    schedule.cpuTeamMultiplyAdds = cpuTeamMultiplyAdds;
     schedule.gpuBlockThreads = gpuBlockThreads;
     schedule.gpuWarpRows = gpuWarpRows;
     schedule.gpuWarpColumns = gpuWarpColumns;

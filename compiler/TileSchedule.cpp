@@ -24,8 +24,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
     io.mapOptional(keys::attentionKeyBlock.data(), schedule.attentionKeyBlock);
     io.mapOptional(keys::cpuWeightBlockBytes.data(),
                    schedule.cpuWeightBlockBytes);
-    io.mapOptional(keys::cpuParallelWeightBytes.data(),
-                   schedule.cpuParallelWeightBytes);
+    io.mapOptional(keys::cpuTeamMultiplyAdds.data(),
+                   schedule.cpuTeamMultiplyAdds);
     io.mapOptional(keys::gpuBlockThreads.data(), schedule.gpuBlockThreads);
     io.mapOptional(keys::gpuWarpRows.data(), schedule.gpuWarpRows);
     io.mapOptional(keys::gpuWarpColumns.data(), schedule.gpuWarpColumns);
@@ -43,8 +43,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
       return "attention_key_block must be at least 1";
     if (schedule.cpuWeightBlockBytes < 1)
       return "cpu_weight_block_bytes must be at least 1";
-    if (schedule.cpuParallelWeightBytes < 0)
-      return "cpu_parallel_weight_bytes must not be negative";
+    if (schedule.cpuTeamMultiplyAdds < 0)
+      return "cpu_team_multiply_adds must not be negative";
     if (schedule.gpuBlockThreads < 32 || schedule.gpuBlockThreads > 1024 ||
         schedule.gpuBlockThreads % 32)
       return "gpu_block_threads must be a multiple of 32 from 32 to 1024";

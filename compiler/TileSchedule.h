@@ -24,6 +24,7 @@
 #define LLAMA4C_COMPILER_TILESCHEDULE_H
 
 #include "passes/conversion/Passes.h"
+#include "passes/cpu/Passes.h"
 #include "passes/gpu/Passes.h"
 #include "passes/strategy/Passes.h"
 
@@ -40,8 +41,8 @@ namespace schedule_keys {
 inline constexpr llvm::StringLiteral attentionKeyBlock = "attention_key_block";
 inline constexpr llvm::StringLiteral cpuWeightBlockBytes =
     "cpu_weight_block_bytes";
-inline constexpr llvm::StringLiteral cpuParallelWeightBytes =
-    "cpu_parallel_weight_bytes";
+inline constexpr llvm::StringLiteral cpuTeamMultiplyAdds =
+    "cpu_team_multiply_adds";
 inline constexpr llvm::StringLiteral gpuBlockThreads = "gpu_block_threads";
 inline constexpr llvm::StringLiteral gpuWarpRows = "gpu_warp_rows";
 inline constexpr llvm::StringLiteral gpuWarpColumns = "gpu_warp_columns";
@@ -66,9 +67,10 @@ struct TileSchedule {
   /// the next block (CPU matmuls).
   int64_t cpuWeightBlockBytes =
       Llama4SelectLoweringConfigPassOptions().cpuWeightBlockBytes;
-  /// Weights at least this large are split between threads (CPU).
-  int64_t cpuParallelWeightBytes =
-      Llama4SelectLoweringConfigPassOptions().cpuParallelWeightBytes;
+  /// Fewest multiply-adds of a parallel region (a product's split loop, a
+  /// call's attention heads) that the CPU threads share.
+  int64_t cpuTeamMultiplyAdds =
+      Llama4TileContractionsPassOptions().teamMultiplyAdds;
   /// Threads per block of every GPU kernel but a decode step's attention,
   /// one warp a block (a multiple of the 32-thread warp, at most 1024).
   int64_t gpuBlockThreads =

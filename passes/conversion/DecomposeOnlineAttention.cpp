@@ -149,8 +149,10 @@ public:
         zerosF32(b, loc, rowSizes),
         zerosF32(b, loc, tensor::getMixedSizes(b, loc, queries))};
 
-    KeyRange cached = visibleCacheSlots(cachedKeys);
-    KeyRange fresh = visibleNewTokens(newKeys);
+    KeyRange cached =
+        visibleCacheSlots(tensor::DimOp::create(b, loc, cachedKeys, 0));
+    KeyRange fresh =
+        visibleNewTokens(tensor::DimOp::create(b, loc, newKeys, 0));
     if (split)
       std::tie(cached, fresh) = splitOf(cached, fresh, *split);
     state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
@@ -189,6 +191,16 @@ public:
     LaneSlice slice = laneSliceOf(whole);
     return tensor::InsertSliceOp::create(b, loc, part, whole, slice.offsets,
                                          slice.sizes, slice.strides);
+  }
+
+  /// How many of `slots` cached keys and `tokens` new ones the op's
+  /// queries may see.
+  Value visibleKeys(Value slots, Value tokens) {
+    KeyRange cached = visibleCacheSlots(slots);
+    KeyRange fresh = visibleNewTokens(tokens);
+    return arith::AddIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, cached.end, cached.begin),
+        arith::SubIOp::create(b, loc, fresh.end, fresh.begin));
   }
 
 private:
@@ -249,7 +261,7 @@ private:
   /// chunk_start + kk on a chunked layer (the window holds the query's
   /// chunk), kk on a global one, and is visible below the first new
   /// position: first - chunk_start of the op's first query, or first.
-  KeyRange visibleCacheSlots(Value cachedKeys) {
+  KeyRange visibleCacheSlots(Value slots) {
     Value first = positionAt(spec.keyPositions, 0);
     Value end = spec.chunk > 0
                     ? arith::SubIOp::create(
@@ -257,16 +269,14 @@ private:
                           chunkStartOf(positionAt(spec.queryPositions, 0)))
                     : first;
     return {arith::ConstantIndexOp::create(b, loc, 0),
-            clampIndex(b, loc, toIndex(end),
-                       tensor::DimOp::create(b, loc, cachedKeys, 0))};
+            clampIndex(b, loc, toIndex(end), slots)};
   }
 
   /// The new tokens any query of the op may see: token j holds position
   /// first + j, visible from the first query's chunk start (chunked) up to
   /// the last query.
-  KeyRange visibleNewTokens(Value newKeys) {
+  KeyRange visibleNewTokens(Value tokens) {
     Value first = positionAt(spec.keyPositions, 0);
-    Value tokens = tensor::DimOp::create(b, loc, newKeys, 0);
     Value queries = tensor::DimOp::create(b, loc, spec.queryPositions, 1);
     Value lastQuery = positionAt(
         spec.queryPositions,
@@ -638,17 +648,18 @@ FailureOr<WarpLanes> warpLanesOf(OpBuilder &b, AttentionOp op,
                    llama4c::keyLanesOf(headDim, columns), dimLanes, columns};
 }
 
-/// `op` on the host: an scf.forall over `upper`, its iterations (a batch
-/// row's KV heads) side by side on threads, each inserting its slices of
+/// `op` on the host's threads: an scf.forall over `upper`, its iterations
+/// (a batch row's KV heads) side by side, each inserting its slices of
 /// `inits` in parallel. `body` yields each as a tensor.insert_slice into
 /// its shared output, which becomes the terminator's parallel insert.
-template <typename AttentionOp, typename Body>
-LogicalResult expandOnThreads(IRRewriter &rewriter, AttentionOp op,
-                              ValueRange upper, ValueRange inits,
-                              const KeySpec &spec, Body body) {
-  Location loc = op.getLoc();
+/// Returns the forall's results.
+template <typename Body>
+SmallVector<Value> forallOnThreads(IRRewriter &rewriter, Location loc,
+                                   ValueRange upper, ValueRange inits,
+                                   const KeySpec &spec, Body body) {
   auto forall = scf::ForallOp::create(rewriter, loc, getAsOpFoldResult(upper),
                                       inits, std::nullopt);
+  OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(forall.getTerminator());
   scf::ValueVector inserted =
       body(rewriter, loc, forall.getInductionVars(), forall.getRegionIterArgs(),
@@ -662,20 +673,52 @@ LogicalResult expandOnThreads(IRRewriter &rewriter, AttentionOp op,
         insert.getMixedStrides());
     rewriter.eraseOp(insert);
   }
-  rewriter.replaceOp(op, forall.getResults());
-  return success();
+  return SmallVector<Value>(forall.getResults());
+}
+
+/// Whether the host's threads share `op`'s iterations over `upper`: two or
+/// more of them, and multiply-adds (scores and values: every query against
+/// the keys batch row 0 sees, head dim deep) reaching `teamMultiplyAdds`.
+template <typename AttentionOp>
+Value headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
+                     const KeySpec &spec, ValueRange upper,
+                     int64_t teamMultiplyAdds) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value queries = op.getQueries();
+  Value iterations = arith::ConstantIndexOp::create(b, loc, 1);
+  for (Value extent : upper)
+    iterations = arith::MulIOp::create(b, loc, iterations, extent);
+  Value work = arith::ConstantIndexOp::create(b, loc, 2);
+  for (int64_t dim = 0, rank = cast<ShapedType>(queries.getType()).getRank();
+       dim < rank; ++dim)
+    work = arith::MulIOp::create(b, loc, work,
+                                 tensor::DimOp::create(b, loc, queries, dim));
+  HeadAttention first(b, loc, spec, zero, queries, std::nullopt);
+  Value keys =
+      first.visibleKeys(tensor::DimOp::create(b, loc, op.getKeyCache(), 2),
+                        tensor::DimOp::create(b, loc, op.getKeys(), 2));
+  work = arith::MulIOp::create(b, loc, work, keys);
+  auto atLeast = [&](Value count, int64_t bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, count,
+                                 arith::ConstantIndexOp::create(b, loc, bound));
+  };
+  return arith::AndIOp::create(b, loc, atLeast(work, teamMultiplyAdds),
+                               atLeast(iterations, 2));
 }
 
 /// `op` replaced by a loop nest over the sizes `extents` (a tensor and
 /// its dimension each), from 0 by 1, carrying `inits`, whose body `body`
 /// builds from the indices, the carried values, the op's KeySpec and, in a
-/// warp's tile, how its lanes share the work. The expanded ops are
-/// configured as `op` was: in a warp's tile, in each lane as a thread per
-/// element; its tiles carried out.
+/// warp's tile, how its lanes share the work. On the host the nest runs
+/// on threads when its multiply-adds reach `teamMultiplyAdds` (an scf.if
+/// between an scf.forall and the same nest on the calling thread). The expanded
+/// ops are configured as `op` was: in a warp's tile, in each lane as a thread
+/// per element; its tiles carried out.
 template <typename AttentionOp, typename Body>
 LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
                             ArrayRef<std::pair<Value, int64_t>> extents,
-                            ValueRange inits, Body body) {
+                            ValueRange inits, int64_t teamMultiplyAdds,
+                            Body body) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   auto config = llama4::LoweringConfigAttr::of(op);
@@ -696,34 +739,49 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
   SmallVector<Value> upper;
   for (auto [tensor, dim] : extents)
     upper.push_back(tensor::DimOp::create(rewriter, loc, tensor, dim));
-  if (!spec.inTile)
-    return expandOnThreads(rewriter, op, upper, inits, spec, body);
-  scf::LoopNest loops =
-      scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
-                         [&](OpBuilder &b, Location lloc, ValueRange at,
-                             ValueRange args) -> scf::ValueVector {
-                           return body(b, lloc, at, args, spec, lanes);
-                         });
-  if (config) {
-    auto inLane = llama4::LoweringConfigAttr::get(
-        rewriter.getContext(),
-        warp ? llama4::LoweringPipeline::gpu_thread_per_element
-             : config.getPipeline(),
-        {}, {}, config.getWorkgroupSize(), config.getDistribute(), 1);
-    loops.loops.front()->walk([&](linalg::LinalgOp inner) {
-      inner->setAttr(llama4::LoweringConfigAttr::attributeName, inLane);
-    });
+  auto nest = [&]() -> SmallVector<Value> {
+    scf::LoopNest loops =
+        scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
+                           [&](OpBuilder &b, Location lloc, ValueRange at,
+                               ValueRange args) -> scf::ValueVector {
+                             return body(b, lloc, at, args, spec, lanes);
+                           });
+    if (config) {
+      auto inLane = llama4::LoweringConfigAttr::get(
+          rewriter.getContext(),
+          warp ? llama4::LoweringPipeline::gpu_thread_per_element
+               : config.getPipeline(),
+          {}, {}, config.getWorkgroupSize(), config.getDistribute(), 1);
+      loops.loops.front()->walk([&](linalg::LinalgOp inner) {
+        inner->setAttr(llama4::LoweringConfigAttr::attributeName, inLane);
+      });
+    }
+    return loops.results;
+  };
+  if (spec.inTile) {
+    rewriter.replaceOp(op, nest());
+    return success();
   }
-  rewriter.replaceOp(op, loops.results);
+  auto choice = scf::IfOp::create(
+      rewriter, loc, ValueRange(inits).getTypes(),
+      headsOnThreads(rewriter, loc, op, spec, upper, teamMultiplyAdds),
+      /*withElseRegion=*/true);
+  rewriter.setInsertionPointToStart(choice.thenBlock());
+  scf::YieldOp::create(
+      rewriter, loc, forallOnThreads(rewriter, loc, upper, inits, spec, body));
+  rewriter.setInsertionPointToStart(choice.elseBlock());
+  scf::YieldOp::create(rewriter, loc, nest());
+  rewriter.replaceOp(op, choice.getResults());
   return success();
 }
 
 /// One KV head of one batch row at a time, each written into its slice of
 /// the op's destination.
-LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
+LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
+                        int64_t teamMultiplyAdds) {
   return expandInLoops(
       rewriter, op, {{op.getQueries(), 0}, {op.getQueries(), 1}},
-      ValueRange{op.getInit()},
+      ValueRange{op.getInit()}, teamMultiplyAdds,
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
           const KeySpec &spec,
           std::optional<WarpLanes> lanes) -> scf::ValueVector {
@@ -741,11 +799,12 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op) {
 
 /// One KV head of one batch row and one split at a time, its state written
 /// into the split's slot of the op's destinations.
-LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
+LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op,
+                        int64_t teamMultiplyAdds) {
   return expandInLoops(
       rewriter, op,
       {{op.getQueries(), 0}, {op.getQueries(), 1}, {op.getMaxInit(), 0}},
-      op.getDpsInits(),
+      op.getDpsInits(), teamMultiplyAdds,
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
           const KeySpec &spec,
           std::optional<WarpLanes> lanes) -> scf::ValueVector {
@@ -771,6 +830,9 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op) {
 struct DecomposeOnlineAttention
     : llama4c::impl::Llama4DecomposeOnlineAttentionPassBase<
           DecomposeOnlineAttention> {
+  using Llama4DecomposeOnlineAttentionPassBase::
+      Llama4DecomposeOnlineAttentionPassBase;
+
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
@@ -783,7 +845,7 @@ struct DecomposeOnlineAttention
               TypeSwitch<Operation *, LogicalResult>(op)
                   .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
                       [&](auto attention) {
-                        return decompose(rewriter, attention);
+                        return decompose(rewriter, attention, teamMultiplyAdds);
                       })))
         return signalPassFailure();
   }

@@ -59,6 +59,13 @@ def Llama4DecomposeOnlineAttentionPass
     visited. Runs after the GPU's tile-and-fuse (or right after the
     conversion on the CPU), before bufferization.
 
+    Outside a GPU tile (the host) the loop over batch rows and KV heads is
+    an `scf.forall`, its heads side by side on threads, where there are two
+    or more and the op's multiply-adds (every query against the keys batch
+    row 0 sees, for scores and values) reach `team-multiply-adds`; an
+    `scf.if` runs the same loops on the calling thread otherwise (a decode
+    step over a short cache).
+
     A tile whose attention has a `gpu_warp_per_element` config is a warp's
     queries (a decode step's query heads of one KV head). Its register
     tile [c] gives each lane c of the d head dims: n = d / c lanes side by
@@ -89,6 +96,12 @@ def Llama4DecomposeOnlineAttentionPass
     %max = gpu.subgroup_reduce maximumf %m uniform cluster(size = 4, stride = 8)
     ```
   }];
+  let options = [
+    Option<"teamMultiplyAdds", "team-multiply-adds", "int64_t",
+           "llama4c::kTeamMultiplyAdds",
+           "Fewest multiply-adds of an op for which the host's threads share "
+           "its heads">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",

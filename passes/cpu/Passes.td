@@ -29,8 +29,12 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
       taking chunks of `workgroup_tile[1]` columns.
 
     With `distribute`, the outer loop (W blocks, column strips or chunks)
-    is an scf.parallel for the OpenMP lowering to split between threads:
-    each thread writes its own columns of the output. Leftover rows use
+    is an OpenMP worksharing loop, each thread writing its own columns of
+    the output, in a parallel region whose `if` takes the team only when
+    the loop's multiply-adds reach `team-multiply-adds` and it has two
+    iterations or more
+    (decided here where W's sizes alone decide it, as for a streamed row):
+    a decode step's small products stay on the calling thread. Leftover rows use
     1-row tiles, so any shape is computed. The dot-product form
     reassociates the sum over k (one partial sum per lane): the same
     freedom transformers' BLAS kernels take, about 1e-7 relative in f32.
@@ -44,7 +48,10 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
         {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles,
             workgroup_tile = [0, 512, 0], register_tile = [4, 2, 8], distribute = true>}
     // becomes
-    scf.parallel (%n0) = (%c0) to (%c1024) step (%c512) {  // blocks of W
+    %work = arith.muli %rows_x_64, %c1024 : index
+    %team = arith.cmpi uge, %work, %c262144 : index
+    omp.parallel if(%team) { omp.wsloop {                    // blocks of W
+      omp.loop_nest (%n0) : index = (%c0) to (%c1024) step (%c512) {
       scf.for %m = %c0 to %rows4 step %c4 {        // 4 rows of x
         scf.for %n = %n0 to %pairs step %c2 {      // 2 rows of W
           %acc:8 = scf.for %k = %c0 to %c64 step %c8 iter_args(...) {
@@ -52,9 +59,16 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
             %f = vector.fma %xv, %wv, %acc#0 : vector<8xf32> ...
     ```
   }];
+  let options = [
+    Option<"teamMultiplyAdds", "team-multiply-adds", "int64_t",
+           "llama4c::kTeamMultiplyAdds",
+           "Fewest multiply-adds of a split loop for which the threads share "
+           "it">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::omp::OpenMPDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
   ];

@@ -11,6 +11,7 @@
 #include "passes/cpu/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/cpu/TeamLoop.h"
 #include "passes/strategy/Product.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -42,8 +43,10 @@ struct Tiles {
   int64_t rows, cols;
   /// f32 lanes of a vector: along k ([out, in]) or n ([in, out]).
   int64_t lanes;
-  /// Whether the outer loop is split between threads.
+  /// Whether the outer loop is split between threads, and the fewest
+  /// multiply-adds for which it is.
   bool distribute;
+  int64_t teamMultiplyAdds;
 };
 
 /// Builds the loops of one contraction in place of its linalg.contract.
@@ -87,17 +90,30 @@ private:
     b.setInsertionPoint(forOp.getBody()->getTerminator());
     body(forOp.getInductionVar());
   }
-  /// loop(), as an scf.parallel when the config distributes it.
-  void outerLoop(Value begin, Value end, int64_t step,
+  /// loop(), its iterations split between threads when the config
+  /// distributes it and the loop's multiply-adds (`perIndex` for each
+  /// index of [begin, end)) pay for waking them.
+  void outerLoop(Value begin, Value end, int64_t step, Value perIndex,
                  function_ref<void(Value)> body) {
     if (!t.distribute)
+      return loop(begin, end, step, body);
+    Value extent = b.createOrFold<arith::SubIOp>(loc, end, begin);
+    std::optional<Value> onTeam = llama4c::teamCondition(
+        b, loc, b.createOrFold<arith::MulIOp>(loc, extent, perIndex),
+        t.teamMultiplyAdds,
+        b.createOrFold<arith::CeilDivUIOp>(loc, extent, index(step)));
+    if (!onTeam)
       return loop(begin, end, step, body);
     auto parallel = scf::ParallelOp::create(b, loc, ValueRange{begin},
                                             ValueRange{end},
                                             ValueRange{index(step)});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(parallel.getBody()->getTerminator());
-    body(parallel.getInductionVars().front());
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(parallel.getBody()->getTerminator());
+      body(parallel.getInductionVars().front());
+    }
+    IRRewriter rewriter(b);
+    llama4c::lowerToOpenMP(rewriter, parallel, *onTeam);
   }
   /// An scf.for over [begin, end) carrying `init`: `body(i, carried)`
   /// returns the next values. Returns the final ones.
@@ -114,10 +130,16 @@ private:
     return SmallVector<Value>(forOp.getResults());
   }
   /// `end - (end - begin) % multiple`: where the whole tiles stop.
+  /// Folded for static sizes, so that a split decided by sizes of W alone
+  /// (a streamed row's) is decided here.
   Value wholeTilesEnd(Value begin, Value end, int64_t multiple) {
-    Value extent = arith::SubIOp::create(b, loc, end, begin);
-    Value rest = arith::RemUIOp::create(b, loc, extent, index(multiple));
-    return arith::SubIOp::create(b, loc, end, rest);
+    Value extent = b.createOrFold<arith::SubIOp>(loc, end, begin);
+    Value rest = b.createOrFold<arith::RemUIOp>(loc, extent, index(multiple));
+    return b.createOrFold<arith::SubIOp>(loc, end, rest);
+  }
+  /// Dimension `dim` of W (static: a constant).
+  Value weightDim(int64_t dim) {
+    return b.createOrFold<memref::DimOp>(loc, c.weight, dim);
   }
   /// Each of [begin, end) in tiles of `size` then, for the rest, of 1.
   void tiles(Value begin, Value end, int64_t size,
@@ -157,8 +179,9 @@ private:
 
   /// Blocks of W rows (L2-sized), and within a block every row tile of x.
   void emitDotProducts() {
-    Value cols = memref::DimOp::create(b, loc, c.weight, 0);
-    outerLoop(index(0), cols, t.block, [&](Value colBegin) {
+    Value cols = weightDim(0);
+    Value perCol = arith::MulIOp::create(b, loc, rows, index(c.depth));
+    outerLoop(index(0), cols, t.block, perCol, [&](Value colBegin) {
       Value colEnd =
           arith::MinUIOp::create(b, loc, plus(colBegin, t.block), cols);
       tiles(index(0), rows, t.rows, [&](Value row, int64_t tileRows) {
@@ -227,7 +250,7 @@ private:
   /// each (kept in L1/L2) passed over by every row tile. Leftover rows
   /// (all of them in a decode step) stream W instead.
   void emitOuterProducts() {
-    Value cols = memref::DimOp::create(b, loc, c.weight, 1);
+    Value cols = weightDim(1);
     Value rowTilesEnd = wholeTilesEnd(index(0), rows, t.rows);
     Value anyTile = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
                                           rowTilesEnd, index(0));
@@ -237,9 +260,10 @@ private:
       b.setInsertionPoint(ifTiles.thenBlock()->getTerminator());
       Value wideEnd = wholeTilesEnd(index(0), cols, t.cols);
       Value narrowEnd = wholeTilesEnd(wideEnd, cols, t.lanes);
+      Value perCol = arith::MulIOp::create(b, loc, rowTilesEnd, weightDim(0));
       auto strips = [&](Value begin, Value end, int64_t vectors,
                         int64_t lanes) {
-        outerLoop(begin, end, vectors * lanes, [&](Value col) {
+        outerLoop(begin, end, vectors * lanes, perCol, [&](Value col) {
           loop(index(0), rowTilesEnd, t.rows, [&](Value row) {
             emitOuterProductTile(row, t.rows, col, vectors, lanes);
           });
@@ -257,10 +281,10 @@ private:
   /// once and must stream at memory speed), the output row accumulating in
   /// L1. Threads take chunks of 512 columns.
   void emitStreamedRow(Value row, Value cols) {
-    Value depth = memref::DimOp::create(b, loc, c.weight, 0);
+    Value depth = weightDim(0);
     auto f32Vector = VectorType::get({t.lanes}, b.getF32Type());
     Value vectorEnd = wholeTilesEnd(index(0), cols, t.lanes);
-    outerLoop(index(0), vectorEnd, t.block, [&](Value chunk) {
+    outerLoop(index(0), vectorEnd, t.block, depth, [&](Value chunk) {
       Value chunkEnd =
           arith::MinUIOp::create(b, loc, plus(chunk, t.block), vectorEnd);
       // `rowsOfW` rows of W per pass over the output chunk.
@@ -298,7 +322,7 @@ private:
     for (int64_t v = 0; v < vectors; ++v)
       columns.push_back(plus(col, v * lanes));
     SmallVector<Value> init(tileRows * vectors, zeros(lanes));
-    Value depth = memref::DimOp::create(b, loc, c.weight, 0);
+    Value depth = weightDim(0);
     SmallVector<Value> sums = loopCarrying(
         index(0), depth, 1, init, [&](Value k, ValueRange carried) {
           SmallVector<Value> acc(carried), wParts;
@@ -335,11 +359,11 @@ private:
 /// The tiles `config` asks of `product`, or failure (with an error on
 /// `op`) when its template cannot compute that product.
 FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
-                         const Product &product) {
+                         const Product &product, int64_t teamMultiplyAdds) {
   ArrayRef<int64_t> workgroup = config.getWorkgroupTile(),
                     registers = config.getRegisterTile();
-  Tiles tiles{workgroup[1], registers[0], registers[1], registers[2],
-              config.getDistribute()};
+  Tiles tiles{workgroup[1], registers[0],           registers[1],
+              registers[2], config.getDistribute(), teamMultiplyAdds};
   if (config.getPipeline() == LoweringPipeline::cpu_dot_tiles) {
     if (product.layout != WeightLayout::OutIn)
       return op->emitOpError("is configured as dot-product tiles but its "
@@ -357,6 +381,8 @@ FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
 
 struct TileContractions
     : llama4c::impl::Llama4TileContractionsPassBase<TileContractions> {
+  using Llama4TileContractionsPassBase::Llama4TileContractionsPassBase;
+
   void runOnOperation() override {
     SmallVector<linalg::ContractOp> tiled;
     getOperation()->walk([&](linalg::ContractOp op) {
@@ -374,7 +400,7 @@ struct TileContractions
         return signalPassFailure();
       }
       FailureOr<Tiles> tiles =
-          tilesOf(op, LoweringConfigAttr::of(op), *product);
+          tilesOf(op, LoweringConfigAttr::of(op), *product, teamMultiplyAdds);
       if (failed(tiles))
         return signalPassFailure();
       OpBuilder b(op);

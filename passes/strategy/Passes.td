@@ -17,11 +17,6 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
            "Bytes of W rows that every row of x passes over before the next "
            "block: well inside an L2, and small enough that a layer's "
            "weights make blocks for every thread">,
-    Option<"cpuParallelWeightBytes", "cpu-parallel-weight-bytes", "int64_t",
-           /*default=*/"65536",
-           "Weights at least this large (and static) are split between "
-           "threads; smaller products, and attention's dynamic ones, are not "
-           "worth a fork">,
     Option<"gpuBlockThreads", "gpu-block-threads", "int64_t",
            /*default=*/"256",
            "Threads per block of every GPU kernel but a decode step's "
@@ -72,8 +67,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       `cpu_outer_product_tiles` for the experts' W [in, out] (register tile
       [4, 2 × lanes, lanes]: 4 rows of x by two vectors of a W row;
       512-column chunks when one row streams over W). Either is
-      split between threads when W is static and at least
-      `cpu-parallel-weight-bytes`. Every other op is `cpu_loops`,
+      split between threads (`distribute`; the code generation decides,
+      from the call's sizes, whether its work pays for waking them). Every
+      other op is `cpu_loops`,
       distributed (for --llama4-distribute-loops) when its parallel dims
       come first and it is not inside a loop already split between
       threads (attention's KV heads); products inside one are not split

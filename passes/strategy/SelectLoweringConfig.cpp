@@ -130,8 +130,7 @@ struct SelectLoweringConfig
       return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_loops, {}, {},
                                      {}, distribute, 1);
     }
-    bool distribute = onTheTeam && product->weightBytes &&
-                      *product->weightBytes >= cpuParallelWeightBytes;
+    bool distribute = onTheTeam;
     if (product->layout == llama4c::WeightLayout::InOut)
       return LoweringConfigAttr::get(
           ctx, LoweringPipeline::cpu_outer_product_tiles,

@@ -1,7 +1,10 @@
 // RUN: llama4-opt %s --split-input-file --llama4-decompose-online-attention --canonicalize --cse | FileCheck %s
 
 // A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys: an
-// scf.forall visits the batch rows' KV heads side by side (on threads). The online softmax
+// scf.forall visits the batch rows' KV heads side by side (on threads)
+// when there are two or more and the multiply-adds, 2 x queries (B x 2 x
+// 2 x S) x 16 head dims x the keys batch row 0 sees, reach 2^18; below,
+// the same loops run on the calling thread. The online softmax
 // starts at max -inf and walks the cached slots that hold earlier
 // positions of the first query's chunk (first - chunk_start, clamped to
 // [0, 8]), then the new tokens from that chunk's start to the last query,
@@ -19,7 +22,17 @@
 //   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 //   CHECK-DAG:   %[[CHUNK:.*]] = arith.constant 8 : i32
 //   CHECK-DAG:   %[[BLOCK:.*]] = arith.constant 4 : index
-//       CHECK:   %[[OUT:.*]] = scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]]) in (%{{.*}}, 2) shared_outs(%[[HEADS:.*]] = %[[INIT]])
+//       CHECK:   %[[ROWS:.*]] = tensor.dim %[[Q]], %c0
+//       CHECK:   %[[HEADS_COUNT:.*]] = arith.muli %[[ROWS]], %c2
+//       CHECK:   %[[QUERIES:.*]] = tensor.dim %[[Q]], %c3
+//       CHECK:   %[[PER_KEY:.*]] = arith.muli %{{.*}}, %c16
+//       CHECK:   %[[KEYS:.*]] = arith.addi %{{[0-9]+}}, %{{[0-9]+}} : index
+//       CHECK:   %[[WORK:.*]] = arith.muli %[[PER_KEY]], %[[KEYS]]
+//       CHECK:   %[[BIG:.*]] = arith.cmpi uge, %[[WORK]], %c262144
+//       CHECK:   %[[SEVERAL:.*]] = arith.cmpi uge, %[[HEADS_COUNT]], %c2
+//       CHECK:   %[[TEAM:.*]] = arith.andi %[[BIG]], %[[SEVERAL]]
+//       CHECK:   %[[OUT:.*]] = scf.if %[[TEAM]]
+//       CHECK:   scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]]) in (%[[ROWS]], 2) shared_outs(%[[HEADS:.*]] = %[[INIT]])
 //       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
 //       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
 //       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
@@ -76,6 +89,10 @@
 //       CHECK:         arith.truncf
 //       CHECK:       scf.forall.in_parallel
 //       CHECK:         tensor.parallel_insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
+//       CHECK:   } else {
+//       CHECK:     scf.for %{{.*}} = %c0 to %[[ROWS]] step %c1
+//       CHECK:       scf.for %{{.*}} = %c0 to %c2 step %c1
+//       CHECK:         linalg.contract
 //       CHECK:   return %[[OUT]]
 //   CHECK-NOT:   llama4.online_attention
 func.func @per_kv_head(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,

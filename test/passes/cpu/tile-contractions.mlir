@@ -5,8 +5,10 @@
 // chooses); this pass decides nothing.
 
 // The nn.Linear form, as buildLinearF32 writes it (loops n, m, k), with
-// register tiles [4, 2, 8] in blocks of 512 W rows split between threads:
-// 4-row tiles of x then single rows, 2-column tiles then single columns; 8
+// register tiles [4, 2, 8] in blocks of 512 W rows split between threads
+// when the call's multiply-adds reach 2^18 and there are two blocks or
+// more (an OpenMP `if`: a decode step's small products stay on the calling
+// thread): 4-row tiles of x then single rows, 2-column tiles then single columns; 8
 // accumulators of 8 lanes in the 4 x 2 tile, each x vector feeding two
 // FMAs; partial sums reduced and added to the output.
 #x = affine_map<(n, m, k) -> (m, k)>
@@ -16,8 +18,12 @@
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x64xf32>, %[[W:[a-z0-9]+]]: memref<1024x64xf32>, %[[OUT:[a-z0-9]+]]: memref<?x1024xf32>
 //   CHECK-NOT:   linalg.contract
 //       CHECK:   %[[M:.*]] = memref.dim %[[X]]
-//       CHECK:   %[[N:.*]] = memref.dim %[[W]]
-//       CHECK:   scf.parallel (%[[COL0:[a-z0-9_]+]]) = (%{{.*}}) to (%[[N]]) step (%c512
+//       CHECK:   %[[PER_COLUMN:.*]] = arith.muli %[[M]], %c64
+//       CHECK:   %[[WORK:.*]] = arith.muli %[[PER_COLUMN]], %c1024
+//       CHECK:   %[[TEAM:.*]] = arith.cmpi uge, %[[WORK]], %c262144
+//       CHECK:   omp.parallel if(%[[TEAM]]) {
+//  CHECK-NEXT:     omp.wsloop {
+//  CHECK-NEXT:       omp.loop_nest (%[[COL0:[a-z0-9_]+]]) : index = (%{{.*}}) to (%c1024) step (%c512
 //       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
 //       CHECK:       scf.for %[[COL:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c2
 //       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
@@ -58,7 +64,7 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 #o3 = affine_map<(n, b, s, k) -> (b, s, n)>
 // CHECK-LABEL: func.func @linear_bf16_batched_ragged_depth
 //  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x?x20xbf16>, %[[W:[a-z0-9]+]]: memref<6x20xbf16>
-//   CHECK-NOT:   scf.parallel
+//   CHECK-NOT:   omp.parallel
 //       CHECK:   %[[B:.*]] = memref.dim %[[X]], %c0
 //       CHECK:   scf.for %[[BATCH:[a-z0-9_]+]] = %{{.*}} to %[[B]] step %c1
 //       CHECK:     memref.dim %[[X]], %c1
@@ -90,7 +96,8 @@ func.func @linear_bf16_batched_ragged_depth(%x: memref<?x?x20xbf16>, %w: memref<
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 // CHECK-LABEL: func.func @linear_follows_its_config
-//       CHECK:   scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%c4
+//       CHECK:   omp.parallel
+//       CHECK:       omp.loop_nest (%{{.*}}) : index = (%{{.*}}) to (%{{.*}}) step (%c4
 //       CHECK:     scf.for %{{.*}} step %c2
 //       CHECK:       scf.for %{{.*}} step %c1
 //       CHECK:         scf.for {{.*}} step %c4{{.*}} -> (vector<4xf32>, vector<4xf32>)
@@ -167,6 +174,40 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
       ins(%x, %w : memref<?x64xbf16>, memref<64x43xbf16>) outs(%out : memref<?x43xf32>)
       {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
           workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
+  return
+}
+
+// -----
+
+// Where only W's sizes count, the split is decided here: a row streamed
+// over a [512, 1024] W (2^19 multiply-adds in two 512-column chunks) takes
+// the team whatever the token count; one over a [64, 48] W (3,072) never
+// does. The strips of whole row tiles depend on the token count.
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @streamed_rows_split_by_weight_size
+//       CHECK:   scf.if
+//       CHECK:     omp.parallel if(
+//       CHECK:   scf.for
+//       CHECK:     omp.parallel {
+//  CHECK-NEXT:       omp.wsloop {
+//  CHECK-NEXT:         omp.loop_nest (%{{.*}}) : index = (%{{.*}}) to (%c1024) step (%c512
+//       CHECK:   scf.if
+//       CHECK:     omp.parallel if(
+//       CHECK:   scf.for
+//   CHECK-NOT:     omp.parallel
+//       CHECK:   return
+func.func @streamed_rows_split_by_weight_size(%x: memref<?x512xf32>, %w: memref<512x1024xf32>,
+    %out: memref<?x1024xf32>, %y: memref<?x64xf32>, %v: memref<64x48xf32>, %outv: memref<?x48xf32>) {
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x512xf32>, memref<512x1024xf32>) outs(%out : memref<?x1024xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%y, %v : memref<?x64xf32>, memref<64x48xf32>) outs(%outv : memref<?x48xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
   return
 }
 

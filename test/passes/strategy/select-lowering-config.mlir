@@ -1,5 +1,5 @@
 // RUN: llama4-opt %s --llama4-select-lowering-config | FileCheck %s --check-prefix=CPU
-// RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160 cpu-parallel-weight-bytes=0" | FileCheck %s --check-prefix=SMALL
+// RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160" | FileCheck %s --check-prefix=SMALL
 // RUN: llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=16" | FileCheck %s --check-prefix=AVX512
 // RUN: not llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=4" 2>&1 | FileCheck %s --check-prefix=BAD-LANES
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90" | FileCheck %s --check-prefix=GPU
@@ -68,10 +68,11 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 }
 
 // A 240-byte bf16 W of 40-byte rows, batched x: one block (131072 / 40
-// rows, in pairs) on one thread. With 160-byte blocks and no size threshold
-// (SMALL) it is 4 rows per block, split between threads.
+// rows, in pairs), distributed (the code generation decides from the
+// call's sizes whether threads share it). With 160-byte blocks (SMALL) it
+// is 4 rows per block.
 // CPU-LABEL: func.func @linear_bf16_batched
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [4, 2, 8]>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [4, 2, 8], distribute = true>}
 // SMALL-LABEL: func.func @linear_bf16_batched
 //       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
 // GPU-LABEL: func.func @linear_bf16_batched
@@ -93,11 +94,13 @@ func.func @linear_static_rows(%x: memref<4x64xf32>, %w: memref<1024x64xf32>, %ou
 }
 
 // An expert's W [in, out]: outer-product tiles of 4 rows by 16 columns,
-// 512-column chunks when a row streams; 5.5 KB is not worth a fork.
+// 512-column chunks when a row streams, distributed like every product
+// (whether a call's work pays for the threads is the code generation's
+// decision, from its sizes).
 // CPU-LABEL: func.func @expert_in_out
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
 // AVX512-LABEL: func.func @expert_in_out
-//       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16]>}
+//       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16], distribute = true>}
 // On a GPU, W [in, out] is read along n: a thread per element, so that a
 // warp's threads read consecutive columns.
 // GPU-LABEL: func.func @expert_in_out
@@ -108,12 +111,11 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
   return
 }
 
-// Attention's value product: a dynamic W (a block of the cache) is never
-// split between threads.
+// Attention's value product, a dynamic W (a block of the cache), outside
+// a loop already split between threads (a call on the calling thread
+// whose heads did not pay for the threads): distributed too.
 // CPU-LABEL: func.func @values_of_a_key_block
-//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
-// SMALL-LABEL: func.func @values_of_a_key_block
-//       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8]>}
+//       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
 func.func @values_of_a_key_block(%p: memref<?x?xf32>, %v: memref<?x16xbf16>, %out: memref<?x16xf32>) {
   linalg.contract indexing_maps = [#xe, #we, #oe]
       ins(%p, %v : memref<?x?xf32>, memref<?x16xbf16>) outs(%out : memref<?x16xf32>)
