@@ -19,8 +19,11 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
       shared MLPs, router, LM head): `register_tile` [m, n, k] is m rows of
       x by n rows of W, k lanes at a time, reduced at the end; W rows are
       walked in blocks of `workgroup_tile[1]` rows that stay in L2 while
-      every row of x passes over them. A k that is not a multiple of the
-      lanes ends in a scalar loop.
+      every row of x passes over them; narrower tiles take the leftover
+      columns. Leftover rows (all of them in a decode step) take W's rows
+      one at a time, in memory order (one stream for the prefetcher), with
+      4 accumulators each taking every 4th vector of k. A k that is not a
+      multiple of the lanes ends in a scalar loop.
     - `cpu_outer_product_tiles`, W [in, out] (the MoE experts', attention's
       value products): `register_tile` [m, n, 1] is m rows of x
       (broadcast) by n columns of W (vectors of 8 lanes of a W row), one k
@@ -32,11 +35,10 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
     is an OpenMP worksharing loop, each thread writing its own columns of
     the output, in a parallel region whose `if` takes the team only when
     the loop's multiply-adds reach `team-multiply-adds` and it has two
-    iterations or more
-    (decided here where W's sizes alone decide it, as for a streamed row):
-    a decode step's small products stay on the calling thread. Leftover rows use
-    1-row tiles, so any shape is computed. The dot-product form
-    reassociates the sum over k (one partial sum per lane): the same
+    iterations or more (decided here where W's sizes alone decide it, as
+    for a streamed row): a decode step's small products stay on the
+    calling thread. Any shape is computed. The dot-product form
+    reassociates the sum over k (partial sums per lane): the same
     freedom transformers' BLAS kernels take, about 1e-7 relative in f32.
     A configured op that is not such a product is an error; every other
     op is left to the loop lowering.

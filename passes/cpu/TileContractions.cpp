@@ -33,6 +33,9 @@ namespace {
 /// Rows of W read together per load and store of the output when one row
 /// of x streams over an [in, out] W.
 constexpr int64_t kStreamRows = 4;
+/// Accumulators (independent FMA chains, each taking every 4th vector of
+/// k) when one row of x meets one row of an [out, in] W.
+constexpr int64_t kRowParts = 4;
 
 /// The tile sizes of a config, named for the templates below.
 struct Tiles {
@@ -178,40 +181,72 @@ private:
   //===--- [out, in] weights: dot products along k ----------------------===//
 
   /// Blocks of W rows (L2-sized), and within a block every row tile of x.
+  /// Rows of x past the last whole tile (all of a decode step's) take W's
+  /// rows one at a time, in the order they lie in memory: one stream the
+  /// hardware prefetcher follows, where a tile's W rows side by side are
+  /// as many short streams (a decode step's bf16 LM head read at 10 GB/s
+  /// that way, a third of a streaming read).
   void emitDotProducts() {
     Value cols = weightDim(0);
     Value perCol = arith::MulIOp::create(b, loc, rows, index(c.depth));
     outerLoop(index(0), cols, t.block, perCol, [&](Value colBegin) {
       Value colEnd =
           arith::MinUIOp::create(b, loc, plus(colBegin, t.block), cols);
-      tiles(index(0), rows, t.rows, [&](Value row, int64_t tileRows) {
+      Value rowTilesEnd = wholeTilesEnd(index(0), rows, t.rows);
+      loop(index(0), rowTilesEnd, t.rows, [&](Value row) {
         tiles(colBegin, colEnd, t.cols, [&](Value col, int64_t tileCols) {
-          emitDotTile(row, tileRows, col, tileCols);
+          emitDotTile(row, t.rows, col, tileCols, 1);
         });
+      });
+      loop(rowTilesEnd, rows, 1, [&](Value row) {
+        loop(colBegin, colEnd, 1,
+             [&](Value col) { emitDotTile(row, 1, col, 1, kRowParts); });
       });
     });
   }
 
   /// out[row + i, col + j] += sum_k x[row + i, k] * w[col + j, k] for
-  /// i < tileRows, j < tileCols: 8 lanes of k per FMA, reduced at the end.
-  void emitDotTile(Value row, int64_t tileRows, Value col, int64_t tileCols) {
+  /// i < tileRows, j < tileCols: `parts` accumulators per (i, j), each
+  /// taking every parts-th vector of k (independent FMA chains where the
+  /// tile has few), added and reduced at the end.
+  void emitDotTile(Value row, int64_t tileRows, Value col, int64_t tileCols,
+                   int64_t parts) {
+    int64_t step = parts * t.lanes;
+    int64_t partsDepth = c.depth - c.depth % step;
     int64_t vectorDepth = c.depth - c.depth % t.lanes;
-    SmallVector<Value> init(tileRows * tileCols, zeros(t.lanes));
-    SmallVector<Value> partials = loopCarrying(
-        index(0), index(vectorDepth), t.lanes, init,
-        [&](Value k, ValueRange carried) {
-          SmallVector<Value> acc(carried), wRows;
-          for (int64_t j = 0; j < tileCols; ++j)
-            wRows.push_back(load(c.weight, {plus(col, j), k}, t.lanes));
-          for (int64_t i = 0; i < tileRows; ++i) {
-            Value xRow = load(c.x, rowIndices(plus(row, i), k), t.lanes);
-            for (int64_t j = 0; j < tileCols; ++j) {
-              Value &sum = acc[i * tileCols + j];
-              sum = vector::FMAOp::create(b, loc, xRow, wRows[j], sum);
-            }
+    int64_t count = tileRows * tileCols;
+    // Vectors of k from `k` on, `parts` of them into each accumulator.
+    auto fmas = [&](Value k, ValueRange carried, int64_t inParts) {
+      SmallVector<Value> acc(carried);
+      for (int64_t part = 0; part < inParts; ++part) {
+        Value at = plus(k, part * t.lanes);
+        SmallVector<Value> wRows;
+        for (int64_t j = 0; j < tileCols; ++j)
+          wRows.push_back(load(c.weight, {plus(col, j), at}, t.lanes));
+        for (int64_t i = 0; i < tileRows; ++i) {
+          Value xRow = load(c.x, rowIndices(plus(row, i), at), t.lanes);
+          for (int64_t j = 0; j < tileCols; ++j) {
+            Value &sum = acc[part * count + i * tileCols + j];
+            sum = vector::FMAOp::create(b, loc, xRow, wRows[j], sum);
           }
-          return acc;
-        });
+        }
+      }
+      return acc;
+    };
+    SmallVector<Value> init(parts * count, zeros(t.lanes));
+    SmallVector<Value> partials = loopCarrying(
+        index(0), index(partsDepth), step, init,
+        [&](Value k, ValueRange carried) { return fmas(k, carried, parts); });
+    // The parts added, then the vectors of k past the last whole step.
+    for (int64_t part = 1; part < parts; ++part)
+      for (int64_t e = 0; e < count; ++e)
+        partials[e] = arith::AddFOp::create(b, loc, partials[e],
+                                            partials[part * count + e]);
+    partials.resize(count);
+    if (partsDepth < vectorDepth)
+      partials = loopCarrying(
+          index(partsDepth), index(vectorDepth), t.lanes, partials,
+          [&](Value k, ValueRange carried) { return fmas(k, carried, 1); });
     SmallVector<Value> sums;
     for (Value partial : partials)
       sums.push_back(vector::ReductionOp::create(

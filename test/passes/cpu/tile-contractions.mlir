@@ -41,10 +41,19 @@
 // The leftover column of a 4-row tile: 4 accumulators.
 //       CHECK:       scf.for %{{.*}} step %c1
 //       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// The leftover rows: 1 x 2 tiles, then 1 x 1.
-//       CHECK:     scf.for %{{.*}} to %[[M]] step %c1
-//       CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
-//       CHECK:         scf.for {{.*}} -> (vector<8xf32>)
+// The leftover rows (all of a decode step's) take W's rows one at a time,
+// in memory order: 4 accumulators, each every 4th vector of k, added then
+// reduced.
+//       CHECK:     scf.for %[[LEFT:[a-z0-9_]+]] = %{{.*}} to %[[M]] step %c1
+//       CHECK:       scf.for %[[WROW:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c1
+//       CHECK:         %[[PARTS:.*]]:4 = scf.for %[[K4:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c32{{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:           vector.load %[[W]][%[[WROW]], %[[K4]]]
+//       CHECK:           vector.load %[[X]][%[[LEFT]], %[[K4]]]
+// CHECK-COUNT-4:         vector.fma
+//       CHECK:         %[[P01:.*]] = arith.addf %[[PARTS]]#0, %[[PARTS]]#1 : vector<8xf32>
+//       CHECK:         %[[P012:.*]] = arith.addf %[[P01]], %[[PARTS]]#2 : vector<8xf32>
+//       CHECK:         %[[ALL:.*]] = arith.addf %[[P012]], %[[PARTS]]#3 : vector<8xf32>
+//       CHECK:         vector.reduction <add>, %[[ALL]]
 func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memref<?x1024xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<?x64xf32>, memref<1024x64xf32>) outs(%out : memref<?x1024xf32>)
