@@ -676,13 +676,14 @@ SmallVector<Value> forallOnThreads(IRRewriter &rewriter, Location loc,
   return SmallVector<Value>(forall.getResults());
 }
 
-/// Whether the host's threads share `op`'s iterations over `upper`: two or
-/// more of them, and multiply-adds (scores and values: every query against
-/// the keys batch row 0 sees, head dim deep) reaching `teamMultiplyAdds`.
+/// When the host's threads share `op`'s iterations over `upper`
+/// (llama4c::teamCondition): two or more of them, and multiply-adds
+/// (scores and values: every query against the keys batch row 0 sees, head
+/// dim deep) reaching `teamMultiplyAdds`.
 template <typename AttentionOp>
-Value headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
-                     const KeySpec &spec, ValueRange upper,
-                     int64_t teamMultiplyAdds) {
+std::optional<Value> headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
+                                    const KeySpec &spec, ValueRange upper,
+                                    int64_t teamMultiplyAdds) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value queries = op.getQueries();
   Value iterations = arith::ConstantIndexOp::create(b, loc, 1);
@@ -698,12 +699,7 @@ Value headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
       first.visibleKeys(tensor::DimOp::create(b, loc, op.getKeyCache(), 2),
                         tensor::DimOp::create(b, loc, op.getKeys(), 2));
   work = arith::MulIOp::create(b, loc, work, keys);
-  auto atLeast = [&](Value count, int64_t bound) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, count,
-                                 arith::ConstantIndexOp::create(b, loc, bound));
-  };
-  return arith::AndIOp::create(b, loc, atLeast(work, teamMultiplyAdds),
-                               atLeast(iterations, 2));
+  return llama4c::teamCondition(b, loc, work, teamMultiplyAdds, iterations);
 }
 
 /// `op` replaced by a loop nest over the sizes `extents` (a tensor and
@@ -762,10 +758,19 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
     rewriter.replaceOp(op, nest());
     return success();
   }
-  auto choice = scf::IfOp::create(
-      rewriter, loc, ValueRange(inits).getTypes(),
-      headsOnThreads(rewriter, loc, op, spec, upper, teamMultiplyAdds),
-      /*withElseRegion=*/true);
+  std::optional<Value> onThreads =
+      headsOnThreads(rewriter, loc, op, spec, upper, teamMultiplyAdds);
+  if (!onThreads) {
+    rewriter.replaceOp(op, nest());
+    return success();
+  }
+  if (!*onThreads) {
+    rewriter.replaceOp(
+        op, forallOnThreads(rewriter, loc, upper, inits, spec, body));
+    return success();
+  }
+  auto choice = scf::IfOp::create(rewriter, loc, ValueRange(inits).getTypes(),
+                                  *onThreads, /*withElseRegion=*/true);
   rewriter.setInsertionPointToStart(choice.thenBlock());
   scf::YieldOp::create(
       rewriter, loc, forallOnThreads(rewriter, loc, upper, inits, spec, body));

@@ -2,35 +2,11 @@
 
 #include "passes/cpu/TeamLoop.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 
 namespace llama4c {
-
-std::optional<Value> teamCondition(OpBuilder &b, Location loc, Value work,
-                                   int64_t minWork, Value trips) {
-  std::optional<int64_t> staticWork = getConstantIntValue(work);
-  std::optional<int64_t> staticTrips = getConstantIntValue(trips);
-  if ((staticWork && *staticWork < minWork) || (staticTrips && *staticTrips < 2))
-    return std::nullopt;
-  auto atLeast = [&](Value count, int64_t bound) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, count,
-                                 arith::ConstantIndexOp::create(b, loc, bound))
-        .getResult();
-  };
-  Value onTeam;
-  if (!staticWork)
-    onTeam = atLeast(work, minWork);
-  if (!staticTrips) {
-    Value several = atLeast(trips, 2);
-    onTeam = onTeam ? arith::AndIOp::create(b, loc, onTeam, several).getResult()
-                    : several;
-  }
-  return onTeam;
-}
 
 void lowerToOpenMP(RewriterBase &rewriter, scf::ParallelOp loop,
                    Value onTeam) {

@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include <optional>
+
 namespace llama4c {
 
 /// Fewest multiply-adds of a parallel region (a product's split loop, a
@@ -21,6 +23,14 @@ namespace llama4c {
 /// saves more than it costs. A decode step's small products and its
 /// attention over a short cache stay on the calling thread.
 constexpr int64_t kTeamMultiplyAdds = 1 << 18;
+
+/// When a parallel loop of `trips` iterations doing `work` in all takes
+/// the team: `work` reaches `minWork` and there are two iterations or
+/// more. Folded where both are constants: std::nullopt when it never
+/// does, a null Value when it always does; an i1 otherwise.
+std::optional<mlir::Value> teamCondition(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::Value work, int64_t minWork,
+                                         mlir::Value trips);
 
 /// Whether `op`'s loops lower to one parallel loop over all its parallel
 /// dims with its reductions inside: at least one parallel dim, and every
