@@ -57,6 +57,7 @@ llvm::Expected<HostCpu> llama4c::resolveHostCpu(llvm::StringRef requested) {
     if (subtarget->checkFeatures("+" + std::string(feature)))
       cpu.requiredFeatures.emplace_back(feature);
   cpu.vectorLanes = subtarget->checkFeatures("+avx512f") ? 16 : 8;
+  cpu.bf16Pairs = subtarget->checkFeatures("+avx512bf16");
   return cpu;
 }
 

@@ -3,8 +3,9 @@
 // `llama4c compile --cpu NAME` (default `native`, the CPU compiling) names
 // the x86 CPU a model's host code runs on. Resolved once here into what
 // each later step reads: the target machine of the code generator, the
-// vector width the CPU's register tiles are sized for, and the instruction
-// sets the manifest records for the runtime to check.
+// vector width the CPU's register tiles are sized for and the bf16
+// instructions they may use, and the instruction sets the manifest records
+// for the runtime to check.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +33,9 @@ struct HostCpu {
   /// f32 lanes of the vectors the CPU's register tiles use: 16 where the
   /// CPU has AVX-512, else 8 (AVX2).
   int64_t vectorLanes = 8;
+  /// Whether the CPU multiplies pairs of bf16 into f32 lanes in one
+  /// instruction (AVX512_BF16's vdpbf16ps).
+  bool bf16Pairs = false;
 };
 
 /// `requested` ("native" or an LLVM CPU name) resolved for the default

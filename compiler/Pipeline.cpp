@@ -42,8 +42,6 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
-#include <optional>
-
 using namespace mlir;
 using namespace llama4c;
 
@@ -60,16 +58,16 @@ static void buildFrontendPipeline(OpPassManager &pm) {
 /// How each linalg op becomes code on `target`: the one pass that
 /// decides, recording a #llama4.lowering_config on every op (that has none
 /// yet) for the code generation passes to carry out. The CPU's register
-/// tiles take vectors of `cpuVectorLanes` f32 lanes (unset: the pass's
-/// default).
-static void
-addSelectLoweringConfig(OpPassManager &pm, const TileSchedule &schedule,
-                        Target target,
-                        std::optional<int64_t> cpuVectorLanes = std::nullopt) {
+/// tiles are made of `cpu`'s vectors (null: the pass's defaults).
+static void addSelectLoweringConfig(OpPassManager &pm,
+                                    const TileSchedule &schedule, Target target,
+                                    const HostCpu *cpu = nullptr) {
   Llama4SelectLoweringConfigPassOptions select;
   select.target = targetName(target).str();
-  if (cpuVectorLanes)
-    select.cpuVectorLanes = *cpuVectorLanes;
+  if (cpu) {
+    select.cpuVectorLanes = cpu->vectorLanes;
+    select.cpuBf16Pairs = cpu->bf16Pairs;
+  }
   select.cpuWeightBlockBytes = schedule.cpuWeightBlockBytes;
   select.gpuBlockThreads = schedule.gpuBlockThreads;
   select.gpuWarpRows = schedule.gpuWarpRows;
@@ -198,6 +196,8 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   // tiles already sum k in 8 interleaved parts.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
+  // The bf16 dot-product tiles' vdpbf16ps.
+  vectorToLLVM.x86Vector = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -210,11 +210,11 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-/// The verified module -> LLVM dialect for a host CPU whose vectors hold
-/// `vectorLanes` f32 lanes (unset: the selection pass's default).
-static void
-buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
-                         std::optional<int64_t> vectorLanes = std::nullopt) {
+/// The verified module -> LLVM dialect for the host CPU `cpu` (null: the
+/// selection pass's defaults).
+static void buildCpuLoweringPipeline(OpPassManager &pm,
+                                     const TileSchedule &schedule,
+                                     const HostCpu *cpu = nullptr) {
   buildBufferPipeline(pm, schedule, Target::Cpu);
   // Attention's loop over KV heads, where it runs on threads, is an
   // scf.forall, which the OpenMP lowering takes as a parallel loop.
@@ -226,7 +226,7 @@ buildCpuLoweringPipeline(OpPassManager &pm, const TileSchedule &schedule,
   //    become OpenMP loops that take the threads when a call's sizes make
   //    it worth waking them; copies become loops too, so that the model
   //    needs nothing beyond libc, libm and libomp.
-  addSelectLoweringConfig(pm, schedule, Target::Cpu, vectorLanes);
+  addSelectLoweringConfig(pm, schedule, Target::Cpu, cpu);
   Llama4TileContractionsPassOptions tiles;
   tiles.teamMultiplyAdds = schedule.cpuTeamMultiplyAdds;
   pm.addPass(createLlama4TileContractionsPass(tiles));
@@ -361,7 +361,7 @@ void llama4c::buildLlama4Pipeline(OpPassManager &pm,
   if (options.emit == Phase::Report)
     buildGpuKernelsPipeline(pm, schedule, options.target);
   else if (options.target == Target::Cpu)
-    buildCpuLoweringPipeline(pm, schedule, cpu.vectorLanes);
+    buildCpuLoweringPipeline(pm, schedule, &cpu);
   else if (options.emulate)
     buildGpuEmulationPipeline(pm, schedule, options.target);
   else

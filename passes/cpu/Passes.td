@@ -9,7 +9,7 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
   let summary = "Carries out the register-tile configs of the products x * W.";
   let description = [{
     Runs on buffers, after --llama4-select-lowering-config. Each
-    linalg.contract configured as `cpu_dot_tiles` or
+    linalg.contract configured as `cpu_dot_tiles`, `cpu_bf16_dot_tiles` or
     `cpu_outer_product_tiles` (computing
     `out[..., m, n] += widen(x[..., m, k]) * widen(W(n, k))`) becomes loops
     over register tiles of f32 accumulators, so that each loaded vector
@@ -24,6 +24,12 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
       one at a time, in memory order (one stream for the prefetcher), with
       4 accumulators each taking every 4th vector of k. A k that is not a
       multiple of the lanes ends in a scalar loop.
+    - `cpu_bf16_dot_tiles`, x and W both bf16: the same loops, each lane
+      of a register tile taking a pair of k per step
+      (`x86vector.avx512.dot`, vdpbf16ps: the two products exact in f32,
+      added to the lane's sum) where `cpu_dot_tiles` widens one k to f32;
+      2 × lanes of k a step. Leftover rows widen as `cpu_dot_tiles` does:
+      streaming W, they measured faster so.
     - `cpu_outer_product_tiles`, W [in, out] (the MoE experts', attention's
       value products): `register_tile` [m, n, 1] is m rows of x
       (broadcast) by n columns of W (vectors of 8 lanes of a W row), one k
@@ -73,6 +79,7 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
     "::mlir::omp::OpenMPDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
+    "::mlir::x86vector::X86VectorDialect",
   ];
 }
 

@@ -12,6 +12,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
     Option<"cpuVectorLanes", "cpu-vector-lanes", "int64_t", /*default=*/"8",
            "f32 lanes of the CPU's vector registers (8: AVX2, 16: AVX-512), "
            "which its register tiles are made of">,
+    Option<"cpuBf16Pairs", "cpu-bf16-pairs", "bool", /*default=*/"false",
+           "The CPU multiplies pairs of bf16 into each f32 lane in one "
+           "instruction (AVX512_BF16's vdpbf16ps)">,
     Option<"cpuWeightBlockBytes", "cpu-weight-block-bytes", "int64_t",
            /*default=*/"131072",
            "Bytes of W rows that every row of x passes over before the next "
@@ -63,7 +66,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       rows becomes `cpu_dot_tiles` for nn.Linear's W [out, in] (register
       tile [4, 2, 8] with 8 lanes: 4 rows of x by 2 rows of W by 8 lanes
       of k; [6, 4, 16] with 16, whose 32 registers hold three times the
-      accumulators; rows of W in blocks of `cpu-weight-block-bytes`), or
+      accumulators; rows of W in blocks of `cpu-weight-block-bytes`;
+      `cpu_bf16_dot_tiles`, the same tiles whose steps take pairs of k,
+      where x and W are both bf16 and `cpu-bf16-pairs` is set), or
       `cpu_outer_product_tiles` for the experts' W [in, out] (register tile
       [4, 2 × lanes, lanes]: 4 rows of x by two vectors of a W row;
       512-column chunks when one row streams over W). Either is

@@ -146,7 +146,14 @@ struct SelectLoweringConfig
     int64_t blockRows = std::max<int64_t>(
         group, cpuWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) / group *
                    group);
-    return LoweringConfigAttr::get(ctx, LoweringPipeline::cpu_dot_tiles,
+    // bf16 x and W multiply in pairs where the CPU does that in one
+    // instruction: half the instructions of widening each to f32.
+    auto xType = cast<ShapedType>(product->x.getType());
+    bool pairs = cpuBf16Pairs && xType.getElementType().isBF16() &&
+                 wType.getElementType().isBF16();
+    return LoweringConfigAttr::get(ctx,
+                                   pairs ? LoweringPipeline::cpu_bf16_dot_tiles
+                                         : LoweringPipeline::cpu_dot_tiles,
                                    {0, blockRows, 0}, tile, {}, distribute, 1);
   }
 

@@ -67,6 +67,7 @@ LogicalResult LoweringConfigAttr::verify(
       return emitError() << "cpu_loops takes no tile sizes";
     return success();
   case LoweringPipeline::cpu_dot_tiles:
+  case LoweringPipeline::cpu_bf16_dot_tiles:
   case LoweringPipeline::cpu_outer_product_tiles:
     // (m, n, k): the CPU templates tile n into blocks, and hold a whole
     // (m, n, k) tile in registers.

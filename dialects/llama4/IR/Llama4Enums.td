@@ -35,7 +35,11 @@ def Llama4_LoweringPipeline : I32EnumAttr<"LoweringPipeline",
     // All parallel loops collapsed, one warp per output element: the one
     // reduction loop split across its 32 lanes, their partial sums added
     // by a subgroup reduction (GPU).
-    I32EnumAttrCase<"gpu_warp_per_element", 4>]> {
+    I32EnumAttrCase<"gpu_warp_per_element", 4>,
+    // x * W with x and W in bf16, W [out, in]: dot-product register tiles
+    // whose every step multiplies pairs of k into each f32 lane
+    // (AVX512_BF16's vdpbf16ps) (CPU).
+    I32EnumAttrCase<"cpu_bf16_dot_tiles", 5>]> {
   let cppNamespace = "::mlir::llama4";
   let genSpecializedAttr = 0;
 }

@@ -239,6 +239,63 @@ func.func @unconfigured_is_left_alone(%x: memref<?x64xf32>, %w: memref<1024x64xf
 
 // -----
 
+// bf16 pairs (vdpbf16ps): x and W loaded as 32 bf16, each of the 16 f32
+// lanes summing a pair of k; a 6 x 4 tile (24 dots) loads 10 vectors a
+// step of 32 k. A depth of 80 = 64 + 16 ends in the scalar loop, widened.
+// The leftover rows, which stream W, widen as cpu_dot_tiles does: 4
+// accumulators of 16 k each, 64 k a step, then one vector of the 16
+// left.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+// CHECK-LABEL: func.func @linear_bf16_pairs
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x80xbf16>, %[[W:[a-z0-9]+]]: memref<64x80xbf16>
+//       CHECK:   scf.for %[[COL0:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c64
+//       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c6
+//       CHECK:       scf.for %[[COL:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c4
+//       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c32{{.*}} -> (vector<16xf32>,
+//       CHECK:         %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<64x80xbf16>, vector<32xbf16>
+//       CHECK:         %[[X0:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x80xbf16>, vector<32xbf16>
+//   CHECK-NOT:         arith.extf
+//       CHECK:         x86vector.avx512.dot %{{.*}}, %[[X0]], %[[W0]] : vector<32xbf16> -> vector<16xf32>
+// CHECK-COUNT-23:      x86vector.avx512.dot
+//       CHECK:         scf.yield
+// CHECK-COUNT-24:    vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+//       CHECK:       scf.for %[[T:[a-z0-9_]+]] = %c64{{.*}} to %c80{{.*}} step %c1{{.*}} iter_args
+//       CHECK:         arith.extf
+//       CHECK:     scf.for %[[LEFT:[a-z0-9_]+]] = %{{.*}} step %c1
+//       CHECK:       scf.for %{{.*}} step %c1
+//       CHECK:         scf.for %{{.*}} to %c64{{.*}} step %c64{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+//       CHECK:           vector.load %[[W]]{{.*}} : memref<64x80xbf16>, vector<16xbf16>
+//       CHECK:           arith.extf
+//   CHECK-NOT:           x86vector
+//       CHECK:           vector.fma
+//       CHECK:         scf.for %{{.*}} = %c64{{.*}} to %c80{{.*}} step %c16{{.*}} -> (vector<16xf32>)
+func.func @linear_bf16_pairs(%x: memref<?x80xbf16>, %w: memref<64x80xbf16>, %out: memref<?x64xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x80xbf16>, memref<64x80xbf16>) outs(%out : memref<?x64xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_dot_tiles,
+          workgroup_tile = [0, 64, 0], register_tile = [6, 4, 16]>}
+  return
+}
+
+// -----
+
+// Pairs need x and W both in bf16.
+#x = affine_map<(n, m, k) -> (m, k)>
+#w = affine_map<(n, m, k) -> (n, k)>
+#o = affine_map<(n, m, k) -> (m, n)>
+func.func @bf16_pairs_of_f32_x(%x: memref<?x64xf32>, %w: memref<16x64xbf16>, %out: memref<?x16xf32>) {
+  // expected-error @+1 {{is configured as bf16 dot-product tiles but x and W are not both bf16}}
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x64xf32>, memref<16x64xbf16>) outs(%out : memref<?x16xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_dot_tiles,
+          workgroup_tile = [0, 16, 0], register_tile = [6, 4, 16]>}
+  return
+}
+
+// -----
+
 // A config the product cannot take is an error at the op.
 #xe = affine_map<(m, n, k) -> (m, k)>
 #we = affine_map<(m, n, k) -> (k, n)>

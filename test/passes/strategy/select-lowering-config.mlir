@@ -2,6 +2,7 @@
 // RUN: llama4-opt %s --llama4-select-lowering-config="cpu-weight-block-bytes=160" | FileCheck %s --check-prefix=SMALL
 // RUN: llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=16" | FileCheck %s --check-prefix=AVX512
 // RUN: not llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=4" 2>&1 | FileCheck %s --check-prefix=BAD-LANES
+// RUN: llama4-opt %s --llama4-select-lowering-config="cpu-vector-lanes=16 cpu-bf16-pairs=true" | FileCheck %s --check-prefix=PAIRS
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90" | FileCheck %s --check-prefix=GPU
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_80 gpu-block-threads=128" | FileCheck %s --check-prefix=SM80
 // RUN: llama4-opt %s --llama4-select-lowering-config="target=sm_90 gpu-split-k-depth=0" | FileCheck %s --check-prefix=NOSPLIT
@@ -49,6 +50,9 @@
 // With AVX-512's 16 lanes and 32 registers, 6 x 4 tiles of 16 lanes.
 // AVX512-LABEL: func.func @linear_f32
 //       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [6, 4, 16], distribute = true>}
+// A CPU that multiplies bf16 pairs (AVX512_BF16) widens f32 as before.
+// PAIRS-LABEL: func.func @linear_f32
+//       PAIRS:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 512, 0], register_tile = [6, 4, 16], distribute = true>}
 // On a GPU a warp per output element, 8 of x's rows (a dynamic number) by
 // 2 rows of W a warp, each load of W shared by the 8, each of x by the 2;
 // one row of x a warp at gpu-warp-rows=1, no register tile when a warp
@@ -75,11 +79,25 @@ func.func @linear_f32(%x: memref<?x64xf32>, %w: memref<1024x64xf32>, %out: memre
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [4, 2, 8], distribute = true>}
 // SMALL-LABEL: func.func @linear_bf16_batched
 //       SMALL:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4, 0], register_tile = [4, 2, 8], distribute = true>}
+// x and W both bf16 on a CPU that multiplies bf16 pairs: the same tiles,
+// each lane taking pairs of k.
+// PAIRS-LABEL: func.func @linear_bf16_batched
+//       PAIRS:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_dot_tiles, workgroup_tile = [0, 3276, 0], register_tile = [6, 4, 16], distribute = true>}
 // GPU-LABEL: func.func @linear_bf16_batched
 //       GPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = gpu_warp_per_element, register_tile = [8, 2], workgroup_size = [256]>}
 func.func @linear_bf16_batched(%x: memref<?x?x20xbf16>, %w: memref<6x20xbf16>, %out: memref<?x?x6xf32>) {
   linalg.contract indexing_maps = [#x3, #w3, #o3]
       ins(%x, %w : memref<?x?x20xbf16>, memref<6x20xbf16>) outs(%out : memref<?x?x6xf32>)
+  return
+}
+
+// f32 x (attention's probabilities) against a bf16 W: no pairs, whose
+// rounding of x to bf16 would change the result.
+// PAIRS-LABEL: func.func @linear_f32_x_bf16_w
+//       PAIRS:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_dot_tiles, workgroup_tile = [0, 4096, 0], register_tile = [6, 4, 16], distribute = true>}
+func.func @linear_f32_x_bf16_w(%x: memref<?x16xf32>, %w: memref<8x16xbf16>, %out: memref<?x8xf32>) {
+  linalg.contract indexing_maps = [#x, #w, #o]
+      ins(%x, %w : memref<?x16xf32>, memref<8x16xbf16>) outs(%out : memref<?x8xf32>)
   return
 }
 
