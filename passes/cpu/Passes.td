@@ -9,8 +9,8 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
   let summary = "Carries out the register-tile configs of the products x * W.";
   let description = [{
     Runs on buffers, after --llama4-select-lowering-config. Each
-    linalg.contract configured as `cpu_dot_tiles`, `cpu_bf16_dot_tiles` or
-    `cpu_outer_product_tiles` (computing
+    linalg.contract configured as `cpu_dot_tiles`, `cpu_bf16_dot_tiles`,
+    `cpu_outer_product_tiles` or `cpu_bf16_outer_product_tiles` (computing
     `out[..., m, n] += widen(x[..., m, k]) * widen(W(n, k))`) becomes loops
     over register tiles of f32 accumulators, so that each loaded vector
     feeds several FMAs. The config's tiles, in (m, n, k):
@@ -36,6 +36,12 @@ def Llama4TileContractionsPass : Pass<"llama4-tile-contractions"> {
       at a time; narrower strips take the leftover columns. Leftover rows
       (all of them in a decode step) stream W 4 rows at a time, threads
       taking chunks of `workgroup_tile[1]` columns.
+    - `cpu_bf16_outer_product_tiles`, x and W both bf16: the same loops,
+      the whole vectors of a tile taking k two at a time, rows k and k + 1
+      of W interleaved (`vector.interleave`) and x's pair broadcast as one
+      32-bit word into every lane, for `x86vector.avx512.dot`; an odd last
+      k, narrower strips and streamed rows widen as
+      `cpu_outer_product_tiles` does.
 
     With `distribute`, the outer loop (W blocks, column strips or chunks)
     is an OpenMP worksharing loop, each thread writing its own columns of

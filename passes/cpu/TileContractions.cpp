@@ -325,7 +325,8 @@ private:
                         int64_t lanes) {
         outerLoop(begin, end, vectors * lanes, perCol, [&](Value col) {
           loop(index(0), rowTilesEnd, t.rows, [&](Value row) {
-            emitOuterProductTile(row, t.rows, col, vectors, lanes);
+            emitOuterProductTile(row, t.rows, col, vectors, lanes,
+                                 t.bf16Pairs && lanes == t.lanes);
           });
         });
       };
@@ -370,21 +371,45 @@ private:
     });
     // Columns beyond the last whole vector, one at a time.
     loop(vectorEnd, cols, 1,
-         [&](Value col) { emitOuterProductTile(row, 1, col, 1, 1); });
+         [&](Value col) { emitOuterProductTile(row, 1, col, 1, 1, false); });
   }
 
   /// out[row + i, col + v * lanes + l] += sum_k x[row + i, k] *
   /// w[k, col + v * lanes + l]: x broadcast, W rows loaded as vectors.
+  /// With `pairs` (bf16 x and W), k two at a time while two are left: the
+  /// two rows of W interleaved, each lane of a vector multiplying its two
+  /// k by x's pair, broadcast.
   void emitOuterProductTile(Value row, int64_t tileRows, Value col,
-                            int64_t vectors, int64_t lanes) {
+                            int64_t vectors, int64_t lanes, bool pairs) {
     auto f32Vector = VectorType::get({lanes}, b.getF32Type());
     SmallVector<Value> columns;
     for (int64_t v = 0; v < vectors; ++v)
       columns.push_back(plus(col, v * lanes));
-    SmallVector<Value> init(tileRows * vectors, zeros(lanes));
+    SmallVector<Value> sums(tileRows * vectors, zeros(lanes));
     Value depth = weightDim(0);
-    SmallVector<Value> sums = loopCarrying(
-        index(0), depth, 1, init, [&](Value k, ValueRange carried) {
+    Value pairsEnd = pairs ? wholeTilesEnd(index(0), depth, 2) : index(0);
+    if (pairs)
+      sums = loopCarrying(
+          index(0), pairsEnd, 2, sums, [&](Value k, ValueRange carried) {
+            SmallVector<Value> acc(carried), wPairs;
+            auto bf16s = VectorType::get({lanes}, b.getBF16Type());
+            for (Value column : columns)
+              wPairs.push_back(vector::InterleaveOp::create(
+                  b, loc,
+                  vector::LoadOp::create(b, loc, bf16s, c.weight, {k, column}),
+                  vector::LoadOp::create(b, loc, bf16s, c.weight,
+                                         {plus(k, 1), column})));
+            for (int64_t i = 0; i < tileRows; ++i) {
+              Value xPairs = broadcastPair(rowIndices(plus(row, i), k), lanes);
+              for (int64_t v = 0; v < vectors; ++v) {
+                Value &sum = acc[i * vectors + v];
+                sum = multiplyAdd(xPairs, wPairs[v], sum, true);
+              }
+            }
+            return acc;
+          });
+    sums = loopCarrying(
+        pairsEnd, depth, 1, sums, [&](Value k, ValueRange carried) {
           SmallVector<Value> acc(carried), wParts;
           for (Value column : columns)
             wParts.push_back(load(c.weight, {k, column}, lanes));
@@ -408,6 +433,18 @@ private:
       }
   }
 
+  /// x's two bf16 from `indices` on, as a pair in each of `lanes` lanes.
+  Value broadcastPair(ValueRange indices, int64_t lanes) {
+    Value pair = vector::LoadOp::create(
+        b, loc, VectorType::get({2}, b.getBF16Type()), c.x, indices);
+    Value word = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, b.getI32Type()), pair);
+    Value words = vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, b.getI32Type()), word);
+    return vector::BitCastOp::create(
+        b, loc, VectorType::get({2 * lanes}, b.getBF16Type()), words);
+  }
+
   OpBuilder &b;
   Location loc;
   const Product &c;
@@ -422,15 +459,18 @@ FailureOr<Tiles> tilesOf(Operation *op, LoweringConfigAttr config,
                          const Product &product, int64_t teamMultiplyAdds) {
   ArrayRef<int64_t> workgroup = config.getWorkgroupTile(),
                     registers = config.getRegisterTile();
-  bool pairs = config.getPipeline() == LoweringPipeline::cpu_bf16_dot_tiles;
+  LoweringPipeline pipeline = config.getPipeline();
+  bool pairs = pipeline == LoweringPipeline::cpu_bf16_dot_tiles ||
+               pipeline == LoweringPipeline::cpu_bf16_outer_product_tiles;
   Tiles tiles{workgroup[1],    registers[0], registers[1],
               registers[2],    pairs,        config.getDistribute(),
               teamMultiplyAdds};
   if (pairs && !(getElementTypeOrSelf(product.x.getType()).isBF16() &&
                  getElementTypeOrSelf(product.weight.getType()).isBF16()))
-    return op->emitOpError("is configured as bf16 dot-product tiles but x "
-                           "and W are not both bf16");
-  if (pairs || config.getPipeline() == LoweringPipeline::cpu_dot_tiles) {
+    return op->emitOpError("is configured as bf16 pairs but x and W are not "
+                           "both bf16");
+  if (pipeline == LoweringPipeline::cpu_dot_tiles ||
+      pipeline == LoweringPipeline::cpu_bf16_dot_tiles) {
     if (product.layout != WeightLayout::OutIn)
       return op->emitOpError("is configured as dot-product tiles but its "
                              "weight is not [out, in]");
@@ -456,7 +496,8 @@ struct TileContractions
       if (config &&
           llvm::is_contained({LoweringPipeline::cpu_dot_tiles,
                               LoweringPipeline::cpu_bf16_dot_tiles,
-                              LoweringPipeline::cpu_outer_product_tiles},
+                              LoweringPipeline::cpu_outer_product_tiles,
+                              LoweringPipeline::cpu_bf16_outer_product_tiles},
                              config.getPipeline()))
         tiled.push_back(op);
     });

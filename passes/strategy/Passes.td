@@ -71,7 +71,9 @@ def Llama4SelectLoweringConfigPass : Pass<"llama4-select-lowering-config"> {
       where x and W are both bf16 and `cpu-bf16-pairs` is set), or
       `cpu_outer_product_tiles` for the experts' W [in, out] (register tile
       [4, 2 × lanes, lanes]: 4 rows of x by two vectors of a W row;
-      512-column chunks when one row streams over W). Either is
+      512-column chunks when one row streams over W;
+      `cpu_bf16_outer_product_tiles`, the same, where x and W are both
+      bf16 and `cpu-bf16-pairs` is set). Either is
       split between threads (`distribute`; the code generation decides,
       from the call's sizes, whether its work pays for waking them). Every
       other op is `cpu_loops`,

@@ -131,14 +131,21 @@ struct SelectLoweringConfig
                                      {}, distribute, 1);
     }
     bool distribute = onTheTeam;
+    // bf16 x and W multiply in pairs where the CPU does that in one
+    // instruction: half the multiply-adds of widening each to f32.
+    auto xType = cast<ShapedType>(product->x.getType());
+    auto wType = cast<ShapedType>(product->weight.getType());
+    bool pairs = cpuBf16Pairs && xType.getElementType().isBF16() &&
+                 wType.getElementType().isBF16();
     if (product->layout == llama4c::WeightLayout::InOut)
       return LoweringConfigAttr::get(
-          ctx, LoweringPipeline::cpu_outer_product_tiles,
+          ctx,
+          pairs ? LoweringPipeline::cpu_bf16_outer_product_tiles
+                : LoweringPipeline::cpu_outer_product_tiles,
           {0, kStreamColumns, 0}, outerProductTile(cpuVectorLanes), {},
           distribute, 1);
     // Blocks of whole W rows, `cpuWeightBlockBytes` each, in groups as the
     // register tile takes them.
-    auto wType = cast<ShapedType>(product->weight.getType());
     int64_t bytesPerRow =
         product->depth * wType.getElementTypeBitWidth() / 8;
     SmallVector<int64_t> tile = dotTile(cpuVectorLanes);
@@ -146,11 +153,6 @@ struct SelectLoweringConfig
     int64_t blockRows = std::max<int64_t>(
         group, cpuWeightBlockBytes / std::max<int64_t>(bytesPerRow, 1) / group *
                    group);
-    // bf16 x and W multiply in pairs where the CPU does that in one
-    // instruction: half the instructions of widening each to f32.
-    auto xType = cast<ShapedType>(product->x.getType());
-    bool pairs = cpuBf16Pairs && xType.getElementType().isBF16() &&
-                 wType.getElementType().isBF16();
     return LoweringConfigAttr::get(ctx,
                                    pairs ? LoweringPipeline::cpu_bf16_dot_tiles
                                          : LoweringPipeline::cpu_dot_tiles,

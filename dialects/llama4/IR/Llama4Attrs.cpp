@@ -69,6 +69,7 @@ LogicalResult LoweringConfigAttr::verify(
   case LoweringPipeline::cpu_dot_tiles:
   case LoweringPipeline::cpu_bf16_dot_tiles:
   case LoweringPipeline::cpu_outer_product_tiles:
+  case LoweringPipeline::cpu_bf16_outer_product_tiles:
     // (m, n, k): the CPU templates tile n into blocks, and hold a whole
     // (m, n, k) tile in registers.
     if (workgroup.size() != 3 || workgroup[0] != 0 || workgroup[1] <= 0 ||

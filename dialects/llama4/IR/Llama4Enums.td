@@ -39,7 +39,11 @@ def Llama4_LoweringPipeline : I32EnumAttr<"LoweringPipeline",
     // x * W with x and W in bf16, W [out, in]: dot-product register tiles
     // whose every step multiplies pairs of k into each f32 lane
     // (AVX512_BF16's vdpbf16ps) (CPU).
-    I32EnumAttrCase<"cpu_bf16_dot_tiles", 5>]> {
+    I32EnumAttrCase<"cpu_bf16_dot_tiles", 5>,
+    // x * W with x and W in bf16, W [in, out]: outer-product register
+    // tiles whose every step multiplies two rows of W, interleaved, by a
+    // pair of x (vdpbf16ps) (CPU).
+    I32EnumAttrCase<"cpu_bf16_outer_product_tiles", 6>]> {
   let cppNamespace = "::mlir::llama4";
   let genSpecializedAttr = 0;
 }

@@ -26,7 +26,7 @@
 //  CHECK-NEXT:       omp.loop_nest (%[[COL0:[a-z0-9_]+]]) : index = (%{{.*}}) to (%c1024) step (%c512
 //       CHECK:     scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
 //       CHECK:       scf.for %[[COL:[a-z0-9_]+]] = %[[COL0]] to %{{.*}} step %c2
-//       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+//       CHECK:         %[[ACC:.*]]:8 = scf.for %[[K:[a-z0-9_]+]] = %{{.*}} to %c64{{.*}} step %c8{{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 //       CHECK:           %[[W0:.*]] = vector.load %[[W]][%[[COL]], %[[K]]] : memref<1024x64xf32>, vector<8xf32>
 //       CHECK:           %[[W1:.*]] = vector.load %[[W]][%{{.*}}, %[[K]]] : memref<1024x64xf32>, vector<8xf32>
 //       CHECK:           %[[X0:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x64xf32>, vector<8xf32>
@@ -281,12 +281,49 @@ func.func @linear_bf16_pairs(%x: memref<?x80xbf16>, %w: memref<64x80xbf16>, %out
 
 // -----
 
+// An expert's bf16 W [in, out] in pairs: per step of 2 k, rows k and k + 1
+// of each 16-column vector interleaved, each row of x's pair broadcast as
+// one 32-bit word, 4 x 2 dots. An odd depth (33) ends with one k widened;
+// the columns past the whole vectors (43 = 32 + 11) widen one at a time.
+#xe = affine_map<(m, n, k) -> (m, k)>
+#we = affine_map<(m, n, k) -> (k, n)>
+#oe = affine_map<(m, n, k) -> (m, n)>
+// CHECK-LABEL: func.func @expert_bf16_pairs
+//  CHECK-SAME:   %[[X:[a-z0-9]+]]: memref<?x33xbf16>, %[[W:[a-z0-9]+]]: memref<33x43xbf16>
+//       CHECK:   scf.if
+//       CHECK:       scf.for %[[ROW:[a-z0-9_]+]] = %{{.*}} step %c4
+//       CHECK:         scf.for %[[K:[a-z0-9_]+]] = %c0{{.*}} to %c32{{.*}} step %c2{{.*}} -> (vector<16xf32>,
+//       CHECK:           %[[EVEN:.*]] = vector.load %[[W]][%[[K]], %{{.*}}] : memref<33x43xbf16>, vector<16xbf16>
+//       CHECK:           %[[NEXT:.*]] = arith.addi %[[K]], %c1
+//       CHECK:           %[[ODD:.*]] = vector.load %[[W]][%[[NEXT]], %{{.*}}] : memref<33x43xbf16>, vector<16xbf16>
+//       CHECK:           %[[WPAIRS:.*]] = vector.interleave %[[EVEN]], %[[ODD]] : vector<16xbf16> -> vector<32xbf16>
+//       CHECK:           %[[PAIR:.*]] = vector.load %[[X]][%[[ROW]], %[[K]]] : memref<?x33xbf16>, vector<2xbf16>
+//       CHECK:           %[[WORD:.*]] = vector.bitcast %[[PAIR]] : vector<2xbf16> to vector<1xi32>
+//       CHECK:           %[[WORDS:.*]] = vector.broadcast %[[WORD]] : vector<1xi32> to vector<16xi32>
+//       CHECK:           %[[XPAIRS:.*]] = vector.bitcast %[[WORDS]] : vector<16xi32> to vector<32xbf16>
+//       CHECK:           x86vector.avx512.dot %{{.*}}, %[[XPAIRS]], %[[WPAIRS]] : vector<32xbf16> -> vector<16xf32>
+// CHECK-COUNT-7:         x86vector.avx512.dot
+//       CHECK:         scf.for %{{.*}} = %c32{{.*}} to %c33{{.*}} step %c1
+//       CHECK:           arith.extf
+//       CHECK:           vector.fma
+//   CHECK-NOT:         x86vector
+//       CHECK:         vector.store
+func.func @expert_bf16_pairs(%x: memref<?x33xbf16>, %w: memref<33x43xbf16>, %out: memref<?x43xf32>) {
+  linalg.contract indexing_maps = [#xe, #we, #oe]
+      ins(%x, %w : memref<?x33xbf16>, memref<33x43xbf16>) outs(%out : memref<?x43xf32>)
+      {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_outer_product_tiles,
+          workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16]>}
+  return
+}
+
+// -----
+
 // Pairs need x and W both in bf16.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
 func.func @bf16_pairs_of_f32_x(%x: memref<?x64xf32>, %w: memref<16x64xbf16>, %out: memref<?x16xf32>) {
-  // expected-error @+1 {{is configured as bf16 dot-product tiles but x and W are not both bf16}}
+  // expected-error @+1 {{is configured as bf16 pairs but x and W are not both bf16}}
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<?x64xf32>, memref<16x64xbf16>) outs(%out : memref<?x16xf32>)
       {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_dot_tiles,

@@ -119,6 +119,9 @@ func.func @linear_static_rows(%x: memref<4x64xf32>, %w: memref<1024x64xf32>, %ou
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
 // AVX512-LABEL: func.func @expert_in_out
 //       AVX512:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16], distribute = true>}
+// With bf16 pairs, the same tiles, each step two rows of W interleaved.
+// PAIRS-LABEL: func.func @expert_in_out
+//       PAIRS:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_bf16_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 32, 16], distribute = true>}
 // On a GPU, W [in, out] is read along n: a thread per element, so that a
 // warp's threads read consecutive columns.
 // GPU-LABEL: func.func @expert_in_out
@@ -132,6 +135,8 @@ func.func @expert_in_out(%x: memref<?x64xbf16>, %w: memref<64x43xbf16>, %out: me
 // Attention's value product, a dynamic W (a block of the cache), outside
 // a loop already split between threads (a call on the calling thread
 // whose heads did not pay for the threads): distributed too.
+// PAIRS-LABEL: func.func @values_of_a_key_block
+//       PAIRS:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles,
 // CPU-LABEL: func.func @values_of_a_key_block
 //       CPU:   linalg.contract {{.*}} {llama4.lowering_config = #llama4.lowering_config<pipeline = cpu_outer_product_tiles, workgroup_tile = [0, 512, 0], register_tile = [4, 16, 8], distribute = true>}
 func.func @values_of_a_key_block(%p: memref<?x?xf32>, %v: memref<?x16xbf16>, %out: memref<?x16xf32>) {
