@@ -46,7 +46,7 @@ struct Tiles {
   int64_t rows, cols;
   /// f32 lanes of a vector: along k ([out, in]) or n ([in, out]).
   int64_t lanes;
-  /// Whether each lane of a dot product takes a pair of k, x and W both
+  /// Whether each lane of a register tile takes a pair of k, x and W both
   /// bf16 (vdpbf16ps), not one k widened to f32.
   bool bf16Pairs;
   /// Whether the outer loop is split between threads, and the fewest
@@ -218,8 +218,8 @@ private:
         });
       });
       // Widened even where the tiles take bf16 pairs: one row streaming W
-      // ran slower with vdpbf16ps (156M model, bf16 decode, 69-78 tok/s
-      // against 81-85).
+      // ran slower with vdpbf16ps (156M model, bf16 decode at 1 thread,
+      // 77-79 tok/s against 86-91).
       loop(rowTilesEnd, rows, 1, [&](Value row) {
         loop(colBegin, colEnd, 1, [&](Value col) {
           emitDotTile(row, 1, col, 1, kRowParts, /*pairs=*/false);
