@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace llama4c::runtime::jinja {
@@ -285,21 +286,34 @@ Value attributeOf(const Value &item, const std::string &path) {
   }
 }
 
+/// `real` (finite) toward zero, as `int` makes it: an error where no
+/// 64-bit integer holds it (Python's grow without bound).
+Expected<Value> truncated(double real) {
+  if (std::fabs(real) < 0x1p63)
+    return Value::integer(int64_t(real));
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", real);
+  return Error(std::string("int: ") + text +
+               " is outside the range of a 64-bit integer");
+}
+
 Expected<Value> integerOf(const Value &input, const Value &fallback) {
   if (input.is(Kind::Int) || input.is(Kind::Bool))
     return Value::integer(input.asInt());
   if (input.is(Kind::Float) && std::isfinite(input.asFloat()))
-    return Value::integer(int64_t(input.asFloat()));
+    return truncated(input.asFloat());
   if (input.is(Kind::String)) {
     std::string text = strip(input.asString(), Value::none(), true, true);
+    // Parsed whole: a NUL inside the string ends what strtoll reads.
+    const char *textEnd = text.c_str() + text.size();
     errno = 0;
     char *end = nullptr;
     long long parsed = std::strtoll(text.c_str(), &end, 10);
-    if (!text.empty() && *end == '\0' && errno == 0)
+    if (!text.empty() && end == textEnd && errno == 0)
       return Value::integer(parsed);
     double real = std::strtod(text.c_str(), &end);
-    if (!text.empty() && *end == '\0' && std::isfinite(real))
-      return Value::integer(int64_t(real));
+    if (!text.empty() && end == textEnd && std::isfinite(real))
+      return truncated(real);
   }
   return fallback;
 }

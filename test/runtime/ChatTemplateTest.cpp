@@ -136,6 +136,10 @@ TEST(ChatTemplateTest, RenderErrorsNameTheLine) {
   EXPECT_EQ(templateError("{{ 9223372036854775807 + 1 }}"),
             "1: integer overflow");
   EXPECT_EQ(templateError("{{ 3 ** 40 }}"), "1: integer overflow");
+  EXPECT_EQ(templateError("{{ 1e55 | int }}"),
+            "1: int: 1e+55 is outside the range of a 64-bit integer");
+  EXPECT_EQ(templateError("{{ '-1e55' | int }}"),
+            "1: int: -1e+55 is outside the range of a 64-bit integer");
   EXPECT_EQ(templateError("{{ none() }}"),
             "1: the value (a NoneType) is not callable");
   EXPECT_EQ(templateError("{% for a, b in [1] %}{% endfor %}"),
