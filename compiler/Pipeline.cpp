@@ -196,7 +196,7 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   // tiles already sum k in 8 interleaved parts.
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
-  // The bf16 dot-product tiles' vdpbf16ps.
+  // The bf16 pair tiles' vdpbf16ps (x86vector.avx512.dot).
   vectorToLLVM.x86Vector = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createConvertMathToLLVMPass());

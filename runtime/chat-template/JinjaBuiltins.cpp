@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 namespace llama4c::runtime::jinja {
@@ -291,9 +290,7 @@ Value attributeOf(const Value &item, const std::string &path) {
 Expected<Value> truncated(double real) {
   if (std::fabs(real) < 0x1p63)
     return Value::integer(int64_t(real));
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", real);
-  return Error(std::string("int: ") + text +
+  return Error("int: " + formatFloat(real) +
                " is outside the range of a 64-bit integer");
 }
 
