@@ -50,6 +50,7 @@ CASES = [
 # Step 6 of compiler/Pipeline.cpp, for a function on plain buffers.
 LOWERING = [
     "llama4-tile-contractions", "convert-scf-to-openmp", "canonicalize",
+    "llama4-inline-static-schedule",
     "convert-linalg-to-loops", "lower-affine",
     "convert-scf-to-cf", "expand-strided-metadata", "finalize-memref-to-llvm",
     "arith-emulate-unsupported-floats{source-types=bf16 target-type=f32}",

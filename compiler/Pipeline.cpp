@@ -174,6 +174,9 @@ static void buildHostCodePipeline(OpPassManager &pm) {
   // no loop body allocates on the stack (the emulated kernels' per-block
   // buffers are heap allocations), so canonicalisation inlines the scopes.
   pm.addPass(createCanonicalizerPass());
+  // Each thread's share of a loop on threads is computed in its region,
+  // not by libomp's worksharing entry (its cost: the pass's description).
+  pm.addPass(createLlama4InlineStaticSchedulePass());
   pm.addPass(createLlama4CopiesToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   // Subviews and reshapes become explicit offset and stride arithmetic

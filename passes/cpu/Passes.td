@@ -133,4 +133,46 @@ def Llama4DistributeLoopsPass : Pass<"llama4-distribute-loops"> {
   ];
 }
 
+def Llama4InlineStaticSchedulePass
+    : Pass<"llama4-inline-static-schedule", "::mlir::ModuleOp"> {
+  let summary = "Computes each thread's share of a parallel region's loop "
+                "in the region.";
+  let description = [{
+    Runs after the loops on threads are OpenMP ops (--convert-scf-to-openmp
+    and the CPU passes that build them). Each `omp.wsloop` alone in an
+    `omp.parallel`, with the plain static schedule (no chunk, order,
+    reduction, privatisation or linear clause) and constant positive
+    steps, becomes an scf.for over the calling thread's contiguous share
+    of the nest's collapsed iterations, from libomp's
+    `omp_get_thread_num` and `omp_get_num_threads` (declared in the
+    module), each index split back into the nest's. The loop's own barrier
+    goes with it: the region's end joins the threads. libomp's entry to a
+    worksharing loop formats debug strings on every call in Debian's LLVM
+    22 build, four times the cost of the rest of a region; a decode step
+    runs hundreds of regions. Other worksharing loops are left as they are.
+
+    ```mlir
+    omp.parallel if(%team) {
+      omp.wsloop {
+        omp.loop_nest (%row) : index = (%c0) to (%rows) step (%c1) { ... }
+      }
+      omp.terminator
+    }
+    // becomes
+    omp.parallel if(%team) {
+      %t = func.call @omp_get_thread_num() : () -> i32
+      %n = func.call @omp_get_num_threads() : () -> i32
+      // begin = rows * t / n, end = rows * (t + 1) / n
+      scf.for %row = %begin to %end step %c1 { ... }
+      omp.terminator
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // LLAMA4C_PASSES_CPU_PASSES_TD
