@@ -168,6 +168,8 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
 /// Loops on buffers -> LLVM dialect for the host, loops marked parallel
 /// split between threads by OpenMP.
 static void buildHostCodePipeline(OpPassManager &pm) {
+  // The exported function that starts OpenMP's threads at load time.
+  pm.addPass(createLlama4EmitStartThreadsPass());
   pm.addPass(createConvertSCFToOpenMPPass());
   // The OpenMP conversion wraps each loop body in a memref.alloca_scope,
   // whose single-block region the lowering to control flow would break;

@@ -45,6 +45,34 @@ def Llama4EmitEntryPointsPass : Pass<"llama4-emit-entry-points", "::mlir::Module
   ];
 }
 
+def Llama4EmitStartThreadsPass
+    : Pass<"llama4-emit-start-threads", "::mlir::ModuleOp"> {
+  let summary = "Adds the exported llama4c_start_threads of a host model.";
+  let description = [{
+    Adds `func.func @llama4c_start_threads() -> i32` (runtime/include/
+    llama4c/abi.h): one empty `omp.parallel` region, then 0. libomp
+    initialises itself and starts its threads in the first parallel region
+    of a process (about 2 ms); the runtime calls this once after loading a
+    host model (CPU or emulated GPU), so that the first prefill does not
+    wait for it.
+
+    ```mlir
+    func.func @llama4c_start_threads() -> i32 {
+      omp.parallel {
+        omp.terminator
+      }
+      %c0_i32 = arith.constant 0 : i32
+      return %c0_i32 : i32
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::omp::OpenMPDialect",
+  ];
+}
+
 def Llama4HideInternalFunctionsPass : Pass<"llama4-hide-internal-functions", "::mlir::ModuleOp"> {
   let summary = "Gives every private function definition internal linkage.";
   let description = [{

@@ -81,8 +81,17 @@ Expected<Model> Model::open(const std::string &path) {
                    " instructions this machine lacks; recompile it here "
                    "(llama4c compile --cpu native) or for an older CPU "
                    "(--cpu x86-64-v3)");
-  if (model.info.runsOnHost())
+  if (model.info.runsOnHost()) {
+    auto startThreads =
+        reinterpret_cast<int32_t (*)()>(symbol("llama4c_start_threads"));
+    if (!startThreads)
+      return Error(path + ": missing symbol llama4c_start_threads, which a "
+                          "model for the host exports");
+    if (int32_t status = startThreads(); status != 0)
+      return Error(path + ": llama4c_start_threads failed with status " +
+                   std::to_string(status));
     return model;
+  }
 
   auto bindGpu = reinterpret_cast<int32_t (*)(const llama4c_gpu_driver *)>(
       symbol("llama4c_bind_gpu"));

@@ -27,11 +27,12 @@
  *     so greedy decoding with zero weights picks `target`.
  * Status 2: a token, position or logits_at index out of range; 5: decode
  * with seq != 1; 7: table[0, 1] != 0 (lets a test make a call fail on
- * purpose).
+ * purpose); 8: a host model's call before llama4c_start_threads.
  *
  * Variants, chosen by macros: FAKE_LLAMA4C_VERSION (the manifest's
  * llama4c_version), FAKE_ABI_VERSION (what llama4c_abi_version returns),
- * FAKE_NO_DECODE (no llama4c_decode symbol), FAKE_BROKEN_MANIFEST
+ * FAKE_NO_DECODE (no llama4c_decode symbol), FAKE_NO_START_THREADS (no
+ * llama4c_start_threads symbol), FAKE_BROKEN_MANIFEST
  * (vocab_size is a string), FAKE_TARGET (the manifest's target, "cpu" by
  * default), FAKE_BIND_GPU (exports a llama4c_bind_gpu that does nothing),
  * FAKE_CPU_FEATURE_FROM_ENV (the manifest's cpu.features lists the one
@@ -144,7 +145,18 @@ static int32_t writeLogits(const llama4c_call *call, int64_t b,
   return 0;
 }
 
+static int threadsStarted;
+
+#ifndef FAKE_NO_START_THREADS
+int32_t llama4c_start_threads(void) {
+  threadsStarted = 1;
+  return 0;
+}
+#endif
+
 static int32_t run(const llama4c_call *call, int prefill) {
+  if (!threadsStarted && strcmp(FAKE_TARGET, "cpu") == 0)
+    return 8;
   const float *table = (const float *)call->weights[1]; /* [2, 3] */
   if (table[1] != 0)
     return 7;

@@ -146,6 +146,13 @@ TEST_F(ModelTest, ExplainsAGpuModelOnAMachineWithoutTheDriver) {
   EXPECT_EQ(error.find('\n'), std::string::npos);
 }
 
+TEST_F(ModelTest, RejectsAHostModelWithoutItsStartThreadsSymbol) {
+  std::string so = fakeModel("fake-model-no-start-threads");
+  EXPECT_EQ(errorOf(Model::open(so)),
+            so + ": missing symbol llama4c_start_threads, which a model for "
+                 "the host exports");
+}
+
 TEST_F(ModelTest, RejectsAMissingEntryPoint) {
   std::string so = fakeModel("fake-model-no-decode");
   EXPECT_EQ(errorOf(Model::open(so)),

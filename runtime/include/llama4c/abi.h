@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 5
+#define LLAMA4C_ABI_VERSION 6
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -94,6 +94,12 @@ uint32_t llama4c_abi_version(void);
  * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads, slots,
  * head_dim}] (slots 0 = cache_slots), vocab_size, max_position_embeddings. */
 const char *llama4c_manifest(void);
+/* Host models only (target "cpu", or emulated): starts the OpenMP runtime
+ * and its threads, which libomp otherwise does in the first parallel
+ * region of the first call (about 2 ms), so that the first prefill does
+ * not wait for it. The runtime calls it once, after loading, with the
+ * thread count already set (OMP_NUM_THREADS). Returns 0. */
+int32_t llama4c_start_threads(void);
 /* Both return 0 on success. */
 int32_t llama4c_prefill(const llama4c_call *call);
 int32_t llama4c_decode(const llama4c_call *call);
