@@ -28,9 +28,8 @@ struct EmitStartThreads
     }
     Location loc = module.getLoc();
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto start = func::FuncOp::create(
-        b, loc, "llama4c_start_threads",
-        b.getFunctionType({}, {b.getI32Type()}));
+    auto start = func::FuncOp::create(b, loc, "llama4c_start_threads",
+                                      b.getFunctionType({}, {b.getI32Type()}));
     b.setInsertionPointToStart(start.addEntryBlock());
     auto region = omp::ParallelOp::create(b, loc, omp::ParallelOperands());
     {
