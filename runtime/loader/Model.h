@@ -1,9 +1,12 @@
 //===- Model.h - A model.so made by llama4c, loaded -------------*- C++ -*-===//
 //
-// Opens the shared object that `llama4c compile` wrote, finds the four
+// Opens the shared object that `llama4c compile` wrote, finds the
 // symbols of abi.h, checks llama4c_abi_version() and the manifest's
 // versions against this runtime, and parses the manifest. After open()
 // succeeds, prefill() and decode() call straight into the model.
+//
+// A host model (CPU, or emulated GPU) starts its OpenMP threads in open()
+// (llama4c_start_threads), not in its first call.
 //
 // A GPU model (manifest "target" sm_80/sm_90) gets the first CUDA GPU:
 // open() binds it (llama4c_bind_gpu loads the kernels) and fails with one
