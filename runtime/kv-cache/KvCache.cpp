@@ -10,17 +10,15 @@
 #include "runtime/kv-cache/KvCache.h"
 
 #include "runtime/safetensors/DType.h"
-
-#include <unistd.h>
+#include "runtime/support/SystemMemory.h"
 
 namespace llama4c::runtime {
 
 uint64_t KvCache::defaultLimitBytes() {
-  long pages = ::sysconf(_SC_PHYS_PAGES);
-  long pageSize = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || pageSize <= 0)
+  std::optional<uint64_t> physical = physicalMemoryBytes();
+  if (!physical)
     return UINT64_MAX; // unknown: let the allocation decide
-  return uint64_t(pages) / 4 * 3 * uint64_t(pageSize);
+  return *physical / 4 * 3;
 }
 
 Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,

@@ -10,7 +10,12 @@ LoadedModel::open(const std::string &modelPath, const std::string &weightsDir,
   Expected<Model> model = Model::open(modelPath);
   if (!model)
     return model.error();
-  Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir, options);
+  SafetensorsOptions reading = options;
+  // A GPU model copies its weights to the device once: a host copy in huge
+  // pages would only cost memory and time.
+  if (model->gpu())
+    reading.memory = FileMemory::Mapped;
+  Expected<Checkpoint> checkpoint = Checkpoint::open(weightsDir, reading);
   if (!checkpoint)
     return checkpoint.error();
   Expected<BoundWeights> weights =

@@ -1,9 +1,9 @@
 //===- LoadedModel.h - A compiled model with its weights bound --*- C++ -*-===//
 //
 // What a generation needs: the model.so (its code and manifest), the
-// checkpoint directory mapped, and every manifest weight bound to a pointer
-// the model can read. The bound weights point into the checkpoint's
-// mapping, so the three live and move together.
+// checkpoint directory in memory, and every manifest weight bound to a
+// pointer the model can read. The bound weights point into the
+// checkpoint's files, so the three live and move together.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,9 +25,9 @@ struct LoadedModel {
   Checkpoint checkpoint;
   BoundWeights weights;
 
-  /// Opens `modelPath`, maps the checkpoint in `weightsDir` (read with
-  /// `options`: size limits, progress) and binds it; errors name the file
-  /// and tensor at fault.
+  /// Opens `modelPath`, reads in the checkpoint in `weightsDir` (with
+  /// `options`: size limits, progress, copied or mapped; a GPU model's is
+  /// always mapped) and binds it; errors name the file and tensor at fault.
   static Expected<std::unique_ptr<LoadedModel>>
   open(const std::string &modelPath, const std::string &weightsDir,
        const SafetensorsOptions &options = {});

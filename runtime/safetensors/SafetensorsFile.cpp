@@ -170,7 +170,8 @@ std::string describeTensorType(DType dtype, const std::vector<int64_t> &shape) {
 Expected<SafetensorsFile>
 SafetensorsFile::open(const std::string &path,
                       const SafetensorsOptions &options) {
-  Expected<MappedFile> mapped = MappedFile::open(path, options.progress);
+  Expected<MappedFile> mapped =
+      MappedFile::open(path, options.memory, options.progress);
   if (!mapped)
     return mapped.error();
   SafetensorsFile file(path, std::move(*mapped));

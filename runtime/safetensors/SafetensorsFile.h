@@ -45,6 +45,8 @@ struct SafetensorsOptions {
   /// along they are (MappedFile::open); Checkpoint::open reports over all
   /// its shards together.
   LoadProgress progress;
+  /// Where the files' bytes are held: mapped, or copied into huge pages.
+  FileMemory memory = FileMemory::Mapped;
 };
 
 /// One tensor of a safetensors file. `data` points into the file mapping and
@@ -70,6 +72,8 @@ public:
   const std::string &path() const { return filePath; }
   /// The size of the file in bytes.
   uint64_t fileBytes() const { return mapping.size(); }
+  /// Whether its bytes are a private copy (FileMemory), not the page cache.
+  bool isCopy() const { return mapping.isCopy(); }
 
   /// The tensor called `name`, or nullptr.
   const TensorView *find(std::string_view name) const;

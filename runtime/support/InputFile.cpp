@@ -93,25 +93,32 @@ InputFile::~InputFile() {
     ::close(fd);
 }
 
+Expected<size_t> InputFile::read(void *into, size_t count) const {
+  size_t done = 0;
+  while (done < count) {
+    ssize_t got = ::read(fd, static_cast<char *>(into) + done, count - done);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return Error(errnoText(errno));
+    if (got == 0)
+      break;
+    done += size_t(got);
+  }
+  return done;
+}
+
 Expected<std::string> readInputFile(const std::string &path,
                                     uint64_t maxBytes) {
   Expected<InputFile> file = InputFile::open(path, maxBytes);
   if (!file)
     return file.error();
   std::string text(size_t(file->size()), '\0');
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t count =
-        ::read(file->descriptor(), text.data() + done, text.size() - done);
-    if (count < 0 && errno == EINTR)
-      continue;
-    if (count < 0)
-      return Error(path + ": cannot read: " + errnoText(errno));
-    if (count == 0)
-      break; // shrank while we read: what is there is the file
-    done += size_t(count);
-  }
-  text.resize(done);
+  Expected<size_t> done = file->read(text.data(), text.size());
+  if (!done)
+    return Error(path + ": cannot read: " + done.error().message());
+  // Fewer bytes: the file shrank while we read; what is there is the file.
+  text.resize(*done);
   return text;
 }
 

@@ -53,6 +53,10 @@ public:
   int descriptor() const { return fd; }
   /// The size when it was opened.
   uint64_t size() const { return bytes; }
+  /// Reads `count` bytes from the current offset into `into`, retrying
+  /// short reads; returns how many were read, fewer only at the end of the
+  /// file. Fails with the reason (errnoText) alone.
+  Expected<size_t> read(void *into, size_t count) const;
 
 private:
   InputFile(int fd, uint64_t bytes) : fd(fd), bytes(bytes) {}

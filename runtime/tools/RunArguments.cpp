@@ -17,7 +17,7 @@ const char *const kRunUsage =
     R"(usage: llama4-run MODEL.so --weights DIR (--prompt TEXT | --chat |
                   --prompt-ids IDS) [options]
 
-Loads a model compiled by `llama4c compile`, maps the Hugging Face
+Loads a model compiled by `llama4c compile`, reads the Hugging Face
 checkpoint in DIR (safetensors, tokenizer.json, tokenizer_config.json,
 generation_config.json) and generates.
 
@@ -56,6 +56,11 @@ Options:
                          of max_position_embeddings and 8192)
   --threads N            threads the model's matmuls use (default: every
                          core, or OMP_NUM_THREADS)
+  --load copy|map|auto   how a CPU model holds the checkpoint: copy (into
+                         2 MiB pages, which decode streams faster), map (the
+                         page cache: shared with other processes and
+                         evictable), auto (default: copy each file that
+                         leaves a quarter of memory free, map the rest)
   --json                 print the result as JSON (one line per chat turn)
   --dump-logits FILE     (--prompt-ids) write the ids and every logit to FILE
                          (safetensors)
@@ -168,6 +173,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
                                          "--seed",
                                          "--dump-logits",
                                          "--threads",
+                                         "--load",
                                          "--max-new-tokens",
                                          "--context",
                                          "--max-prompt-tokens",
@@ -238,6 +244,15 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
         return bad("a thread count from 1 to " + std::to_string(threadLimit()) +
                    " (the CPUs this process may run on)");
       args.threads = value;
+    } else if (flag == "--load") {
+      if (value == "copy")
+        args.load = FileMemory::Copied;
+      else if (value == "map")
+        args.load = FileMemory::Mapped;
+      else if (value == "auto")
+        args.load = FileMemory::CopiedIfRoom;
+      else
+        return bad("copy, map or auto");
     } else if (flag == "--temperature") {
       if (!number)
         return bad("a number");

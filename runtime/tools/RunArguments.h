@@ -10,6 +10,7 @@
 #define LLAMA4C_RUNTIME_TOOLS_RUNARGUMENTS_H
 
 #include "llama4c/Status.h"
+#include "runtime/safetensors/MappedFile.h"
 
 #include <cstdint>
 #include <optional>
@@ -42,6 +43,8 @@ struct RunArguments {
   std::optional<int64_t> maxNewTokens;
   int64_t maxPromptTokens = 0;
   std::optional<uint64_t> maxHeaderBytes, maxKvCacheBytes;
+  /// --load: where the checkpoint's bytes are held.
+  FileMemory load = FileMemory::CopiedIfRoom;
   std::optional<int64_t> context;
   std::optional<double> temperature, topP;
   std::optional<int64_t> topK;

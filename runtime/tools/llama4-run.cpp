@@ -528,6 +528,7 @@ int main(int argc, char **argv) {
   reportFileSizeLimitAsAnError();
   try {
     SafetensorsOptions reading;
+    reading.memory = args->load;
     if (args->maxHeaderBytes)
       reading.maxHeaderBytes = *args->maxHeaderBytes;
     if (::isatty(STDERR_FILENO))

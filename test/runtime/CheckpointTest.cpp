@@ -11,7 +11,9 @@
 #include "test/runtime/TestSupport.h"
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include <unistd.h>
 
@@ -119,16 +121,74 @@ TEST_F(CheckpointTest, ReadsLargeFilesInSteps) {
   if (::sysconf(_SC_PAGESIZE) != 4096)
     GTEST_SKIP() << "steps are whole pages; this test assumes 4 KiB ones";
   std::string bytes(10000, 'x');
+  bytes[9999] = 'y';
   writeFile(path("blob"), bytes);
-  std::vector<uint64_t> done;
-  Expected<MappedFile> file = MappedFile::open(
-      path("blob"), [&](uint64_t bytes, uint64_t) { done.push_back(bytes); },
-      /*stepBytes=*/4096);
+  for (FileMemory memory : {FileMemory::Mapped, FileMemory::Copied}) {
+    std::vector<uint64_t> done;
+    Expected<MappedFile> file = MappedFile::open(
+        path("blob"), memory,
+        [&](uint64_t bytes, uint64_t) { done.push_back(bytes); },
+        /*stepBytes=*/4096);
+    ASSERT_TRUE(file) << file.error().message();
+    EXPECT_EQ(file->isCopy(), memory == FileMemory::Copied);
+    EXPECT_EQ(done, (std::vector<uint64_t>{0, 4096, 8192, 10000}));
+    EXPECT_EQ(
+        std::string(reinterpret_cast<const char *>(file->data()), file->size()),
+        bytes);
+  }
+}
+
+// A copy starts on a 2 MiB page and no longer follows the file; the mapping
+// is the page cache, so it sees a write to the file at once.
+TEST_F(CheckpointTest, CopiesAFileIntoItsOwnMemory) {
+  writeFile(path("blob"), "before");
+  Expected<MappedFile> copy =
+      MappedFile::open(path("blob"), FileMemory::Copied);
+  Expected<MappedFile> mapped = MappedFile::open(path("blob"));
+  ASSERT_TRUE(copy && mapped);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(copy->data()) % (uintptr_t(2) << 20),
+            0u);
+  MappedFile moved = std::move(*copy);
+  {
+    std::fstream file(path("blob"), std::ios::in | std::ios::out);
+    file << "AFTER!";
+  }
+  auto text = [](const MappedFile &file) {
+    return std::string(reinterpret_cast<const char *>(file.data()),
+                       file.size());
+  };
+  EXPECT_EQ(text(moved), "before");
+  EXPECT_EQ(text(*mapped), "AFTER!");
+}
+
+TEST_F(CheckpointTest, CopiesAnEmptyFile) {
+  writeFile(path("empty"), "");
+  Expected<MappedFile> file =
+      MappedFile::open(path("empty"), FileMemory::Copied);
   ASSERT_TRUE(file) << file.error().message();
-  EXPECT_EQ(done, (std::vector<uint64_t>{0, 4096, 8192, 10000}));
-  EXPECT_EQ(
-      std::string(reinterpret_cast<const char *>(file->data()), file->size()),
-      bytes);
+  EXPECT_EQ(file->data(), nullptr);
+  EXPECT_EQ(file->size(), 0u);
+}
+
+// A few kilobytes fit in any machine's available memory.
+TEST_F(CheckpointTest, CopiesEveryShardThatFitsInMemory) {
+  writeShardedCheckpoint();
+  SafetensorsOptions options;
+  options.memory = FileMemory::CopiedIfRoom;
+  Expected<Checkpoint> copied = Checkpoint::open(dir, options);
+  Expected<Checkpoint> mapped = Checkpoint::open(dir);
+  ASSERT_TRUE(copied && mapped);
+  ASSERT_EQ(copied->shards().size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(copied->shards()[i].isCopy());
+    EXPECT_FALSE(mapped->shards()[i].isCopy());
+  }
+  for (const char *name : {"embed", "norm", "lm_head"}) {
+    const TensorView *copy = copied->find(name), *map = mapped->find(name);
+    ASSERT_TRUE(copy && map) << name;
+    ASSERT_EQ(copy->bytes, map->bytes);
+    EXPECT_EQ(std::memcmp(copy->data, map->data, copy->bytes), 0) << name;
+  }
 }
 
 // Views point into shard mappings, which a move must not disturb.

@@ -130,6 +130,17 @@ TEST_F(LlamaRunTest, PrintsTheNewTokensOfEachRowAndTheThroughput) {
   EXPECT_TRUE(std::regex_match(result.err, throughput)) << result.err;
 }
 
+// The fake model's tokens depend on its weights' values, wherever held.
+TEST_F(LlamaRunTest, RunsTheSameFromACopiedOrAMappedCheckpoint) {
+  for (const char *load : {"copy", "map", "auto"}) {
+    ToolResult result =
+        run(withModel({"--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "4",
+                       "--load", load}));
+    ASSERT_EQ(result.exitCode, 0) << load << ": " << result.err;
+    EXPECT_EQ(result.out, "row 0: 2 15\n") << load;
+  }
+}
+
 TEST_F(LlamaRunTest, StreamsTheContinuationOfATextPrompt) {
   writeTokenizer();
   ToolResult result =
@@ -289,6 +300,8 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
                          std::to_string(threadLimit() + 1)}),
               "--threads: expected " + threads + ", got '" +
                   std::to_string(threadLimit() + 1) + "'");
+  expectError(withModel({"--prompt-ids", "1", "--load", "mmap"}),
+              "--load: expected copy, map or auto, got 'mmap'");
   // Bytes that are not UTF-8 are quoted escaped.
   expectError(withModel({"--prompt-ids", "1\xff"}),
               "--prompt-ids: expected comma-separated token ids, got "
