@@ -14,9 +14,11 @@ one process per run, the prompt as one call (prefill: until its first
 token), then one step per new token (decode); the best of --reps runs of
 each, interleaved. llama.cpp runs through bench/llamacpp_greedy.cpp, a
 small driver of its C API that takes token ids, so that tokenizers play no
-part. Speeds: llama.cpp's faster flash-attention setting on each row; its KV
-cache holds the model's precision (f32 or bf16, not its default f16), as
-llama4c's does.
+part. Speeds: llama.cpp's fastest setting on each row, of flash attention
+on or off and its weights mapped (its default) or read into its own
+buffers (--no-mmap); its KV cache holds the model's precision (f32 or
+bf16, not its default f16), as llama4c's does. llama4-run runs with its
+default `--load auto`, which here copies the weights into 2 MiB pages.
 
 Models: `bench156m` is bench/cpu_decode.py's ~156M random-weight model
 (128-token prompt, 64 new tokens); `demo` is examples/tiny-llama4 (32 + 32
@@ -148,8 +150,8 @@ def run_llama4c(so, checkpoint, prompt, new, threads):
             "ids": result["rows"][0]["tokens"]}
 
 
-def run_llamacpp(driver, gguf, prompt, new, threads, flash, dtype):
-    out = run([driver, gguf, threads, new, int(flash), dtype, ",".join(map(str, prompt))],
+def run_llamacpp(driver, gguf, prompt, new, threads, flash, load, dtype):
+    out = run([driver, gguf, threads, new, int(flash), dtype, load, ",".join(map(str, prompt))],
               capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -209,27 +211,32 @@ def main():
             active = active_parameters(total, config)
             prompt = [(7 * i + 3) % config.vocab_size for i in range(prompt_tokens)]
             for threads in threads_list:
-                ours, theirs = [], {True: [], False: []}
+                # llama.cpp with and without flash attention, its weights
+                # mapped (its default) or read into its buffers (--no-mmap).
+                settings = [(flash, load) for flash in (True, False) for load in ("mmap", "read")]
+                ours, theirs = [], {setting: [] for setting in settings}
                 for _ in range(args.reps):
                     ours.append(run_llama4c(so, checkpoint, prompt, new, threads))
-                    for flash in (True, False):
-                        theirs[flash].append(
-                            run_llamacpp(driver, gguf, prompt, new, threads, flash, dtype))
-                # llama.cpp's better flash-attention setting, by prefill + decode time.
+                    for flash, load in settings:
+                        theirs[flash, load].append(run_llamacpp(
+                            driver, gguf, prompt, new, threads, flash, load, dtype))
+                # llama.cpp's best setting, by prefill + decode time.
                 def seconds(r):
                     return prompt_tokens / r["prefill_tok_s"] + (new - 1) / r["decode_tok_s"]
-                flash = min((True, False), key=lambda f: seconds(best_of(theirs[f])))
+                flash, load = min(settings, key=lambda s: seconds(best_of(theirs[s])))
+                plain = theirs[False, "mmap"]
                 row = {"model": name, "dtype": dtype, "threads": threads,
                        "prompt_tokens": prompt_tokens, "new_tokens": new,
                        "active_parameters": active, "llama4c_compile_s": compile_s,
-                       "llama4c": best_of(ours), "llamacpp": best_of(theirs[flash]),
-                       "llamacpp_flash_attn": flash,
+                       "llama4c": best_of(ours), "llamacpp": best_of(theirs[flash, load]),
+                       "llamacpp_flash_attn": flash, "llamacpp_load": load,
                        # Without flash attention llama.cpp computes attention in
                        # the model's precision; its CPU flash attention rounds to f16.
-                       "same_greedy_ids": ours[0]["ids"] == theirs[False][0]["ids"],
+                       "same_greedy_ids": ours[0]["ids"] == plain[0]["ids"],
                        "agreeing_greedy_ids": {
-                           "flash_attn_off": agreeing(ours[0]["ids"], theirs[False][0]["ids"]),
-                           "flash_attn_on": agreeing(ours[0]["ids"], theirs[True][0]["ids"])},
+                           "flash_attn_off": agreeing(ours[0]["ids"], plain[0]["ids"]),
+                           "flash_attn_on": agreeing(ours[0]["ids"],
+                                                     theirs[True, "mmap"][0]["ids"])},
                        "streaming_read_gb_s": bandwidth[threads]}
                 for side in ("llama4c", "llamacpp"):
                     r = row[side]
@@ -265,8 +272,8 @@ def print_row(r):
 def print_table(rows):
     print("\n| model | dtype | threads | prefill tok/s llama4c / llama.cpp | ratio "
           "| decode tok/s llama4c / llama.cpp | ratio | prefill GFLOP/s | decode GB/s "
-          "(streaming read) | same greedy ids (FA off / on) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "(streaming read) | same greedy ids (FA off / on) | llama.cpp's setting |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         a, b = r["llama4c"], r["llamacpp"]
         print(f"| {r['model']} | {r['dtype']} | {r['threads']} "
@@ -275,7 +282,8 @@ def print_table(rows):
               f"| {a['prefill_gflop_s']:.0f} / {b['prefill_gflop_s']:.0f} "
               f"| {a['decode_weight_gb_s']:.1f} / {b['decode_weight_gb_s']:.1f} "
               f"({r['streaming_read_gb_s']:.1f}) | {r['agreeing_greedy_ids']['flash_attn_off']} / "
-              f"{r['agreeing_greedy_ids']['flash_attn_on']} of {r['new_tokens']} |")
+              f"{r['agreeing_greedy_ids']['flash_attn_on']} of {r['new_tokens']} "
+              f"| FA {'on' if r['llamacpp_flash_attn'] else 'off'}, {r['llamacpp_load']} |")
 
 
 if __name__ == "__main__":

@@ -47,10 +47,10 @@ llama_token argmax(const float *logits, int32_t count) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
+  if (argc != 8) {
     std::fprintf(stderr,
                  "usage: %s MODEL.gguf THREADS NEW_TOKENS FLASH_ATTN(0|1) "
-                 "KV(f32|bf16) ID,ID,...\n",
+                 "KV(f32|bf16) LOAD(mmap|read) ID,ID,...\n",
                  argv[0]);
     return 2;
   }
@@ -58,9 +58,11 @@ int main(int argc, char **argv) {
   int newTokens = std::atoi(argv[3]);
   bool flashAttention = std::atoi(argv[4]) != 0;
   std::string cache = argv[5];
-  std::vector<llama_token> prompt = parseIds(argv[6]);
+  std::string load = argv[6];
+  std::vector<llama_token> prompt = parseIds(argv[7]);
   if (threads < 1 || newTokens < 1 || prompt.empty() ||
-      (cache != "f32" && cache != "bf16")) {
+      (cache != "f32" && cache != "bf16") ||
+      (load != "mmap" && load != "read")) {
     std::fprintf(stderr, "%s: bad arguments\n", argv[0]);
     return 2;
   }
@@ -68,6 +70,10 @@ int main(int argc, char **argv) {
   llama_backend_init();
   llama_model_params modelParams = llama_model_default_params();
   modelParams.n_gpu_layers = 0;
+  // mmap (llama.cpp's default) leaves the weights in the page cache; read
+  // (its --no-mmap) copies them into its own buffers.
+  modelParams.load_mode =
+      load == "mmap" ? LLAMA_LOAD_MODE_MMAP : LLAMA_LOAD_MODE_NONE;
   llama_model *model = llama_model_load_from_file(argv[1], modelParams);
   if (!model) {
     std::fprintf(stderr, "%s: cannot load %s\n", argv[0], argv[1]);
