@@ -217,12 +217,14 @@ private:
           emitDotTile(row, t.rows, col, tileCols, 1, t.bf16Pairs);
         });
       });
-      // Widened even where the tiles take bf16 pairs: one row streaming W
-      // ran slower with vdpbf16ps (156M model, bf16 decode at 1 thread,
-      // 77-79 tok/s against 86-91).
+      // In bf16 pairs where the tiles take them: from 2 MiB pages (the
+      // runtime's copy) one row streaming W ran faster with vdpbf16ps than
+      // widened (156M model, bf16 decode at 1 thread, 126-127 tok/s
+      // against 118-124); from the page cache's 4 KiB pages it had run
+      // slower (77-79 against 86-91), bound by the TLB and prefetchers.
       loop(rowTilesEnd, rows, 1, [&](Value row) {
         loop(colBegin, colEnd, 1, [&](Value col) {
-          emitDotTile(row, 1, col, 1, kRowParts, /*pairs=*/false);
+          emitDotTile(row, 1, col, 1, kRowParts, t.bf16Pairs);
         });
       });
     });

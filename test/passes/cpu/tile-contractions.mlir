@@ -242,9 +242,9 @@ func.func @unconfigured_is_left_alone(%x: memref<?x64xf32>, %w: memref<1024x64xf
 // bf16 pairs (vdpbf16ps): x and W loaded as 32 bf16, each of the 16 f32
 // lanes summing a pair of k; a 6 x 4 tile (24 dots) loads 10 vectors a
 // step of 32 k. A depth of 80 = 64 + 16 ends in the scalar loop, widened.
-// The leftover rows, which stream W, widen as cpu_dot_tiles does: 4
-// accumulators of 16 k each, 64 k a step, then one vector of the 16
-// left.
+// The leftover rows, which stream W, take pairs too: 4 accumulators of 32
+// k each, 128 k a step (none here), then vectors of 32 k, then the 16 k
+// left one at a time, widened.
 #x = affine_map<(n, m, k) -> (m, k)>
 #w = affine_map<(n, m, k) -> (n, k)>
 #o = affine_map<(n, m, k) -> (m, n)>
@@ -265,12 +265,15 @@ func.func @unconfigured_is_left_alone(%x: memref<?x64xf32>, %w: memref<1024x64xf
 //       CHECK:         arith.extf
 //       CHECK:     scf.for %[[LEFT:[a-z0-9_]+]] = %{{.*}} step %c1
 //       CHECK:       scf.for %{{.*}} step %c1
-//       CHECK:         scf.for %{{.*}} to %c64{{.*}} step %c64{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-//       CHECK:           vector.load %[[W]]{{.*}} : memref<64x80xbf16>, vector<16xbf16>
+//       CHECK:         scf.for %{{.*}} step %c128{{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+//       CHECK:           vector.load %[[W]]{{.*}} : memref<64x80xbf16>, vector<32xbf16>
+//   CHECK-NOT:           arith.extf
+//       CHECK:           x86vector.avx512.dot
+//       CHECK:         scf.for %{{.*}} to %c64{{.*}} step %c32{{.*}} -> (vector<16xf32>)
+//       CHECK:           x86vector.avx512.dot
+//       CHECK:         vector.reduction <add>
+//       CHECK:         scf.for %{{.*}} = %c64{{.*}} to %c80{{.*}} step %c1{{.*}} -> (f32)
 //       CHECK:           arith.extf
-//   CHECK-NOT:           x86vector
-//       CHECK:           vector.fma
-//       CHECK:         scf.for %{{.*}} = %c64{{.*}} to %c80{{.*}} step %c16{{.*}} -> (vector<16xf32>)
 func.func @linear_bf16_pairs(%x: memref<?x80xbf16>, %w: memref<64x80xbf16>, %out: memref<?x64xf32>) {
   linalg.contract indexing_maps = [#x, #w, #o]
       ins(%x, %w : memref<?x80xbf16>, memref<64x80xbf16>) outs(%out : memref<?x64xf32>)
