@@ -2,9 +2,13 @@
 
 #include "runtime/tools/RunArguments.h"
 
+#include "runtime/support/InputFile.h"
+
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 
@@ -15,7 +19,8 @@ namespace llama4c::runtime {
 
 const char *const kRunUsage =
     R"(usage: llama4-run MODEL.so --weights DIR (--prompt TEXT | --chat |
-                  --prompt-ids IDS) [options]
+                  --prompt-ids IDS | --prompt-file PATH |
+                  --prompt-ids-file PATH) [options]
 
 Loads a model compiled by `llama4c compile`, reads the Hugging Face
 checkpoint in DIR (safetensors, tokenizer.json, tokenizer_config.json,
@@ -32,6 +37,12 @@ Input, one kind:
                          end of input quits
   --prompt-ids 1,2,3     a prompt as token ids; the new ids are printed.
                          Repeat for a batch
+  --prompt-file PATH     --prompt's text from a file (- for stdin), for
+  --prompt-ids-file PATH prompts longer than a command line takes (128 KiB
+                         an argument on Linux); ids separated by commas or
+                         white space, as llama4-tokenize prints them. At
+                         most 64 MiB. They mix with --prompt and
+                         --prompt-ids respectively
 
 Options:
   --image FILE           a PNG or JPEG for the next <|image|> of the prompts
@@ -111,20 +122,61 @@ std::optional<uint64_t> parseBytes(const std::string &text) {
   return uint64_t(*count) << shift;
 }
 
-/// "1,2,3" as token ids; no empty items.
-std::optional<std::vector<int64_t>> parseIds(const std::string &text) {
+/// Token ids separated by commas, white space or both ("1,2,3", "1 2 3\n",
+/// "1, 2"); no empty items. Otherwise the first item that is not an id.
+Expected<std::vector<int64_t>> parseIds(const std::string &text) {
   std::vector<int64_t> ids;
-  size_t begin = 0;
+  auto isSpace = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c));
+  };
+  size_t at = 0;
+  auto skipSpace = [&] {
+    while (at < text.size() && isSpace(text[at]))
+      ++at;
+  };
+  skipSpace();
   while (true) {
-    size_t comma = text.find(',', begin);
-    std::optional<int64_t> id = parseCount(text.substr(begin, comma - begin));
+    size_t end = at;
+    while (end < text.size() && text[end] != ',' && !isSpace(text[end]))
+      ++end;
+    std::string item = text.substr(at, end - at);
+    std::optional<int64_t> id = parseCount(item);
     if (!id)
-      return std::nullopt;
+      return Error(item.empty() ? "an empty item" : "'" + item + "'");
     ids.push_back(*id);
-    if (comma == std::string::npos)
+    at = end;
+    skipSpace();
+    if (at == text.size())
       return ids;
-    begin = comma + 1;
+    if (text[at] == ',') {
+      ++at;
+      skipSpace();
+      if (at == text.size())
+        return Error("an empty item");
+    }
   }
+}
+
+/// The most a --prompt-file or --prompt-ids-file may hold: 64 MiB, some
+/// 16M tokens of text, past the longest context (Scout's 10M positions).
+constexpr uint64_t kMaxPromptFileBytes = uint64_t(64) << 20;
+
+/// The file at `path`, or all of standard input for "-", of at most
+/// kMaxPromptFileBytes.
+Expected<std::string> readPromptFile(const std::string &path) {
+  if (path != "-")
+    return readInputFile(path, kMaxPromptFileBytes);
+  std::string text;
+  char buffer[1 << 16];
+  while (size_t got = std::fread(buffer, 1, sizeof buffer, stdin)) {
+    text.append(buffer, got);
+    if (text.size() > kMaxPromptFileBytes)
+      return Error("standard input: more than the limit of " +
+                   std::to_string(kMaxPromptFileBytes) + " bytes");
+  }
+  if (std::ferror(stdin))
+    return Error("standard input: cannot read");
+  return text;
 }
 
 } // namespace
@@ -132,6 +184,8 @@ std::optional<std::vector<int64_t>> parseIds(const std::string &text) {
 Expected<RunArguments> parseRunArguments(int argc, char **argv) {
   RunArguments args;
   bool chat = false;
+  // The flag that took standard input ("-"), if one did.
+  std::string standardInputReader;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -164,6 +218,8 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     static const char *const kFlags[] = {"--weights",
                                          "--prompt-ids",
                                          "--prompt",
+                                         "--prompt-ids-file",
+                                         "--prompt-file",
                                          "--image",
                                          "--max-image-pixels",
                                          "--system",
@@ -209,9 +265,30 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     } else if (flag == "--system") {
       args.system = value;
     } else if (flag == "--prompt-ids") {
-      std::optional<std::vector<int64_t>> ids = parseIds(value);
+      Expected<std::vector<int64_t>> ids = parseIds(value);
       if (!ids)
         return bad("comma-separated token ids");
+      args.promptIds.push_back(std::move(*ids));
+    } else if (flag == "--prompt-file" || flag == "--prompt-ids-file") {
+      if (value == "-" && !standardInputReader.empty())
+        return Error(flag + ": standard input is read once, by " +
+                     standardInputReader);
+      if (value == "-")
+        standardInputReader = flag;
+      Expected<std::string> text = readPromptFile(value);
+      if (!text)
+        return Error(flag + ": " + text.error().message());
+      std::string file = value == "-" ? "standard input" : value;
+      if (flag == "--prompt-file") {
+        args.promptTexts.push_back(std::move(*text));
+        continue;
+      }
+      Expected<std::vector<int64_t>> ids = parseIds(*text);
+      if (!ids)
+        return Error(flag + ": " + file +
+                     ": expected token ids separated by commas or white "
+                     "space, got " +
+                     ids.error().message());
       args.promptIds.push_back(std::move(*ids));
     } else if (flag == "--max-new-tokens") {
       if (!count)
@@ -269,9 +346,10 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     return Error("--weights DIR is required");
   int inputs = !args.promptIds.empty() + !args.promptTexts.empty() + chat;
   if (inputs == 0)
-    return Error("one of --prompt, --chat or --prompt-ids is required");
+    return Error(
+        "one of --prompt(-file), --prompt-ids(-file) or --chat is required");
   if (inputs > 1)
-    return Error("--prompt, --chat and --prompt-ids do not mix");
+    return Error("--prompt(-file), --prompt-ids(-file) and --chat do not mix");
   args.mode = chat                       ? RunArguments::Mode::Chat
               : args.promptTexts.empty() ? RunArguments::Mode::Ids
                                          : RunArguments::Mode::Text;

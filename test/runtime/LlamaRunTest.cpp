@@ -141,6 +141,60 @@ TEST_F(LlamaRunTest, RunsTheSameFromACopiedOrAMappedCheckpoint) {
   }
 }
 
+// Ids as llama4-tokenize prints them, or with commas; text as --prompt's.
+TEST_F(LlamaRunTest, ReadsPromptsFromFilesAndStandardInput) {
+  writeFile(path("ids"), "3 1\n4,1, 5\n");
+  ToolResult fromFile = run(
+      withModel({"--prompt-ids-file", path("ids"), "--max-new-tokens", "4"}));
+  ASSERT_EQ(fromFile.exitCode, 0) << fromFile.err;
+  EXPECT_EQ(fromFile.out, "row 0: 2 15\n");
+  ToolResult fromStdin = run(withModel({"--prompt-ids-file=-", "--prompt-ids",
+                                        "2,7", "--max-new-tokens", "4"}),
+                             "3,1,4,1,5");
+  ASSERT_EQ(fromStdin.exitCode, 0) << fromStdin.err;
+  EXPECT_EQ(fromStdin.out, "row 0: 2 15\nrow 1: 1 5 10 13\n");
+
+  writeTokenizer();
+  writeFile(path("text"), "abc");
+  ToolResult text =
+      run(withModel({"--prompt", "abc", "--max-new-tokens", "5"}));
+  for (ToolResult fromText :
+       {run(withModel(
+            {"--prompt-file", path("text"), "--max-new-tokens", "5"})),
+        run(withModel({"--prompt-file", "-", "--max-new-tokens", "5"}),
+            "abc")}) {
+    ASSERT_EQ(fromText.exitCode, 0) << fromText.err;
+    EXPECT_EQ(fromText.out, text.out);
+  }
+}
+
+TEST_F(LlamaRunTest, RefusesBadPromptFiles) {
+  expectError(withModel({"--prompt-ids-file", path("absent")}),
+              "--prompt-ids-file: " + path("absent") +
+                  ": cannot open: No such file or directory");
+  writeFile(path("ids"), "3 1 x 4");
+  expectError(withModel({"--prompt-ids-file", path("ids")}),
+              "--prompt-ids-file: " + path("ids") +
+                  ": expected token ids separated by commas or white space, "
+                  "got 'x'");
+  for (const char *ids : {"", "\n", "1,,2", "1,2,", ",1", "1 -2"}) {
+    writeFile(path("ids"), ids);
+    ToolResult result = run(withModel({"--prompt-ids-file", path("ids")}));
+    EXPECT_EQ(result.exitCode, 1) << ids;
+    EXPECT_NE(result.err.find(": expected token ids separated by commas or "
+                              "white space, got "),
+              std::string::npos)
+        << ids << ": " << result.err;
+  }
+  expectError(withModel({"--prompt-file", "-", "--prompt-ids-file", "-"}),
+              "--prompt-ids-file: standard input is read once, by "
+              "--prompt-file");
+  writeFile(path("big"), std::string((64 << 20) + 1, '1'));
+  expectError(withModel({"--prompt-ids-file", path("big")}),
+              "--prompt-ids-file: " + path("big") + ": file of 67108865 " +
+                  "bytes is over the limit of 67108864 bytes");
+}
+
 TEST_F(LlamaRunTest, StreamsTheContinuationOfATextPrompt) {
   writeTokenizer();
   ToolResult result =
@@ -307,10 +361,11 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
               "--prompt-ids: expected comma-separated token ids, got "
               "'1\\xff'");
   expectError({fakeModel(), "--prompt-ids", "1"}, "--weights DIR is required");
-  expectError(withModel({}),
-              "one of --prompt, --chat or --prompt-ids is required");
+  expectError(
+      withModel({}),
+      "one of --prompt(-file), --prompt-ids(-file) or --chat is required");
   expectError(withModel({"--prompt", "a", "--chat"}),
-              "--prompt, --chat and --prompt-ids do not mix");
+              "--prompt(-file), --prompt-ids(-file) and --chat do not mix");
   expectError(withModel({"--prompt", "a", "--system", "s"}),
               "--system needs --chat");
   expectError(withModel({"--prompt", "a", "--context", "8"}),
