@@ -160,5 +160,6 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   std::string manifest =
       buildManifest(*module, *config, *configText, options, *cpu);
   (*module)->removeAttr("llama4.weights");
+  (*module)->removeAttr(mlir::llama4::kKvCacheListAttrName);
   return writeHostArtifact(*module, manifest, options, *cpu);
 }

@@ -5,7 +5,7 @@
 #include "compiler/GpuDriverBinding.h"
 #include "compiler/Output.h"
 
-#include "frontends/hf/KvCacheLayout.h"
+#include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
 #include "runtime/include/llama4c/abi.h"
 #include "runtime/support/InputFile.h"
@@ -97,11 +97,21 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
     os << "]}";
   }
   os << "],\n\"kv_cache\": [";
-  for (auto [index, entry] : llvm::enumerate(kvCacheLayout(config)))
-    os << (index ? ",\n  " : "\n  ") << "{\"layer\": " << entry.layer
-       << ", \"kind\": " << (entry.isKey ? "\"key\"" : "\"value\"")
-       << ", \"kv_heads\": " << entry.kvHeads << ", \"slots\": " << entry.slots
-       << ", \"head_dim\": " << entry.headDim << "}";
+  // [B, Hkv, slots, d], as the entry points take them; slots 0: dynamic,
+  // a global layer's, sized by the caller.
+  auto caches =
+      module->getAttrOfType<ArrayAttr>(mlir::llama4::kKvCacheListAttrName);
+  for (auto [index, entry] :
+       llvm::enumerate(caches.getAsRange<DictionaryAttr>())) {
+    auto type = cast<MemRefType>(entry.getAs<TypeAttr>("type").getValue());
+    int64_t slots = type.isDynamicDim(2) ? 0 : type.getDimSize(2);
+    os << (index ? ",\n  " : "\n  ")
+       << "{\"layer\": " << entry.getAs<IntegerAttr>("layer").getInt()
+       << ", \"kind\": "
+       << jsonString(entry.getAs<StringAttr>("kind").getValue())
+       << ", \"kv_heads\": " << type.getDimSize(1) << ", \"slots\": " << slots
+       << ", \"head_dim\": " << type.getDimSize(3) << "}";
+  }
   os << "]}\n";
   return text;
 }

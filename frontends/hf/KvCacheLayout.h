@@ -4,7 +4,9 @@
 // (and the manifest lists them): for each decoder layer its keys, then its
 // values, each [batch, kvHeads, slots, headDim]. A chunked layer keeps one
 // chunk (slots = attention_chunk_size); a global layer keeps every position
-// (slots = 0: the caller's context length).
+// (slots = 0: the caller's context length). The entry functions' cache
+// arguments are built from it; everything after (the C ABI, the manifest,
+// the runtime) reads them from there.
 //
 //===----------------------------------------------------------------------===//
 

@@ -10,7 +10,9 @@
 // get logits, KV caches, pixel values; dynamic sizes from batch, seq,
 // logits_per_row, cache_slots and tiles, row-major strides), calls F and
 // copies its logits into call->logits and their greedy tokens into
-// call->next_tokens, each unless NULL. F becomes
+// call->next_tokens, each unless NULL. The caches, in the order the call
+// passes them, are recorded as the module attribute `llama4.kv_caches` =
+// [{layer, kind, type}, ...] for the manifest. F becomes
 // private, so that later passes may drop its cache results (they alias the
 // cache arguments) and pass its logits as an out-parameter.
 //
@@ -157,6 +159,8 @@ struct EmitEntryPoints
     Value weights = call.field(kWeights), caches = call.field(kKvCache);
     Value cacheSlots = call.field(kCacheSlots);
     SmallVector<Value> arguments;
+    // llama4c_call.kv_cache's buffers in order: {layer, kind, type}.
+    SmallVector<Attribute> cacheRecords;
     int64_t cacheIndex = 0;
     for (auto [index, argument] : llvm::enumerate(entry.getArguments())) {
       auto type = dyn_cast<MemRefType>(argument.getType());
@@ -168,7 +172,11 @@ struct EmitEntryPoints
             call.memrefAt(type, call.pointerAt(weights, weight.getInt()), {}));
         continue;
       }
-      if (entry.getArgAttr(index, mlir::llama4::kKvCacheAttrName)) {
+      if (auto cache = entry.getArgAttrOfType<DictionaryAttr>(
+              index, mlir::llama4::kKvCacheAttrName)) {
+        NamedAttrList record(cache);
+        record.set("type", TypeAttr::get(type));
+        cacheRecords.push_back(record.getDictionary(b.getContext()));
         // [B, Hkv, L, d]: L is dynamic for global layers only.
         SmallVector<Value> sizes = {batch};
         if (type.isDynamicDim(2))
@@ -199,6 +207,14 @@ struct EmitEntryPoints
                                    << role;
       }
     }
+
+    // Both entry points take the same caches: the manifest lists them once.
+    auto recorded = ArrayAttr::get(b.getContext(), cacheRecords);
+    if (auto previous = module->getAttr(mlir::llama4::kKvCacheListAttrName);
+        previous && previous != recorded)
+      return entry.emitOpError()
+             << "takes other KV cache buffers than the entry point before it";
+    module->setAttr(mlir::llama4::kKvCacheListAttrName, recorded);
 
     auto results = func::CallOp::create(b, loc, entry, arguments);
     // Result 0 to call->logits, result 1 to call->next_tokens, each

@@ -36,7 +36,10 @@ def Llama4EmitEntryPointsPass : Pass<"llama4-emit-entry-points", "::mlir::Module
     F from its role attribute (`llama4.weight`, `llama4.kv_cache`,
     `llama4.name`), calls F, copies the logits to `call->logits` and their
     greedy tokens to `call->next_tokens` (each unless NULL) and returns 0.
-    F itself becomes private.
+    F itself becomes private. The KV cache arguments, in the order
+    `call->kv_cache` passes them, are recorded as the module attribute
+    `llama4.kv_caches = [{layer, kind, type}, ...]`, from which packaging
+    writes the manifest's "kv_cache" (both entry points must agree).
   }];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",

@@ -9,12 +9,12 @@
 // memref, tensor or llama4 op is left (the implicit CHECK-NOTs), and the only
 // external functions (bodiless llvm.func) are malloc and free, so that the
 // model needs neither MLIR's runner library (memrefCopy) nor any allocator
-// but libc's. The manifest's weight list survives as a module attribute. The
-// entry functions are internal; the exported ABI is llama4c_prefill and
-// llama4c_decode, each calling its entry function. (Plain CHECKs rather than
+// but libc's. The manifest's weight and KV cache lists survive as module
+// attributes. The entry functions are internal; the exported ABI is
+// llama4c_prefill and llama4c_decode, each calling its entry function. (Plain CHECKs rather than
 // a DAG group: FileCheck applies no implicit NOTs right after a DAG group.)
 
-// CHECK:     module attributes {llama4.weights = [{name = "model.embed_tokens.weight", {{.*}}}]} {
+// CHECK:     module attributes {llama4.kv_caches = [{kind = "key", layer = 0 : i64, type = memref<?x2x8x16x{{.*}}>}, {{.*}}], llama4.weights = [{name = "model.embed_tokens.weight", {{.*}}}]} {
 // CHECK:       llvm.func @free(!llvm.ptr){{$}}
 // CHECK:       llvm.func @malloc(i64) -> !llvm.ptr{{$}}
 // CHECK:       llvm.func internal @prefill(

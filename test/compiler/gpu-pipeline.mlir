@@ -12,7 +12,7 @@
 // only external functions of the host are the memref allocator, which the
 // runtime binds to device memory (the launches become driver calls when
 // the module is translated).
-// CHECK:     module attributes {gpu.container_module, llama4.weights = [{name = "model.embed_tokens.weight", {{.*}}}]} {
+// CHECK:     module attributes {gpu.container_module, llama4.kv_caches = [{kind = "key", layer = 0 : i64, type = memref<?x2x8x16x{{.*}}>}, {{.*}}], llama4.weights = [{name = "model.embed_tokens.weight", {{.*}}}]} {
 // CHECK:       llvm.func @_mlir_memref_to_llvm_free(!llvm.ptr){{$}}
 // CHECK:       llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr{{$}}
 // CHECK:       gpu.launch_func @llama4c_kernels::@decoder_layer_{{[a-z_0-9]+}} blocks in

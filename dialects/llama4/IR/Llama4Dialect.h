@@ -41,6 +41,10 @@ inline constexpr llvm::StringLiteral kGatheredProductAttrName =
 /// "key" | "value"}, a [B, Hkv, slots, d] buffer whose slots are dynamic
 /// for a global layer.
 inline constexpr llvm::StringLiteral kKvCacheAttrName = "llama4.kv_cache";
+/// The module attribute --llama4-emit-entry-points records for the
+/// manifest: each KV cache argument's {layer, kind} with its buffer `type`,
+/// in the order llama4c_call.kv_cache passes them.
+inline constexpr llvm::StringLiteral kKvCacheListAttrName = "llama4.kv_caches";
 } // namespace mlir::llama4
 
 #endif // LLAMA4C_DIALECTS_LLAMA4_IR_LLAMA4DIALECT_H

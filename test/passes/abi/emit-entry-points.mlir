@@ -8,7 +8,11 @@
 // global layer's cache, cache_slots), calls F, copies its logits to
 // call->logits and their greedy tokens to call->next_tokens, each unless
 // NULL, and returns 0. Weights are read at their
-// `llama4.weight` index, caches in argument order. F becomes private.
+// `llama4.weight` index, caches in argument order, which the module
+// records for the manifest with each cache's buffer type. F becomes private.
+//       CHECK: module attributes {llama4.kv_caches = [
+//  CHECK-SAME:   {kind = "key", layer = 0 : i64, type = memref<?x2x8x16xf32>},
+//  CHECK-SAME:   {kind = "value", layer = 0 : i64, type = memref<?x2x?x16xf32>}]}
 // CHECK-LABEL: func.func private @prefill(
 // CHECK-LABEL: func.func private @decode(
 // CHECK-LABEL: func.func @llama4c_prefill(
@@ -196,6 +200,29 @@ module {
     return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
   }
   func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
+    %c0 = arith.constant 0 : index
+    %b = memref.dim %tokens, %c0 : memref<?x1xi32>
+    %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
+  }
+}
+
+// -----
+
+// The manifest lists one set of caches: decode must take prefill's.
+module {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
+      %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}})
+      -> (memref<1x1x128xf32>, memref<1xi32>) {
+    %logits = memref.alloc() : memref<1x1x128xf32>
+    %next = memref.alloc() : memref<1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
+  }
+  // expected-error @+1 {{'func.func' op takes other KV cache buffers than the entry point before it}}
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"},
+      %kc: memref<?x2x4x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}})
+      -> (memref<?x1x128xf32>, memref<1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
