@@ -7,6 +7,7 @@
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
+#include "runtime/include/llama4c/ManifestKeys.h"
 #include "runtime/include/llama4c/abi.h"
 #include "runtime/support/InputFile.h"
 
@@ -57,46 +58,53 @@ static llvm::StringRef dtypeName(Type type) {
   return type.isF32() ? "f32" : type.isBF16() ? "bf16" : "f16";
 }
 
+/// `"KEY": `, after a comma unless it is an object's first.
+static std::string key(llvm::StringRef name, bool first = false) {
+  return (first ? "" : ", ") + jsonString(name) + ": ";
+}
+
 std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
                                    llvm::StringRef configText,
                                    const CompileOptions &options,
                                    const HostCpu &cpu) {
+  namespace k = llama4c::manifest;
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << "{\"llama4c_version\": " << jsonString(LLAMA4C_VERSION)
-     << ", \"abi_version\": " << LLAMA4C_ABI_VERSION
-     << ", \"target\": " << jsonString(targetName(options.target))
-     << ", \"emulated\": " << (options.emulate ? "true" : "false")
-     << ", \"cpu\": {\"name\": " << jsonString(cpu.name) << ", \"features\": [";
+  os << "{" << key(k::kLlama4cVersion, true) << jsonString(LLAMA4C_VERSION)
+     << key(k::kAbiVersion) << LLAMA4C_ABI_VERSION << key(k::kTarget)
+     << jsonString(targetName(options.target)) << key(k::kEmulated)
+     << (options.emulate ? "true" : "false") << key(k::kCpu) << "{"
+     << key(k::kCpuName, true) << jsonString(cpu.name) << key(k::kCpuFeatures)
+     << "[";
   llvm::interleave(
       cpu.requiredFeatures, os,
       [&](const std::string &feature) { os << jsonString(feature); }, ", ");
-  os << "]}"
-     << ", \"dtype\": "
+  os << "]}" << key(k::kDtype)
      << jsonString(options.computeType == ComputeType::F32 ? "f32" : "bf16")
-     << ", \"vocab_size\": " << config.text.vocabSize
-     << ", \"max_position_embeddings\": " << config.text.maxPositionEmbeddings
-     << ", \"multimodal\": " << (config.isMultimodal() ? "true" : "false")
-     << ", \"image_token_index\": " << config.imageTokenIndex
-     << ", \"vision\": ";
+     << key(k::kVocabSize) << config.text.vocabSize
+     << key(k::kMaxPositionEmbeddings) << config.text.maxPositionEmbeddings
+     << key(k::kMultimodal) << (config.isMultimodal() ? "true" : "false")
+     << key(k::kImageTokenIndex) << config.imageTokenIndex << key(k::kVision);
   if (const std::optional<Llama4VisionConfig> &vision = config.vision)
-    os << "{\"image_size\": " << vision->imageSize
-       << ", \"num_channels\": " << vision->numChannels
-       << ", \"tokens_per_tile\": " << vision->tokensPerTile() << "}";
+    os << "{" << key(k::kImageSize, true) << vision->imageSize
+       << key(k::kNumChannels) << vision->numChannels << key(k::kTokensPerTile)
+       << vision->tokensPerTile() << "}";
   else
     os << "null";
-  os << ",\n\"config\": " << configText.trim() << ",\n\"weights\": [";
+  os << ",\n"
+     << key(k::kConfig, true) << configText.trim() << ",\n"
+     << key(k::kWeights, true) << "[";
   auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
   for (auto [index, entry] : llvm::enumerate(weights.getAsRange<DictionaryAttr>())) {
     auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
-    os << (index ? ",\n  " : "\n  ") << "{\"name\": "
+    os << (index ? ",\n  " : "\n  ") << "{" << key(k::kWeightName, true)
        << jsonString(entry.getAs<StringAttr>("name").getValue())
-       << ", \"dtype\": " << jsonString(dtypeName(type.getElementType()))
-       << ", \"shape\": [";
+       << key(k::kWeightDtype) << jsonString(dtypeName(type.getElementType()))
+       << key(k::kWeightShape) << "[";
     llvm::interleave(type.getShape(), os, ", ");
     os << "]}";
   }
-  os << "],\n\"kv_cache\": [";
+  os << "],\n" << key(k::kKvCache, true) << "[";
   // [B, Hkv, slots, d], as the entry points take them; slots 0: dynamic,
   // a global layer's, sized by the caller.
   auto caches =
@@ -105,12 +113,11 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
        llvm::enumerate(caches.getAsRange<DictionaryAttr>())) {
     auto type = cast<MemRefType>(entry.getAs<TypeAttr>("type").getValue());
     int64_t slots = type.isDynamicDim(2) ? 0 : type.getDimSize(2);
-    os << (index ? ",\n  " : "\n  ")
-       << "{\"layer\": " << entry.getAs<IntegerAttr>("layer").getInt()
-       << ", \"kind\": "
+    os << (index ? ",\n  " : "\n  ") << "{" << key(k::kCacheLayer, true)
+       << entry.getAs<IntegerAttr>("layer").getInt() << key(k::kCacheKind)
        << jsonString(entry.getAs<StringAttr>("kind").getValue())
-       << ", \"kv_heads\": " << type.getDimSize(1) << ", \"slots\": " << slots
-       << ", \"head_dim\": " << type.getDimSize(3) << "}";
+       << key(k::kCacheKvHeads) << type.getDimSize(1) << key(k::kCacheSlots)
+       << slots << key(k::kCacheHeadDim) << type.getDimSize(3) << "}";
   }
   os << "]}\n";
   return text;

@@ -9,6 +9,7 @@
 
 #include "runtime/loader/Manifest.h"
 
+#include "llama4c/ManifestKeys.h"
 #include "llama4c/abi.h"
 #include "runtime/support/CpuFeatures.h"
 
@@ -19,6 +20,8 @@
 namespace llama4c::runtime {
 
 namespace {
+
+namespace keys = llama4c::manifest;
 
 constexpr int64_t kInt32Limit = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt64Limit = std::numeric_limits<int64_t>::max();
@@ -170,15 +173,15 @@ ManifestWeight readWeight(FieldReader &reader, const Json &entry,
     reader.fail(field, "expected an object, got " + describeJson(entry));
     return weight;
   }
-  weight.name = reader.string(entry, field, "name");
+  weight.name = reader.string(entry, field, keys::kWeightName);
   if (reader.ok() && weight.name.empty())
-    reader.fail(field + ".name", "empty");
-  weight.dtype = reader.computeType(entry, field, "dtype");
-  const Json &shape = reader.array(entry, field, "shape");
+    reader.fail(field + "." + keys::kWeightName, "empty");
+  weight.dtype = reader.computeType(entry, field, keys::kWeightDtype);
+  const Json &shape = reader.array(entry, field, keys::kWeightShape);
   for (const Json &dim : shape) {
     std::optional<uint64_t> size = jsonUnsigned(dim);
     if (!size || *size > uint64_t(kInt64Limit)) {
-      reader.fail(field + ".shape",
+      reader.fail(field + "." + keys::kWeightShape,
                   "expected non-negative integers, got " + describeJson(dim));
       break;
     }
@@ -194,16 +197,18 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
     reader.fail(field, "expected an object, got " + describeJson(entry));
     return cache;
   }
-  cache.layer = reader.integer(entry, field, "layer", 0);
-  std::string kind = reader.string(entry, field, "kind");
+  cache.layer = reader.integer(entry, field, keys::kCacheLayer, 0);
+  std::string kind = reader.string(entry, field, keys::kCacheKind);
   if (kind == "key" || kind == "value")
     cache.kind = kind == "key" ? KvKind::Key : KvKind::Value;
   else if (reader.ok())
-    reader.fail(field + ".kind",
+    reader.fail(field + "." + keys::kCacheKind,
                 "expected \"key\" or \"value\", got " + quoteJson(kind));
-  cache.kvHeads = reader.integer(entry, field, "kv_heads", 1, kInt32Limit);
-  cache.slots = reader.integer(entry, field, "slots", 0, kInt32Limit);
-  cache.headDim = reader.integer(entry, field, "head_dim", 1, kInt32Limit);
+  cache.kvHeads =
+      reader.integer(entry, field, keys::kCacheKvHeads, 1, kInt32Limit);
+  cache.slots = reader.integer(entry, field, keys::kCacheSlots, 0, kInt32Limit);
+  cache.headDim =
+      reader.integer(entry, field, keys::kCacheHeadDim, 1, kInt32Limit);
   return cache;
 }
 
@@ -221,9 +226,9 @@ Expected<Manifest> parseManifest(std::string_view text,
                  describeJson(root));
 
   Manifest manifest;
-  manifest.llama4cVersion = reader.string(root, "", "llama4c_version");
+  manifest.llama4cVersion = reader.string(root, "", keys::kLlama4cVersion);
   manifest.abiVersion =
-      uint32_t(reader.integer(root, "", "abi_version", 0, UINT32_MAX));
+      uint32_t(reader.integer(root, "", keys::kAbiVersion, 0, UINT32_MAX));
   if (reader.failure)
     return *reader.failure;
   if (manifest.llama4cVersion != LLAMA4C_VERSION ||
@@ -234,20 +239,22 @@ Expected<Manifest> parseManifest(std::string_view text,
                  std::to_string(LLAMA4C_ABI_VERSION) +
                  "); recompile the model");
 
-  manifest.target = reader.string(root, "", "target");
+  manifest.target = reader.string(root, "", keys::kTarget);
   if (reader.ok() && manifest.target != "cpu" && manifest.target != "sm_80" &&
       manifest.target != "sm_90")
-    reader.fail("target", "expected \"cpu\", \"sm_80\" or \"sm_90\", got " +
-                              quoteJson(manifest.target));
-  manifest.emulated = reader.boolean(root, "", "emulated");
+    reader.fail(keys::kTarget,
+                "expected \"cpu\", \"sm_80\" or \"sm_90\", got " +
+                    quoteJson(manifest.target));
+  manifest.emulated = reader.boolean(root, "", keys::kEmulated);
   if (reader.ok() && manifest.emulated && manifest.target == "cpu")
-    reader.fail("emulated", "true needs a GPU target to emulate, got "
-                            "target \"cpu\"");
-  const Json &cpu = reader.object(root, "", "cpu");
-  manifest.cpu.name = reader.string(cpu, "cpu", "name");
-  const Json &features = reader.array(cpu, "cpu", "features");
+    reader.fail(keys::kEmulated, "true needs a GPU target to emulate, got "
+                                 "target \"cpu\"");
+  const Json &cpu = reader.object(root, "", keys::kCpu);
+  manifest.cpu.name = reader.string(cpu, keys::kCpu, keys::kCpuName);
+  const Json &features = reader.array(cpu, keys::kCpu, keys::kCpuFeatures);
   for (size_t i = 0; i < features.size() && reader.ok(); ++i) {
-    std::string field = "cpu.features[" + std::to_string(i) + "]";
+    std::string field = std::string(keys::kCpu) + "." + keys::kCpuFeatures +
+                        "[" + std::to_string(i) + "]";
     const Json &feature = features[i];
     if (!feature.is_string() ||
         std::find(std::begin(kCpuFeatures), std::end(kCpuFeatures),
@@ -258,37 +265,42 @@ Expected<Manifest> parseManifest(std::string_view text,
     else
       manifest.cpu.features.push_back(feature.get<std::string>());
   }
-  manifest.dtype = reader.computeType(root, "", "dtype");
-  manifest.vocabSize = reader.integer(root, "", "vocab_size", 1, kInt32Limit);
+  manifest.dtype = reader.computeType(root, "", keys::kDtype);
+  manifest.vocabSize =
+      reader.integer(root, "", keys::kVocabSize, 1, kInt32Limit);
   manifest.maxPositionEmbeddings =
-      reader.integer(root, "", "max_position_embeddings", 1, kInt32Limit);
-  manifest.multimodal = reader.boolean(root, "", "multimodal");
-  if (!reader.member(root, "", "image_token_index").is_null())
-    manifest.imageTokenIndex = reader.integer(root, "", "image_token_index", 0);
+      reader.integer(root, "", keys::kMaxPositionEmbeddings, 1, kInt32Limit);
+  manifest.multimodal = reader.boolean(root, "", keys::kMultimodal);
+  if (!reader.member(root, "", keys::kImageTokenIndex).is_null())
+    manifest.imageTokenIndex =
+        reader.integer(root, "", keys::kImageTokenIndex, 0);
   if (manifest.multimodal) {
-    const Json &vision = reader.object(root, "", "vision");
+    const Json &vision = reader.object(root, "", keys::kVision);
     if (reader.ok())
       manifest.vision = ManifestVision{
-          reader.integer(vision, "vision", "image_size", 1, 1 << 16),
-          reader.integer(vision, "vision", "num_channels", 1, 16),
-          reader.integer(vision, "vision", "tokens_per_tile", 1, 1 << 20)};
+          reader.integer(vision, keys::kVision, keys::kImageSize, 1, 1 << 16),
+          reader.integer(vision, keys::kVision, keys::kNumChannels, 1, 16),
+          reader.integer(vision, keys::kVision, keys::kTokensPerTile, 1,
+                         1 << 20)};
   }
-  manifest.config = reader.object(root, "", "config");
+  manifest.config = reader.object(root, "", keys::kConfig);
   manifest.eosTokenIds = readEosTokenIds(reader, manifest.config);
 
   std::set<std::string> names;
-  const Json &weights = reader.array(root, "", "weights");
+  const Json &weights = reader.array(root, "", keys::kWeights);
   for (size_t i = 0; i < weights.size() && reader.ok(); ++i) {
-    std::string field = "weights[" + std::to_string(i) + "]";
+    std::string field =
+        std::string(keys::kWeights) + "[" + std::to_string(i) + "]";
     manifest.weights.push_back(readWeight(reader, weights[i], field));
     if (reader.ok() && !names.insert(manifest.weights.back().name).second)
-      reader.fail(field + ".name",
+      reader.fail(field + "." + keys::kWeightName,
                   manifest.weights.back().name + " appears twice");
   }
-  const Json &caches = reader.array(root, "", "kv_cache");
+  const Json &caches = reader.array(root, "", keys::kKvCache);
   for (size_t i = 0; i < caches.size() && reader.ok(); ++i)
-    manifest.kvCache.push_back(
-        readKvCache(reader, caches[i], "kv_cache[" + std::to_string(i) + "]"));
+    manifest.kvCache.push_back(readKvCache(reader, caches[i],
+                                           std::string(keys::kKvCache) + "[" +
+                                               std::to_string(i) + "]"));
 
   if (reader.failure)
     return *reader.failure;

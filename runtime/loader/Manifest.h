@@ -1,7 +1,7 @@
 //===- Manifest.h - What a compiled model says about itself -----*- C++ -*-===//
 //
 // `llama4c_manifest()` returns JSON that the compiler writes and the runtime
-// trusts for every size it allocates:
+// trusts for every size it allocates (keys spelled in llama4c/ManifestKeys.h):
 //   {"llama4c_version": "0.1.0", "abi_version": 2, "target": "cpu",
 //    "emulated": false, "dtype": "f32",
 //    "vocab_size": 112, "max_position_embeddings": 512,

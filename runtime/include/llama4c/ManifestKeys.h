@@ -1,0 +1,56 @@
+//===- ManifestKeys.h - The keys of a model's manifest ----------*- C++ -*-===//
+//
+// `llama4c_manifest()` (abi.h) returns JSON that the compiler writes
+// (compiler/Packaging.cpp) and the runtime reads (runtime/loader/
+// Manifest.cpp); its layout is documented in Manifest.h. Both spell its
+// keys from here, so that one cannot rename a field the other still reads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LLAMA4C_MANIFESTKEYS_H
+#define LLAMA4C_MANIFESTKEYS_H
+
+namespace llama4c::manifest {
+
+// The top level.
+inline constexpr char kLlama4cVersion[] = "llama4c_version";
+inline constexpr char kAbiVersion[] = "abi_version";
+inline constexpr char kTarget[] = "target";
+inline constexpr char kEmulated[] = "emulated";
+inline constexpr char kCpu[] = "cpu";
+inline constexpr char kDtype[] = "dtype";
+inline constexpr char kVocabSize[] = "vocab_size";
+inline constexpr char kMaxPositionEmbeddings[] = "max_position_embeddings";
+inline constexpr char kMultimodal[] = "multimodal";
+inline constexpr char kImageTokenIndex[] = "image_token_index";
+inline constexpr char kVision[] = "vision";
+inline constexpr char kConfig[] = "config";
+inline constexpr char kWeights[] = "weights";
+inline constexpr char kKvCache[] = "kv_cache";
+
+// "cpu": the CPU the host code is for.
+inline constexpr char kCpuName[] = "name";
+inline constexpr char kCpuFeatures[] = "features";
+
+// "vision": a tile of pixel values and the tokens its features fill.
+inline constexpr char kImageSize[] = "image_size";
+inline constexpr char kNumChannels[] = "num_channels";
+inline constexpr char kTokensPerTile[] = "tokens_per_tile";
+
+// Each of "weights", in the order of llama4c_call.weights.
+inline constexpr char kWeightName[] = "name";
+inline constexpr char kWeightDtype[] = "dtype";
+inline constexpr char kWeightShape[] = "shape";
+
+// Each of "kv_cache", in the order of llama4c_call.kv_cache: a
+// [batch, kv_heads, slots, head_dim] buffer; slots 0 for a global layer,
+// whose buffer has llama4c_call.cache_slots.
+inline constexpr char kCacheLayer[] = "layer";
+inline constexpr char kCacheKind[] = "kind";
+inline constexpr char kCacheKvHeads[] = "kv_heads";
+inline constexpr char kCacheSlots[] = "slots";
+inline constexpr char kCacheHeadDim[] = "head_dim";
+
+} // namespace llama4c::manifest
+
+#endif // LLAMA4C_MANIFESTKEYS_H
