@@ -161,6 +161,19 @@ TEST_F(CheckpointTest, CopiesAFileIntoItsOwnMemory) {
   EXPECT_EQ(text(*mapped), "AFTER!");
 }
 
+// A sysfs attribute is a regular file that says it holds a page but reads
+// shorter: as a file truncated while it is copied would.
+TEST_F(CheckpointTest, ACopyOfAFileThatShrinksIsAnError) {
+  const std::string shrinking = "/sys/kernel/mm/transparent_hugepage/enabled";
+  std::error_code error;
+  if (std::filesystem::file_size(shrinking, error) <= 64 || error)
+    GTEST_SKIP() << shrinking << " is missing or reads its whole size";
+  Expected<MappedFile> file = MappedFile::open(shrinking, FileMemory::Copied);
+  ASSERT_FALSE(file);
+  EXPECT_EQ(file.error().message(),
+            shrinking + ": file shrank while being read");
+}
+
 TEST_F(CheckpointTest, CopiesAnEmptyFile) {
   writeFile(path("empty"), "");
   Expected<MappedFile> file =
