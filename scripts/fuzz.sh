@@ -17,7 +17,8 @@ export LLAMA4C_CMAKE_ARGS="-DLLAMA4C_FUZZ=ON -DLLAMA4C_SANITIZE=address,undefine
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   names=(config manifest safetensors checkpoint_index tokenizer_json
-         tokenizer_encode chat_template image jinja_expression schedule)
+         tokenizer_encode chat_template image jinja_expression schedule
+         prompt_ids)
 fi
 scripts/build.sh "${names[@]/%/-fuzzer}"
 

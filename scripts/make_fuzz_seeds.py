@@ -51,7 +51,7 @@ def main():
     write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
     write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
 
-    manifest = {"llama4c_version": "0.1.0", "abi_version": 5, "target": "cpu",
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 6, "target": "cpu",
                 "emulated": False, "cpu": {"name": "x86-64-v3", "features": ["avx2", "fma"]},
                 "dtype": "f32", "vocab_size": 16,
                 "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
@@ -99,6 +99,12 @@ def main():
     for path in sorted((ROOT / "test/vision/fixtures/images").iterdir()):
         if path.stat().st_size <= 4200:
             write("image", path.read_bytes())
+
+    # Prompt ids as --prompt-ids and --prompt-ids-file take them.
+    write("prompt_ids", "1,2,3")
+    write("prompt_ids", "200000 17\n42\t9, 8 ,7\n")
+    write("prompt_ids", "9223372036854775807,0")
+    write("prompt_ids", "1,,2")
 
 
 if __name__ == "__main__":

@@ -122,39 +122,14 @@ std::optional<uint64_t> parseBytes(const std::string &text) {
   return uint64_t(*count) << shift;
 }
 
-/// Token ids separated by commas, white space or both ("1,2,3", "1 2 3\n",
-/// "1, 2"); no empty items. Otherwise the first item that is not an id.
-Expected<std::vector<int64_t>> parseIds(const std::string &text) {
-  std::vector<int64_t> ids;
-  auto isSpace = [](char c) {
-    return std::isspace(static_cast<unsigned char>(c));
-  };
-  size_t at = 0;
-  auto skipSpace = [&] {
-    while (at < text.size() && isSpace(text[at]))
-      ++at;
-  };
-  skipSpace();
-  while (true) {
-    size_t end = at;
-    while (end < text.size() && text[end] != ',' && !isSpace(text[end]))
-      ++end;
-    std::string item = text.substr(at, end - at);
-    std::optional<int64_t> id = parseCount(item);
-    if (!id)
-      return Error(item.empty() ? "an empty item" : "'" + item + "'");
-    ids.push_back(*id);
-    at = end;
-    skipSpace();
-    if (at == text.size())
-      return ids;
-    if (text[at] == ',') {
-      ++at;
-      skipSpace();
-      if (at == text.size())
-        return Error("an empty item");
-    }
-  }
+/// `item` in quotes, cut to its first 32 bytes: an error names the item,
+/// not all of a 64 MiB file that has no separator.
+std::string quoteItem(const std::string &item) {
+  constexpr size_t kShown = 32;
+  if (item.size() <= kShown)
+    return "'" + item + "'";
+  return "'" + item.substr(0, kShown) + "...' (" +
+         std::to_string(item.size()) + " bytes)";
 }
 
 /// The most a --prompt-file or --prompt-ids-file may hold: 64 MiB, some
@@ -180,6 +155,39 @@ Expected<std::string> readPromptFile(const std::string &path) {
 }
 
 } // namespace
+
+Expected<std::vector<int64_t>> parseTokenIds(const std::string &text) {
+  std::vector<int64_t> ids;
+  auto isSpace = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c));
+  };
+  size_t at = 0;
+  auto skipSpace = [&] {
+    while (at < text.size() && isSpace(text[at]))
+      ++at;
+  };
+  skipSpace();
+  while (true) {
+    size_t end = at;
+    while (end < text.size() && text[end] != ',' && !isSpace(text[end]))
+      ++end;
+    std::string item = text.substr(at, end - at);
+    std::optional<int64_t> id = parseCount(item);
+    if (!id)
+      return Error(item.empty() ? "an empty item" : quoteItem(item));
+    ids.push_back(*id);
+    at = end;
+    skipSpace();
+    if (at == text.size())
+      return ids;
+    if (text[at] == ',') {
+      ++at;
+      skipSpace();
+      if (at == text.size())
+        return Error("an empty item");
+    }
+  }
+}
 
 Expected<RunArguments> parseRunArguments(int argc, char **argv) {
   RunArguments args;
@@ -265,7 +273,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
     } else if (flag == "--system") {
       args.system = value;
     } else if (flag == "--prompt-ids") {
-      Expected<std::vector<int64_t>> ids = parseIds(value);
+      Expected<std::vector<int64_t>> ids = parseTokenIds(value);
       if (!ids)
         return bad("comma-separated token ids");
       args.promptIds.push_back(std::move(*ids));
@@ -283,7 +291,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
         args.promptTexts.push_back(std::move(*text));
         continue;
       }
-      Expected<std::vector<int64_t>> ids = parseIds(*text);
+      Expected<std::vector<int64_t>> ids = parseTokenIds(*text);
       if (!ids)
         return Error(flag + ": " + file +
                      ": expected token ids separated by commas or white "

@@ -55,6 +55,12 @@ struct RunArguments {
 /// message naming the flag at fault.
 Expected<RunArguments> parseRunArguments(int argc, char **argv);
 
+/// Token ids separated by commas, white space or both ("1,2,3", "1 2 3\n",
+/// "1, 2"), as --prompt-ids and --prompt-ids-file take them: at least one,
+/// no empty items. Otherwise the first item that is not an id (its first
+/// 32 bytes).
+Expected<std::vector<int64_t>> parseTokenIds(const std::string &text);
+
 /// The most threads a run may use: the CPUs this process may run on. More
 /// would only take turns on the same cores, and each costs the OpenMP
 /// runtime a stack.
