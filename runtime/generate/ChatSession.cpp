@@ -28,15 +28,12 @@ ChatSession::create(const Model &model, const BoundWeights &weights,
   session->run =
       std::make_unique<GenerationRun>(model, weights, std::move(*cache),
                                       std::move(*sampler), session->options, 1);
-  for (const ManifestKvCache &entry : manifest.kvCache)
-    if (entry.slots > 0)
-      session->chunk =
-          session->chunk ? std::min(session->chunk, entry.slots) : entry.slots;
   return session;
 }
 
 int64_t ChatSession::resumePosition(int64_t shared) const {
   int64_t fed = int64_t(cached.size());
+  int64_t chunk = model.manifest().attentionChunk();
   if (chunk == 0 || shared == 0 || shared % chunk == 0)
     return shared;
   // The window still holds the start of `shared`'s chunk only if nothing

@@ -71,8 +71,6 @@ private:
   GenerateOptions options;
   std::unique_ptr<GenerationRun> run;
   std::vector<int64_t> cached;
-  /// The smallest chunked-attention window, 0 if no layer has one.
-  int64_t chunk = 0;
 };
 
 } // namespace llama4c::runtime

@@ -22,6 +22,9 @@ Expected<void> validatePrompts(const Manifest &manifest,
   if (options.maxNewTokens < 0)
     return Error("generate: max_new_tokens must not be negative, got " +
                  std::to_string(options.maxNewTokens));
+  if (options.prefillChunk < 0)
+    return Error("generate: prefill_chunk must not be negative, got " +
+                 std::to_string(options.prefillChunk));
   if (options.maxPromptTokens < 0)
     return Error("generate: max_prompt_tokens must not be negative, got " +
                  std::to_string(options.maxPromptTokens));
@@ -124,14 +127,63 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
                        size_t first, size_t count, void *const *kvCache,
                        int64_t start, const std::vector<RowImages> &images) {
   int64_t seq = int64_t(prompts[first].size());
-  int64_t vocab = model.manifest().vocabSize;
+  for (int64_t from = 0; from < seq;) {
+    int64_t to = pieceEnd(prompts, first, count, from);
+    if (Expected<void> done =
+            prefillPiece(prompts, first, count, kvCache, start,
+                         {from, to, to == seq}, images);
+        !done)
+      return done;
+    from = to;
+  }
+  return {};
+}
+
+int64_t
+GenerationRun::pieceEnd(const std::vector<std::vector<int64_t>> &prompts,
+                        size_t first, size_t count, int64_t from) const {
+  int64_t seq = int64_t(prompts[first].size());
+  const Manifest &manifest = model.manifest();
+  int64_t chunk = options.prefillChunk ? options.prefillChunk
+                  : manifest.attentionChunk()
+                      ? manifest.attentionChunk()
+                      : GenerateOptions::kGlobalPrefillChunk;
+  int64_t to = seq - from <= chunk ? seq : from + chunk;
+  if (!manifest.vision || !manifest.imageTokenIndex)
+    return to;
+  int64_t patch = *manifest.imageTokenIndex;
+  int64_t perTile = manifest.vision->tokensPerTile;
+  // Moving past one row's tile may cut into another row's: until none.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (size_t row = first; row < first + count; ++row) {
+      const std::vector<int64_t> &prompt = prompts[row];
+      int64_t into =
+          std::count(prompt.begin(), prompt.begin() + to, patch) % perTile;
+      for (; into != 0 && to < seq; ++to, moved = true)
+        into = (into + (prompt[to] == patch)) % perTile;
+    }
+  }
+  return to;
+}
+
+Expected<void>
+GenerationRun::prefillPiece(const std::vector<std::vector<int64_t>> &prompts,
+                            size_t first, size_t count, void *const *kvCache,
+                            int64_t start, const PrefillPiece &piece,
+                            const std::vector<RowImages> &images) {
+  const Manifest &manifest = model.manifest();
+  int64_t seq = piece.to - piece.from;
+  int64_t vocab = manifest.vocabSize;
   std::vector<int32_t> tokens, positions; // [count, S]
   for (size_t row = first; row < first + count; ++row)
-    for (int64_t s = 0; s < seq; ++s) {
+    for (int64_t s = piece.from; s < piece.to; ++s) {
       tokens.push_back(int32_t(prompts[row][s]));
       positions.push_back(int32_t(start + s));
     }
-  // Every token's logits when they are kept, else the last's alone.
+  // Every token's logits when they are kept, else the last's alone, and
+  // that only from the last piece: the others return nothing.
+  bool returns = options.keepLogits || piece.last;
   int64_t logitRows = options.keepLogits ? seq : 1;
   std::vector<int32_t> logitsAt; // [count, logitRows]
   for (size_t row = 0; row < count; ++row)
@@ -139,20 +191,33 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
       logitsAt.push_back(int32_t(s));
   std::vector<int32_t> nextTokens; // [count, logitRows]
   Expected<HostBuffer> logits = HostBuffer();
-  if (greedyOnModel())
+  if (returns && greedyOnModel())
     nextTokens.resize(count * size_t(logitRows));
-  else
+  else if (returns)
     logits = allocateLogits(int64_t(count), logitRows, vocab);
   if (!logits)
     return logits.error();
-  // The tiles of these rows, in row order: the model fills `<|patch|>`
-  // tokens walking (row, position) in the same order.
+  // The tiles of these rows whose patches the piece holds, in row order:
+  // the model fills `<|patch|>` tokens walking (row, position) in the same
+  // order. Pieces end between tiles (pieceEnd).
   std::vector<uint8_t> pixels;
   int64_t tiles = 0;
   for (size_t row = first; row < first + count && !images.empty(); ++row) {
-    pixels.insert(pixels.end(), images[row].pixels.begin(),
-                  images[row].pixels.end());
-    tiles += images[row].tiles;
+    if (images[row].tiles == 0)
+      continue;
+    const std::vector<int64_t> &prompt = prompts[row];
+    int64_t patch = manifest.imageTokenIndex.value_or(-1);
+    int64_t perTile = manifest.vision->tokensPerTile;
+    int64_t before =
+        std::count(prompt.begin(), prompt.begin() + piece.from, patch) /
+        perTile;
+    int64_t held = std::count(prompt.begin() + piece.from,
+                              prompt.begin() + piece.to, patch) /
+                   perTile;
+    size_t tileBytes = images[row].pixels.size() / size_t(images[row].tiles);
+    pixels.insert(pixels.end(), images[row].pixels.begin() + before * tileBytes,
+                  images[row].pixels.begin() + (before + held) * tileBytes);
+    tiles += held;
   }
   llama4c_call call = makeCall(tokens, positions, int64_t(count), seq, kvCache,
                                *logits, &pixels, tiles);
@@ -165,14 +230,18 @@ GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
   if (!ran)
     return ran;
   result.timing.prefillTokens += int64_t(count) * seq;
+  ++result.timing.prefillCalls;
+  if (!returns)
+    return {};
 
   const float *all = static_cast<const float *>(logits->data());
   for (size_t row = first; row < first + count; ++row) {
     size_t last = (row - first + 1) * size_t(logitRows) - 1; // its last token
     if (options.keepLogits)
-      result.prefillLogits[row].assign(all + (last + 1 - seq) * vocab,
+      result.prefillLogits[row].insert(result.prefillLogits[row].end(),
+                                       all + (last + 1 - seq) * vocab,
                                        all + (last + 1) * vocab);
-    if (options.maxNewTokens == 0)
+    if (!piece.last || options.maxNewTokens == 0)
       continue;
     Expected<void> next = greedyOnModel() ? takeGreedy(row, nextTokens[last])
                                           : sampleNext(row, all + last * vocab);

@@ -38,10 +38,15 @@ public:
   GenerationRun(const Model &model, const BoundWeights &weights, KvCache cache,
                 Sampler sampler, const GenerateOptions &options, size_t batch);
 
-  /// Prefills rows [first, first + count), all of one length S, in one
-  /// call whose kv_cache is `kvCache`, at positions start .. start + S - 1,
-  /// and samples their first new tokens. `images`, when not empty, holds
-  /// the tiles of every row (validated), and those of these rows go along.
+  /// Prefills rows [first, first + count), all of one length S, with
+  /// kv_cache `kvCache`, at positions start .. start + S - 1, and samples
+  /// their first new tokens. The tokens go in calls of at most a prefill
+  /// chunk a row (GenerateOptions::prefillChunk), each continuing the
+  /// cache where the one before ended; a call ends only where every row
+  /// has had whole image tiles, so it may take the rest of a tile more.
+  /// `images`, when not empty, holds the tiles of every row (validated),
+  /// and those of these rows go along with the calls that hold their
+  /// patches.
   Expected<void> prefill(const std::vector<std::vector<int64_t>> &prompts,
                          size_t first, size_t count, void *const *kvCache,
                          int64_t start = 0,
@@ -59,6 +64,23 @@ public:
 
 private:
   using Clock = std::chrono::steady_clock;
+
+  /// The tokens [from, to) of each row of a prefill, as one call.
+  struct PrefillPiece {
+    int64_t from, to;
+    /// Whether it holds the rows' last tokens (then it samples).
+    bool last;
+  };
+
+  /// Where the call starting at token `from` of rows [first, first +
+  /// count) ends: a prefill chunk of tokens on, or later at the end of a
+  /// tile's patches.
+  int64_t pieceEnd(const std::vector<std::vector<int64_t>> &prompts,
+                   size_t first, size_t count, int64_t from) const;
+  Expected<void> prefillPiece(const std::vector<std::vector<int64_t>> &prompts,
+                              size_t first, size_t count, void *const *kvCache,
+                              int64_t start, const PrefillPiece &piece,
+                              const std::vector<RowImages> &images);
 
   llama4c_call makeCall(const std::vector<int32_t> &tokens,
                         const std::vector<int32_t> &positions, int64_t batch,

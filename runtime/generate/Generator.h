@@ -60,6 +60,14 @@ struct GenerateOptions {
   std::vector<int64_t> stopTokenIds;
   /// Keep every call's logits in the Generation (for tests and dumps).
   bool keepLogits = false;
+  /// The most prompt tokens of a row one prefill call takes: a longer
+  /// prompt goes in calls of this many, each continuing the KV cache, so
+  /// that the activations' memory is that of this many tokens however long
+  /// the prompt. The logits are the same either way. 0 takes the model's
+  /// attention chunk (a chunked layer's call then sees the keys of about
+  /// one chunk; Scout's is 8192), or kGlobalPrefillChunk without one.
+  int64_t prefillChunk = 0;
+  static constexpr int64_t kGlobalPrefillChunk = 8192;
   /// Largest KV cache allocated, in bytes; KvCache::defaultLimitBytes().
   uint64_t kvCacheLimitBytes;
   /// For streaming; may be empty.
@@ -71,6 +79,8 @@ struct GenerateOptions {
 /// decode (stopped rows included: the model computes them all the same).
 struct GenerationTiming {
   int64_t prefillTokens = 0;
+  /// Prefill calls: a prompt longer than prefillChunk takes several.
+  int64_t prefillCalls = 0;
   double prefillSeconds = 0;
   int64_t decodeTokens = 0;
   double decodeSeconds = 0;

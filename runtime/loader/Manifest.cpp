@@ -214,6 +214,14 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
 
 } // namespace
 
+int64_t Manifest::attentionChunk() const {
+  int64_t chunk = 0;
+  for (const ManifestKvCache &entry : kvCache)
+    if (entry.slots > 0)
+      chunk = chunk ? std::min(chunk, entry.slots) : entry.slots;
+  return chunk;
+}
+
 Expected<Manifest> parseManifest(std::string_view text,
                                  const std::string &source) {
   Expected<Json> parsed = parseStrictJson(text, source + ": manifest");

@@ -92,6 +92,10 @@ struct Manifest {
   std::vector<int64_t> eosTokenIds;
   std::vector<ManifestWeight> weights;
   std::vector<ManifestKvCache> kvCache;
+
+  /// The window of the chunked-attention layers (attention_chunk_size; the
+  /// smallest, were they to differ), 0 if every layer attends globally.
+  int64_t attentionChunk() const;
 };
 
 /// Parses the manifest `text` of the model at `source`. Errors read

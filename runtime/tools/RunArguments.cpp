@@ -58,6 +58,10 @@ Options:
   --top-p P              (greedy unless do_sample)
   --seed S               sampling seed (default 0)
   --max-prompt-tokens N  refuse prompts longer than N tokens
+  --prefill-chunk N      prompt tokens one prefill call takes (default: the
+                         model's attention chunk, else 8192): longer
+                         prompts go in several calls, with the same logits
+                         and the activations' memory of N tokens
   --max-header-bytes N   refuse safetensors headers and indexes larger than
                          N bytes (default 100M; K, M and G suffixes count
                          in 1024s)
@@ -241,6 +245,7 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
                                          "--max-new-tokens",
                                          "--context",
                                          "--max-prompt-tokens",
+                                         "--prefill-chunk",
                                          "--max-header-bytes",
                                          "--max-kv-cache-bytes"};
     if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
@@ -306,6 +311,10 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
       if (!count || *count == 0)
         return bad("a positive integer");
       args.maxPromptTokens = *count;
+    } else if (flag == "--prefill-chunk") {
+      if (!count || *count == 0)
+        return bad("a positive integer");
+      args.prefillChunk = *count;
     } else if (flag == "--max-header-bytes" || flag == "--max-kv-cache-bytes") {
       std::optional<uint64_t> bytes = parseBytes(value);
       if (!bytes || *bytes == 0)

@@ -42,6 +42,8 @@ struct RunArguments {
 
   std::optional<int64_t> maxNewTokens;
   int64_t maxPromptTokens = 0;
+  /// --prefill-chunk; 0 for the model's attention chunk.
+  int64_t prefillChunk = 0;
   std::optional<uint64_t> maxHeaderBytes, maxKvCacheBytes;
   /// --load: where the checkpoint's bytes are held.
   FileMemory load = FileMemory::CopiedIfRoom;

@@ -70,6 +70,7 @@ Expected<GenerateOptions> resolveOptions(const RunArguments &args,
     options.sampling.topP = *args.topP;
   options.seed = args.seed;
   options.maxPromptTokens = args.maxPromptTokens;
+  options.prefillChunk = args.prefillChunk;
   if (args.maxKvCacheBytes)
     options.kvCacheLimitBytes = *args.maxKvCacheBytes;
   options.stopTokenIds =
@@ -133,7 +134,9 @@ OrderedJson timingJson(const GenerationTiming &timing) {
                        {"seconds", seconds},
                        {"tokens_per_second", perSecond(tokens, seconds)}};
   };
-  return {{"prefill", phase(timing.prefillTokens, timing.prefillSeconds)},
+  OrderedJson prefill = phase(timing.prefillTokens, timing.prefillSeconds);
+  prefill["calls"] = timing.prefillCalls;
+  return {{"prefill", prefill},
           {"decode", phase(timing.decodeTokens, timing.decodeSeconds)}};
 }
 

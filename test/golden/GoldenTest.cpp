@@ -9,7 +9,8 @@
 //     prefill's last position, step t >= 1 our decode call t - 1 (which fed
 //     generated_ids[:, t-1] at position S + t - 1);
 //   - exactly generated_ids.
-// The errors are printed so CI logs carry them. A prefill asked for the
+// The errors are printed so CI logs carry them. So must a prompt fed in
+// pieces of a few tokens. A prefill asked for the
 // logits of chosen tokens only must return the reference's for those.
 // Then llama4-run itself, on the same model, must print the reference ids.
 //
@@ -39,8 +40,10 @@ constexpr double kTolerance = 1e-4;
 
 class GoldenTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(GoldenTest, MatchesHuggingFace) {
-  const std::string &name = GetParam();
+/// Runs fixture `name` as generate() does with `options` (keeping the
+/// logits, N new tokens) and checks it against the reference.
+void expectMatchesHuggingFace(const std::string &name,
+                              GenerateOptions options) {
   Expected<std::unique_ptr<LoadedModel>> loaded = loadModel(name);
   ASSERT_TRUE(loaded) << loaded.error().message();
   Expected<Reference> reference = loadReference(name);
@@ -50,7 +53,6 @@ TEST_P(GoldenTest, MatchesHuggingFace) {
           N = reference->newTokens, V = reference->vocab;
   ASSERT_EQ(model.model.manifest().vocabSize, V);
 
-  GenerateOptions options;
   options.maxNewTokens = N;
   options.keepLogits = true;
   Expected<Generation> generation =
@@ -81,12 +83,33 @@ TEST_P(GoldenTest, MatchesHuggingFace) {
     EXPECT_LE(error, kTolerance) << "decode step " << t;
     decodeError = std::max(decodeError, error);
   }
-  std::printf("[ golden   ] %s: max relative error prefill %.3g, decode %.3g\n",
-              name.c_str(), prefillError, decodeError);
-  RecordProperty("prefill_max_relative_error", std::to_string(prefillError));
-  RecordProperty("decode_max_relative_error", std::to_string(decodeError));
+  std::printf("[ golden   ] %s, prefill chunk %lld: max relative error "
+              "prefill %.3g, decode %.3g\n",
+              name.c_str(), (long long)options.prefillChunk, prefillError,
+              decodeError);
+  ::testing::Test::RecordProperty("prefill_max_relative_error",
+                                  std::to_string(prefillError));
+  ::testing::Test::RecordProperty("decode_max_relative_error",
+                                  std::to_string(decodeError));
   EXPECT_LE(prefillError, kTolerance);
   EXPECT_EQ(generation->tokens, reference->generatedIds);
+}
+
+TEST_P(GoldenTest, MatchesHuggingFace) {
+  expectMatchesHuggingFace(GetParam(), GenerateOptions());
+}
+
+// A prompt fed in pieces, each prefill call continuing the cache where the
+// one before ended, gives the same logits: pieces of 1 token (every call
+// reads the cache), and of 3 (calls that start and end inside attention
+// chunks of 4 and 8, and cross their ends).
+TEST_P(GoldenTest, MatchesHuggingFaceFedInPieces) {
+  for (int64_t tokens : {1, 3}) {
+    SCOPED_TRACE("prefill chunk " + std::to_string(tokens));
+    GenerateOptions options;
+    options.prefillChunk = tokens;
+    expectMatchesHuggingFace(GetParam(), options);
+  }
 }
 
 // A prefill returns the logits of the tokens it is asked for, in the order

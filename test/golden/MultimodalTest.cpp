@@ -115,6 +115,8 @@ protected:
   RowImages pixels;
 };
 
+// Also fed in pieces: of 1 token, and of 5 (the tiles have 4 patches, so
+// a piece that would end inside a tile's patches takes the rest of them).
 TEST_P(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
   const LoadedModel &model = *loaded;
   int64_t S = reference.promptLength, N = reference.newTokens,
@@ -122,29 +124,35 @@ TEST_P(MultimodalTest, PrefillWithThreeImagesMatchesHuggingFace) {
   ASSERT_TRUE(model.model.manifest().vision);
   EXPECT_EQ(pixels.tiles, 12);
 
-  GenerateOptions options;
-  options.maxNewTokens = N;
-  options.keepLogits = true;
-  Expected<Generation> generation = generate(
-      model.model, model.weights, reference.inputIds, options, {pixels});
-  ASSERT_TRUE(generation) << generation.error().message();
+  // 0: the model's attention chunk.
+  for (int64_t chunk : {int64_t(0), int64_t(1), int64_t(5)}) {
+    SCOPED_TRACE("prefill chunk " + std::to_string(chunk));
+    GenerateOptions options;
+    options.maxNewTokens = N;
+    options.keepLogits = true;
+    options.prefillChunk = chunk;
+    Expected<Generation> generation = generate(
+        model.model, model.weights, reference.inputIds, options, {pixels});
+    ASSERT_TRUE(generation) << generation.error().message();
 
-  double prefillError =
-      relativeError(generation->prefillLogits[0].data(),
-                    reference.prefillLogits.data(), size_t(S * V));
-  // Step 0 is the prefill's last position, step t our decode call t - 1.
-  const std::vector<float> &prefill = generation->prefillLogits[0];
-  std::vector<float> steps(prefill.end() - V, prefill.end());
-  const std::vector<float> &decode = generation->decodeLogits[0];
-  steps.insert(steps.end(), decode.begin(), decode.end());
-  ASSERT_EQ(int64_t(steps.size()), N * V);
-  double decodeError = relativeError(
-      steps.data(), reference.decodeLogits.data(), size_t(N * V));
-  std::printf("multimodal: prefill max rel error %.3g, decode %.3g\n",
-              prefillError, decodeError);
-  EXPECT_LE(prefillError, kTolerance);
-  EXPECT_LE(decodeError, kTolerance);
-  EXPECT_EQ(generation->tokens[0], reference.generatedIds[0]);
+    double prefillError =
+        relativeError(generation->prefillLogits[0].data(),
+                      reference.prefillLogits.data(), size_t(S * V));
+    // Step 0 is the prefill's last position, step t our decode call t - 1.
+    const std::vector<float> &prefill = generation->prefillLogits[0];
+    std::vector<float> steps(prefill.end() - V, prefill.end());
+    const std::vector<float> &decode = generation->decodeLogits[0];
+    steps.insert(steps.end(), decode.begin(), decode.end());
+    ASSERT_EQ(int64_t(steps.size()), N * V);
+    double decodeError = relativeError(
+        steps.data(), reference.decodeLogits.data(), size_t(N * V));
+    std::printf("multimodal, prefill chunk %lld: prefill max rel error %.3g, "
+                "decode %.3g\n",
+                (long long)chunk, prefillError, decodeError);
+    EXPECT_LE(prefillError, kTolerance);
+    EXPECT_LE(decodeError, kTolerance);
+    EXPECT_EQ(generation->tokens[0], reference.generatedIds[0]);
+  }
 }
 
 // The images reach the logits: blank tiles (all pixels -1, HF's padding)

@@ -144,6 +144,45 @@ TEST_F(GeneratorTest, KeepsTheLogitsOfEveryCall) {
   }
 }
 
+// A prompt fed in pieces of 2 tokens (the fake model's chunks have 4, so
+// calls start and end inside chunks) gives the logits and tokens of one
+// call per prompt: each piece reads what the pieces before it cached. By
+// default the pieces are the model's attention chunk.
+TEST_F(GeneratorTest, FeedsPromptsInPiecesWithTheSameLogits) {
+  GenerateOptions whole = greedy(4);
+  whole.keepLogits = true;
+  whole.prefillChunk = 100;
+  GenerateOptions pieces = whole;
+  pieces.prefillChunk = 2;
+  for (const std::vector<std::vector<int64_t>> &prompts :
+       {std::vector<std::vector<int64_t>>{kPromptA, kPromptB},
+        std::vector<std::vector<int64_t>>{kPromptA, kShortPrompt}}) {
+    Expected<Generation> once = run(prompts, whole);
+    Expected<Generation> split = run(prompts, pieces);
+    ASSERT_TRUE(once) << once.error().message();
+    ASSERT_TRUE(split) << split.error().message();
+    EXPECT_EQ(split->prefillLogits, once->prefillLogits);
+    EXPECT_EQ(split->decodeLogits, once->decodeLogits);
+    EXPECT_EQ(split->tokens, once->tokens);
+    EXPECT_EQ(split->timing.prefillTokens, once->timing.prefillTokens);
+  }
+  // 5 tokens a row: pieces of 2, 2 and 1, the rows side by side; or, of
+  // different lengths, each row alone: 3 calls, then 1.
+  Expected<Generation> same = run({kPromptA, kPromptB}, pieces);
+  ASSERT_TRUE(same) << same.error().message();
+  EXPECT_EQ(same->timing.prefillCalls, 3);
+  Expected<Generation> ragged = run({kPromptA, kShortPrompt}, pieces);
+  ASSERT_TRUE(ragged) << ragged.error().message();
+  EXPECT_EQ(ragged->timing.prefillCalls, 4);
+  // Without kept logits only the last piece returns any; the tokens stay.
+  pieces.keepLogits = false;
+  EXPECT_EQ(tokensOf({kPromptA, kPromptB}, pieces), same->tokens);
+  Expected<Generation> byChunk = run({kPromptA, kPromptB}, greedy(4));
+  ASSERT_TRUE(byChunk) << byChunk.error().message();
+  EXPECT_EQ(byChunk->timing.prefillCalls, 2);
+  EXPECT_EQ(byChunk->tokens, same->tokens);
+}
+
 TEST_F(GeneratorTest, RowsEndAtAStopId) {
   std::vector<int64_t> free = fakeContinuation(kPromptA, 10);
   GenerateOptions options = greedy(10);
@@ -193,6 +232,10 @@ TEST_F(GeneratorTest, RefusesBadPrompts) {
   EXPECT_EQ(errorOf(run({}, greedy(2))), "generate: no prompts");
   EXPECT_EQ(errorOf(run({kPromptA}, greedy(-1))),
             "generate: max_new_tokens must not be negative, got -1");
+  GenerateOptions noPieces = greedy(2);
+  noPieces.prefillChunk = -1;
+  EXPECT_EQ(errorOf(run({kPromptA}, noPieces)),
+            "generate: prefill_chunk must not be negative, got -1");
 }
 
 TEST_F(GeneratorTest, RefusesPromptsThatAreTooLong) {
@@ -332,6 +375,23 @@ TEST_F(ChatSessionTest, ReusesTheCachedPrefixOfTheConversation) {
   EXPECT_EQ(expectReply(early, 2), 1);
   session->reset();
   EXPECT_EQ(expectReply(early, 2), int64_t(early.size()));
+}
+
+// Turns fed in pieces of 3 tokens reply as fresh runs do, computing the
+// same tokens: a piece continues the cache as a turn does.
+TEST_F(ChatSessionTest, FeedsTurnsInPieces) {
+  GenerateOptions options;
+  options.prefillChunk = 3;
+  Expected<std::unique_ptr<ChatSession>> created =
+      ChatSession::create(*model, *weights, 32, options);
+  ASSERT_TRUE(created) << created.error().message();
+  session = std::move(*created);
+  std::vector<int64_t> first = {3, 1, 4, 1, 5, 9, 2};
+  EXPECT_EQ(expectReply(first, 4), 7);
+  EXPECT_EQ(session->timing().prefillCalls, 3);
+  std::vector<int64_t> second = session->cachedTokens();
+  second.insert(second.end(), {lastReply.back(), 6, 5, 3, 5});
+  EXPECT_EQ(expectReply(second, 2), int64_t(second.size()) - 10);
 }
 
 TEST_F(ChatSessionTest, RepliesEndAtAStopId) {

@@ -141,6 +141,24 @@ TEST_F(LlamaRunTest, RunsTheSameFromACopiedOrAMappedCheckpoint) {
   }
 }
 
+// A prompt in calls of 2 tokens gives the same tokens; --json counts them.
+TEST_F(LlamaRunTest, FeedsThePromptInPiecesOfPrefillChunkTokens) {
+  for (const char *chunk : {"1", "2", "5", "8192"}) {
+    ToolResult result =
+        run(withModel({"--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "4",
+                       "--prefill-chunk", chunk}));
+    ASSERT_EQ(result.exitCode, 0) << chunk << ": " << result.err;
+    EXPECT_EQ(result.out, "row 0: 2 15\n") << chunk;
+  }
+  ToolResult json =
+      run(withModel({"--prompt-ids", "3,1,4,1,5", "--max-new-tokens", "4",
+                     "--prefill-chunk", "2", "--json"}));
+  ASSERT_EQ(json.exitCode, 0) << json.err;
+  EXPECT_NE(json.out.find("\"prefill\":{\"tokens\":5,"), std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("\"calls\":3}"), std::string::npos) << json.out;
+}
+
 // Ids as llama4-tokenize prints them, or with commas; text as --prompt's.
 TEST_F(LlamaRunTest, ReadsPromptsFromFilesAndStandardInput) {
   writeFile(path("ids"), "3 1\n4,1, 5\n");
@@ -190,6 +208,12 @@ TEST_F(LlamaRunTest, RefusesBadPromptFiles) {
               "--prompt-ids-file: standard input is read once, by "
               "--prompt-file");
   writeFile(path("big"), std::string((64 << 20) + 1, '1'));
+  writeFile(path("ids"), std::string(100, '7') + "x");
+  expectError(withModel({"--prompt-ids-file", path("ids")}),
+              "--prompt-ids-file: " + path("ids") +
+                  ": expected token ids separated by commas or white space, "
+                  "got '" +
+                  std::string(32, '7') + "...' (101 bytes)");
   expectError(withModel({"--prompt-ids-file", path("big")}),
               "--prompt-ids-file: " + path("big") + ": file of 67108865 " +
                   "bytes is over the limit of 67108864 bytes");
@@ -354,6 +378,10 @@ TEST_F(LlamaRunTest, RefusesBadArguments) {
                          std::to_string(threadLimit() + 1)}),
               "--threads: expected " + threads + ", got '" +
                   std::to_string(threadLimit() + 1) + "'");
+  expectError(withModel({"--prompt-ids", "1", "--prefill-chunk", "0"}),
+              "--prefill-chunk: expected a positive integer, got '0'");
+  expectError(withModel({"--prompt-ids", "1", "--prefill-chunk=-4"}),
+              "--prefill-chunk: expected a positive integer, got '-4'");
   expectError(withModel({"--prompt-ids", "1", "--load", "mmap"}),
               "--load: expected copy, map or auto, got 'mmap'");
   // Bytes that are not UTF-8 are quoted escaped.

@@ -85,6 +85,18 @@ TEST(ManifestTest, ParsesEveryField) {
   EXPECT_EQ(manifest->kvCache[1].slots, 0);
 }
 
+// The attention chunk is the window of the chunked layers, the smallest
+// were they to differ; 0 when every layer is global.
+TEST(ManifestTest, TheAttentionChunkIsTheChunkedLayersWindow) {
+  Expected<Manifest> manifest = parseManifest(validManifest().dump(), kSource);
+  ASSERT_TRUE(manifest) << manifest.error().message();
+  EXPECT_EQ(manifest->attentionChunk(), 8);
+  manifest->kvCache[1].slots = 4;
+  EXPECT_EQ(manifest->attentionChunk(), 4);
+  manifest->kvCache[0].slots = manifest->kvCache[1].slots = 0;
+  EXPECT_EQ(manifest->attentionChunk(), 0);
+}
+
 // transformers allows one id, a list, or null; a multimodal config keeps
 // it under text_config.
 TEST(ManifestTest, ReadsEosTokenIdInEveryForm) {
