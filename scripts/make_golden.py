@@ -230,6 +230,45 @@ FIXTURES = [
             },
         ),
     ),
+    dict(
+        name="long_chunk256_s2500",
+        base_seed=5000,
+        batch=1,
+        prompt_len=2500,
+        new_tokens=8,
+        description=(
+            "a long prompt: 2500 tokens crossing 9 ends of 256-token chunks, dense, hidden 32, GQA 4/2, "
+            "head_dim 16, qk-norm on, NoPE layer 2 whose temperature tuning (floor_scale 32) takes 79 values "
+            "over the prompt, llama3 rope factor 8 low 1 high 4 orig 64 theta 10000, batch 1"
+        ),
+        config=dict(
+            hidden_size=32,
+            max_position_embeddings=4096,
+            vocab_size=64,
+            intermediate_size=32,
+            intermediate_size_mlp=64,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            head_dim=16,
+            moe_layers=[],
+            num_local_experts=4,
+            num_experts_per_tok=1,
+            no_rope_layers=[1, 1, 0, 1],
+            use_qk_norm=True,
+            attention_chunk_size=256,
+            attn_temperature_tuning=True,
+            floor_scale=32,
+            attn_scale=0.1,
+            rope_parameters={
+                "rope_type": "llama3",
+                "rope_theta": 10000.0,
+                "factor": 8.0,
+                "low_freq_factor": 1.0,
+                "high_freq_factor": 4.0,
+                "original_max_position_embeddings": 64,
+            },
+        ),
+    ),
 ]
 
 
