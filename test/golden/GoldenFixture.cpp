@@ -47,23 +47,6 @@ Expected<std::unique_ptr<LoadedModel>> loadModel(const std::string &name) {
 
 namespace {
 
-/// The tensor `name` of `file` as a vector of T, if it is `dtype` `shape`.
-template <class T>
-Expected<std::vector<T>> readTensor(const SafetensorsFile &file,
-                                    const std::string &name, DType dtype,
-                                    const std::vector<int64_t> &shape) {
-  const TensorView *view = file.find(name);
-  if (!view)
-    return Error(file.path() + ": " + name + ": missing");
-  if (view->dtype != dtype || view->shape != shape)
-    return Error(file.path() + ": " + name + ": expected " +
-                 describeTensorType(dtype, shape) + ", got " +
-                 describeTensorType(view->dtype, view->shape));
-  std::vector<T> values(view->bytes / sizeof(T));
-  std::memcpy(values.data(), view->data, view->bytes);
-  return values;
-}
-
 /// [B * L] values as B rows of L.
 std::vector<std::vector<int64_t>> rowsOf(const std::vector<int64_t> &values,
                                          int64_t batch) {

@@ -14,7 +14,9 @@
 #include "llama4c/Status.h"
 #include "runtime/generate/Generator.h"
 #include "runtime/loader/LoadedModel.h"
+#include "runtime/safetensors/SafetensorsFile.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +49,25 @@ using runtime::LoadedModel;
 /// Loads NAME's compiled model and binds the fixture's model.safetensors.
 runtime::Expected<std::unique_ptr<LoadedModel>>
 loadModel(const std::string &name);
+
+/// The tensor `name` of `file` as a vector of T, if it is `dtype` `shape`.
+template <class T>
+runtime::Expected<std::vector<T>>
+readTensor(const runtime::SafetensorsFile &file, const std::string &name,
+           runtime::DType dtype, const std::vector<int64_t> &shape) {
+  const runtime::TensorView *view = file.find(name);
+  if (!view)
+    return runtime::Error(file.path() + ": " + name + ": missing");
+  if (view->dtype != dtype || view->shape != shape)
+    return runtime::Error(file.path() + ": " + name + ": expected " +
+                          runtime::describeTensorType(dtype, shape) +
+                          ", got " +
+                          runtime::describeTensorType(view->dtype,
+                                                      view->shape));
+  std::vector<T> values(view->bytes / sizeof(T));
+  std::memcpy(values.data(), view->data, view->bytes);
+  return values;
+}
 
 /// reference.safetensors, as plain vectors.
 struct Reference {
