@@ -9,7 +9,8 @@
 // bf16 build must give transformers' bf16 prefill logits within 1e-2
 // relative L2 on a prompt that crosses a chunk. Every test runs on each
 // golden build: native, x86-64-v3 (AVX2) and the GPU kernels emulated on
-// the host; the bf16 one also for a CPU that multiplies bf16 pairs.
+// the host; the bf16 one also for a CPU that multiplies bf16 pairs. Its
+// long-context variant (config-long.json) must answer past its positions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -158,6 +159,59 @@ TEST_F(DemoBf16PairsTest, PrefillIsWithinOnePercentOfTransformers) {
     GTEST_SKIP() << "this CPU lacks AVX512_BF16";
   expectBf16PrefillWithinOnePercent(goldenModel("tiny-llama4-bf16", build),
                                     dir);
+}
+
+// examples/tiny-llama4/config-long.json: the demo with Scout's
+// max_position_embeddings, on the same weights. It continues the golden
+// prompts as the demo does, and takes a prompt of 3,000 tokens, past the
+// demo's 2,048 positions, that the demo refuses; the prompt goes in calls
+// of one 64-token chunk.
+class DemoLongTest : public TempDirTest {};
+
+TEST_F(DemoLongTest, TheLongVariantAnswersPastTheDemosPositions) {
+  std::string longModel = goldenModel("tiny-llama4-long", "native");
+  json expected = golden()["prompts"][0];
+  ToolResult same = runTool(
+      LLAMA4_RUN_PATH,
+      {longModel, "--weights", kDemo, "--temperature", "0", "--max-new-tokens",
+       std::to_string(expected["tokens"].size()), "--prompt-ids",
+       [&] {
+         std::string ids;
+         for (const json &id : expected["prompt_ids"])
+           ids += (ids.empty() ? "" : ",") + std::to_string(id.get<int>());
+         return ids;
+       }(),
+       "--json"},
+      "", dir);
+  ASSERT_EQ(same.exitCode, 0) << same.err;
+  EXPECT_EQ(json::parse(same.out)["rows"][0]["tokens"], expected["tokens"]);
+
+  std::string ids;
+  for (int i = 0; i < 3000; ++i)
+    ids += std::to_string(i * 37 % 2000) + " ";
+  writeFile(dir + "/ids", ids);
+  std::vector<std::string> args = {"--weights",
+                                   kDemo,
+                                   "--prompt-ids-file",
+                                   dir + "/ids",
+                                   "--max-new-tokens",
+                                   "8",
+                                   "--temperature",
+                                   "0",
+                                   "--json"};
+  args.insert(args.begin(), goldenModel("tiny-llama4", "native"));
+  ToolResult refused = runTool(LLAMA4_RUN_PATH, args, "", dir);
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_NE(refused.err.find("prompt row 0: 3000 prompt tokens + 8 new "
+                             "tokens exceed max_position_embeddings 2048"),
+            std::string::npos)
+      << refused.err;
+  args[0] = longModel;
+  ToolResult answered = runTool(LLAMA4_RUN_PATH, args, "", dir);
+  ASSERT_EQ(answered.exitCode, 0) << answered.err;
+  json result = json::parse(answered.out);
+  EXPECT_EQ(result["timing"]["prefill"]["tokens"], 3000);
+  EXPECT_EQ(result["timing"]["prefill"]["calls"], 47); // 3000 / 64, rounded up
 }
 
 INSTANTIATE_TEST_SUITE_P(Builds, DemoTest, ::testing::ValuesIn(goldenBuilds()),
