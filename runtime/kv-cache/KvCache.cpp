@@ -21,6 +21,33 @@ uint64_t KvCache::defaultLimitBytes() {
   return *physical / 4 * 3;
 }
 
+namespace {
+
+/// How many positions a cache of `limitBytes` holds for `batch` rows: the
+/// chunked layers' windows take the same whatever the context, the global
+/// layers a slot a position. Called once the total for some context fit
+/// in 64 bits, so these parts of it do too.
+std::string describeFit(const Manifest &manifest, int64_t batch,
+                        uint64_t limitBytes) {
+  uint64_t windows = 0, perPosition = 0;
+  for (const ManifestKvCache &entry : manifest.kvCache) {
+    uint64_t slot = uint64_t(batch) * uint64_t(entry.kvHeads) *
+                    uint64_t(entry.headDim) * dtypeSize(manifest.dtype);
+    if (entry.slots)
+      windows += slot * uint64_t(entry.slots);
+    else
+      perPosition += slot;
+  }
+  // Without global layers the total is the windows', over the limit.
+  if (windows > limitBytes || perPosition == 0)
+    return "which the chunked layers' windows alone (" + formatSize(windows) +
+           ") exceed";
+  return "which holds " + std::to_string((limitBytes - windows) / perPosition) +
+         " positions";
+}
+
+} // namespace
+
 Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
                                     int64_t context, uint64_t limitBytes,
                                     GpuDevice *gpu) {
@@ -48,7 +75,8 @@ Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
   }
   if (cache.total > limitBytes)
     return Error(where + "needs " + formatSize(cache.total) +
-                 ", over the limit of " + formatSize(limitBytes));
+                 ", over the limit of " + formatSize(limitBytes) + ", " +
+                 describeFit(manifest, batch, limitBytes));
 
   for (uint64_t row : cache.rowBytes) {
     if (gpu) {

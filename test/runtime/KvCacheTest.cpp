@@ -74,10 +74,15 @@ TEST(KvCacheTest, RefusesATotalOverTheLimit) {
   // 2 rows * 4 bytes * 2 * (2*8*24 + 2*2048*24) = 1.5 MiB.
   EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 2, 2048, 1 << 20)),
             "kv cache: batch 2, context 2048: needs 1.5 MiB, over the limit of "
-            "1.0 MiB");
+            "1.0 MiB, which holds 1357 positions");
   EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 64, 4096, 64 << 20)),
             "kv cache: batch 64, context 4096: needs 96.2 MiB, over the "
-            "limit of 64.0 MiB");
+            "limit of 64.0 MiB, which holds 2722 positions");
+  // 2 rows * 4 bytes * 2 * 2*8*24: the windows take 6144 bytes.
+  EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 2, 16, 4096)),
+            "kv cache: batch 2, context 16: needs 18432 bytes, over the limit "
+            "of 4096 bytes, which the chunked layers' windows alone (6144 "
+            "bytes) exceed");
   EXPECT_TRUE(KvCache::allocate(manifestOf("f32"), 2, 2048, 2 << 20));
   EXPECT_GT(KvCache::defaultLimitBytes(), 0u);
 }
