@@ -41,6 +41,9 @@ Coverage (which fixture exercises which feature):
 
   llama3 dicts above are {factor, low_freq_factor, high_freq_factor, original_max_position_embeddings}.
 
+  long_chunk256_s2500 adds a long prompt: 2500 tokens across 9 ends of 256-token chunks (dense, hidden 32,
+  GQA 4/2, head_dim 16, qk-norm on, NoPE layer 2 with floor_scale 32, llama3 {8, 1, 4, 64}, B=1).
+
 Robustness: every greedy step's top-1 logit beats the top-2 by >= GREEDY_MARGIN, and every router
 decision (k-th vs (k+1)-th router logit, prefill and decode) is separated by >= ROUTER_MARGIN. If a
 seed violates this, the next seed (seed + 1) is tried; the search is deterministic, so reruns give

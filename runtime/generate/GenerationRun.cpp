@@ -144,22 +144,21 @@ GenerationRun::pieceEnd(const std::vector<std::vector<int64_t>> &prompts,
                         size_t first, size_t count, int64_t from) const {
   int64_t seq = int64_t(prompts[first].size());
   const Manifest &manifest = model.manifest();
-  int64_t chunk = options.prefillChunk ? options.prefillChunk
-                  : manifest.attentionChunk()
-                      ? manifest.attentionChunk()
-                      : GenerateOptions::kGlobalPrefillChunk;
+  int64_t chunk = options.prefillChunkFor(manifest);
   int64_t to = seq - from <= chunk ? seq : from + chunk;
   if (!manifest.vision || !manifest.imageTokenIndex)
     return to;
   int64_t patch = *manifest.imageTokenIndex;
   int64_t perTile = manifest.vision->tokensPerTile;
   // Moving past one row's tile may cut into another row's: until none.
+  // Pieces start between tiles, so the patches from `from` on tell.
   for (bool moved = true; moved;) {
     moved = false;
     for (size_t row = first; row < first + count; ++row) {
       const std::vector<int64_t> &prompt = prompts[row];
       int64_t into =
-          std::count(prompt.begin(), prompt.begin() + to, patch) % perTile;
+          std::count(prompt.begin() + from, prompt.begin() + to, patch) %
+          perTile;
       for (; into != 0 && to < seq; ++to, moved = true)
         into = (into + (prompt[to] == patch)) % perTile;
     }

@@ -13,6 +13,13 @@ GenerateOptions::GenerateOptions()
   sampling.temperature = 0;
 }
 
+int64_t GenerateOptions::prefillChunkFor(const Manifest &manifest) const {
+  if (prefillChunk)
+    return prefillChunk;
+  int64_t chunk = manifest.attentionChunk();
+  return chunk ? chunk : kGlobalPrefillChunk;
+}
+
 Expected<Generation> generate(const Model &model, const BoundWeights &weights,
                               const std::vector<std::vector<int64_t>> &prompts,
                               const GenerateOptions &options,

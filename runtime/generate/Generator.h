@@ -68,6 +68,8 @@ struct GenerateOptions {
   /// one chunk; Scout's is 8192), or kGlobalPrefillChunk without one.
   int64_t prefillChunk = 0;
   static constexpr int64_t kGlobalPrefillChunk = 8192;
+  /// prefillChunk, or for 0 the default for `manifest`'s model.
+  int64_t prefillChunkFor(const Manifest &manifest) const;
   /// Largest KV cache allocated, in bytes; KvCache::defaultLimitBytes().
   uint64_t kvCacheLimitBytes;
   /// For streaming; may be empty.
