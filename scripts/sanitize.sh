@@ -17,10 +17,7 @@ export LLAMA4C_BUILD_DIR=build-asan
 export LLAMA4C_CMAKE_ARGS="-DLLAMA4C_SANITIZE=address,undefined"
 labels=()
 if [ "${1:-}" = --runtime ]; then
-  scripts/build.sh llama4c-runtime-tests llama4c-unittests \
-    config-replay manifest-replay safetensors-replay checkpoint_index-replay \
-    tokenizer_json-replay tokenizer_encode-replay chat_template-replay \
-    image-replay jinja_expression-replay schedule-replay
+  scripts/build.sh llama4c-runtime-tests llama4c-unittests llama4c-fuzz-replays
   labels=(-L runtime)
 else
   scripts/build.sh
