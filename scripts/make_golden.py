@@ -309,6 +309,20 @@ def versions():
 # model construction
 
 
+def randomize_weights(model, g):
+    """Deterministic re-initialisation from `g`: big enough weights that logits are far from uniform."""
+    with torch.no_grad():
+        for name, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
+            if name.endswith("layernorm.weight") or name == "model.norm.weight":
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g, dtype=torch.float32))
+            elif name == "model.embed_tokens.weight":
+                p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float32))
+            else:
+                p.copy_(0.15 * torch.randn(p.shape, generator=g, dtype=torch.float32))
+        for name, b in model.named_buffers():
+            assert "inv_freq" in name, f"unexpected buffer {name}"
+
+
 def build_model(fx, seed):
     from transformers import Llama4ForCausalLM, Llama4TextConfig
 
@@ -320,18 +334,8 @@ def build_model(fx, seed):
     model.eval()
     assert model.config._attn_implementation == "eager"
 
-    # Deterministic re-initialisation: big enough weights that logits are far from uniform.
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
-            if name.endswith("layernorm.weight") or name == "model.norm.weight":
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g, dtype=torch.float32))
-            elif name == "model.embed_tokens.weight":
-                p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float32))
-            else:
-                p.copy_(0.15 * torch.randn(p.shape, generator=g, dtype=torch.float32))
-        for name, b in model.named_buffers():
-            assert "inv_freq" in name, f"unexpected buffer {name}"
+    randomize_weights(model, g)
     input_ids = torch.randint(0, config.vocab_size, (fx["batch"], fx["prompt_len"]), generator=g, dtype=torch.int64)
     # Generation must run exactly new_tokens steps (no EOS); the saved generation_config is dropped anyway.
     model.generation_config.eos_token_id = None

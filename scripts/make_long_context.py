@@ -91,14 +91,7 @@ def build_model(seed, attn):
     torch.manual_seed(seed)
     model = Llama4ForCausalLM(config).to(torch.float32).eval()
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
-            if name.endswith("layernorm.weight") or name == "model.norm.weight":
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
-            elif name == "model.embed_tokens.weight":
-                p.copy_(torch.randn(p.shape, generator=g))
-            else:
-                p.copy_(0.15 * torch.randn(p.shape, generator=g))
+    make_golden.randomize_weights(model, g)
     ids = torch.randint(0, CONFIG["vocab_size"], (PROMPT,), generator=g)
     model.generation_config.eos_token_id = None
     return model, ids
