@@ -120,6 +120,7 @@ static void buildBufferPipeline(OpPassManager &pm, const TileSchedule &schedule,
   }
   Llama4DecomposeOnlineAttentionPassOptions attention;
   attention.teamMultiplyAdds = schedule.cpuTeamMultiplyAdds;
+  attention.queryBlock = schedule.cpuAttentionQueryBlock;
   pm.addPass(createLlama4DecomposeOnlineAttentionPass(attention));
   // A warp's query combines its lanes' softmaxes by subgroup reductions,
   // which become shuffles now: buffer deallocation takes no op of unknown
@@ -381,6 +382,11 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
       *this, schedule_keys::attentionKeyBlock,
       llvm::cl::desc("Keys per block of attention's online softmax"),
       llvm::cl::init(TileSchedule().attentionKeyBlock)};
+  Option<int64_t> cpuAttentionQueryBlock{
+      *this, schedule_keys::cpuAttentionQueryBlock,
+      llvm::cl::desc("Most queries of a KV head that attend at once on the "
+                     "CPU"),
+      llvm::cl::init(TileSchedule().cpuAttentionQueryBlock)};
   Option<int64_t> cpuWeightBlockBytes{
       *this, schedule_keys::cpuWeightBlockBytes,
       llvm::cl::desc("Bytes of weight rows per block of a CPU matmul"),
@@ -439,6 +445,7 @@ struct TileScheduleOptions : PassPipelineOptions<TileScheduleOptions> {
   TileSchedule schedule() const {
     TileSchedule schedule;
     schedule.attentionKeyBlock = attentionKeyBlock;
+    schedule.cpuAttentionQueryBlock = cpuAttentionQueryBlock;
     schedule.cpuWeightBlockBytes = cpuWeightBlockBytes;
     schedule.cpuTeamMultiplyAdds = cpuTeamMultiplyAdds;
     schedule.gpuBlockThreads = gpuBlockThreads;

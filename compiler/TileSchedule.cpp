@@ -22,6 +22,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
   static void mapping(IO &io, TileSchedule &schedule) {
     namespace keys = schedule_keys;
     io.mapOptional(keys::attentionKeyBlock.data(), schedule.attentionKeyBlock);
+    io.mapOptional(keys::cpuAttentionQueryBlock.data(),
+                   schedule.cpuAttentionQueryBlock);
     io.mapOptional(keys::cpuWeightBlockBytes.data(),
                    schedule.cpuWeightBlockBytes);
     io.mapOptional(keys::cpuTeamMultiplyAdds.data(),
@@ -41,6 +43,8 @@ template <> struct llvm::yaml::MappingTraits<TileSchedule> {
   static std::string validate(IO &, TileSchedule &schedule) {
     if (schedule.attentionKeyBlock < 1)
       return "attention_key_block must be at least 1";
+    if (schedule.cpuAttentionQueryBlock < 1)
+      return "cpu_attention_query_block must be at least 1";
     if (schedule.cpuWeightBlockBytes < 1)
       return "cpu_weight_block_bytes must be at least 1";
     if (schedule.cpuTeamMultiplyAdds < 0)

@@ -7,6 +7,7 @@
 // (`--llama4-cpu-pipeline="attention_key_block=3"`), e.g.
 //
 //   attention_key_block: 64
+//   cpu_attention_query_block: 64
 //   cpu_weight_block_bytes: 65536
 //   gpu_block_threads: 128
 //   gpu_warp_rows: 2
@@ -39,6 +40,8 @@ namespace llama4c {
 /// The name of each setting, in YAML files and pipeline options alike.
 namespace schedule_keys {
 inline constexpr llvm::StringLiteral attentionKeyBlock = "attention_key_block";
+inline constexpr llvm::StringLiteral cpuAttentionQueryBlock =
+    "cpu_attention_query_block";
 inline constexpr llvm::StringLiteral cpuWeightBlockBytes =
     "cpu_weight_block_bytes";
 inline constexpr llvm::StringLiteral cpuTeamMultiplyAdds =
@@ -63,6 +66,10 @@ struct TileSchedule {
   /// are [query heads of a KV head, tokens, this].
   int64_t attentionKeyBlock =
       Llama4ConvertToLinalgPassOptions().attentionKeyBlock;
+  /// Most queries of a KV head that attend at once on the CPU, a block of
+  /// consecutive positions that visits only the keys it may see.
+  int64_t cpuAttentionQueryBlock =
+      Llama4DecomposeOnlineAttentionPassOptions().queryBlock;
   /// Bytes of weight rows that every row of activations passes over before
   /// the next block (CPU matmuls).
   int64_t cpuWeightBlockBytes =

@@ -780,10 +780,94 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
   return success();
 }
 
+/// One KV head's keys and values: its cache [L, d] and new tokens [S', d].
+struct HeadKeys {
+  Value cachedKeys, cachedValues, newKeys, newValues;
+};
+
+/// The attention of queries [G, S, d] of one KV head of batch row `row`,
+/// written into `out` [G, S, d].
+Value attendHead(OpBuilder &b, Location loc, const KeySpec &spec, Value row,
+                 Value queries, const HeadKeys &keys, Value out,
+                 std::optional<WarpLanes> lanes) {
+  HeadAttention head(b, loc, spec, row, queries, lanes);
+  OnlineSoftmax state =
+      head.softmax(keys.cachedKeys, keys.cachedValues, keys.newKeys,
+                   keys.newValues, std::nullopt);
+  return head.normalize(state, out);
+}
+
+/// The largest divisor of `chunk` not above `limit`.
+int64_t largestDivisor(int64_t chunk, int64_t limit) {
+  int64_t divisor = std::min(chunk, limit);
+  while (chunk % divisor)
+    --divisor;
+  return divisor;
+}
+
+/// attendHead over blocks of the queries, a block of `blockPositions`
+/// consecutive positions at a time, the blocks aligned to multiples of
+/// it. Each block visits only the keys its own queries may see: up to its
+/// last query, and on a chunked layer, whose chunk a whole number of blocks
+/// fills, from its chunk's start. A long call's queries then cost O(chunk)
+/// keys each on a chunked layer, not O(S), and half of S x S on a global
+/// one.
+Value attendInQueryBlocks(OpBuilder &b, Location loc, const KeySpec &spec,
+                          Value row, Value queries, const HeadKeys &keys,
+                          Value out, int64_t blockPositions) {
+  auto index = [&](int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  };
+  Value size = index(blockPositions);
+  Value count = tensor::DimOp::create(b, loc, queries, 1);
+  Value firstPosition = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      tensor::ExtractOp::create(b, loc, spec.queryPositions,
+                                ValueRange{row, index(0)}));
+  // The first block ends at the first multiple of blockPositions.
+  Value offset = arith::RemUIOp::create(b, loc, firstPosition, size);
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, offset, count), size);
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), blocks, index(1), ValueRange{out},
+      [&](OpBuilder &lb, Location lloc, Value block, ValueRange carried) {
+        Value gridStart = arith::SubIOp::create(
+            lb, lloc, arith::MulIOp::create(lb, lloc, block, size), offset);
+        Value begin = arith::MaxSIOp::create(lb, lloc, gridStart, index(0));
+        Value end = arith::MinSIOp::create(
+            lb, lloc, arith::AddIOp::create(lb, lloc, gridStart, size), count);
+        Value length = arith::SubIOp::create(lb, lloc, end, begin);
+        // [.., length, ..] of `tensor` from `begin` along dimension `dim`.
+        auto along = [&](Value tensor, int64_t dim, Value into = {}) {
+          SmallVector<OpFoldResult> sizes =
+              tensor::getMixedSizes(lb, lloc, into ? into : tensor);
+          SmallVector<OpFoldResult> offsets(sizes.size(), lb.getIndexAttr(0));
+          SmallVector<OpFoldResult> strides(sizes.size(), lb.getIndexAttr(1));
+          offsets[dim] = begin;
+          sizes[dim] = length;
+          if (into)
+            return Value(tensor::InsertSliceOp::create(
+                lb, lloc, tensor, into, offsets, sizes, strides));
+          return Value(tensor::ExtractSliceOp::create(lb, lloc, tensor, offsets,
+                                                      sizes, strides));
+        };
+        KeySpec blockSpec = spec;
+        blockSpec.queryPositions = along(spec.queryPositions, 1);
+        Value written = attendHead(lb, lloc, blockSpec, row, along(queries, 1),
+                                   keys, along(carried[0], 1), std::nullopt);
+        scf::YieldOp::create(lb, lloc, along(written, 1, carried[0]));
+      });
+  return loop.getResult(0);
+}
+
 /// One KV head of one batch row at a time, each written into its slice of
-/// the op's destination.
+/// the op's destination; on the host in blocks of `queryBlock` queries at
+/// most (a GPU tile's queries are its own block).
 LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
-                        int64_t teamMultiplyAdds) {
+                        int64_t teamMultiplyAdds, int64_t queryBlock) {
+  int64_t chunk = op.getChunkSizeAttr().getInt();
+  int64_t blockPositions =
+      chunk > 0 ? largestDivisor(chunk, queryBlock) : queryBlock;
   return expandInLoops(
       rewriter, op, {{op.getQueries(), 0}, {op.getQueries(), 1}},
       ValueRange{op.getInit()}, teamMultiplyAdds,
@@ -793,19 +877,23 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
         auto slice = [&](Value tensor) {
           return sliceLeading(b, loc, tensor, at);
         };
-        HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lanes);
-        OnlineSoftmax state = head.softmax(
-            slice(op.getKeyCache()), slice(op.getValueCache()),
-            slice(op.getKeys()), slice(op.getValues()), std::nullopt);
-        Value out = head.normalize(state, slice(args[0]));
-        return {insertLeading(b, loc, out, args[0], at)};
+        Value queries = slice(op.getQueries());
+        HeadKeys keys{slice(op.getKeyCache()), slice(op.getValueCache()),
+                      slice(op.getKeys()), slice(op.getValues())};
+        Value out = slice(args[0]);
+        Value written =
+            spec.inTile
+                ? attendHead(b, loc, spec, at[0], queries, keys, out, lanes)
+                : attendInQueryBlocks(b, loc, spec, at[0], queries, keys, out,
+                                      blockPositions);
+        return {insertLeading(b, loc, written, args[0], at)};
       });
 }
 
 /// One KV head of one batch row and one split at a time, its state written
 /// into the split's slot of the op's destinations.
 LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op,
-                        int64_t teamMultiplyAdds) {
+                        int64_t teamMultiplyAdds, int64_t) {
   return expandInLoops(
       rewriter, op,
       {{op.getQueries(), 0}, {op.getQueries(), 1}, {op.getMaxInit(), 0}},
@@ -839,6 +927,10 @@ struct DecomposeOnlineAttention
       Llama4DecomposeOnlineAttentionPassBase;
 
   void runOnOperation() override {
+    if (queryBlock < 1) {
+      getOperation()->emitError("query-block must be at least 1");
+      return signalPassFailure();
+    }
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
       if (isa<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(op))
@@ -850,7 +942,8 @@ struct DecomposeOnlineAttention
               TypeSwitch<Operation *, LogicalResult>(op)
                   .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
                       [&](auto attention) {
-                        return decompose(rewriter, attention, teamMultiplyAdds);
+                        return decompose(rewriter, attention, teamMultiplyAdds,
+                                         queryBlock);
                       })))
         return signalPassFailure();
   }

@@ -59,6 +59,14 @@ def Llama4DecomposeOnlineAttentionPass
     visited. Runs after the GPU's tile-and-fuse (or right after the
     conversion on the CPU), before bufferization.
 
+    Outside a GPU tile a head's queries go in blocks of `query-block`
+    consecutive positions (on a chunked layer, of the largest divisor of
+    the chunk not above it), aligned to multiples of that size, each block
+    bounding its keys by its own queries: so a chunked layer's block never
+    visits a key outside its chunk, and a global layer's visits none after
+    its last query, however long the call. A GPU tile's queries are its
+    own block.
+
     Outside a GPU tile (the host) the loop over batch rows and KV heads is
     an `scf.forall`, its heads side by side on threads, where there are two
     or more and the op's multiply-adds (every query against the keys batch
@@ -101,6 +109,8 @@ def Llama4DecomposeOnlineAttentionPass
            "llama4c::kTeamMultiplyAdds",
            "Fewest multiply-adds of an op for which the host's threads share "
            "its heads">,
+    Option<"queryBlock", "query-block", "int64_t", /*default=*/"128",
+           "Most queries of a head attended at once outside a GPU tile">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

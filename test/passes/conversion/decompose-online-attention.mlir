@@ -1,14 +1,22 @@
 // RUN: llama4-opt %s --split-input-file --llama4-decompose-online-attention --canonicalize --cse | FileCheck %s
+// RUN: llama4-opt %s --split-input-file --llama4-decompose-online-attention="query-block=3" --canonicalize --cse | FileCheck %s --check-prefix=BLOCK3
+// RUN: not llama4-opt %s --split-input-file --llama4-decompose-online-attention="query-block=0" 2>&1 | FileCheck %s --check-prefix=ZERO
+
+// ZERO: error: query-block must be at least 1
 
 // A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys: an
 // scf.forall visits the batch rows' KV heads side by side (on threads)
 // when there are two or more and the multiply-adds, 2 x queries (B x 2 x
 // 2 x S) x 16 head dims x the keys batch row 0 sees, reach 2^18; below,
-// the same loops run on the calling thread. The online softmax
-// starts at max -inf and walks the cached slots that hold earlier
-// positions of the first query's chunk (first - chunk_start, clamped to
-// [0, 8]), then the new tokens from that chunk's start to the last query,
-// 4 at a time with a shorter last block. A block's scores are one
+// the same loops run on the calling thread. A head's queries go in blocks
+// of 8 positions (the chunk: the largest divisor of it up to the default
+// query block, 128), aligned to multiples of 8, so that a block's queries
+// share a chunk; the first block is cut short where the row starts
+// mid-chunk. Each block's online softmax starts at max -inf and walks the
+// cached slots that hold earlier positions of the block's chunk
+// (first - chunk_start, clamped to [0, 8]), then the new tokens from that
+// chunk's start to the block's last query, 4 at a time with a shorter
+// last block. A block's scores are one
 // contraction of the queries [G, S, d] with the key rows [n, d] (the
 // nn.Linear form), masked (a cached slot holds position chunk_start(p) +
 // slot: signed division by 8). The running maximum, sum and accumulator
@@ -36,57 +44,73 @@
 //       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
 //       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
 //       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
-//       CHECK:       %[[FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
-//       CHECK:       %[[CHUNK_NO:.*]] = arith.divsi %[[FIRST]], %[[CHUNK]]
-//       CHECK:       %[[CHUNK_START:.*]] = arith.muli %[[CHUNK_NO]], %[[CHUNK]]
-//       CHECK:       %[[SEEN:.*]] = arith.subi %[[FIRST]], %[[CHUNK_START]]
-//       CHECK:       %[[SEEN_INDEX:.*]] = arith.index_cast %[[SEEN]]
-//       CHECK:       %[[SEEN_LOW:.*]] = arith.maxsi %[[SEEN_INDEX]], %c0
-//       CHECK:       %[[CACHED_END:.*]] = arith.minsi %[[SEEN_LOW]], %c8
-// The new tokens' range, from the first query's chunk start to the last
-// query.
-//       CHECK:       %[[LAST:.*]] = tensor.extract %[[POS]][%[[B]], %{{.*}}]
-//       CHECK:       %[[BEFORE_CHUNK:.*]] = arith.subi %[[CHUNK_START]], %[[FIRST]]
-//       CHECK:       %[[TO_LAST:.*]] = arith.subi %[[LAST]], %[[FIRST]]
+//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
+//       CHECK:       %[[COUNT:.*]] = tensor.dim %[[QH]], %c1
+//       CHECK:       %[[ROW_FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
+//       CHECK:       %[[ROW_FIRST_INDEX:.*]] = arith.index_cast %[[ROW_FIRST]]
+//       CHECK:       %[[OFFSET:.*]] = arith.remui %[[ROW_FIRST_INDEX]], %c8
+//       CHECK:       %[[SPAN:.*]] = arith.addi %[[OFFSET]], %[[COUNT]]
+//       CHECK:       %[[QUERY_BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c8
+//       CHECK:       %[[HEAD_OUT:.*]] = scf.for %[[QB:[a-z0-9]+]] = %c0 to %[[QUERY_BLOCKS]] step %c1 iter_args(%[[OUT_B:.*]] = %[[OUT_H]])
+//       CHECK:         %[[GRID:.*]] = arith.muli %[[QB]], %c8
+//       CHECK:         %[[GRID_START:.*]] = arith.subi %[[GRID]], %[[OFFSET]]
+//       CHECK:         %[[QBEGIN:.*]] = arith.maxsi %[[GRID_START]], %c0
+//       CHECK:         %[[GRID_END:.*]] = arith.addi %[[GRID_START]], %c8
+//       CHECK:         %[[QEND:.*]] = arith.minsi %[[GRID_END]], %[[COUNT]]
+//       CHECK:         %[[QLEN:.*]] = arith.subi %[[QEND]], %[[QBEGIN]]
+//       CHECK:         %[[BPOS:.*]] = tensor.extract_slice %[[POS]][0, %[[QBEGIN]]] [%{{.*}}, %[[QLEN]]] [1, 1] : tensor<?x?xi32> to tensor<?x?xi32>
+//       CHECK:         %[[QBLOCK:.*]] = tensor.extract_slice %[[QH]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16] [1, 1, 1] : tensor<2x?x16xbf16> to tensor<2x?x16xbf16>
+//       CHECK:         %[[OUT_BLOCK:.*]] = tensor.extract_slice %[[OUT_B]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16]
+//       CHECK:         %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
+//       CHECK:         %[[BLOCK_FIRST:.*]] = tensor.extract %[[BPOS]][%[[B]], %c0]
+//       CHECK:         %[[CHUNK_NO:.*]] = arith.divsi %[[BLOCK_FIRST]], %[[CHUNK]]
+//       CHECK:         %[[CHUNK_START:.*]] = arith.muli %[[CHUNK_NO]], %[[CHUNK]]
+//       CHECK:         %[[SEEN:.*]] = arith.subi %[[ROW_FIRST]], %[[CHUNK_START]]
+//       CHECK:         %[[SEEN_INDEX:.*]] = arith.index_cast %[[SEEN]]
+//       CHECK:         %[[SEEN_LOW:.*]] = arith.maxsi %[[SEEN_INDEX]], %c0
+//       CHECK:         %[[CACHED_END:.*]] = arith.minsi %[[SEEN_LOW]], %c8
+// The new tokens' range, from the block's chunk start to its last query.
+//       CHECK:         %[[LAST:.*]] = tensor.extract %[[BPOS]][%[[B]], %{{.*}}]
+//       CHECK:         %[[BEFORE_CHUNK:.*]] = arith.subi %[[CHUNK_START]], %[[ROW_FIRST]]
+//       CHECK:         %[[TO_LAST:.*]] = arith.subi %[[LAST]], %[[ROW_FIRST]]
 // The cached keys, a block at a time.
-//       CHECK:       %[[CACHED:.*]]:3 = scf.for %[[START:[a-z0-9]+]] = %c0 to %[[CACHED_END]] step %[[BLOCK]] iter_args(%[[M:[a-z0-9]+]] = %[[MAX0]], %[[L:[a-z0-9]+]] = %{{.*}}, %[[ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<2x?xf32>, tensor<2x?xf32>, tensor<2x?x16xf32>)
-//       CHECK:         %[[SIZE:.*]] = arith.minsi %{{.*}}, %[[BLOCK]]
-//       CHECK:         %[[KB:.*]] = tensor.extract_slice %[[KCH]][%[[START]], 0] [%[[SIZE]], 16] [1, 1] : tensor<8x16xbf16> to tensor<?x16xbf16>
-//       CHECK:         %[[VB:.*]] = tensor.extract_slice %[[VCH]][%[[START]], 0]
-//       CHECK:         %[[DOT:.*]] = linalg.contract
-//  CHECK-SAME:             ins(%[[QH]], %[[KB]] : tensor<2x?x16xbf16>, tensor<?x16xbf16>) outs(%{{.*}} : tensor<2x?x?xf32>)
-//       CHECK:         %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[DOT]] : tensor<2x?x?xf32>)
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.cmpi slt
-//       CHECK:           arith.select %{{.*}}, %{{.*}}, %[[NEG_INF]] : f32
-//       CHECK:         %[[BLOCK_MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[SCORES]] : tensor<2x?x?xf32>)
-//       CHECK:           arith.maximumf
-//       CHECK:         %[[NEW:.*]]:2 = linalg.generic {{.*}} ins(%[[BLOCK_MAX]] : tensor<2x?xf32>) outs(%[[M]], %{{.*}} : tensor<2x?xf32>, tensor<2x?xf32>)
-//       CHECK:           arith.maximumf
-//       CHECK:           math.exp
-//       CHECK:         %[[WEIGHTS:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#0 : tensor<2x?xf32>) outs(%[[SCORES]] : tensor<2x?x?xf32>)
-//       CHECK:           arith.cmpf oeq, %{{.*}}, %[[NEG_INF]]
-//       CHECK:           math.exp
-//       CHECK:         %[[BLOCK_SUM:.*]] = linalg.generic {{.*}} ins(%[[WEIGHTS]] :
-//       CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1, %[[BLOCK_SUM]] : tensor<2x?xf32>, tensor<2x?xf32>) outs(%[[L]] : tensor<2x?xf32>)
-//       CHECK:         %[[RESCALED:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1 : tensor<2x?xf32>) outs(%[[ACC]] : tensor<2x?x16xf32>)
+//       CHECK:         %[[CACHED:.*]]:3 = scf.for %[[START:[a-z0-9]+]] = %c0 to %[[CACHED_END]] step %[[BLOCK]] iter_args(%[[M:[a-z0-9]+]] = %[[MAX0]], %[[L:[a-z0-9]+]] = %{{.*}}, %[[ACC:[a-z0-9]+]] = %{{.*}}) -> (tensor<2x?xf32>, tensor<2x?xf32>, tensor<2x?x16xf32>)
+//       CHECK:           %[[SIZE:.*]] = arith.minsi %{{.*}}, %[[BLOCK]]
+//       CHECK:           %[[KB:.*]] = tensor.extract_slice %[[KCH]][%[[START]], 0] [%[[SIZE]], 16] [1, 1] : tensor<8x16xbf16> to tensor<?x16xbf16>
+//       CHECK:           %[[VB:.*]] = tensor.extract_slice %[[VCH]][%[[START]], 0]
+//       CHECK:           %[[DOT:.*]] = linalg.contract
+//  CHECK-SAME:               ins(%[[QBLOCK]], %[[KB]] : tensor<2x?x16xbf16>, tensor<?x16xbf16>) outs(%{{.*}} : tensor<2x?x?xf32>)
+//       CHECK:           %[[SCORES:.*]] = linalg.generic {{.*}} ins(%[[DOT]] : tensor<2x?x?xf32>)
+//       CHECK:             arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:             arith.cmpi slt
+//       CHECK:             arith.select %{{.*}}, %{{.*}}, %[[NEG_INF]] : f32
+//       CHECK:           %[[BLOCK_MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[SCORES]] : tensor<2x?x?xf32>)
+//       CHECK:             arith.maximumf
+//       CHECK:           %[[NEW:.*]]:2 = linalg.generic {{.*}} ins(%[[BLOCK_MAX]] : tensor<2x?xf32>) outs(%[[M]], %{{.*}} : tensor<2x?xf32>, tensor<2x?xf32>)
+//       CHECK:             arith.maximumf
+//       CHECK:             math.exp
+//       CHECK:           %[[WEIGHTS:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#0 : tensor<2x?xf32>) outs(%[[SCORES]] : tensor<2x?x?xf32>)
+//       CHECK:             arith.cmpf oeq, %{{.*}}, %[[NEG_INF]]
+//       CHECK:             math.exp
+//       CHECK:           %[[BLOCK_SUM:.*]] = linalg.generic {{.*}} ins(%[[WEIGHTS]] :
+//       CHECK:           %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1, %[[BLOCK_SUM]] : tensor<2x?xf32>, tensor<2x?xf32>) outs(%[[L]] : tensor<2x?xf32>)
+//       CHECK:           %[[RESCALED:.*]] = linalg.generic {{.*}} ins(%[[NEW]]#1 : tensor<2x?xf32>) outs(%[[ACC]] : tensor<2x?x16xf32>)
 // weights . v, the key axis the reduction.
-//       CHECK:         %[[NEXT_ACC:.*]] = linalg.contract
-//  CHECK-SAME:             ins(%[[WEIGHTS]], %[[VB]] : tensor<2x?x?xf32>, tensor<?x16xbf16>) outs(%[[RESCALED]] : tensor<2x?x16xf32>)
-//       CHECK:         scf.yield %[[NEW]]#0, %[[SUM]], %[[NEXT_ACC]]
+//       CHECK:           %[[NEXT_ACC:.*]] = linalg.contract
+//  CHECK-SAME:               ins(%[[WEIGHTS]], %[[VB]] : tensor<2x?x?xf32>, tensor<?x16xbf16>) outs(%[[RESCALED]] : tensor<2x?x16xf32>)
+//       CHECK:           scf.yield %[[NEW]]#0, %[[SUM]], %[[NEXT_ACC]]
 // Then the new keys, from the first query's chunk start to the last query:
 // visible when not after the query and in its chunk.
-//       CHECK:       %[[ALL:.*]]:3 = scf.for %{{.*}} step %[[BLOCK]] iter_args(%{{.*}} = %[[CACHED]]#0, %{{.*}} = %[[CACHED]]#1, %{{.*}} = %[[CACHED]]#2)
-//       CHECK:         ins(%[[QH]], %{{.*}} : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
-//       CHECK:           arith.cmpi sle
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.divsi %{{.*}}, %[[CHUNK]] : i32
-//       CHECK:           arith.cmpi eq
-//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
-//       CHECK:       %[[HEAD_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_H]] : tensor<2x?x16xbf16>)
-//       CHECK:         arith.divf
-//       CHECK:         arith.truncf
+//       CHECK:         %[[ALL:.*]]:3 = scf.for %{{.*}} step %[[BLOCK]] iter_args(%{{.*}} = %[[CACHED]]#0, %{{.*}} = %[[CACHED]]#1, %{{.*}} = %[[CACHED]]#2)
+//       CHECK:           ins(%[[QBLOCK]], %{{.*}} : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
+//       CHECK:             arith.cmpi sle
+//       CHECK:             arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:             arith.divsi %{{.*}}, %[[CHUNK]] : i32
+//       CHECK:             arith.cmpi eq
+//       CHECK:         %[[BLOCK_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_BLOCK]] : tensor<2x?x16xbf16>)
+//       CHECK:           arith.divf
+//       CHECK:           arith.truncf
+//       CHECK:         tensor.insert_slice %[[BLOCK_OUT]] into %[[OUT_B]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16]
 //       CHECK:       scf.forall.in_parallel
 //       CHECK:         tensor.parallel_insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
 //       CHECK:   } else {
@@ -95,6 +119,13 @@
 //       CHECK:         linalg.contract
 //       CHECK:   return %[[OUT]]
 //   CHECK-NOT:   llama4.online_attention
+// With query blocks of at most 3, the chunk's largest divisor up to 3, 2.
+// BLOCK3-LABEL: func.func @per_kv_head
+//       BLOCK3:   scf.forall
+//       BLOCK3:     %[[OFFSET:.*]] = arith.remui %{{.*}}, %c2
+//       BLOCK3:     %[[SPAN:.*]] = arith.addi %[[OFFSET]], %{{.*}}
+//       BLOCK3:     %[[BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c2
+//       BLOCK3:     scf.for %{{.*}} = %c0 to %[[BLOCKS]] step %c1
 func.func @per_kv_head(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
     %kc: tensor<?x2x8x16xbf16>, %vc: tensor<?x2x8x16xbf16>,
     %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>,
