@@ -2,11 +2,13 @@
 
 #include "compiler/Report.h"
 
+#include "compiler/MemoryReport.h"
 #include "compiler/Output.h"
+#include "compiler/ReportDevices.h"
+#include "compiler/WeightBytes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
-#include "frontends/hf/WeightNames.h"
 #include "passes/analysis/LaunchTrace.h"
 #include "passes/gpu/Warp.h"
 
@@ -27,30 +29,6 @@ using namespace llama4c;
 using namespace llama4c::report;
 
 namespace {
-
-/// A GPU's limits as its vendor states them (dense, no sparsity).
-struct Device {
-  const char *name;
-  int64_t sms;
-  double hbmBytesPerSecond;
-  /// L1 bandwidth of all SMs: kL1BytesPerClock each, at the boost clock.
-  double l1BytesPerSecond;
-  double tensorBf16FlopsPerSecond;
-  double fmaF32FlopsPerSecond;
-};
-
-/// The GPUs a target runs on: sm_90 code on H200 and H100 SXM (132 SMs,
-/// 1.98 GHz), sm_80 on A100 SXM 80 GB (108 SMs, 1.41 GHz). The first is
-/// the one the summary names.
-std::vector<Device> devicesOf(Target target) {
-  if (target == Target::Sm80)
-    return {{"A100-SXM-80GB", kSm80Sms, 2.039e12,
-             kSm80Sms * kL1BytesPerClock * 1.41e9, 312e12, 19.5e12}};
-  return {{"H200", kSm90Sms, 4.8e12, kSm90Sms * kL1BytesPerClock * 1.98e9,
-           989e12, 67e12},
-          {"H100-SXM", kSm90Sms, 3.35e12, kSm90Sms * kL1BytesPerClock * 1.98e9,
-           989e12, 67e12}};
-}
 
 /// Seconds one launch costs at least, without CUDA graphs: the rate at
 /// which a stream accepts back-to-back launches.
@@ -160,51 +138,6 @@ llvm::Expected<llvm::StringMap<Resources>> ptxasResources(llvm::StringRef ptx,
   return resources;
 }
 
-/// The bytes of weights one decode step at `batch` must read, and the
-/// multiply-add parameters each token uses (for the prefill's FLOPs):
-/// every text weight once, the embedding one row a token (unless it is
-/// tied to the LM head), the routed experts only those the tokens choose
-/// (E (1 - (1 - k/E)^batch) of E, routing taken as uniform).
-struct WeightUse {
-  double decodeBytes = 0;
-  double paramsPerToken = 0;
-};
-
-WeightUse weightUse(ModuleOp module, const Llama4Config &config,
-                    int64_t batch) {
-  WeightUse use;
-  WeightNames names(config);
-  std::string embedding = names.embedTokens();
-  bool tied = names.lmHead() == embedding;
-  std::string vision = WeightNames::visionModel("");
-  std::string projector = WeightNames::multiModalProjector();
-  double experts = double(config.text.numLocalExperts);
-  double chosen = double(config.text.numExpertsPerTok);
-  double touched = experts * (1 - std::pow(1 - chosen / experts, batch));
-  auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
-  for (auto entry : weights.getAsRange<DictionaryAttr>()) {
-    llvm::StringRef name = entry.getAs<StringAttr>("name").getValue();
-    auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
-    if (name.starts_with(vision) || name == projector)
-      continue;
-    double params = double(type.getNumElements());
-    double bytes = params * type.getElementTypeBitWidth() / 8;
-    if (name == embedding && !tied) {
-      use.decodeBytes += bytes / type.getDimSize(0) * batch;
-      continue;
-    }
-    // The routed experts are the text model's only [E, in, out] tensors.
-    if (type.getRank() == 3 && type.getDimSize(0) == experts) {
-      use.decodeBytes += bytes * touched / experts;
-      use.paramsPerToken += params * chosen / experts;
-      continue;
-    }
-    use.decodeBytes += bytes;
-    use.paramsPerToken += params;
-  }
-  return use;
-}
-
 /// Attention's multiply-adds for a prefill of S tokens: each query of a
 /// chunked layer meets the keys of its chunk so far, of a global layer
 /// every earlier key; q.k and p.v, per query head.
@@ -218,25 +151,6 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
       total += perPair * double(chunked ? p % chunk + 1 : p + 1);
   }
   return total;
-}
-
-/// The bytes of keys and values a decode step `s` must read from
-/// `entry`'s caches: a cache of W slots (a chunked layer's window) holds
-/// the keys of the chunk so far, ((context - 1) mod W) + 1 of them, one
-/// whose slots are dynamic (a global layer's) the whole context.
-double liveCacheBytes(func::FuncOp entry, const Scenario &s) {
-  double bytes = 0;
-  for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument) {
-    if (!entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
-      continue;
-    auto type = cast<MemRefType>(entry.getArgument(argument).getType());
-    int64_t slots = type.getDimSize(2);
-    int64_t keys =
-        ShapedType::isDynamic(slots) ? s.context : (s.context - 1) % slots + 1;
-    bytes += double(s.batch) * type.getDimSize(1) * keys * type.getDimSize(3) *
-             type.getElementTypeBitWidth() / 8;
-  }
-  return bytes;
 }
 
 /// The sizes of scenario `s` for `entry`'s arguments: tokens and
@@ -316,6 +230,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
   if (batch > 1)
     scenarios.push_back({"decode", batch, 1, tokens + 1});
   std::vector<Device> devices = devicesOf(options.target);
+  WeightBytes weights = weightBytes(kernels, config);
 
   llvm::json::Array scenarioReports;
   std::string summaryText;
@@ -331,12 +246,15 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       return llvm::createStringError(options.configPath + ": " + s.name +
                                      ": " + llvm::toString(trace.takeError()));
     double newTokens = double(s.batch * s.tokens);
-    WeightUse weights = weightUse(kernels, config, s.batch);
-    double liveCache = s.name == "decode" ? liveCacheBytes(entry, s) : 0;
-    double minimalFlops = 2 * weights.paramsPerToken * newTokens +
-                          (s.name == "prefill"
-                               ? s.batch * attentionFlops(config.text, s.tokens)
-                               : 0);
+    double weightsRead = weights.decodeBytes(s.batch);
+    double liveCache =
+        s.name == "decode"
+            ? double(s.batch) * KvCaches::of(entry).live(s.context)
+            : 0;
+    double minimalFlops =
+        2 * weights.paramsPerToken() * newTokens +
+        (s.name == "prefill" ? s.batch * attentionFlops(config.text, s.tokens)
+                             : 0);
 
     llvm::json::Array kernelReports;
     KernelCost total;
@@ -405,7 +323,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       // Decode is bound by reading the weights, prefill by the tensor
       // cores' bf16 peak on its minimal FLOPs.
       double roofline = s.name == "decode"
-                            ? weights.decodeBytes / device.hbmBytesPerSecond
+                            ? weightsRead / device.hbmBytesPerSecond
                             : minimalFlops / device.tensorBf16FlopsPerSecond;
       perDevice[device.name] = llvm::json::Object{
           {"predicted_seconds", predicted},
@@ -424,7 +342,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
               (long long)total.launches, newTokens / predicted,
               newTokens / roofline, 100 * roofline / predicted,
               (total.hbmBytesRead + total.hbmBytesWritten) / 1e9,
-              weights.decodeBytes / 1e9, liveCache / 1e9);
+              weightsRead / 1e9, liveCache / 1e9);
         else
           lines << llvm::format(
               "prefill (%lld tokens, %s): %lld launches, predicted %.3g "
@@ -438,7 +356,7 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     call["batch"] = s.batch;
     call["new_tokens_per_row"] = s.tokens;
     call["context"] = s.context;
-    call["weight_bytes_read_at_least"] = weights.decodeBytes;
+    call["weight_bytes_read_at_least"] = weightsRead;
     if (s.name == "decode")
       call["live_kv_bytes"] = liveCache;
     call["minimal_flops"] = minimalFlops;
@@ -447,10 +365,16 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
     scenarioReports.push_back(std::move(call));
   }
 
+  auto decode = kernels.lookupSymbol<func::FuncOp>("decode");
+  llvm::json::Object memory =
+      memoryReport(decode, weights, config.text.maxPositionEmbeddings, tokens,
+                   tokens, devices, lines);
+
   llvm::json::Array deviceList;
   for (const Device &device : devices)
     deviceList.push_back(llvm::json::Object{
         {"name", device.name},
+        {"memory_bytes", device.memoryBytes},
         {"hbm_bytes_per_second", device.hbmBytesPerSecond},
         {"l1_bytes_per_second", device.l1BytesPerSecond},
         {"tensor_bf16_flops_per_second", device.tensorBf16FlopsPerSecond},
@@ -473,7 +397,8 @@ llvm::Error llama4c::writeReport(ModuleOp kernels, llvm::StringRef ptx,
       {"launch_seconds", kLaunchSeconds},
       {"phase_wait_seconds", kPhaseWaitSeconds},
       {"devices", std::move(deviceList)},
-      {"calls", std::move(scenarioReports)}};
+      {"calls", std::move(scenarioReports)},
+      {"memory", std::move(memory)}};
   std::string json;
   llvm::raw_string_ostream os(json);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << '\n';

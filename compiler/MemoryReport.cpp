@@ -1,0 +1,229 @@
+//===- MemoryReport.cpp - Predicted device memory of a compiled model -----===//
+
+#include "compiler/MemoryReport.h"
+
+#include "dialects/llama4/IR/Llama4Dialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/Format.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace llama4c;
+using namespace llama4c::report;
+
+namespace {
+
+/// A link from host memory to the GPU, one direction, as specified.
+struct HostLink {
+  const char *name;
+  double bytesPerSecond;
+};
+/// PCIe 5.0 x16 (32 GT/s a lane) and NVLink-C2C (GH200: 900 GB/s both
+/// ways).
+constexpr HostLink kHostLinks[] = {{"PCIe 5.0 x16", 64e9},
+                                   {"NVLink-C2C", 450e9}};
+
+/// Device memory left for the CUDA context and one call's activations.
+constexpr double kReservedBytes = double(int64_t(2) << 30);
+
+/// The contexts the report lists, up to max_position_embeddings.
+constexpr int64_t kContexts[] = {1 << 10, 1 << 13, 1 << 15,
+                                 1 << 17, 1 << 20, 10 * (1 << 20)};
+
+/// Where an offloading runtime would keep a batch-1 model at one
+/// context: the KV cache, the weights every step reads, the embedding
+/// table and the vision tower on the device, then as many routed experts
+/// as fit (an expert cache; routing taken as uniform, a token finds a
+/// chosen expert there as often as that share); the rest in host memory,
+/// streamed when chosen.
+struct Placement {
+  bool fits = false;     ///< everything on the device
+  bool possible = false; ///< all but some routed experts on the device
+  double residentExperts = 0;
+  double streamedPerStep = 0;
+  double streamedPerPrefill = 0;
+};
+
+Placement place(const WeightBytes &weights, double cache, double memory,
+                int64_t prefillTokens) {
+  Placement placement;
+  double budget = memory - kReservedBytes - cache;
+  double first = weights.everyStep + weights.embedding + weights.vision;
+  placement.fits = budget >= first + weights.experts;
+  placement.possible = budget >= first;
+  if (!placement.possible)
+    return placement;
+  placement.residentExperts =
+      weights.experts > 0 ? std::min(1.0, (budget - first) / weights.experts)
+                          : 1.0;
+  double missing = 1 - placement.residentExperts;
+  placement.streamedPerStep = missing * weights.expertsPerToken();
+  placement.streamedPerPrefill =
+      missing * weights.experts * weights.touchedExperts(prefillTokens);
+  return placement;
+}
+
+std::string gigabytes(double bytes) {
+  return llvm::formatv("{0:f2} GB", bytes / 1e9).str();
+}
+
+} // namespace
+
+KvCaches KvCaches::of(func::FuncOp entry) {
+  KvCaches caches;
+  for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument) {
+    if (!entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
+      continue;
+    // [B, kv_heads, slots, head_dim], slots dynamic for a global layer.
+    auto type = cast<MemRefType>(entry.getArgument(argument).getType());
+    int64_t slots = type.getDimSize(2);
+    caches.caches.push_back(
+        {ShapedType::isDynamic(slots) ? 0 : slots,
+         double(type.getDimSize(1)) * double(type.getDimSize(3)) *
+             type.getElementTypeBitWidth() / 8});
+  }
+  return caches;
+}
+
+double KvCaches::allocated(int64_t context) const {
+  double bytes = 0;
+  for (const Cache &cache : caches)
+    bytes += cache.slotBytes * double(cache.window ? cache.window : context);
+  return bytes;
+}
+
+double KvCaches::live(int64_t context) const {
+  double bytes = 0;
+  for (const Cache &cache : caches)
+    bytes += cache.slotBytes *
+             double(cache.window ? (context - 1) % cache.window + 1 : context);
+  return bytes;
+}
+
+double KvCaches::transformers(int64_t context) const {
+  double bytes = 0;
+  for (const Cache &cache : caches)
+    bytes +=
+        cache.slotBytes *
+        double(cache.window ? std::min(context, cache.window - 1) : context);
+  return bytes;
+}
+
+llvm::json::Object report::memoryReport(func::FuncOp decode,
+                                        const WeightBytes &weights,
+                                        int64_t maxContext, int64_t context,
+                                        int64_t prefillTokens,
+                                        llvm::ArrayRef<Device> devices,
+                                        llvm::raw_ostream &summary) {
+  KvCaches caches = KvCaches::of(decode);
+  std::vector<int64_t> contexts;
+  for (int64_t listed : kContexts)
+    if (listed <= maxContext)
+      contexts.push_back(listed);
+  if (contexts.empty())
+    contexts.push_back(maxContext);
+
+  auto placementJson = [&](const Device &device, int64_t at) {
+    Placement placement =
+        place(weights, caches.allocated(at), device.memoryBytes, prefillTokens);
+    llvm::json::Object row{{"context", at},
+                           {"fits", placement.fits},
+                           {"offloadable", placement.possible}};
+    if (!placement.possible || placement.fits)
+      return row;
+    row["resident_expert_share"] = placement.residentExperts;
+    row["streamed_bytes_per_decode_step"] = placement.streamedPerStep;
+    row["streamed_bytes_per_prefill_call"] = placement.streamedPerPrefill;
+    double onDevice =
+        weights.decodeBytes(1) - placement.streamedPerStep + caches.live(at);
+    llvm::json::Object rates;
+    for (const HostLink &link : kHostLinks)
+      rates[link.name] = 1 / (onDevice / device.hbmBytesPerSecond +
+                              placement.streamedPerStep / link.bytesPerSecond);
+    row["predicted_decode_tokens_per_second"] = std::move(rates);
+    return row;
+  };
+
+  llvm::json::Array cacheRows;
+  for (int64_t at : contexts)
+    cacheRows.push_back(llvm::json::Object{
+        {"context", at},
+        {"bytes", caches.allocated(at)},
+        {"transformers_dynamic_cache_bytes", caches.transformers(at)},
+        {"read_per_decode_step_bytes", caches.live(at)}});
+  llvm::json::Object perDevice;
+  for (const Device &device : devices) {
+    llvm::json::Array rows;
+    for (int64_t at : contexts)
+      rows.push_back(placementJson(device, at));
+    perDevice[device.name] = llvm::json::Object{
+        {"memory_bytes", device.memoryBytes}, {"contexts", std::move(rows)}};
+  }
+
+  int64_t longest = contexts.back();
+  summary << llvm::formatv(
+      "memory: {0} of weights ({1} routed experts, {2} of them a token); KV "
+      "cache {3} at {4} positions (transformers' DynamicCache: {5})\n",
+      gigabytes(weights.total()), gigabytes(weights.experts),
+      gigabytes(weights.expertsPerToken()),
+      gigabytes(caches.allocated(longest)), longest,
+      gigabytes(caches.transformers(longest)));
+  for (const Device &device : devices) {
+    Placement placement = place(weights, caches.allocated(context),
+                                device.memoryBytes, prefillTokens);
+    summary << llvm::formatv("memory on {0} ({1}), context {2}: ", device.name,
+                             gigabytes(device.memoryBytes), context);
+    if (placement.fits) {
+      summary << "fits\n";
+      continue;
+    }
+    if (!placement.possible) {
+      summary << "the cache and the weights every step reads exceed it\n";
+      continue;
+    }
+    llvm::json::Object row = placementJson(device, context);
+    const llvm::json::Object *rates =
+        row.getObject("predicted_decode_tokens_per_second");
+    summary << llvm::formatv(
+        "offloaded, {0:f0}% of the routed experts resident, {1} streamed a "
+        "decode step, {2} a prefill call of {3} tokens; predicted {4:f1} tok/s "
+        "over {5}, "
+        "{6:f1} over {7}\n",
+        100 * placement.residentExperts, gigabytes(placement.streamedPerStep),
+        gigabytes(placement.streamedPerPrefill), prefillTokens,
+        *rates->getNumber(kHostLinks[0].name), kHostLinks[0].name,
+        *rates->getNumber(kHostLinks[1].name), kHostLinks[1].name);
+  }
+
+  return llvm::json::Object{
+      {"what",
+       "predicted, not measured: weights and caches from the compiled "
+       "module's types; on each GPU, less 2 GiB for the CUDA context and "
+       "activations, the cache, the weights every step reads, the embedding "
+       "and the vision tower first, then as many routed experts as fit "
+       "(routing taken as uniform), the rest streamed from host memory when "
+       "chosen; a decode step's time its HBM reads at the HBM bandwidth "
+       "plus its streamed bytes at the link's, not overlapped (a token's "
+       "experts are known once its router has run). llama4-run does not "
+       "offload yet"},
+      {"reserved_bytes", kReservedBytes},
+      {"weights", llvm::json::Object{{"total_bytes", weights.total()},
+                                     {"every_step_bytes", weights.everyStep},
+                                     {"routed_expert_bytes", weights.experts},
+                                     {"routed_expert_bytes_per_token",
+                                      weights.expertsPerToken()},
+                                     {"embedding_bytes", weights.embedding},
+                                     {"vision_bytes", weights.vision}}},
+      {"kv_cache", std::move(cacheRows)},
+      {"host_links",
+       [] {
+         llvm::json::Array links;
+         for (const HostLink &link : kHostLinks)
+           links.push_back(llvm::json::Object{
+               {"name", link.name}, {"bytes_per_second", link.bytesPerSecond}});
+         return links;
+       }()},
+      {"devices", std::move(perDevice)}};
+}
