@@ -20,15 +20,17 @@
 // the tensor the loop carries), so that bufferization keeps one m, l and
 // accumulator per KV head: on a GPU, in the thread's own memory.
 //
-// Keys that no query of the op can see are not visited: cache slots past
+// Keys that no query of a block can see are not visited: cache slots past
 // the last one holding an earlier position of the queries' chunk, and new
 // tokens after the last query or before its chunk. Positions along a row
-// are consecutive (abi.h), so the op's first and last queries bound them.
-// Skipped keys would have weighed exactly 0.
+// are consecutive (abi.h), so the block's first and last queries bound
+// them. Skipped keys would have weighed exactly 0. A GPU tile's queries
+// are one block; on the host a head's queries go in blocks of
+// consecutive positions that a chunk holds whole.
 //
-// On the host the KV heads of the batch rows run side by side on threads
-// (an scf.forall): each reads its own keys and values and writes its own
-// slice of the output.
+// On the host the batch rows' KV heads and their query blocks run side by
+// side on threads (an scf.forall): each reads its own keys and values and
+// writes its own slice of the output.
 //
 // A warp's queries (a GPU tile with a warp per element: a decode step's
 // query heads of one KV head) split their keys between the lanes, each
@@ -702,8 +704,8 @@ std::optional<Value> headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
   return llama4c::teamCondition(b, loc, work, teamMultiplyAdds, iterations);
 }
 
-/// `op` replaced by a loop nest over the sizes `extents` (a tensor and
-/// its dimension each), from 0 by 1, carrying `inits`, whose body `body`
+/// `op` replaced by a loop nest over the sizes `upper` (built before
+/// `op`), from 0 by 1, carrying `inits`, whose body `body`
 /// builds from the indices, the carried values, the op's KeySpec and, in a
 /// warp's tile, how its lanes share the work. On the host the nest runs
 /// on threads when its multiply-adds reach `teamMultiplyAdds` (an scf.if
@@ -712,11 +714,9 @@ std::optional<Value> headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
 /// per element; its tiles carried out.
 template <typename AttentionOp, typename Body>
 LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
-                            ArrayRef<std::pair<Value, int64_t>> extents,
-                            ValueRange inits, int64_t teamMultiplyAdds,
-                            Body body) {
+                            ValueRange upper, ValueRange inits,
+                            int64_t teamMultiplyAdds, Body body) {
   Location loc = op.getLoc();
-  rewriter.setInsertionPoint(op);
   auto config = llama4::LoweringConfigAttr::of(op);
   bool warp =
       op->template getParentOfType<scf::ForallOp>() && config &&
@@ -731,10 +731,7 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
   KeySpec spec = KeySpec::of(op);
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-  SmallVector<Value> lower(extents.size(), zero), steps(extents.size(), one);
-  SmallVector<Value> upper;
-  for (auto [tensor, dim] : extents)
-    upper.push_back(tensor::DimOp::create(rewriter, loc, tensor, dim));
+  SmallVector<Value> lower(upper.size(), zero), steps(upper.size(), one);
   auto nest = [&]() -> SmallVector<Value> {
     scf::LoopNest loops =
         scf::buildLoopNest(rewriter, loc, lower, upper, steps, inits,
@@ -805,87 +802,117 @@ int64_t largestDivisor(int64_t chunk, int64_t limit) {
   return divisor;
 }
 
-/// attendHead over blocks of the queries, a block of `blockPositions`
-/// consecutive positions at a time, the blocks aligned to multiples of
-/// it. Each block visits only the keys its own queries may see: up to its
-/// last query, and on a chunked layer, whose chunk a whole number of blocks
-/// fills, from its chunk's start. A long call's queries then cost O(chunk)
-/// keys each on a chunked layer, not O(S), and half of S x S on a global
-/// one.
-Value attendInQueryBlocks(OpBuilder &b, Location loc, const KeySpec &spec,
-                          Value row, Value queries, const HeadKeys &keys,
-                          Value out, int64_t blockPositions) {
+/// Block `at[2]` of the queries of KV head `at[1]` of batch row `at[0]`
+/// (queries [B, Hkv, G, S, d]), attended and written into its slice of
+/// `out` (like the queries): the block holds `blockPositions` consecutive
+/// positions, the blocks aligned to multiples of it, and is empty past
+/// the row's last query. Each block visits only the keys its own queries
+/// may see: up to its last query, and on a chunked layer, whose chunk a
+/// whole number of blocks fills, from its chunk's start. A long call's
+/// queries then cost O(chunk) keys each on a chunked layer, not O(S), and
+/// half of S x S on a global one; and its blocks run side by side on
+/// threads however few KV heads there are.
+Value attendQueryBlock(OpBuilder &b, Location loc, const KeySpec &spec,
+                       ValueRange at, int64_t blockPositions, Value queries,
+                       const HeadKeys &keys, Value out) {
   auto index = [&](int64_t value) {
     return arith::ConstantIndexOp::create(b, loc, value);
   };
-  Value size = index(blockPositions);
-  Value count = tensor::DimOp::create(b, loc, queries, 1);
+  Value row = at[0], size = index(blockPositions);
+  Value count = tensor::DimOp::create(b, loc, queries, 3);
   Value firstPosition = arith::IndexCastOp::create(
       b, loc, b.getIndexType(),
       tensor::ExtractOp::create(b, loc, spec.queryPositions,
                                 ValueRange{row, index(0)}));
-  // The first block ends at the first multiple of blockPositions.
-  Value offset = arith::RemUIOp::create(b, loc, firstPosition, size);
-  Value blocks = arith::CeilDivUIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, offset, count), size);
-  auto loop = scf::ForOp::create(
-      b, loc, index(0), blocks, index(1), ValueRange{out},
-      [&](OpBuilder &lb, Location lloc, Value block, ValueRange carried) {
-        Value gridStart = arith::SubIOp::create(
-            lb, lloc, arith::MulIOp::create(lb, lloc, block, size), offset);
-        Value begin = arith::MaxSIOp::create(lb, lloc, gridStart, index(0));
-        Value end = arith::MinSIOp::create(
-            lb, lloc, arith::AddIOp::create(lb, lloc, gridStart, size), count);
-        Value length = arith::SubIOp::create(lb, lloc, end, begin);
-        // [.., length, ..] of `tensor` from `begin` along dimension `dim`.
-        auto along = [&](Value tensor, int64_t dim, Value into = {}) {
-          SmallVector<OpFoldResult> sizes =
-              tensor::getMixedSizes(lb, lloc, into ? into : tensor);
-          SmallVector<OpFoldResult> offsets(sizes.size(), lb.getIndexAttr(0));
-          SmallVector<OpFoldResult> strides(sizes.size(), lb.getIndexAttr(1));
-          offsets[dim] = begin;
-          sizes[dim] = length;
-          if (into)
-            return Value(tensor::InsertSliceOp::create(
-                lb, lloc, tensor, into, offsets, sizes, strides));
-          return Value(tensor::ExtractSliceOp::create(lb, lloc, tensor, offsets,
-                                                      sizes, strides));
-        };
-        KeySpec blockSpec = spec;
-        blockSpec.queryPositions = along(spec.queryPositions, 1);
-        Value written = attendHead(lb, lloc, blockSpec, row, along(queries, 1),
-                                   keys, along(carried[0], 1), std::nullopt);
-        scf::YieldOp::create(lb, lloc, along(written, 1, carried[0]));
-      });
-  return loop.getResult(0);
+  // The row's first block ends at the first multiple of blockPositions.
+  Value gridStart = arith::SubIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, at[2], size),
+      arith::RemUIOp::create(b, loc, firstPosition, size));
+  Value begin = arith::MinSIOp::create(
+      b, loc, arith::MaxSIOp::create(b, loc, gridStart, index(0)), count);
+  Value end = arith::MinSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, gridStart, size), count);
+  Value length = arith::SubIOp::create(b, loc, end, begin);
+
+  auto shape = cast<RankedTensorType>(queries.getType()).getShape();
+  SmallVector<OpFoldResult> offsets = {at[0], at[1], b.getIndexAttr(0), begin,
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     b.getIndexAttr(shape[2]), length,
+                                     b.getIndexAttr(shape[4])};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  auto blockOf = [&](Value tensor) {
+    auto type = RankedTensorType::get(
+        {shape[2], ShapedType::kDynamic, shape[4]},
+        cast<RankedTensorType>(tensor.getType()).getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, type, tensor, offsets, sizes,
+                                          strides)
+        .getResult();
+  };
+  Value blockOut = blockOf(out);
+  auto attended =
+      scf::IfOp::create(b, loc, TypeRange{blockOut.getType()},
+                        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                              length, index(0)),
+                        /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(attended.thenBlock());
+    KeySpec blockSpec = spec;
+    blockSpec.queryPositions = tensor::ExtractSliceOp::create(
+        b, loc, spec.queryPositions,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), begin},
+        ArrayRef<OpFoldResult>{
+            tensor::getMixedSize(b, loc, spec.queryPositions, 0), length},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+    scf::YieldOp::create(b, loc,
+                         attendHead(b, loc, blockSpec, row, blockOf(queries),
+                                    keys, blockOut, std::nullopt));
+    b.setInsertionPointToStart(attended.elseBlock());
+    scf::YieldOp::create(b, loc, blockOut);
+  }
+  return tensor::InsertSliceOp::create(b, loc, attended.getResult(0), out,
+                                       offsets, sizes, strides);
 }
 
 /// One KV head of one batch row at a time, each written into its slice of
-/// the op's destination; on the host in blocks of `queryBlock` queries at
-/// most (a GPU tile's queries are its own block).
+/// the op's destination; on the host one block of at most `queryBlock` of
+/// its queries at a time (a GPU tile's queries are its own block).
 LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
                         int64_t teamMultiplyAdds, int64_t queryBlock) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value queries = op.getQueries();
+  SmallVector<Value> upper = {tensor::DimOp::create(rewriter, loc, queries, 0),
+                              tensor::DimOp::create(rewriter, loc, queries, 1)};
   int64_t chunk = op.getChunkSizeAttr().getInt();
   int64_t blockPositions =
       chunk > 0 ? largestDivisor(chunk, queryBlock) : queryBlock;
+  if (!op->getParentOfType<scf::ForallOp>()) {
+    // However a row's first position falls, its S queries span at most
+    // ceil((S + blockPositions - 1) / blockPositions) blocks.
+    upper.push_back(arith::CeilDivUIOp::create(
+        rewriter, loc,
+        arith::AddIOp::create(
+            rewriter, loc, tensor::DimOp::create(rewriter, loc, queries, 3),
+            arith::ConstantIndexOp::create(rewriter, loc, blockPositions - 1)),
+        arith::ConstantIndexOp::create(rewriter, loc, blockPositions)));
+  }
   return expandInLoops(
-      rewriter, op, {{op.getQueries(), 0}, {op.getQueries(), 1}},
-      ValueRange{op.getInit()}, teamMultiplyAdds,
+      rewriter, op, upper, ValueRange{op.getInit()}, teamMultiplyAdds,
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
           const KeySpec &spec,
           std::optional<WarpLanes> lanes) -> scf::ValueVector {
         auto slice = [&](Value tensor) {
-          return sliceLeading(b, loc, tensor, at);
+          return sliceLeading(b, loc, tensor, at.take_front(2));
         };
-        Value queries = slice(op.getQueries());
         HeadKeys keys{slice(op.getKeyCache()), slice(op.getValueCache()),
                       slice(op.getKeys()), slice(op.getValues())};
-        Value out = slice(args[0]);
-        Value written =
-            spec.inTile
-                ? attendHead(b, loc, spec, at[0], queries, keys, out, lanes)
-                : attendInQueryBlocks(b, loc, spec, at[0], queries, keys, out,
-                                      blockPositions);
+        if (at.size() == 3)
+          return {attendQueryBlock(b, loc, spec, at, blockPositions,
+                                   op.getQueries(), keys, args[0])};
+        Value written = attendHead(b, loc, spec, at[0], slice(queries), keys,
+                                   slice(args[0]), lanes);
         return {insertLeading(b, loc, written, args[0], at)};
       });
 }
@@ -894,10 +921,14 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
 /// into the split's slot of the op's destinations.
 LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op,
                         int64_t teamMultiplyAdds, int64_t) {
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> upper = {
+      tensor::DimOp::create(rewriter, loc, op.getQueries(), 0),
+      tensor::DimOp::create(rewriter, loc, op.getQueries(), 1),
+      tensor::DimOp::create(rewriter, loc, op.getMaxInit(), 0)};
   return expandInLoops(
-      rewriter, op,
-      {{op.getQueries(), 0}, {op.getQueries(), 1}, {op.getMaxInit(), 0}},
-      op.getDpsInits(), teamMultiplyAdds,
+      rewriter, op, upper, op.getDpsInits(), teamMultiplyAdds,
       [&](OpBuilder &b, Location loc, ValueRange at, ValueRange args,
           const KeySpec &spec,
           std::optional<WarpLanes> lanes) -> scf::ValueVector {

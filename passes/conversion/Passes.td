@@ -64,11 +64,13 @@ def Llama4DecomposeOnlineAttentionPass
     the chunk not above it), aligned to multiples of that size, each block
     bounding its keys by its own queries: so a chunked layer's block never
     visits a key outside its chunk, and a global layer's visits none after
-    its last query, however long the call. A GPU tile's queries are its
-    own block.
+    its last query, however long the call; and a long call's blocks share
+    the threads however few KV heads there are. A GPU tile's queries are
+    its own block.
 
-    Outside a GPU tile (the host) the loop over batch rows and KV heads is
-    an `scf.forall`, its heads side by side on threads, where there are two
+    Outside a GPU tile (the host) the loop over batch rows, KV heads and
+    query blocks is an `scf.forall`, its iterations side by side on
+    threads, where there are two
     or more and the op's multiply-adds (every query against the keys batch
     row 0 sees, for scores and values) reach `team-multiply-adds`; an
     `scf.if` runs the same loops on the calling thread otherwise (a decode

@@ -4,63 +4,64 @@
 
 // ZERO: error: query-block must be at least 1
 
-// A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys: an
-// scf.forall visits the batch rows' KV heads side by side (on threads)
-// when there are two or more and the multiply-adds, 2 x queries (B x 2 x
-// 2 x S) x 16 head dims x the keys batch row 0 sees, reach 2^18; below,
-// the same loops run on the calling thread. A head's queries go in blocks
-// of 8 positions (the chunk: the largest divisor of it up to the default
-// query block, 128), aligned to multiples of 8, so that a block's queries
-// share a chunk; the first block is cut short where the row starts
-// mid-chunk. Each block's online softmax starts at max -inf and walks the
-// cached slots that hold earlier positions of the block's chunk
+// A chunked layer (chunk 8, an 8-slot cache), bf16, blocks of 4 keys. A
+// KV head's queries go in blocks of 8 positions (the chunk: the largest
+// divisor of it up to the default query block, 128), aligned to multiples
+// of 8, so that a block's queries share a chunk: S queries span at most
+// ceil((S + 7) / 8) blocks, a row's first cut short where it starts
+// mid-chunk, its last ones empty past its last query. An scf.forall visits
+// the batch rows' KV heads' blocks side by side (on threads) when there
+// are two or more and the multiply-adds, 2 x queries (B x 2 x 2 x S) x 16
+// head dims x the keys batch row 0 sees, reach 2^18; below, the same loops
+// run on the calling thread. A block's online softmax starts at max -inf
+// and walks the cached slots that hold earlier positions of its chunk
 // (first - chunk_start, clamped to [0, 8]), then the new tokens from that
-// chunk's start to the block's last query, 4 at a time with a shorter
-// last block. A block's scores are one
-// contraction of the queries [G, S, d] with the key rows [n, d] (the
+// chunk's start to the block's last query, 4 at a time with a shorter last
+// block. A block's scores are one
+// contraction of the queries [G, n, d] with the key rows [k, d] (the
 // nn.Linear form), masked (a cached slot holds position chunk_start(p) +
 // slot: signed division by 8). The running maximum, sum and accumulator
 // are updated in place: the new maximum and the rescaling factor in one
 // op writing into the carried maximum, the weights over the scores, the
 // sum and the rescaled accumulator into the carried ones, and the values
 // accumulated as an [in, out] product into it. The output is acc / sum
-// rounded to bf16, written into the head's slice of the destination.
+// rounded to bf16, written into the block's slice of the destination.
 // CHECK-LABEL: func.func @per_kv_head
 //  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>, %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[VC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %{{.*}}, %{{.*}}, %[[INIT:[a-z0-9]+]]: tensor<?x2x2x?x16xbf16>
 //   CHECK-DAG:   %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
 //   CHECK-DAG:   %[[CHUNK:.*]] = arith.constant 8 : i32
 //   CHECK-DAG:   %[[BLOCK:.*]] = arith.constant 4 : index
 //       CHECK:   %[[ROWS:.*]] = tensor.dim %[[Q]], %c0
+//       CHECK:   %[[COUNT:.*]] = tensor.dim %[[Q]], %c3
+//       CHECK:   %[[SPAN:.*]] = arith.addi %[[COUNT]], %c7
+//       CHECK:   %[[QUERY_BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c8
 //       CHECK:   %[[HEADS_COUNT:.*]] = arith.muli %[[ROWS]], %c2
-//       CHECK:   %[[QUERIES:.*]] = tensor.dim %[[Q]], %c3
+//       CHECK:   %[[ITERATIONS:.*]] = arith.muli %[[HEADS_COUNT]], %[[QUERY_BLOCKS]]
 //       CHECK:   %[[PER_KEY:.*]] = arith.muli %{{.*}}, %c16
 //       CHECK:   %[[KEYS:.*]] = arith.addi %{{[0-9]+}}, %{{[0-9]+}} : index
 //       CHECK:   %[[WORK:.*]] = arith.muli %[[PER_KEY]], %[[KEYS]]
 //       CHECK:   %[[BIG:.*]] = arith.cmpi uge, %[[WORK]], %c262144
-//       CHECK:   %[[SEVERAL:.*]] = arith.cmpi uge, %[[HEADS_COUNT]], %c2
+//       CHECK:   %[[SEVERAL:.*]] = arith.cmpi uge, %[[ITERATIONS]], %c2
 //       CHECK:   %[[TEAM:.*]] = arith.andi %[[BIG]], %[[SEVERAL]]
 //       CHECK:   %[[OUT:.*]] = scf.if %[[TEAM]]
-//       CHECK:   scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]]) in (%[[ROWS]], 2) shared_outs(%[[HEADS:.*]] = %[[INIT]])
-//       CHECK:       %[[QH:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
+//       CHECK:   scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]], %[[QB:[a-z0-9]+]]) in (%[[ROWS]], 2, %[[QUERY_BLOCKS]]) shared_outs(%[[HEADS:.*]] = %[[INIT]])
 //       CHECK:       %[[KCH:.*]] = tensor.extract_slice %[[KC]][%[[B]], %[[H]], 0, 0] [1, 1, 8, 16] [1, 1, 1, 1] : tensor<?x2x8x16xbf16> to tensor<8x16xbf16>
 //       CHECK:       %[[VCH:.*]] = tensor.extract_slice %[[VC]][%[[B]], %[[H]], 0, 0]
-//       CHECK:       %[[OUT_H:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, 0, 0]
-//       CHECK:       %[[COUNT:.*]] = tensor.dim %[[QH]], %c1
 //       CHECK:       %[[ROW_FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
 //       CHECK:       %[[ROW_FIRST_INDEX:.*]] = arith.index_cast %[[ROW_FIRST]]
+//       CHECK:       %[[GRID:.*]] = arith.muli %[[QB]], %c8
 //       CHECK:       %[[OFFSET:.*]] = arith.remui %[[ROW_FIRST_INDEX]], %c8
-//       CHECK:       %[[SPAN:.*]] = arith.addi %[[OFFSET]], %[[COUNT]]
-//       CHECK:       %[[QUERY_BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c8
-//       CHECK:       %[[HEAD_OUT:.*]] = scf.for %[[QB:[a-z0-9]+]] = %c0 to %[[QUERY_BLOCKS]] step %c1 iter_args(%[[OUT_B:.*]] = %[[OUT_H]])
-//       CHECK:         %[[GRID:.*]] = arith.muli %[[QB]], %c8
-//       CHECK:         %[[GRID_START:.*]] = arith.subi %[[GRID]], %[[OFFSET]]
-//       CHECK:         %[[QBEGIN:.*]] = arith.maxsi %[[GRID_START]], %c0
-//       CHECK:         %[[GRID_END:.*]] = arith.addi %[[GRID_START]], %c8
-//       CHECK:         %[[QEND:.*]] = arith.minsi %[[GRID_END]], %[[COUNT]]
-//       CHECK:         %[[QLEN:.*]] = arith.subi %[[QEND]], %[[QBEGIN]]
+//       CHECK:       %[[GRID_START:.*]] = arith.subi %[[GRID]], %[[OFFSET]]
+//       CHECK:       %[[FROM_ZERO:.*]] = arith.maxsi %[[GRID_START]], %c0
+//       CHECK:       %[[QBEGIN:.*]] = arith.minsi %[[FROM_ZERO]], %[[COUNT]]
+//       CHECK:       %[[GRID_END:.*]] = arith.addi %[[GRID_START]], %c8
+//       CHECK:       %[[QEND:.*]] = arith.minsi %[[GRID_END]], %[[COUNT]]
+//       CHECK:       %[[QLEN:.*]] = arith.subi %[[QEND]], %[[QBEGIN]]
+//       CHECK:       %[[OUT_BLOCK:.*]] = tensor.extract_slice %[[HEADS]][%[[B]], %[[H]], 0, %[[QBEGIN]], 0] [1, 1, 2, %[[QLEN]], 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
+//       CHECK:       %[[NONEMPTY:.*]] = arith.cmpi sgt, %[[QLEN]], %c0
+//       CHECK:       %[[BLOCK_OUT:.*]] = scf.if %[[NONEMPTY]] -> (tensor<2x?x16xbf16>)
 //       CHECK:         %[[BPOS:.*]] = tensor.extract_slice %[[POS]][0, %[[QBEGIN]]] [%{{.*}}, %[[QLEN]]] [1, 1] : tensor<?x?xi32> to tensor<?x?xi32>
-//       CHECK:         %[[QBLOCK:.*]] = tensor.extract_slice %[[QH]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16] [1, 1, 1] : tensor<2x?x16xbf16> to tensor<2x?x16xbf16>
-//       CHECK:         %[[OUT_BLOCK:.*]] = tensor.extract_slice %[[OUT_B]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16]
+//       CHECK:         %[[QBLOCK:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, %[[QBEGIN]], 0] [1, 1, 2, %[[QLEN]], 16] [1, 1, 1, 1, 1] : tensor<?x2x2x?x16xbf16> to tensor<2x?x16xbf16>
 //       CHECK:         %[[MAX0:.*]] = linalg.fill ins(%[[NEG_INF]] : f32) outs(%{{.*}} : tensor<2x?xf32>)
 //       CHECK:         %[[BLOCK_FIRST:.*]] = tensor.extract %[[BPOS]][%[[B]], %c0]
 //       CHECK:         %[[CHUNK_NO:.*]] = arith.divsi %[[BLOCK_FIRST]], %[[CHUNK]]
@@ -107,25 +108,27 @@
 //       CHECK:             arith.divsi %{{.*}}, %[[CHUNK]] : i32
 //       CHECK:             arith.divsi %{{.*}}, %[[CHUNK]] : i32
 //       CHECK:             arith.cmpi eq
-//       CHECK:         %[[BLOCK_OUT:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_BLOCK]] : tensor<2x?x16xbf16>)
+//       CHECK:         %[[NORMALIZED:.*]] = linalg.generic {{.*}} ins(%[[ALL]]#2, %[[ALL]]#1 : tensor<2x?x16xf32>, tensor<2x?xf32>) outs(%[[OUT_BLOCK]] : tensor<2x?x16xbf16>)
 //       CHECK:           arith.divf
 //       CHECK:           arith.truncf
-//       CHECK:         tensor.insert_slice %[[BLOCK_OUT]] into %[[OUT_B]][0, %[[QBEGIN]], 0] [2, %[[QLEN]], 16]
+//       CHECK:         scf.yield %[[NORMALIZED]]
+//       CHECK:       } else {
+//       CHECK:         scf.yield %[[OUT_BLOCK]]
 //       CHECK:       scf.forall.in_parallel
-//       CHECK:         tensor.parallel_insert_slice %[[HEAD_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, 0, 0] [1, 1, 2, %{{.*}}, 16] [1, 1, 1, 1, 1]
+//       CHECK:         tensor.parallel_insert_slice %[[BLOCK_OUT]] into %[[HEADS]][%[[B]], %[[H]], 0, %[[QBEGIN]], 0] [1, 1, 2, %[[QLEN]], 16] [1, 1, 1, 1, 1]
 //       CHECK:   } else {
 //       CHECK:     scf.for %{{.*}} = %c0 to %[[ROWS]] step %c1
 //       CHECK:       scf.for %{{.*}} = %c0 to %c2 step %c1
-//       CHECK:         linalg.contract
+//       CHECK:         scf.for %{{.*}} = %c0 to %[[QUERY_BLOCKS]] step %c1
+//       CHECK:           linalg.contract
 //       CHECK:   return %[[OUT]]
 //   CHECK-NOT:   llama4.online_attention
 // With query blocks of at most 3, the chunk's largest divisor up to 3, 2.
 // BLOCK3-LABEL: func.func @per_kv_head
-//       BLOCK3:   scf.forall
-//       BLOCK3:     %[[OFFSET:.*]] = arith.remui %{{.*}}, %c2
-//       BLOCK3:     %[[SPAN:.*]] = arith.addi %[[OFFSET]], %{{.*}}
-//       BLOCK3:     %[[BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c2
-//       BLOCK3:     scf.for %{{.*}} = %c0 to %[[BLOCKS]] step %c1
+//       BLOCK3:   %[[SPAN:.*]] = arith.addi %{{.*}}, %c1
+//       BLOCK3:   %[[BLOCKS:.*]] = arith.ceildivui %[[SPAN]], %c2
+//       BLOCK3:   scf.forall ({{.*}}) in (%{{.*}}, 2, %[[BLOCKS]])
+//       BLOCK3:     arith.remui %{{.*}}, %c2
 func.func @per_kv_head(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
     %kc: tensor<?x2x8x16xbf16>, %vc: tensor<?x2x8x16xbf16>,
     %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>,
