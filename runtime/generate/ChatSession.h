@@ -49,6 +49,7 @@ public:
   /// The tokens whose keys and values are in the cache.
   const std::vector<int64_t> &cachedTokens() const { return cached; }
   int64_t context() const { return run->kvCache().cacheSlots(); }
+  uint64_t kvCacheBytes() const { return run->kvCache().totalBytes(); }
   /// Totals over every reply.
   const GenerationTiming &timing() { return run->generation().timing; }
 

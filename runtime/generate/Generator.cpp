@@ -66,6 +66,7 @@ Expected<Generation> generate(const Model &model, const BoundWeights &weights,
   }
   if (Expected<void> done = run.decode(lengths); !done)
     return done.error();
+  run.generation().kvCacheBytes = run.kvCache().totalBytes();
   return std::move(run.generation());
 }
 

@@ -102,6 +102,8 @@ struct Generation {
   /// token 0 comes from the prefill's last position.)
   std::vector<std::vector<float>> decodeLogits;
   GenerationTiming timing;
+  /// The KV cache's size: every row's windows and context.
+  uint64_t kvCacheBytes = 0;
 };
 
 /// Runs `prompts` (token ids, one vector per row, lengths may differ)

@@ -222,6 +222,17 @@ int64_t Manifest::attentionChunk() const {
   return chunk;
 }
 
+uint64_t Manifest::weightBytes() const {
+  uint64_t bytes = 0;
+  for (const ManifestWeight &weight : weights) {
+    uint64_t elements = 1;
+    for (int64_t dim : weight.shape)
+      elements *= uint64_t(dim);
+    bytes += elements * dtypeSize(weight.dtype);
+  }
+  return bytes;
+}
+
 Expected<Manifest> parseManifest(std::string_view text,
                                  const std::string &source) {
   Expected<Json> parsed = parseStrictJson(text, source + ": manifest");

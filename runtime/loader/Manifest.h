@@ -96,6 +96,8 @@ struct Manifest {
   /// The window of the chunked-attention layers (attention_chunk_size; the
   /// smallest, were they to differ), 0 if every layer attends globally.
   int64_t attentionChunk() const;
+  /// The bytes of every weight as the model reads it.
+  uint64_t weightBytes() const;
 };
 
 /// Parses the manifest `text` of the model at `source`. Errors read

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace llama4c::runtime {
@@ -28,6 +29,13 @@ std::optional<uint64_t> availableMemoryBytes() {
     meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
   }
   return std::nullopt;
+}
+
+std::optional<uint64_t> peakResidentBytes() {
+  struct rusage usage;
+  if (::getrusage(RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss <= 0)
+    return std::nullopt;
+  return uint64_t(usage.ru_maxrss) << 10; // KiB on Linux
 }
 
 } // namespace llama4c::runtime

@@ -1,7 +1,8 @@
 //===- SystemMemory.h - How much memory the machine has ---------*- C++ -*-===//
 //
 // The sizes that bound what a run may allocate: the KV cache's default
-// limit, and whether a checkpoint is copied into memory or left mapped.
+// limit, and whether a checkpoint is copied into memory or left mapped;
+// and what a run ended up holding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +21,10 @@ std::optional<uint64_t> physicalMemoryBytes();
 /// kernel can reclaim, such as the page cache (Linux's MemAvailable), if
 /// the system says.
 std::optional<uint64_t> availableMemoryBytes();
+
+/// The most memory this process has held resident so far (getrusage's
+/// maximum resident set size), if the system says.
+std::optional<uint64_t> peakResidentBytes();
 
 } // namespace llama4c::runtime
 

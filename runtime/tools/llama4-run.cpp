@@ -21,6 +21,7 @@
 #include "runtime/generate/LogitsDump.h"
 #include "runtime/loader/LoadedModel.h"
 #include "runtime/support/OutputFile.h"
+#include "runtime/support/SystemMemory.h"
 #include "runtime/support/Utf8.h"
 #include "runtime/tokenizer/Tokenizer.h"
 #include "runtime/tools/RunArguments.h"
@@ -140,14 +141,53 @@ OrderedJson timingJson(const GenerationTiming &timing) {
           {"decode", phase(timing.decodeTokens, timing.decodeSeconds)}};
 }
 
-/// The end of a batch: the result document (--json) and the throughput.
+/// What a run held: the weights as the model reads them (the checkpoint's
+/// tensors, or the copies a dtype conversion made of them), the KV cache
+/// (device memory for a GPU model), and the process's peak resident set,
+/// which counts the pages of a mapped checkpoint that were read.
+struct MemoryUse {
+  uint64_t weights, converted, kvCache;
+  std::optional<uint64_t> peakResident;
+};
+
+MemoryUse memoryUse(const LoadedModel &loaded, uint64_t kvCacheBytes) {
+  return {loaded.model.manifest().weightBytes(), loaded.weights.copiedBytes(),
+          kvCacheBytes, peakResidentBytes()};
+}
+
+void printMemory(const MemoryUse &memory) {
+  auto mib = [](uint64_t bytes) { return double(bytes) / double(1 << 20); };
+  std::fprintf(stderr,
+               "memory: weights %.1f MiB (%.1f MiB of them converted copies), "
+               "KV cache %.1f MiB",
+               mib(memory.weights), mib(memory.converted), mib(memory.kvCache));
+  if (memory.peakResident)
+    std::fprintf(stderr, ", peak resident set %.1f MiB",
+                 mib(*memory.peakResident));
+  std::fprintf(stderr, "\n");
+}
+
+OrderedJson memoryJson(const MemoryUse &memory) {
+  OrderedJson json = {{"weight_bytes", memory.weights},
+                      {"converted_weight_bytes", memory.converted},
+                      {"kv_cache_bytes", memory.kvCache}};
+  json["peak_resident_bytes"] =
+      memory.peakResident ? OrderedJson(*memory.peakResident) : OrderedJson();
+  return json;
+}
+
+/// The end of a batch: the result document (--json), the throughput and
+/// the memory held.
 void finishBatch(const RunArguments &args, const OrderedJson &rows,
-                 const GenerationTiming &timing) {
+                 const GenerationTiming &timing, const MemoryUse &memory) {
   if (args.json)
-    printText(
-        OrderedJson{{"rows", rows}, {"timing", timingJson(timing)}}.dump() +
-        "\n");
+    printText(OrderedJson{{"rows", rows},
+                          {"timing", timingJson(timing)},
+                          {"memory", memoryJson(memory)}}
+                  .dump() +
+              "\n");
   printThroughput(timing);
+  printMemory(memory);
 }
 
 Expected<Tokenizer> openTokenizer(const RunArguments &args) {
@@ -234,7 +274,8 @@ Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
       std::printf(" %lld", static_cast<long long>(token));
     std::printf("\n");
   }
-  finishBatch(args, rows, generation->timing);
+  finishBatch(args, rows, generation->timing,
+              memoryUse(loaded, generation->kvCacheBytes));
   return {};
 }
 
@@ -300,7 +341,8 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
                   completion->c_str());
     }
   }
-  finishBatch(args, rows, generation->timing);
+  finishBatch(args, rows, generation->timing,
+              memoryUse(loaded, generation->kvCacheBytes));
   return {};
 }
 
@@ -459,6 +501,7 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     }
   }
   printThroughput((*session)->timing());
+  printMemory(memoryUse(loaded, (*session)->kvCacheBytes()));
   if (failedTurns)
     return Error(std::to_string(failedTurns) + " chat turn" +
                  (failedTurns == 1 ? "" : "s") + " failed");

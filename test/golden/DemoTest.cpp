@@ -212,6 +212,32 @@ TEST_F(DemoLongTest, TheLongVariantAnswersPastTheDemosPositions) {
   json result = json::parse(answered.out);
   EXPECT_EQ(result["timing"]["prefill"]["tokens"], 3000);
   EXPECT_EQ(result["timing"]["prefill"]["calls"], 47); // 3000 / 64, rounded up
+
+  // The memory it states: every checkpoint tensor, read as stored (f32);
+  // keys and values of the chunked layers' 64-slot windows and of the
+  // global layer's 3,008 positions.
+  Expected<SafetensorsFile> checkpoint =
+      SafetensorsFile::open(kDemo + "/model.safetensors");
+  ASSERT_TRUE(checkpoint) << checkpoint.error().message();
+  uint64_t checkpointBytes = 0;
+  for (const TensorView &tensor : checkpoint->tensors())
+    checkpointBytes += tensor.bytes;
+  json text = json::parse(readFile(kDemo + "/config-long.json"));
+  int64_t chunked = 0, layers = text["num_hidden_layers"];
+  for (const json &rope : text["no_rope_layers"])
+    chunked += rope.get<int64_t>();
+  uint64_t slot = 2 * text["num_key_value_heads"].get<uint64_t>() *
+                  text["head_dim"].get<uint64_t>() * sizeof(float);
+  uint64_t chunk = text["attention_chunk_size"];
+  const json &memory = result["memory"];
+  EXPECT_EQ(memory["weight_bytes"], checkpointBytes);
+  EXPECT_EQ(memory["converted_weight_bytes"], 0); // an f32 model of f32 ones
+  EXPECT_EQ(memory["kv_cache_bytes"],
+            slot * (chunked * chunk + (layers - chunked) * (3000 + 8)));
+  EXPECT_GT(memory["peak_resident_bytes"].get<uint64_t>(),
+            memory["kv_cache_bytes"].get<uint64_t>());
+  EXPECT_NE(answered.err.find("memory: weights "), std::string::npos)
+      << answered.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Builds, DemoTest, ::testing::ValuesIn(goldenBuilds()),

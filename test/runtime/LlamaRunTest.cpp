@@ -112,13 +112,18 @@ protected:
   }
 };
 
+// The memory held, after the throughput.
+const std::string kMemory =
+    "memory: weights [0-9.]+ MiB \\([0-9.]+ MiB of them converted copies\\), "
+    "KV cache [0-9.]+ MiB, peak resident set [0-9.]+ MiB\n";
+const std::string kThroughput =
+    "prefill: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
+    "decode: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n" +
+    kMemory;
+
 // FakeModel.c's greedy tokens for these prompts (see GeneratorTest's
 // fakeContinuation). Row 0 samples 15, the manifest's eos_token_id, and
 // ends there; row 1 goes on, so three decode steps still run for both.
-const char *const kThroughput =
-    "prefill: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
-    "decode: [0-9]+ tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n";
-
 TEST_F(LlamaRunTest, PrintsTheNewTokensOfEachRowAndTheThroughput) {
   ToolResult result =
       run(withModel({"--prompt-ids", "3,1,4,1,5", "--prompt-ids=2,7",
@@ -126,7 +131,8 @@ TEST_F(LlamaRunTest, PrintsTheNewTokensOfEachRowAndTheThroughput) {
   ASSERT_EQ(result.exitCode, 0) << result.err;
   EXPECT_EQ(result.out, "row 0: 2 15\nrow 1: 1 5 10 13\n");
   std::regex throughput("prefill: 7 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\); "
-                        "decode: 6 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n");
+                        "decode: 6 tokens in [0-9.]+ ms \\([0-9.]+ tok/s\\)\n" +
+                        kMemory);
   EXPECT_TRUE(std::regex_match(result.err, throughput)) << result.err;
 }
 
