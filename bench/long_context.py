@@ -3,7 +3,7 @@
 
 Compiles examples/tiny-llama4/config-long.json (the demo with Scout's 10,485,760 positions), then
   1. runs llama4-run on prompts of 1K to 100K random ids, fed in calls of the attention chunk
-     (the default) and, up to 32K, in one call: prefill and decode tok/s and peak RSS;
+     (the default) and in one call: prefill and decode tok/s and peak RSS;
   2. runs build/bench/llama4c-decode-context-bench: one decode step at contexts of 1K, 32K, 128K
      and 1M tokens, and the KV cache's size.
 
@@ -26,7 +26,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "tiny-llama4"
 BIN = ROOT / "build" / "bin"
 PROMPTS = [1024, 8192, 32768, 100000]
-ONE_CALL_UP_TO = 32768  # one call of 100K tokens costs the chunked layers 100K^2
 
 
 def peak_rss_kib(args):
@@ -52,7 +51,7 @@ def main():
             with open(ids_file, "w") as f:
                 f.write(" ".join(str(rng.randrange(2000)) for _ in range(length)))
             tokens = None
-            for chunk in [None] + ([length] if length <= ONE_CALL_UP_TO else []):
+            for chunk in [None, length]:
                 command = [str(BIN / "llama4-run"), model, "--weights", str(DEMO), "--prompt-ids-file", ids_file,
                            "--max-new-tokens", "32", "--threads", str(args.threads), "--json"]
                 if chunk:
