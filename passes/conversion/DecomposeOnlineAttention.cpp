@@ -920,7 +920,7 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
 /// One KV head of one batch row and one split at a time, its state written
 /// into the split's slot of the op's destinations.
 LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op,
-                        int64_t teamMultiplyAdds, int64_t) {
+                        int64_t teamMultiplyAdds) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   SmallVector<Value> upper = {
@@ -969,13 +969,14 @@ struct DecomposeOnlineAttention
     });
     IRRewriter rewriter(&getContext());
     for (Operation *op : ops)
-      if (failed(
-              TypeSwitch<Operation *, LogicalResult>(op)
-                  .Case<llama4::OnlineAttentionOp, llama4::PartialAttentionOp>(
-                      [&](auto attention) {
-                        return decompose(rewriter, attention, teamMultiplyAdds,
-                                         queryBlock);
-                      })))
+      if (failed(TypeSwitch<Operation *, LogicalResult>(op)
+                     .Case([&](llama4::OnlineAttentionOp attention) {
+                       return decompose(rewriter, attention, teamMultiplyAdds,
+                                        queryBlock);
+                     })
+                     .Case([&](llama4::PartialAttentionOp attention) {
+                       return decompose(rewriter, attention, teamMultiplyAdds);
+                     })))
         return signalPassFailure();
   }
 };
