@@ -87,8 +87,8 @@ def main():
             write("jinja_expression", expression.strip())
 
     # Tile schedules: every key once, and the GPU's keys.
-    write("schedule", "attention_key_block: 16\ncpu_weight_block_bytes: 4096\n"
-                      "cpu_team_multiply_adds: 0\n")
+    write("schedule", "attention_key_block: 16\ncpu_attention_query_block: 64\n"
+                      "cpu_weight_block_bytes: 4096\ncpu_team_multiply_adds: 0\n")
     write("schedule", "# decode on the GPU\ngpu_warp_rows: 4\ngpu_block_threads: 256\n"
                       "gpu_attention_split_keys: 8\ngpu_chained_entry: decode\n"
                       "moe_dispatch: per-token\n")
