@@ -44,12 +44,22 @@ struct Placement {
   double residentExperts = 0;
   double streamedPerStep = 0;
   double streamedPerPrefill = 0;
+  /// What a decode step reads from the device's own memory.
+  double readPerStep = 0;
+
+  /// A decode step's rate: its device reads at `device`'s bandwidth, then
+  /// its streamed bytes at `link`'s.
+  double decodeRate(const Device &device, const HostLink &link) const {
+    return 1 / (readPerStep / device.hbmBytesPerSecond +
+                streamedPerStep / link.bytesPerSecond);
+  }
 };
 
-Placement place(const WeightBytes &weights, double cache, double memory,
-                int64_t prefillTokens) {
+Placement place(const WeightBytes &weights, const KvCaches &caches,
+                int64_t context, const Device &device, int64_t prefillTokens) {
   Placement placement;
-  double budget = memory - kReservedBytes - cache;
+  double budget =
+      device.memoryBytes - kReservedBytes - caches.allocated(context);
   double first = weights.everyStep + weights.embedding + weights.vision;
   placement.fits = budget >= first + weights.experts;
   placement.possible = budget >= first;
@@ -62,6 +72,8 @@ Placement place(const WeightBytes &weights, double cache, double memory,
   placement.streamedPerStep = missing * weights.expertsPerToken();
   placement.streamedPerPrefill =
       missing * weights.experts * weights.touchedExperts(prefillTokens);
+  placement.readPerStep =
+      weights.decodeBytes(1) - placement.streamedPerStep + caches.live(context);
   return placement;
 }
 
@@ -87,28 +99,27 @@ KvCaches KvCaches::of(func::FuncOp entry) {
   return caches;
 }
 
-double KvCaches::allocated(int64_t context) const {
-  double bytes = 0;
+double KvCaches::bytes(int64_t context,
+                       llvm::function_ref<int64_t(int64_t)> windowSlots) const {
+  double total = 0;
   for (const Cache &cache : caches)
-    bytes += cache.slotBytes * double(cache.window ? cache.window : context);
-  return bytes;
+    total += cache.slotBytes *
+             double(cache.window ? windowSlots(cache.window) : context);
+  return total;
+}
+
+double KvCaches::allocated(int64_t context) const {
+  return bytes(context, [](int64_t window) { return window; });
 }
 
 double KvCaches::live(int64_t context) const {
-  double bytes = 0;
-  for (const Cache &cache : caches)
-    bytes += cache.slotBytes *
-             double(cache.window ? (context - 1) % cache.window + 1 : context);
-  return bytes;
+  return bytes(context,
+               [&](int64_t window) { return (context - 1) % window + 1; });
 }
 
 double KvCaches::transformers(int64_t context) const {
-  double bytes = 0;
-  for (const Cache &cache : caches)
-    bytes +=
-        cache.slotBytes *
-        double(cache.window ? std::min(context, cache.window - 1) : context);
-  return bytes;
+  return bytes(context,
+               [&](int64_t window) { return std::min(context, window - 1); });
 }
 
 llvm::json::Object report::memoryReport(func::FuncOp decode,
@@ -126,8 +137,7 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
     contexts.push_back(maxContext);
 
   auto placementJson = [&](const Device &device, int64_t at) {
-    Placement placement =
-        place(weights, caches.allocated(at), device.memoryBytes, prefillTokens);
+    Placement placement = place(weights, caches, at, device, prefillTokens);
     llvm::json::Object row{{"context", at},
                            {"fits", placement.fits},
                            {"offloadable", placement.possible}};
@@ -136,12 +146,9 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
     row["resident_expert_share"] = placement.residentExperts;
     row["streamed_bytes_per_decode_step"] = placement.streamedPerStep;
     row["streamed_bytes_per_prefill_call"] = placement.streamedPerPrefill;
-    double onDevice =
-        weights.decodeBytes(1) - placement.streamedPerStep + caches.live(at);
     llvm::json::Object rates;
     for (const HostLink &link : kHostLinks)
-      rates[link.name] = 1 / (onDevice / device.hbmBytesPerSecond +
-                              placement.streamedPerStep / link.bytesPerSecond);
+      rates[link.name] = placement.decodeRate(device, link);
     row["predicted_decode_tokens_per_second"] = std::move(rates);
     return row;
   };
@@ -171,8 +178,8 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
       gigabytes(caches.allocated(longest)), longest,
       gigabytes(caches.transformers(longest)));
   for (const Device &device : devices) {
-    Placement placement = place(weights, caches.allocated(context),
-                                device.memoryBytes, prefillTokens);
+    Placement placement =
+        place(weights, caches, context, device, prefillTokens);
     summary << llvm::formatv("memory on {0} ({1}), context {2}: ", device.name,
                              gigabytes(device.memoryBytes), context);
     if (placement.fits) {
@@ -183,9 +190,6 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
       summary << "the cache and the weights every step reads exceed it\n";
       continue;
     }
-    llvm::json::Object row = placementJson(device, context);
-    const llvm::json::Object *rates =
-        row.getObject("predicted_decode_tokens_per_second");
     summary << llvm::formatv(
         "offloaded, {0:f0}% of the routed experts resident, {1} streamed a "
         "decode step, {2} a prefill call of {3} tokens; predicted {4:f1} tok/s "
@@ -193,8 +197,8 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
         "{6:f1} over {7}\n",
         100 * placement.residentExperts, gigabytes(placement.streamedPerStep),
         gigabytes(placement.streamedPerPrefill), prefillTokens,
-        *rates->getNumber(kHostLinks[0].name), kHostLinks[0].name,
-        *rates->getNumber(kHostLinks[1].name), kHostLinks[1].name);
+        placement.decodeRate(device, kHostLinks[0]), kHostLinks[0].name,
+        placement.decodeRate(device, kHostLinks[1]), kHostLinks[1].name);
   }
 
   return llvm::json::Object{

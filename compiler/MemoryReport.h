@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -51,6 +52,11 @@ private:
     int64_t window; ///< 0: a global layer's, one slot a position
     double slotBytes;
   };
+  /// The caches' bytes at `context`: a global layer's every position, a
+  /// window of W slots `windowSlots(W)` of them.
+  double bytes(int64_t context,
+               llvm::function_ref<int64_t(int64_t)> windowSlots) const;
+
   std::vector<Cache> caches;
 };
 
