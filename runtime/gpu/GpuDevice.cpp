@@ -248,11 +248,8 @@ Expected<void> GpuDevice::uploadWeights(const llama4c_call &call,
   weightPointers.clear();
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const ManifestWeight &weight = manifest.weights[i];
-    size_t bytes = dtypeSize(weight.dtype);
-    for (int64_t extent : weight.shape)
-      bytes *= size_t(extent);
     Expected<DeviceBuffer> buffer =
-        upload(call.weights[i], bytes, "weight " + weight.name);
+        upload(call.weights[i], weight.bytes(), "weight " + weight.name);
     if (!buffer)
       return buffer.error();
     weightPointers.push_back(buffer->data());

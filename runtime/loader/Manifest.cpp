@@ -222,15 +222,18 @@ int64_t Manifest::attentionChunk() const {
   return chunk;
 }
 
+uint64_t ManifestWeight::bytes() const {
+  uint64_t size = dtypeSize(dtype);
+  for (int64_t extent : shape)
+    size *= uint64_t(extent);
+  return size;
+}
+
 uint64_t Manifest::weightBytes() const {
-  uint64_t bytes = 0;
-  for (const ManifestWeight &weight : weights) {
-    uint64_t elements = 1;
-    for (int64_t dim : weight.shape)
-      elements *= uint64_t(dim);
-    bytes += elements * dtypeSize(weight.dtype);
-  }
-  return bytes;
+  uint64_t total = 0;
+  for (const ManifestWeight &weight : weights)
+    total += weight.bytes();
+  return total;
 }
 
 Expected<Manifest> parseManifest(std::string_view text,

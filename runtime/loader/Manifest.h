@@ -43,6 +43,9 @@ struct ManifestWeight {
   std::string name;
   DType dtype; // F32 or BF16
   std::vector<int64_t> shape;
+
+  /// Its size as the model reads it.
+  uint64_t bytes() const;
 };
 
 enum class KvKind { Key, Value };
