@@ -141,9 +141,14 @@ struct EmitEntryPoints
   }
 
   LogicalResult emitWrapper(ModuleOp module, func::FuncOp entry) {
-    if (entry.getNumResults() < 2)
-      return entry.emitOpError() << "must return the logits and their greedy "
-                                    "tokens as its first buffers";
+    auto bufferOfRank = [&](unsigned result, int64_t rank) {
+      auto type = dyn_cast<MemRefType>(entry.getResultTypes()[result]);
+      return type && type.getRank() == rank;
+    };
+    if (entry.getNumResults() < 2 || !bufferOfRank(0, 3) || !bufferOfRank(1, 2))
+      return entry.emitOpError()
+             << "must return the logits [B, R, V] and their greedy tokens "
+                "[B, R] as its first buffers";
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
     Location loc = entry.getLoc();
@@ -174,6 +179,10 @@ struct EmitEntryPoints
       }
       if (auto cache = entry.getArgAttrOfType<DictionaryAttr>(
               index, mlir::llama4::kKvCacheAttrName)) {
+        if (type.getRank() != 4)
+          return entry.emitOpError()
+                 << "argument " << index << " is a KV cache of rank "
+                 << type.getRank() << ", not [B, Hkv, L, d]";
         NamedAttrList record(cache);
         record.set("type", TypeAttr::get(type));
         cacheRecords.push_back(record.getDictionary(b.getContext()));
@@ -220,11 +229,7 @@ struct EmitEntryPoints
     // Result 0 to call->logits, result 1 to call->next_tokens, each
     // [batch, logits_per_row (or the static 1), ...], unless NULL.
     for (auto [result, field] : {std::pair{0u, kLogits}, {1u, kNextTokens}}) {
-      auto type = dyn_cast<MemRefType>(entry.getResultTypes()[result]);
-      if (!type)
-        return entry.emitOpError()
-               << "must return the logits and their greedy tokens as its "
-                  "first buffers";
+      auto type = cast<MemRefType>(entry.getResultTypes()[result]);
       Value data = call.field(field);
       Value given = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, data,
                                          LLVM::ZeroOp::create(b, loc, ptrType));

@@ -138,12 +138,12 @@ module {
 // Both entry points are part of the ABI: a module without decode is refused.
 // expected-error @+1 {{no 'decode' function to export}}
 module {
-  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> (memref<?x?x128xf32>, memref<1xi32>) {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> (memref<?x?x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
     %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x?x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x?x128xf32>, memref<1x1xi32>
   }
 }
 
@@ -154,19 +154,19 @@ module {
 module {
   // expected-error @+1 {{'func.func' op argument 1 has no llama4 role to fill it from}}
   func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}, %scratch: memref<4xf32>)
-      -> (memref<?x?x128xf32>, memref<1xi32>) {
+      -> (memref<?x?x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x?xi32>
     %logits = memref.alloc(%b, %b) : memref<?x?x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x?x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x?x128xf32>, memref<1x1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1x1xi32>
   }
 }
 
@@ -175,17 +175,17 @@ module {
 // The pass runs after bufferization: a tensor argument is an error.
 module {
   // expected-error @+1 {{'func.func' op argument 0 is not a buffer; run after bufferization}}
-  func.func @prefill(%tokens: tensor<?x?xi32> {llama4.name = "tokens"}) -> (memref<1x1x128xf32>, memref<1xi32>) {
+  func.func @prefill(%tokens: tensor<?x?xi32> {llama4.name = "tokens"}) -> (memref<1x1x128xf32>, memref<1x1xi32>) {
     %logits = memref.alloc() : memref<1x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1x1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1x1xi32>
   }
 }
 
@@ -194,17 +194,17 @@ module {
 // A llama4.name the ABI has no field for is reported with the name.
 module {
   // expected-error @+1 {{'func.func' op argument 0 has unknown role "token_ids"}}
-  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "token_ids"}) -> (memref<1x1x128xf32>, memref<1xi32>) {
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "token_ids"}) -> (memref<1x1x128xf32>, memref<1x1xi32>) {
     %logits = memref.alloc() : memref<1x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1x1xi32>
   }
-  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1xi32>) {
+  func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"}) -> (memref<?x1x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1x1xi32>
   }
 }
 
@@ -214,19 +214,46 @@ module {
 module {
   func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
       %kc: memref<?x2x8x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}})
-      -> (memref<1x1x128xf32>, memref<1xi32>) {
+      -> (memref<1x1x128xf32>, memref<1x1xi32>) {
     %logits = memref.alloc() : memref<1x1x128xf32>
-    %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1x1xi32>
   }
   // expected-error @+1 {{'func.func' op takes other KV cache buffers than the entry point before it}}
   func.func @decode(%tokens: memref<?x1xi32> {llama4.name = "tokens"},
       %kc: memref<?x2x4x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}})
-      -> (memref<?x1x128xf32>, memref<1xi32>) {
+      -> (memref<?x1x128xf32>, memref<1x1xi32>) {
     %c0 = arith.constant 0 : index
     %b = memref.dim %tokens, %c0 : memref<?x1xi32>
     %logits = memref.alloc(%b) : memref<?x1x128xf32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<?x1x128xf32>, memref<1x1xi32>
+  }
+}
+
+// -----
+
+// The logits are [B, R, V] and their greedy tokens [B, R]: a rank-1 token
+// buffer is refused, not read past its shape.
+module {
+  // expected-error @+1 {{'func.func' op must return the logits [B, R, V] and their greedy tokens [B, R] as its first buffers}}
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"}) -> (memref<1x1x128xf32>, memref<1xi32>) {
+    %logits = memref.alloc() : memref<1x1x128xf32>
     %next = memref.alloc() : memref<1xi32>
-    return %logits, %next : memref<?x1x128xf32>, memref<1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1xi32>
+  }
+}
+
+// -----
+
+// A KV cache buffer is [B, Hkv, L, d].
+module {
+  // expected-error @+1 {{'func.func' op argument 1 is a KV cache of rank 3, not [B, Hkv, L, d]}}
+  func.func @prefill(%tokens: memref<?x?xi32> {llama4.name = "tokens"},
+      %kc: memref<?x2x16xf32> {llama4.kv_cache = {kind = "key", layer = 0 : i64}})
+      -> (memref<1x1x128xf32>, memref<1x1xi32>) {
+    %logits = memref.alloc() : memref<1x1x128xf32>
+    %next = memref.alloc() : memref<1x1xi32>
+    return %logits, %next : memref<1x1x128xf32>, memref<1x1xi32>
   }
 }
