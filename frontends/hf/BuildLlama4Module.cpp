@@ -253,17 +253,18 @@ Value TextDecoderBuilder::attention(const DecoderLayerKind &kind,
 
   int64_t chunk = kind.isChunked ? *text.attentionChunkSize : 0;
   Value out = llama4::AttentionOp::create(
-      b, loc, q.getType(), q, k, v, cache.key, cache.value, positions,
+      b, loc, q.getType(), q, k, v, cache.key, cache.value,
+      /*block_table=*/Value(), positions,
       b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
       b.getI64IntegerAttr(chunk), temperature);
   // The cache is written after attention read the previous tokens from it;
   // keys are stored rotated and normalised.
-  cache.key = llama4::KvCacheUpdateOp::create(b, loc, cache.key.getType(),
-                                              cache.key, k, positions,
-                                              b.getI64IntegerAttr(chunk));
+  cache.key = llama4::KvCacheUpdateOp::create(
+      b, loc, cache.key.getType(), cache.key, k, /*block_table=*/Value(),
+      positions, b.getI64IntegerAttr(chunk));
   cache.value = llama4::KvCacheUpdateOp::create(
-      b, loc, cache.value.getType(), cache.value, v, positions,
-      b.getI64IntegerAttr(chunk));
+      b, loc, cache.value.getType(), cache.value, v, /*block_table=*/Value(),
+      positions, b.getI64IntegerAttr(chunk));
   return projection(weights, "o_proj", mb.mergeHeads(out, loc),
                     text.hiddenSize, loc);
 }

@@ -42,6 +42,11 @@
 // keeps its own dims of p . v. Every key and value is read once for the
 // whole group.
 //
+// A paged cache (a global layer's pool of pages and the block table that
+// allots them to rows) is read a page at a time, each page's slots one
+// source of keys like an unpaged cache's, so blocks of keys never straddle
+// two pages.
+//
 // llama4.partial_attention is the same softmax over one split of each
 // query's visible keys, its state written out unnormalised.
 //
@@ -123,6 +128,23 @@ struct WarpLanes {
   int64_t keyLanes, dimLanes, columns;
 };
 
+/// One KV head's keys and values: its cache [L, d] and new tokens [S', d].
+/// A paged cache is the op's pools [pages, Hkv, P, d] whole, with the block
+/// table [B, T] and the KV head.
+struct HeadKeys {
+  Value cachedKeys, cachedValues, newKeys, newValues;
+  Value blockTable, kvHead; // paged caches only
+
+  /// How many slots the row's cache has: [L, d]'s L, or T pages of P.
+  Value cacheSlots(OpBuilder &b, Location loc) const {
+    if (!blockTable)
+      return tensor::DimOp::create(b, loc, cachedKeys, 0);
+    return arith::MulIOp::create(b, loc,
+                                 tensor::DimOp::create(b, loc, blockTable, 1),
+                                 tensor::DimOp::create(b, loc, cachedKeys, 2));
+  }
+};
+
 /// Emits the attention of one KV head of one batch row.
 class HeadAttention {
 public:
@@ -134,10 +156,9 @@ public:
     this->queries = laneColumns(queries);
   }
 
-  /// The online softmax of the queries [G, S, d] over the cached keys
-  /// [L, d] then the new ones [S', d], or over `split` of them.
-  OnlineSoftmax softmax(Value cachedKeys, Value cachedValues, Value newKeys,
-                        Value newValues, std::optional<KeySplit> split) {
+  /// The online softmax of the queries [G, S, d] over the cached keys then
+  /// the new ones of `keys`, or over `split` of them.
+  OnlineSoftmax softmax(const HeadKeys &keys, std::optional<KeySplit> split) {
     SmallVector<OpFoldResult> rowSizes =
         tensor::getMixedSizes(b, loc, queries);
     rowSizes.pop_back();
@@ -151,14 +172,17 @@ public:
         zerosF32(b, loc, rowSizes),
         zerosF32(b, loc, tensor::getMixedSizes(b, loc, queries))};
 
-    KeyRange cached =
-        visibleCacheSlots(tensor::DimOp::create(b, loc, cachedKeys, 0));
+    KeyRange cached = visibleCacheSlots(keys.cacheSlots(b, loc));
     KeyRange fresh =
-        visibleNewTokens(tensor::DimOp::create(b, loc, newKeys, 0));
+        visibleNewTokens(tensor::DimOp::create(b, loc, keys.newKeys, 0));
     if (split)
       std::tie(cached, fresh) = splitOf(cached, fresh, *split);
-    state = attend(state, cachedKeys, cachedValues, cached, /*cached=*/true);
-    state = attend(state, newKeys, newValues, fresh, /*cached=*/false);
+    state = keys.blockTable
+                ? attendPages(state, keys, cached)
+                : attend(state, keys.cachedKeys, keys.cachedValues, cached,
+                         /*cached=*/true);
+    state = attend(state, keys.newKeys, keys.newValues, fresh,
+                   /*cached=*/false);
     return lanes ? combineLanes(state) : state;
   }
 
@@ -322,12 +346,52 @@ private:
         b, loc, arith::DivSIOp::create(b, loc, p, chunkSize), chunkSize);
   }
 
+  /// `state` updated with the cache slots `range` of a paged cache, a page
+  /// at a time: page i's keys [P, d] a source whose key kk is slot
+  /// i * P + kk, in the pool's page `block_table[row, i]`, in blocks of at
+  /// most a page.
+  OnlineSoftmax attendPages(OnlineSoftmax state, const HeadKeys &keys,
+                            KeyRange range) {
+    int64_t pageSize =
+        cast<RankedTensorType>(keys.cachedKeys.getType()).getDimSize(2);
+    Value size = arith::ConstantIndexOp::create(b, loc, pageSize);
+    auto loop = scf::ForOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, range.begin, size),
+        arith::CeilDivUIOp::create(b, loc, range.end, size),
+        arith::ConstantIndexOp::create(b, loc, 1),
+        ValueRange{state.max, state.sum, state.acc},
+        [&](OpBuilder &lb, Location lloc, Value page, ValueRange carried) {
+          OpBuilder::InsertionGuard guard(b);
+          b.restoreInsertionPoint(lb.saveInsertionPoint());
+          Value pool = toIndex(tensor::ExtractOp::create(
+              b, loc, keys.blockTable, ValueRange{row, page}));
+          auto pageOf = [&](Value cache) {
+            return sliceLeading(b, loc, cache, ValueRange{pool, keys.kvHead});
+          };
+          Value base = arith::MulIOp::create(b, loc, page, size);
+          auto local = [&](Value bound) {
+            return clampIndex(b, loc,
+                              arith::SubIOp::create(b, loc, bound, base), size);
+          };
+          OnlineSoftmax next = attend(
+              {carried[0], carried[1], carried[2]}, pageOf(keys.cachedKeys),
+              pageOf(keys.cachedValues), {local(range.begin), local(range.end)},
+              /*cached=*/true, base, std::min(spec.keyBlock, pageSize));
+          scf::YieldOp::create(b, loc,
+                               ValueRange{next.max, next.sum, next.acc});
+        });
+    return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  }
+
   /// `state` updated with keys `range` of [N, d] `keys` and `values` of
-  /// one source, `key_block` keys at a time. Inside a GPU thread's tile
-  /// every tensor keeps a static shape, so that it fits the thread's
-  /// private memory: whole blocks there, then the rest one key at a time.
+  /// one source, whose key kk is the source's `base` + kk (base 0 if
+  /// null), `keyBlock` (default key_block) keys at a time. Inside a GPU
+  /// thread's tile every tensor keeps a static shape, so that it fits the
+  /// thread's private memory: whole blocks there, then the rest one key at
+  /// a time.
   OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
-                       KeyRange range, bool cached) {
+                       KeyRange range, bool cached, Value base = {},
+                       std::optional<int64_t> blockKeys = {}) {
     auto [begin, end] = range;
     // A warp's groups of lanes take every keyLanes-th key, group l from
     // the l-th. Lanes that add a key's products across them meet at every
@@ -340,17 +404,18 @@ private:
       Value roundsEnd = arith::AddIOp::create(
           b, loc, begin, arith::MulIOp::create(b, loc, rounds, keyLanes));
       return attendBlocks(state, keys, values, begin, roundsEnd, 1,
-                          lanes->keyLanes, /*whole=*/true, cached,
+                          lanes->keyLanes, /*whole=*/true, cached, base,
                           KeysInRounds{lanes->keyLane, end});
     }
     if (lanes)
       return attendBlocks(state, keys, values,
                           arith::AddIOp::create(b, loc, begin, lanes->keyLane),
-                          end, 1, lanes->keyLanes, /*whole=*/true, cached);
-    int64_t keyBlock = spec.keyBlock;
+                          end, 1, lanes->keyLanes, /*whole=*/true, cached,
+                          base);
+    int64_t keyBlock = blockKeys.value_or(spec.keyBlock);
     if (!spec.inTile || keyBlock == 1)
       return attendBlocks(state, keys, values, begin, end, keyBlock, keyBlock,
-                          /*whole=*/keyBlock == 1, cached);
+                          /*whole=*/keyBlock == 1, cached, base);
     Value block = arith::ConstantIndexOp::create(b, loc, keyBlock);
     Value wholeEnd = arith::AddIOp::create(
         b, loc, begin,
@@ -360,9 +425,9 @@ private:
                 b, loc, arith::SubIOp::create(b, loc, end, begin), block),
             block));
     state = attendBlocks(state, keys, values, begin, wholeEnd, keyBlock,
-                         keyBlock, /*whole=*/true, cached);
+                         keyBlock, /*whole=*/true, cached, base);
     return attendBlocks(state, keys, values, wholeEnd, end, 1, 1,
-                        /*whole=*/true, cached);
+                        /*whole=*/true, cached, base);
   }
 
   /// A lane's key in each round of a warp's: `offset` into the round;
@@ -374,10 +439,12 @@ private:
   /// `state` updated with blocks of `blockSize` keys starting `stride`
   /// apart from `begin` below `end`, `whole` when every block is (the
   /// blocks' tensors then have static shapes); or, in `rounds`, with
-  /// the lane's key of each round starting there.
+  /// the lane's key of each round starting there. Key kk of the source is
+  /// `base` + kk to the mask.
   OnlineSoftmax attendBlocks(OnlineSoftmax state, Value keys, Value values,
                              Value begin, Value end, int64_t blockSize,
                              int64_t stride, bool whole, bool cached,
+                             Value base,
                              std::optional<KeysInRounds> rounds = {}) {
     Value block = arith::ConstantIndexOp::create(b, loc, blockSize);
     auto loop = scf::ForOp::create(
@@ -406,7 +473,9 @@ private:
           OnlineSoftmax next = attendBlock(
               {carried[0], carried[1], carried[2]},
               laneColumns(sliceBlock(keys, at, size)),
-              laneColumns(sliceBlock(values, at, size)), at, cached, inRange);
+              laneColumns(sliceBlock(values, at, size)),
+              base ? Value(arith::AddIOp::create(b, loc, base, at)) : at,
+              cached, inRange);
           scf::YieldOp::create(b, loc,
                                ValueRange{next.max, next.sum, next.acc});
         });
@@ -678,6 +747,25 @@ SmallVector<Value> forallOnThreads(IRRewriter &rewriter, Location loc,
   return SmallVector<Value>(forall.getResults());
 }
 
+/// The keys and values of KV head `at[1]` of batch row `at[0]` of `op`.
+template <typename AttentionOp>
+HeadKeys headKeysOf(OpBuilder &b, Location loc, AttentionOp op, ValueRange at) {
+  auto slice = [&](Value tensor) { return sliceLeading(b, loc, tensor, at); };
+  if (Value table = op.getBlockTable())
+    return {op.getKeyCache(),
+            op.getValueCache(),
+            slice(op.getKeys()),
+            slice(op.getValues()),
+            table,
+            at[1]};
+  return {slice(op.getKeyCache()),
+          slice(op.getValueCache()),
+          slice(op.getKeys()),
+          slice(op.getValues()),
+          Value(),
+          Value()};
+}
+
 /// When the host's threads share `op`'s iterations over `upper`
 /// (llama4c::teamCondition): two or more of them, and multiply-adds
 /// (scores and values: every query against the keys batch row 0 sees, head
@@ -698,7 +786,7 @@ std::optional<Value> headsOnThreads(OpBuilder &b, Location loc, AttentionOp op,
                                  tensor::DimOp::create(b, loc, queries, dim));
   HeadAttention first(b, loc, spec, zero, queries, std::nullopt);
   Value keys =
-      first.visibleKeys(tensor::DimOp::create(b, loc, op.getKeyCache(), 2),
+      first.visibleKeys(headKeysOf(b, loc, op, {zero, zero}).cacheSlots(b, loc),
                         tensor::DimOp::create(b, loc, op.getKeys(), 2));
   work = arith::MulIOp::create(b, loc, work, keys);
   return llama4c::teamCondition(b, loc, work, teamMultiplyAdds, iterations);
@@ -777,21 +865,13 @@ LogicalResult expandInLoops(IRRewriter &rewriter, AttentionOp op,
   return success();
 }
 
-/// One KV head's keys and values: its cache [L, d] and new tokens [S', d].
-struct HeadKeys {
-  Value cachedKeys, cachedValues, newKeys, newValues;
-};
-
 /// The attention of queries [G, S, d] of one KV head of batch row `row`,
 /// written into `out` [G, S, d].
 Value attendHead(OpBuilder &b, Location loc, const KeySpec &spec, Value row,
                  Value queries, const HeadKeys &keys, Value out,
                  std::optional<WarpLanes> lanes) {
   HeadAttention head(b, loc, spec, row, queries, lanes);
-  OnlineSoftmax state =
-      head.softmax(keys.cachedKeys, keys.cachedValues, keys.newKeys,
-                   keys.newValues, std::nullopt);
-  return head.normalize(state, out);
+  return head.normalize(head.softmax(keys, std::nullopt), out);
 }
 
 /// The largest divisor of `chunk` not above `limit`.
@@ -906,8 +986,7 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::OnlineAttentionOp op,
         auto slice = [&](Value tensor) {
           return sliceLeading(b, loc, tensor, at.take_front(2));
         };
-        HeadKeys keys{slice(op.getKeyCache()), slice(op.getValueCache()),
-                      slice(op.getKeys()), slice(op.getValues())};
+        HeadKeys keys = headKeysOf(b, loc, op, at.take_front(2));
         if (at.size() == 3)
           return {attendQueryBlock(b, loc, spec, at, blockPositions,
                                    op.getQueries(), keys, args[0])};
@@ -940,8 +1019,7 @@ LogicalResult decompose(IRRewriter &rewriter, llama4::PartialAttentionOp op,
                        op.getSplitKeysAttr().getInt()};
         HeadAttention head(b, loc, spec, at[0], slice(op.getQueries()), lanes);
         OnlineSoftmax state =
-            head.softmax(slice(op.getKeyCache()), slice(op.getValueCache()),
-                         slice(op.getKeys()), slice(op.getValues()), split);
+            head.softmax(headKeysOf(b, loc, op, at.take_front(2)), split);
         SmallVector<Value> slot = {at[2], at[0], at[1]};
         Value acc = head.withLaneColumns(state.acc,
                                          sliceLeading(b, loc, args[2], slot));

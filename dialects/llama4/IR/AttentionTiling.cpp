@@ -31,6 +31,8 @@ using DimLoops = ArrayRef<int>;
 constexpr int kQueryDims[] = {kBatch, kKvHead, kGroup, kToken, kWhole};
 constexpr int kPositionDims[] = {kBatch, kToken};
 constexpr int kKeyDims[] = {kBatch, kKvHead, kWhole, kWhole};
+constexpr int kPagedCacheDims[] = {kWhole, kKvHead, kWhole, kWhole};
+constexpr int kBlockTableDims[] = {kBatch, kWhole};
 constexpr int kKeyPositionDims[] = {kBatch, kWhole};
 constexpr int kSplitStateDims[] = {kSplit, kBatch, kKvHead, kGroup, kToken};
 constexpr int kSplitAccDims[] = {kSplit, kBatch, kKvHead,
@@ -64,18 +66,23 @@ struct TileSlicer {
     return extract;
   }
 
-  /// The operands both ops read: queries, their positions, the caches and
-  /// the new tokens.
-  SmallVector<Value> keysOf(Value queries, Value queryPositions, Value keyCache,
-                            Value valueCache, Value keys, Value values,
-                            Value keyPositions) {
-    return {(*this)(queries, kQueryDims),
-            (*this)(queryPositions, kPositionDims),
-            (*this)(keyCache, kKeyDims),
-            (*this)(valueCache, kKeyDims),
-            (*this)(keys, kKeyDims),
-            (*this)(values, kKeyDims),
-            (*this)(keyPositions, kKeyPositionDims)};
+  /// The operands both ops read: queries, their positions, the caches
+  /// (a paged cache's pages whole, its block table's rows sliced) and the
+  /// new tokens.
+  template <typename AttentionOp> SmallVector<Value> keysOf(AttentionOp op) {
+    DimLoops cacheDims =
+        op.getBlockTable() ? DimLoops(kPagedCacheDims) : DimLoops(kKeyDims);
+    SmallVector<Value> operands = {
+        (*this)(op.getQueries(), kQueryDims),
+        (*this)(op.getQueryPositions(), kPositionDims),
+        (*this)(op.getKeyCache(), cacheDims),
+        (*this)(op.getValueCache(), cacheDims)};
+    if (Value table = op.getBlockTable())
+      operands.push_back((*this)(table, kBlockTableDims));
+    operands.append({(*this)(op.getKeys(), kKeyDims),
+                     (*this)(op.getValues(), kKeyDims),
+                     (*this)(op.getKeyPositions(), kKeyPositionDims)});
+    return operands;
   }
 };
 
@@ -131,9 +138,7 @@ OnlineAttentionOp::getTiledImplementation(OpBuilder &b,
   TilingResult result;
   TileSlicer slice{b, getLoc(), offsets, sizes, /*split=*/false, result};
   Value init = slice(getInit(), kQueryDims);
-  SmallVector<Value> operands =
-      slice.keysOf(getQueries(), getQueryPositions(), getKeyCache(),
-                   getValueCache(), getKeys(), getValues(), getKeyPositions());
+  SmallVector<Value> operands = slice.keysOf(*this);
   operands.push_back(init);
   Operation *tiled =
       b.create(getLoc(), getOperation()->getName().getIdentifier(), operands,
@@ -172,9 +177,7 @@ PartialAttentionOp::getTiledImplementation(OpBuilder &b,
   Location loc = getLoc();
   TilingResult result;
   TileSlicer slice{b, loc, offsets, sizes, /*split=*/true, result};
-  SmallVector<Value> operands =
-      slice.keysOf(getQueries(), getQueryPositions(), getKeyCache(),
-                   getValueCache(), getKeys(), getValues(), getKeyPositions());
+  SmallVector<Value> operands = slice.keysOf(*this);
   // The tile's first split counts from the op's.
   operands.push_back(arith::AddIOp::create(
       b, loc, getFirstSplit(),

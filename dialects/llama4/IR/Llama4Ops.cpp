@@ -239,6 +239,51 @@ static LogicalResult verifyScaleAndChunk(Operation *op, double scale,
   return success();
 }
 
+namespace {
+/// A dimension another operand's must match: `dim` of `value`, `name`.
+struct DimOf {
+  StringRef name;
+  Value value;
+  int64_t dim;
+};
+} // namespace
+
+/// The key and value caches of an attention op, whose rows, KV heads and
+/// head dims are `rows`, `kvHeads` and `headDim`: [B, Hkv, L, d] each, L
+/// the chunk on a chunked layer; or, given a block table [B, T], pools of
+/// pages [pages, Hkv, P, d], which only a global layer's cache may be.
+static ShapeVerifier &verifyCaches(ShapeVerifier &verifier, Value keyCache,
+                                   Value valueCache, Value blockTable,
+                                   int64_t chunk, DimOf rows, DimOf kvHeads,
+                                   DimOf headDim) {
+  verifier.rank("key cache", keyCache, 4).rank("value cache", valueCache, 4);
+  if (blockTable)
+    verifier.rank("block table", blockTable, 2)
+        .check(chunk == 0, "only a global layer's cache (chunk_size 0) is "
+                           "paged, got chunk_size " +
+                               Twine(chunk));
+  if (verifier.hasFailed())
+    return verifier;
+  for (auto [name, cache] : {std::pair<StringRef, Value>{"key cache", keyCache},
+                             {"value cache", valueCache}}) {
+    if (!blockTable)
+      verifier.sameDim(name, cache, 0, rows.name, rows.value, rows.dim);
+    verifier.sameDim(name, cache, 1, kvHeads.name, kvHeads.value, kvHeads.dim)
+        .sameDim(name, cache, 3, headDim.name, headDim.value, headDim.dim);
+  }
+  verifier.sameDim("value cache", valueCache, 2, "key cache", keyCache, 2);
+  if (blockTable)
+    verifier.sameDim("value cache", valueCache, 0, "key cache", keyCache, 0)
+        .sameDim("block table", blockTable, 0, rows.name, rows.value, rows.dim);
+  if (chunk > 0)
+    for (auto [name, cache] :
+         {std::pair<StringRef, Value>{"key cache", keyCache},
+          {"value cache", valueCache}})
+      verifier.dimIs(name, cache, 2, chunk,
+                     "a chunked layer's cache holds one chunk");
+  return verifier;
+}
+
 LogicalResult AttentionOp::verify() {
   if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
                                  getChunkSizeAttr().getInt())))
@@ -246,26 +291,21 @@ LogicalResult AttentionOp::verify() {
   ShapeVerifier verifier(*this);
   verifyPerTokenHeads(verifier, "query", getQuery(), getPositions())
       .rank("key", getKey(), 4)
-      .rank("value", getValue(), 4)
-      .rank("key cache", getKeyCache(), 4)
-      .rank("value cache", getValueCache(), 4);
+      .rank("value", getValue(), 4);
   if (verifier.hasFailed())
     return failure();
-  // key/value [B, S, Hkv, d]; caches [B, Hkv, L, d].
+  // key/value [B, S, Hkv, d].
   for (auto [name, value] : {std::pair<StringRef, Value>{"key", getKey()},
                              {"value", getValue()}})
     verifier.sameDim(name, value, 0, "query", getQuery(), 0)
         .sameDim(name, value, 1, "query", getQuery(), 1)
         .sameDim(name, value, 3, "query", getQuery(), 3);
   verifier.sameDim("value", getValue(), 2, "key", getKey(), 2);
-  for (auto [name, cache] :
-       {std::pair<StringRef, Value>{"key cache", getKeyCache()},
-        {"value cache", getValueCache()}})
-    verifier.sameDim(name, cache, 0, "query", getQuery(), 0)
-        .sameDim(name, cache, 1, "key", getKey(), 2)
-        .sameDim(name, cache, 3, "query", getQuery(), 3);
-  verifier.sameDim("value cache", getValueCache(), 2, "key cache",
-                   getKeyCache(), 2);
+  if (verifyCaches(verifier, getKeyCache(), getValueCache(), getBlockTable(),
+                   getChunkSizeAttr().getInt(), {"query", getQuery(), 0},
+                   {"key", getKey(), 2}, {"query", getQuery(), 3})
+          .hasFailed())
+    return failure();
   int64_t numHeads = shapeOf(getQuery())[2];
   int64_t numKvHeads = shapeOf(getKey())[2];
   if (!ShapedType::isDynamic(numHeads) && !ShapedType::isDynamic(numKvHeads))
@@ -275,12 +315,6 @@ LogicalResult AttentionOp::verify() {
                        Twine(numKvHeads) + "): query is " +
                        formatShape(getQuery().getType()) + ", key is " +
                        formatShape(getKey().getType()));
-  if (getChunkSizeAttr().getInt() > 0)
-    for (auto [name, cache] :
-         {std::pair<StringRef, Value>{"key cache", getKeyCache()},
-          {"value cache", getValueCache()}})
-      verifier.dimIs(name, cache, 2, getChunkSizeAttr().getInt(),
-                     "a chunked layer's cache holds one chunk");
   return verifier
       .sameElementType({{"query", getQuery()},
                         {"key", getKey()},
@@ -300,9 +334,16 @@ LogicalResult KvCacheUpdateOp::verify() {
   ShapeVerifier verifier(*this);
   verifyPerTokenHeads(verifier, "update", getUpdate(), getPositions())
       .rank("cache", getCache(), 4)
-      .sameDim("cache", getCache(), 0, "update", getUpdate(), 0)
       .sameDim("cache", getCache(), 1, "update", getUpdate(), 2)
       .sameDim("cache", getCache(), 3, "update", getUpdate(), 3);
+  if (getBlockTable())
+    verifier.rank("block table", getBlockTable(), 2)
+        .sameDim("block table", getBlockTable(), 0, "update", getUpdate(), 0)
+        .check(getWindowAttr().getInt() == 0,
+               "only a global layer's cache (window 0) is paged, got window " +
+                   Twine(getWindowAttr().getInt()));
+  else
+    verifier.sameDim("cache", getCache(), 0, "update", getUpdate(), 0);
   if (getWindowAttr().getInt() > 0)
     verifier.dimIs("cache", getCache(), 2, getWindowAttr().getInt(),
                    "one slot per position of the window");
@@ -634,8 +675,6 @@ static ShapeVerifier &verifyKeysOf(AttentionOp op, ShapeVerifier &verifier) {
                  Twine(op.getKeyBlockAttr().getInt()))
       .rank("queries", op.getQueries(), 5)
       .rank("query positions", op.getQueryPositions(), 2)
-      .rank("key cache", op.getKeyCache(), 4)
-      .rank("value cache", op.getValueCache(), 4)
       .rank("keys", op.getKeys(), 4)
       .rank("values", op.getValues(), 4)
       .rank("key positions", op.getKeyPositions(), 2);
@@ -650,22 +689,18 @@ static ShapeVerifier &verifyKeysOf(AttentionOp op, ShapeVerifier &verifier) {
       .sameDim("key positions", op.getKeyPositions(), 0, "queries", queries, 0)
       .sameDim("key positions", op.getKeyPositions(), 1, "keys", op.getKeys(),
                2);
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"key cache", op.getKeyCache()},
-        {"value cache", op.getValueCache()},
-        {"keys", op.getKeys()},
-        {"values", op.getValues()}})
+  for (auto [name, value] : {std::pair<StringRef, Value>{"keys", op.getKeys()},
+                             {"values", op.getValues()}})
     verifier.sameDim(name, value, 0, "queries", queries, 0)
         .sameDim(name, value, 1, "queries", queries, 1)
         .sameDim(name, value, 3, "queries", queries, 4);
-  verifier
-      .sameDim("value cache", op.getValueCache(), 2, "key cache",
-               op.getKeyCache(), 2)
-      .sameDim("values", op.getValues(), 2, "keys", op.getKeys(), 2);
-  if (op.getChunkSizeAttr().getInt() > 0)
-    verifier.dimIs("key cache", op.getKeyCache(), 2,
-                   op.getChunkSizeAttr().getInt(),
-                   "a chunked layer's cache holds one chunk");
+  verifier.sameDim("values", op.getValues(), 2, "keys", op.getKeys(), 2);
+  if (verifyCaches(verifier, op.getKeyCache(), op.getValueCache(),
+                   op.getBlockTable(), op.getChunkSizeAttr().getInt(),
+                   {"queries", queries, 0}, {"queries", queries, 1},
+                   {"queries", queries, 4})
+          .hasFailed())
+    return verifier;
   return verifier.sameElementType({{"queries", queries},
                                    {"key cache", op.getKeyCache()},
                                    {"value cache", op.getValueCache()},

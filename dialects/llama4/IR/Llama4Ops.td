@@ -257,6 +257,9 @@ def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
     from the cache and the new tokens of this call. Row b's cache holds the
     positions before `positions[b, 0]`; a position `k` lives in slot
     `k mod L` of a chunked layer's window and in slot `k` otherwise.
+    A global layer's cache may instead be paged: with a `block_table`
+    [B, T] the caches are a pool of pages [pages, Hkv, P, d] and position
+    `k` of row b lives in page `block_table[b, k / P]`, slot `k mod P`.
 
     - `chunk_size = C > 0` (RoPE layers): only keys in the same chunk,
       `floor(k / C) == floor(p / C)`; the cache window then has L = C slots.
@@ -278,12 +281,15 @@ def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
   }];
   let arguments = (ins Llama4_FloatTensor:$query, Llama4_FloatTensor:$key,
                        Llama4_FloatTensor:$value, Llama4_FloatTensor:$key_cache,
-                       Llama4_FloatTensor:$value_cache, Llama4_IndexTensor:$positions,
+                       Llama4_FloatTensor:$value_cache,
+                       Optional<Llama4_IndexTensor>:$block_table,
+                       Llama4_IndexTensor:$positions,
                        F64Attr:$scale, I64Attr:$chunk_size,
                        OptionalAttr<Llama4_TemperatureTuningAttr>:$temperature_tuning);
   let results = (outs Llama4_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
+    (`pages` `(` $block_table^ `)`)?
     `positions` `(` $positions `)` attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -296,7 +302,10 @@ def Llama4_KvCacheUpdateOp : Llama4_Op<"kv_cache_update", [Pure]> {
     `positions[b, s] mod window` of head h (slot `positions[b, s]` when
     `window = 0`). Keys are stored after RoPE and qk-norm. A chunked layer
     keeps a window of `attention_chunk_size` slots; a global layer keeps
-    every position. cache [B, Hkv, L, d], new [B, S, Hkv, d].
+    every position. cache [B, Hkv, L, d], new [B, S, Hkv, d]. With a
+    `block_table` [B, T] (a global layer, `window = 0`) the cache is a pool
+    of pages [pages, Hkv, P, d] and position `p` of row b is stored in page
+    `block_table[b, p / P]` at slot `p mod P`.
 
     ```mlir
     %kc2 = llama4.kv_cache_update %kc, %k positions(%pos) {window = 8192 : i64}
@@ -305,10 +314,12 @@ def Llama4_KvCacheUpdateOp : Llama4_Op<"kv_cache_update", [Pure]> {
     ```
   }];
   let arguments = (ins Llama4_FloatTensor:$cache, Llama4_FloatTensor:$update,
+                       Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_IndexTensor:$positions, I64Attr:$window);
   let results = (outs Llama4_FloatTensor:$result);
   let assemblyFormat = [{
-    $cache `,` $update `positions` `(` $positions `)` attr-dict `:` functional-type(operands, results)
+    $cache `,` $update (`pages` `(` $block_table^ `)`)?
+    `positions` `(` $positions `)` attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -587,7 +598,10 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
     - cache slot `kk < L` when its position precedes `key_positions[b, 0]`,
       the first new token of row b: position `chunk_start + kk` on a
       chunked layer (`chunk_size > 0`, its window holds the query's chunk),
-      `kk` on a global one;
+      `kk` on a global one, whose cache may be paged as
+      `llama4.attention`'s (a block table [B, T], the caches a pool of
+      pages [pages, Hkv, P, d]: slot `kk` of row b is slot `kk mod P` of
+      page `block_table[b, kk / P]`);
     - new token `j` when `key_positions[b, j]` is not after the query and,
       on a chunked layer, in its chunk;
 
@@ -612,6 +626,7 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
                        Llama4_IndexTensor:$query_positions,
                        Llama4_FloatTensor:$key_cache,
                        Llama4_FloatTensor:$value_cache,
+                       Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
                        Llama4_IndexTensor:$key_positions,
                        Llama4_FloatTensor:$init, F64Attr:$scale,
@@ -620,6 +635,7 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
   let assemblyFormat = [{
     $queries `at` `(` $query_positions `)`
     `cache` `(` $key_cache `,` $value_cache `)`
+    (`pages` `(` $block_table^ `)`)?
     `tokens` `(` $keys `,` $values `at` $key_positions `)`
     `outs` `(` $init `)` attr-dict `:` functional-type(operands, results)
   }];
@@ -672,6 +688,7 @@ def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
                        Llama4_IndexTensor:$query_positions,
                        Llama4_FloatTensor:$key_cache,
                        Llama4_FloatTensor:$value_cache,
+                       Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
                        Llama4_IndexTensor:$key_positions, Index:$first_split,
                        F32Tensor:$max_init, F32Tensor:$sum_init,
@@ -682,6 +699,7 @@ def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
   let assemblyFormat = [{
     $queries `at` `(` $query_positions `)`
     `cache` `(` $key_cache `,` $value_cache `)`
+    (`pages` `(` $block_table^ `)`)?
     `tokens` `(` $keys `,` $values `at` $key_positions `)`
     `splits` `(` $first_split `)`
     `outs` `(` $max_init `,` $sum_init `,` $acc_init `)` attr-dict `:`

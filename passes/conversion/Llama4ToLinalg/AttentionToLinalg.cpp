@@ -165,8 +165,8 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
     Value init = emptyTensor(b, loc, headSizes, elementType);
     Value attended =
         llama4::OnlineAttentionOp::create(
-            b, loc, init.getType(), byHead, op.getPositions(),
-            op.getKeyCache(), op.getValueCache(), newKeys, newValues,
+            b, loc, init.getType(), byHead, op.getPositions(), op.getKeyCache(),
+            op.getValueCache(), op.getBlockTable(), newKeys, newValues,
             op.getPositions(), init, op.getScaleAttr(), op.getChunkSizeAttr(),
             b.getI64IntegerAttr(keyBlock))
             .getResult();

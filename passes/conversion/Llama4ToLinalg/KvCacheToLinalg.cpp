@@ -2,8 +2,10 @@
 //
 // A scatter: token (b, s) of the update [B, S, Hkv, d] is stored into cache
 // [B, Hkv, L, d] at slot `positions[b, s] mod window` (or the position
-// itself for a global layer's cache), one [Hkv, d] slice per token. After
-// bufferization the slices are copied into the cache in place.
+// itself for a global layer's cache), one [Hkv, d] slice per token; into a
+// paged cache [pages, Hkv, P, d] at slot `p mod P` of page
+// `block_table[b, p / P]`. After bufferization the slices are copied into
+// the cache in place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,10 @@ struct KvCacheUpdateToScf : OpRewritePattern<llama4::KvCacheUpdateOp> {
     if (ShapedType::isDynamic(kvHeads) || ShapedType::isDynamic(headDim))
       return rewriter.notifyMatchFailure(op, "needs static heads");
     int64_t window = op.getWindowAttr().getInt();
+    int64_t pageSize =
+        cast<RankedTensorType>(op.getCache().getType()).getDimSize(2);
+    if (op.getBlockTable() && ShapedType::isDynamic(pageSize))
+      return rewriter.notifyMatchFailure(op, "needs a static page size");
     auto sliceType =
         RankedTensorType::get({kvHeads, headDim}, updateType.getElementType());
 
@@ -49,11 +55,23 @@ struct KvCacheUpdateToScf : OpRewritePattern<llama4::KvCacheUpdateOp> {
                     ib, iloc, ib.getIndexType(),
                     tensor::ExtractOp::create(ib, iloc, positions,
                                               ValueRange{row, token}));
-                Value slot = position;
+                // The row's page (itself unless paged) and its slot.
+                Value page = row, slot = position;
                 if (window > 0)
                   slot = arith::RemUIOp::create(
                       ib, iloc, position,
                       arith::ConstantIndexOp::create(ib, iloc, window));
+                if (Value table = op.getBlockTable()) {
+                  Value size =
+                      arith::ConstantIndexOp::create(ib, iloc, pageSize);
+                  page = arith::IndexCastOp::create(
+                      ib, iloc, ib.getIndexType(),
+                      tensor::ExtractOp::create(
+                          ib, iloc, table,
+                          ValueRange{row, arith::DivUIOp::create(
+                                              ib, iloc, position, size)}));
+                  slot = arith::RemUIOp::create(ib, iloc, position, size);
+                }
                 Value slice = tensor::ExtractSliceOp::create(
                     ib, iloc, sliceType, update,
                     ArrayRef<OpFoldResult>{row, token, ib.getIndexAttr(0),
@@ -64,12 +82,11 @@ struct KvCacheUpdateToScf : OpRewritePattern<llama4::KvCacheUpdateOp> {
                     unitStrides);
                 Value stored = tensor::InsertSliceOp::create(
                     ib, iloc, slice, innerArgs[0],
-                    ArrayRef<OpFoldResult>{row, ib.getIndexAttr(0), slot,
+                    ArrayRef<OpFoldResult>{page, ib.getIndexAttr(0), slot,
                                            ib.getIndexAttr(0)},
-                    ArrayRef<OpFoldResult>{ib.getIndexAttr(1),
-                                           ib.getIndexAttr(kvHeads),
-                                           ib.getIndexAttr(1),
-                                           ib.getIndexAttr(headDim)},
+                    ArrayRef<OpFoldResult>{
+                        ib.getIndexAttr(1), ib.getIndexAttr(kvHeads),
+                        ib.getIndexAttr(1), ib.getIndexAttr(headDim)},
                     unitStrides);
                 scf::YieldOp::create(ib, iloc, stored);
               });

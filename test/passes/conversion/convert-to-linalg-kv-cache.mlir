@@ -44,3 +44,26 @@ func.func @kv_cache_update_global_uses_position_as_slot(%vc: tensor<?x2x?x16xf32
       : (tensor<?x2x?x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?xi32>) -> tensor<?x2x?x16xf32>
   return %vc2 : tensor<?x2x?x16xf32>
 }
+
+// -----
+
+// A paged cache [pages, Hkv, 4, d]: position p of row b goes to slot p mod 4
+// of page block_table[b, p / 4].
+// CHECK-LABEL: func.func @kv_cache_update_paged
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xf32>, %[[K:[a-z0-9]+]]: tensor<?x?x2x16xf32>, %[[TABLE:[a-z0-9]+]]: tensor<?x?xi32>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
+//   CHECK-DAG:   %[[PAGE_SIZE:.*]] = arith.constant 4 : index
+//       CHECK:   scf.for %[[B:[a-z0-9]+]] =
+//       CHECK:     scf.for %[[S:[a-z0-9]+]] =
+//       CHECK:       %[[P:.*]] = tensor.extract %[[POS]][%[[B]], %[[S]]]
+//       CHECK:       %[[PI:.*]] = arith.index_cast %[[P]] : i32 to index
+//       CHECK:       %[[NTH:.*]] = arith.divui %[[PI]], %[[PAGE_SIZE]] : index
+//       CHECK:       %[[ENTRY:.*]] = tensor.extract %[[TABLE]][%[[B]], %[[NTH]]]
+//       CHECK:       %[[PAGE:.*]] = arith.index_cast %[[ENTRY]] : i32 to index
+//       CHECK:       %[[SLOT:.*]] = arith.remui %[[PI]], %[[PAGE_SIZE]] : index
+//       CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[%[[PAGE]], 0, %[[SLOT]], 0] [1, 2, 1, 16] [1, 1, 1, 1] : tensor<2x16xf32> into tensor<?x2x4x16xf32>
+func.func @kv_cache_update_paged(%kc: tensor<?x2x4x16xf32>, %k: tensor<?x?x2x16xf32>,
+    %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>) -> tensor<?x2x4x16xf32> {
+  %kc2 = llama4.kv_cache_update %kc, %k pages(%table) positions(%pos) {window = 0 : i64}
+      : (tensor<?x2x4x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x2x4x16xf32>
+  return %kc2 : tensor<?x2x4x16xf32>
+}

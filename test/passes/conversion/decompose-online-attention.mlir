@@ -370,3 +370,53 @@ func.func @a_warps_query_group(%q: tensor<?x2x2x1x16xf32>, %pos: tensor<?x1xi32>
   }
   return %r : tensor<?x2x2x1x16xf32>
 }
+
+// -----
+
+// A global layer's paged cache (pages of 4 positions, the block table [B, T]
+// allotting them to the rows) is read a page at a time: the pages holding
+// the slots below the row's first new position, page i from the pool's page
+// block_table[b, i], its keys [4, d] then walked in blocks of key_block (2)
+// within the page, each key masked as slot 4 * i + its index in the page.
+// CHECK-LABEL: func.func @paged_cache
+//  CHECK-SAME:   %[[Q:[a-z0-9]+]]: tensor<?x2x2x?x16xf32>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>, %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xf32>, %[[VC:[a-z0-9]+]]: tensor<?x2x4x16xf32>, %[[TABLE:[a-z0-9]+]]: tensor<?x?xi32>
+//   CHECK-DAG:   %[[PAGE_SIZE:.*]] = arith.constant 4 : index
+//       CHECK:   %[[TABLE_WIDTH:.*]] = tensor.dim %[[TABLE]], %c1
+//       CHECK:   %[[SLOTS:.*]] = arith.muli %[[TABLE_WIDTH]], %[[PAGE_SIZE]]
+//       CHECK:   scf.forall (%[[B:[a-z0-9]+]], %[[H:[a-z0-9]+]], %{{.*}}) in
+//       CHECK:       %[[FIRST:.*]] = tensor.extract %[[POS]][%[[B]], %c0]
+//       CHECK:       %[[FIRST_INDEX:.*]] = arith.index_cast %[[FIRST]]
+//       CHECK:         %[[LOW:.*]] = arith.maxsi %[[FIRST_INDEX]], %c0
+//       CHECK:         %[[CACHED_END:.*]] = arith.minsi %[[LOW]], %[[SLOTS]]
+//       CHECK:         %[[PAGES:.*]] = arith.ceildivui %[[CACHED_END]], %[[PAGE_SIZE]]
+//       CHECK:         scf.for %[[PAGE:[a-z0-9]+]] = %c0 to %[[PAGES]] step %c1 iter_args(
+//       CHECK:           %[[ENTRY:.*]] = tensor.extract %[[TABLE]][%[[B]], %[[PAGE]]]
+//       CHECK:           %[[POOL_PAGE:.*]] = arith.index_cast %[[ENTRY]] : i32 to index
+//       CHECK:           %[[BASE:.*]] = arith.muli %[[PAGE]], %[[PAGE_SIZE]]
+//       CHECK:           %[[PAGE_KEYS:.*]] = tensor.extract_slice %[[KC]][%[[POOL_PAGE]], %[[H]], 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<?x2x4x16xf32> to tensor<4x16xf32>
+//       CHECK:           %[[PAGE_VALUES:.*]] = tensor.extract_slice %[[VC]][%[[POOL_PAGE]], %[[H]], 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<?x2x4x16xf32> to tensor<4x16xf32>
+//       CHECK:           %[[TO_END:.*]] = arith.subi %[[CACHED_END]], %[[BASE]]
+//       CHECK:           %[[END_LOW:.*]] = arith.maxsi %[[TO_END]], %c0
+//       CHECK:           %[[LOCAL_END:.*]] = arith.minsi %[[END_LOW]], %[[PAGE_SIZE]]
+//       CHECK:           scf.for %[[START:[a-z0-9]+]] = %{{.*}} to %[[LOCAL_END]] step %c2
+//       CHECK:             tensor.extract_slice %[[PAGE_KEYS]][%[[START]], 0]
+//       CHECK:             tensor.extract_slice %[[PAGE_VALUES]][%[[START]], 0]
+//       CHECK:             %[[KEY_SLOT:.*]] = arith.addi %[[BASE]], %[[START]]
+//       CHECK:             linalg.generic
+//       CHECK:               %[[IN_BLOCK:.*]] = linalg.index 2
+//       CHECK:               %[[SLOT:.*]] = arith.addi %[[KEY_SLOT]], %[[IN_BLOCK]]
+//       CHECK:               %[[SLOT_I32:.*]] = arith.index_cast %[[SLOT]] : index to i32
+//       CHECK:               arith.cmpi slt, %[[SLOT_I32]], %[[FIRST]] : i32
+func.func @paged_cache(%q: tensor<?x2x2x?x16xf32>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x4x16xf32>, %vc: tensor<?x2x4x16xf32>, %table: tensor<?x?xi32>,
+    %k: tensor<?x2x?x16xf32>, %v: tensor<?x2x?x16xf32>, %init: tensor<?x2x2x?x16xf32>)
+    -> tensor<?x2x2x?x16xf32> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) pages(%table)
+      tokens(%k, %v at %pos) outs(%init)
+      {chunk_size = 0 : i64, key_block = 2 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xf32>, tensor<?x?xi32>, tensor<?x2x4x16xf32>,
+         tensor<?x2x4x16xf32>, tensor<?x?xi32>, tensor<?x2x?x16xf32>,
+         tensor<?x2x?x16xf32>, tensor<?x?xi32>, tensor<?x2x2x?x16xf32>)
+      -> tensor<?x2x2x?x16xf32>
+  return %o : tensor<?x2x2x?x16xf32>
+}

@@ -136,6 +136,35 @@ func.func @attention_per_query(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32
 
 // -----
 
+// With a paged cache a tile takes its KV head's pages of the whole pool and
+// its row of the block table.
+// CHECK-LABEL: func.func @attention_paged_per_query
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xbf16>, %[[VC:[a-z0-9]+]]: tensor<?x2x4x16xbf16>, %[[TABLE:[a-z0-9]+]]: tensor<?x?xi32>
+//       CHECK:   scf.forall (%[[B:.*]], %[[H:.*]], %[[G:.*]], %[[S:.*]]) in
+//   CHECK-DAG:     %[[KCT:.*]] = tensor.extract_slice %[[KC]][0, %[[H]], 0, 0] [%{{.*}}, 1, 4, 16] [1, 1, 1, 1]
+//   CHECK-DAG:     %[[TT:.*]] = tensor.extract_slice %[[TABLE]][%[[B]], 0] [1, %{{.*}}] [1, 1]
+//       CHECK:     llama4.online_attention %{{.*}} at(%{{.*}}) cache(%[[KCT]], %{{.*}}) pages(%[[TT]]) tokens(
+//  CHECK-SAME:       -> tensor<1x1x1x1x16xbf16>
+#gpu = #llama4.lowering_config<pipeline = gpu_thread_per_element, workgroup_size = [256]>
+func.func @attention_paged_per_query(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x4x16xbf16>, %vc: tensor<?x2x4x16xbf16>, %table: tensor<?x?xi32>,
+    %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16> {
+  %c0 = arith.constant 0 : index
+  %c3 = arith.constant 3 : index
+  %b = tensor.dim %q, %c0 : tensor<?x2x2x?x16xbf16>
+  %s = tensor.dim %q, %c3 : tensor<?x2x2x?x16xbf16>
+  %init = tensor.empty(%b, %s) : tensor<?x2x2x?x16xbf16>
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) pages(%table) tokens(%k, %v at %pos)
+      outs(%init) {chunk_size = 0 : i64, key_block = 128 : i64, scale = 0.25 : f64,
+                   llama4.lowering_config = #gpu}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x4x16xbf16>,
+         tensor<?x2x4x16xbf16>, tensor<?x?xi32>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}
+
+// -----
+
 // A warp's tile takes no thread's reduction, which each of its 32 lanes
 // would repeat: of the two products the residual add reads, the warp's
 // (x * W^T) fuses into it and the expert-style x * W, a thread per

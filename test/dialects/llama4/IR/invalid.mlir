@@ -2334,3 +2334,51 @@ func.func @partial_attention_groups(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x
       -> (tensor<4x?x2x3x1xf32>, tensor<4x?x2x3x1xf32>, tensor<4x?x2x2x1x16xf32>)
   return
 }
+
+// -----
+
+// Only a global layer's cache is paged: a chunked layer keeps its window.
+func.func @attention_chunked_paged(%q: tensor<?x?x4x16xbf16>, %k: tensor<?x?x2x16xbf16>, %v: tensor<?x?x2x16xbf16>,
+    %kc: tensor<?x2x8x16xbf16>, %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{only a global layer's cache (chunk_size 0) is paged, got chunk_size 8}}
+  %o = llama4.attention %q, %k, %v cache(%kc, %kc) pages(%table) positions(%pos) {chunk_size = 8 : i64, scale = 0.25 : f64}
+      : (tensor<?x?x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x2x8x16xbf16>, tensor<?x2x8x16xbf16>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x?x4x16xbf16>
+  return
+}
+
+// -----
+
+// A paged cache's first dimension counts pages, not rows; the block table
+// has a row per batch row.
+func.func @attention_paged_table_rows(%q: tensor<3x?x4x16xbf16>, %k: tensor<3x?x2x16xbf16>, %v: tensor<3x?x2x16xbf16>,
+    %kc: tensor<7x2x4x16xbf16>, %table: tensor<2x?xi32>, %pos: tensor<3x?xi32>) {
+  // expected-error @+1 {{block table dim 0 (2) must equal query dim 0 (3)}}
+  %o = llama4.attention %q, %k, %v cache(%kc, %kc) pages(%table) positions(%pos) {chunk_size = 0 : i64, scale = 0.25 : f64}
+      : (tensor<3x?x4x16xbf16>, tensor<3x?x2x16xbf16>, tensor<3x?x2x16xbf16>, tensor<7x2x4x16xbf16>, tensor<7x2x4x16xbf16>, tensor<2x?xi32>, tensor<3x?xi32>) -> tensor<3x?x4x16xbf16>
+  return
+}
+
+// -----
+
+// Key and value pools have as many pages.
+func.func @online_attention_paged_pools(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<7x2x4x16xbf16>, %vc: tensor<6x2x4x16xbf16>, %table: tensor<?x?xi32>,
+    %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>) {
+  // expected-error @+1 {{value cache dim 0 (6) must equal key cache dim 0 (7)}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) pages(%table) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 0 : i64, key_block = 128 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<7x2x4x16xbf16>,
+         tensor<6x2x4x16xbf16>, tensor<?x?xi32>, tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @kv_cache_update_paged_window(%kc: tensor<?x2x8x16xbf16>, %k: tensor<?x?x2x16xbf16>,
+    %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{only a global layer's cache (window 0) is paged, got window 8}}
+  %kc2 = llama4.kv_cache_update %kc, %k pages(%table) positions(%pos) {window = 8 : i64}
+      : (tensor<?x2x8x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x2x8x16xbf16>
+  return
+}

@@ -161,6 +161,27 @@ func.func @attention_global_with_temperature_tuning(%q: tensor<?x?x4x16xbf16>,
   return %o : tensor<?x?x4x16xbf16>
 }
 
+// A global layer's paged cache: pools of 4-position pages [pages, Hkv, 4, d]
+// and the block table [B, T] that allots them to the rows.
+// CHECK-LABEL: func.func @attention_global_paged
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xbf16>, %[[VC:[a-z0-9]+]]: tensor<?x2x4x16xbf16>, %[[TABLE:[a-z0-9]+]]: tensor<?x?xi32>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
+//       CHECK:   llama4.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%[[KC]], %[[VC]]) pages(%[[TABLE]]) positions(%[[POS]])
+//       CHECK:   llama4.kv_cache_update %[[KC]], %{{.*}} pages(%[[TABLE]]) positions(%[[POS]]) {window = 0 : i64}
+func.func @attention_global_paged(%q: tensor<?x?x4x16xbf16>,
+    %k: tensor<?x?x2x16xbf16>, %v: tensor<?x?x2x16xbf16>, %kc: tensor<?x2x4x16xbf16>,
+    %vc: tensor<?x2x4x16xbf16>, %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>)
+    -> (tensor<?x?x4x16xbf16>, tensor<?x2x4x16xbf16>) {
+  %o = llama4.attention %q, %k, %v cache(%kc, %vc) pages(%table) positions(%pos)
+      {chunk_size = 0 : i64, scale = 2.500000e-01 : f64}
+      : (tensor<?x?x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?x2x16xbf16>,
+         tensor<?x2x4x16xbf16>, tensor<?x2x4x16xbf16>, tensor<?x?xi32>, tensor<?x?xi32>)
+      -> tensor<?x?x4x16xbf16>
+  %kc2 = llama4.kv_cache_update %kc, %k pages(%table) positions(%pos) {window = 0 : i64}
+      : (tensor<?x2x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?xi32>, tensor<?x?xi32>)
+      -> tensor<?x2x4x16xbf16>
+  return %o, %kc2 : tensor<?x?x4x16xbf16>, tensor<?x2x4x16xbf16>
+}
+
 // CHECK-LABEL: func.func @kv_cache_update_chunk_window
 //  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x8x16xbf16>, %[[K:[a-z0-9]+]]: tensor<?x?x2x16xbf16>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
 //       CHECK:   llama4.kv_cache_update %[[KC]], %[[K]] positions(%[[POS]]) {window = 8 : i64}
