@@ -43,10 +43,17 @@ void decodeAtContext(benchmark::State &state) {
     state.SkipWithError(cache.error().message().c_str());
     return;
   }
+  if (Expected<void> reserved = cache->reserve(0, 1, context); !reserved) {
+    state.SkipWithError(reserved.error().message().c_str());
+    return;
+  }
+  KvCacheView kvCache = cache->rowsFrom(0);
   for (size_t i = 0; i < manifest.kvCache.size(); ++i) {
+    // The window, or the pool's pages: the row's whole context.
     const ManifestKvCache &entry = manifest.kvCache[i];
-    int64_t slots = entry.slots ? entry.slots : context;
-    std::memset(cache->buffers()[i], 0x3c,
+    int64_t slots =
+        entry.window ? entry.window : kvCache.pages * entry.pageSize;
+    std::memset(kvCache.buffers[i], 0x3c,
                 size_t(entry.kvHeads * slots * entry.headDim) *
                     dtypeSize(manifest.dtype));
   }
@@ -58,8 +65,10 @@ void decodeAtContext(benchmark::State &state) {
   call.positions = &position;
   call.batch = 1;
   call.seq = 1;
-  call.kv_cache = cache->buffers();
-  call.cache_slots = cache->cacheSlots();
+  call.kv_cache = kvCache.buffers.data();
+  call.block_table = kvCache.blockTable;
+  call.block_table_width = kvCache.tableWidth;
+  call.kv_pages = kvCache.pages;
   call.logits = logits.data();
   for (auto _ : state) {
     Expected<void> ran = model->model.decode(call);
@@ -68,7 +77,7 @@ void decodeAtContext(benchmark::State &state) {
       return;
     }
   }
-  state.counters["kv_cache_bytes"] = double(cache->totalBytes());
+  state.counters["kv_cache_bytes"] = double(cache->usedBytes());
   state.counters["tokens_per_second"] =
       benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
 }

@@ -48,6 +48,8 @@ struct CompileOptions {
   std::optional<ComputeType> computeType;
   /// A YAML tile schedule overriding the target's defaults; empty for none.
   std::string pipelinePath;
+  /// Positions per page of a global layer's KV cache (BuildOptions).
+  int64_t kvPageSize = BuildOptions().kvPageSize;
   /// --emit report: the prompt length S of its prefill (and the context of
   /// its decode steps) and the batch of its second decode step.
   int64_t reportTokens = 2048;

@@ -24,6 +24,8 @@ using namespace llama4c;
 /// beyond these take it minutes.
 constexpr int64_t kMaxReportTokens = 1 << 20;
 constexpr int64_t kMaxReportBatch = 1024;
+/// A page's slot index stays well inside the i32 positions the model takes.
+constexpr int64_t kMaxKvPageSize = 1 << 16;
 
 /// Collects MLIR diagnostics into one line: the first error, prefixed by its
 /// location. A built module that fails to verify is a compiler bug, so the
@@ -95,6 +97,10 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
           "--report-batch must be from 1 to " + llvm::Twine(kMaxReportBatch) +
           ", got " + llvm::Twine(options.reportBatch));
   }
+  if (options.kvPageSize < 1 || options.kvPageSize > kMaxKvPageSize)
+    return llvm::createStringError(
+        "--kv-page-size must be from 1 to " + llvm::Twine(kMaxKvPageSize) +
+        " positions, got " + llvm::Twine(options.kvPageSize));
   llvm::Expected<HostCpu> cpu = resolveHostCpu(options.cpu);
   if (!cpu)
     return cpu.takeError();
@@ -118,6 +124,7 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   BuildOptions buildOptions;
   buildOptions.computeType = *options.computeType;
   buildOptions.configPath = options.configPath;
+  buildOptions.kvPageSize = options.kvPageSize;
   OwningOpRef<ModuleOp> module =
       buildLlama4Module(context, *config, buildOptions);
   if (failed(verify(*module)))

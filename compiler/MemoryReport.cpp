@@ -86,13 +86,16 @@ std::string gigabytes(double bytes) {
 KvCaches KvCaches::of(func::FuncOp entry) {
   KvCaches caches;
   for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument) {
-    if (!entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
+    auto cache = entry.getArgAttrOfType<DictionaryAttr>(
+        argument, mlir::llama4::kKvCacheAttrName);
+    if (!cache)
       continue;
-    // [B, kv_heads, slots, head_dim], slots dynamic for a global layer.
+    // A chunked layer's [B, kv_heads, window, head_dim] or a global layer's
+    // pages [pages, kv_heads, page_size, head_dim].
     auto type = cast<MemRefType>(entry.getArgument(argument).getType());
-    int64_t slots = type.getDimSize(2);
+    auto window = cache.getAs<IntegerAttr>(mlir::llama4::kKvCacheWindow);
     caches.caches.push_back(
-        {ShapedType::isDynamic(slots) ? 0 : slots,
+        {window ? window.getInt() : 0, window ? 0 : type.getDimSize(2),
          double(type.getDimSize(1)) * double(type.getDimSize(3)) *
              type.getElementTypeBitWidth() / 8});
   }
@@ -109,7 +112,13 @@ double KvCaches::bytes(int64_t context,
 }
 
 double KvCaches::allocated(int64_t context) const {
-  return bytes(context, [](int64_t window) { return window; });
+  double total = 0;
+  for (const Cache &cache : caches)
+    total += cache.slotBytes *
+             double(cache.window ? cache.window
+                                 : llvm::divideCeil(context, cache.pageSize) *
+                                       cache.pageSize);
+  return total;
 }
 
 double KvCaches::live(int64_t context) const {

@@ -36,8 +36,8 @@ public:
   static KvCaches of(mlir::func::FuncOp entry);
 
   /// Bytes the runtime allocates for `context` positions: a chunked
-  /// layer's window whatever the context, a global layer's every
-  /// position.
+  /// layer's window whatever the context, a global layer's pages holding
+  /// every position.
   double allocated(int64_t context) const;
   /// Bytes a decode step at `context` reads: a window's keys of the chunk
   /// so far, ((context - 1) mod W) + 1, a global layer's all.
@@ -49,7 +49,8 @@ public:
 
 private:
   struct Cache {
-    int64_t window; ///< 0: a global layer's, one slot a position
+    int64_t window;   ///< 0: a global layer's, one slot a position
+    int64_t pageSize; ///< a global layer's slots a page
     double slotBytes;
   };
   /// The caches' bytes at `context`: a global layer's every position, a

@@ -105,19 +105,25 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
     os << "]}";
   }
   os << "],\n" << key(k::kKvCache, true) << "[";
-  // [B, Hkv, slots, d], as the entry points take them; slots 0: dynamic,
-  // a global layer's, sized by the caller.
+  // As the entry points take them (--llama4-emit-entry-points checked
+  // each has a window or a page size): a chunked layer's window, a global
+  // layer's pages.
   auto caches =
       module->getAttrOfType<ArrayAttr>(mlir::llama4::kKvCacheListAttrName);
   for (auto [index, entry] :
        llvm::enumerate(caches.getAsRange<DictionaryAttr>())) {
     auto type = cast<MemRefType>(entry.getAs<TypeAttr>("type").getValue());
-    int64_t slots = type.isDynamicDim(2) ? 0 : type.getDimSize(2);
+    auto sizeOf = [&](llvm::StringRef name) {
+      auto size = entry.getAs<IntegerAttr>(name);
+      return size ? size.getInt() : 0;
+    };
     os << (index ? ",\n  " : "\n  ") << "{" << key(k::kCacheLayer, true)
        << entry.getAs<IntegerAttr>("layer").getInt() << key(k::kCacheKind)
        << jsonString(entry.getAs<StringAttr>("kind").getValue())
-       << key(k::kCacheKvHeads) << type.getDimSize(1) << key(k::kCacheSlots)
-       << slots << key(k::kCacheHeadDim) << type.getDimSize(3) << "}";
+       << key(k::kCacheKvHeads) << type.getDimSize(1) << key(k::kCacheWindow)
+       << sizeOf(mlir::llama4::kKvCacheWindow) << key(k::kCachePageSize)
+       << sizeOf(mlir::llama4::kKvCachePageSize) << key(k::kCacheHeadDim)
+       << type.getDimSize(3) << "}";
   }
   os << "]}\n";
   return text;

@@ -153,25 +153,45 @@ double attentionFlops(const Llama4TextConfig &text, int64_t tokens) {
   return total;
 }
 
+/// Pages of `pageSize` positions a row's `context` takes.
+int64_t pagesOf(int64_t context, int64_t pageSize) {
+  return llvm::divideCeil(context, pageSize);
+}
+
 /// The sizes of scenario `s` for `entry`'s arguments: tokens and
 /// positions [B, S], the tokens that get logits [B, 1] (each row's last, as
-/// when generating), caches [B, heads, slots, d] with a global layer's
-/// slots the context, pixel values no tiles; and the positions' contents,
-/// each row's S tokens ending the context.
+/// when generating), a chunked layer's cache [B, heads, window, d], a
+/// global layer's pool of pages enough for every row's context, each row
+/// its own, and the block table [B, T] allotting them; pixel values no
+/// tiles. The positions' contents: each row's S tokens ending the context;
+/// the block table's: row b's pages b * T, b * T + 1, ...
 CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
   auto roleOf = [entry](unsigned argument) mutable {
     auto name = entry.getArgAttrOfType<StringAttr>(argument, "llama4.name");
     return name ? name.getValue() : StringRef();
   };
+  int64_t pageSize = 0;
+  for (unsigned argument = 0; argument < entry.getNumArguments(); ++argument)
+    if (auto cache = entry.getArgAttrOfType<DictionaryAttr>(
+            argument, mlir::llama4::kKvCacheAttrName))
+      if (auto size = cache.getAs<IntegerAttr>(mlir::llama4::kKvCachePageSize))
+        pageSize = size.getInt();
   CallSizes sizes;
-  sizes.dim = [entry, s, roleOf](unsigned argument,
-                                 unsigned dimension) mutable -> int64_t {
-    if (entry.getArgAttr(argument, mlir::llama4::kKvCacheAttrName))
-      return dimension == 0 ? s.batch : s.context;
+  sizes.dim = [entry, s, roleOf, pageSize](
+                  unsigned argument, unsigned dimension) mutable -> int64_t {
+    if (auto cache = entry.getArgAttrOfType<DictionaryAttr>(
+            argument, mlir::llama4::kKvCacheAttrName)) {
+      // Only the leading dimension is dynamic: rows, or pages.
+      if (cache.get(mlir::llama4::kKvCacheWindow))
+        return s.batch;
+      return s.batch * pagesOf(s.context, pageSize);
+    }
     if (roleOf(argument) == "pixel_values")
       return 0;
     if (roleOf(argument) == "logits_at")
       return dimension == 0 ? s.batch : 1;
+    if (roleOf(argument) == "block_table")
+      return dimension == 0 ? s.batch : pagesOf(s.context, pageSize);
     return dimension == 0 ? s.batch : s.tokens;
   };
   sizes.element = [s,
@@ -181,6 +201,8 @@ CallSizes sizesOf(func::FuncOp entry, const Scenario &s) {
       return s.context - s.tokens + element % s.tokens;
     if (roleOf(argument) == "logits_at")
       return s.tokens - 1;
+    if (roleOf(argument) == "block_table")
+      return element;
     return std::nullopt;
   };
   return sizes;

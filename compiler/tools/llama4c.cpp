@@ -78,6 +78,12 @@ static cl::opt<std::string>
                           "sizes (docs/design.md)"),
                  cl::value_desc("file.yaml"), cl::sub(compileCommand),
                  cl::cat(compileCategory));
+static cl::opt<int64_t> kvPageSize(
+    "kv-page-size",
+    cl::desc("Positions per page of a global (NoPE) layer's KV cache, which "
+             "the runtime allots to each sequence page by page as it grows"),
+    cl::init(CompileOptions().kvPageSize), cl::sub(compileCommand),
+    cl::cat(compileCategory));
 
 static cl::opt<int64_t> reportTokens(
     "report-tokens",
@@ -118,6 +124,7 @@ int main(int argc, char **argv) {
   if (dtype.getNumOccurrences())
     options.computeType = dtype;
   options.pipelinePath = pipelinePath;
+  options.kvPageSize = kvPageSize;
   options.reportTokens = reportTokens;
   options.reportBatch = reportBatch;
   if (!outputPath.empty())

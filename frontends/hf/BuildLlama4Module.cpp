@@ -94,9 +94,11 @@ Value ModelBuilder::mergeHeads(Value x, Location loc) {
 namespace {
 
 /// The key and value cache of one decoder layer, threaded through the entry
-/// function: arguments in, updated values out.
+/// function: arguments in, updated values out; and, where they are pages
+/// of a pool, the block table that allots them to the rows.
 struct LayerCache {
   Value key, value;
+  Value blockTable;
 };
 
 /// The tensors of one decoder layer, named by their checkpoint suffix
@@ -150,7 +152,7 @@ private:
   /// first use.
   const LayerFunction &layerFunction(const DecoderLayerKind &kind,
                                      Type hiddenType, Type positionsType,
-                                     Type keyCacheType, Type valueCacheType);
+                                     const LayerCache &cache);
   /// The body of a layer function: h -> h, updating `cache`.
   Value layerBody(const DecoderLayerKind &kind, LayerWeights &weights, Value h,
                   Value positions, LayerCache &cache);
@@ -253,17 +255,16 @@ Value TextDecoderBuilder::attention(const DecoderLayerKind &kind,
 
   int64_t chunk = kind.isChunked ? *text.attentionChunkSize : 0;
   Value out = llama4::AttentionOp::create(
-      b, loc, q.getType(), q, k, v, cache.key, cache.value,
-      /*block_table=*/Value(), positions,
-      b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
+      b, loc, q.getType(), q, k, v, cache.key, cache.value, cache.blockTable,
+      positions, b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
       b.getI64IntegerAttr(chunk), temperature);
   // The cache is written after attention read the previous tokens from it;
   // keys are stored rotated and normalised.
   cache.key = llama4::KvCacheUpdateOp::create(
-      b, loc, cache.key.getType(), cache.key, k, /*block_table=*/Value(),
-      positions, b.getI64IntegerAttr(chunk));
+      b, loc, cache.key.getType(), cache.key, k, cache.blockTable, positions,
+      b.getI64IntegerAttr(chunk));
   cache.value = llama4::KvCacheUpdateOp::create(
-      b, loc, cache.value.getType(), cache.value, v, /*block_table=*/Value(),
+      b, loc, cache.value.getType(), cache.value, v, cache.blockTable,
       positions, b.getI64IntegerAttr(chunk));
   return projection(weights, "o_proj", mb.mergeHeads(out, loc),
                     text.hiddenSize, loc);
@@ -319,9 +320,9 @@ Value TextDecoderBuilder::layerBody(const DecoderLayerKind &kind,
                                feedForward(kind, weights, x));
 }
 
-const TextDecoderBuilder::LayerFunction &TextDecoderBuilder::layerFunction(
-    const DecoderLayerKind &kind, Type hiddenType, Type positionsType,
-    Type keyCacheType, Type valueCacheType) {
+const TextDecoderBuilder::LayerFunction &
+TextDecoderBuilder::layerFunction(const DecoderLayerKind &kind, Type hiddenType,
+                                  Type positionsType, const LayerCache &cache) {
   std::string name = "decoder_layer_" + kindName(kind) + "_" + entry;
   auto it = layerFunctions.find(name);
   if (it != layerFunctions.end())
@@ -334,18 +335,23 @@ const TextDecoderBuilder::LayerFunction &TextDecoderBuilder::layerFunction(
   // visit functions in that order).
   b.setInsertionPoint(b.getInsertionBlock()->getParentOp());
   Location loc = mb.loc(path(""));
+  Type cacheTypes[] = {cache.key.getType(), cache.value.getType()};
+  SmallVector<Type> inputs = {hiddenType, positionsType, cacheTypes[0],
+                              cacheTypes[1]};
+  if (cache.blockTable)
+    inputs.push_back(cache.blockTable.getType());
   auto func = func::FuncOp::create(
       b, loc, name,
-      b.getFunctionType({hiddenType, positionsType, keyCacheType, valueCacheType},
-                        {hiddenType, keyCacheType, valueCacheType}));
+      b.getFunctionType(inputs, {hiddenType, cacheTypes[0], cacheTypes[1]}));
   func.setPrivate();
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   LayerWeights weights(body);
-  LayerCache cache{body->getArgument(2), body->getArgument(3)};
+  LayerCache inBody{body->getArgument(2), body->getArgument(3),
+                    cache.blockTable ? body->getArgument(4) : Value()};
   Value h = layerBody(kind, weights, body->getArgument(0), body->getArgument(1),
-                      cache);
-  func::ReturnOp::create(b, loc, ValueRange{h, cache.key, cache.value});
+                      inBody);
+  func::ReturnOp::create(b, loc, ValueRange{h, inBody.key, inBody.value});
   func.setFunctionType(
       b.getFunctionType(body->getArgumentTypes(), func.getResultTypes()));
   return layerFunctions[name] = {func, std::move(weights.tensors)};
@@ -353,10 +359,11 @@ const TextDecoderBuilder::LayerFunction &TextDecoderBuilder::layerFunction(
 
 Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
                                        LayerCache &cache) {
-  const LayerFunction &function =
-      layerFunction(text.layers[layer], h.getType(), positions.getType(),
-                    cache.key.getType(), cache.value.getType());
+  const LayerFunction &function = layerFunction(text.layers[layer], h.getType(),
+                                                positions.getType(), cache);
   SmallVector<Value> operands = {h, positions, cache.key, cache.value};
+  if (cache.blockTable)
+    operands.push_back(cache.blockTable);
   for (const LayerWeights::Tensor &tensor : function.weights)
     operands.push_back(mb.weight(mb.names.textLayer(layer, tensor.suffix),
                                  tensor.type.getShape()));
@@ -403,9 +410,10 @@ Value TextDecoderBuilder::head(Value h) {
 
 /// Builds `prefill` (seq = dynamic, with the tokens whose logits it returns
 /// and, when multimodal, pixel values) or `decode` (seq = 1, the logits of
-/// its one token).
+/// its one token), their global layers' caches in pages of `kvPageSize`
+/// positions.
 static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
-                       int64_t seq, bool withImages) {
+                       int64_t seq, bool withImages, int64_t kvPageSize) {
   MLIRContext *ctx = module.getContext();
   const Llama4TextConfig &text = mb.config.text;
   TextDecoderBuilder decoder(mb, module, name);
@@ -438,11 +446,22 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
       RankedTensorType::get({kDynamic, seq, text.vocabSize},
                             Float32Type::get(ctx)),
       RankedTensorType::get({kDynamic, seq}, IntegerType::get(ctx, 32))};
-  for (const KvCacheEntry &entry : kvCacheLayout(mb.config)) {
-    // [B, Hkv, L, d]; L is dynamic for a global layer.
-    Type cache = mb.tensor({kDynamic, entry.kvHeads,
-                            entry.slots > 0 ? entry.slots : kDynamic,
-                            entry.headDim});
+  std::vector<KvCacheEntry> layout = kvCacheLayout(mb.config, kvPageSize);
+  bool paged = llvm::any_of(
+      layout, [](const KvCacheEntry &entry) { return entry.pageSize > 0; });
+  if (paged) {
+    // [B, T]: row b's pages of the global layers' pools, in position order.
+    inputs.push_back(
+        RankedTensorType::get({kDynamic, kDynamic}, IntegerType::get(ctx, 32)));
+    inputAttrs.push_back(named("block_table"));
+  }
+  for (const KvCacheEntry &entry : layout) {
+    // [B, Hkv, window, d] for a chunked layer, [pages, Hkv, page size, d]
+    // for a global one.
+    bool chunked = entry.window > 0;
+    Type cache =
+        mb.tensor({kDynamic, entry.kvHeads,
+                   chunked ? entry.window : entry.pageSize, entry.headDim});
     inputs.push_back(cache);
     results.push_back(cache);
     inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
@@ -450,8 +469,11 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
         attrs.getDictionaryAttr(
             {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(entry.layer)),
              attrs.getNamedAttr(
-                 "kind",
-                 attrs.getStringAttr(entry.isKey ? "key" : "value"))}))));
+                 "kind", attrs.getStringAttr(entry.isKey ? "key" : "value")),
+             attrs.getNamedAttr(
+                 chunked ? llama4::kKvCacheWindow : llama4::kKvCachePageSize,
+                 attrs.getI64IntegerAttr(chunked ? entry.window
+                                                 : entry.pageSize))}))));
   }
 
   OpBuilder &b = mb.b;
@@ -464,7 +486,8 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
 
   Value tokens = body->getArgument(0), positions = body->getArgument(1);
   unsigned pixelValues = choosesLogits ? 3 : 2;
-  unsigned firstCache = withImages ? pixelValues + 1 : pixelValues;
+  unsigned blockTable = withImages ? pixelValues + 1 : pixelValues;
+  unsigned firstCache = paged ? blockTable + 1 : blockTable;
   Value h = decoder.embed(tokens);
   if (withImages) {
     Value features = mb.visionFeatures(body->getArgument(pixelValues));
@@ -476,6 +499,8 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
     LayerCache cache{body->getArgument(firstCache + 2 * layer),
                      body->getArgument(firstCache + 2 * layer + 1)};
+    if (layout[2 * layer].pageSize > 0)
+      cache.blockTable = body->getArgument(blockTable);
     h = decoder.decoderLayer(layer, h, positions, cache);
     outputs.append({cache.key, cache.value});
   }
@@ -498,7 +523,9 @@ OwningOpRef<ModuleOp> llama4c::buildLlama4Module(MLIRContext &context,
                          ? Type(BFloat16Type::get(&context))
                          : Type(Float32Type::get(&context));
   ModelBuilder mb(*module, config, elementType, options.configPath);
-  buildEntry(mb, *module, "prefill", kDynamic, config.isMultimodal());
-  buildEntry(mb, *module, "decode", 1, /*withImages=*/false);
+  buildEntry(mb, *module, "prefill", kDynamic, config.isMultimodal(),
+             options.kvPageSize);
+  buildEntry(mb, *module, "decode", 1, /*withImages=*/false,
+             options.kvPageSize);
   return module;
 }

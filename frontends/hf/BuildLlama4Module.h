@@ -4,13 +4,16 @@
 // declarations for every checkpoint tensor, and the entry functions
 //
 //   prefill(tokens [B, S], positions [B, S], logits_at [B, R],
-//           [pixel_values [N, C, I, I]], key/value cache of every layer)
+//           [pixel_values [N, C, I, I]], [block_table [B, T]],
+//           key/value cache of every layer)
 //       -> (logits [B, R, V] of the tokens logits_at names,
 //           their greedy tokens [B, R], caches)
-//   decode (tokens [B, 1], positions [B, 1], caches)
+//   decode (tokens [B, 1], positions [B, 1], [block_table [B, T]], caches)
 //       -> (logits [B, 1, V], greedy tokens [B, 1], caches)
 //
-// with dynamic B, S, R and N. pixel_values is present for multimodal configs.
+// with dynamic B, S, R, N and T. pixel_values is present for multimodal
+// configs, block_table where there are global layers, whose caches are
+// pools of pages (KvCacheLayout.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,8 @@ struct BuildOptions {
   ComputeType computeType = ComputeType::BF16;
   /// The config.json the module comes from; op locations point at it.
   llvm::StringRef configPath;
+  /// Positions per page of a global layer's KV cache.
+  int64_t kvPageSize = 256;
 };
 
 /// Builds the module; the result still has to pass mlir::verify, which the

@@ -6,15 +6,16 @@
 
 using namespace llama4c;
 
-std::vector<KvCacheEntry> llama4c::kvCacheLayout(const Llama4Config &config) {
+std::vector<KvCacheEntry> llama4c::kvCacheLayout(const Llama4Config &config,
+                                                 int64_t pageSize) {
   const Llama4TextConfig &text = config.text;
   std::vector<KvCacheEntry> layout;
   for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
-    int64_t slots =
-        text.layers[layer].isChunked ? *text.attentionChunkSize : 0;
+    bool chunked = text.layers[layer].isChunked;
+    int64_t window = chunked ? *text.attentionChunkSize : 0;
     for (bool isKey : {true, false})
-      layout.push_back(
-          {layer, isKey, text.numKeyValueHeads, slots, text.headDim});
+      layout.push_back({layer, isKey, text.numKeyValueHeads, window,
+                        chunked ? 0 : pageSize, text.headDim});
   }
   return layout;
 }

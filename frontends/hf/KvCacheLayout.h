@@ -1,12 +1,15 @@
-//===- KvCacheLayout.h - The KV cache a model's entry points take -*- C++ -*-===//
+//===- KvCacheLayout.h - The KV cache a model's entry points take -*- C++
+//-*-===//
 //
 // One entry per cache buffer, in the order the entry functions take them
 // (and the manifest lists them): for each decoder layer its keys, then its
-// values, each [batch, kvHeads, slots, headDim]. A chunked layer keeps one
-// chunk (slots = attention_chunk_size); a global layer keeps every position
-// (slots = 0: the caller's context length). The entry functions' cache
-// arguments are built from it; everything after (the C ABI, the manifest,
-// the runtime) reads them from there.
+// values. A chunked layer keeps a window of one chunk, [batch, kvHeads,
+// attention_chunk_size, headDim]; a global layer keeps every position, in
+// pages of `pageSize` positions from a pool, [pages, kvHeads, pageSize,
+// headDim], that a block table allots to the rows. The entry functions'
+// cache arguments, and their llama4.kv_cache attributes, are built from
+// it; everything after (the C ABI, the manifest, the runtime) reads them
+// from there.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,11 +27,15 @@ struct KvCacheEntry {
   int64_t layer;
   bool isKey;
   int64_t kvHeads;
-  int64_t slots; ///< 0 for a global layer
+  int64_t window;   ///< a chunked layer's; 0 for a global layer
+  int64_t pageSize; ///< a global layer's; 0 for a chunked layer
   int64_t headDim;
 };
 
-std::vector<KvCacheEntry> kvCacheLayout(const Llama4Config &config);
+/// The caches of `config`, a global layer's in pages of `pageSize`
+/// positions.
+std::vector<KvCacheEntry> kvCacheLayout(const Llama4Config &config,
+                                        int64_t pageSize);
 
 } // namespace llama4c
 

@@ -7,12 +7,13 @@
 //
 // which reads the call struct field by field, wraps each pointer in the
 // memref descriptor F expects (weights, tokens, positions, the tokens that
-// get logits, KV caches, pixel values; dynamic sizes from batch, seq,
-// logits_per_row, cache_slots and tiles, row-major strides), calls F and
+// get logits, pixel values, the block table, KV caches; dynamic sizes from
+// batch, seq, logits_per_row, tiles, block_table_width and kv_pages,
+// row-major strides), calls F and
 // copies its logits into call->logits and their greedy tokens into
 // call->next_tokens, each unless NULL. The caches, in the order the call
 // passes them, are recorded as the module attribute `llama4.kv_caches` =
-// [{layer, kind, type}, ...] for the manifest. F becomes
+// [{layer, kind, window or page_size, type}, ...] for the manifest. F becomes
 // private, so that later passes may drop its cache results (they alias the
 // cache arguments) and pass its logits as an out-parameter.
 //
@@ -48,7 +49,9 @@ enum CallField : int32_t {
   kBatch,
   kSeq,
   kKvCache,
-  kCacheSlots,
+  kBlockTable,
+  kBlockTableWidth,
+  kKvPages,
   kLogitsAt,
   kLogitsPerRow,
   kLogits,
@@ -63,8 +66,9 @@ public:
       : b(b), loc(loc), call(call), ptrType(LLVM::LLVMPointerType::get(b.getContext())),
         i64(b.getI64Type()) {
     callType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), {ptrType, ptrType, ptrType, i64, i64, ptrType, i64,
-                         ptrType, i64, ptrType, ptrType, ptrType, i64});
+        b.getContext(),
+        {ptrType, ptrType, ptrType, i64, i64, ptrType, ptrType, i64, i64,
+         ptrType, i64, ptrType, ptrType, ptrType, i64});
   }
 
   Value field(CallField which) {
@@ -162,9 +166,8 @@ struct EmitEntryPoints
 
     Value batch = call.field(kBatch), seq = call.field(kSeq);
     Value weights = call.field(kWeights), caches = call.field(kKvCache);
-    Value cacheSlots = call.field(kCacheSlots);
     SmallVector<Value> arguments;
-    // llama4c_call.kv_cache's buffers in order: {layer, kind, type}.
+    // llama4c_call.kv_cache's buffers in order: their attributes and type.
     SmallVector<Attribute> cacheRecords;
     int64_t cacheIndex = 0;
     for (auto [index, argument] : llvm::enumerate(entry.getArguments())) {
@@ -179,19 +182,26 @@ struct EmitEntryPoints
       }
       if (auto cache = entry.getArgAttrOfType<DictionaryAttr>(
               index, mlir::llama4::kKvCacheAttrName)) {
-        if (type.getRank() != 4)
+        // A chunked layer's [B, Hkv, window, d] or a global layer's pool
+        // [kv_pages, Hkv, page_size, d].
+        auto window = cache.getAs<IntegerAttr>(mlir::llama4::kKvCacheWindow);
+        auto pageSize =
+            cache.getAs<IntegerAttr>(mlir::llama4::kKvCachePageSize);
+        IntegerAttr slots = window ? window : pageSize;
+        if (type.getRank() != 4 || !slots || (window && pageSize) ||
+            type.getDimSize(2) != slots.getInt() ||
+            llvm::count(type.getShape(), ShapedType::kDynamic) != 1 ||
+            !type.isDynamicDim(0))
           return entry.emitOpError()
-                 << "argument " << index << " is a KV cache of rank "
-                 << type.getRank() << ", not [B, Hkv, L, d]";
+                 << "argument " << index
+                 << " is not a KV cache [B, Hkv, window, d] or [pages, Hkv, "
+                    "page_size, d] as its window or page_size says";
         NamedAttrList record(cache);
         record.set("type", TypeAttr::get(type));
         cacheRecords.push_back(record.getDictionary(b.getContext()));
-        // [B, Hkv, L, d]: L is dynamic for global layers only.
-        SmallVector<Value> sizes = {batch};
-        if (type.isDynamicDim(2))
-          sizes.push_back(cacheSlots);
         arguments.push_back(
-            call.memrefAt(type, call.pointerAt(caches, cacheIndex++), sizes));
+            call.memrefAt(type, call.pointerAt(caches, cacheIndex++),
+                          {window ? batch : call.field(kKvPages)}));
         continue;
       }
       auto role = entry.getArgAttrOfType<StringAttr>(index, "llama4.name");
@@ -208,6 +218,10 @@ struct EmitEntryPoints
       } else if (role.getValue() == "logits_at") {
         arguments.push_back(call.memrefAt(type, call.field(kLogitsAt),
                                           {batch, call.field(kLogitsPerRow)}));
+      } else if (role.getValue() == "block_table") {
+        arguments.push_back(
+            call.memrefAt(type, call.field(kBlockTable),
+                          {batch, call.field(kBlockTableWidth)}));
       } else if (role.getValue() == "pixel_values") {
         arguments.push_back(call.memrefAt(type, call.field(kPixelValues),
                                           {call.field(kTiles)}));

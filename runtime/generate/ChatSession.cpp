@@ -120,8 +120,7 @@ ChatSession::reply(const std::vector<int64_t> &conversation,
                                  (skipped + fed) * tileBytes),
         fed});
   }
-  Expected<void> done = run->prefill(rest, 0, 1, run->kvCache().buffers(),
-                                     start, fedImages);
+  Expected<void> done = run->prefill(rest, 0, 1, start, fedImages);
   if (done)
     done = run->decode({length});
   if (!done) {

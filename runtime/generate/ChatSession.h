@@ -48,8 +48,8 @@ public:
   void reset() { cached.clear(); }
   /// The tokens whose keys and values are in the cache.
   const std::vector<int64_t> &cachedTokens() const { return cached; }
-  int64_t context() const { return run->kvCache().cacheSlots(); }
-  uint64_t kvCacheBytes() const { return run->kvCache().totalBytes(); }
+  int64_t context() const { return run->kvCache().context(); }
+  uint64_t kvCacheBytes() const { return run->kvCache().usedBytes(); }
   /// Totals over every reply.
   const GenerationTiming &timing() { return run->generation().timing; }
 

@@ -124,14 +124,13 @@ GenerationRun::GenerationRun(const Model &model, const BoundWeights &weights,
 
 Expected<void>
 GenerationRun::prefill(const std::vector<std::vector<int64_t>> &prompts,
-                       size_t first, size_t count, void *const *kvCache,
-                       int64_t start, const std::vector<RowImages> &images) {
+                       size_t first, size_t count, int64_t start,
+                       const std::vector<RowImages> &images) {
   int64_t seq = int64_t(prompts[first].size());
   for (int64_t from = 0; from < seq;) {
     int64_t to = pieceEnd(prompts, first, count, from);
-    if (Expected<void> done =
-            prefillPiece(prompts, first, count, kvCache, start,
-                         {from, to, to == seq}, images);
+    if (Expected<void> done = prefillPiece(prompts, first, count, start,
+                                           {from, to, to == seq}, images);
         !done)
       return done;
     from = to;
@@ -168,8 +167,8 @@ GenerationRun::pieceEnd(const std::vector<std::vector<int64_t>> &prompts,
 
 Expected<void>
 GenerationRun::prefillPiece(const std::vector<std::vector<int64_t>> &prompts,
-                            size_t first, size_t count, void *const *kvCache,
-                            int64_t start, const PrefillPiece &piece,
+                            size_t first, size_t count, int64_t start,
+                            const PrefillPiece &piece,
                             const std::vector<RowImages> &images) {
   const Manifest &manifest = model.manifest();
   int64_t seq = piece.to - piece.from;
@@ -218,6 +217,11 @@ GenerationRun::prefillPiece(const std::vector<std::vector<int64_t>> &prompts,
                   images[row].pixels.begin() + (before + held) * tileBytes);
     tiles += held;
   }
+  if (Expected<void> reserved =
+          cache.reserve(int64_t(first), int64_t(count), start + piece.to);
+      !reserved)
+    return reserved;
+  KvCacheView kvCache = cache.rowsFrom(int64_t(first));
   llama4c_call call = makeCall(tokens, positions, int64_t(count), seq, kvCache,
                                *logits, &pixels, tiles);
   call.logits_at = logitsAt.data();
@@ -269,9 +273,12 @@ Expected<void> GenerationRun::decode(const std::vector<int64_t> &lengths) {
     for (int64_t b = 0; b < batch; ++b) {
       tokens[b] = int32_t(result.tokens[b].back());
       positions[b] = int32_t(lengths[b] + step);
+      if (Expected<void> reserved = cache.reserve(b, 1, positions[b] + 1);
+          !reserved)
+        return reserved;
     }
-    llama4c_call call =
-        makeCall(tokens, positions, batch, 1, cache.buffers(), *logits);
+    KvCacheView kvCache = cache.rowsFrom(0);
+    llama4c_call call = makeCall(tokens, positions, batch, 1, kvCache, *logits);
     call.next_tokens = nextTokens.empty() ? nullptr : nextTokens.data();
     Clock::time_point begin = Clock::now();
     Expected<void> ran = model.decode(call);
@@ -311,7 +318,7 @@ void GenerationRun::startTurn() {
 llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
                                      const std::vector<int32_t> &positions,
                                      int64_t batch, int64_t seq,
-                                     void *const *kvCache,
+                                     const KvCacheView &kvCache,
                                      const HostBuffer &logits,
                                      const std::vector<uint8_t> *pixels,
                                      int64_t tiles) const {
@@ -321,8 +328,10 @@ llama4c_call GenerationRun::makeCall(const std::vector<int32_t> &tokens,
   call.positions = positions.data();
   call.batch = batch;
   call.seq = seq;
-  call.kv_cache = kvCache;
-  call.cache_slots = cache.cacheSlots();
+  call.kv_cache = kvCache.buffers.data();
+  call.block_table = kvCache.blockTable;
+  call.block_table_width = kvCache.tableWidth;
+  call.kv_pages = kvCache.pages;
   call.logits_per_row = 1;
   call.logits = static_cast<float *>(logits.data());
   call.pixel_values = tiles > 0 ? pixels->data() : nullptr;

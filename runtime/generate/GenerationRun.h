@@ -38,8 +38,8 @@ public:
   GenerationRun(const Model &model, const BoundWeights &weights, KvCache cache,
                 Sampler sampler, const GenerateOptions &options, size_t batch);
 
-  /// Prefills rows [first, first + count), all of one length S, with
-  /// kv_cache `kvCache`, at positions start .. start + S - 1, and samples
+  /// Prefills rows [first, first + count), all of one length S, as calls
+  /// on those rows alone, at positions start .. start + S - 1, and samples
   /// their first new tokens. The tokens go in calls of at most a prefill
   /// chunk a row (GenerateOptions::prefillChunk), each continuing the
   /// cache where the one before ended; a call ends only where every row
@@ -48,8 +48,7 @@ public:
   /// and those of these rows go along with the calls that hold their
   /// patches.
   Expected<void> prefill(const std::vector<std::vector<int64_t>> &prompts,
-                         size_t first, size_t count, void *const *kvCache,
-                         int64_t start = 0,
+                         size_t first, size_t count, int64_t start = 0,
                          const std::vector<RowImages> &images = {});
 
   /// Decode calls until every row has max_new_tokens tokens or stopped.
@@ -78,13 +77,13 @@ private:
   int64_t pieceEnd(const std::vector<std::vector<int64_t>> &prompts,
                    size_t first, size_t count, int64_t from) const;
   Expected<void> prefillPiece(const std::vector<std::vector<int64_t>> &prompts,
-                              size_t first, size_t count, void *const *kvCache,
-                              int64_t start, const PrefillPiece &piece,
+                              size_t first, size_t count, int64_t start,
+                              const PrefillPiece &piece,
                               const std::vector<RowImages> &images);
 
   llama4c_call makeCall(const std::vector<int32_t> &tokens,
                         const std::vector<int32_t> &positions, int64_t batch,
-                        int64_t seq, void *const *kvCache,
+                        int64_t seq, const KvCacheView &kvCache,
                         const HostBuffer &logits,
                         const std::vector<uint8_t> *pixels = nullptr,
                         int64_t tiles = 0) const;

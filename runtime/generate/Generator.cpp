@@ -51,22 +51,20 @@ Expected<Generation> generate(const Model &model, const BoundWeights &weights,
                                 [&](int64_t n) { return n == longest; });
   if (sameLength) {
     if (Expected<void> done =
-            run.prefill(prompts, 0, prompts.size(), run.kvCache().buffers(),
-                        /*start=*/0, images);
+            run.prefill(prompts, 0, prompts.size(), /*start=*/0, images);
         !done)
       return done.error();
   } else {
     for (size_t row = 0; row < prompts.size(); ++row) {
-      std::vector<void *> rowCache = run.kvCache().row(int64_t(row));
-      if (Expected<void> done = run.prefill(prompts, row, 1, rowCache.data(),
-                                            /*start=*/0, images);
+      if (Expected<void> done =
+              run.prefill(prompts, row, 1, /*start=*/0, images);
           !done)
         return done.error();
     }
   }
   if (Expected<void> done = run.decode(lengths); !done)
     return done.error();
-  run.generation().kvCacheBytes = run.kvCache().totalBytes();
+  run.generation().kvCacheBytes = run.kvCache().usedBytes();
   return std::move(run.generation());
 }
 

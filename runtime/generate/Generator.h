@@ -102,7 +102,8 @@ struct Generation {
   /// token 0 comes from the prefill's last position.)
   std::vector<std::vector<float>> decodeLogits;
   GenerationTiming timing;
-  /// The KV cache's size: every row's windows and context.
+  /// The KV cache that holds positions: every row's windows and the pages
+  /// allotted to it.
   uint64_t kvCacheBytes = 0;
 };
 

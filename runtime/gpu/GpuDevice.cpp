@@ -277,6 +277,12 @@ GpuDevice::allocateCallBuffers(const llama4c_call &call,
       {&buffers.logitsAt,
        allocateZeroed(call.logits_at ? logitRows * sizeof(int32_t) : 0,
                       "logits_at")},
+      {&buffers.blockTable,
+       allocateZeroed(call.block_table
+                          ? size_t(call.batch) *
+                                size_t(call.block_table_width) * sizeof(int32_t)
+                          : 0,
+                      "block table")},
       {&buffers.pixels, allocateZeroed(pixelBytes, "pixel values")},
       {&buffers.logits,
        allocateZeroed(call.logits ? logitRows * size_t(manifest.vocabSize) *
@@ -304,7 +310,8 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
   for (std::unique_ptr<Step> &step : steps)
     if (step->entry == entry && step->batch == call.batch &&
         step->seq == call.seq && step->logitsPerRow == call.logits_per_row &&
-        step->cacheSlots == call.cache_slots &&
+        step->tableWidth == call.block_table_width &&
+        step->kvPages == call.kv_pages &&
         step->logits == (call.logits != nullptr) &&
         step->nextTokens == (call.next_tokens != nullptr) &&
         step->tiles == call.tiles && step->kvCache == kvCache)
@@ -319,10 +326,10 @@ Expected<GpuDevice::Step *> GpuDevice::stepOf(Entry entry,
   Expected<CallBuffers> buffers = allocateCallBuffers(call, manifest);
   if (!buffers)
     return buffers.error();
-  steps.push_back(std::make_unique<Step>(
-      Step{entry, call.batch, call.seq, call.logits_per_row, call.cache_slots,
-           call.tiles, call.logits != nullptr, call.next_tokens != nullptr,
-           std::move(kvCache), std::move(*buffers)}));
+  steps.push_back(std::make_unique<Step>(Step{
+      entry, call.batch, call.seq, call.logits_per_row, call.block_table_width,
+      call.kv_pages, call.tiles, call.logits != nullptr,
+      call.next_tokens != nullptr, std::move(kvCache), std::move(*buffers)}));
   return steps.back().get();
 }
 
@@ -403,6 +410,7 @@ Expected<void> GpuDevice::run(Entry entry, const char *entryName,
   copyIn(buffers.tokens, call.tokens);
   copyIn(buffers.positions, call.positions);
   copyIn(buffers.logitsAt, call.logits_at);
+  copyIn(buffers.blockTable, call.block_table);
   copyIn(buffers.pixels, call.pixel_values);
 
   llama4c_call onDevice = call;
@@ -412,6 +420,9 @@ Expected<void> GpuDevice::run(Entry entry, const char *entryName,
   onDevice.logits_at =
       call.logits_at ? static_cast<const int32_t *>(buffers.logitsAt.data())
                      : nullptr;
+  onDevice.block_table =
+      call.block_table ? static_cast<const int32_t *>(buffers.blockTable.data())
+                       : nullptr;
   onDevice.pixel_values = call.tiles ? buffers.pixels.data() : nullptr;
   onDevice.logits =
       call.logits ? static_cast<float *>(buffers.logits.data()) : nullptr;

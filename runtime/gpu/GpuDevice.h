@@ -100,14 +100,15 @@ private:
   using Entry = int32_t (*)(const llama4c_call *);
   /// A call's inputs and logits on the device.
   struct CallBuffers {
-    DeviceBuffer tokens, positions, logitsAt, pixels, logits, nextTokens;
+    DeviceBuffer tokens, positions, logitsAt, blockTable, pixels, logits,
+        nextTokens;
   };
   /// A decode shape: what the model's host code reads of a call besides
   /// the buffers (its launches depend on nothing else), the buffers the
   /// step keeps, and its graph once captured.
   struct Step {
     Entry entry;
-    int64_t batch, seq, logitsPerRow, cacheSlots, tiles;
+    int64_t batch, seq, logitsPerRow, tableWidth, kvPages, tiles;
     bool logits, nextTokens; // which the call returns
     std::vector<void *> kvCache;
     CallBuffers buffers;

@@ -206,7 +206,14 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
                 "expected \"key\" or \"value\", got " + quoteJson(kind));
   cache.kvHeads =
       reader.integer(entry, field, keys::kCacheKvHeads, 1, kInt32Limit);
-  cache.slots = reader.integer(entry, field, keys::kCacheSlots, 0, kInt32Limit);
+  cache.window =
+      reader.integer(entry, field, keys::kCacheWindow, 0, kInt32Limit);
+  cache.pageSize =
+      reader.integer(entry, field, keys::kCachePageSize, 0, kInt32Limit);
+  if (reader.ok() && (cache.window == 0) == (cache.pageSize == 0))
+    reader.fail(field, "expected one of window and page_size to be 0, got " +
+                           std::to_string(cache.window) + " and " +
+                           std::to_string(cache.pageSize));
   cache.headDim =
       reader.integer(entry, field, keys::kCacheHeadDim, 1, kInt32Limit);
   return cache;
@@ -217,8 +224,8 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
 int64_t Manifest::attentionChunk() const {
   int64_t chunk = 0;
   for (const ManifestKvCache &entry : kvCache)
-    if (entry.slots > 0)
-      chunk = chunk ? std::min(chunk, entry.slots) : entry.slots;
+    if (entry.window > 0)
+      chunk = chunk ? std::min(chunk, entry.window) : entry.window;
   return chunk;
 }
 

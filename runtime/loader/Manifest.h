@@ -8,14 +8,15 @@
 //    "multimodal": false, "image_token_index": 200092, "vision": null,
 //    "config": {... config.json verbatim ...},
 //    "weights": [{"name": N, "dtype": "f32", "shape": [112, 64]}, ...],
-//    "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 2, "slots": 8,
-//                  "head_dim": 24}, ...]}
+//    "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 2, "window": 8,
+//                  "page_size": 0, "head_dim": 24}, ...]}
 // A multimodal model's "vision" is {"image_size": 336, "num_channels": 3,
 // "tokens_per_tile": 144}: the shape of a tile of pixel values and the
 // `<|patch|>` tokens its features fill.
 // "weights" is the order of llama4c_call.weights and "kv_cache" the order of
-// llama4c_call.kv_cache; slots 0 marks a global layer, whose cache has
-// llama4c_call.cache_slots slots.
+// llama4c_call.kv_cache: a chunked layer's window of "window" slots, or a
+// global layer's pool of pages of "page_size" positions (abi.h); exactly
+// one of the two is not 0.
 //
 // parseManifest checks the versions first (a manifest from another llama4c
 // may not even have this shape), then every field's presence and type.
@@ -50,12 +51,15 @@ struct ManifestWeight {
 
 enum class KvKind { Key, Value };
 
-/// One entry of "kv_cache": a [B, kvHeads, slots, headDim] buffer.
+/// One entry of "kv_cache": a chunked layer's [B, kvHeads, window,
+/// headDim] buffer or a global layer's pool [pages, kvHeads, pageSize,
+/// headDim].
 struct ManifestKvCache {
   int64_t layer;
   KvKind kind;
   int64_t kvHeads;
-  int64_t slots; // 0: a global layer, sized by the caller's context
+  int64_t window;   // 0 for a global layer
+  int64_t pageSize; // 0 for a chunked layer
   int64_t headDim;
 };
 

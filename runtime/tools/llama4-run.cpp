@@ -143,7 +143,8 @@ OrderedJson timingJson(const GenerationTiming &timing) {
 
 /// What a run held: the weights as the model reads them (the checkpoint's
 /// tensors, or the copies a dtype conversion made of them), the KV cache
-/// (device memory for a GPU model), and the process's peak resident set,
+/// that holds positions (windows and allotted pages; device memory for a
+/// GPU model), and the process's peak resident set,
 /// which counts the pages of a mapped checkpoint that were read.
 struct MemoryUse {
   uint64_t weights, converted, kvCache;

@@ -138,6 +138,8 @@ TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
       KvCache::allocate(model.model.manifest(), B, S,
                         KvCache::defaultLimitBytes(), model.model.gpu());
   ASSERT_TRUE(cache) << cache.error().message();
+  ASSERT_TRUE(cache->reserve(0, B, S));
+  KvCacheView kvCache = cache->rowsFrom(0);
   std::vector<float> logits(size_t(B * R * V), NAN);
   std::vector<int32_t> nextTokens(size_t(B * R), -2);
   llama4c_call call{};
@@ -146,8 +148,10 @@ TEST_P(GoldenTest, ReturnsTheLogitsOfTheTokensAskedFor) {
   call.positions = positions.data();
   call.batch = B;
   call.seq = S;
-  call.kv_cache = cache->buffers();
-  call.cache_slots = cache->cacheSlots();
+  call.kv_cache = kvCache.buffers.data();
+  call.block_table = kvCache.blockTable;
+  call.block_table_width = kvCache.tableWidth;
+  call.kv_pages = kvCache.pages;
   call.logits_at = logitsAt.data();
   call.logits_per_row = R;
   call.logits = logits.data();

@@ -8,12 +8,13 @@
  *
  * Manifest: vocab V = 16, max_position_embeddings 32, f32, eos_token_id 15;
  * weights "bias" [16] and "table" [2, 3]; kv_cache: layer 0 key, global
- * ([B, 1, cache_slots, 2]), and layer 0 value, a window of 4 slots
- * ([B, 1, 4, 2]).
+ * (a pool of pages of 2 positions, [kv_pages, 1, 2, 2]), and layer 0
+ * value, a window of 4 slots ([B, 1, 4, 2]).
  *
  * For token t at position p of row b, a call
- *   - writes key[b, 0, p] = (t, 1) and value[b, 0, p % 4] = (t, p + 1);
- *   - fails with status 3 unless key[b, 0, q, 1] == 1 for every q <= p (the
+ *   - writes key(b, p) = (t, 1), where key(b, q) is slot q % 2 of page
+ *     block_table[b][q / 2], and value[b, 0, p % 4] = (t, p + 1);
+ *   - fails with status 3 unless key(b, q)[1] == 1 for every q <= p (the
  *     row's history is where it should be), and with status 4 unless
  *     value[b, 0, q % 4, 1] == q + 1 for every earlier q of p's 4-token
  *     chunk (the window holds the chunk so far, as a chunked-attention
@@ -22,10 +23,10 @@
  *     logits_at[b, r] names (prefill; decode: its one token), and
  *     next_tokens[b, r] to their first argmax, -1 with a NaN or +inf
  *     (each unless NULL), where
- *     target = (sum over q <= p of (q + 1) * key[b, 0, q, 0] + p
+ *     target = (sum over q <= p of (q + 1) * key(b, q)[0] + p
  *               + table[0, 0]) mod V,
  *     so greedy decoding with zero weights picks `target`.
- * Status 2: a token, position or logits_at index out of range; 5: decode
+ * Status 2: a token, position, page or logits_at index out of range; 5: decode
  * with seq != 1; 7: table[0, 1] != 0 (lets a test make a call fail on
  * purpose); 8: a host model's call before llama4c_start_threads.
  *
@@ -58,6 +59,7 @@
 
 #define FAKE_VOCAB 16
 #define FAKE_WINDOW 4
+#define FAKE_PAGE 2
 #define FAKE_HEAD_DIM 2
 
 #define STRINGIFY_(x) #x
@@ -90,10 +92,16 @@ static const char kManifest[] =
                              "\"shape\": [2, 3]}],"
                              " \"kv_cache\": [{\"layer\": 0, \"kind\": "
                              "\"key\", \"kv_heads\": 1,"
-                             "   \"slots\": 0, \"head_dim\": 2},"
-                             "  {\"layer\": 0, \"kind\": \"value\", "
-                             "\"kv_heads\": 1,"
-                             "   \"slots\": 4, \"head_dim\": 2}]}";
+                             "   \"window\": 0, \"page_size\": " STRINGIFY(
+                                 FAKE_PAGE) ", \"head_dim\": 2},"
+                                            "  {\"layer\": 0, \"kind\": "
+                                            "\"value\", "
+                                            "\"kv_heads\": 1,"
+                                            "   \"window\": " STRINGIFY(
+                                                FAKE_WINDOW) ", \"page_size\": "
+                                                             "0, "
+                                                             "\"head_dim\": "
+                                                             "2}]}";
 
 uint32_t llama4c_abi_version(void) { return FAKE_ABI_VERSION; }
 
@@ -145,6 +153,13 @@ static int32_t writeLogits(const llama4c_call *call, int64_t b,
   return 0;
 }
 
+/* The key of position q of the row whose pages are `pages`. */
+static float *keyAt(const llama4c_call *call, const int32_t *pages, int64_t q) {
+  return (float *)call->kv_cache[0] +
+         ((int64_t)pages[q / FAKE_PAGE] * FAKE_PAGE + q % FAKE_PAGE) *
+             FAKE_HEAD_DIM;
+}
+
 static int threadsStarted;
 
 #ifndef FAKE_NO_START_THREADS
@@ -160,13 +175,13 @@ static int32_t run(const llama4c_call *call, int prefill) {
   const float *table = (const float *)call->weights[1]; /* [2, 3] */
   if (table[1] != 0)
     return 7;
-  int64_t slots = call->cache_slots;
+  int64_t slots = call->block_table_width * FAKE_PAGE;
   int64_t *targets = malloc((size_t)call->seq * sizeof(int64_t));
   if (!targets)
     return 6;
   int32_t status = 0;
   for (int64_t b = 0; b < call->batch; ++b) {
-    float *key = (float *)call->kv_cache[0] + b * slots * FAKE_HEAD_DIM;
+    const int32_t *pages = call->block_table + b * call->block_table_width;
     float *value = (float *)call->kv_cache[1] + b * FAKE_WINDOW * FAKE_HEAD_DIM;
     for (int64_t s = 0; s < call->seq; ++s) {
       int64_t t = call->tokens[b * call->seq + s];
@@ -175,23 +190,30 @@ static int32_t run(const llama4c_call *call, int prefill) {
         status = 2;
         goto done;
       }
+      for (int64_t page = 0; page <= p / FAKE_PAGE; ++page)
+        if (pages[page] < 0 || pages[page] >= call->kv_pages) {
+          status = 2;
+          goto done;
+        }
       for (int64_t q = p - p % FAKE_WINDOW; q < p; ++q)
         if (value[(q % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] != (float)(q + 1)) {
           status = 4;
           goto done;
         }
-      key[p * FAKE_HEAD_DIM] = (float)t;
-      key[p * FAKE_HEAD_DIM + 1] = 1;
+      float *key = keyAt(call, pages, p);
+      key[0] = (float)t;
+      key[1] = 1;
       value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM] = (float)t;
       value[(p % FAKE_WINDOW) * FAKE_HEAD_DIM + 1] = (float)(p + 1);
 
       int64_t sum = p + (int64_t)table[0];
       for (int64_t q = 0; q <= p; ++q) {
-        if (key[q * FAKE_HEAD_DIM + 1] != 1) {
+        const float *earlier = keyAt(call, pages, q);
+        if (earlier[1] != 1) {
           status = 3;
           goto done;
         }
-        sum += (q + 1) * (int64_t)key[q * FAKE_HEAD_DIM];
+        sum += (q + 1) * (int64_t)earlier[0];
       }
       targets[s] = sum % FAKE_VOCAB;
     }

@@ -260,7 +260,7 @@ TEST_F(GeneratorTest, ReportsFailuresOfTheModelCacheAndSampler) {
   GenerateOptions options = greedy(2);
   options.kvCacheLimitBytes = 64;
   EXPECT_EQ(errorOf(run({kPromptA}, options)),
-            "kv cache: batch 1, context 7: needs 88 bytes, over the limit of "
+            "kv cache: batch 1, context 7: needs 96 bytes, over the limit of "
             "64 bytes, which holds 4 positions");
 
   options = greedy(2);

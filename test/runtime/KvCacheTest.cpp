@@ -1,8 +1,8 @@
 //===- KvCacheTest.cpp - Tests for KvCache --------------------------------===//
 //
-// Buffer sizes for windowed and global layers in both compute types, zero
-// fill, per-row views, and the size checks (limit, overflow, bad batch or
-// context) with their messages.
+// Buffer sizes of windows and pools of pages in both compute types, zero
+// fill, views from a row, pages allotted as rows grow, and the size checks
+// (limit, overflow, bad batch or context) with their messages.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,66 +18,93 @@ using json = nlohmann::json;
 
 namespace {
 
-/// Layer 0 chunked (a window of 8 slots), layer 1 global; 2 KV heads of 24.
+/// Layer 0 chunked (a window of 8 slots), layer 1 global (pages of 4
+/// positions); 2 KV heads of 24.
 Manifest manifestOf(const char *dtype, int64_t kvHeads = 2) {
-  auto entry = [&](int64_t layer, const char *kind, int64_t slots) {
-    return json{{"layer", layer},
-                {"kind", kind},
-                {"kv_heads", kvHeads},
-                {"slots", slots},
-                {"head_dim", 24}};
+  auto entry = [&](int64_t layer, const char *kind, int64_t window,
+                   int64_t pageSize) {
+    return json{{"layer", layer},        {"kind", kind},
+                {"kv_heads", kvHeads},   {"window", window},
+                {"page_size", pageSize}, {"head_dim", 24}};
   };
-  return llama4c::runtime::testing::manifestOf(dtype, json::array(),
-                             {entry(0, "key", 8), entry(0, "value", 8),
-                              entry(1, "key", 0), entry(1, "value", 0)});
+  return llama4c::runtime::testing::manifestOf(
+      dtype, json::array(),
+      {entry(0, "key", 8, 0), entry(0, "value", 8, 0), entry(1, "key", 0, 4),
+       entry(1, "value", 0, 4)});
 }
 
 constexpr uint64_t kNoLimit = UINT64_MAX;
+/// f32 bytes of a window row [2, 8, 24] and of a page [2, 4, 24].
+constexpr uint64_t kWindowRow = 2 * 8 * 24 * 4, kPage = 2 * 4 * 24 * 4;
 
-TEST(KvCacheTest, SizesWindowedAndGlobalLayers) {
-  Expected<KvCache> cache =
-      KvCache::allocate(manifestOf("f32"), 3, 100, kNoLimit);
-  ASSERT_TRUE(cache) << cache.error().message();
-  EXPECT_EQ(cache->batch(), 3);
-  EXPECT_EQ(cache->cacheSlots(), 100);
-  // Per row: 2 * (2*8*24) + 2 * (2*100*24) f32 values.
-  uint64_t rowBytes = 4 * (2 * 2 * 8 * 24 + 2 * 2 * 100 * 24);
-  EXPECT_EQ(cache->totalBytes(), 3 * rowBytes);
-
-  Expected<KvCache> half =
-      KvCache::allocate(manifestOf("bf16"), 3, 100, kNoLimit);
-  ASSERT_TRUE(half) << half.error().message();
-  EXPECT_EQ(half->totalBytes(), 3 * rowBytes / 2);
-}
-
-TEST(KvCacheTest, ZeroFillsAndGivesRowViews) {
+TEST(KvCacheTest, SizesWindowsAndPools) {
   Expected<KvCache> cache =
       KvCache::allocate(manifestOf("f32"), 3, 10, kNoLimit);
   ASSERT_TRUE(cache) << cache.error().message();
-  // Row b of a [B, kv_heads, slots, head_dim] buffer starts b rows in.
-  const uint64_t windowRow = 2 * 8 * 24 * 4, globalRow = 2 * 10 * 24 * 4;
+  EXPECT_EQ(cache->batch(), 3);
+  EXPECT_EQ(cache->context(), 10);
+  // Two windows of 3 rows; two pools of 3 rows x ceil(10 / 4) pages.
+  EXPECT_EQ(cache->totalBytes(), 2 * 3 * kWindowRow + 2 * 9 * kPage);
+  // Before any page is allotted, only the windows hold positions.
+  EXPECT_EQ(cache->usedBytes(), 2 * 3 * kWindowRow);
+
+  Expected<KvCache> half =
+      KvCache::allocate(manifestOf("bf16"), 3, 10, kNoLimit);
+  ASSERT_TRUE(half) << half.error().message();
+  EXPECT_EQ(half->totalBytes(), cache->totalBytes() / 2);
+}
+
+TEST(KvCacheTest, ZeroFillsAndGivesViewsFromARow) {
+  Expected<KvCache> cache =
+      KvCache::allocate(manifestOf("f32"), 3, 10, kNoLimit);
+  ASSERT_TRUE(cache) << cache.error().message();
+  KvCacheView all = cache->rowsFrom(0);
+  ASSERT_EQ(all.buffers.size(), 4u);
+  EXPECT_EQ(all.tableWidth, 3);
+  EXPECT_EQ(all.pages, 9);
+  // A window's rows from b start b rows in; a pool is shared, whole; the
+  // block table's rows from b start b rows in.
   for (int64_t b = 0; b < 3; ++b) {
-    std::vector<void *> row = cache->row(b);
-    ASSERT_EQ(row.size(), 4u);
-    for (size_t i = 0; i < 4; ++i) {
-      uint64_t rowBytes = i < 2 ? windowRow : globalRow;
-      auto *base = static_cast<unsigned char *>(cache->buffers()[i]);
-      EXPECT_EQ(row[i], base + b * rowBytes);
-    }
+    KvCacheView view = cache->rowsFrom(b);
+    for (size_t i = 0; i < 4; ++i)
+      EXPECT_EQ(view.buffers[i], static_cast<unsigned char *>(all.buffers[i]) +
+                                     (i < 2 ? b * kWindowRow : 0));
+    EXPECT_EQ(view.blockTable, all.blockTable + b * 3);
+    EXPECT_EQ(view.pages, 9);
   }
-  auto *last = static_cast<unsigned char *>(cache->buffers()[3]);
-  EXPECT_TRUE(std::all_of(last, last + 3 * globalRow,
+  auto *pool = static_cast<unsigned char *>(all.buffers[3]);
+  EXPECT_TRUE(std::all_of(pool, pool + 9 * kPage,
                           [](unsigned char byte) { return byte == 0; }));
 }
 
+// Pages go to rows as they grow, each from the free ones, so rows that
+// grow in turn take interleaved pages of the one pool.
+TEST(KvCacheTest, AllotsPagesAsRowsGrow) {
+  Expected<KvCache> cache =
+      KvCache::allocate(manifestOf("f32"), 2, 10, kNoLimit);
+  ASSERT_TRUE(cache) << cache.error().message();
+  const int32_t *table = cache->rowsFrom(0).blockTable;
+  ASSERT_TRUE(cache->reserve(0, 2, 3)); // positions 0-2: a page each
+  ASSERT_TRUE(cache->reserve(1, 1, 6)); // row 1 to position 5: one more
+  ASSERT_TRUE(cache->reserve(0, 1, 9)); // row 0 to position 8: two more
+  ASSERT_TRUE(cache->reserve(0, 2, 4)); // held already: nothing new
+  EXPECT_EQ(std::vector<int32_t>(table, table + 3),
+            (std::vector<int32_t>{0, 3, 4}));
+  EXPECT_EQ(std::vector<int32_t>(table + 3, table + 5),
+            (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(cache->usedBytes(), 2 * 2 * kWindowRow + 2 * 5 * kPage);
+  EXPECT_EQ(errorOf(cache->reserve(1, 1, 11)),
+            "kv cache: position 10 is past the context of 10");
+}
+
 TEST(KvCacheTest, RefusesATotalOverTheLimit) {
-  // 2 rows * 4 bytes * 2 * (2*8*24 + 2*2048*24) = 1.5 MiB.
+  // 2 windows x 2 rows x 1536 bytes + 2 pools x 1024 pages x 768 bytes.
   EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 2, 2048, 1 << 20)),
             "kv cache: batch 2, context 2048: needs 1.5 MiB, over the limit of "
-            "1.0 MiB, which holds 1357 positions");
+            "1.0 MiB, which holds 1356 positions");
   EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 64, 4096, 64 << 20)),
             "kv cache: batch 64, context 4096: needs 96.2 MiB, over the "
-            "limit of 64.0 MiB, which holds 2722 positions");
+            "limit of 64.0 MiB, which holds 2720 positions");
   // 2 rows * 4 bytes * 2 * 2*8*24: the windows take 6144 bytes.
   EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 2, 16, 4096)),
             "kv cache: batch 2, context 16: needs 18432 bytes, over the limit "
@@ -88,10 +115,14 @@ TEST(KvCacheTest, RefusesATotalOverTheLimit) {
 }
 
 TEST(KvCacheTest, RefusesSizesThatOverflow) {
-  EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32", 2147483647), 1LL << 40,
-                                      1 << 30, kNoLimit)),
-            "kv cache: batch 1099511627776, context 1073741824: size overflows "
-            "64 bits");
+  EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32", 2147483647), 1, 1 << 30,
+                                      kNoLimit)),
+            "kv cache: batch 1, context 1073741824: size overflows 64 bits");
+  // Block table entries are int32.
+  EXPECT_EQ(errorOf(KvCache::allocate(manifestOf("f32"), 1LL << 40, 1 << 30,
+                                      kNoLimit)),
+            "kv cache: batch 1099511627776, context 1073741824: needs more "
+            "than 2^31 pages of 4 positions");
 }
 
 TEST(KvCacheTest, RefusesAnEmptyBatchOrContext) {

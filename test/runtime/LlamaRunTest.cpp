@@ -289,7 +289,7 @@ TEST_F(LlamaRunTest, AppliesItsLimits) {
                   " exceeds the limit of 8 bytes");
   expectError(withModel({"--prompt-ids", "1,2,3", "--max-new-tokens", "4",
                          "--max-kv-cache-bytes", "64"}),
-              "kv cache: batch 1, context 7: needs 88 bytes, over the limit "
+              "kv cache: batch 1, context 7: needs 96 bytes, over the limit "
               "of 64 bytes, which holds 4 positions");
   ToolResult result = run(
       withModel({"--prompt-ids", "1,2,3", "--max-new-tokens", "4",

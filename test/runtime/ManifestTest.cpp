@@ -41,12 +41,14 @@ json validManifest() {
        {{{"layer", 0},
          {"kind", "key"},
          {"kv_heads", 2},
-         {"slots", 8},
+         {"window", 8},
+         {"page_size", 0},
          {"head_dim", 24}},
         {{"layer", 1},
          {"kind", "value"},
          {"kv_heads", 2},
-         {"slots", 0},
+         {"window", 0},
+         {"page_size", 256},
          {"head_dim", 24}}}}};
 }
 
@@ -79,10 +81,12 @@ TEST(ManifestTest, ParsesEveryField) {
   EXPECT_EQ(manifest->kvCache[0].layer, 0);
   EXPECT_EQ(manifest->kvCache[0].kind, KvKind::Key);
   EXPECT_EQ(manifest->kvCache[0].kvHeads, 2);
-  EXPECT_EQ(manifest->kvCache[0].slots, 8);
+  EXPECT_EQ(manifest->kvCache[0].window, 8);
+  EXPECT_EQ(manifest->kvCache[0].pageSize, 0);
   EXPECT_EQ(manifest->kvCache[0].headDim, 24);
   EXPECT_EQ(manifest->kvCache[1].kind, KvKind::Value);
-  EXPECT_EQ(manifest->kvCache[1].slots, 0);
+  EXPECT_EQ(manifest->kvCache[1].window, 0);
+  EXPECT_EQ(manifest->kvCache[1].pageSize, 256);
 }
 
 // The attention chunk is the window of the chunked layers, the smallest
@@ -91,9 +95,9 @@ TEST(ManifestTest, TheAttentionChunkIsTheChunkedLayersWindow) {
   Expected<Manifest> manifest = parseManifest(validManifest().dump(), kSource);
   ASSERT_TRUE(manifest) << manifest.error().message();
   EXPECT_EQ(manifest->attentionChunk(), 8);
-  manifest->kvCache[1].slots = 4;
+  manifest->kvCache[1].window = 4;
   EXPECT_EQ(manifest->attentionChunk(), 4);
-  manifest->kvCache[0].slots = manifest->kvCache[1].slots = 0;
+  manifest->kvCache[0].window = manifest->kvCache[1].window = 0;
   EXPECT_EQ(manifest->attentionChunk(), 0);
 }
 
@@ -262,9 +266,16 @@ TEST(ManifestTest, RejectsBadKvCacheEntries) {
   EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["kv_heads"] = 0; }),
             "m.so: manifest: kv_cache[1].kv_heads: expected an integer in "
             "[1, 2147483647], got 0");
-  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["slots"] = -8; }),
-            "m.so: manifest: kv_cache[1].slots: expected an integer in [0, "
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["window"] = -8; }),
+            "m.so: manifest: kv_cache[1].window: expected an integer in [0, "
             "2147483647], got -8");
+  // A cache is a chunked layer's window or a global layer's pages.
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["window"] = 8; }),
+            "m.so: manifest: kv_cache[1]: expected one of window and "
+            "page_size to be 0, got 8 and 256");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["window"] = 0; }),
+            "m.so: manifest: kv_cache[0]: expected one of window and "
+            "page_size to be 0, got 0 and 0");
   EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0].erase("head_dim"); }),
             "m.so: manifest: kv_cache[0].head_dim: missing");
   EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["layer"] = nullptr; }),

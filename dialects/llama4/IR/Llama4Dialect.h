@@ -38,11 +38,14 @@ namespace mlir::llama4 {
 inline constexpr llvm::StringLiteral kGatheredProductAttrName =
     "llama4.gathered_product";
 /// The argument attribute of an entry point's KV cache: {layer, kind =
-/// "key" | "value"}, a [B, Hkv, slots, d] buffer whose slots are dynamic
-/// for a global layer.
+/// "key" | "value", and either window = W (a chunked layer's [B, Hkv, W,
+/// d] buffer) or page_size = P (a global layer's pool of pages [pages,
+/// Hkv, P, d], which the entry point's block_table allots to its rows)}.
 inline constexpr llvm::StringLiteral kKvCacheAttrName = "llama4.kv_cache";
+inline constexpr llvm::StringLiteral kKvCacheWindow = "window";
+inline constexpr llvm::StringLiteral kKvCachePageSize = "page_size";
 /// The module attribute --llama4-emit-entry-points records for the
-/// manifest: each KV cache argument's {layer, kind} with its buffer `type`,
+/// manifest: each KV cache argument's attribute with its buffer `type`,
 /// in the order llama4c_call.kv_cache passes them.
 inline constexpr llvm::StringLiteral kKvCacheListAttrName = "llama4.kv_caches";
 } // namespace mlir::llama4

@@ -42,13 +42,14 @@ inline constexpr char kWeightName[] = "name";
 inline constexpr char kWeightDtype[] = "dtype";
 inline constexpr char kWeightShape[] = "shape";
 
-// Each of "kv_cache", in the order of llama4c_call.kv_cache: a
-// [batch, kv_heads, slots, head_dim] buffer; slots 0 for a global layer,
-// whose buffer has llama4c_call.cache_slots.
+// Each of "kv_cache", in the order of llama4c_call.kv_cache: a chunked
+// layer's [batch, kv_heads, window, head_dim] buffer, or a global layer's
+// pool of pages [kv_pages, kv_heads, page_size, head_dim] (abi.h).
 inline constexpr char kCacheLayer[] = "layer";
 inline constexpr char kCacheKind[] = "kind";
 inline constexpr char kCacheKvHeads[] = "kv_heads";
-inline constexpr char kCacheSlots[] = "slots";
+inline constexpr char kCacheWindow[] = "window";
+inline constexpr char kCachePageSize[] = "page_size";
 inline constexpr char kCacheHeadDim[] = "head_dim";
 
 } // namespace llama4c::manifest

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 6
+#define LLAMA4C_ABI_VERSION 7
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -34,13 +34,18 @@ typedef struct llama4c_call {
   int64_t batch;
   int64_t seq;
   /* Two buffers per decoder layer, key then value, in the order of the
-   * manifest's "kv_cache" array: [B, kv_heads, slots, head_dim] in the
-   * compute type, where slots is the layer's "slots" (its chunk window) or,
-   * for a global layer, cache_slots. Updated in place. */
+   * manifest's "kv_cache" array, in the compute type, updated in place: a
+   * chunked layer's [B, kv_heads, window, head_dim] (position p of row b
+   * in slot p mod window); a global layer's pool of kv_pages pages
+   * [kv_pages, kv_heads, page_size, head_dim], position p of row b in slot
+   * p mod page_size of page block_table[b][p / page_size]. */
   void *const *kv_cache;
-  /* Slots of the global layers' caches: the longest context the caller
-   * allocated for. */
-  int64_t cache_slots;
+  /* [B, block_table_width]: the pages of each row, every one that holds a
+   * position below the row's last of this call, each < kv_pages. Rows own
+   * distinct pages. NULL (and 0, 0) for a model without global layers. */
+  const int32_t *block_table;
+  int64_t block_table_width;
+  int64_t kv_pages;
   /* Prefill: [B, logits_per_row] indices s (0 <= s < S) of the tokens
    * whose logits the call returns, in the order given: each row's last
    * (S - 1) to generate, 0 ... S - 1 for every position. The final norm
@@ -91,8 +96,9 @@ typedef struct llama4c_gpu_driver {
 uint32_t llama4c_abi_version(void);
 /* NUL-terminated JSON: llama4c version, abi version, target (cpu, sm_80,
  * sm_90), cpu {name, features} of the host code, config, dtype,
- * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads, slots,
- * head_dim}] (slots 0 = cache_slots), vocab_size, max_position_embeddings. */
+ * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads,
+ * window (a chunked layer's; else 0), page_size (a global layer's; else 0),
+ * head_dim}], vocab_size, max_position_embeddings. */
 const char *llama4c_manifest(void);
 /* Host models only (target "cpu", or emulated): starts the OpenMP runtime
  * and its threads, which libomp otherwise does in the first parallel
