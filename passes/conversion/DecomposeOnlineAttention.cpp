@@ -385,7 +385,7 @@ private:
 
   /// `state` updated with keys `range` of [N, d] `keys` and `values` of
   /// one source, whose key kk is the source's `base` + kk (base 0 if
-  /// null), `keyBlock` (default key_block) keys at a time. Inside a GPU
+  /// null), `blockKeys` (default key_block) keys at a time. Inside a GPU
   /// thread's tile every tensor keeps a static shape, so that it fits the
   /// thread's private memory: whole blocks there, then the rest one key at
   /// a time.
