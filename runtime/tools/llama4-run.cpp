@@ -497,7 +497,9 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
                           {"tokens", *reply},
                           {"finish_reason", finishReason(options, *reply)},
                           {"conversation_tokens", ids->size()},
-                          {"cached_tokens", int64_t(ids->size()) - computed}};
+                          {"cached_tokens", int64_t(ids->size()) - computed},
+                          {"memory", memoryJson(memoryUse(
+                                         loaded, (*session)->kvCacheBytes()))}};
       printText(turn.dump() + "\n");
     }
   }

@@ -269,6 +269,11 @@ TEST_F(LlamaRunTest, ChatsOverStdinKeepingTheConversation) {
     std::vector<int64_t> expected = fakeContinuation(conversation, 3, 0, {15});
     EXPECT_EQ(reply["tokens"].get<std::vector<int64_t>>(), expected);
     EXPECT_EQ(reply["conversation_tokens"], conversation.size());
+    // The cache holds the value window (4 slots of 8 bytes) and the key
+    // pages (2 slots of 8 bytes) allotted so far: every position the
+    // conversation and the reply wrote, all but the reply's last token.
+    int64_t written = int64_t(conversation.size() + expected.size()) - 1;
+    EXPECT_EQ(reply["memory"]["kv_cache_bytes"], 32 + 16 * ((written + 1) / 2));
     if (expected.back() == 15)
       expected.pop_back();
     EXPECT_EQ(reply["content"], lettersOf(expected));
