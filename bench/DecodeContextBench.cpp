@@ -55,7 +55,7 @@ void decodeAtContext(benchmark::State &state) {
         entry.window ? entry.window : kvCache.pages * entry.pageSize;
     std::memset(kvCache.buffers[i], 0x3c,
                 size_t(entry.kvHeads * slots * entry.headDim) *
-                    dtypeSize(manifest.dtype));
+                    dtypeSize(entry.dtype));
   }
   std::vector<float> logits(size_t(manifest.vocabSize));
   int32_t token = 1, position = int32_t(context - 1);

@@ -50,6 +50,8 @@ struct CompileOptions {
   std::string pipelinePath;
   /// Positions per page of a global layer's KV cache (BuildOptions).
   int64_t kvPageSize = BuildOptions().kvPageSize;
+  /// What the KV caches hold (BuildOptions).
+  KvCacheType kvCacheType = KvCacheType::Compute;
   /// --emit report: the prompt length S of its prefill (and the context of
   /// its decode steps) and the batch of its second decode step.
   int64_t reportTokens = 2048;

@@ -125,6 +125,7 @@ llvm::Error llama4c::compile(const CompileOptions &requested) {
   buildOptions.computeType = *options.computeType;
   buildOptions.configPath = options.configPath;
   buildOptions.kvPageSize = options.kvPageSize;
+  buildOptions.kvCacheType = options.kvCacheType;
   OwningOpRef<ModuleOp> module =
       buildLlama4Module(context, *config, buildOptions);
   if (failed(verify(*module)))

@@ -55,6 +55,8 @@ static std::string jsonString(llvm::StringRef text) {
 }
 
 static llvm::StringRef dtypeName(Type type) {
+  if (isa<Float8E4M3FNType>(type))
+    return "f8_e4m3";
   return type.isF32() ? "f32" : type.isBF16() ? "bf16" : "f16";
 }
 
@@ -120,6 +122,7 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
     os << (index ? ",\n  " : "\n  ") << "{" << key(k::kCacheLayer, true)
        << entry.getAs<IntegerAttr>("layer").getInt() << key(k::kCacheKind)
        << jsonString(entry.getAs<StringAttr>("kind").getValue())
+       << key(k::kCacheDtype) << jsonString(dtypeName(type.getElementType()))
        << key(k::kCacheKvHeads) << type.getDimSize(1) << key(k::kCacheWindow)
        << sizeOf(mlir::llama4::kKvCacheWindow) << key(k::kCachePageSize)
        << sizeOf(mlir::llama4::kKvCachePageSize) << key(k::kCacheHeadDim)

@@ -51,24 +51,28 @@ def main():
     write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
     write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
 
-    manifest = {"llama4c_version": "0.1.0", "abi_version": 7, "target": "cpu",
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 8, "target": "cpu",
                 "emulated": False, "cpu": {"name": "x86-64-v3", "features": ["avx2", "fma"]},
                 "dtype": "f32", "vocab_size": 16,
                 "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
                 "config": {"model_type": "llama4_text", "eos_token_id": [15, 14]},
                 "weights": [{"name": "bias", "dtype": "f32", "shape": [16]},
                             {"name": "table", "dtype": "f32", "shape": [2, 3]}],
-                "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 1, "window": 0,
-                              "page_size": 256, "head_dim": 2},
-                             {"layer": 0, "kind": "value", "kv_heads": 1, "window": 4,
-                              "page_size": 0, "head_dim": 2}]}
+                "kv_cache": [{"layer": 0, "kind": "key", "dtype": "f32", "kv_heads": 1,
+                              "window": 0, "page_size": 256, "head_dim": 2},
+                             {"layer": 0, "kind": "value", "dtype": "f32", "kv_heads": 1,
+                              "window": 4, "page_size": 0, "head_dim": 2}]}
     write("manifest", json.dumps(manifest))
-    # A multimodal GPU model's: vision settings, and a KV cache of chunked
-    # layers (a window of slots) beside global ones (pages of positions).
-    layers = [{"layer": layer, "kind": kind, "kv_heads": 2,
+    # A multimodal GPU model's: vision settings, and a float8 KV cache of
+    # chunked layers (a window of slots) beside global ones (pages of
+    # positions), each layer's keys and values with their f32 scales.
+    layers = [{"layer": layer, "kind": kind,
+               "dtype": "f32" if kind.endswith("scales") else "f8_e4m3", "kv_heads": 2,
                "window": 0 if layer % 4 == 3 else 64,
-               "page_size": 256 if layer % 4 == 3 else 0, "head_dim": 64}
-              for layer in range(4) for kind in ("key", "value")]
+               "page_size": 256 if layer % 4 == 3 else 0,
+               "head_dim": 1 if kind.endswith("scales") else 64}
+              for layer in range(4)
+              for kind in ("key", "value", "key_scales", "value_scales")]
     write("manifest", json.dumps(dict(
         manifest, target="sm_90", emulated=True, dtype="bf16",
         vocab_size=2050, max_position_embeddings=2048, multimodal=True,

@@ -84,6 +84,16 @@ static cl::opt<int64_t> kvPageSize(
              "the runtime allots to each sequence page by page as it grows"),
     cl::init(CompileOptions().kvPageSize), cl::sub(compileCommand),
     cl::cat(compileCategory));
+static cl::opt<KvCacheType> kvDtype(
+    "kv-dtype", cl::desc("What the KV caches hold"),
+    cl::init(KvCacheType::Compute),
+    cl::values(clEnumValN(KvCacheType::Compute, "auto",
+                          "the compute type (--dtype)"),
+               clEnumValN(KvCacheType::F8E4M3, "fp8",
+                          "float8 e4m3 with a power-of-two scale per cached "
+                          "vector: a quarter of f32's bytes, about half of "
+                          "bf16's")),
+    cl::sub(compileCommand), cl::cat(compileCategory));
 
 static cl::opt<int64_t> reportTokens(
     "report-tokens",
@@ -125,6 +135,7 @@ int main(int argc, char **argv) {
     options.computeType = dtype;
   options.pipelinePath = pipelinePath;
   options.kvPageSize = kvPageSize;
+  options.kvCacheType = kvDtype;
   options.reportTokens = reportTokens;
   options.reportBatch = reportBatch;
   if (!outputPath.empty())

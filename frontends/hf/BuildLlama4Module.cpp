@@ -94,11 +94,30 @@ Value ModelBuilder::mergeHeads(Value x, Location loc) {
 namespace {
 
 /// The key and value cache of one decoder layer, threaded through the entry
-/// function: arguments in, updated values out; and, where they are pages
-/// of a pool, the block table that allots them to the rows.
+/// function: arguments in, updated values out, with their scales where they
+/// hold float8 codes; and, where they are pages of a pool, the block table
+/// that allots them to the rows.
 struct LayerCache {
   Value key, value;
+  Value keyScales, valueScales;
   Value blockTable;
+
+  /// The cache's tensors in the order functions take and return them.
+  SmallVector<Value> buffers() const {
+    SmallVector<Value> all = {key, value};
+    if (keyScales)
+      all.append({keyScales, valueScales});
+    return all;
+  }
+  /// Takes the tensors of buffers() from `values`.
+  void assign(ValueRange values) {
+    key = values[0];
+    value = values[1];
+    if (keyScales) {
+      keyScales = values[2];
+      valueScales = values[3];
+    }
+  }
 };
 
 /// The tensors of one decoder layer, named by their checkpoint suffix
@@ -255,17 +274,23 @@ Value TextDecoderBuilder::attention(const DecoderLayerKind &kind,
 
   int64_t chunk = kind.isChunked ? *text.attentionChunkSize : 0;
   Value out = llama4::AttentionOp::create(
-      b, loc, q.getType(), q, k, v, cache.key, cache.value, cache.blockTable,
-      positions, b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
+      b, loc, q.getType(), q, k, v, cache.key, cache.value, cache.keyScales,
+      cache.valueScales, cache.blockTable, positions,
+      b.getF64FloatAttr(1.0 / std::sqrt(static_cast<double>(d))),
       b.getI64IntegerAttr(chunk), temperature);
   // The cache is written after attention read the previous tokens from it;
   // keys are stored rotated and normalised.
-  cache.key = llama4::KvCacheUpdateOp::create(
-      b, loc, cache.key.getType(), cache.key, k, cache.blockTable, positions,
-      b.getI64IntegerAttr(chunk));
-  cache.value = llama4::KvCacheUpdateOp::create(
-      b, loc, cache.value.getType(), cache.value, v, cache.blockTable,
-      positions, b.getI64IntegerAttr(chunk));
+  auto store = [&](Value &into, Value &scales, Value update) {
+    auto op = llama4::KvCacheUpdateOp::create(
+        b, loc, into.getType(), scales ? scales.getType() : Type(), into,
+        update, scales, cache.blockTable, positions,
+        b.getI64IntegerAttr(chunk));
+    into = op.getResult();
+    if (scales)
+      scales = op.getNewScales();
+  };
+  store(cache.key, cache.keyScales, k);
+  store(cache.value, cache.valueScales, v);
   return projection(weights, "o_proj", mb.mergeHeads(out, loc),
                     text.hiddenSize, loc);
 }
@@ -335,23 +360,29 @@ TextDecoderBuilder::layerFunction(const DecoderLayerKind &kind, Type hiddenType,
   // visit functions in that order).
   b.setInsertionPoint(b.getInsertionBlock()->getParentOp());
   Location loc = mb.loc(path(""));
-  Type cacheTypes[] = {cache.key.getType(), cache.value.getType()};
-  SmallVector<Type> inputs = {hiddenType, positionsType, cacheTypes[0],
-                              cacheTypes[1]};
+  SmallVector<Value> buffers = cache.buffers();
+  SmallVector<Type> cacheTypes(ValueRange(buffers).getTypes());
+  SmallVector<Type> inputs = {hiddenType, positionsType};
+  llvm::append_range(inputs, cacheTypes);
   if (cache.blockTable)
     inputs.push_back(cache.blockTable.getType());
-  auto func = func::FuncOp::create(
-      b, loc, name,
-      b.getFunctionType(inputs, {hiddenType, cacheTypes[0], cacheTypes[1]}));
+  SmallVector<Type> results = {hiddenType};
+  llvm::append_range(results, cacheTypes);
+  auto func =
+      func::FuncOp::create(b, loc, name, b.getFunctionType(inputs, results));
   func.setPrivate();
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   LayerWeights weights(body);
-  LayerCache inBody{body->getArgument(2), body->getArgument(3),
-                    cache.blockTable ? body->getArgument(4) : Value()};
+  LayerCache inBody = cache;
+  inBody.assign(body->getArguments().slice(2, buffers.size()));
+  if (cache.blockTable)
+    inBody.blockTable = body->getArgument(2 + buffers.size());
   Value h = layerBody(kind, weights, body->getArgument(0), body->getArgument(1),
                       inBody);
-  func::ReturnOp::create(b, loc, ValueRange{h, inBody.key, inBody.value});
+  SmallVector<Value> returned = {h};
+  llvm::append_range(returned, inBody.buffers());
+  func::ReturnOp::create(b, loc, returned);
   func.setFunctionType(
       b.getFunctionType(body->getArgumentTypes(), func.getResultTypes()));
   return layerFunctions[name] = {func, std::move(weights.tensors)};
@@ -361,7 +392,8 @@ Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
                                        LayerCache &cache) {
   const LayerFunction &function = layerFunction(text.layers[layer], h.getType(),
                                                 positions.getType(), cache);
-  SmallVector<Value> operands = {h, positions, cache.key, cache.value};
+  SmallVector<Value> operands = {h, positions};
+  llvm::append_range(operands, cache.buffers());
   if (cache.blockTable)
     operands.push_back(cache.blockTable);
   for (const LayerWeights::Tensor &tensor : function.weights)
@@ -371,8 +403,7 @@ Value TextDecoderBuilder::decoderLayer(int64_t layer, Value h, Value positions,
       mb.b,
       mb.loc(mb.config.textWeightPrefix() + "model.layers." + Twine(layer)),
       function.func, operands);
-  cache.key = call.getResult(1);
-  cache.value = call.getResult(2);
+  cache.assign(call.getResults().drop_front());
   return call.getResult(0);
 }
 
@@ -410,10 +441,10 @@ Value TextDecoderBuilder::head(Value h) {
 
 /// Builds `prefill` (seq = dynamic, with the tokens whose logits it returns
 /// and, when multimodal, pixel values) or `decode` (seq = 1, the logits of
-/// its one token), their global layers' caches in pages of `kvPageSize`
-/// positions.
+/// its one token), their caches as `options` says.
 static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
-                       int64_t seq, bool withImages, int64_t kvPageSize) {
+                       int64_t seq, bool withImages,
+                       const BuildOptions &options) {
   MLIRContext *ctx = module.getContext();
   const Llama4TextConfig &text = mb.config.text;
   TextDecoderBuilder decoder(mb, module, name);
@@ -446,7 +477,9 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
       RankedTensorType::get({kDynamic, seq, text.vocabSize},
                             Float32Type::get(ctx)),
       RankedTensorType::get({kDynamic, seq}, IntegerType::get(ctx, 32))};
-  std::vector<KvCacheEntry> layout = kvCacheLayout(mb.config, kvPageSize);
+  bool fp8 = options.kvCacheType == KvCacheType::F8E4M3;
+  std::vector<KvCacheEntry> layout =
+      kvCacheLayout(mb.config, options.kvPageSize, /*scaled=*/fp8);
   bool paged = llvm::any_of(
       layout, [](const KvCacheEntry &entry) { return entry.pageSize > 0; });
   if (paged) {
@@ -457,11 +490,18 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
   }
   for (const KvCacheEntry &entry : layout) {
     // [B, Hkv, window, d] for a chunked layer, [pages, Hkv, page size, d]
-    // for a global one.
+    // for a global one; f8E4M3FN codes with f32 scales [.., 1] where fp8.
     bool chunked = entry.window > 0;
-    Type cache =
-        mb.tensor({kDynamic, entry.kvHeads,
-                   chunked ? entry.window : entry.pageSize, entry.headDim});
+    bool scales = entry.kind == KvCacheKind::KeyScales ||
+                  entry.kind == KvCacheKind::ValueScales;
+    SmallVector<int64_t> shape = {kDynamic, entry.kvHeads,
+                                  chunked ? entry.window : entry.pageSize,
+                                  entry.width};
+    Type cache = mb.tensor(shape);
+    if (scales || fp8)
+      cache = RankedTensorType::get(
+          shape, scales ? Type(attrs.getF32Type())
+                        : Type(attrs.getType<Float8E4M3FNType>()));
     inputs.push_back(cache);
     results.push_back(cache);
     inputAttrs.push_back(attrs.getDictionaryAttr(attrs.getNamedAttr(
@@ -469,7 +509,7 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
         attrs.getDictionaryAttr(
             {attrs.getNamedAttr("layer", attrs.getI64IntegerAttr(entry.layer)),
              attrs.getNamedAttr(
-                 "kind", attrs.getStringAttr(entry.isKey ? "key" : "value")),
+                 "kind", attrs.getStringAttr(kvCacheKindName(entry.kind))),
              attrs.getNamedAttr(
                  chunked ? llama4::kKvCacheWindow : llama4::kKvCachePageSize,
                  attrs.getI64IntegerAttr(chunked ? entry.window
@@ -496,13 +536,20 @@ static void buildEntry(ModelBuilder &mb, ModuleOp module, StringRef name,
         b.getI64IntegerAttr(mb.config.imageTokenIndex));
   }
   SmallVector<Value> outputs = {Value(), Value()};
+  int64_t perLayer = fp8 ? 4 : 2;
   for (int64_t layer = 0; layer < text.numHiddenLayers; ++layer) {
-    LayerCache cache{body->getArgument(firstCache + 2 * layer),
-                     body->getArgument(firstCache + 2 * layer + 1)};
-    if (layout[2 * layer].pageSize > 0)
+    LayerCache cache;
+    unsigned first = firstCache + perLayer * layer;
+    cache.key = body->getArgument(first);
+    cache.value = body->getArgument(first + 1);
+    if (fp8) {
+      cache.keyScales = body->getArgument(first + 2);
+      cache.valueScales = body->getArgument(first + 3);
+    }
+    if (layout[perLayer * layer].pageSize > 0)
       cache.blockTable = body->getArgument(blockTable);
     h = decoder.decoderLayer(layer, h, positions, cache);
-    outputs.append({cache.key, cache.value});
+    llvm::append_range(outputs, cache.buffers());
   }
   if (choosesLogits)
     h = decoder.gatherTokens(h, body->getArgument(2));
@@ -523,9 +570,7 @@ OwningOpRef<ModuleOp> llama4c::buildLlama4Module(MLIRContext &context,
                          ? Type(BFloat16Type::get(&context))
                          : Type(Float32Type::get(&context));
   ModelBuilder mb(*module, config, elementType, options.configPath);
-  buildEntry(mb, *module, "prefill", kDynamic, config.isMultimodal(),
-             options.kvPageSize);
-  buildEntry(mb, *module, "decode", 1, /*withImages=*/false,
-             options.kvPageSize);
+  buildEntry(mb, *module, "prefill", kDynamic, config.isMultimodal(), options);
+  buildEntry(mb, *module, "decode", 1, /*withImages=*/false, options);
   return module;
 }

@@ -31,12 +31,17 @@ struct Llama4Config;
 /// The element type of weights and activations in the compiled model.
 enum class ComputeType { BF16, F32 };
 
+/// What the KV caches hold: the compute type, or float8 e4m3 codes with a
+/// scale per cached vector (llama4.kv_cache_update).
+enum class KvCacheType { Compute, F8E4M3 };
+
 struct BuildOptions {
   ComputeType computeType = ComputeType::BF16;
   /// The config.json the module comes from; op locations point at it.
   llvm::StringRef configPath;
   /// Positions per page of a global layer's KV cache.
   int64_t kvPageSize = 256;
+  KvCacheType kvCacheType = KvCacheType::Compute;
 };
 
 /// Builds the module; the result still has to pass mlir::verify, which the

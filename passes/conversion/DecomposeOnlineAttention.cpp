@@ -45,7 +45,8 @@
 // A paged cache (a global layer's pool of pages and the block table that
 // allots them to rows) is read a page at a time, each page's slots one
 // source of keys like an unpaged cache's, so blocks of keys never straddle
-// two pages.
+// two pages. An f8E4M3FN cache's blocks are dequantized as they are read,
+// in the queries' type, exactly (see Float8E4M3.h).
 //
 // llama4.partial_attention is the same softmax over one split of each
 // query's visible keys, its state written out unnormalised.
@@ -55,6 +56,7 @@
 #include "passes/conversion/Passes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "passes/conversion/Llama4ToLinalg/Float8E4M3.h"
 #include "passes/conversion/Llama4ToLinalg/LinalgBuilders.h"
 #include "passes/gpu/Warp.h"
 
@@ -128,20 +130,33 @@ struct WarpLanes {
   int64_t keyLanes, dimLanes, columns;
 };
 
+/// Keys and values [N, d] attended together; f8E4M3FN ones with their
+/// scales [N, 1].
+struct KeySource {
+  Value keys, values;
+  Value keyScales, valueScales; // f8E4M3FN caches only
+
+  /// The source's tensors with `slice` applied to each.
+  KeySource map(function_ref<Value(Value)> slice) const {
+    return {slice(keys), slice(values), keyScales ? slice(keyScales) : Value(),
+            valueScales ? slice(valueScales) : Value()};
+  }
+};
+
 /// One KV head's keys and values: its cache [L, d] and new tokens [S', d].
 /// A paged cache is the op's pools [pages, Hkv, P, d] whole, with the block
 /// table [B, T] and the KV head.
 struct HeadKeys {
-  Value cachedKeys, cachedValues, newKeys, newValues;
+  KeySource cached, fresh;
   Value blockTable, kvHead; // paged caches only
 
   /// How many slots the row's cache has: [L, d]'s L, or T pages of P.
   Value cacheSlots(OpBuilder &b, Location loc) const {
     if (!blockTable)
-      return tensor::DimOp::create(b, loc, cachedKeys, 0);
+      return tensor::DimOp::create(b, loc, cached.keys, 0);
     return arith::MulIOp::create(b, loc,
                                  tensor::DimOp::create(b, loc, blockTable, 1),
-                                 tensor::DimOp::create(b, loc, cachedKeys, 2));
+                                 tensor::DimOp::create(b, loc, cached.keys, 2));
   }
 };
 
@@ -174,15 +189,13 @@ public:
 
     KeyRange cached = visibleCacheSlots(keys.cacheSlots(b, loc));
     KeyRange fresh =
-        visibleNewTokens(tensor::DimOp::create(b, loc, keys.newKeys, 0));
+        visibleNewTokens(tensor::DimOp::create(b, loc, keys.fresh.keys, 0));
     if (split)
       std::tie(cached, fresh) = splitOf(cached, fresh, *split);
     state = keys.blockTable
                 ? attendPages(state, keys, cached)
-                : attend(state, keys.cachedKeys, keys.cachedValues, cached,
-                         /*cached=*/true);
-    state = attend(state, keys.newKeys, keys.newValues, fresh,
-                   /*cached=*/false);
+                : attend(state, keys.cached, cached, /*cached=*/true);
+    state = attend(state, keys.fresh, fresh, /*cached=*/false);
     return lanes ? combineLanes(state) : state;
   }
 
@@ -353,7 +366,7 @@ private:
   OnlineSoftmax attendPages(OnlineSoftmax state, const HeadKeys &keys,
                             KeyRange range) {
     int64_t pageSize =
-        cast<RankedTensorType>(keys.cachedKeys.getType()).getDimSize(2);
+        cast<RankedTensorType>(keys.cached.keys.getType()).getDimSize(2);
     Value size = arith::ConstantIndexOp::create(b, loc, pageSize);
     auto loop = scf::ForOp::create(
         b, loc, arith::DivUIOp::create(b, loc, range.begin, size),
@@ -374,8 +387,8 @@ private:
                               arith::SubIOp::create(b, loc, bound, base), size);
           };
           OnlineSoftmax next = attend(
-              {carried[0], carried[1], carried[2]}, pageOf(keys.cachedKeys),
-              pageOf(keys.cachedValues), {local(range.begin), local(range.end)},
+              {carried[0], carried[1], carried[2]}, keys.cached.map(pageOf),
+              {local(range.begin), local(range.end)},
               /*cached=*/true, base, std::min(spec.keyBlock, pageSize));
           scf::YieldOp::create(b, loc,
                                ValueRange{next.max, next.sum, next.acc});
@@ -383,13 +396,12 @@ private:
     return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
   }
 
-  /// `state` updated with keys `range` of [N, d] `keys` and `values` of
-  /// one source, whose key kk is the source's `base` + kk (base 0 if
-  /// null), `blockKeys` (default key_block) keys at a time. Inside a GPU
-  /// thread's tile every tensor keeps a static shape, so that it fits the
-  /// thread's private memory: whole blocks there, then the rest one key at
-  /// a time.
-  OnlineSoftmax attend(OnlineSoftmax state, Value keys, Value values,
+  /// `state` updated with keys `range` of `source`, whose key kk is the
+  /// source's `base` + kk (base 0 if null), `blockKeys` (default key_block)
+  /// keys at a time. Inside a GPU thread's tile every tensor keeps a static
+  /// shape, so that it fits the thread's private memory: whole blocks there,
+  /// then the rest one key at a time.
+  OnlineSoftmax attend(OnlineSoftmax state, const KeySource &source,
                        KeyRange range, bool cached, Value base = {},
                        std::optional<int64_t> blockKeys = {}) {
     auto [begin, end] = range;
@@ -403,18 +415,17 @@ private:
           b, loc, arith::SubIOp::create(b, loc, end, begin), keyLanes);
       Value roundsEnd = arith::AddIOp::create(
           b, loc, begin, arith::MulIOp::create(b, loc, rounds, keyLanes));
-      return attendBlocks(state, keys, values, begin, roundsEnd, 1,
-                          lanes->keyLanes, /*whole=*/true, cached, base,
+      return attendBlocks(state, source, begin, roundsEnd, 1, lanes->keyLanes,
+                          /*whole=*/true, cached, base,
                           KeysInRounds{lanes->keyLane, end});
     }
     if (lanes)
-      return attendBlocks(state, keys, values,
-                          arith::AddIOp::create(b, loc, begin, lanes->keyLane),
-                          end, 1, lanes->keyLanes, /*whole=*/true, cached,
-                          base);
+      return attendBlocks(
+          state, source, arith::AddIOp::create(b, loc, begin, lanes->keyLane),
+          end, 1, lanes->keyLanes, /*whole=*/true, cached, base);
     int64_t keyBlock = blockKeys.value_or(spec.keyBlock);
     if (!spec.inTile || keyBlock == 1)
-      return attendBlocks(state, keys, values, begin, end, keyBlock, keyBlock,
+      return attendBlocks(state, source, begin, end, keyBlock, keyBlock,
                           /*whole=*/keyBlock == 1, cached, base);
     Value block = arith::ConstantIndexOp::create(b, loc, keyBlock);
     Value wholeEnd = arith::AddIOp::create(
@@ -424,9 +435,9 @@ private:
             arith::DivSIOp::create(
                 b, loc, arith::SubIOp::create(b, loc, end, begin), block),
             block));
-    state = attendBlocks(state, keys, values, begin, wholeEnd, keyBlock,
-                         keyBlock, /*whole=*/true, cached, base);
-    return attendBlocks(state, keys, values, wholeEnd, end, 1, 1,
+    state = attendBlocks(state, source, begin, wholeEnd, keyBlock, keyBlock,
+                         /*whole=*/true, cached, base);
+    return attendBlocks(state, source, wholeEnd, end, 1, 1,
                         /*whole=*/true, cached, base);
   }
 
@@ -436,12 +447,12 @@ private:
     Value offset, end;
   };
 
-  /// `state` updated with blocks of `blockSize` keys starting `stride`
-  /// apart from `begin` below `end`, `whole` when every block is (the
+  /// `state` updated with blocks of `blockSize` keys of `source` starting
+  /// `stride` apart from `begin` below `end`, `whole` when every block is (the
   /// blocks' tensors then have static shapes); or, in `rounds`, with
   /// the lane's key of each round starting there. Key kk of the source is
   /// `base` + kk to the mask.
-  OnlineSoftmax attendBlocks(OnlineSoftmax state, Value keys, Value values,
+  OnlineSoftmax attendBlocks(OnlineSoftmax state, const KeySource &source,
                              Value begin, Value end, int64_t blockSize,
                              int64_t stride, bool whole, bool cached,
                              Value base,
@@ -472,14 +483,24 @@ private:
           }
           OnlineSoftmax next = attendBlock(
               {carried[0], carried[1], carried[2]},
-              laneColumns(sliceBlock(keys, at, size)),
-              laneColumns(sliceBlock(values, at, size)),
+              blockOf(source.keys, source.keyScales, at, size),
+              blockOf(source.values, source.valueScales, at, size),
               base ? Value(arith::AddIOp::create(b, loc, base, at)) : at,
               cached, inRange);
           scf::YieldOp::create(b, loc,
                                ValueRange{next.max, next.sum, next.acc});
         });
     return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  }
+
+  /// The lane's columns of rows [start, start + size) of `matrix` [N, d]
+  /// in the queries' type: f8E4M3FN codes times their `scales` [N, 1].
+  Value blockOf(Value matrix, Value scales, Value start, Value size) {
+    Value block = laneColumns(sliceBlock(matrix, start, size));
+    if (!scales)
+      return block;
+    return dequantizeE4M3Rows(b, loc, block, sliceBlock(scales, start, size),
+                              precision.storageType());
   }
 
   /// Rows [start, start + size) of `matrix` [N, d].
@@ -751,19 +772,12 @@ SmallVector<Value> forallOnThreads(IRRewriter &rewriter, Location loc,
 template <typename AttentionOp>
 HeadKeys headKeysOf(OpBuilder &b, Location loc, AttentionOp op, ValueRange at) {
   auto slice = [&](Value tensor) { return sliceLeading(b, loc, tensor, at); };
+  KeySource cached{op.getKeyCache(), op.getValueCache(), op.getKeyScales(),
+                   op.getValueScales()};
+  KeySource fresh{slice(op.getKeys()), slice(op.getValues()), Value(), Value()};
   if (Value table = op.getBlockTable())
-    return {op.getKeyCache(),
-            op.getValueCache(),
-            slice(op.getKeys()),
-            slice(op.getValues()),
-            table,
-            at[1]};
-  return {slice(op.getKeyCache()),
-          slice(op.getValueCache()),
-          slice(op.getKeys()),
-          slice(op.getValues()),
-          Value(),
-          Value()};
+    return {cached, fresh, table, at[1]};
+  return {cached.map(slice), fresh, Value(), Value()};
 }
 
 /// When the host's threads share `op`'s iterations over `upper`

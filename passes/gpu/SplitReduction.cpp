@@ -184,10 +184,11 @@ Value splitKeys(RewriterBase &rewriter, llama4::OnlineAttentionOp op,
   auto partial = llama4::PartialAttentionOp::create(
       rewriter, loc, maxInit.getType(), sumInit.getType(), accInit.getType(),
       op.getQueries(), op.getQueryPositions(), op.getKeyCache(),
-      op.getValueCache(), op.getBlockTable(), op.getKeys(), op.getValues(),
-      op.getKeyPositions(), arith::ConstantIndexOp::create(rewriter, loc, 0),
-      maxInit, sumInit, accInit, op.getScaleAttr(), op.getChunkSizeAttr(),
-      op.getKeyBlockAttr(), rewriter.getI64IntegerAttr(splits),
+      op.getValueCache(), op.getKeyScales(), op.getValueScales(),
+      op.getBlockTable(), op.getKeys(), op.getValues(), op.getKeyPositions(),
+      arith::ConstantIndexOp::create(rewriter, loc, 0), maxInit, sumInit,
+      accInit, op.getScaleAttr(), op.getChunkSizeAttr(), op.getKeyBlockAttr(),
+      rewriter.getI64IntegerAttr(splits),
       rewriter.getI64IntegerAttr(splitKeys));
   // A tile takes one split of what a tile of `op` took.
   SmallVector<int64_t> tile = {1};

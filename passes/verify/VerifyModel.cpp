@@ -51,11 +51,12 @@ LogicalResult verifyCacheThreading(func::FuncOp func) {
     auto layer = tag.getAs<IntegerAttr>("layer");
     auto kind = tag.getAs<StringAttr>("kind");
     if (!layer || !kind ||
-        (kind.getValue() != "key" && kind.getValue() != "value"))
+        !llvm::is_contained({"key", "value", "key_scales", "value_scales"},
+                            kind.getValue()))
       return func.emitOpError()
              << "argument " << i << ": " << llama4::kKvCacheAttrName
-             << " must name an integer 'layer' and a 'kind' of \"key\" or "
-                "\"value\", got "
+             << " must name an integer 'layer' and a 'kind' of \"key\", "
+                "\"value\", \"key_scales\" or \"value_scales\", got "
              << tag;
     if (!seen.insert({layer.getInt(), kind.getValue()}).second)
       return func.emitOpError()

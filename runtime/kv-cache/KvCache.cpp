@@ -27,9 +27,9 @@ uint64_t KvCache::defaultLimitBytes() {
 namespace {
 
 /// Bytes of one slot (a position of one row) of `entry`'s cache.
-uint64_t slotBytes(const Manifest &manifest, const ManifestKvCache &entry) {
+uint64_t slotBytes(const ManifestKvCache &entry) {
   return uint64_t(entry.kvHeads) * uint64_t(entry.headDim) *
-         dtypeSize(manifest.dtype);
+         dtypeSize(entry.dtype);
 }
 
 /// How many positions a cache of `limitBytes` holds for `batch` rows: the
@@ -40,7 +40,7 @@ std::string describeFit(const Manifest &manifest, int64_t batch,
                         int64_t pageSize, uint64_t limitBytes) {
   uint64_t windows = 0, perPage = 0;
   for (const ManifestKvCache &entry : manifest.kvCache) {
-    uint64_t slot = uint64_t(batch) * slotBytes(manifest, entry);
+    uint64_t slot = uint64_t(batch) * slotBytes(entry);
     if (entry.window)
       windows += slot * uint64_t(entry.window);
     else
@@ -92,7 +92,7 @@ Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
     uint64_t unit, bytes;
     bool overflow =
         __builtin_mul_overflow(
-            slotBytes(manifest, entry),
+            slotBytes(entry),
             uint64_t(entry.window ? entry.window : entry.pageSize), &unit) ||
         __builtin_mul_overflow(
             unit, uint64_t(entry.window ? batch : cache.pages), &bytes) ||

@@ -1,7 +1,8 @@
 //===- KvCache.h - The key and value caches of one generation ---*- C++ -*-===//
 //
 // One zero-filled buffer per manifest "kv_cache" entry, in manifest order,
-// in the model's compute type (f32 or bf16): a chunked layer's window
+// of its dtype (the compute type, or f8_e4m3 codes and f32 scales; zeros
+// are a valid empty cache in each): a chunked layer's window
 // [B, kv_heads, window, head_dim], and a global layer's pool of pages
 // [pages, kv_heads, page_size, head_dim] with enough pages for every row's
 // context. A block table [B, T] says which pages hold a row's positions:

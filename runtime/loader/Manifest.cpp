@@ -199,11 +199,31 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
   }
   cache.layer = reader.integer(entry, field, keys::kCacheLayer, 0);
   std::string kind = reader.string(entry, field, keys::kCacheKind);
-  if (kind == "key" || kind == "value")
-    cache.kind = kind == "key" ? KvKind::Key : KvKind::Value;
+  const std::pair<const char *, KvKind> kinds[] = {
+      {"key", KvKind::Key},
+      {"value", KvKind::Value},
+      {"key_scales", KvKind::KeyScales},
+      {"value_scales", KvKind::ValueScales}};
+  auto known = std::find_if(std::begin(kinds), std::end(kinds),
+                            [&](const auto &k) { return kind == k.first; });
+  if (known != std::end(kinds))
+    cache.kind = known->second;
   else if (reader.ok())
     reader.fail(field + "." + keys::kCacheKind,
-                "expected \"key\" or \"value\", got " + quoteJson(kind));
+                "expected \"key\", \"value\", \"key_scales\" or "
+                "\"value_scales\", got " +
+                    quoteJson(kind));
+  std::string dtype = reader.string(entry, field, keys::kCacheDtype);
+  std::optional<DType> parsed;
+  for (DType allowed : {DType::F32, DType::BF16, DType::F8E4M3})
+    if (dtype == dtypeName(allowed))
+      parsed = allowed;
+  if (parsed)
+    cache.dtype = *parsed;
+  else if (reader.ok())
+    reader.fail(field + "." + keys::kCacheDtype,
+                "expected \"f32\", \"bf16\" or \"f8_e4m3\", got " +
+                    quoteJson(dtype));
   cache.kvHeads =
       reader.integer(entry, field, keys::kCacheKvHeads, 1, kInt32Limit);
   cache.window =

@@ -49,14 +49,17 @@ struct ManifestWeight {
   uint64_t bytes() const;
 };
 
-enum class KvKind { Key, Value };
+/// What a cache buffer holds: keys or values, or the scales of a layer's
+/// f8_e4m3 keys or values (headDim 1).
+enum class KvKind { Key, Value, KeyScales, ValueScales };
 
 /// One entry of "kv_cache": a chunked layer's [B, kvHeads, window,
 /// headDim] buffer or a global layer's pool [pages, kvHeads, pageSize,
-/// headDim].
+/// headDim], of `dtype`.
 struct ManifestKvCache {
   int64_t layer;
   KvKind kind;
+  DType dtype; // F32, BF16, F8E4M3 (keys and values) or F32 (scales)
   int64_t kvHeads;
   int64_t window;   // 0 for a global layer
   int64_t pageSize; // 0 for a chunked layer

@@ -91,11 +91,12 @@ static const char kManifest[] =
                              "   {\"name\": \"table\", \"dtype\": \"f32\", "
                              "\"shape\": [2, 3]}],"
                              " \"kv_cache\": [{\"layer\": 0, \"kind\": "
-                             "\"key\", \"kv_heads\": 1,"
+                             "\"key\", \"dtype\": \"f32\", \"kv_heads\": 1,"
                              "   \"window\": 0, \"page_size\": " STRINGIFY(
                                  FAKE_PAGE) ", \"head_dim\": 2},"
                                             "  {\"layer\": 0, \"kind\": "
                                             "\"value\", "
+                                            "\"dtype\": \"f32\", "
                                             "\"kv_heads\": 1,"
                                             "   \"window\": " STRINGIFY(
                                                 FAKE_WINDOW) ", \"page_size\": "

@@ -11,6 +11,8 @@
 #include "test/runtime/TestSupport.h"
 
 #include <algorithm>
+#include <string>
+#include <tuple>
 
 using namespace llama4c::runtime;
 using namespace llama4c::runtime::testing;
@@ -19,18 +21,32 @@ using json = nlohmann::json;
 namespace {
 
 /// Layer 0 chunked (a window of 8 slots), layer 1 global (pages of 4
-/// positions); 2 KV heads of 24.
+/// positions); 2 KV heads of 24, in `dtype`. An "f8_e4m3" cache of an f32
+/// model has the keys' and values' scales after each layer's.
 Manifest manifestOf(const char *dtype, int64_t kvHeads = 2) {
-  auto entry = [&](int64_t layer, const char *kind, int64_t window,
-                   int64_t pageSize) {
-    return json{{"layer", layer},        {"kind", kind},
-                {"kv_heads", kvHeads},   {"window", window},
-                {"page_size", pageSize}, {"head_dim", 24}};
-  };
-  return llama4c::runtime::testing::manifestOf(
-      dtype, json::array(),
-      {entry(0, "key", 8, 0), entry(0, "value", 8, 0), entry(1, "key", 0, 4),
-       entry(1, "value", 0, 4)});
+  bool scaled = std::string(dtype) == "f8_e4m3";
+  json caches = json::array();
+  for (auto [layer, window, pageSize] :
+       {std::tuple{0, 8, 0}, std::tuple{1, 0, 4}}) {
+    auto add = [&, layer = layer, window = window, pageSize = pageSize](
+                   const char *kind, const char *type, int64_t width) {
+      caches.push_back({{"layer", layer},
+                        {"kind", kind},
+                        {"dtype", type},
+                        {"kv_heads", kvHeads},
+                        {"window", window},
+                        {"page_size", pageSize},
+                        {"head_dim", width}});
+    };
+    add("key", dtype, 24);
+    add("value", dtype, 24);
+    if (scaled) {
+      add("key_scales", "f32", 1);
+      add("value_scales", "f32", 1);
+    }
+  }
+  return llama4c::runtime::testing::manifestOf(scaled ? "f32" : dtype,
+                                               json::array(), caches);
 }
 
 constexpr uint64_t kNoLimit = UINT64_MAX;
@@ -52,6 +68,15 @@ TEST(KvCacheTest, SizesWindowsAndPools) {
       KvCache::allocate(manifestOf("bf16"), 3, 10, kNoLimit);
   ASSERT_TRUE(half) << half.error().message();
   EXPECT_EQ(half->totalBytes(), cache->totalBytes() / 2);
+
+  // Float8 codes, a byte for each f32 element's 4, and a 4-byte scale per
+  // vector of 24 elements (96 f32 bytes).
+  Expected<KvCache> fp8 =
+      KvCache::allocate(manifestOf("f8_e4m3"), 3, 10, kNoLimit);
+  ASSERT_TRUE(fp8) << fp8.error().message();
+  EXPECT_EQ(fp8->totalBytes(),
+            cache->totalBytes() / 4 + cache->totalBytes() / 24);
+  EXPECT_EQ(fp8->rowsFrom(0).buffers.size(), 8u);
 }
 
 TEST(KvCacheTest, ZeroFillsAndGivesViewsFromARow) {

@@ -40,12 +40,14 @@ json validManifest() {
       {"kv_cache",
        {{{"layer", 0},
          {"kind", "key"},
+         {"dtype", "bf16"},
          {"kv_heads", 2},
          {"window", 8},
          {"page_size", 0},
          {"head_dim", 24}},
         {{"layer", 1},
          {"kind", "value"},
+         {"dtype", "bf16"},
          {"kv_heads", 2},
          {"window", 0},
          {"page_size", 256},
@@ -80,6 +82,7 @@ TEST(ManifestTest, ParsesEveryField) {
   ASSERT_EQ(manifest->kvCache.size(), 2u);
   EXPECT_EQ(manifest->kvCache[0].layer, 0);
   EXPECT_EQ(manifest->kvCache[0].kind, KvKind::Key);
+  EXPECT_EQ(manifest->kvCache[0].dtype, DType::BF16);
   EXPECT_EQ(manifest->kvCache[0].kvHeads, 2);
   EXPECT_EQ(manifest->kvCache[0].window, 8);
   EXPECT_EQ(manifest->kvCache[0].pageSize, 0);
@@ -261,8 +264,11 @@ TEST(ManifestTest, RejectsBadWeights) {
 
 TEST(ManifestTest, RejectsBadKvCacheEntries) {
   EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["kind"] = "query"; }),
-            "m.so: manifest: kv_cache[0].kind: expected \"key\" or \"value\", "
-            "got \"query\"");
+            "m.so: manifest: kv_cache[0].kind: expected \"key\", \"value\", "
+            "\"key_scales\" or \"value_scales\", got \"query\"");
+  EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][0]["dtype"] = "i8"; }),
+            "m.so: manifest: kv_cache[0].dtype: expected \"f32\", \"bf16\" or "
+            "\"f8_e4m3\", got \"i8\"");
   EXPECT_EQ(errorAfter([](json &m) { m["kv_cache"][1]["kv_heads"] = 0; }),
             "m.so: manifest: kv_cache[1].kv_heads: expected an integer in "
             "[1, 2147483647], got 0");

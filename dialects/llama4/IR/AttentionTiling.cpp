@@ -66,9 +66,9 @@ struct TileSlicer {
     return extract;
   }
 
-  /// The operands both ops read: queries, their positions, the caches
-  /// (a paged cache's pages whole, its block table's rows sliced) and the
-  /// new tokens.
+  /// The operands both ops read: queries, their positions, the caches and
+  /// their scales (a paged cache's pages whole, its block table's rows
+  /// sliced) and the new tokens.
   template <typename AttentionOp> SmallVector<Value> keysOf(AttentionOp op) {
     DimLoops cacheDims =
         op.getBlockTable() ? DimLoops(kPagedCacheDims) : DimLoops(kKeyDims);
@@ -77,6 +77,10 @@ struct TileSlicer {
         (*this)(op.getQueryPositions(), kPositionDims),
         (*this)(op.getKeyCache(), cacheDims),
         (*this)(op.getValueCache(), cacheDims)};
+    // Scales [.., Hkv, .., 1] go as their caches.
+    if (op.getKeyScales())
+      operands.append({(*this)(op.getKeyScales(), cacheDims),
+                       (*this)(op.getValueScales(), cacheDims)});
     if (Value table = op.getBlockTable())
       operands.push_back((*this)(table, kBlockTableDims));
     operands.append({(*this)(op.getKeys(), kKeyDims),

@@ -39,6 +39,9 @@ class Llama4_Op<string mnemonic, list<Trait> traits = []>
 
 // Activations and weights: the float types a compiled model computes in.
 def Llama4_FloatTensor : RankedTensorOf<[F32, BF16, F16]>;
+// KV caches: the compute type, or float8 e4m3 (`llama4c compile --kv-dtype
+// fp8`) with an f32 scale per cached vector beside it.
+def Llama4_CacheTensor : RankedTensorOf<[F32, BF16, F16, F8E4M3FN]>;
 // Token ids and positions.
 def Llama4_IndexTensor : RankedTensorOf<[I32]>;
 

@@ -284,6 +284,45 @@ static ShapeVerifier &verifyCaches(ShapeVerifier &verifier, Value keyCache,
   return verifier;
 }
 
+namespace {
+/// A cache operand of an attention op, and its scales (null for none).
+struct CacheOperand {
+  StringRef name, scalesName;
+  Value cache, scales;
+};
+} // namespace
+
+/// The element types of an attention op's caches: `compute`'s without
+/// scales, or f8E4M3FN with scales, each [its cache's first three dims, 1]
+/// (one scale per cached vector).
+static ShapeVerifier &verifyCacheTypes(ShapeVerifier &verifier,
+                                       StringRef computeName, Value compute,
+                                       ArrayRef<CacheOperand> caches) {
+  if (!isa<Float8E4M3FNType>(getElementTypeOrSelf(caches[0].cache.getType()))) {
+    SmallVector<std::pair<StringRef, Value>> typed = {{computeName, compute}};
+    for (const CacheOperand &operand : caches) {
+      verifier.check(!operand.scales, "only f8E4M3FN caches take scales");
+      typed.push_back({operand.name, operand.cache});
+    }
+    return verifier.sameElementType(typed);
+  }
+  for (const CacheOperand &operand : caches) {
+    verifier
+        .sameElementType(
+            {{caches[0].name, caches[0].cache}, {operand.name, operand.cache}})
+        .check(bool(operand.scales), "f8E4M3FN caches need their scales");
+    if (verifier.hasFailed())
+      return verifier;
+    StringRef name = operand.scalesName;
+    verifier.rank(name, operand.scales, 4)
+        .dimIs(name, operand.scales, 3, 1, "one scale per cached vector");
+    for (int64_t dim = 0; dim < 3; ++dim)
+      verifier.sameDim(name, operand.scales, dim, operand.name, operand.cache,
+                       dim);
+  }
+  return verifier;
+}
+
 LogicalResult AttentionOp::verify() {
   if (failed(verifyScaleAndChunk(*this, getScale().convertToDouble(),
                                  getChunkSizeAttr().getInt())))
@@ -315,12 +354,16 @@ LogicalResult AttentionOp::verify() {
                        Twine(numKvHeads) + "): query is " +
                        formatShape(getQuery().getType()) + ", key is " +
                        formatShape(getKey().getType()));
+  if (verifyCacheTypes(
+          verifier, "query", getQuery(),
+          {{"key cache", "key scales", getKeyCache(), getKeyScales()},
+           {"value cache", "value scales", getValueCache(), getValueScales()}})
+          .hasFailed())
+    return failure();
   return verifier
       .sameElementType({{"query", getQuery()},
                         {"key", getKey()},
                         {"value", getValue()},
-                        {"key cache", getKeyCache()},
-                        {"value cache", getValueCache()},
                         {"result", getResult()}})
       .resultShape(shapeOf(getQuery()))
       .verified();
@@ -347,10 +390,16 @@ LogicalResult KvCacheUpdateOp::verify() {
   if (getWindowAttr().getInt() > 0)
     verifier.dimIs("cache", getCache(), 2, getWindowAttr().getInt(),
                    "one slot per position of the window");
+  if (verifyCacheTypes(verifier, "update", getUpdate(),
+                       {{"cache", "scales", getCache(), getScales()}})
+          .hasFailed())
+    return failure();
   return verifier
-      .sameElementType({{"cache", getCache()},
-                        {"update", getUpdate()},
-                        {"result", getResult()}})
+      .check(getScales() ? getNewScales() &&
+                               getNewScales().getType() == getScales().getType()
+                         : !getNewScales(),
+             "new_scales, the scales updated, must be of the scales' type")
+      .sameElementType({{"cache", getCache()}, {"result", getResult()}})
       .resultShape(shapeOf(getCache()))
       .verified();
 }
@@ -701,9 +750,14 @@ static ShapeVerifier &verifyKeysOf(AttentionOp op, ShapeVerifier &verifier) {
                    {"queries", queries, 4})
           .hasFailed())
     return verifier;
+  if (verifyCacheTypes(
+          verifier, "queries", queries,
+          {{"key cache", "key scales", op.getKeyCache(), op.getKeyScales()},
+           {"value cache", "value scales", op.getValueCache(),
+            op.getValueScales()}})
+          .hasFailed())
+    return verifier;
   return verifier.sameElementType({{"queries", queries},
-                                   {"key cache", op.getKeyCache()},
-                                   {"value cache", op.getValueCache()},
                                    {"keys", op.getKeys()},
                                    {"values", op.getValues()}});
 }

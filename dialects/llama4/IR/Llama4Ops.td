@@ -249,7 +249,8 @@ def Llama4_QkNormOp : Llama4_Op<"qk_norm", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
+def Llama4_AttentionOp : Llama4_Op<"attention", [Pure,
+    AttrSizedOperandSegments]> {
   let summary = "causal grouped-query attention over the KV cache and the new tokens";
   let description = [{
     Each query `(b, s, h)` at absolute position `p = positions[b, s]` attends
@@ -260,6 +261,10 @@ def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
     A global layer's cache may instead be paged: with a `block_table`
     [B, T] the caches are a pool of pages [pages, Hkv, P, d] and position
     `k` of row b lives in page `block_table[b, k / P]`, slot `k mod P`.
+    Caches of f8E4M3FN come with `scales` [.., .., .., 1] (f32), one per
+    cached vector of one head: slot kk of head h holds `code * scale`
+    (see `llama4.kv_cache_update`). Keys and values of this call are
+    attended as they are, the cached ones as the cache holds them.
 
     - `chunk_size = C > 0` (RoPE layers): only keys in the same chunk,
       `floor(k / C) == floor(p / C)`; the cache window then has L = C slots.
@@ -280,8 +285,10 @@ def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
     ```
   }];
   let arguments = (ins Llama4_FloatTensor:$query, Llama4_FloatTensor:$key,
-                       Llama4_FloatTensor:$value, Llama4_FloatTensor:$key_cache,
-                       Llama4_FloatTensor:$value_cache,
+                       Llama4_FloatTensor:$value, Llama4_CacheTensor:$key_cache,
+                       Llama4_CacheTensor:$value_cache,
+                       Optional<F32Tensor>:$key_scales,
+                       Optional<F32Tensor>:$value_scales,
                        Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_IndexTensor:$positions,
                        F64Attr:$scale, I64Attr:$chunk_size,
@@ -289,13 +296,15 @@ def Llama4_AttentionOp : Llama4_Op<"attention", [Pure]> {
   let results = (outs Llama4_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `cache` `(` $key_cache `,` $value_cache `)`
+    (`scales` `(` $key_scales^ `,` $value_scales `)`)?
     (`pages` `(` $block_table^ `)`)?
     `positions` `(` $positions `)` attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def Llama4_KvCacheUpdateOp : Llama4_Op<"kv_cache_update", [Pure]> {
+def Llama4_KvCacheUpdateOp : Llama4_Op<"kv_cache_update", [Pure,
+    AttrSizedOperandSegments]> {
   let summary = "writes the keys or values of the new tokens into a layer's cache";
   let description = [{
     `result = cache` with `new[b, s, h, :]` stored at slot
@@ -307,18 +316,31 @@ def Llama4_KvCacheUpdateOp : Llama4_Op<"kv_cache_update", [Pure]> {
     of pages [pages, Hkv, P, d] and position `p` of row b is stored in page
     `block_table[b, p / P]` at slot `p mod P`.
 
+    A cache of f8E4M3FN stores each vector `x = new[b, s, h, :]` with its
+    own `scales` slot (a cache of [.., .., .., 1] f32, `new_scales` the
+    result): `scale = 2^(e - 7)` for `e` the binary exponent of `max|x|`
+    (clamped to [-119, 127]), so the largest element lands in [128, 256)
+    and none saturates; the codes are `x / scale` rounded to nearest even
+    e4m3 (max 448). A power of two divides exactly, so each element keeps
+    e4m3's 3 mantissa bits, relative to itself, down to 2^-13 of `max|x|`.
+    A scale per vector, not per page, because a decode step writes one
+    position at a time: a page's scale would change as it fills.
+
     ```mlir
     %kc2 = llama4.kv_cache_update %kc, %k positions(%pos) {window = 8192 : i64}
         : (tensor<?x8x8192x128xbf16>, tensor<?x?x8x128xbf16>, tensor<?x?xi32>)
         -> tensor<?x8x8192x128xbf16>
     ```
   }];
-  let arguments = (ins Llama4_FloatTensor:$cache, Llama4_FloatTensor:$update,
+  let arguments = (ins Llama4_CacheTensor:$cache, Llama4_FloatTensor:$update,
+                       Optional<F32Tensor>:$scales,
                        Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_IndexTensor:$positions, I64Attr:$window);
-  let results = (outs Llama4_FloatTensor:$result);
+  let results = (outs Llama4_CacheTensor:$result,
+                      Optional<F32Tensor>:$new_scales);
   let assemblyFormat = [{
-    $cache `,` $update (`pages` `(` $block_table^ `)`)?
+    $cache `,` $update (`scales` `(` $scales^ `)`)?
+    (`pages` `(` $block_table^ `)`)?
     `positions` `(` $positions `)` attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -583,6 +605,7 @@ def Llama4_ScatterImageFeaturesOp : Llama4_Op<"scatter_image_features", [Pure]> 
 //===----------------------------------------------------------------------===//
 
 def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
+    AttrSizedOperandSegments,
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<TilingInterface, [
         "getLoopIteratorTypes", "getIterationDomain",
@@ -624,8 +647,10 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
   }];
   let arguments = (ins Llama4_FloatTensor:$queries,
                        Llama4_IndexTensor:$query_positions,
-                       Llama4_FloatTensor:$key_cache,
-                       Llama4_FloatTensor:$value_cache,
+                       Llama4_CacheTensor:$key_cache,
+                       Llama4_CacheTensor:$value_cache,
+                       Optional<F32Tensor>:$key_scales,
+                       Optional<F32Tensor>:$value_scales,
                        Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
                        Llama4_IndexTensor:$key_positions,
@@ -635,6 +660,7 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
   let assemblyFormat = [{
     $queries `at` `(` $query_positions `)`
     `cache` `(` $key_cache `,` $value_cache `)`
+    (`scales` `(` $key_scales^ `,` $value_scales `)`)?
     (`pages` `(` $block_table^ `)`)?
     `tokens` `(` $keys `,` $values `at` $key_positions `)`
     `outs` `(` $init `)` attr-dict `:` functional-type(operands, results)
@@ -648,6 +674,7 @@ def Llama4_OnlineAttentionOp : Llama4_Op<"online_attention", [Pure,
 }
 
 def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
+    AttrSizedOperandSegments,
     DestinationStyleOpInterface,
     DeclareOpInterfaceMethods<TilingInterface, [
         "getLoopIteratorTypes", "getIterationDomain",
@@ -686,8 +713,10 @@ def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
   }];
   let arguments = (ins Llama4_FloatTensor:$queries,
                        Llama4_IndexTensor:$query_positions,
-                       Llama4_FloatTensor:$key_cache,
-                       Llama4_FloatTensor:$value_cache,
+                       Llama4_CacheTensor:$key_cache,
+                       Llama4_CacheTensor:$value_cache,
+                       Optional<F32Tensor>:$key_scales,
+                       Optional<F32Tensor>:$value_scales,
                        Optional<Llama4_IndexTensor>:$block_table,
                        Llama4_FloatTensor:$keys, Llama4_FloatTensor:$values,
                        Llama4_IndexTensor:$key_positions, Index:$first_split,
@@ -699,6 +728,7 @@ def Llama4_PartialAttentionOp : Llama4_Op<"partial_attention", [Pure,
   let assemblyFormat = [{
     $queries `at` `(` $query_positions `)`
     `cache` `(` $key_cache `,` $value_cache `)`
+    (`scales` `(` $key_scales^ `,` $value_scales `)`)?
     (`pages` `(` $block_table^ `)`)?
     `tokens` `(` $keys `,` $values `at` $key_positions `)`
     `splits` `(` $first_split `)`

@@ -166,8 +166,9 @@ struct AttentionToLinalg : OpRewritePattern<llama4::AttentionOp> {
     Value attended =
         llama4::OnlineAttentionOp::create(
             b, loc, init.getType(), byHead, op.getPositions(), op.getKeyCache(),
-            op.getValueCache(), op.getBlockTable(), newKeys, newValues,
-            op.getPositions(), init, op.getScaleAttr(), op.getChunkSizeAttr(),
+            op.getValueCache(), op.getKeyScales(), op.getValueScales(),
+            op.getBlockTable(), newKeys, newValues, op.getPositions(), init,
+            op.getScaleAttr(), op.getChunkSizeAttr(),
             b.getI64IntegerAttr(keyBlock))
             .getResult();
 

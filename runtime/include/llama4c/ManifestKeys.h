@@ -44,9 +44,12 @@ inline constexpr char kWeightShape[] = "shape";
 
 // Each of "kv_cache", in the order of llama4c_call.kv_cache: a chunked
 // layer's [batch, kv_heads, window, head_dim] buffer, or a global layer's
-// pool of pages [kv_pages, kv_heads, page_size, head_dim] (abi.h).
+// pool of pages [kv_pages, kv_heads, page_size, head_dim] (abi.h), of
+// "dtype"; a "key_scales" or "value_scales" buffer is the f32 scales of
+// the layer's f8_e4m3 keys or values, with a head_dim of 1.
 inline constexpr char kCacheLayer[] = "layer";
 inline constexpr char kCacheKind[] = "kind";
+inline constexpr char kCacheDtype[] = "dtype";
 inline constexpr char kCacheKvHeads[] = "kv_heads";
 inline constexpr char kCacheWindow[] = "window";
 inline constexpr char kCachePageSize[] = "page_size";

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever llama4c_call or the manifest's meaning changes. */
-#define LLAMA4C_ABI_VERSION 7
+#define LLAMA4C_ABI_VERSION 8
 
 /* One prefill or decode call. Arrays are dense, row-major. B = batch,
  * S = new tokens (1 for decode); both at least 1. */
@@ -34,7 +34,9 @@ typedef struct llama4c_call {
   int64_t batch;
   int64_t seq;
   /* Two buffers per decoder layer, key then value, in the order of the
-   * manifest's "kv_cache" array, in the compute type, updated in place: a
+   * manifest's "kv_cache" array, of each entry's dtype (the compute type,
+   * or f8_e4m3 codes followed by two more buffers, the keys' and the
+   * values' f32 scales, head_dim 1), updated in place: a
    * chunked layer's [B, kv_heads, window, head_dim] (position p of row b
    * in slot p mod window); a global layer's pool of kv_pages pages
    * [kv_pages, kv_heads, page_size, head_dim], position p of row b in slot
@@ -96,9 +98,10 @@ typedef struct llama4c_gpu_driver {
 uint32_t llama4c_abi_version(void);
 /* NUL-terminated JSON: llama4c version, abi version, target (cpu, sm_80,
  * sm_90), cpu {name, features} of the host code, config, dtype,
- * weights [{name, dtype, shape}], kv_cache [{layer, kind, kv_heads,
- * window (a chunked layer's; else 0), page_size (a global layer's; else 0),
- * head_dim}], vocab_size, max_position_embeddings. */
+ * weights [{name, dtype, shape}], kv_cache [{layer, kind (key, value,
+ * key_scales, value_scales), dtype, kv_heads, window (a chunked layer's;
+ * else 0), page_size (a global layer's; else 0), head_dim}], vocab_size,
+ * max_position_embeddings. */
 const char *llama4c_manifest(void);
 /* Host models only (target "cpu", or emulated): starts the OpenMP runtime
  * and its threads, which libomp otherwise does in the first parallel

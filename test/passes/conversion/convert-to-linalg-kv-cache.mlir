@@ -67,3 +67,49 @@ func.func @kv_cache_update_paged(%kc: tensor<?x2x4x16xf32>, %k: tensor<?x?x2x16x
       : (tensor<?x2x4x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x2x4x16xf32>
   return %kc2 : tensor<?x2x4x16xf32>
 }
+
+// -----
+
+// A float8 cache: the whole update is quantized first, each [Hkv] vector's
+// scale 2^(e - 7) from the exponent e of its max |x| (clamped to biased
+// [8, 254]), each element x / scale rounded to e4m3 (ties to even on the
+// low 20 bits; below 2^-6 in steps of 2^-9); then the codes and the
+// scales are scattered, each by its own loop nest, to the same page and
+// slot.
+// CHECK-LABEL: func.func @kv_cache_update_fp8
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xf8E4M3FN>, %[[KS:[a-z0-9]+]]: tensor<?x2x4x1xf32>, %[[K:[a-z0-9]+]]: tensor<?x?x2x16xbf16>
+//       CHECK:   %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[K]] : tensor<?x?x2x16xbf16>)
+//       CHECK:     math.absf
+//       CHECK:     arith.maximumf
+//       CHECK:   %[[SCALES:.*]] = linalg.generic {{.*}} ins(%[[MAX]] : tensor<?x?x2xf32>) outs(%{{.*}} : tensor<?x?x2x1xf32>)
+//       CHECK:     %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+//       CHECK:     %[[EXP:.*]] = arith.shrui %[[BITS]], %c23_i32
+//       CHECK:     %[[HIGH:.*]] = arith.minsi %[[EXP]], %c254_i32
+//       CHECK:     %[[LOW:.*]] = arith.maxsi %[[HIGH]], %c8_i32
+//       CHECK:     %[[SCALE_EXP:.*]] = arith.subi %[[LOW]], %c7_i32
+//       CHECK:     arith.shli %[[SCALE_EXP]], %c23_i32
+//       CHECK:   %[[CODES:.*]] = linalg.generic {{.*}} ins(%[[K]], %[[SCALES]] : tensor<?x?x2x16xbf16>, tensor<?x?x2x1xf32>) outs(%{{.*}} : tensor<?x?x2x16xf8E4M3FN>)
+//       CHECK:     arith.divf
+//       CHECK:     arith.addi %{{.*}}, %c524287_i32
+//       CHECK:     %[[ROUNDED:.*]] = arith.addi
+//       CHECK:     %[[REBIASED:.*]] = arith.subi %[[ROUNDED]], %c1006632960_i32
+//       CHECK:     arith.shrui %[[REBIASED]], %c20_i32
+//       CHECK:     arith.mulf %{{.*}}, %cst{{.*}} : f32
+//       CHECK:     math.roundeven
+//       CHECK:     arith.minsi %{{.*}}, %c126_i32
+//       CHECK:     %[[CODE:.*]] = arith.trunci %{{.*}} : i32 to i8
+//       CHECK:     arith.bitcast %[[CODE]] : i8 to f8E4M3FN
+//       CHECK:   %[[NEW_CODES:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[KC]]) -> (tensor<?x2x4x16xf8E4M3FN>)
+//       CHECK:       tensor.extract_slice %[[CODES]]
+//       CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[%[[PAGE:.*]], 0, %[[SLOT:.*]], 0] [1, 2, 1, 16] [1, 1, 1, 1] : tensor<2x16xf8E4M3FN> into tensor<?x2x4x16xf8E4M3FN>
+//       CHECK:   %[[NEW_SCALES:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[KS]]) -> (tensor<?x2x4x1xf32>)
+//       CHECK:       tensor.extract_slice %[[SCALES]]
+//       CHECK:       tensor.insert_slice %{{.*}} into %{{.*}}[%{{.*}}, 0, %{{.*}}, 0] [1, 2, 1, 1] [1, 1, 1, 1] : tensor<2x1xf32> into tensor<?x2x4x1xf32>
+//       CHECK:   return %[[NEW_CODES]], %[[NEW_SCALES]]
+func.func @kv_cache_update_fp8(%kc: tensor<?x2x4x16xf8E4M3FN>, %ks: tensor<?x2x4x1xf32>, %k: tensor<?x?x2x16xbf16>,
+    %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>) -> (tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>) {
+  %kc2, %ks2 = llama4.kv_cache_update %kc, %k scales(%ks) pages(%table) positions(%pos) {window = 0 : i64}
+      : (tensor<?x2x4x16xf8E4M3FN>, tensor<?x?x2x16xbf16>, tensor<?x2x4x1xf32>, tensor<?x?xi32>, tensor<?x?xi32>)
+      -> (tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>)
+  return %kc2, %ks2 : tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>
+}

@@ -420,3 +420,45 @@ func.func @paged_cache(%q: tensor<?x2x2x?x16xf32>, %pos: tensor<?x?xi32>,
       -> tensor<?x2x2x?x16xf32>
   return %o : tensor<?x2x2x?x16xf32>
 }
+
+// -----
+
+// A float8 cache's blocks are dequantized as they are read: each page's
+// codes and scales sliced alike, each block's codes [n, d] times its
+// scales [n, 1] (one per key or value), in the queries' type, then
+// attended as a bf16 cache's block would be.
+// CHECK-LABEL: func.func @fp8_paged_cache
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xf8E4M3FN>, %[[VC:[a-z0-9]+]]: tensor<?x2x4x16xf8E4M3FN>, %[[KS:[a-z0-9]+]]: tensor<?x2x4x1xf32>, %[[VS:[a-z0-9]+]]: tensor<?x2x4x1xf32>
+//       CHECK:         scf.for %[[PAGE:[a-z0-9]+]] =
+//       CHECK:           %[[PAGE_KEYS:.*]] = tensor.extract_slice %[[KC]][%[[POOL_PAGE:.*]], %[[H:.*]], 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<?x2x4x16xf8E4M3FN> to tensor<4x16xf8E4M3FN>
+//       CHECK:           %[[PAGE_VALUES:.*]] = tensor.extract_slice %[[VC]][%[[POOL_PAGE]], %[[H]], 0, 0]
+//       CHECK:           %[[PAGE_KEY_SCALES:.*]] = tensor.extract_slice %[[KS]][%[[POOL_PAGE]], %[[H]], 0, 0] [1, 1, 4, 1] [1, 1, 1, 1] : tensor<?x2x4x1xf32> to tensor<4x1xf32>
+//       CHECK:           %[[PAGE_VALUE_SCALES:.*]] = tensor.extract_slice %[[VS]][%[[POOL_PAGE]], %[[H]], 0, 0]
+//       CHECK:           scf.for %[[START:[a-z0-9]+]] =
+//       CHECK:             %[[CODES:.*]] = tensor.extract_slice %[[PAGE_KEYS]][%[[START]], 0]
+//       CHECK:             %[[SCALES:.*]] = tensor.extract_slice %[[PAGE_KEY_SCALES]][%[[START]], 0]
+//       CHECK:             %[[KEYS:.*]] = linalg.generic {{.*}} ins(%[[CODES]], %[[SCALES]] : tensor<?x16xf8E4M3FN>, tensor<?x1xf32>) outs(%{{.*}} : tensor<?x16xbf16>)
+//       CHECK:               %[[CODE:.*]] = arith.bitcast %{{.*}} : f8E4M3FN to i8
+//       CHECK:               arith.extui %[[CODE]] : i8 to i32
+//       CHECK:               %[[VALUE:.*]] = arith.select
+//       CHECK:               %[[SIGNED:.*]] = arith.select %{{.*}}, %{{.*}}, %[[VALUE]] : f32
+//       CHECK:               %[[SCALED:.*]] = arith.mulf %[[SIGNED]], %{{.*}} : f32
+//       CHECK:               arith.truncf %[[SCALED]] : f32 to bf16
+//       CHECK:             tensor.extract_slice %[[PAGE_VALUES]][%[[START]], 0]
+//       CHECK:             tensor.extract_slice %[[PAGE_VALUE_SCALES]][%[[START]], 0]
+//       CHECK:             linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x16xf8E4M3FN>, tensor<?x1xf32>) outs(%{{.*}} : tensor<?x16xbf16>)
+//       CHECK:             linalg.contract {{.*}} ins(%{{.*}}, %[[KEYS]] : tensor<2x?x16xbf16>, tensor<?x16xbf16>)
+func.func @fp8_paged_cache(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x4x16xf8E4M3FN>, %vc: tensor<?x2x4x16xf8E4M3FN>,
+    %ks: tensor<?x2x4x1xf32>, %vs: tensor<?x2x4x1xf32>, %table: tensor<?x?xi32>,
+    %k: tensor<?x2x?x16xbf16>, %v: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>)
+    -> tensor<?x2x2x?x16xbf16> {
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %vc) scales(%ks, %vs) pages(%table)
+      tokens(%k, %v at %pos) outs(%init)
+      {chunk_size = 0 : i64, key_block = 2 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x4x16xf8E4M3FN>,
+         tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>, tensor<?x2x4x1xf32>, tensor<?x?xi32>,
+         tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>)
+      -> tensor<?x2x2x?x16xbf16>
+  return %o : tensor<?x2x2x?x16xbf16>
+}

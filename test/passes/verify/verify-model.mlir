@@ -86,9 +86,9 @@ module {
 
 // -----
 
-// A cache tag must say which layer and which of key and value.
+// A cache tag must say which layer and which of its buffers.
 module {
-  // expected-error @+1 {{argument 0: llama4.kv_cache must name an integer 'layer' and a 'kind' of "key" or "value"}}
+  // expected-error @+1 {{argument 0: llama4.kv_cache must name an integer 'layer' and a 'kind' of "key", "value", "key_scales" or "value_scales"}}
   func.func @prefill(%kc: tensor<1x2x4x8xf32> {llama4.kv_cache = {layer = 0 : i64, kind = "query"}})
       -> (tensor<1xf32>, tensor<1xi32>, tensor<1x2x4x8xf32>) {
     %l = arith.constant dense<0.0> : tensor<1xf32>

@@ -1046,7 +1046,7 @@ func.func @kv_cache_update_window_length(%c: tensor<?x2x32x16xbf16>, %k: tensor<
 
 // The update is stored without conversion.
 func.func @kv_cache_update_element_type(%c: tensor<?x2x8x16xbf16>, %k: tensor<?x?x2x16xf32>, %pos: tensor<?x?xi32>) {
-  // expected-error @+1 {{update element type f32 must match cache element type bf16}}
+  // expected-error @+1 {{cache element type bf16 must match update element type f32}}
   %c2 = llama4.kv_cache_update %c, %k positions(%pos) {window = 8 : i64}
       : (tensor<?x2x8x16xbf16>, tensor<?x?x2x16xf32>, tensor<?x?xi32>) -> tensor<?x2x8x16xbf16>
   return
@@ -2380,5 +2380,67 @@ func.func @kv_cache_update_paged_window(%kc: tensor<?x2x8x16xbf16>, %k: tensor<?
   // expected-error @+1 {{only a global layer's cache (window 0) is paged, got window 8}}
   %kc2 = llama4.kv_cache_update %kc, %k pages(%table) positions(%pos) {window = 8 : i64}
       : (tensor<?x2x8x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x2x8x16xbf16>
+  return
+}
+
+// -----
+
+// Float8 codes mean nothing without their scales.
+func.func @attention_fp8_without_scales(%q: tensor<?x?x4x16xbf16>, %k: tensor<?x?x2x16xbf16>,
+    %kc: tensor<?x2x8x16xf8E4M3FN>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{f8E4M3FN caches need their scales}}
+  %o = llama4.attention %q, %k, %k cache(%kc, %kc) positions(%pos) {chunk_size = 8 : i64, scale = 0.25 : f64}
+      : (tensor<?x?x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x2x8x16xf8E4M3FN>, tensor<?x2x8x16xf8E4M3FN>, tensor<?x?xi32>) -> tensor<?x?x4x16xbf16>
+  return
+}
+
+// -----
+
+// A cache in the compute type takes no scales.
+func.func @attention_scales_without_fp8(%q: tensor<?x?x4x16xbf16>, %k: tensor<?x?x2x16xbf16>,
+    %kc: tensor<?x2x8x16xbf16>, %s: tensor<?x2x8x1xf32>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{only f8E4M3FN caches take scales}}
+  %o = llama4.attention %q, %k, %k cache(%kc, %kc) scales(%s, %s) positions(%pos) {chunk_size = 8 : i64, scale = 0.25 : f64}
+      : (tensor<?x?x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x2x8x16xbf16>, tensor<?x2x8x16xbf16>, tensor<?x2x8x1xf32>, tensor<?x2x8x1xf32>, tensor<?x?xi32>) -> tensor<?x?x4x16xbf16>
+  return
+}
+
+// -----
+
+// One scale per cached vector: [.., Hkv, slots, 1].
+func.func @online_attention_scales_per_element(%q: tensor<?x2x2x?x16xbf16>, %pos: tensor<?x?xi32>,
+    %kc: tensor<?x2x8x16xf8E4M3FN>, %s: tensor<?x2x8x16xf32>,
+    %k: tensor<?x2x?x16xbf16>, %init: tensor<?x2x2x?x16xbf16>) {
+  // expected-error @+1 {{key scales dim 3 must be 1 (one scale per cached vector), got [?, 2, 8, 16]}}
+  %o = llama4.online_attention %q at(%pos) cache(%kc, %kc) scales(%s, %s) tokens(%k, %k at %pos)
+      outs(%init) {chunk_size = 8 : i64, key_block = 4 : i64, scale = 0.25 : f64}
+      : (tensor<?x2x2x?x16xbf16>, tensor<?x?xi32>, tensor<?x2x8x16xf8E4M3FN>,
+         tensor<?x2x8x16xf8E4M3FN>, tensor<?x2x8x16xf32>, tensor<?x2x8x16xf32>,
+         tensor<?x2x?x16xbf16>, tensor<?x2x?x16xbf16>,
+         tensor<?x?xi32>, tensor<?x2x2x?x16xbf16>) -> tensor<?x2x2x?x16xbf16>
+  return
+}
+
+// -----
+
+// Scales cover their cache's slots.
+func.func @kv_cache_update_scales_slots(%kc: tensor<?x2x8x16xf8E4M3FN>, %k: tensor<?x?x2x16xbf16>,
+    %s: tensor<?x2x4x1xf32>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{scales dim 2 (4) must equal cache dim 2 (8)}}
+  %kc2, %s2 = llama4.kv_cache_update %kc, %k scales(%s) positions(%pos) {window = 8 : i64}
+      : (tensor<?x2x8x16xf8E4M3FN>, tensor<?x?x2x16xbf16>, tensor<?x2x4x1xf32>, tensor<?x?xi32>)
+      -> (tensor<?x2x8x16xf8E4M3FN>, tensor<?x2x4x1xf32>)
+  return
+}
+
+// -----
+
+// The update returns the scales it wrote beside the codes.
+func.func @kv_cache_update_fp8_no_new_scales(%kc: tensor<?x2x8x16xf8E4M3FN>, %k: tensor<?x?x2x16xbf16>,
+    %s: tensor<?x2x8x1xf32>, %pos: tensor<?x?xi32>) {
+  // expected-error @+1 {{new_scales, the scales updated, must be of the scales' type}}
+  %kc2 = llama4.kv_cache_update %kc, %k scales(%s) positions(%pos) {window = 8 : i64}
+      : (tensor<?x2x8x16xf8E4M3FN>, tensor<?x?x2x16xbf16>, tensor<?x2x8x1xf32>, tensor<?x?xi32>)
+      -> tensor<?x2x8x16xf8E4M3FN>
   return
 }

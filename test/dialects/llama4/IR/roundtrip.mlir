@@ -377,3 +377,26 @@ func.func @partial_attention(%q: tensor<?x2x2x1x16xbf16>, %pos: tensor<?x1xi32>,
       -> (tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1xf32>, tensor<4x?x2x2x1x16xf32>)
   return
 }
+
+// Float8 caches: f8E4M3FN pools with an f32 scale per cached vector
+// ([pages, Hkv, P, 1]); the update returns the pool and its scales.
+// CHECK-LABEL: func.func @attention_fp8_cache
+//  CHECK-SAME:   %[[KC:[a-z0-9]+]]: tensor<?x2x4x16xf8E4M3FN>, %[[VC:[a-z0-9]+]]: tensor<?x2x4x16xf8E4M3FN>, %[[KS:[a-z0-9]+]]: tensor<?x2x4x1xf32>, %[[VS:[a-z0-9]+]]: tensor<?x2x4x1xf32>, %[[TABLE:[a-z0-9]+]]: tensor<?x?xi32>, %[[POS:[a-z0-9]+]]: tensor<?x?xi32>
+//       CHECK:   llama4.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%[[KC]], %[[VC]]) scales(%[[KS]], %[[VS]]) pages(%[[TABLE]]) positions(%[[POS]])
+//       CHECK:   %{{.*}}, %{{.*}} = llama4.kv_cache_update %[[KC]], %{{.*}} scales(%[[KS]]) pages(%[[TABLE]]) positions(%[[POS]]) {window = 0 : i64}
+func.func @attention_fp8_cache(%q: tensor<?x?x4x16xbf16>,
+    %k: tensor<?x?x2x16xbf16>, %v: tensor<?x?x2x16xbf16>,
+    %kc: tensor<?x2x4x16xf8E4M3FN>, %vc: tensor<?x2x4x16xf8E4M3FN>,
+    %ks: tensor<?x2x4x1xf32>, %vs: tensor<?x2x4x1xf32>,
+    %table: tensor<?x?xi32>, %pos: tensor<?x?xi32>)
+    -> (tensor<?x?x4x16xbf16>, tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>) {
+  %o = llama4.attention %q, %k, %v cache(%kc, %vc) scales(%ks, %vs) pages(%table) positions(%pos)
+      {chunk_size = 0 : i64, scale = 2.500000e-01 : f64}
+      : (tensor<?x?x4x16xbf16>, tensor<?x?x2x16xbf16>, tensor<?x?x2x16xbf16>,
+         tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>,
+         tensor<?x2x4x1xf32>, tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<?x?x4x16xbf16>
+  %kc2, %ks2 = llama4.kv_cache_update %kc, %k scales(%ks) pages(%table) positions(%pos) {window = 0 : i64}
+      : (tensor<?x2x4x16xf8E4M3FN>, tensor<?x?x2x16xbf16>, tensor<?x2x4x1xf32>, tensor<?x?xi32>, tensor<?x?xi32>)
+      -> (tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>)
+  return %o, %kc2, %ks2 : tensor<?x?x4x16xbf16>, tensor<?x2x4x16xf8E4M3FN>, tensor<?x2x4x1xf32>
+}
