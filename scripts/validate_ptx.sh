@@ -4,12 +4,15 @@
 # a GPU is needed. Prints one line per kernel (registers, shared memory,
 # spills, from ptxas -v) and a summary; fails on any ptxas error.
 #
-#   scripts/validate_ptx.sh LLAMA4C PTXAS CONFIG sm_80|sm_90 OUT_DIR
+#   scripts/validate_ptx.sh LLAMA4C PTXAS CONFIG sm_80|sm_90 OUT_DIR [VARIANT FLAG...]
+#
+# A VARIANT (e.g. kv_fp8) names a build with more `llama4c compile` FLAGs.
 set -euo pipefail
-llama4c=$1 ptxas=$2 config=$3 arch=$4 out=$5
+llama4c=$1 ptxas=$2 config=$3 arch=$4 out=$5 variant=${6:-}
+shift $(($# < 6 ? $# : 6))
 mkdir -p "$out"
-name=$(basename "$(dirname "$config")")-$arch
-"$llama4c" compile "$config" --target "$arch" --emit ptx -o "$out/$name.ptx"
+name=$(basename "$(dirname "$config")")${variant:+-$variant}-$arch
+"$llama4c" compile "$config" --target "$arch" --emit ptx "$@" -o "$out/$name.ptx"
 "$ptxas" -arch="$arch" -v "$out/$name.ptx" -o "$out/$name.cubin" \
   2> "$out/$name.ptxas.log"
 awk -v name="$name" '

@@ -129,15 +129,10 @@ void expectBf16PrefillWithinOnePercent(const std::string &model,
   std::vector<float> theirs(count), mine(count);
   bf16ToF32(theirs.data(), expected->data, count);
   std::memcpy(mine.data(), ours->data, ours->bytes);
-  double difference = 0, norm = 0;
-  for (size_t i = 0; i < count; ++i) {
-    difference += (double(mine[i]) - theirs[i]) * (double(mine[i]) - theirs[i]);
-    norm += double(theirs[i]) * theirs[i];
-  }
-  double relativeL2 = std::sqrt(difference / norm);
+  double error = llama4c::golden::relativeL2(mine.data(), theirs.data(), count);
   std::printf("[ bf16     ] demo prefill, %zu tokens: relative L2 %.3g\n",
-              prompt.size(), relativeL2);
-  EXPECT_LE(relativeL2, 1e-2);
+              prompt.size(), error);
+  EXPECT_LE(error, 1e-2);
 }
 
 TEST_P(DemoTest, Bf16PrefillIsWithinOnePercentOfTransformers) {

@@ -117,4 +117,14 @@ double relativeError(const float *ours, const float *reference, size_t count) {
   return maxRef > 0 ? maxDiff / maxRef : maxDiff;
 }
 
+double relativeL2(const float *ours, const float *reference, size_t count) {
+  double difference = 0, norm = 0;
+  for (size_t i = 0; i < count; ++i) {
+    double diff = double(ours[i]) - double(reference[i]);
+    difference += diff * diff;
+    norm += double(reference[i]) * double(reference[i]);
+  }
+  return std::sqrt(difference / norm);
+}
+
 } // namespace llama4c::golden

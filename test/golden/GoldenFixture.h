@@ -85,6 +85,8 @@ runtime::Expected<Reference> loadReferenceFile(const std::string &path);
 
 /// max |ours - reference| / max |reference| over `count` values.
 double relativeError(const float *ours, const float *reference, size_t count);
+/// ||ours - reference|| / ||reference|| (L2) over `count` values.
+double relativeL2(const float *ours, const float *reference, size_t count);
 
 } // namespace llama4c::golden
 

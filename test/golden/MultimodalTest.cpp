@@ -206,12 +206,7 @@ double relativeL2(const SafetensorsFile &reference, const std::string &name,
     return INFINITY;
   std::vector<float> theirs(ours.size());
   bf16ToF32(theirs.data(), expected->data, ours.size());
-  double difference = 0, norm = 0;
-  for (size_t i = 0; i < ours.size(); ++i) {
-    difference += (double(ours[i]) - theirs[i]) * (double(ours[i]) - theirs[i]);
-    norm += double(theirs[i]) * theirs[i];
-  }
-  return std::sqrt(difference / norm);
+  return llama4c::golden::relativeL2(ours.data(), theirs.data(), ours.size());
 }
 
 // The bf16 build against transformers loaded in bf16, on the images as
