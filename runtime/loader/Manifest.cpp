@@ -14,6 +14,7 @@
 #include "runtime/support/CpuFeatures.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 #include <set>
 
@@ -84,18 +85,28 @@ public:
     return ok() && value.get<bool>();
   }
 
+  /// One of the dtypes `allowed`, by name ("f32", "bf16", ...).
+  DType dtype(const Json &object, const std::string &field, const char *key,
+              std::initializer_list<DType> allowed) {
+    std::string name = string(object, field, key);
+    std::string expected; // "f32", "bf16" or "f8_e4m3"
+    for (DType candidate : allowed) {
+      if (name == dtypeName(candidate))
+        return candidate;
+      if (!expected.empty())
+        expected += candidate == *std::rbegin(allowed) ? " or " : ", ";
+      expected += "\"" + std::string(dtypeName(candidate)) + "\"";
+    }
+    if (ok())
+      fail(joinField(field, key),
+           "expected " + expected + ", got " + quoteJson(name));
+    return *allowed.begin();
+  }
+
   /// "f32" or "bf16", the compute types a model may have.
   DType computeType(const Json &object, const std::string &field,
                     const char *key) {
-    std::string name = string(object, field, key);
-    if (name == "f32")
-      return DType::F32;
-    if (name == "bf16")
-      return DType::BF16;
-    if (ok())
-      fail(joinField(field, key),
-           "expected \"f32\" or \"bf16\", got " + quoteJson(name));
-    return DType::F32;
+    return dtype(object, field, key, {DType::F32, DType::BF16});
   }
 
   /// `object[key]` if it is of the given kind, else an empty one.
@@ -213,17 +224,8 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
                 "expected \"key\", \"value\", \"key_scales\" or "
                 "\"value_scales\", got " +
                     quoteJson(kind));
-  std::string dtype = reader.string(entry, field, keys::kCacheDtype);
-  std::optional<DType> parsed;
-  for (DType allowed : {DType::F32, DType::BF16, DType::F8E4M3})
-    if (dtype == dtypeName(allowed))
-      parsed = allowed;
-  if (parsed)
-    cache.dtype = *parsed;
-  else if (reader.ok())
-    reader.fail(field + "." + keys::kCacheDtype,
-                "expected \"f32\", \"bf16\" or \"f8_e4m3\", got " +
-                    quoteJson(dtype));
+  cache.dtype = reader.dtype(entry, field, keys::kCacheDtype,
+                             {DType::F32, DType::BF16, DType::F8E4M3});
   cache.kvHeads =
       reader.integer(entry, field, keys::kCacheKvHeads, 1, kInt32Limit);
   cache.window =
