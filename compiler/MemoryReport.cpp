@@ -3,6 +3,7 @@
 #include "compiler/MemoryReport.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
+#include "runtime/include/llama4c/DeviceMemory.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/Support/Format.h"
@@ -26,22 +27,24 @@ constexpr HostLink kHostLinks[] = {{"PCIe 5.0 x16", 64e9},
                                    {"NVLink-C2C", 450e9}};
 
 /// Device memory left for the CUDA context and one call's activations.
-constexpr double kReservedBytes = double(int64_t(2) << 30);
+constexpr double kReservedBytes = double(kDeviceReserveBytes);
 
 /// The contexts the report lists, up to max_position_embeddings.
 constexpr int64_t kContexts[] = {1 << 10, 1 << 13, 1 << 15,
                                  1 << 17, 1 << 20, 10 * (1 << 20)};
 
-/// Where an offloading runtime would keep a batch-1 model at one
-/// context: the KV cache, the weights every step reads, the embedding
-/// table and the vision tower on the device, then as many routed experts
-/// as fit (an expert cache; routing taken as uniform, a token finds a
-/// chosen expert there as often as that share); the rest in host memory,
-/// streamed when chosen.
+/// Where llama4-run keeps a batch-1 model at one context (GpuDevice,
+/// WeightPlacement): the weights every step reads, the embedding table and
+/// the vision tower on the device, then the KV cache (the chunked layers'
+/// windows must fit; the global layers' pages that do not stay in host
+/// memory), then as many routed experts as fit (routing taken as uniform,
+/// a token finds a chosen expert there as often as that share); the rest
+/// in host memory, read across the link when chosen.
 struct Placement {
   bool fits = false;     ///< everything on the device
-  bool possible = false; ///< all but some routed experts on the device
+  bool possible = false; ///< the weights every step reads and the windows
   double residentExperts = 0;
+  double cacheInHost = 0;
   double streamedPerStep = 0;
   double streamedPerPrefill = 0;
   /// What a decode step reads from the device's own memory.
@@ -58,22 +61,31 @@ struct Placement {
 Placement place(const WeightBytes &weights, const KvCaches &caches,
                 int64_t context, const Device &device, int64_t prefillTokens) {
   Placement placement;
-  double budget =
-      device.memoryBytes - kReservedBytes - caches.allocated(context);
+  double budget = device.memoryBytes - kReservedBytes;
   double first = weights.everyStep + weights.embedding + weights.vision;
-  placement.fits = budget >= first + weights.experts;
-  placement.possible = budget >= first;
+  double cache = caches.allocated(context);
+  placement.fits = budget >= first + cache + weights.experts;
+  placement.possible = budget >= first + caches.windows();
   if (!placement.possible)
     return placement;
+  placement.cacheInHost = std::max(0.0, first + cache - budget);
+  double left = std::max(0.0, budget - first - cache);
   placement.residentExperts =
-      weights.experts > 0 ? std::min(1.0, (budget - first) / weights.experts)
-                          : 1.0;
+      weights.experts > 0 ? std::min(1.0, left / weights.experts) : 1.0;
   double missing = 1 - placement.residentExperts;
-  placement.streamedPerStep = missing * weights.expertsPerToken();
+  // A step reads every position of a global layer's pages.
+  double cacheStreamed = placement.cacheInHost > 0
+                             ? caches.globalLive(context) *
+                                   placement.cacheInHost /
+                                   (cache - caches.windows())
+                             : 0;
+  placement.streamedPerStep =
+      missing * weights.expertsPerToken() + cacheStreamed;
   placement.streamedPerPrefill =
       missing * weights.experts * weights.touchedExperts(prefillTokens);
-  placement.readPerStep =
-      weights.decodeBytes(1) - placement.streamedPerStep + caches.live(context);
+  placement.readPerStep = weights.decodeBytes(1) -
+                          missing * weights.expertsPerToken() +
+                          caches.live(context) - cacheStreamed;
   return placement;
 }
 
@@ -121,6 +133,20 @@ double KvCaches::allocated(int64_t context) const {
   return total;
 }
 
+double KvCaches::windows() const {
+  double total = 0;
+  for (const Cache &cache : caches)
+    total += cache.slotBytes * double(cache.window);
+  return total;
+}
+
+double KvCaches::globalLive(int64_t context) const {
+  double total = 0;
+  for (const Cache &cache : caches)
+    total += cache.window ? 0 : cache.slotBytes * double(context);
+  return total;
+}
+
 double KvCaches::live(int64_t context) const {
   return bytes(context,
                [&](int64_t window) { return (context - 1) % window + 1; });
@@ -153,6 +179,7 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
     if (!placement.possible || placement.fits)
       return row;
     row["resident_expert_share"] = placement.residentExperts;
+    row["kv_cache_in_host_bytes"] = placement.cacheInHost;
     row["streamed_bytes_per_decode_step"] = placement.streamedPerStep;
     row["streamed_bytes_per_prefill_call"] = placement.streamedPerPrefill;
     llvm::json::Object rates;
@@ -196,31 +223,39 @@ llvm::json::Object report::memoryReport(func::FuncOp decode,
       continue;
     }
     if (!placement.possible) {
-      summary << "the cache and the weights every step reads exceed it\n";
+      summary << "the weights every step reads and the chunked layers' "
+                 "windows exceed it\n";
       continue;
     }
     summary << llvm::formatv(
-        "offloaded, {0:f0}% of the routed experts resident, {1} streamed a "
-        "decode step, {2} a prefill call of {3} tokens; predicted {4:f1} tok/s "
-        "over {5}, "
-        "{6:f1} over {7}\n",
+        "offloaded, {0:f0}% of the routed experts resident{8}, {1} streamed "
+        "a decode step, {2} a prefill call of {3} tokens; predicted {4:f1} "
+        "tok/s over {5}, {6:f1} over {7}\n",
         100 * placement.residentExperts, gigabytes(placement.streamedPerStep),
         gigabytes(placement.streamedPerPrefill), prefillTokens,
         placement.decodeRate(device, kHostLinks[0]), kHostLinks[0].name,
-        placement.decodeRate(device, kHostLinks[1]), kHostLinks[1].name);
+        placement.decodeRate(device, kHostLinks[1]), kHostLinks[1].name,
+        placement.cacheInHost > 0 ? ", " + gigabytes(placement.cacheInHost) +
+                                        " of KV pages in host memory"
+                                  : std::string());
   }
 
   return llvm::json::Object{
       {"what",
        "predicted, not measured: weights and caches from the compiled "
        "module's types; on each GPU, less 2 GiB for the CUDA context and "
-       "activations, the cache, the weights every step reads, the embedding "
-       "and the vision tower first, then as many routed experts as fit "
-       "(routing taken as uniform), the rest streamed from host memory when "
-       "chosen; a decode step's time its HBM reads at the HBM bandwidth "
-       "plus its streamed bytes at the link's, not overlapped (a token's "
-       "experts are known once its router has run). llama4-run does not "
-       "offload yet"},
+       "activations, the placement of llama4-run --device-memory: the "
+       "weights every step reads, the embedding and the vision tower, then "
+       "the KV cache (the global layers' pages that do not fit in host "
+       "memory), then as many routed experts as fit (routing taken as "
+       "uniform; the runtime places whole tensors, layer by layer, the same "
+       "bytes a step); what is in host memory the kernels read across the "
+       "link where it is; a decode step's time its HBM reads at the HBM "
+       "bandwidth plus its bytes across the link at the link's, not "
+       "overlapped (a token's experts are known once its router has run). "
+       "A prefill's kernels read a host-resident expert as often as their "
+       "tiles do: a prefill call's figure here, each touched expert once, "
+       "is a lower bound"},
       {"reserved_bytes", kReservedBytes},
       {"weights", llvm::json::Object{{"total_bytes", weights.total()},
                                      {"every_step_bytes", weights.everyStep},

@@ -6,9 +6,9 @@
 // contexts from 1K tokens to max_position_embeddings, as the runtime
 // allocates them next to transformers' DynamicCache for the same config,
 // and, on each GPU, whether weights and cache fit, and where they do not,
-// what an offloading runtime would stream from host memory per decode
-// step and per prefill call, and the decode rate that predicts over PCIe
-// and NVLink-C2C. A model of a layout, not a measurement.
+// what the runtime's placement reads from host memory per decode step and
+// per prefill call, and the decode rate that predicts over PCIe and
+// NVLink-C2C. A model of a layout, not a measurement.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +42,10 @@ public:
   /// Bytes a decode step at `context` reads: a window's keys of the chunk
   /// so far, ((context - 1) mod W) + 1, a global layer's all.
   double live(int64_t context) const;
+  /// The chunked layers' windows, whatever the context.
+  double windows() const;
+  /// What a decode step at `context` reads of the global layers.
+  double globalLive(int64_t context) const;
   /// Bytes transformers' DynamicCache holds between calls: a chunked
   /// layer's last W - 1 positions (DynamicSlidingWindowLayer with the
   /// attention chunk as its window), a global layer's all.

@@ -4,6 +4,7 @@
 
 #include "compiler/GpuDriverBinding.h"
 #include "compiler/Output.h"
+#include "compiler/WeightBytes.h"
 
 #include "dialects/llama4/IR/Llama4Dialect.h"
 #include "frontends/hf/Llama4Config.h"
@@ -97,14 +98,17 @@ std::string llama4c::buildManifest(ModuleOp module, const Llama4Config &config,
      << key(k::kConfig, true) << configText.trim() << ",\n"
      << key(k::kWeights, true) << "[";
   auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
+  WeightRoles roles(config);
   for (auto [index, entry] : llvm::enumerate(weights.getAsRange<DictionaryAttr>())) {
     auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+    llvm::StringRef name = entry.getAs<StringAttr>("name").getValue();
     os << (index ? ",\n  " : "\n  ") << "{" << key(k::kWeightName, true)
-       << jsonString(entry.getAs<StringAttr>("name").getValue())
-       << key(k::kWeightDtype) << jsonString(dtypeName(type.getElementType()))
-       << key(k::kWeightShape) << "[";
+       << jsonString(name) << key(k::kWeightDtype)
+       << jsonString(dtypeName(type.getElementType())) << key(k::kWeightShape)
+       << "[";
     llvm::interleave(type.getShape(), os, ", ");
-    os << "]}";
+    os << "]" << key(k::kWeightRole)
+       << jsonString(weightRoleName(roles.of(name, type))) << "}";
   }
   os << "],\n" << key(k::kKvCache, true) << "[";
   // As the entry points take them (--llama4-emit-entry-points checked

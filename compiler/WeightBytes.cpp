@@ -5,6 +5,7 @@
 
 #include "frontends/hf/Llama4Config.h"
 #include "frontends/hf/WeightNames.h"
+#include "runtime/include/llama4c/ManifestKeys.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -13,34 +14,68 @@
 using namespace mlir;
 using namespace llama4c;
 
+WeightRoles::WeightRoles(const Llama4Config &config)
+    : vision(WeightNames::visionModel("")),
+      projector(WeightNames::multiModalProjector()),
+      numExperts(config.text.numLocalExperts) {
+  WeightNames names(config);
+  embedding = names.embedTokens();
+  tied = names.lmHead() == embedding;
+}
+
+WeightRole WeightRoles::of(llvm::StringRef name, RankedTensorType type) const {
+  if (name.starts_with(vision) || name == projector)
+    return WeightRole::Vision;
+  if (name == embedding && !tied)
+    return WeightRole::Embedding;
+  // The routed experts are the text model's only [E, in, out] tensors.
+  if (type.getRank() == 3 && type.getDimSize(0) == numExperts)
+    return WeightRole::RoutedExperts;
+  return WeightRole::EveryStep;
+}
+
+const char *llama4c::weightRoleName(WeightRole role) {
+  namespace k = llama4c::manifest;
+  switch (role) {
+  case WeightRole::EveryStep:
+    return k::kRoleEveryStep;
+  case WeightRole::RoutedExperts:
+    return k::kRoleRoutedExperts;
+  case WeightRole::Embedding:
+    return k::kRoleEmbedding;
+  case WeightRole::Vision:
+    return k::kRoleVision;
+  }
+  llvm_unreachable("a weight role");
+}
+
 WeightBytes llama4c::weightBytes(ModuleOp module, const Llama4Config &config) {
   WeightBytes bytes;
   bytes.numExperts = config.text.numLocalExperts;
   bytes.chosen = config.text.numExpertsPerTok;
-  WeightNames names(config);
-  std::string embedding = names.embedTokens();
-  bool tied = names.lmHead() == embedding;
-  std::string vision = WeightNames::visionModel("");
-  std::string projector = WeightNames::multiModalProjector();
+  WeightRoles roles(config);
   auto weights = module->getAttrOfType<ArrayAttr>("llama4.weights");
   for (auto entry : weights.getAsRange<DictionaryAttr>()) {
-    llvm::StringRef name = entry.getAs<StringAttr>("name").getValue();
     auto type =
         cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
     double params = double(type.getNumElements());
     double size = params * type.getElementTypeBitWidth() / 8;
-    if (name.starts_with(vision) || name == projector) {
+    switch (roles.of(entry.getAs<StringAttr>("name").getValue(), type)) {
+    case WeightRole::Vision:
       bytes.vision += size;
-    } else if (name == embedding && !tied) {
+      break;
+    case WeightRole::Embedding:
       bytes.embedding += size;
       bytes.embeddingRow = size / double(type.getDimSize(0));
-    } else if (type.getRank() == 3 && type.getDimSize(0) == bytes.numExperts) {
-      // The routed experts are the text model's only [E, in, out] tensors.
+      break;
+    case WeightRole::RoutedExperts:
       bytes.experts += size;
       bytes.expertParams += params;
-    } else {
+      break;
+    case WeightRole::EveryStep:
       bytes.everyStep += size;
       bytes.everyStepParams += params;
+      break;
     }
   }
   return bytes;

@@ -2,7 +2,9 @@
 //
 // The weights a compiled module declares (its `llama4.weights`), in bytes,
 // grouped by how a decode step reads them: the predictions of
-// `--emit report` (Report.cpp, MemoryReport.cpp) start from here.
+// `--emit report` (Report.cpp, MemoryReport.cpp) start from here, and the
+// manifest states each weight's group as its "role", from which a GPU
+// runtime short of device memory chooses what stays in host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,12 +12,37 @@
 #define LLAMA4C_COMPILER_WEIGHTBYTES_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 #include <cstdint>
+#include <string>
 
 namespace llama4c {
 
 struct Llama4Config;
+
+/// How decode steps read a weight.
+enum class WeightRole {
+  EveryStep,     ///< whole, every step
+  RoutedExperts, ///< the chosen experts' slices of an [E, in, out] tensor
+  Embedding,     ///< a row a token (a table not tied to the LM head)
+  Vision,        ///< for images only: the vision tower and projector
+};
+
+/// The roles of the weights of a model of one config, by name and type.
+class WeightRoles {
+public:
+  explicit WeightRoles(const Llama4Config &config);
+  WeightRole of(llvm::StringRef name, mlir::RankedTensorType type) const;
+
+private:
+  std::string embedding, vision, projector;
+  bool tied;
+  int64_t numExperts;
+};
+
+/// The manifest's name of `role` (llama4c/ManifestKeys.h).
+const char *weightRoleName(WeightRole role);
 
 struct WeightBytes {
   /// Text weights every step reads whole: attention, dense and shared

@@ -51,19 +51,21 @@ def main():
     write("checkpoint_index", json.dumps({"metadata": {"total_size": 8}, "weight_map": {"w": shard}}))
     write("checkpoint_index", json.dumps({"weight_map": {"w": shard, "v": "other.safetensors"}}))
 
-    manifest = {"llama4c_version": "0.1.0", "abi_version": 8, "target": "cpu",
+    manifest = {"llama4c_version": "0.1.0", "abi_version": 9, "target": "cpu",
                 "emulated": False, "cpu": {"name": "x86-64-v3", "features": ["avx2", "fma"]},
                 "dtype": "f32", "vocab_size": 16,
                 "max_position_embeddings": 32, "multimodal": False, "image_token_index": None,
                 "config": {"model_type": "llama4_text", "eos_token_id": [15, 14]},
-                "weights": [{"name": "bias", "dtype": "f32", "shape": [16]},
-                            {"name": "table", "dtype": "f32", "shape": [2, 3]}],
+                "weights": [{"name": "bias", "dtype": "f32", "shape": [16],
+                             "role": "every_step"},
+                            {"name": "table", "dtype": "f32", "shape": [2, 3],
+                             "role": "embedding"}],
                 "kv_cache": [{"layer": 0, "kind": "key", "dtype": "f32", "kv_heads": 1,
                               "window": 0, "page_size": 256, "head_dim": 2},
                              {"layer": 0, "kind": "value", "dtype": "f32", "kv_heads": 1,
                               "window": 4, "page_size": 0, "head_dim": 2}]}
     write("manifest", json.dumps(manifest))
-    # A multimodal GPU model's: vision settings, and a float8 KV cache of
+    # A multimodal GPU model's: vision settings, weights of every role, and a float8 KV cache of
     # chunked layers (a window of slots) beside global ones (pages of
     # positions), each layer's keys and values with their f32 scales.
     layers = [{"layer": layer, "kind": kind,
@@ -78,6 +80,9 @@ def main():
         vocab_size=2050, max_position_embeddings=2048, multimodal=True,
         image_token_index=2047,
         vision={"image_size": 56, "num_channels": 3, "tokens_per_tile": 4},
+        weights=manifest["weights"] + [
+            {"name": "experts", "dtype": "bf16", "shape": [4, 8, 16], "role": "routed_experts"},
+            {"name": "patch", "dtype": "bf16", "shape": [8, 3], "role": "vision"}],
         kv_cache=layers)))
 
     for case in json.loads((ROOT / "test/tokenizer/fixtures/corpus.json").read_text())["cases"]:

@@ -50,6 +50,7 @@ public:
   const std::vector<int64_t> &cachedTokens() const { return cached; }
   int64_t context() const { return run->kvCache().context(); }
   uint64_t kvCacheBytes() const { return run->kvCache().usedBytes(); }
+  uint64_t kvCacheInHostBytes() const { return run->kvCache().hostBytes(); }
   /// Totals over every reply.
   const GenerationTiming &timing() { return run->generation().timing; }
 

@@ -65,6 +65,7 @@ Expected<Generation> generate(const Model &model, const BoundWeights &weights,
   if (Expected<void> done = run.decode(lengths); !done)
     return done.error();
   run.generation().kvCacheBytes = run.kvCache().usedBytes();
+  run.generation().kvCacheInHostBytes = run.kvCache().hostBytes();
   return std::move(run.generation());
 }
 

@@ -103,8 +103,9 @@ struct Generation {
   std::vector<std::vector<float>> decodeLogits;
   GenerationTiming timing;
   /// The KV cache that holds positions: every row's windows and the pages
-  /// allotted to it.
+  /// allotted to it; and what a GPU model's holds in host memory.
   uint64_t kvCacheBytes = 0;
+  uint64_t kvCacheInHostBytes = 0;
 };
 
 /// Runs `prompts` (token ids, one vector per row, lengths may differ)

@@ -32,6 +32,7 @@ Expected<const CudaDriver *> loadOnce() {
   resolve(library, "cuDeviceGet", driver.deviceGet, missing);
   resolve(library, "cuDeviceGetAttribute", driver.deviceGetAttribute, missing);
   resolve(library, "cuDeviceGetName", driver.deviceGetName, missing);
+  resolve(library, "cuDeviceTotalMem_v2", driver.deviceTotalMem, missing);
   resolve(library, "cuDevicePrimaryCtxRetain", driver.primaryCtxRetain,
           missing);
   resolve(library, "cuDevicePrimaryCtxRelease_v2", driver.primaryCtxRelease,
@@ -49,6 +50,10 @@ Expected<const CudaDriver *> loadOnce() {
   resolve(library, "cuMemcpyHtoDAsync_v2", driver.memcpyHtoDAsync, missing);
   resolve(library, "cuMemcpyDtoHAsync_v2", driver.memcpyDtoHAsync, missing);
   resolve(library, "cuMemsetD8Async", driver.memsetD8Async, missing);
+  resolve(library, "cuMemHostAlloc", driver.memHostAlloc, missing);
+  resolve(library, "cuMemHostGetDevicePointer_v2",
+          driver.memHostGetDevicePointer, missing);
+  resolve(library, "cuMemFreeHost", driver.memFreeHost, missing);
   resolve(library, "cuGetErrorName", driver.getErrorName, missing);
   resolve(library, "cuDeviceGetDefaultMemPool", driver.deviceGetDefaultMemPool,
           missing);

@@ -36,12 +36,17 @@ struct CudaDriver {
   static constexpr int kCaptureModeThreadLocal = 1;
   static constexpr int kMemPoolReleaseThreshold = 4;
   static constexpr unsigned long long kGraphAutoFreeOnLaunch = 1;
+  // cuMemHostAlloc flags: host memory the GPU reads in place, written once
+  // by the CPU (write-combined: faster over the bus, slow for CPU reads).
+  static constexpr unsigned kHostAllocDeviceMap = 0x02;
+  static constexpr unsigned kHostAllocWriteCombined = 0x04;
 
   Result (*init)(unsigned flags);
   Result (*deviceGetCount)(int *count);
   Result (*deviceGet)(int *device, int ordinal);
   Result (*deviceGetAttribute)(int *value, int attribute, int device);
   Result (*deviceGetName)(char *name, int length, int device);
+  Result (*deviceTotalMem)(size_t *bytes, int device);
   Result (*primaryCtxRetain)(void **context, int device);
   Result (*primaryCtxRelease)(int device);
   Result (*ctxSetCurrent)(void *context);
@@ -66,6 +71,10 @@ struct CudaDriver {
                             void *stream);
   Result (*memsetD8Async)(DevicePointer to, unsigned char value, size_t bytes,
                           void *stream);
+  Result (*memHostAlloc)(void **host, size_t bytes, unsigned flags);
+  Result (*memHostGetDevicePointer)(DevicePointer *pointer, void *host,
+                                    unsigned flags);
+  Result (*memFreeHost)(void *host);
   Result (*getErrorName)(Result result, const char **name);
   Result (*deviceGetDefaultMemPool)(void **pool, int device);
   Result (*memPoolSetAttribute)(void *pool, int attribute, void *value);

@@ -2,10 +2,13 @@
 
 #include "runtime/gpu/GpuDevice.h"
 
+#include "llama4c/DeviceMemory.h"
 #include "runtime/safetensors/DType.h"
+#include "runtime/support/HostBuffer.h"
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace llama4c::runtime {
 
@@ -100,16 +103,37 @@ DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&other) noexcept {
     device = std::exchange(other.device, nullptr);
     pointer = std::exchange(other.pointer, 0);
     length = std::exchange(other.length, 0);
+    budgeted = std::exchange(other.budgeted, false);
   }
   return *this;
 }
 
 DeviceBuffer::~DeviceBuffer() {
-  if (device && pointer)
+  if (device && pointer) {
     device->check("cuMemFreeAsync",
                   device->cuda->memFreeAsync(pointer, device->stream));
+    if (budgeted)
+      device->budgetedBytes -= length;
+  }
   device = nullptr;
   pointer = 0;
+}
+
+MappedHostBuffer &
+MappedHostBuffer::operator=(MappedHostBuffer &&other) noexcept {
+  if (this != &other) {
+    this->~MappedHostBuffer();
+    cuda = std::exchange(other.cuda, nullptr);
+    host = std::exchange(other.host, nullptr);
+    device = std::exchange(other.device, nullptr);
+  }
+  return *this;
+}
+
+MappedHostBuffer::~MappedHostBuffer() {
+  if (cuda && host)
+    cuda->memFreeHost(host);
+  host = nullptr;
 }
 
 Expected<std::unique_ptr<GpuDevice>>
@@ -147,6 +171,14 @@ GpuDevice::open(const std::string &modelPath, const std::string &target,
           &minor, CudaDriver::kComputeCapabilityMinor, gpu->device))
     return fail("cuDeviceGetAttribute", r);
   gpu->cuda->deviceGetName(deviceName, sizeof(deviceName) - 1, gpu->device);
+  size_t memory = 0;
+  if (CudaDriver::Result r = gpu->cuda->deviceTotalMem(&memory, gpu->device))
+    return fail("cuDeviceTotalMem", r);
+  gpu->total = memory;
+  // A GPU of less than twice the reserve (none that runs Llama 4) keeps
+  // half.
+  gpu->budget = memory > 2 * kDeviceReserveBytes ? memory - kDeviceReserveBytes
+                                                 : memory / 2;
   std::string arch = "sm_" + std::to_string(major * 10 + minor);
   gpu->name = std::string(deviceName) + " (" + arch + ")";
   int wanted = std::atoi(target.c_str() + 3);
@@ -182,6 +214,7 @@ GpuDevice::~GpuDevice() {
   dropSteps();
   weights.clear();
   cuda->streamSynchronize(stream);
+  hostWeights.clear(); // the kernels that read them are done
   for (void *module : modules)
     cuda->moduleUnload(module);
   cuda->streamDestroy(stream);
@@ -212,15 +245,39 @@ GpuDevice::bind(int32_t (*bindGpu)(const llama4c_gpu_driver *)) {
   return takeFailure("loading the kernels on " + name);
 }
 
+Expected<void> GpuDevice::setMemoryBudget(uint64_t bytes) {
+  if (bytes > total)
+    return Error("a device memory budget of " + formatSize(bytes) +
+                 " is more than " + name + " has (" + formatSize(total) + ")");
+  if (bytes < budgetedBytes)
+    return Error("a device memory budget of " + formatSize(bytes) +
+                 " is less than " + name + " already holds (" +
+                 formatSize(budgetedBytes) + ")");
+  budget = bytes;
+  return {};
+}
+
 Expected<DeviceBuffer> GpuDevice::allocateZeroed(size_t bytes,
                                                  const std::string &what) {
+  return allocate(bytes, what, /*budgeted=*/true);
+}
+
+Expected<DeviceBuffer>
+GpuDevice::allocate(size_t bytes, const std::string &what, bool budgeted) {
+  if (budgeted && bytes > budgetLeft())
+    return Error(what + ": " + formatSize(bytes) + " more of " + name +
+                 "'s memory is over its budget of " + formatSize(budget) +
+                 " (--device-memory), of which " + formatSize(budgetedBytes) +
+                 " is taken");
   CudaDriver::DevicePointer pointer = 0;
   if (CudaDriver::Result r =
           cuda->memAllocAsync(&pointer, bytes ? bytes : 1, stream))
     return Error(what + ": cannot allocate " + std::to_string(bytes) +
                  " bytes on " + name + ": " +
                  cuda->describe("cuMemAllocAsync", r));
-  DeviceBuffer buffer(this, pointer, bytes);
+  DeviceBuffer buffer(this, pointer, bytes, budgeted);
+  if (budgeted)
+    budgetedBytes += bytes;
   if (CudaDriver::Result r = cuda->memsetD8Async(pointer, 0, bytes, stream))
     return Error(what + ": " + cuda->describe("cuMemsetD8Async", r));
   return buffer;
@@ -239,17 +296,67 @@ Expected<DeviceBuffer> GpuDevice::upload(const void *host, size_t bytes,
   return buffer;
 }
 
+Expected<MappedHostBuffer> GpuDevice::allocateMapped(size_t bytes,
+                                                     const std::string &what,
+                                                     const void *contents) {
+  void *pinned = nullptr;
+  if (CudaDriver::Result r =
+          cuda->memHostAlloc(&pinned, bytes ? bytes : 1,
+                             CudaDriver::kHostAllocDeviceMap |
+                                 CudaDriver::kHostAllocWriteCombined))
+    return Error(what + ": cannot pin " + formatSize(bytes) +
+                 " of host memory: " + cuda->describe("cuMemHostAlloc", r));
+  MappedHostBuffer buffer(cuda, pinned);
+  if (contents)
+    std::memcpy(pinned, contents, bytes);
+  else
+    std::memset(pinned, 0, bytes);
+  CudaDriver::DevicePointer address = 0;
+  if (CudaDriver::Result r = cuda->memHostGetDevicePointer(&address, pinned, 0))
+    return Error(what + ": " + cuda->describe("cuMemHostGetDevicePointer", r));
+  buffer.device = reinterpret_cast<void *>(uintptr_t(address));
+  return buffer;
+}
+
+uint64_t GpuDevice::cacheRoom(const Manifest &manifest) const {
+  uint64_t weightsToCome = 0;
+  if (placement.onDevice.empty())
+    for (const ManifestWeight &weight : manifest.weights)
+      if (weight.role != WeightRole::RoutedExperts)
+        weightsToCome += weight.bytes();
+  return budgetLeft() > weightsToCome ? budgetLeft() - weightsToCome : 0;
+}
+
 Expected<void> GpuDevice::uploadWeights(const llama4c_call &call,
                                         const Manifest &manifest) {
   if (weightsSource == call.weights)
     return {};
   dropSteps(); // their graphs read the weights where they were
   weights.clear();
+  hostWeights.clear();
   weightPointers.clear();
+  // The KV cache is allocated first: the weights take what it leaves.
+  Expected<WeightPlacement> placed = placeWeights(manifest, budgetLeft());
+  if (!placed)
+    return Error(name + ": its memory budget of " + formatSize(budget) +
+                 " (--device-memory), of which the KV cache takes " +
+                 formatSize(budgetedBytes) +
+                 ", is too small: " + placed.error().message());
+  placement = std::move(*placed);
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     const ManifestWeight &weight = manifest.weights[i];
+    std::string what = "weight " + weight.name;
+    if (!placement.onDevice[i]) {
+      Expected<MappedHostBuffer> mapped =
+          allocateMapped(weight.bytes(), what, call.weights[i]);
+      if (!mapped)
+        return mapped.error();
+      weightPointers.push_back(mapped->deviceData());
+      hostWeights.push_back(std::move(*mapped));
+      continue;
+    }
     Expected<DeviceBuffer> buffer =
-        upload(call.weights[i], weight.bytes(), "weight " + weight.name);
+        upload(call.weights[i], weight.bytes(), what);
     if (!buffer)
       return buffer.error();
     weightPointers.push_back(buffer->data());
@@ -269,29 +376,32 @@ GpuDevice::allocateCallBuffers(const llama4c_call &call,
     pixelBytes = size_t(call.tiles) * size_t(manifest.vision->numChannels) *
                  size_t(manifest.vision->imageSize) *
                  size_t(manifest.vision->imageSize) * dtypeSize(manifest.dtype);
+  // Outside the budget, with the call's activations.
+  auto uncounted = [&](size_t bytes, const char *what) {
+    return allocate(bytes, what, /*budgeted=*/false);
+  };
   CallBuffers buffers;
   std::pair<DeviceBuffer *, Expected<DeviceBuffer>> made[] = {
-      {&buffers.tokens, allocateZeroed(tokens * sizeof(int32_t), "tokens")},
-      {&buffers.positions,
-       allocateZeroed(tokens * sizeof(int32_t), "positions")},
+      {&buffers.tokens, uncounted(tokens * sizeof(int32_t), "tokens")},
+      {&buffers.positions, uncounted(tokens * sizeof(int32_t), "positions")},
       {&buffers.logitsAt,
-       allocateZeroed(call.logits_at ? logitRows * sizeof(int32_t) : 0,
-                      "logits_at")},
+       uncounted(call.logits_at ? logitRows * sizeof(int32_t) : 0,
+                 "logits_at")},
       {&buffers.blockTable,
-       allocateZeroed(call.block_table
-                          ? size_t(call.batch) *
-                                size_t(call.block_table_width) * sizeof(int32_t)
-                          : 0,
-                      "block table")},
-      {&buffers.pixels, allocateZeroed(pixelBytes, "pixel values")},
+       uncounted(call.block_table
+                     ? size_t(call.batch) * size_t(call.block_table_width) *
+                           sizeof(int32_t)
+                     : 0,
+                 "block table")},
+      {&buffers.pixels, uncounted(pixelBytes, "pixel values")},
       {&buffers.logits,
-       allocateZeroed(call.logits ? logitRows * size_t(manifest.vocabSize) *
-                                        sizeof(float)
-                                  : 0,
-                      "logits")},
+       uncounted(call.logits
+                     ? logitRows * size_t(manifest.vocabSize) * sizeof(float)
+                     : 0,
+                 "logits")},
       {&buffers.nextTokens,
-       allocateZeroed(call.next_tokens ? logitRows * sizeof(int32_t) : 0,
-                      "next tokens")}};
+       uncounted(call.next_tokens ? logitRows * sizeof(int32_t) : 0,
+                 "next tokens")}};
   for (auto &[buffer, allocated] : made) {
     if (!allocated)
       return allocated.error();

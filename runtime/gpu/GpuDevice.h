@@ -9,6 +9,12 @@
 // the device on the first call, the call's tokens, positions and pixels on
 // each, and the logits come back.
 //
+// The KV cache and the weights share a budget of device memory (by
+// default all but kDeviceReserveBytes, which the CUDA context and a call's
+// activations use). Weights beyond what the budget leaves after the cache
+// stay in pinned host memory the kernels read across the bus
+// (WeightPlacement.h).
+//
 // A decode step is one CUDA graph launch once its shape repeats: the
 // model's host code launches kernels whose grids and arguments depend only
 // on the call's shape and buffers (its data-dependent work, the live
@@ -26,6 +32,7 @@
 #include "llama4c/Status.h"
 #include "llama4c/abi.h"
 #include "runtime/gpu/CudaDriver.h"
+#include "runtime/gpu/WeightPlacement.h"
 #include "runtime/loader/Manifest.h"
 
 #include <map>
@@ -43,8 +50,8 @@ class DeviceBuffer {
 public:
   DeviceBuffer() = default;
   DeviceBuffer(GpuDevice *device, CudaDriver::DevicePointer pointer,
-               size_t bytes)
-      : device(device), pointer(pointer), length(bytes) {}
+               size_t bytes, bool budgeted)
+      : device(device), pointer(pointer), length(bytes), budgeted(budgeted) {}
   DeviceBuffer(DeviceBuffer &&other) noexcept { *this = std::move(other); }
   DeviceBuffer &operator=(DeviceBuffer &&other) noexcept;
   ~DeviceBuffer();
@@ -56,6 +63,31 @@ private:
   GpuDevice *device = nullptr;
   CudaDriver::DevicePointer pointer = 0;
   size_t length = 0;
+  bool budgeted = false; // counted against the device's memory budget
+};
+
+/// Pinned host memory mapped into the GPU's address space, owned until
+/// destruction: the kernels read and write it in place, across the bus.
+class MappedHostBuffer {
+public:
+  MappedHostBuffer() = default;
+  MappedHostBuffer(const CudaDriver *cuda, void *host)
+      : cuda(cuda), host(host) {}
+  MappedHostBuffer(MappedHostBuffer &&other) noexcept {
+    *this = std::move(other);
+  }
+  MappedHostBuffer &operator=(MappedHostBuffer &&other) noexcept;
+  ~MappedHostBuffer();
+
+  /// Where the host and the kernels see it.
+  void *data() const { return host; }
+  void *deviceData() const { return device; }
+
+private:
+  friend class GpuDevice;
+  const CudaDriver *cuda = nullptr;
+  void *host = nullptr;
+  void *device = nullptr;
 };
 
 class GpuDevice {
@@ -73,8 +105,32 @@ public:
   /// Calls the model's llama4c_bind_gpu, which loads its kernels.
   Expected<void> bind(int32_t (*bindGpu)(const llama4c_gpu_driver *));
 
-  /// `bytes` of zeroed device memory; `what` names it in errors.
+  /// The GPU's memory, and the part of it the KV cache and the weights
+  /// may take.
+  uint64_t totalMemory() const { return total; }
+  uint64_t memoryBudget() const { return budget; }
+  /// The budget less what the KV cache and the weights hold.
+  uint64_t budgetLeft() const { return budget - budgetedBytes; }
+  /// Sets the budget (before the first call); fails above totalMemory().
+  Expected<void> setMemoryBudget(uint64_t bytes);
+
+  /// `bytes` of zeroed device memory, counted against the budget (the KV
+  /// cache); `what` names it in errors.
   Expected<DeviceBuffer> allocateZeroed(size_t bytes, const std::string &what);
+  /// `bytes` of pinned host memory the kernels read and write in place,
+  /// outside the budget (what of the KV cache and the weights does not
+  /// fit it): a copy of `contents`, or zeroed.
+  Expected<MappedHostBuffer> allocateMapped(size_t bytes,
+                                            const std::string &what,
+                                            const void *contents = nullptr);
+  /// What the KV cache may take of the budget: what is left of it, less
+  /// the weights other than routed experts while they are not on the
+  /// device (a step reads them whole, as it reads the cache, and they
+  /// must be on the device).
+  uint64_t cacheRoom(const Manifest &manifest) const;
+
+  /// Where the first call put the weights; empty before it.
+  const WeightPlacement &weightPlacement() const { return placement; }
 
   /// How a call's kernels reach the GPU.
   enum class Launch {
@@ -123,6 +179,10 @@ private:
   bool check(const char *call, CudaDriver::Result result);
   /// The recorded failure, if any, as "MODEL: NAME: ...", and clears it.
   Expected<void> takeFailure(const std::string &context);
+  /// Zeroed device memory, counted against the budget or not (a call's
+  /// inputs and logits, with its activations, are not).
+  Expected<DeviceBuffer> allocate(size_t bytes, const std::string &what,
+                                  bool budgeted);
   Expected<DeviceBuffer> upload(const void *host, size_t bytes,
                                 const std::string &what);
   Expected<void> uploadWeights(const llama4c_call &call,
@@ -146,12 +206,16 @@ private:
   void *context = nullptr;
   void *stream = nullptr;
   std::string name;
+  uint64_t total = 0, budget = 0;
+  uint64_t budgetedBytes = 0; // held by budgeted buffers
   std::string failure;
   std::vector<void *> modules;
   std::map<std::pair<void *, std::string>, void *> functions;
   // The weights the device holds, and the host array they came from.
   const void *const *weightsSource = nullptr;
+  WeightPlacement placement;
   std::vector<DeviceBuffer> weights;
+  std::vector<MappedHostBuffer> hostWeights;
   std::vector<const void *> weightPointers;
   bool graphs = true;
   uint64_t calls = 0;

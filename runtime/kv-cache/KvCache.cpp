@@ -108,11 +108,38 @@ Expected<KvCache> KvCache::allocate(const Manifest &manifest, int64_t batch,
     return Error(where + "needs " + formatSize(cache.total) +
                  ", over the limit of " + formatSize(limitBytes) + ", " +
                  describeFit(manifest, batch, cache.pageSize, limitBytes));
+  // On a GPU the windows must fit its budget; then each pool of the
+  // global layers that still fits, in manifest order, and the others stay
+  // in pinned host memory the kernels read and write across the bus.
+  uint64_t room = gpu ? gpu->cacheRoom(manifest) : 0;
+  if (gpu && cache.windowBytes > room)
+    return Error(where + "the chunked layers' windows need " +
+                 formatSize(cache.windowBytes) + ", over the " +
+                 formatSize(room) + " left of " + gpu->description() +
+                 "'s memory budget (--device-memory) after the weights every "
+                 "step reads");
+  uint64_t poolRoom = gpu ? room - cache.windowBytes : 0;
+  std::vector<bool> inHost(bufferBytes.size(), false);
+  for (size_t i = 0; i < bufferBytes.size(); ++i)
+    if (gpu && !cache.rowBytes[i]) {
+      inHost[i] = bufferBytes[i] > poolRoom;
+      poolRoom -= inHost[i] ? 0 : bufferBytes[i];
+    }
 
-  for (uint64_t bytes : bufferBytes) {
+  for (size_t i = 0; i < bufferBytes.size(); ++i) {
+    uint64_t bytes = bufferBytes[i];
+    std::string what = where.substr(0, where.size() - 2);
+    if (gpu && inHost[i]) {
+      Expected<MappedHostBuffer> buffer = gpu->allocateMapped(bytes, what);
+      if (!buffer)
+        return buffer.error();
+      cache.pointers.push_back(buffer->deviceData());
+      cache.mappedStorage.push_back(std::move(*buffer));
+      cache.inHost += bytes;
+      continue;
+    }
     if (gpu) {
-      Expected<DeviceBuffer> buffer =
-          gpu->allocateZeroed(bytes, where.substr(0, where.size() - 2));
+      Expected<DeviceBuffer> buffer = gpu->allocateZeroed(bytes, what);
       if (!buffer)
         return buffer.error();
       cache.pointers.push_back(buffer->data());

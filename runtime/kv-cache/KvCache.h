@@ -11,9 +11,11 @@
 // writes the buffers in place; the runtime only allocates them, allots
 // pages and hands out pointers.
 //
-// For a GPU model the buffers are device memory of its GPU; the block
-// table stays on the host, and the GPU runtime copies it in with each
-// call's other inputs.
+// For a GPU model the buffers are device memory of its GPU, within its
+// budget (GpuDevice::cacheRoom): the windows must fit, and the pools that
+// do not stay in pinned host memory the kernels read and write across the
+// bus. The block table stays on the host, and the GPU runtime copies it
+// in with each call's other inputs.
 //
 // B is the outermost dimension of the windows and of the block table, so
 // consecutive rows are one contiguous slice of each: rowsFrom(first) is
@@ -72,10 +74,13 @@ public:
   uint64_t totalBytes() const { return total; }
   /// Bytes that hold positions: every window, and the pages allotted.
   uint64_t usedBytes() const;
+  /// Bytes of a GPU model's pools left in host memory.
+  uint64_t hostBytes() const { return inHost; }
 
 private:
   std::vector<HostBuffer> storage;
   std::vector<DeviceBuffer> deviceStorage;
+  std::vector<MappedHostBuffer> mappedStorage;
   std::vector<void *> pointers;
   std::vector<uint64_t> rowBytes;  // per buffer: a window row's; 0 for a pool
   uint64_t windowBytes = 0;        // every window, all rows
@@ -89,6 +94,7 @@ private:
   int64_t rowCount = 0;
   int64_t positions = 0;
   uint64_t total = 0;
+  uint64_t inHost = 0;
 };
 
 } // namespace llama4c::runtime

@@ -85,22 +85,33 @@ public:
     return ok() && value.get<bool>();
   }
 
-  /// One of the dtypes `allowed`, by name ("f32", "bf16", ...).
-  DType dtype(const Json &object, const std::string &field, const char *key,
-              std::initializer_list<DType> allowed) {
+  /// The value of one of `names`: "expected \"a\", \"b\" or \"c\", got
+  /// \"d\"" otherwise.
+  template <class T>
+  T oneOf(const Json &object, const std::string &field, const char *key,
+          const std::vector<std::pair<std::string, T>> &names) {
     std::string name = string(object, field, key);
-    std::string expected; // "f32", "bf16" or "f8_e4m3"
-    for (DType candidate : allowed) {
-      if (name == dtypeName(candidate))
-        return candidate;
-      if (!expected.empty())
-        expected += candidate == *std::rbegin(allowed) ? " or " : ", ";
-      expected += "\"" + std::string(dtypeName(candidate)) + "\"";
+    std::string expected;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (name == names[i].first)
+        return names[i].second;
+      if (i)
+        expected += i + 1 == names.size() ? " or " : ", ";
+      expected += "\"" + names[i].first + "\"";
     }
     if (ok())
       fail(joinField(field, key),
            "expected " + expected + ", got " + quoteJson(name));
-    return *allowed.begin();
+    return names.front().second;
+  }
+
+  /// One of the dtypes `allowed`, by name ("f32", "bf16", ...).
+  DType dtype(const Json &object, const std::string &field, const char *key,
+              std::initializer_list<DType> allowed) {
+    std::vector<std::pair<std::string, DType>> names;
+    for (DType candidate : allowed)
+      names.emplace_back(dtypeName(candidate), candidate);
+    return oneOf(object, field, key, names);
   }
 
   /// "f32" or "bf16", the compute types a model may have.
@@ -198,6 +209,12 @@ ManifestWeight readWeight(FieldReader &reader, const Json &entry,
     }
     weight.shape.push_back(int64_t(*size));
   }
+  weight.role = reader.oneOf<WeightRole>(
+      entry, field, keys::kWeightRole,
+      {{keys::kRoleEveryStep, WeightRole::EveryStep},
+       {keys::kRoleRoutedExperts, WeightRole::RoutedExperts},
+       {keys::kRoleEmbedding, WeightRole::Embedding},
+       {keys::kRoleVision, WeightRole::Vision}});
   return weight;
 }
 
@@ -209,21 +226,11 @@ ManifestKvCache readKvCache(FieldReader &reader, const Json &entry,
     return cache;
   }
   cache.layer = reader.integer(entry, field, keys::kCacheLayer, 0);
-  std::string kind = reader.string(entry, field, keys::kCacheKind);
-  const std::pair<const char *, KvKind> kinds[] = {
-      {"key", KvKind::Key},
-      {"value", KvKind::Value},
-      {"key_scales", KvKind::KeyScales},
-      {"value_scales", KvKind::ValueScales}};
-  auto known = std::find_if(std::begin(kinds), std::end(kinds),
-                            [&](const auto &k) { return kind == k.first; });
-  if (known != std::end(kinds))
-    cache.kind = known->second;
-  else if (reader.ok())
-    reader.fail(field + "." + keys::kCacheKind,
-                "expected \"key\", \"value\", \"key_scales\" or "
-                "\"value_scales\", got " +
-                    quoteJson(kind));
+  cache.kind = reader.oneOf<KvKind>(entry, field, keys::kCacheKind,
+                                    {{"key", KvKind::Key},
+                                     {"value", KvKind::Value},
+                                     {"key_scales", KvKind::KeyScales},
+                                     {"value_scales", KvKind::ValueScales}});
   cache.dtype = reader.dtype(entry, field, keys::kCacheDtype,
                              {DType::F32, DType::BF16, DType::F8E4M3});
   cache.kvHeads =

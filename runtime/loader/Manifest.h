@@ -7,7 +7,8 @@
 //    "vocab_size": 112, "max_position_embeddings": 512,
 //    "multimodal": false, "image_token_index": 200092, "vision": null,
 //    "config": {... config.json verbatim ...},
-//    "weights": [{"name": N, "dtype": "f32", "shape": [112, 64]}, ...],
+//    "weights": [{"name": N, "dtype": "f32", "shape": [112, 64],
+//                 "role": "every_step"}, ...],
 //    "kv_cache": [{"layer": 0, "kind": "key", "kv_heads": 2, "window": 8,
 //                  "page_size": 0, "head_dim": 24}, ...]}
 // A multimodal model's "vision" is {"image_size": 336, "num_channels": 3,
@@ -38,12 +39,18 @@
 
 namespace llama4c::runtime {
 
+/// How decode steps read a weight (llama4c/ManifestKeys.h): whole every
+/// step; the chosen experts' slices of [E, in, out]; a row a token; for
+/// images only.
+enum class WeightRole { EveryStep, RoutedExperts, Embedding, Vision };
+
 /// One entry of "weights": a checkpoint tensor name and what the model
 /// reads it as.
 struct ManifestWeight {
   std::string name;
   DType dtype; // F32 or BF16
   std::vector<int64_t> shape;
+  WeightRole role;
 
   /// Its size as the model reads it.
   uint64_t bytes() const;

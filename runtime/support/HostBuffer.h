@@ -46,12 +46,16 @@ private:
   size_t length = 0;
 };
 
-/// `bytes` for messages: "12.5 MiB", or "88 bytes" under 1 MiB.
+/// `bytes` for messages: "12.5 MiB", "88 bytes" under 1 MiB, "2.50 GiB"
+/// from 1 GiB.
 inline std::string formatSize(uint64_t bytes) {
   if (bytes < (1 << 20))
     return std::to_string(bytes) + " bytes";
   char text[32];
-  std::snprintf(text, sizeof(text), "%.1f MiB", double(bytes) / (1 << 20));
+  if (bytes < (uint64_t(1) << 30))
+    std::snprintf(text, sizeof(text), "%.1f MiB", double(bytes) / (1 << 20));
+  else
+    std::snprintf(text, sizeof(text), "%.2f GiB", double(bytes) / (1 << 30));
   return text;
 }
 

@@ -67,6 +67,13 @@ Options:
                          in 1024s)
   --max-kv-cache-bytes N refuse KV caches larger than N bytes (default: 75%
                          of physical memory)
+  --device-memory M      (GPU models) what the KV cache and the weights may
+                         take of the GPU's memory: bytes (40G, 40GiB) or a
+                         share (0.9, 90%). Default: all but 2 GiB. What
+                         does not fit stays in pinned host memory the
+                         kernels read across the bus: routed experts, then
+                         the global layers' KV pages; the other weights
+                         and the chunked layers' windows must fit
   --context N            (--chat) KV cache positions (default: the smaller
                          of max_position_embeddings and 8192)
   --threads N            threads the model's matmuls use (default: every
@@ -111,9 +118,12 @@ std::optional<double> parseNumber(const std::string &text) {
   return value;
 }
 
-/// A byte count: digits, then an optional K, M or G (powers of 1024).
+/// A byte count: digits, then an optional K, M or G (powers of 1024),
+/// which may be spelled KiB, MiB or GiB.
 std::optional<uint64_t> parseBytes(const std::string &text) {
   std::string digits = text;
+  if (digits.size() > 3 && digits.compare(digits.size() - 2, 2, "iB") == 0)
+    digits.resize(digits.size() - 2);
   int shift = 0;
   if (!digits.empty() &&
       (digits.back() == 'K' || digits.back() == 'M' || digits.back() == 'G')) {
@@ -124,6 +134,28 @@ std::optional<uint64_t> parseBytes(const std::string &text) {
   if (!count || uint64_t(*count) > (UINT64_MAX >> shift))
     return std::nullopt;
   return uint64_t(*count) << shift;
+}
+
+/// --device-memory's value: a byte count, or a share of the GPU's memory
+/// as a fraction (with a decimal point) or a percentage.
+std::optional<DeviceMemory> parseDeviceMemory(const std::string &text) {
+  DeviceMemory memory;
+  bool percent = !text.empty() && text.back() == '%';
+  if (percent || text.find('.') != std::string::npos) {
+    std::optional<double> share =
+        parseNumber(percent ? text.substr(0, text.size() - 1) : text);
+    if (!share)
+      return std::nullopt;
+    memory.share = percent ? *share / 100 : *share;
+    if (!(memory.share > 0 && memory.share <= 1))
+      return std::nullopt;
+    return memory;
+  }
+  std::optional<uint64_t> bytes = parseBytes(text);
+  if (!bytes || *bytes == 0)
+    return std::nullopt;
+  memory.bytes = *bytes;
+  return memory;
 }
 
 /// `item` in quotes, cut to its first 32 bytes: an error names the item,
@@ -247,7 +279,8 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
                                          "--max-prompt-tokens",
                                          "--prefill-chunk",
                                          "--max-header-bytes",
-                                         "--max-kv-cache-bytes"};
+                                         "--max-kv-cache-bytes",
+                                         "--device-memory"};
     if (std::find(std::begin(kFlags), std::end(kFlags), flag) ==
         std::end(kFlags))
       return Error("unknown option " + flag + " (see --help)");
@@ -321,6 +354,12 @@ Expected<RunArguments> parseRunArguments(int argc, char **argv) {
         return bad("a positive byte count such as 4096 or 512M");
       (flag == "--max-header-bytes" ? args.maxHeaderBytes
                                     : args.maxKvCacheBytes) = *bytes;
+    } else if (flag == "--device-memory") {
+      std::optional<DeviceMemory> memory = parseDeviceMemory(value);
+      if (!memory)
+        return bad("a positive byte count such as 40G or 40GiB, or a share "
+                   "of the GPU's memory such as 0.9 or 90%");
+      args.deviceMemory = *memory;
     } else if (flag == "--context") {
       if (!count || *count == 0)
         return bad("a positive integer");

@@ -21,6 +21,13 @@ namespace llama4c::runtime {
 
 extern const char *const kRunUsage;
 
+/// --device-memory: what a GPU model's KV cache and weights may take of
+/// its GPU's memory, in bytes or as a share; one of the two is not 0.
+struct DeviceMemory {
+  uint64_t bytes = 0;
+  double share = 0; // (0, 1]
+};
+
 struct RunArguments {
   enum class Mode { Ids, Text, Chat };
 
@@ -45,6 +52,7 @@ struct RunArguments {
   /// --prefill-chunk; 0 for the model's attention chunk.
   int64_t prefillChunk = 0;
   std::optional<uint64_t> maxHeaderBytes, maxKvCacheBytes;
+  std::optional<DeviceMemory> deviceMemory;
   /// --load: where the checkpoint's bytes are held.
   FileMemory load = FileMemory::CopiedIfRoom;
   std::optional<int64_t> context;

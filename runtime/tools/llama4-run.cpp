@@ -142,26 +142,40 @@ OrderedJson timingJson(const GenerationTiming &timing) {
 }
 
 /// What a run held: the weights as the model reads them (the checkpoint's
-/// tensors, or the copies a dtype conversion made of them), the KV cache
-/// that holds positions (windows and allotted pages; device memory for a
-/// GPU model), and the process's peak resident set,
-/// which counts the pages of a mapped checkpoint that were read.
+/// tensors, or the copies a dtype conversion made of them; for a GPU
+/// model, those left in pinned host memory), the KV cache that holds
+/// positions (windows and allotted pages; device memory for a GPU model,
+/// but for the pools left in host memory), and the process's peak
+/// resident set, which counts the pages of a mapped checkpoint that were
+/// read.
 struct MemoryUse {
-  uint64_t weights, converted, kvCache;
+  uint64_t weights, converted, weightsInHost, kvCache, kvCacheInHost;
   std::optional<uint64_t> peakResident;
 };
 
-MemoryUse memoryUse(const LoadedModel &loaded, uint64_t kvCacheBytes) {
-  return {loaded.model.manifest().weightBytes(), loaded.weights.copiedBytes(),
-          kvCacheBytes, peakResidentBytes()};
+MemoryUse memoryUse(const LoadedModel &loaded, uint64_t kvCacheBytes,
+                    uint64_t kvCacheInHostBytes) {
+  const GpuDevice *gpu = loaded.model.gpu();
+  return {loaded.model.manifest().weightBytes(),
+          loaded.weights.copiedBytes(),
+          gpu ? gpu->weightPlacement().hostBytes : 0,
+          kvCacheBytes,
+          kvCacheInHostBytes,
+          peakResidentBytes()};
 }
 
 void printMemory(const MemoryUse &memory) {
   auto mib = [](uint64_t bytes) { return double(bytes) / double(1 << 20); };
   std::fprintf(stderr,
-               "memory: weights %.1f MiB (%.1f MiB of them converted copies), "
-               "KV cache %.1f MiB",
-               mib(memory.weights), mib(memory.converted), mib(memory.kvCache));
+               "memory: weights %.1f MiB (%.1f MiB of them converted copies",
+               mib(memory.weights), mib(memory.converted));
+  if (memory.weightsInHost)
+    std::fprintf(stderr, ", %.1f MiB in host memory the GPU reads",
+                 mib(memory.weightsInHost));
+  std::fprintf(stderr, "), KV cache %.1f MiB", mib(memory.kvCache));
+  if (memory.kvCacheInHost)
+    std::fprintf(stderr, " (pools of %.1f MiB in host memory)",
+                 mib(memory.kvCacheInHost));
   if (memory.peakResident)
     std::fprintf(stderr, ", peak resident set %.1f MiB",
                  mib(*memory.peakResident));
@@ -171,7 +185,9 @@ void printMemory(const MemoryUse &memory) {
 OrderedJson memoryJson(const MemoryUse &memory) {
   OrderedJson json = {{"weight_bytes", memory.weights},
                       {"converted_weight_bytes", memory.converted},
-                      {"kv_cache_bytes", memory.kvCache}};
+                      {"host_weight_bytes", memory.weightsInHost},
+                      {"kv_cache_bytes", memory.kvCache},
+                      {"host_kv_cache_bytes", memory.kvCacheInHost}};
   json["peak_resident_bytes"] =
       memory.peakResident ? OrderedJson(*memory.peakResident) : OrderedJson();
   return json;
@@ -276,7 +292,8 @@ Expected<void> runIds(const RunArguments &args, const LoadedModel &loaded,
     std::printf("\n");
   }
   finishBatch(args, rows, generation->timing,
-              memoryUse(loaded, generation->kvCacheBytes));
+              memoryUse(loaded, generation->kvCacheBytes,
+                        generation->kvCacheInHostBytes));
   return {};
 }
 
@@ -343,7 +360,8 @@ Expected<void> runText(const RunArguments &args, const LoadedModel &loaded,
     }
   }
   finishBatch(args, rows, generation->timing,
-              memoryUse(loaded, generation->kvCacheBytes));
+              memoryUse(loaded, generation->kvCacheBytes,
+                        generation->kvCacheInHostBytes));
   return {};
 }
 
@@ -492,19 +510,21 @@ Expected<void> runChat(const RunArguments &args, const LoadedModel &loaded,
     messages.push_back({{"role", "assistant"}, {"content", *answer}});
     if (args.json) {
       int64_t computed = (*session)->timing().prefillTokens - computedBefore;
-      OrderedJson turn = {{"role", "assistant"},
-                          {"content", *answer},
-                          {"tokens", *reply},
-                          {"finish_reason", finishReason(options, *reply)},
-                          {"conversation_tokens", ids->size()},
-                          {"cached_tokens", int64_t(ids->size()) - computed},
-                          {"memory", memoryJson(memoryUse(
-                                         loaded, (*session)->kvCacheBytes()))}};
+      OrderedJson turn = {
+          {"role", "assistant"},
+          {"content", *answer},
+          {"tokens", *reply},
+          {"finish_reason", finishReason(options, *reply)},
+          {"conversation_tokens", ids->size()},
+          {"cached_tokens", int64_t(ids->size()) - computed},
+          {"memory", memoryJson(memoryUse(loaded, (*session)->kvCacheBytes(),
+                                          (*session)->kvCacheInHostBytes()))}};
       printText(turn.dump() + "\n");
     }
   }
   printThroughput((*session)->timing());
-  printMemory(memoryUse(loaded, (*session)->kvCacheBytes()));
+  printMemory(memoryUse(loaded, (*session)->kvCacheBytes(),
+                        (*session)->kvCacheInHostBytes()));
   if (failedTurns)
     return Error(std::to_string(failedTurns) + " chat turn" +
                  (failedTurns == 1 ? "" : "s") + " failed");
@@ -548,6 +568,24 @@ private:
   int shown = -1;
 };
 
+/// Gives a GPU model the budget of --device-memory; a host model has none
+/// to give (its weights are mapped, the operating system pages them).
+Expected<void> applyDeviceMemory(const DeviceMemory &memory,
+                                 const Model &model) {
+  GpuDevice *gpu = model.gpu();
+  if (!gpu)
+    return Error("--device-memory: " + model.path() + " runs on the host (" +
+                 model.manifest().target +
+                 (model.manifest().emulated ? ", emulated" : "") +
+                 "); only a GPU model has device memory to budget");
+  uint64_t bytes = memory.bytes
+                       ? memory.bytes
+                       : uint64_t(memory.share * double(gpu->totalMemory()));
+  if (Expected<void> set = gpu->setMemoryBudget(bytes); !set)
+    return Error("--device-memory: " + set.error().message());
+  return {};
+}
+
 int fail(const std::string &message) {
   std::fflush(stdout);
   std::fprintf(stderr, "llama4-run: error: %s\n",
@@ -586,6 +624,11 @@ int main(int argc, char **argv) {
         LoadedModel::open(args->model, args->weights, reading);
     if (!loaded)
       return fail(loaded.error().message());
+    if (args->deviceMemory)
+      if (Expected<void> budget =
+              applyDeviceMemory(*args->deviceMemory, (*loaded)->model);
+          !budget)
+        return fail(budget.error().message());
     Expected<GenerateOptions> options =
         resolveOptions(*args, (*loaded)->model.manifest());
     if (!options)

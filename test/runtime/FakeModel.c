@@ -87,9 +87,10 @@ static const char kManifest[] =
                              " \"config\": {\"model_type\": \"fake\", "
                              "\"eos_token_id\": 15},"
                              " \"weights\": [{\"name\": \"bias\", \"dtype\": "
-                             "\"f32\", \"shape\": [16]},"
+                             "\"f32\", \"shape\": [16], \"role\": "
+                             "\"every_step\"},"
                              "   {\"name\": \"table\", \"dtype\": \"f32\", "
-                             "\"shape\": [2, 3]}],"
+                             "\"shape\": [2, 3], \"role\": \"every_step\"}],"
                              " \"kv_cache\": [{\"layer\": 0, \"kind\": "
                              "\"key\", \"dtype\": \"f32\", \"kv_heads\": 1,"
                              "   \"window\": 0, \"page_size\": " STRINGIFY(

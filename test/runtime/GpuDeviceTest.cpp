@@ -1,8 +1,9 @@
 //===- GpuDeviceTest.cpp - Tests for GpuDevice over a fake CUDA driver ----===//
 //
 // CI has no GPU, so GpuDevice runs here over a CUDA driver made of host
-// functions: device memory is host memory, a kernel is a host function,
-// and stream capture records launches that a graph launch replays. A fake
+// functions: device memory is host memory (and so is pinned host memory,
+// marked as such), a kernel is a host function, and stream capture
+// records launches that a graph launch replays. A fake
 // model's decode launches two kernels (tokens and positions into a
 // temporary, the temporary into the logits), so every call's logits show
 // whether the kernels read that call's inputs and the runtime read back
@@ -11,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/gpu/GpuDevice.h"
+#include "runtime/kv-cache/KvCache.h"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,8 @@ struct FakeGpu {
   int eagerLaunches = 0, captureAttempts = 0, captures = 0, graphLaunches = 0;
   int allocations = 0; // outside capture
   int liveGraphs = 0;
+  size_t memory = size_t(64) << 20;
+  std::set<const void *> pinned; // host memory mapped for the device
 } * gpu;
 
 CudaDriver::Result ok() { return 0; }
@@ -70,6 +75,9 @@ const CudaDriver &fakeDriver() {
     d.deviceGetName = [](char *name, int length, int) {
       std::strncpy(name, "Fake H100", size_t(length));
       return ok();
+    };
+    d.deviceTotalMem = [](size_t *bytes, int) {
+      return *bytes = gpu->memory, ok();
     };
     d.primaryCtxRetain = [](void **context, int) {
       return *context = gpu, ok();
@@ -131,6 +139,25 @@ const CudaDriver &fakeDriver() {
       std::memset(reinterpret_cast<void *>(uintptr_t(to)), value, bytes);
       return ok();
     };
+    d.memHostAlloc = [](void **host, size_t bytes, unsigned flags) {
+      if (!(flags & CudaDriver::kHostAllocDeviceMap))
+        return CudaDriver::Result(1); // the device could not read it
+      *host = std::calloc(bytes, 1);
+      gpu->pinned.insert(*host);
+      return ok();
+    };
+    d.memHostGetDevicePointer = [](DevicePointer *pointer, void *host,
+                                   unsigned) {
+      if (!gpu->pinned.count(host))
+        return CudaDriver::Result(1);
+      *pointer = DevicePointer(uintptr_t(host)); // one address space
+      return ok();
+    };
+    d.memFreeHost = [](void *host) {
+      gpu->pinned.erase(host);
+      std::free(host);
+      return ok();
+    };
     d.getErrorName = [](CudaDriver::Result, const char **name) {
       return *name = "FAKE_ERROR", ok();
     };
@@ -183,7 +210,7 @@ const CudaDriver &fakeDriver() {
 constexpr int64_t kVocab = 3;
 const llama4c_gpu_driver *table = nullptr;
 void *mixKernel = nullptr, *storeKernel = nullptr, *pickKernel = nullptr,
-     *greedyKernel = nullptr;
+     *greedyKernel = nullptr, *sumKernel = nullptr;
 
 int32_t bindGpu(const llama4c_gpu_driver *driver) {
   table = driver;
@@ -192,6 +219,7 @@ int32_t bindGpu(const llama4c_gpu_driver *driver) {
   storeKernel = driver->module_get_function(module, "store");
   pickKernel = driver->module_get_function(module, "pick");
   greedyKernel = driver->module_get_function(module, "greedy");
+  sumKernel = driver->module_get_function(module, "sum");
   return 0;
 }
 
@@ -229,6 +257,18 @@ int32_t prefill(const llama4c_call *call) {
   return 0;
 }
 
+// A prefill whose logits are, for each v, the sum over weights w of
+// weights[w][v]: every weight must be where the pointer it was given says,
+// on the device or in host memory.
+constexpr int64_t kSummedWeights = 4;
+int32_t sumWeights(const llama4c_call *call) {
+  std::vector<uint64_t> arguments = {address(call->logits)};
+  for (int64_t w = 0; w < kSummedWeights; ++w)
+    arguments.push_back(address(call->weights[w]));
+  launch(sumKernel, arguments);
+  return 0;
+}
+
 template <class T> T *at(uint64_t address) {
   return reinterpret_cast<T *>(uintptr_t(address));
 }
@@ -260,6 +300,14 @@ protected:
         for (int64_t v = 0; v < kVocab; ++v)
           at<float>(a[1])[i * kVocab + v] =
               float(10 * at<int32_t>(a[0])[i] + v);
+    };
+    gpu->kernels["sum"] = [](const std::vector<uint64_t> &a) {
+      for (int64_t v = 0; v < kVocab; ++v) {
+        float sum = 0;
+        for (int64_t w = 0; w < kSummedWeights; ++w)
+          sum += at<float>(a[size_t(1 + w)])[v];
+        at<float>(a[0])[v] = sum;
+      }
     };
     manifest.vocabSize = kVocab;
     manifest.dtype = DType::F32;
@@ -450,6 +498,176 @@ TEST_F(GpuDeviceTest, ClosingDestroysTheGraphs) {
   step(1, 2, 1);
   device.reset();
   EXPECT_EQ(gpu->liveGraphs, 0);
+}
+
+// Four f32 weights of `floats` elements each, weight w's elements all w +
+// 1: an every-step one, then routed experts.
+struct FourWeights {
+  std::vector<std::vector<float>> values;
+  std::vector<const void *> pointers;
+
+  FourWeights(Manifest &manifest, const std::vector<int64_t> &floats) {
+    for (size_t w = 0; w < floats.size(); ++w) {
+      manifest.weights.push_back(
+          {"w" + std::to_string(w),
+           DType::F32,
+           {floats[w]},
+           w == 0 ? WeightRole::EveryStep : WeightRole::RoutedExperts});
+      values.emplace_back(size_t(floats[w]), float(w + 1));
+    }
+    for (const std::vector<float> &weight : values)
+      pointers.push_back(weight.data());
+  }
+};
+
+/// A sumWeights prefill on `weights`: its logits, or its error.
+Expected<std::vector<float>> sum(GpuDevice &device, const Manifest &manifest,
+                                 const FourWeights &weights) {
+  int32_t token = 0, position = 0;
+  std::vector<float> logits(size_t(kVocab), -1.0f);
+  llama4c_call call{};
+  call.weights = weights.pointers.data();
+  call.tokens = &token;
+  call.positions = &position;
+  call.batch = call.seq = call.logits_per_row = 1;
+  call.logits = logits.data();
+  if (Expected<void> ran = device.run(sumWeights, "llama4c_prefill", call,
+                                      manifest, GpuDevice::Launch::Eager);
+      !ran)
+    return ran.error();
+  return logits;
+}
+
+/// Checks that a sumWeights prefill on `weights` runs and finds every
+/// weight where its pointer says: each logit 1 + 2 + 3 + 4.
+void expectSum(GpuDevice &device, const Manifest &manifest,
+               const FourWeights &weights) {
+  Expected<std::vector<float>> logits = sum(device, manifest, weights);
+  ASSERT_TRUE(logits) << logits.error().message();
+  for (int64_t v = 0; v < kVocab; ++v)
+    EXPECT_EQ((*logits)[size_t(v)], 1.0f + 2.0f + 3.0f + 4.0f);
+}
+
+TEST_F(GpuDeviceTest, TheBudgetIsAllButTheReserveOrHalfASmallGpu) {
+  open();
+  EXPECT_EQ(device->totalMemory(), gpu->memory);
+  EXPECT_EQ(device->memoryBudget(), gpu->memory / 2);
+  EXPECT_TRUE(device->setMemoryBudget(1000));
+  EXPECT_EQ(device->memoryBudget(), 1000u);
+  Expected<void> over = device->setMemoryBudget(gpu->memory + 1);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().message(),
+            "a device memory budget of 64.0 MiB is more than Fake H100 (sm_90) "
+            "has (64.0 MiB)");
+}
+
+TEST_F(GpuDeviceTest, WeightsBeyondTheBudgetStayInHostMemoryTheKernelsRead) {
+  open();
+  // 16 + 32 bytes on the device, the 64 of w2 do not fit what is left
+  // of 100, the 16 of w3 do.
+  FourWeights weights(manifest, {4, 8, 16, 4});
+  ASSERT_TRUE(device->setMemoryBudget(100));
+  expectSum(*device, manifest, weights);
+  const WeightPlacement &placement = device->weightPlacement();
+  EXPECT_EQ(placement.onDevice, (std::vector<bool>{true, true, false, true}));
+  EXPECT_EQ(placement.deviceBytes, 16u + 32u + 16u);
+  EXPECT_EQ(placement.hostBytes, 64u);
+  EXPECT_EQ(gpu->pinned.size(), 1u);
+  EXPECT_EQ(device->budgetLeft(), 100u - 64u);
+  device.reset();
+  EXPECT_TRUE(gpu->pinned.empty());
+}
+
+TEST_F(GpuDeviceTest, TheKvCacheTakesItsShareOfTheBudgetFirst) {
+  open();
+  FourWeights weights(manifest, {4, 8, 8, 8});
+  ASSERT_TRUE(device->setMemoryBudget(128));
+  Expected<DeviceBuffer> cache = device->allocateZeroed(64, "kv cache");
+  ASSERT_TRUE(cache) << cache.error().message();
+  Expected<DeviceBuffer> more = device->allocateZeroed(65, "kv cache");
+  ASSERT_FALSE(more);
+  EXPECT_EQ(more.error().message(),
+            "kv cache: 65 bytes more of Fake H100 (sm_90)'s memory is over "
+            "its budget of 128 bytes (--device-memory), of which 64 bytes is "
+            "taken");
+  // 64 bytes left: w0 and one expert; the others are read in host memory.
+  expectSum(*device, manifest, weights);
+  EXPECT_EQ(device->weightPlacement().onDevice,
+            (std::vector<bool>{true, true, false, false}));
+  *cache = DeviceBuffer(); // freed: the budget has it back
+  EXPECT_EQ(device->budgetLeft(), 128u - 48u);
+}
+
+TEST_F(GpuDeviceTest, ABudgetShortOfTheWeightsEveryStepReadsFailsTheCall) {
+  open();
+  FourWeights weights(manifest, {1 << 20, 4, 4, 4});
+  ASSERT_TRUE(device->setMemoryBudget(1 << 20));
+  Expected<std::vector<float>> logits = sum(*device, manifest, weights);
+  ASSERT_FALSE(logits);
+  EXPECT_EQ(logits.error().message(),
+            "Fake H100 (sm_90): its memory budget of 1.0 MiB "
+            "(--device-memory), of which the KV cache takes 0 bytes, is too "
+            "small: the weights other than routed experts need 4.0 MiB, "
+            "1.0 MiB is left");
+}
+
+// A global layer's keys and values: pages of 4 positions of 2 floats, 32
+// bytes each; or a chunked layer's window of 4 slots, 32 bytes a row.
+void addCache(Manifest &manifest, bool window) {
+  for (KvKind kind : {KvKind::Key, KvKind::Value})
+    manifest.kvCache.push_back(
+        {0, kind, DType::F32, 1, window ? 4 : 0, window ? 0 : 4, 2});
+}
+
+TEST_F(GpuDeviceTest, KvPoolsBeyondTheBudgetStayInHostMemory) {
+  open();
+  addCache(manifest, /*window=*/false);
+  ASSERT_TRUE(device->setMemoryBudget(200));
+  // 16 positions: 4 pages, 128 bytes a pool; the keys' fit.
+  Expected<KvCache> cache =
+      KvCache::allocate(manifest, 1, 16, UINT64_MAX, device.get());
+  ASSERT_TRUE(cache) << cache.error().message();
+  EXPECT_EQ(cache->hostBytes(), 128u);
+  EXPECT_EQ(device->budgetLeft(), 200u - 128u);
+  EXPECT_EQ(gpu->pinned.size(), 1u);
+  KvCacheView view = cache->rowsFrom(0);
+  EXPECT_EQ(gpu->pinned.count(view.buffers[0]), 0u);
+  EXPECT_EQ(gpu->pinned.count(view.buffers[1]), 1u);
+  // Zeroed: an empty cache.
+  EXPECT_EQ(static_cast<const float *>(view.buffers[1])[31], 0.0f);
+}
+
+TEST_F(GpuDeviceTest, TheWeightsEveryStepReadsComeBeforeTheKvPools) {
+  open();
+  addCache(manifest, /*window=*/false);
+  FourWeights weights(manifest, {24, 4, 4, 4}); // 96 bytes every step
+  ASSERT_TRUE(device->setMemoryBudget(240));
+  EXPECT_EQ(device->cacheRoom(manifest), 240u - 96u);
+  Expected<KvCache> cache =
+      KvCache::allocate(manifest, 1, 16, UINT64_MAX, device.get());
+  ASSERT_TRUE(cache) << cache.error().message();
+  EXPECT_EQ(cache->hostBytes(), 128u); // 144 bytes' room: one pool
+  // 112 left: w0 and one 16-byte expert.
+  expectSum(*device, manifest, weights);
+  EXPECT_EQ(device->weightPlacement().onDevice,
+            (std::vector<bool>{true, true, false, false}));
+  EXPECT_EQ(device->cacheRoom(manifest), 0u);
+}
+
+TEST_F(GpuDeviceTest, WindowsOverTheBudgetFail) {
+  open();
+  addCache(manifest, /*window=*/true);
+  ASSERT_TRUE(device->setMemoryBudget(100));
+  // Two rows: 64 bytes a window.
+  Expected<KvCache> cache =
+      KvCache::allocate(manifest, 2, 16, UINT64_MAX, device.get());
+  ASSERT_FALSE(cache);
+  EXPECT_EQ(cache.error().message(),
+            "kv cache: batch 2, context 16: the chunked layers' windows need "
+            "128 bytes, over the 100 bytes left of Fake H100 (sm_90)'s "
+            "memory budget (--device-memory) after the weights every step "
+            "reads");
+  ASSERT_TRUE(KvCache::allocate(manifest, 1, 16, UINT64_MAX, device.get()));
 }
 
 } // namespace

@@ -303,6 +303,27 @@ TEST_F(LlamaRunTest, AppliesItsLimits) {
   expectError(withModel({"--prompt-ids", "1", "--max-kv-cache-bytes", "2T"}),
               "--max-kv-cache-bytes: expected a positive byte count such as "
               "4096 or 512M, got '2T'");
+  EXPECT_EQ(run(withModel({"--prompt-ids", "1,2,3", "--max-new-tokens", "4",
+                           "--max-kv-cache-bytes", "1KiB"}))
+                .exitCode,
+            0);
+}
+
+// GpuDeviceTest holds the budget to its word; here the flag's values, and
+// a host model, which has no device memory to budget.
+TEST_F(LlamaRunTest, DeviceMemoryIsAGpuModelsBudget) {
+  for (const char *bad : {"0", "0.0", "1.5", "0%", "101%", "40.5G", "40GB",
+                          "-1G", "%", "", "40 G"})
+    expectError(withModel({"--prompt-ids", "1", "--device-memory", bad}),
+                std::string("--device-memory: expected a positive byte count "
+                            "such as 40G or 40GiB, or a share of the GPU's "
+                            "memory such as 0.9 or 90%, got '") +
+                    bad + "'");
+  for (const char *good : {"40G", "40GiB", "4096", "0.9", "90%", "100%"})
+    expectError(withModel({"--prompt-ids", "1", "--device-memory", good}),
+                "--device-memory: " + fakeModel() +
+                    " runs on the host (cpu); only a GPU model has device "
+                    "memory to budget");
 }
 
 TEST_F(LlamaRunTest, TakesDefaultsFromGenerationConfig) {

@@ -20,38 +20,41 @@ namespace {
 constexpr const char *kSource = "m.so";
 
 json validManifest() {
-  return {
-      {"llama4c_version", LLAMA4C_VERSION},
-      {"abi_version", LLAMA4C_ABI_VERSION},
-      {"target", "cpu"},
-      {"emulated", false},
-      {"cpu", {{"name", "x86-64-v3"}, {"features", {"avx2", "fma"}}}},
-      {"dtype", "bf16"},
-      {"vocab_size", 112},
-      {"max_position_embeddings", 512},
-      {"multimodal", false},
-      {"image_token_index", 200092},
-      {"config", {{"model_type", "llama4_text"}, {"eos_token_id", 7}}},
-      {"weights",
-       {{{"name", "model.embed_tokens.weight"},
-         {"dtype", "bf16"},
-         {"shape", {112, 64}}},
-        {{"name", "model.norm.weight"}, {"dtype", "bf16"}, {"shape", {64}}}}},
-      {"kv_cache",
-       {{{"layer", 0},
-         {"kind", "key"},
-         {"dtype", "bf16"},
-         {"kv_heads", 2},
-         {"window", 8},
-         {"page_size", 0},
-         {"head_dim", 24}},
-        {{"layer", 1},
-         {"kind", "value"},
-         {"dtype", "bf16"},
-         {"kv_heads", 2},
-         {"window", 0},
-         {"page_size", 256},
-         {"head_dim", 24}}}}};
+  return {{"llama4c_version", LLAMA4C_VERSION},
+          {"abi_version", LLAMA4C_ABI_VERSION},
+          {"target", "cpu"},
+          {"emulated", false},
+          {"cpu", {{"name", "x86-64-v3"}, {"features", {"avx2", "fma"}}}},
+          {"dtype", "bf16"},
+          {"vocab_size", 112},
+          {"max_position_embeddings", 512},
+          {"multimodal", false},
+          {"image_token_index", 200092},
+          {"config", {{"model_type", "llama4_text"}, {"eos_token_id", 7}}},
+          {"weights",
+           {{{"name", "model.embed_tokens.weight"},
+             {"dtype", "bf16"},
+             {"shape", {112, 64}},
+             {"role", "embedding"}},
+            {{"name", "model.norm.weight"},
+             {"dtype", "bf16"},
+             {"shape", {64}},
+             {"role", "every_step"}}}},
+          {"kv_cache",
+           {{{"layer", 0},
+             {"kind", "key"},
+             {"dtype", "bf16"},
+             {"kv_heads", 2},
+             {"window", 8},
+             {"page_size", 0},
+             {"head_dim", 24}},
+            {{"layer", 1},
+             {"kind", "value"},
+             {"dtype", "bf16"},
+             {"kv_heads", 2},
+             {"window", 0},
+             {"page_size", 256},
+             {"head_dim", 24}}}}};
 }
 
 /// The error of parsing the valid manifest after `patch` edits it.
@@ -78,7 +81,9 @@ TEST(ManifestTest, ParsesEveryField) {
   EXPECT_EQ(manifest->weights[0].name, "model.embed_tokens.weight");
   EXPECT_EQ(manifest->weights[0].dtype, DType::BF16);
   EXPECT_EQ(manifest->weights[0].shape, (std::vector<int64_t>{112, 64}));
+  EXPECT_EQ(manifest->weights[0].role, WeightRole::Embedding);
   EXPECT_EQ(manifest->weights[1].shape, (std::vector<int64_t>{64}));
+  EXPECT_EQ(manifest->weights[1].role, WeightRole::EveryStep);
   ASSERT_EQ(manifest->kvCache.size(), 2u);
   EXPECT_EQ(manifest->kvCache[0].layer, 0);
   EXPECT_EQ(manifest->kvCache[0].kind, KvKind::Key);
@@ -255,6 +260,12 @@ TEST(ManifestTest, RejectsBadWeights) {
             }),
             "m.so: manifest: weights[1].shape: expected non-negative "
             "integers, got -1");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][0].erase("role"); }),
+            "m.so: manifest: weights[0].role: missing");
+  EXPECT_EQ(errorAfter([](json &m) { m["weights"][1]["role"] = "experts"; }),
+            "m.so: manifest: weights[1].role: expected \"every_step\", "
+            "\"routed_experts\", \"embedding\" or \"vision\", got "
+            "\"experts\"");
   EXPECT_EQ(errorAfter([](json &m) {
               m["weights"][1]["name"] = "model.embed_tokens.weight";
             }),

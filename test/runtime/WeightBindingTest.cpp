@@ -22,11 +22,16 @@ namespace {
 /// A manifest of compute type `dtype` with weights "bias" [4] and
 /// "table" [2, 3].
 Manifest manifestOf(const char *dtype) {
-  return llama4c::runtime::testing::manifestOf(
-      dtype,
-      {{{"name", "bias"}, {"dtype", dtype}, {"shape", {4}}},
-       {{"name", "table"}, {"dtype", dtype}, {"shape", {2, 3}}}},
-      json::array());
+  return llama4c::runtime::testing::manifestOf(dtype,
+                                               {{{"name", "bias"},
+                                                 {"dtype", dtype},
+                                                 {"shape", {4}},
+                                                 {"role", "every_step"}},
+                                                {{"name", "table"},
+                                                 {"dtype", dtype},
+                                                 {"shape", {2, 3}},
+                                                 {"role", "embedding"}}},
+                                               json::array());
 }
 
 const std::vector<float> kBias = {1, 2, 3, 4};

@@ -41,6 +41,15 @@ inline constexpr char kTokensPerTile[] = "tokens_per_tile";
 inline constexpr char kWeightName[] = "name";
 inline constexpr char kWeightDtype[] = "dtype";
 inline constexpr char kWeightShape[] = "shape";
+inline constexpr char kWeightRole[] = "role";
+
+// A weight's "role": how decode steps read it. Whole every step; the
+// chosen experts' slices of a routed-expert tensor [E, in, out]; a row a
+// token of an embedding table (not tied to the LM head); for images only.
+inline constexpr char kRoleEveryStep[] = "every_step";
+inline constexpr char kRoleRoutedExperts[] = "routed_experts";
+inline constexpr char kRoleEmbedding[] = "embedding";
+inline constexpr char kRoleVision[] = "vision";
 
 // Each of "kv_cache", in the order of llama4c_call.kv_cache: a chunked
 // layer's [batch, kv_heads, window, head_dim] buffer, or a global layer's

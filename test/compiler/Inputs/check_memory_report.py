@@ -4,8 +4,12 @@ chunked layer's window of attention_chunk_size slots whatever the context,
 a global (NoPE) layer's every position; transformers' DynamicCache keeps a
 chunked layer's last chunk - 1), the routed experts (gate_up [E, H, 2I] and
 down [E, I, H] in each MoE layer), and that each GPU's placement adds up:
-streamed bytes are the missing share of a token's experts, a faster link
-predicts more, a larger GPU keeps more experts.
+less the reserve, the weights other than routed experts first, then the
+cache (the global layers' pages beyond the GPU in host memory), then the
+experts that fit; streamed bytes are the missing share of a token's
+experts plus the cache in host memory (a step reads every position of a
+global layer), a faster link predicts more, a larger GPU keeps more
+experts or more of the cache.
 
     check_memory_report.py CONFIG.json REPORT.json"""
 import json
@@ -41,21 +45,31 @@ for row in memory["kv_cache"]:
     close(row["read_per_decode_step_bytes"],
           slot * (chunked * ((n - 1) % chunk + 1) + (layers - chunked) * n), f"decode reads at {n}")
 
+cache_bytes = {row["context"]: row["bytes"] for row in memory["kv_cache"]}
+others = weights["total_bytes"] - experts  # every step, embedding, vision
 shares = {}
 for name, device in memory["devices"].items():
+    budget = device["memory_bytes"] - memory["reserved_bytes"]
     for row in device["contexts"]:
         if row["fits"] or not row["offloadable"]:
             continue
+        cache = cache_bytes[row["context"]]
+        in_host = max(0, others + cache - budget)
+        close(row["kv_cache_in_host_bytes"], in_host, f"{name} cache in host memory")
         share = row["resident_expert_share"]
+        close(share, min(1, max(0, budget - others - cache) / experts), f"{name} resident share")
         if not 0 <= share < 1:
             sys.exit(f"{name} at {row['context']}: resident share {share}")
-        close(row["streamed_bytes_per_decode_step"], (1 - share) * per_token, f"{name} streamed")
+        close(row["streamed_bytes_per_decode_step"], (1 - share) * per_token + in_host,
+              f"{name} streamed")
         rates = row["predicted_decode_tokens_per_second"]
         if not rates["NVLink-C2C"] > rates["PCIe 5.0 x16"] > 0:
             sys.exit(f"{name} at {row['context']}: rates {rates}")
-        shares.setdefault(row["context"], []).append((device["memory_bytes"], share))
-for context, pairs in shares.items():
-    pairs.sort()
-    if any(a[1] >= b[1] for a, b in zip(pairs, pairs[1:]) if a[0] < b[0]):
-        sys.exit(f"at {context}: more memory keeps fewer experts: {pairs}")
+        shares.setdefault(row["context"], []).append((device["memory_bytes"], share, in_host))
+# A larger GPU keeps more experts or more of the cache.
+for context, rows in shares.items():
+    rows.sort()
+    for a, b in zip(rows, rows[1:]):
+        if a[0] < b[0] and not (b[1] >= a[1] and b[2] <= a[2] and (b[1] > a[1] or b[2] < a[2])):
+            sys.exit(f"at {context}: more memory keeps no more: {rows}")
 print(f"memory as the config's shapes give it; {sum(map(len, shares.values()))} offloaded placements")
