@@ -13,11 +13,16 @@ taking 1, 4 and 8 (the default) token rows (gpu_warp_rows): what the
 registers and loads in flight of more rows cost a batch of one, which the
 report does not model; and with the decode step's kernels launched one by
 one (gpu_chained_entry empty), not chained into 3 launches a layer: what a
-chain's waits cost next to a graph's launches.
+chain's waits cost next to a graph's launches. And with --offload, its
+decode with every weight on the device next to a --device-memory budget
+that leaves about half the routed experts in pinned host memory, read by
+the kernels across the bus: the greedy ids must not change, and the time
+the difference takes per byte read there is the link's measured rate.
 
     python3 bench/gpu_decode.py --prepare DIR [--layers 2]   # here: config, model.so, report.json
     python3 bench/gpu_decode.py --run DIR [--prompt 128] [--new 32] [--out FILE]
     python3 bench/gpu_decode.py --variants DIR [--prompt 32] [--new 16] [--out FILE]   # after --run
+    python3 bench/gpu_decode.py --offload DIR [--prompt 32] [--new 16] [--out FILE]    # after --run
 
 --prepare needs $LLAMA4C_BUILD_DIR/bin/llama4c (default build/; no GPU); --run needs a GPU, PyTorch and
 transformers (the device machine has them) and build-gpu/bin/llama4-run (or
@@ -140,19 +145,23 @@ def run_transformers(model, prompt, new_tokens):
             "decode_tok_s": (len(ids) - 1) / max(total_s - prefill_s, 1e-9), "ids": ids}
 
 
-def run_llama4c(directory, runner, prompt, new_tokens, graphs, model="model.so", batch=1):
-    """llama4-run's tok/s and row 0's new ids: `batch` rows of `prompt`."""
+def run_llama4c(directory, runner, prompt, new_tokens, graphs, model="model.so", batch=1,
+                extra=()):
+    """llama4-run's tok/s, row 0's new ids and the weight bytes it left in
+    host memory: `batch` rows of `prompt`, with `extra` flags."""
     env = dict(os.environ, LLAMA4C_CUDA_GRAPHS="1" if graphs else "0")
     rows = []
     for _ in range(batch):
         rows += ["--prompt-ids", ",".join(map(str, prompt))]
     out = subprocess.run([runner, str(directory / model), "--weights", str(directory / "weights")]
-                         + rows + ["--max-new-tokens", str(new_tokens), "--temperature", "0", "--json"],
+                         + rows + ["--max-new-tokens", str(new_tokens), "--temperature", "0", "--json"]
+                         + list(extra),
                          check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out)
     timing = result["timing"]
     return {"prefill_tok_s": timing["prefill"]["tokens_per_second"],
-            "decode_tok_s": timing["decode"]["tokens_per_second"], "ids": result["rows"][0]["tokens"]}
+            "decode_tok_s": timing["decode"]["tokens_per_second"], "ids": result["rows"][0]["tokens"],
+            "host_weight_bytes": result["memory"]["host_weight_bytes"]}
 
 
 def decode_weight_bytes(model):
@@ -244,12 +253,60 @@ def compare_variants(directory, runner, prompt_tokens, new_tokens, out):
         print(f"{model:22}{rates[1]:15.2f}{rates[8]:15.2f}")
 
 
+def expert_bytes(weights):
+    """(bytes of the routed experts, bytes of every other tensor) of the
+    safetensors files in `weights`, from their headers."""
+    experts = others = 0
+    for path in weights.glob("*.safetensors"):
+        with open(path, "rb") as f:
+            header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+        for name, tensor in header.items():
+            if name == "__metadata__":
+                continue
+            size = tensor["data_offsets"][1] - tensor["data_offsets"][0]
+            if ".feed_forward.experts." in name:
+                experts += size
+            else:
+                others += size
+    return experts, others
+
+
+def compare_offload(directory, runner, prompt_tokens, new_tokens, out):
+    """Decode of model.so with its weights on the device, then with a budget
+    of the other weights, half the routed experts and 256 MiB (the KV cache)."""
+    config = json.loads((directory / "config.json").read_text())
+    prompt = [(7 * i + 3) % config["vocab_size"] for i in range(prompt_tokens)]
+    experts, others = expert_bytes(directory / "weights")
+    budget = others + experts // 2 + (256 << 20)
+    resident = run_llama4c(directory, runner, prompt, new_tokens, graphs=True)
+    offloaded = run_llama4c(directory, runner, prompt, new_tokens, graphs=True,
+                            extra=["--device-memory", str(budget)])
+    chosen = config["num_experts_per_tok"] / config["num_local_experts"]
+    read_in_host = offloaded["host_weight_bytes"] * chosen  # a token, uniform routing
+    extra_s = 1 / offloaded["decode_tok_s"] - 1 / resident["decode_tok_s"]
+    report = {"budget_bytes": budget, "routed_expert_bytes": experts,
+              "host_weight_bytes": offloaded["host_weight_bytes"],
+              "host_bytes_read_per_token": read_in_host,
+              "decode_tok_s": {"resident": resident["decode_tok_s"],
+                               "offloaded": offloaded["decode_tok_s"]},
+              "link_gb_s": read_in_host / extra_s / 1e9 if extra_s > 0 else None,
+              "same_greedy_ids": resident["ids"] == offloaded["ids"]}
+    pathlib.Path(out).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"--device-memory {budget / 2**30:.2f} GiB: {report['host_weight_bytes'] / 2**30:.2f} GiB of "
+          f"{experts / 2**30:.2f} GiB routed experts in host memory, "
+          f"{read_in_host / 1e9:.3f} GB read there a token")
+    print(f"decode tok/s: {resident['decode_tok_s']:.2f} resident, {offloaded['decode_tok_s']:.2f} offloaded; "
+          f"link {report['link_gb_s'] or 0:.1f} GB/s; same greedy ids: {report['same_greedy_ids']}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--prepare", type=pathlib.Path)
     parser.add_argument("--run", type=pathlib.Path)
     parser.add_argument("--variants", type=pathlib.Path,
                         help="after a --run of DIR: decode at batch 1 and 8 of each build")
+    parser.add_argument("--offload", type=pathlib.Path,
+                        help="after a --run of DIR: decode with half the routed experts in host memory")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--prompt", type=int, default=128)
     parser.add_argument("--new", type=int, default=32)
@@ -262,6 +319,8 @@ def main():
         run(args.run, args.runner, args.prompt, args.new, args.out)
     if args.variants:
         compare_variants(args.variants, args.runner, args.prompt, args.new, args.out)
+    if args.offload:
+        compare_offload(args.offload, args.runner, args.prompt, args.new, args.out)
 
 
 if __name__ == "__main__":

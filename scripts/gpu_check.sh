@@ -19,9 +19,10 @@
 #                                     report's prediction, then
 #                                     bench/gpu_kernels.py (each decode
 #                                     kernel timed by ncu next to its
-#                                     prediction), then the decode with 1,
-#                                     4 and 8 token rows a GEMV warp and
-#                                     unchained; a short table last, JSON
+#                                     prediction), then the decode with half
+#                                     the routed experts in host memory,
+#                                     and with 1, 4 and 8 token rows a GEMV
+#                                     warp and unchained; a short table last, JSON
 #                                     and logs under $OUT
 #   scripts/gpu_check.sh --rehearse   here: the second half in a fresh copy
 #                                     of the tree plus the bundle, with
@@ -171,6 +172,11 @@ timeout 150 python3 bench/gpu_decode.py --run $build/bench --prompt 2048 --new 1
 timeout 100 python3 bench/gpu_kernels.py $build/bench \
   --runner $build/bin/llama4-run --out "$out/gpu_kernels.json" \
   > "$out/gpu_kernels.log" 2>&1 || status=1
+# The same slice with half its routed experts in pinned host memory
+# (--device-memory): the same greedy ids, and the link's rate.
+timeout 90 python3 bench/gpu_decode.py --offload $build/bench --prompt 32 --new 16 \
+  --runner $build/bin/llama4-run --out "$out/gpu_offload.json" \
+  > "$out/gpu_offload.log" 2>&1 || status=1
 # Last, as the first to go when time runs short: the decode of the same
 # slice with nn.Linear's warps taking 1, 4 and 8 token rows, and with its
 # kernels launched one by one, not chained, batch 1 and 8.
@@ -187,6 +193,8 @@ echo "== bench/gpu_decode.py (measured) next to --emit report (predicted)"
 tail -20 "$out/gpu_decode.log"
 echo "== bench/gpu_kernels.py: decode kernels timed by ncu next to the report"
 tail -11 "$out/gpu_kernels.log"
+echo "== bench/gpu_decode.py --offload: experts read in host memory (measured)"
+tail -2 "$out/gpu_offload.log"
 echo "== bench/gpu_decode.py --variants: decode tok/s by build (measured)"
 tail -5 "$out/gpu_variants.log"
 exit $status
