@@ -9,9 +9,12 @@
 // weight but the routed experts: a step reads them whole (the embedding
 // table and the vision tower, which steps read little of, are small next
 // to the experts and go with them, as `--emit report` assumes). Then the
-// routed-expert tensors, in manifest order (layer by layer), each that
-// still fits: a token reads k of E experts' slices of those left in host
-// memory. Whole tensors, so the kernels see one pointer per weight.
+// KV cache, allocated before the first call within what the first group
+// leaves (GpuDevice::cacheRoom): a step reads every position of a global
+// layer's pages too. Then the routed-expert tensors, in manifest order
+// (layer by layer), each that still fits: a token reads k of E experts'
+// slices of those left in host memory. Whole tensors, so the kernels see
+// one pointer per weight.
 //
 //===----------------------------------------------------------------------===//
 

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
+#include <string_view>
 
 #include <sched.h>
 #include <unistd.h>
@@ -122,7 +123,9 @@ std::optional<double> parseNumber(const std::string &text) {
 /// which may be spelled KiB, MiB or GiB.
 std::optional<uint64_t> parseBytes(const std::string &text) {
   std::string digits = text;
-  if (digits.size() > 3 && digits.compare(digits.size() - 2, 2, "iB") == 0)
+  if (digits.size() > 3 && digits.compare(digits.size() - 2, 2, "iB") == 0 &&
+      std::string_view("KMG").find(digits[digits.size() - 3]) !=
+          std::string_view::npos)
     digits.resize(digits.size() - 2);
   int shift = 0;
   if (!digits.empty() &&

@@ -313,7 +313,7 @@ TEST_F(LlamaRunTest, AppliesItsLimits) {
 // a host model, which has no device memory to budget.
 TEST_F(LlamaRunTest, DeviceMemoryIsAGpuModelsBudget) {
   for (const char *bad : {"0", "0.0", "1.5", "0%", "101%", "40.5G", "40GB",
-                          "-1G", "%", "", "40 G"})
+                          "40iB", "-1G", "%", "", "40 G"})
     expectError(withModel({"--prompt-ids", "1", "--device-memory", bad}),
                 std::string("--device-memory: expected a positive byte count "
                             "such as 40G or 40GiB, or a share of the GPU's "
